@@ -1,0 +1,9 @@
+using BenchmarkDotNet.Running;
+
+#if DEBUG
+Console.Error.WriteLine("warning: benchmarks built in Debug; run with -c Release for meaningful numbers.");
+#endif
+
+// Exit code 1 when a benchmark failed to build or run, so scripts notice.
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs, only where missing, what Esen needs on a fresh Debian 12 machine:
+#   coinor-libcbc3    MILP solver (libCbcSolver.so.3)
+#   clang-19          CUDA C -> PTX and host builds of kernels/ (with its sanitizer runtime)
+#   libonnx-testdata  ONNX's own backend conformance cases
+# The .NET SDK is expected to be on PATH already. Idempotent: quick when everything is present.
+set -euo pipefail
+
+packages=(coinor-libcbc3 clang-19 libonnx-testdata)
+missing=()
+for pkg in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$pkg")
+    fi
+done
+
+if ((${#missing[@]} > 0)); then
+    echo "bootstrap: installing ${missing[*]}" >&2
+    sudo_cmd=()
+    if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo_cmd[@]}" apt-get update -qq
+    "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+    echo "bootstrap: the .NET SDK (dotnet) is not on PATH; install .NET 10 first" >&2
+    exit 1
+fi

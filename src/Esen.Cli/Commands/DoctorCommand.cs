@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Esen.Cli.Output;
+using Esen.Native;
+
+namespace Esen.Cli.Commands;
+
+/// <summary><c>esen doctor</c>: what native support this machine has, and why anything is missing.</summary>
+public static class DoctorCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "List every library name tried, with its outcome." };
+        var command = new Command("doctor", "Probe the native libraries (CUDA, cuBLAS, cuDNN, CBC) and CUDA devices.");
+        command.Options.Add(verbose);
+        command.SetAction(parse =>
+        {
+            Write(NativeRuntime.Probe(), parse.GetValue(verbose), parse.InvocationConfiguration.Output);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Writes the probe as a table, then the CUDA summary and, if asked, every attempt.</summary>
+    public static void Write(NativeAvailability probe, bool verbose, TextWriter output)
+    {
+        LibraryAvailability[] libraries = [probe.Cuda, probe.Cbc];
+        var table = new TextTable("library", "status", "version", "loaded from / reason");
+        foreach (LibraryAvailability library in libraries)
+        {
+            table.AddRow(
+                library.Name,
+                library.Loaded ? "found" : "missing",
+                library.Version ?? "-",
+                library.Loaded ? library.LoadedFrom ?? "-" : $"{library.Reason}; tried {TriedNames(library)}");
+        }
+
+        table.WriteTo(output);
+        output.WriteLine();
+        output.WriteLine(probe.HasCudaDevice
+            ? $"CUDA devices: {probe.DeviceCount} (driver {NativeRuntime.FormatCudaVersion(probe.DriverVersion)})"
+            : $"CUDA devices: none ({probe.CudaReason}); GPU work runs on the simulator, GPU tests skip.");
+
+        if (verbose)
+        {
+            output.WriteLine();
+            foreach (LibraryAvailability library in libraries)
+            {
+                output.WriteLine($"{library.Name}:");
+                foreach (string attempt in library.Attempts)
+                {
+                    output.WriteLine($"  {attempt}");
+                }
+            }
+        }
+    }
+
+    private static string TriedNames(LibraryAvailability library) =>
+        string.Join(", ", library.Attempts.Select(a => a[..a.IndexOf(':', StringComparison.Ordinal)]));
+}

@@ -1,0 +1,16 @@
+using System.CommandLine;
+using Esen.Cli.Commands;
+
+namespace Esen.Cli;
+
+/// <summary>Builds the <c>esen</c> command tree in one place.</summary>
+public static class EsenCommandLine
+{
+    /// <summary>The root command with every subcommand.</summary>
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("Esen: share GPUs among the sub-models of multi-model inference.");
+        root.Subcommands.Add(DoctorCommand.Create());
+        return root;
+    }
+}

@@ -1,0 +1,3 @@
+using Esen.Cli;
+
+return EsenCommandLine.Create().Parse(args).Invoke();

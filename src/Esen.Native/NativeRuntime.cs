@@ -1,0 +1,125 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Esen.Native.Interop;
+
+namespace Esen.Native;
+
+/// <summary>What the probe found for one native library.</summary>
+/// <param name="Name">Display name.</param>
+/// <param name="Loaded">Whether the library loaded and answered its first call.</param>
+/// <param name="Version">Its version, where it reports one.</param>
+/// <param name="LoadedFrom">The name or path that loaded.</param>
+/// <param name="Reason">Why it is unusable, when it is.</param>
+/// <param name="Attempts">Every name tried, with its outcome.</param>
+public sealed record LibraryAvailability(
+    string Name,
+    bool Loaded,
+    string? Version,
+    string? LoadedFrom,
+    string? Reason,
+    IReadOnlyList<string> Attempts);
+
+/// <summary>The result of <see cref="NativeRuntime.Probe"/>: what native support this process has.</summary>
+/// <param name="Cuda">The CUDA driver library.</param>
+/// <param name="Cbc">COIN-OR CBC.</param>
+/// <param name="DriverVersion">The CUDA driver version (e.g. 12040), when the driver loaded.</param>
+/// <param name="DeviceCount">CUDA devices visible after <c>cuInit(0)</c>; 0 when there is no driver.</param>
+/// <param name="CudaReason">Why there is no usable CUDA device, when there is none.</param>
+public sealed record NativeAvailability(
+    LibraryAvailability Cuda,
+    LibraryAvailability Cbc,
+    int? DriverVersion,
+    int DeviceCount,
+    string? CudaReason)
+{
+    /// <summary>True when at least one CUDA device answered.</summary>
+    public bool HasCudaDevice => DeviceCount > 0;
+
+    /// <summary>True when CBC loaded and reported its version.</summary>
+    public bool HasCbc => Cbc.Loaded;
+}
+
+/// <summary>The single availability check that executors, tests and <c>esen doctor</c> use.</summary>
+public static class NativeRuntime
+{
+    private static readonly Lazy<NativeAvailability> s_probe = new(ProbeNow);
+
+    /// <summary>Probes every native library once per process. Never throws.</summary>
+    public static NativeAvailability Probe() => s_probe.Value;
+
+    private static NativeAvailability ProbeNow()
+    {
+        (LibraryAvailability cuda, int? driverVersion, int deviceCount, string? cudaReason) = ProbeCuda();
+        return new NativeAvailability(cuda, ProbeCbc(), driverVersion, deviceCount, cudaReason);
+    }
+
+    private static (LibraryAvailability, int?, int, string?) ProbeCuda()
+    {
+        LibraryLoadResult load = NativeLibraryResolver.Load(NativeLibraries.Cuda);
+        if (!load.IsLoaded)
+        {
+            string reason = $"{load.Library.DisplayName} not found";
+            return (Unavailable(load, reason), null, 0, reason);
+        }
+
+        try
+        {
+            return CallCuda(load);
+        }
+        catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+        {
+            string reason = $"{load.Library.DisplayName} is unusable: {ex.Message}";
+            return (Unavailable(load, reason), null, 0, reason);
+        }
+    }
+
+    // The first import is called from a non-inlined method so a missing entry point is caught here.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (LibraryAvailability, int?, int, string?) CallCuda(LibraryLoadResult load)
+    {
+        int? version = Interop.Interop.Cuda.cuDriverGetVersion(out int v) == CUresult.CUDA_SUCCESS ? v : null;
+        var library = new LibraryAvailability(load.Library.DisplayName, true, FormatCudaVersion(version), load.LoadedFrom, null, load.Attempts);
+
+        CUresult init = Interop.Interop.Cuda.cuInit(0);
+        if (init != CUresult.CUDA_SUCCESS)
+        {
+            return (library, version, 0, $"cuInit(0) returned {init}");
+        }
+
+        CUresult count = Interop.Interop.Cuda.cuDeviceGetCount(out int devices);
+        if (count != CUresult.CUDA_SUCCESS || devices == 0)
+        {
+            return (library, version, 0, count != CUresult.CUDA_SUCCESS ? $"cuDeviceGetCount returned {count}" : "the driver reports no CUDA device");
+        }
+
+        return (library, version, devices, null);
+    }
+
+    private static LibraryAvailability ProbeCbc()
+    {
+        LibraryLoadResult load = NativeLibraryResolver.Load(NativeLibraries.Cbc);
+        if (!load.IsLoaded)
+        {
+            return Unavailable(load, $"{load.Library.DisplayName} not found");
+        }
+
+        try
+        {
+            return new LibraryAvailability(load.Library.DisplayName, true, CbcVersion(), load.LoadedFrom, null, load.Attempts);
+        }
+        catch (EntryPointNotFoundException ex)
+        {
+            return Unavailable(load, $"{load.LoadedFrom} has no CBC C API: {ex.Message}");
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string? CbcVersion() => Marshal.PtrToStringUTF8(Interop.Interop.Cbc.Cbc_getVersion());
+
+    private static LibraryAvailability Unavailable(LibraryLoadResult load, string reason) =>
+        new(load.Library.DisplayName, false, null, load.LoadedFrom, reason, load.Attempts);
+
+    /// <summary>Formats a driver version integer (12040) as "12.4".</summary>
+    public static string? FormatCudaVersion(int? version) =>
+        version is int v ? $"{v / 1000}.{v % 1000 / 10}" : null;
+}

@@ -1,0 +1,48 @@
+using Xunit;
+
+namespace Esen.TestUtilities;
+
+/// <summary>
+/// Declares what a test needs. A missing GPU always skips (no machine here has one). A missing CBC,
+/// shared folder or ONNX test data skips on a developer machine but fails under CI, where the
+/// bootstrap installs them: a skipped test there would hide a broken set-up.
+/// </summary>
+public static class Requires
+{
+    /// <summary>The prefix of every GPU skip reason; .ci/run accepts only skips that start with it.</summary>
+    public const string GpuSkipPrefix = "GPU:";
+
+    /// <summary>Skips unless a CUDA device answered the probe.</summary>
+    public static void CudaDevice() =>
+        Skip.IfNot(TestEnv.Probe.HasCudaDevice, $"{GpuSkipPrefix} {TestEnv.Probe.CudaReason}");
+
+    /// <summary>Needs COIN-OR CBC (scripts/bootstrap.sh installs it).</summary>
+    public static void Cbc() =>
+        Need(TestEnv.Probe.HasCbc, $"COIN-OR CBC is not loadable ({TestEnv.Probe.Cbc.Reason}); run scripts/bootstrap.sh");
+
+    /// <summary>Needs a folder; returns its path.</summary>
+    public static string Directory(string path, string what)
+    {
+        Need(System.IO.Directory.Exists(path), $"{what} not found at {path}");
+        return path;
+    }
+
+    /// <summary>Needs a folder under ../shared; returns its path.</summary>
+    public static string SharedDirectory(string relative) =>
+        Directory(Path.Combine(TestEnv.SharedDirectory, relative), $"shared material '{relative}'");
+
+    private static void Need(bool present, string reason)
+    {
+        if (present)
+        {
+            return;
+        }
+
+        if (TestEnv.IsCI)
+        {
+            Assert.Fail($"CI requires this: {reason}");
+        }
+
+        Skip.If(true, reason);
+    }
+}

@@ -1,0 +1,48 @@
+using Esen.Native;
+
+namespace Esen.TestUtilities;
+
+/// <summary>
+/// What the test machine offers, from the single native probe and the file system. Tests state their
+/// needs through <see cref="Requires"/>; nothing here decides by itself whether a test passes.
+/// </summary>
+public static class TestEnv
+{
+    /// <summary>The process-wide native probe.</summary>
+    public static NativeAvailability Probe => NativeRuntime.Probe();
+
+    /// <summary>True under CI (CI=true), where everything but a GPU must be present.</summary>
+    public static bool IsCI =>
+        string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The repository root (the folder holding Esen.Native.sln).</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>
+    /// The shared material next to the project (DESIGN.md: onnx-node, models, reference); override
+    /// with ESEN_SHARED_DIR.
+    /// </summary>
+    public static string SharedDirectory =>
+        Environment.GetEnvironmentVariable("ESEN_SHARED_DIR") is { Length: > 0 } dir
+            ? dir
+            : Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared"));
+
+    /// <summary>Debian's libonnx-testdata node cases; override with ESEN_ONNX_TESTDATA.</summary>
+    public static string OnnxTestDataDirectory =>
+        Environment.GetEnvironmentVariable("ESEN_ONNX_TESTDATA") is { Length: > 0 } dir
+            ? dir
+            : "/usr/share/libonnx-testdata/data/onnx/backend/test/data/node";
+
+    private static string FindRepositoryRoot()
+    {
+        for (string? dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            if (File.Exists(Path.Combine(dir, "Esen.Native.sln")))
+            {
+                return dir;
+            }
+        }
+
+        throw new InvalidOperationException($"Esen.Native.sln not found above {AppContext.BaseDirectory}");
+    }
+}
