@@ -1,0 +1,73 @@
+// Elementwise binary operators with NumPy/ONNX broadcasting.
+//
+// Broadcasting is described by strides: the output shape is right-aligned into ESEN_MAX_RANK (6)
+// dimensions (missing leading dimensions are 1), and each input gets one stride per output
+// dimension, in elements, 0 where the input is broadcast along that dimension (size 1 or absent).
+// Output element (c0..c5) reads a[Σ c_d·a_strides[d]] and b[Σ c_d·b_strides[d]].
+// Counts are below 2^31 elements.
+#include "esen_cuda.h"
+
+enum EsenBinaryOp
+{
+    ESEN_BINARY_ADD,
+    ESEN_BINARY_SUB,
+    ESEN_BINARY_MUL,
+    ESEN_BINARY_DIV,
+};
+
+template <int Op>
+ESEN_DEVICE float esen_binary_apply(float a, float b)
+{
+    switch (Op)
+    {
+        case ESEN_BINARY_ADD: return a + b;
+        case ESEN_BINARY_SUB: return a - b;
+        case ESEN_BINARY_MUL: return a * b;
+        default: return a / b; // IEEE division (div.rn.f32), not an approximation
+    }
+}
+
+template <int Op>
+ESEN_DEVICE void esen_binary(const float* a, const float* b, float* y, int count,
+                             const EsenDims6& out_dims, const EsenDims6& a_strides,
+                             const EsenDims6& b_strides)
+{
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        int rest = static_cast<int>(i);
+        int a_offset = 0;
+        int b_offset = 0;
+        for (int d = ESEN_MAX_RANK - 1; d >= 0; --d)
+        {
+            const int coordinate = rest % out_dims.values[d];
+            rest /= out_dims.values[d];
+            a_offset += coordinate * a_strides.values[d];
+            b_offset += coordinate * b_strides.values[d];
+        }
+        y[i] = esen_binary_apply<Op>(a[a_offset], b[b_offset]);
+    }
+}
+
+ESEN_KERNEL void esen_add(const float* a, const float* b, float* y, int count, EsenDims6 out_dims,
+                          EsenDims6 a_strides, EsenDims6 b_strides)
+{
+    esen_binary<ESEN_BINARY_ADD>(a, b, y, count, out_dims, a_strides, b_strides);
+}
+
+ESEN_KERNEL void esen_sub(const float* a, const float* b, float* y, int count, EsenDims6 out_dims,
+                          EsenDims6 a_strides, EsenDims6 b_strides)
+{
+    esen_binary<ESEN_BINARY_SUB>(a, b, y, count, out_dims, a_strides, b_strides);
+}
+
+ESEN_KERNEL void esen_mul(const float* a, const float* b, float* y, int count, EsenDims6 out_dims,
+                          EsenDims6 a_strides, EsenDims6 b_strides)
+{
+    esen_binary<ESEN_BINARY_MUL>(a, b, y, count, out_dims, a_strides, b_strides);
+}
+
+ESEN_KERNEL void esen_div(const float* a, const float* b, float* y, int count, EsenDims6 out_dims,
+                          EsenDims6 a_strides, EsenDims6 b_strides)
+{
+    esen_binary<ESEN_BINARY_DIV>(a, b, y, count, out_dims, a_strides, b_strides);
+}

@@ -1,0 +1,47 @@
+// Data movement: contiguous copy, strided copy (transpose, expand, slice up to rank 6) and the
+// per-input step of concat.
+#include "esen_cuda.h"
+
+// y[i] = x[i] for i < count.
+ESEN_KERNEL void esen_copy(const float* x, float* y, int count)
+{
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        y[i] = x[i];
+    }
+}
+
+// y is contiguous with shape out_dims (right-aligned into 6 dimensions, leading ones = 1);
+// output element (c0..c5) reads x[Σ c_d·in_strides[d]]. Transpose with permutation perm:
+// out_dims[d] = in_dims[perm[d]] and in_strides[d] = contiguous stride of input dimension perm[d].
+// A stride of 0 repeats (expands) a dimension.
+ESEN_KERNEL void esen_strided_copy(const float* x, float* y, int count, EsenDims6 out_dims,
+                                   EsenDims6 in_strides)
+{
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        int rest = static_cast<int>(i);
+        int offset = 0;
+        for (int d = ESEN_MAX_RANK - 1; d >= 0; --d)
+        {
+            offset += (rest % out_dims.values[d]) * in_strides.values[d];
+            rest /= out_dims.values[d];
+        }
+        y[i] = x[offset];
+    }
+}
+
+// One input of a concat: viewing x as [outer, slab] and y as [outer, y_row] (slab = the input's
+// axis length × the product of the dimensions after the axis), copies x into columns
+// [y_offset, y_offset + slab) of every y row. A concat of k inputs is k launches with growing
+// y_offset.
+ESEN_KERNEL void esen_concat_slab(const float* x, float* y, int outer, int slab, int y_row,
+                                  int y_offset)
+{
+    const long long count = static_cast<long long>(outer) * slab;
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        const long long row = i / slab;
+        y[row * y_row + y_offset + (i - row * slab)] = x[i];
+    }
+}
