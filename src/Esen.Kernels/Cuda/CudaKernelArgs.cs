@@ -1,0 +1,229 @@
+using System.Runtime.InteropServices;
+
+namespace Esen.Kernels.Cuda;
+
+/// <summary>
+/// Launch arguments, one unmanaged struct per kernel signature in kernels/*.cu, fields in the
+/// entry point's parameter order with the same widths: device pointers are <see cref="ulong"/>,
+/// C <c>int</c> is <see cref="int"/>, <c>float</c> is <see cref="float"/>, by-value structs are
+/// <see cref="Dims6"/> and <see cref="Window2D"/>. Each struct's memory layout equals the packed
+/// PTX parameter buffer (every parameter at its own alignment), so it can be handed to
+/// <c>cuLaunchKernel</c> either as that buffer (<c>CU_LAUNCH_PARAM_BUFFER_POINTER</c>) or as one
+/// pointer per field. A test parses every committed PTX <c>.entry</c> and checks field count,
+/// sizes, offsets and kinds. <see cref="PtxKernels"/> says which entry point takes which struct.
+/// </summary>
+internal static class CudaKernelArgs
+{
+    /// <summary><c>esen_bias_activation</c>: y = act(x + bias[(i / Inner) % Channels]); Bias may be 0.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct BiasActivation
+    {
+        public ulong X;
+        public ulong Bias;
+        public ulong Y;
+        public int Count;
+        public int Channels;
+        public int Inner;
+        public EpilogueActivation Activation;
+        public float Alpha;
+        public float Beta;
+    }
+
+    /// <summary><c>esen_add</c>, <c>esen_sub</c>, <c>esen_mul</c>, <c>esen_div</c>: y = a ∘ b with broadcasting strides.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Binary
+    {
+        public ulong A;
+        public ulong B;
+        public ulong Y;
+        public int Count;
+        public Dims6 OutDims;
+        public Dims6 AStrides;
+        public Dims6 BStrides;
+    }
+
+    /// <summary><c>esen_copy</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Copy
+    {
+        public ulong X;
+        public ulong Y;
+        public int Count;
+    }
+
+    /// <summary><c>esen_strided_copy</c>: transpose, expand, slice.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct StridedCopy
+    {
+        public ulong X;
+        public ulong Y;
+        public int Count;
+        public Dims6 OutDims;
+        public Dims6 InStrides;
+    }
+
+    /// <summary><c>esen_concat_slab</c>: one input of a concat.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct ConcatSlab
+    {
+        public ulong X;
+        public ulong Y;
+        public int Outer;
+        public int Slab;
+        public int YRow;
+        public int YOffset;
+    }
+
+    /// <summary><c>esen_max_pool</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct MaxPool
+    {
+        public ulong X;
+        public ulong Y;
+        public int Planes;
+        public int InH;
+        public int InW;
+        public int OutH;
+        public int OutW;
+        public Window2D Window;
+    }
+
+    /// <summary><c>esen_avg_pool</c>; CountIncludePad ≠ 0 divides by the kernel area.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct AvgPool
+    {
+        public ulong X;
+        public ulong Y;
+        public int Planes;
+        public int InH;
+        public int InW;
+        public int OutH;
+        public int OutW;
+        public Window2D Window;
+        public int CountIncludePad;
+    }
+
+    /// <summary><c>esen_global_avg_pool</c>: one block per plane.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct GlobalAvgPool
+    {
+        public ulong X;
+        public ulong Y;
+        public int Planes;
+        public int PlaneSize;
+    }
+
+    /// <summary><c>esen_batch_norm</c> (inference).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct BatchNorm
+    {
+        public ulong X;
+        public ulong Y;
+        public ulong Scale;
+        public ulong Bias;
+        public ulong Mean;
+        public ulong Variance;
+        public int Count;
+        public int Channels;
+        public int Inner;
+        public float Epsilon;
+    }
+
+    /// <summary><c>esen_layer_norm</c> over the last axis; Bias may be 0. One block per row.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct LayerNorm
+    {
+        public ulong X;
+        public ulong Y;
+        public ulong Scale;
+        public ulong Bias;
+        public int Rows;
+        public int Cols;
+        public float Epsilon;
+    }
+
+    /// <summary><c>esen_softmax</c> over the last axis. One block per row.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Softmax
+    {
+        public ulong X;
+        public ulong Y;
+        public int Rows;
+        public int Cols;
+    }
+
+    /// <summary><c>esen_im2col</c> for one NCHW image.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Im2Col
+    {
+        public ulong X;
+        public ulong Col;
+        public int Channels;
+        public int InH;
+        public int InW;
+        public int OutH;
+        public int OutW;
+        public Window2D Window;
+    }
+
+    /// <summary><c>esen_ensemble_mean</c> over member-major stacked outputs.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct EnsembleMean
+    {
+        public ulong Scores;
+        public ulong Y;
+        public int Members;
+        public int Count;
+    }
+
+    /// <summary><c>esen_ensemble_weighted_mean</c>; the weights are normalised by their sum.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct EnsembleWeightedMean
+    {
+        public ulong Scores;
+        public ulong Weights;
+        public ulong Y;
+        public int Members;
+        public int Count;
+    }
+
+    /// <summary><c>esen_ensemble_vote</c>: majority of per-member argmax; ClassIds or OneHot may be 0.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct EnsembleVote
+    {
+        /// <summary>The most members a vote accepts (ESEN_MAX_VOTERS in kernels/ensemble.cu).</summary>
+        public const int MaxMembers = 32;
+
+        public ulong Scores;
+        public ulong ClassIds;
+        public ulong OneHot;
+        public int Members;
+        public int Rows;
+        public int Classes;
+    }
+
+    /// <summary><c>esen_cascade_gate</c>: launch with exactly one block. ExitRows may be 0.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct CascadeGate
+    {
+        public ulong Scores;
+        public ulong ContinueRows;
+        public ulong ExitRows;
+        public ulong Counts;
+        public int Rows;
+        public int Classes;
+        public float Threshold;
+        public int ScoresAreProbabilities;
+    }
+
+    /// <summary><c>esen_gather_rows</c> and <c>esen_scatter_rows</c>; Count points to the device-side row count.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct RowMove
+    {
+        public ulong Src;
+        public ulong Dst;
+        public ulong Rows;
+        public ulong Count;
+        public int RowSize;
+    }
+}

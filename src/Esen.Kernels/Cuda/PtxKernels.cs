@@ -1,0 +1,72 @@
+namespace Esen.Kernels.Cuda;
+
+/// <summary>A kernel entry point in one of the <see cref="PtxModules"/>.</summary>
+/// <param name="Module">The module (kernels/&lt;Module&gt;.cu).</param>
+/// <param name="EntryPoint">The <c>extern "C"</c> name, as in the PTX <c>.entry</c>.</param>
+internal abstract record PtxKernel(string Module, string EntryPoint)
+{
+    /// <summary>The <see cref="CudaKernelArgs"/> struct that mirrors the entry point's parameters.</summary>
+    public abstract Type ArgsType { get; }
+}
+
+/// <summary>A kernel entry point whose launch arguments are <typeparamref name="TArgs"/>.</summary>
+internal sealed record PtxKernel<TArgs>(string Module, string EntryPoint) : PtxKernel(Module, EntryPoint)
+    where TArgs : unmanaged
+{
+    /// <inheritdoc/>
+    public override Type ArgsType => typeof(TArgs);
+}
+
+/// <summary>Every entry point in kernels/*.cu with its argument struct.</summary>
+internal static class PtxKernels
+{
+    public static PtxKernel<CudaKernelArgs.BiasActivation> BiasActivation { get; } = new("activation", "esen_bias_activation");
+
+    public static PtxKernel<CudaKernelArgs.Binary> Add { get; } = new("elementwise", "esen_add");
+
+    public static PtxKernel<CudaKernelArgs.Binary> Sub { get; } = new("elementwise", "esen_sub");
+
+    public static PtxKernel<CudaKernelArgs.Binary> Mul { get; } = new("elementwise", "esen_mul");
+
+    public static PtxKernel<CudaKernelArgs.Binary> Div { get; } = new("elementwise", "esen_div");
+
+    public static PtxKernel<CudaKernelArgs.Copy> Copy { get; } = new("layout", "esen_copy");
+
+    public static PtxKernel<CudaKernelArgs.StridedCopy> StridedCopy { get; } = new("layout", "esen_strided_copy");
+
+    public static PtxKernel<CudaKernelArgs.ConcatSlab> ConcatSlab { get; } = new("layout", "esen_concat_slab");
+
+    public static PtxKernel<CudaKernelArgs.MaxPool> MaxPool { get; } = new("pooling", "esen_max_pool");
+
+    public static PtxKernel<CudaKernelArgs.AvgPool> AvgPool { get; } = new("pooling", "esen_avg_pool");
+
+    public static PtxKernel<CudaKernelArgs.GlobalAvgPool> GlobalAvgPool { get; } = new("pooling", "esen_global_avg_pool");
+
+    public static PtxKernel<CudaKernelArgs.BatchNorm> BatchNorm { get; } = new("normalization", "esen_batch_norm");
+
+    public static PtxKernel<CudaKernelArgs.LayerNorm> LayerNorm { get; } = new("normalization", "esen_layer_norm");
+
+    public static PtxKernel<CudaKernelArgs.Softmax> Softmax { get; } = new("softmax", "esen_softmax");
+
+    public static PtxKernel<CudaKernelArgs.Im2Col> Im2Col { get; } = new("im2col", "esen_im2col");
+
+    public static PtxKernel<CudaKernelArgs.EnsembleMean> EnsembleMean { get; } = new("ensemble", "esen_ensemble_mean");
+
+    public static PtxKernel<CudaKernelArgs.EnsembleWeightedMean> EnsembleWeightedMean { get; } = new("ensemble", "esen_ensemble_weighted_mean");
+
+    public static PtxKernel<CudaKernelArgs.EnsembleVote> EnsembleVote { get; } = new("ensemble", "esen_ensemble_vote");
+
+    public static PtxKernel<CudaKernelArgs.CascadeGate> CascadeGate { get; } = new("cascade", "esen_cascade_gate");
+
+    public static PtxKernel<CudaKernelArgs.RowMove> GatherRows { get; } = new("cascade", "esen_gather_rows");
+
+    public static PtxKernel<CudaKernelArgs.RowMove> ScatterRows { get; } = new("cascade", "esen_scatter_rows");
+
+    /// <summary>All of the above.</summary>
+    public static IReadOnlyList<PtxKernel> All { get; } =
+    [
+        BiasActivation, Add, Sub, Mul, Div, Copy, StridedCopy, ConcatSlab, MaxPool, AvgPool, GlobalAvgPool,
+        BatchNorm, LayerNorm, Softmax, Im2Col, EnsembleMean, EnsembleWeightedMean, EnsembleVote, CascadeGate,
+        GatherRows, ScatterRows,
+    ];
+}
