@@ -79,6 +79,38 @@ internal struct Dims6
         return RightAligned(strides, fill: 0);
     }
 
+    /// <summary>
+    /// The input strides with which <c>esen_strided_copy</c> transposes a contiguous tensor of shape
+    /// <paramref name="input"/>: output dimension d is input dimension <paramref name="permutation"/>[d]
+    /// (ONNX Transpose perm), so its stride is that input dimension's contiguous stride.
+    /// </summary>
+    /// <exception cref="ArgumentException">The permutation is not one of 0..rank−1, or more than six dimensions.</exception>
+    public static Dims6 TransposeStrides(ReadOnlySpan<int> input, ReadOnlySpan<int> permutation)
+    {
+        if (permutation.Length != input.Length)
+        {
+            throw new ArgumentException($"permutation of rank {permutation.Length} for a rank-{input.Length} tensor", nameof(permutation));
+        }
+
+        Dims6 contiguous = ContiguousStrides(input);
+        Span<int> strides = stackalloc int[input.Length];
+        Span<bool> seen = stackalloc bool[input.Length];
+        seen.Clear();
+        for (int d = 0; d < permutation.Length; d++)
+        {
+            int source = permutation[d];
+            if ((uint)source >= (uint)input.Length || seen[source])
+            {
+                throw new ArgumentException($"[{string.Join(", ", permutation.ToArray())}] is not a permutation of 0..{input.Length - 1}", nameof(permutation));
+            }
+
+            seen[source] = true;
+            strides[d] = contiguous[Rank - input.Length + source];
+        }
+
+        return RightAligned(strides, fill: 0);
+    }
+
     private static Dims6 RightAligned(ReadOnlySpan<int> values, int fill)
     {
         if (values.Length > Rank)

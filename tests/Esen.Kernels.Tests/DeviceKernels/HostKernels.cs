@@ -28,12 +28,19 @@ internal static class HostKernels
     public static void Launch<TArgs>(PtxKernel<TArgs> kernel, int grid, int block, in TArgs args)
         where TArgs : unmanaged
     {
-        KernelToolchain.RequireClangPlusPlus();
-        byte[] packed = MemoryMarshal.AsBytes(new ReadOnlySpan<TArgs>(in args)).ToArray();
-        int status = s_launch.Value(kernel.EntryPoint, (uint)grid, (uint)block, packed, (nuint)packed.Length);
+        int status = LaunchStatus(kernel, grid, block, args);
         Assert.True(
             status == 0,
             $"{kernel.EntryPoint}: host launch failed with status {status} (1 unknown kernel, 2 argument size mismatch, 3 bad launch shape)");
+    }
+
+    /// <summary>As <see cref="Launch{TArgs}"/>, returning the launcher's status instead of asserting it is 0.</summary>
+    public static int LaunchStatus<TArgs>(PtxKernel<TArgs> kernel, int grid, int block, in TArgs args)
+        where TArgs : unmanaged
+    {
+        KernelToolchain.RequireClangPlusPlus();
+        byte[] packed = MemoryMarshal.AsBytes(new ReadOnlySpan<TArgs>(in args)).ToArray();
+        return s_launch.Value(kernel.EntryPoint, (uint)grid, (uint)block, packed, (nuint)packed.Length);
     }
 
     private static LaunchPacked Load()

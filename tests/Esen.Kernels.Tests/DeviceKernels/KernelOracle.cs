@@ -1,0 +1,198 @@
+using Esen.Kernels.Cpu.Kernels;
+using Esen.Kernels.Cuda;
+
+namespace Esen.Kernels.Tests.DeviceKernels;
+
+/// <summary>
+/// The oracle for the host-run kernels: straightforward C# loops written from the operator
+/// definitions (ONNX semantics, and the rules documented in kernels/*.cu), in double precision
+/// where that is free, plus Esen's CPU kernels (<see cref="CpuKernels"/>) for activations and
+/// convolution. When the CPU executor's kernels cover more operators they can replace these loops.
+/// </summary>
+internal static class KernelOracle
+{
+    /// <summary>Uniform values in [low, high) from a seeded generator.</summary>
+    public static float[] RandomValues(int seed, int count, float low = -3f, float high = 3f)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, count).Select(_ => low + ((high - low) * random.NextSingle()))];
+    }
+
+    /// <summary>|expected − actual| ≤ absolute + relative·|expected| for every element; names the first failure.</summary>
+    public static void AssertClose(IReadOnlyList<double> expected, IReadOnlyList<float> actual, double absolute, double relative, string what)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            double error = Math.Abs(expected[i] - actual[i]);
+            Assert.True(
+                error <= absolute + (relative * Math.Abs(expected[i])),
+                $"{what}: element {i} is {actual[i]:R}, expected {expected[i]:R} (error {error:E2})");
+        }
+    }
+
+    /// <summary>erf in double precision, independent of the kernel's Abramowitz–Stegun 7.1.26 fit:
+    /// the Maclaurin series for |x| ≤ 3, the continued fraction of erfc beyond (both A&amp;S 7.1.5, 7.1.14).</summary>
+    public static double Erf(double x)
+    {
+        double z = Math.Abs(x);
+        double magnitude;
+        if (z <= 3)
+        {
+            double term = z;
+            double sum = z;
+            for (int n = 1; n < 200; n++)
+            {
+                term *= -z * z / n;
+                double add = term / ((2 * n) + 1);
+                sum += add;
+                if (Math.Abs(add) < 1e-17 * Math.Abs(sum))
+                {
+                    break;
+                }
+            }
+
+            magnitude = 2 / Math.Sqrt(Math.PI) * sum;
+        }
+        else
+        {
+            // erfc z = e^(−z²)/√π · 1/(z + (1/2)/(z + 1/(z + (3/2)/(z + ...)))), evaluated from the tail.
+            double fraction = z;
+            for (int k = 80; k >= 1; k--)
+            {
+                fraction = z + (k / 2.0 / fraction);
+            }
+
+            magnitude = 1 - (Math.Exp(-z * z) / (Math.Sqrt(Math.PI) * fraction));
+        }
+
+        return x < 0 ? -magnitude : magnitude;
+    }
+
+    public static double Activate(double x, EpilogueActivation activation, float alpha, float beta) => activation switch
+    {
+        EpilogueActivation.Gelu => 0.5 * x * (1 + Erf(x / Math.Sqrt(2))),
+        _ => CpuKernels.Activate((float)x, new FusedActivation((ActivationKind)activation, alpha, beta)),
+    };
+
+    /// <summary>Row-major coordinates of flat index <paramref name="index"/> in <paramref name="shape"/>.</summary>
+    public static int[] Coordinates(long index, int[] shape)
+    {
+        int[] coordinates = new int[shape.Length];
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            coordinates[d] = (int)(index % shape[d]);
+            index /= shape[d];
+        }
+
+        return coordinates;
+    }
+
+    /// <summary>Flat row-major index of <paramref name="coordinates"/> in <paramref name="shape"/>.</summary>
+    public static int FlatIndex(int[] coordinates, int[] shape)
+    {
+        int index = 0;
+        for (int d = 0; d < shape.Length; d++)
+        {
+            index = (index * shape[d]) + coordinates[d];
+        }
+
+        return index;
+    }
+
+    public static int Product(int[] shape) => shape.Aggregate(1, (a, b) => a * b);
+
+    /// <summary>NumPy broadcasting: the output shape of two right-aligned shapes.</summary>
+    public static int[] BroadcastShape(int[] a, int[] b)
+    {
+        int rank = Math.Max(a.Length, b.Length);
+        int[] shape = new int[rank];
+        for (int d = 0; d < rank; d++)
+        {
+            int da = d - (rank - a.Length) >= 0 ? a[d - (rank - a.Length)] : 1;
+            int db = d - (rank - b.Length) >= 0 ? b[d - (rank - b.Length)] : 1;
+            shape[d] = Math.Max(da, db);
+        }
+
+        return shape;
+    }
+
+    /// <summary>The element of a tensor of shape <paramref name="shape"/> that output coordinates broadcast onto.</summary>
+    public static int BroadcastIndex(int[] outCoordinates, int[] shape)
+    {
+        int offset = outCoordinates.Length - shape.Length;
+        int[] coordinates = [.. shape.Select((size, d) => size == 1 ? 0 : outCoordinates[offset + d])];
+        return FlatIndex(coordinates, shape);
+    }
+
+    /// <summary>Output size of a pooling or convolution window (floor mode, symmetric pads).</summary>
+    public static int WindowOutput(int size, int kernel, int stride, int pad, int dilation) =>
+        ((size + (2 * pad) - (dilation * (kernel - 1)) - 1) / stride) + 1;
+
+    public static double[] Pool(float[] x, int planes, int inH, int inW, int outH, int outW, Window2D w, bool max, bool countIncludePad)
+    {
+        double[] y = new double[planes * outH * outW];
+        for (int p = 0; p < planes; p++)
+        {
+            for (int oh = 0; oh < outH; oh++)
+            {
+                for (int ow = 0; ow < outW; ow++)
+                {
+                    double best = double.NegativeInfinity, sum = 0;
+                    int inside = 0;
+                    for (int kh = 0; kh < w.KernelH; kh++)
+                    {
+                        for (int kw = 0; kw < w.KernelW; kw++)
+                        {
+                            int ih = (oh * w.StrideH) - w.PadTop + (kh * w.DilationH);
+                            int iw = (ow * w.StrideW) - w.PadLeft + (kw * w.DilationW);
+                            if (ih >= 0 && ih < inH && iw >= 0 && iw < inW)
+                            {
+                                double v = x[(((p * inH) + ih) * inW) + iw];
+                                best = Math.Max(best, v);
+                                sum += v;
+                                inside++;
+                            }
+                        }
+                    }
+
+                    y[(((p * outH) + oh) * outW) + ow] = max ? best : sum / (countIncludePad ? w.KernelH * w.KernelW : inside);
+                }
+            }
+        }
+
+        return y;
+    }
+
+    /// <summary>Softmax of each row, in double precision.</summary>
+    public static double[] Softmax(float[] x, int rows, int cols)
+    {
+        double[] y = new double[rows * cols];
+        for (int r = 0; r < rows; r++)
+        {
+            double max = Enumerable.Range(0, cols).Max(j => (double)x[(r * cols) + j]);
+            double sum = Enumerable.Range(0, cols).Sum(j => Math.Exp(x[(r * cols) + j] - max));
+            for (int j = 0; j < cols; j++)
+            {
+                y[(r * cols) + j] = Math.Exp(x[(r * cols) + j] - max) / sum;
+            }
+        }
+
+        return y;
+    }
+
+    /// <summary>Index of the first maximum of scores[start..start+count).</summary>
+    public static int ArgMax(float[] scores, int start, int count)
+    {
+        int best = 0;
+        for (int k = 1; k < count; k++)
+        {
+            if (scores[start + k] > scores[start + best])
+            {
+                best = k;
+            }
+        }
+
+        return best;
+    }
+}

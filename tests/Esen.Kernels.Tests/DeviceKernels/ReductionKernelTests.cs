@@ -1,0 +1,101 @@
+using Esen.Kernels.Cuda;
+
+namespace Esen.Kernels.Tests.DeviceKernels;
+
+/// <summary>
+/// Host runs of the block-reduction kernels (softmax, layer-norm, global average pooling) on
+/// ragged shapes: rows shorter than the block, longer than it, and block sizes that are not
+/// powers of two.
+/// </summary>
+public sealed class ReductionKernelTests
+{
+    public static TheoryData<int, int, int, int> Shapes() => new()
+    {
+        // rows, cols, grid, block
+        { 1, 1, 1, 32 },
+        { 5, 7, 2, 32 },
+        { 3, 64, 1, 64 },
+        { 4, 301, 3, 48 },
+        { 2, 1000, 2, 33 },
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(Shapes))]
+    public void Softmax_MatchesOracle(int rows, int cols, int grid, int block)
+    {
+        float[] x = KernelOracle.RandomValues(rows * 1000 + cols, rows * cols, -8f, 8f);
+        using HostBuffer xs = HostBuffer.Of(x), y = HostBuffer.Uninitialized(x.Length);
+        HostKernels.Launch(PtxKernels.Softmax, grid, block, new CudaKernelArgs.Softmax { X = xs.Address, Y = y.Address, Rows = rows, Cols = cols });
+
+        KernelOracle.AssertClose(KernelOracle.Softmax(x, rows, cols), y.ToFloats(), 1e-7, 2e-6, "softmax");
+    }
+
+    [SkippableFact]
+    public void Softmax_HugeLogits_DoesNotOverflow()
+    {
+        float[] x = [1e30f, 1e30f - 1e24f, -1e30f, 88f, 1e30f];
+        using HostBuffer data = HostBuffer.Of(x);
+        HostKernels.Launch(PtxKernels.Softmax, grid: 1, block: 32, new CudaKernelArgs.Softmax { X = data.Address, Y = data.Address, Rows = 1, Cols = x.Length });
+
+        KernelOracle.AssertClose([0.5, 0, 0, 0, 0.5], data.ToFloats(), 1e-7, 0, "softmax of huge logits");
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Shapes))]
+    public void LayerNorm_MatchesOracle(int rows, int cols, int grid, int block)
+    {
+        const float Epsilon = 1e-5f;
+        float[] x = KernelOracle.RandomValues(rows + cols, rows * cols, -4f, 6f);
+        float[] scale = KernelOracle.RandomValues(1, cols, 0.5f, 2f);
+        float[] bias = KernelOracle.RandomValues(2, cols);
+        using HostBuffer xs = HostBuffer.Of(x), scales = HostBuffer.Of(scale), biases = HostBuffer.Of(bias), y = HostBuffer.Uninitialized(x.Length);
+        HostKernels.Launch(PtxKernels.LayerNorm, grid, block, new CudaKernelArgs.LayerNorm
+        {
+            X = xs.Address, Y = y.Address, Scale = scales.Address, Bias = biases.Address, Rows = rows, Cols = cols, Epsilon = Epsilon,
+        });
+
+        double[] expected = new double[x.Length];
+        for (int r = 0; r < rows; r++)
+        {
+            double[] row = [.. x.Skip(r * cols).Take(cols).Select(v => (double)v)];
+            double mean = row.Average();
+            double variance = row.Average(v => (v - mean) * (v - mean));
+            for (int j = 0; j < cols; j++)
+            {
+                expected[(r * cols) + j] = ((row[j] - mean) / Math.Sqrt(variance + Epsilon) * scale[j]) + bias[j];
+            }
+        }
+
+        KernelOracle.AssertClose(expected, y.ToFloats(), 2e-5, 2e-5, "layer norm");
+    }
+
+    [SkippableFact]
+    public void LayerNorm_WithoutBias_ScalesOnly()
+    {
+        float[] x = [1, 2, 3, 4];
+        float[] scale = [1, 1, 2, 2];
+        using HostBuffer xs = HostBuffer.Of(x), scales = HostBuffer.Of(scale), y = HostBuffer.Uninitialized(4);
+        HostKernels.Launch(PtxKernels.LayerNorm, grid: 1, block: 32, new CudaKernelArgs.LayerNorm
+        {
+            X = xs.Address, Y = y.Address, Scale = scales.Address, Bias = 0, Rows = 1, Cols = 4, Epsilon = 0,
+        });
+
+        double s = Math.Sqrt(1.25); // population standard deviation of 1..4
+        KernelOracle.AssertClose([-1.5 / s, -0.5 / s, 1 / s, 3 / s], y.ToFloats(), 1e-6, 1e-6, "layer norm without bias");
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Shapes))]
+    public void GlobalAvgPool_IsThePlaneMean(int planes, int planeSize, int grid, int block)
+    {
+        float[] x = KernelOracle.RandomValues(planes * planeSize, planes * planeSize);
+        using HostBuffer xs = HostBuffer.Of(x), y = HostBuffer.Uninitialized(planes);
+        HostKernels.Launch(PtxKernels.GlobalAvgPool, grid, block, new CudaKernelArgs.GlobalAvgPool
+        {
+            X = xs.Address, Y = y.Address, Planes = planes, PlaneSize = planeSize,
+        });
+
+        double[] expected = [.. Enumerable.Range(0, planes).Select(p => x.Skip(p * planeSize).Take(planeSize).Average(v => (double)v))];
+        KernelOracle.AssertClose(expected, y.ToFloats(), 1e-6, 1e-5, "global average pool");
+    }
+}
