@@ -15,10 +15,18 @@ clang="${CLANG:-clang-19}"
 archs=(70 80 90)
 
 mkdir -p "$out"
+# One background job per source file and architecture; fail if any of them fails.
+jobs=()
 for source in "$here"/*.cu; do
     name="$(basename "$source" .cu)"
     for arch in "${archs[@]}"; do
         "$clang" -x cuda --cuda-device-only -nocudainc -nocudalib --cuda-gpu-arch="sm_$arch" \
-            -O2 -S -o "$out/$name.sm_$arch.ptx" "$source"
+            -O2 -S -o "$out/$name.sm_$arch.ptx" "$source" &
+        jobs+=($!)
     done
 done
+status=0
+for job in "${jobs[@]}"; do
+    wait "$job" || status=1
+done
+exit "$status"
