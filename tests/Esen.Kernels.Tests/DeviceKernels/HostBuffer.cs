@@ -69,7 +69,7 @@ internal sealed class HostBuffer : IDisposable
     private void AssertGuardIntact()
     {
         int[] guard = new int[GuardElements];
-        Marshal.Copy(_memory + (Length * sizeof(int)), guard, 0, GuardElements);
+        Marshal.Copy(IntPtr.Add(_memory, Length * sizeof(int)), guard, 0, GuardElements);
         Assert.True(guard.All(bits => bits == GuardBits), $"a kernel wrote past the end of a {Length}-element buffer");
     }
 }

@@ -6,8 +6,8 @@ namespace Esen.Kernels.Tests.DeviceKernels;
 /// <summary>
 /// The oracle for the host-run kernels: straightforward C# loops written from the operator
 /// definitions (ONNX semantics, and the rules documented in kernels/*.cu), in double precision
-/// where that is free, plus Esen's CPU kernels (<see cref="CpuKernels"/>) for activations and
-/// convolution. When the CPU executor's kernels cover more operators they can replace these loops.
+/// where that is free, plus Esen's CPU kernels (<see cref="CpuKernels"/>) for activations and GEMM.
+/// When the CPU executor's kernels cover more operators they can replace these loops.
 /// </summary>
 internal static class KernelOracle
 {
@@ -157,6 +157,44 @@ internal static class KernelOracle
                     }
 
                     y[(((p * outH) + oh) * outW) + ow] = max ? best : sum / (countIncludePad ? w.KernelH * w.KernelW : inside);
+                }
+            }
+        }
+
+        return y;
+    }
+
+    /// <summary>
+    /// Direct convolution of one NCHW image with OIHW weights, from the ONNX Conv definition
+    /// (positions in the padding read 0).
+    /// </summary>
+    public static double[] Conv2D(float[] x, float[] w, int channels, int inH, int inW, int outChannels, int outH, int outW, Window2D window)
+    {
+        double[] y = new double[outChannels * outH * outW];
+        for (int o = 0; o < outChannels; o++)
+        {
+            for (int oh = 0; oh < outH; oh++)
+            {
+                for (int ow = 0; ow < outW; ow++)
+                {
+                    double sum = 0;
+                    for (int c = 0; c < channels; c++)
+                    {
+                        for (int kh = 0; kh < window.KernelH; kh++)
+                        {
+                            for (int kw = 0; kw < window.KernelW; kw++)
+                            {
+                                int ih = (oh * window.StrideH) - window.PadTop + (kh * window.DilationH);
+                                int iw = (ow * window.StrideW) - window.PadLeft + (kw * window.DilationW);
+                                if (ih >= 0 && ih < inH && iw >= 0 && iw < inW)
+                                {
+                                    sum += (double)w[(((((o * channels) + c) * window.KernelH) + kh) * window.KernelW) + kw] * x[(((c * inH) + ih) * inW) + iw];
+                                }
+                            }
+                        }
+                    }
+
+                    y[(((o * outH) + oh) * outW) + ow] = sum;
                 }
             }
         }
