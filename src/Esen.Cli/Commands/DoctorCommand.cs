@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Esen.Cli.Output;
 using Esen.Native;
+using Esen.Native.Cuda;
 
 namespace Esen.Cli.Commands;
 
@@ -24,7 +25,7 @@ public static class DoctorCommand
     /// <summary>Writes the probe as a table, then the CUDA summary and, if asked, every attempt.</summary>
     public static void Write(NativeAvailability probe, bool verbose, TextWriter output)
     {
-        LibraryAvailability[] libraries = [probe.Cuda, probe.Cbc];
+        LibraryAvailability[] libraries = [probe.Cuda, probe.Cublas, probe.Cudnn, probe.Cbc];
         var table = new TextTable("library", "status", "version", "loaded from / reason");
         foreach (LibraryAvailability library in libraries)
         {
@@ -40,6 +41,10 @@ public static class DoctorCommand
         output.WriteLine(probe.HasCudaDevice
             ? $"CUDA devices: {probe.DeviceCount} (driver {NativeRuntime.FormatCudaVersion(probe.DriverVersion)})"
             : $"CUDA devices: none ({probe.CudaReason}); GPU work runs on the simulator, GPU tests skip.");
+        if (probe.Devices.Count > 0)
+        {
+            WriteDevices(probe, output);
+        }
 
         if (verbose)
         {
@@ -53,6 +58,24 @@ public static class DoctorCommand
                 }
             }
         }
+    }
+
+    private static void WriteDevices(NativeAvailability probe, TextWriter output)
+    {
+        output.WriteLine();
+        var devices = new TextTable("device", "name", ">SMs", ">memory GiB", ">compute", "MPS");
+        foreach (CudaDeviceProperties device in probe.Devices)
+        {
+            devices.AddRow(
+                device.Device.ToString(),
+                device.Name,
+                device.SmCount.ToString(),
+                (device.TotalMemoryBytes / (1024.0 * 1024 * 1024)).ToString("F1"),
+                device.ComputeCapability,
+                device.MpsEnabled ? "client" : "off");
+        }
+
+        devices.WriteTo(output);
     }
 
     private static string TriedNames(LibraryAvailability library) =>
