@@ -2,6 +2,7 @@ using System.CommandLine;
 using Esen.Cli.Output;
 using Esen.Native;
 using Esen.Native.Cuda;
+using Esen.Native.Partitions;
 
 namespace Esen.Cli.Commands;
 
@@ -76,6 +77,19 @@ public static class DoctorCommand
         }
 
         devices.WriteTo(output);
+        foreach (CudaDeviceProperties device in probe.Devices)
+        {
+            var capabilities = PartitionCapabilities.From(device, probe.DriverVersion ?? 0);
+            output.WriteLine();
+            output.WriteLine($"SM partitions on {device.Device} (automatic choice: {PartitionPlanner.Choose(capabilities)}):");
+            var mechanisms = new TextTable("mechanism", "available", "why");
+            foreach (MechanismAvailability mechanism in PartitionPlanner.Assess(capabilities))
+            {
+                mechanisms.AddRow(mechanism.Mechanism.ToString(), mechanism.Available ? "yes" : "no", mechanism.Reason);
+            }
+
+            mechanisms.WriteTo(output);
+        }
     }
 
     private static string TriedNames(LibraryAvailability library) =>
