@@ -107,7 +107,8 @@ public static class PartitionPlanner
     /// <list type="bullet">
     /// <item>None: every member gets all SMs; shares are not enforced.</item>
     /// <item>Green contexts, MPS execution affinity, MPS thread percentage: SMs are handed out in units of
-    /// <see cref="SmGranularity.UnitSms"/>. Each member gets floor(request) units, at least one; the units
+    /// <see cref="SmGranularity.UnitSms"/>; a share p asks for p/100 of the available units. Each member
+    /// gets floor(request) units, at least one; the units
     /// left are given, one each, to the members with the largest fractional remainder, so every member
     /// ends at floor or ceil of its request and the total never exceeds the device. Infeasible when the
     /// shares sum to more than 100 % or the members need more units than the device has.</item>
@@ -146,7 +147,9 @@ public static class PartitionPlanner
             return Infeasible(mechanism, n, g, unit, units, $"the shares sum to {total:0.##} % of the SMs, more than 100 %");
         }
 
-        double[] exact = [.. sharesPercent.Select(p => p * n / 100 / unit)];
+        // A share is a fraction of the SMs the mechanism can hand out (whole units), so shares summing to
+        // 100 % always fit even when N is not a multiple of the unit or a split returned fewer groups.
+        double[] exact = [.. sharesPercent.Select(p => p / 100 * units)];
         int[] given = [.. exact.Select(e => Math.Max(1, (int)Math.Floor(e + Tolerance)))];
         int needed = given.Sum();
         if (needed > units)
