@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -100,6 +101,44 @@ public sealed class DeviceBuffer<T> : IDisposable
         {
             CudaException.ThrowIfFailed(Interop.Interop.Cuda.cuMemcpyDtoHAsync(
                 destination, Pointer.Address, (nuint)(count * sizeof(T)), stream.Handle));
+        }
+    }
+
+    /// <summary>
+    /// Pins <paramref name="source"/> and queues its copy to the buffer. Dispose the returned pin only
+    /// after the stream has executed the copy (e.g. after synchronising it).
+    /// </summary>
+    public unsafe MemoryHandle CopyFromHostAsync(ReadOnlyMemory<T> source, CudaStream stream)
+    {
+        MemoryHandle pin = source.Pin();
+        try
+        {
+            CopyFromHostAsync((T*)pin.Pointer, source.Length, stream);
+            return pin;
+        }
+        catch
+        {
+            pin.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Pins <paramref name="destination"/> and queues a copy of the buffer's start into it. Dispose the
+    /// returned pin only after the stream has executed the copy.
+    /// </summary>
+    public unsafe MemoryHandle CopyToHostAsync(Memory<T> destination, CudaStream stream)
+    {
+        MemoryHandle pin = destination.Pin();
+        try
+        {
+            CopyToHostAsync((T*)pin.Pointer, destination.Length, stream);
+            return pin;
+        }
+        catch
+        {
+            pin.Dispose();
+            throw;
         }
     }
 
