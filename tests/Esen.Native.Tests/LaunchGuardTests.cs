@@ -71,6 +71,10 @@ public class LaunchGuardTests
     }
 
     [Fact]
+    public void Record_struct_arguments_keep_their_declaration_order() =>
+        Assert.Equal([0, 8, 12], KernelArgumentLayout<RecordArgs>.Offsets);
+
+    [Fact]
     public void Kernel_arguments_with_bool_are_rejected()
     {
         ArgumentException ex = Assert.Throws<ArgumentException>(() => KernelArgumentLayout<BoolArgs>.Offsets);
@@ -113,6 +117,8 @@ public class LaunchGuardTests
         public float Scale;
         public byte Flag;
     }
+
+    private readonly record struct RecordArgs(DevicePtr Data, uint Count, float Scale);
 
     [StructLayout(LayoutKind.Sequential)]
     private struct BoolArgs
