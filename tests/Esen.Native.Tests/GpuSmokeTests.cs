@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using Esen.Native.Cublas;
 using Esen.Native.Cuda;
 using Esen.Native.Errors;
-using Esen.Native.Interop;
 using Esen.Native.Partitions;
 using Esen.TestUtilities;
 

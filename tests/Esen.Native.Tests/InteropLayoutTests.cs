@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Esen.Native.Cublas;
+using Esen.Native.Cudnn;
 using Esen.Native.Interop;
 
 namespace Esen.Native.Tests;

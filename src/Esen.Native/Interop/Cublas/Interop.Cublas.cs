@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Esen.Native.Cublas;
 using Esen.Native.SafeHandles;
 
 namespace Esen.Native.Interop;

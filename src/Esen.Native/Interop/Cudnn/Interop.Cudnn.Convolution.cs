@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Esen.Native.Cudnn;
 using Esen.Native.SafeHandles;
 
 namespace Esen.Native.Interop;
