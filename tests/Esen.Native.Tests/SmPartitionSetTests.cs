@@ -85,6 +85,18 @@ public class SmPartitionSetTests
     }
 
     [Fact]
+    public void Forcing_exec_affinity_without_mps_says_to_start_the_daemon_before_any_context()
+    {
+        var driver = new FakeDriver(sms: 80, major: 7, driver: 12080, affinity: true);
+
+        InvalidOperationException ex = Assert.Throws<InvalidOperationException>(() =>
+            SmPartitionSet.Create(driver, s_device, [50, 50], PartitionMechanism.MpsExecutionAffinity));
+
+        Assert.Contains("nvidia-cuda-mps-control -d", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(driver.AffinityRequests);
+    }
+
+    [Fact]
     public void Thread_percentage_partitions_are_worker_environments()
     {
         var driver = new FakeDriver(sms: 80, major: 7, driver: 11080, mps: true);
