@@ -22,18 +22,25 @@ public sealed class InferredShapes
     internal InferredShapes(LayerGraph graph, Dictionary<string, TensorInfo> values, Dictionary<string, Tensor> constants)
     {
         Graph = graph;
-        Values = values;
-        Constants = constants;
+        ValueTable = values;
+        ConstantTable = constants;
     }
 
     /// <summary>The graph.</summary>
     public LayerGraph Graph { get; }
 
     /// <summary>Type and shape of every value by name.</summary>
-    public IReadOnlyDictionary<string, TensorInfo> Values { get; }
+    public IReadOnlyDictionary<string, TensorInfo> Values => ValueTable;
 
     /// <summary>Values known before run time, by name (initializers included).</summary>
-    public IReadOnlyDictionary<string, Tensor> Constants { get; }
+    public IReadOnlyDictionary<string, Tensor> Constants => ConstantTable;
+
+    internal Dictionary<string, TensorInfo> ValueTable { get; }
+
+    internal Dictionary<string, Tensor> ConstantTable { get; }
+
+    /// <summary>The inference view of one node (its inputs' shapes and known values).</summary>
+    public InferenceContext ContextOf(Node node) => new(Graph.Opset, node, ValueTable, ConstantTable);
 
     /// <summary>Type and shape of a value.</summary>
     /// <exception cref="KeyNotFoundException">No value has that name.</exception>
@@ -58,9 +65,13 @@ public static partial class ShapeInference
     public static InferredShapes Infer(LayerGraph graph, long batch = 1) =>
         Infer(graph, graph.Inputs.ToDictionary(i => i.Name, i => i.Shape.WithBatch(batch)));
 
-    /// <summary>Infers shapes for the given static input shapes (every graph input must be present).</summary>
+    /// <summary>
+    /// Infers shapes for the given static input shapes (every graph input must be present).
+    /// <paramref name="knownInputs"/> optionally gives the values of inputs that decide shapes (for
+    /// example a Reshape's shape fed as a graph input); inference then treats them as constants.
+    /// </summary>
     /// <exception cref="GraphException">An input is missing or mismatched, a node is invalid, or an op is unsupported.</exception>
-    public static InferredShapes Infer(LayerGraph graph, IReadOnlyDictionary<string, TensorShape> inputShapes)
+    public static InferredShapes Infer(LayerGraph graph, IReadOnlyDictionary<string, TensorShape> inputShapes, IReadOnlyDictionary<string, Tensor>? knownInputs = null)
     {
         var values = new Dictionary<string, TensorInfo>();
         var constants = new Dictionary<string, Tensor>();
@@ -73,6 +84,10 @@ public static partial class ShapeInference
 
             CheckInputShape(input, shape);
             values[input.Name] = new TensorInfo(input.DataType, shape);
+            if (knownInputs is not null && knownInputs.TryGetValue(input.Name, out Tensor? known))
+            {
+                constants[input.Name] = known;
+            }
         }
 
         foreach ((string name, Tensor tensor) in graph.Initializers)
@@ -128,7 +143,7 @@ public static partial class ShapeInference
         {
             if (node.Outputs[i].Length > 0)
             {
-                throw new GraphException($"{node.Describe()}: output {i} ('{node.Outputs[i]}') is not supported");
+                throw new UnsupportedModelException($"{node.Describe()}: output {i} ('{node.Outputs[i]}') is not supported");
             }
         }
 
@@ -141,13 +156,13 @@ public static partial class ShapeInference
             constants[node.Outputs[0]] = Tensor.Vector(ShapeRange(context));
         }
         else if (context.AllInputsConstant && node.Outputs.Where(o => o.Length > 0).All(o => values[o].Shape.ElementCount <= MaxEvaluatedElements)
-            && ConstantEvaluator.TryEvaluate(opset, node, context.InputConstants(), out Tensor[]? result))
+            && ConstantEvaluator.TryEvaluate(opset, node, context.InputConstants(), node.Outputs.Select(o => o.Length > 0 ? values[o] : null).ToArray(), out Tensor?[]? result))
         {
             for (int i = 0; i < node.Outputs.Count; i++)
             {
                 if (node.Outputs[i].Length > 0)
                 {
-                    constants[node.Outputs[i]] = result[i];
+                    constants[node.Outputs[i]] = result[i]!;
                 }
             }
         }
