@@ -33,6 +33,12 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
     {
     }
 
+    /// <summary>
+    /// Start from the search plan and try first fit before each packing MILP (default). Off, every
+    /// decision is CBC's; the tests use that to exercise the packing model itself.
+    /// </summary>
+    public bool UseHeuristics { get; init; } = true;
+
     /// <inheritdoc/>
     public string Name => formulation == MilpFormulation.Textbook ? "milp-textbook" : "milp";
 
@@ -57,7 +63,7 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
             return SolveAssignment(instance, bound, incumbent: null, options, clock);
         }
 
-        Plan? incumbent = new SearchSolver().Solve(problem, options).Plan;
+        Plan? incumbent = UseHeuristics ? new SearchSolver().Solve(problem, options).Plan : null;
         return instance.IsBottleneck
             ? SolveByBisection(instance, bound, incumbent, options, clock)
             : SolveAssignment(instance, bound, incumbent, options, clock);
@@ -103,7 +109,7 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
 
             int mid = (lo + hi) >>> 1;
             int[] shares = instance.MinimalShares(candidates[mid])!;
-            (MilpStatus status, int[]? placement) = Packing.FirstFit(instance, shares) is int[] quick
+            (MilpStatus status, int[]? placement) = UseHeuristics && Packing.FirstFit(instance, shares) is int[] quick
                 ? (MilpStatus.Feasible, quick)
                 : PackingFeasibility(instance, shares, remaining, options.Threads);
             if (placement is not null)
