@@ -13,6 +13,7 @@ public static class EsenCommandLine
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(CostModelCommand.Create());
         root.Subcommands.Add(OnnxTestCommand.Create());
+        root.Subcommands.Add(PlanCommand.Create());
         return root;
     }
 }
