@@ -241,6 +241,7 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
 
         if (incumbent is not null)
         {
+            incumbent = InSymmetryOrder(instance, incumbent);
             for (int i = 0; i < instance.MemberCount; i++)
             {
                 for (int d = 0; d < instance.DeviceCount; d++)
@@ -254,6 +255,12 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
         }
 
         MilpResult result = backend.Solve(model, new MilpSolveOptions { TimeLimit = Remaining(options, clock), Threads = options.Threads });
+        if (result.Status == MilpStatus.Infeasible && incumbent is not null)
+        {
+            // A feasible warm start contradicts the claim; never report a solvable problem as infeasible.
+            return Outcome.WithPlan(Name, instance, bound, incumbent, clock, reason: "the backend reported infeasible despite a feasible warm start; the warm start is returned");
+        }
+
         if (result.Status == MilpStatus.Infeasible)
         {
             return Outcome.Infeasible(Name, "no assignment satisfies the capacities (MILP)", clock);
@@ -355,6 +362,23 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
                 }
             }
         }
+    }
+
+    // Relabels identical devices as the symmetry-breaking rows require (ordered by their lowest
+    // member index, empty ones last), so the warm start is feasible for the model.
+    private static Plan InSymmetryOrder(Instance instance, Plan plan)
+    {
+        int[] relabel = [.. Enumerable.Range(0, instance.DeviceCount)];
+        foreach (int[] devices in instance.DeviceClasses)
+        {
+            int[] byFirstMember = [.. devices.OrderBy(d => Array.IndexOf(plan.DeviceOf, d) is int first and >= 0 ? first : int.MaxValue)];
+            for (int k = 0; k < devices.Length; k++)
+            {
+                relabel[byFirstMember[k]] = devices[k];
+            }
+        }
+
+        return plan with { DeviceOf = [.. plan.DeviceOf.Select(d => relabel[d])] };
     }
 
     private static TimeSpan Remaining(SolverOptions options, Stopwatch clock) => options.TimeLimit - clock.Elapsed;
