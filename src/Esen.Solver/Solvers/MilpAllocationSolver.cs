@@ -97,38 +97,48 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
             best = new Plan(placement, loosest);
         }
 
-        string? stoppedBy = null;
+        // provenLo: every candidate below it is proven infeasible. A packing MILP that runs out of its
+        // time slice leaves the bound where it is but the bisection goes on above it, so the
+        // remaining time still improves the plan.
+        int provenLo = lo;
+        string? undecided = null;
         while (lo < hi)
         {
             TimeSpan remaining = Remaining(options, clock);
             if (remaining <= TimeSpan.Zero)
             {
-                stoppedBy = "time limit";
                 break;
             }
 
             int mid = (lo + hi) >>> 1;
+            int stepsLeft = (int)Math.Ceiling(Math.Log2(hi - lo + 1)) + 1;
             int[] shares = instance.MinimalShares(candidates[mid])!;
             (MilpStatus status, int[]? placement) = UseHeuristics && Packing.FirstFit(instance, shares) is int[] quick
                 ? (MilpStatus.Feasible, quick)
-                : PackingFeasibility(instance, shares, remaining, options.Threads);
+                : PackingFeasibility(instance, shares, remaining / stepsLeft, options.Threads);
             if (placement is not null)
             {
                 hi = mid;
                 best = new Plan(placement, shares);
             }
-            else if (status == MilpStatus.Infeasible)
-            {
-                lo = mid + 1;
-            }
             else
             {
-                stoppedBy = $"packing at {candidates[mid]} ms undecided ({status})";
-                break;
+                // Infeasible at mid proves every smaller candidate infeasible too (larger minimal shares).
+                if (status == MilpStatus.Infeasible)
+                {
+                    provenLo = Math.Max(provenLo, mid + 1);
+                }
+                else
+                {
+                    undecided ??= $"packing at {candidates[mid]} ms undecided in its time slice";
+                }
+
+                lo = mid + 1;
             }
         }
 
-        return Outcome.WithPlan(Name, instance, bound, best, clock, provenOptimal: stoppedBy is null, provenBound: candidates[lo], reason: stoppedBy);
+        bool optimal = provenLo >= hi;
+        return Outcome.WithPlan(Name, instance, bound, best, clock, provenOptimal: optimal, provenBound: candidates[Math.Min(provenLo, hi)], reason: optimal ? null : undecided ?? "time limit");
     }
 
     /// <summary>Can members with fixed shares be placed? One binary per member × device.</summary>
@@ -241,6 +251,7 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
 
         if (incumbent is not null)
         {
+            incumbent = InSymmetryOrder(instance, incumbent);
             for (int i = 0; i < instance.MemberCount; i++)
             {
                 for (int d = 0; d < instance.DeviceCount; d++)
@@ -254,6 +265,12 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
         }
 
         MilpResult result = backend.Solve(model, new MilpSolveOptions { TimeLimit = Remaining(options, clock), Threads = options.Threads });
+        if (result.Status == MilpStatus.Infeasible && incumbent is not null)
+        {
+            // A feasible warm start contradicts the claim; never report a solvable problem as infeasible.
+            return Outcome.WithPlan(Name, instance, bound, incumbent, clock, reason: "the backend reported infeasible despite a feasible warm start; the warm start is returned");
+        }
+
         if (result.Status == MilpStatus.Infeasible)
         {
             return Outcome.Infeasible(Name, "no assignment satisfies the capacities (MILP)", clock);
@@ -355,6 +372,23 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
                 }
             }
         }
+    }
+
+    // Relabels identical devices as the symmetry-breaking rows require (ordered by their lowest
+    // member index, empty ones last), so the warm start is feasible for the model.
+    private static Plan InSymmetryOrder(Instance instance, Plan plan)
+    {
+        int[] relabel = [.. Enumerable.Range(0, instance.DeviceCount)];
+        foreach (int[] devices in instance.DeviceClasses)
+        {
+            int[] byFirstMember = [.. devices.OrderBy(d => Array.IndexOf(plan.DeviceOf, d) is int first and >= 0 ? first : int.MaxValue)];
+            for (int k = 0; k < devices.Length; k++)
+            {
+                relabel[byFirstMember[k]] = devices[k];
+            }
+        }
+
+        return plan with { DeviceOf = [.. plan.DeviceOf.Select(d => relabel[d])] };
     }
 
     private static TimeSpan Remaining(SolverOptions options, Stopwatch clock) => options.TimeLimit - clock.Elapsed;

@@ -93,7 +93,8 @@ public class EdgeCaseTests
     public void SixtyFourMembers_PlansAreValid_SearchNoBetterThanMilp(Objective objective, int devices)
     {
         Requires.Cbc();
-        int step = objective == Objective.Latency ? 5 : 1;
+        // 64 members need at least 64 % in total: 1 % steps on one device, 5 % steps from four devices up.
+        int step = objective == Objective.Latency && devices > 1 ? 5 : 1;
         Problem problem = RandomProblems.Create(new Random(64 + devices), objective, members: 64, devices, shareStep: step, identicalDevices: true, memoryTightness: 0.5);
 
         PlanResult milp = new MilpAllocationSolver().Solve(problem, s_options with { TimeLimit = TimeSpan.FromSeconds(2) });
@@ -101,7 +102,7 @@ public class EdgeCaseTests
 
         CrossValidationTests.AssertValid(milp, problem, "milp");
         CrossValidationTests.AssertValid(search, problem, "search");
-        Assert.NotNull(milp.ObjectiveMs);
+        Assert.True(milp.ObjectiveMs is not null, $"milp {milp.Status}: {milp.Reason}; search {search.Status}: {search.Reason}");
         Assert.True(search.ObjectiveMs >= milp.ObjectiveMs - 1e-9, $"search {search.ObjectiveMs} < milp {milp.ObjectiveMs}");
         if (devices == 1)
         {
