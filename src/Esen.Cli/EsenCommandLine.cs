@@ -16,6 +16,7 @@ public static class EsenCommandLine
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(OnnxTestCommand.Create());
         root.Subcommands.Add(PlanCommand.Create());
+        root.Subcommands.Add(InspectCommand.Create());
         return root;
     }
 }

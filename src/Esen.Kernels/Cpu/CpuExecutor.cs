@@ -24,6 +24,7 @@ public sealed class CpuExecutor : IExecutor
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Plan> _plans = [];
+    private Plan? _last;
 
     /// <summary>Creates an executor; planning happens on the first run of each input shape.</summary>
     public CpuExecutor(LayerGraph graph, CpuExecutorOptions? options = null)
@@ -55,7 +56,6 @@ public sealed class CpuExecutor : IExecutor
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs)
     {
-        var shapes = new Dictionary<string, TensorShape>();
         foreach (ValueInfo input in Graph.Inputs)
         {
             if (!inputs.TryGetValue(input.Name, out Tensor? tensor))
@@ -67,16 +67,18 @@ public sealed class CpuExecutor : IExecutor
             {
                 throw new GraphException($"input '{input.Name}' is {DataTypes.Name(tensor.DataType)}, the graph expects {DataTypes.Name(input.DataType)}");
             }
-
-            shapes[input.Name] = tensor.Shape;
         }
 
         lock (_gate)
         {
-            Plan plan = GetPlan(shapes, inputs);
-            foreach (ValueInfo input in Graph.Inputs)
+            // The common case, the same shapes as last time, finds its plan without allocating.
+            Plan plan = _last is not null && Matches(_last, inputs)
+                ? _last
+                : GetPlan(Graph.Inputs.ToDictionary(i => i.Name, i => inputs[i.Name].Shape), inputs);
+            _last = plan;
+            for (int i = 0; i < Graph.Inputs.Count; i++)
             {
-                plan.Slots[plan.SlotOf[input.Name]].Bind(inputs[input.Name]);
+                plan.Slots[plan.InputSlots[i]].Bind(inputs[Graph.Inputs[i].Name]);
             }
 
             foreach (CpuKernel step in plan.Steps)
@@ -84,7 +86,7 @@ public sealed class CpuExecutor : IExecutor
                 step(plan.Slots);
             }
 
-            var outputs = new Dictionary<string, Tensor>();
+            var outputs = new Dictionary<string, Tensor>(Graph.Outputs.Count);
             foreach (ValueInfo output in Graph.Outputs)
             {
                 outputs[output.Name] = plan.Slots[plan.SlotOf[output.Name]].ToTensor();
@@ -100,6 +102,7 @@ public sealed class CpuExecutor : IExecutor
         lock (_gate)
         {
             _plans.Clear();
+            _last = null;
         }
     }
 
@@ -266,7 +269,7 @@ public sealed class CpuExecutor : IExecutor
         }
 
         var info = new ExecutionPlanInfo(shapes, running.Count, arenaBytes, unplanned);
-        return new Plan([.. slots], slotOf, [.. kernels], info);
+        return new Plan([.. slots], slotOf, Graph.Inputs.Select(i => slotOf[i.Name]).ToArray(), [.. kernels], info);
     }
 
     private InferenceContext ContextFor(InferredShapes shapes, Dictionary<string, Tensor> constants, Node node)
@@ -276,5 +279,20 @@ public sealed class CpuExecutor : IExecutor
         return new InferenceContext(Graph.Opset, node, values, known);
     }
 
-    private sealed record Plan(ValueSlot[] Slots, Dictionary<string, int> SlotOf, CpuKernel[] Steps, ExecutionPlanInfo Info);
+    private bool Matches(Plan plan, IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        for (int i = 0; i < Graph.Inputs.Count; i++)
+        {
+            Tensor tensor = inputs[Graph.Inputs[i].Name];
+            if (tensor.Shape != plan.Slots[plan.InputSlots[i]].Info.Shape
+                || (plan.Info.Shapes.Constants.TryGetValue(Graph.Inputs[i].Name, out Tensor? known) && !known.Int64s.AsSpan().SequenceEqual(tensor.Int64s)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private sealed record Plan(ValueSlot[] Slots, Dictionary<string, int> SlotOf, int[] InputSlots, CpuKernel[] Steps, ExecutionPlanInfo Info);
 }
