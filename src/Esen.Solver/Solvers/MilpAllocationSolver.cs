@@ -97,9 +97,9 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
             best = new Plan(placement, loosest);
         }
 
-        // provenLo: every candidate below it is proven infeasible. A packing MILP that runs out of its
-        // time slice leaves the bound where it is but the bisection goes on above it, so the
-        // remaining time still improves the plan.
+        // provenLo: every candidate below it is proven infeasible. A packing MILP gets half the
+        // remaining time (all of it when it is the last candidate); one that runs out leaves the bound
+        // where it is but the bisection goes on above it, so the rest of the time still improves the plan.
         int provenLo = lo;
         string? undecided = null;
         while (lo < hi)
@@ -111,11 +111,10 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
             }
 
             int mid = (lo + hi) >>> 1;
-            int stepsLeft = (int)Math.Ceiling(Math.Log2(hi - lo + 1)) + 1;
             int[] shares = instance.MinimalShares(candidates[mid])!;
             (MilpStatus status, int[]? placement) = UseHeuristics && Packing.FirstFit(instance, shares) is int[] quick
                 ? (MilpStatus.Feasible, quick)
-                : PackingFeasibility(instance, shares, remaining / stepsLeft, options.Threads);
+                : PackingFeasibility(instance, shares, lo + 1 < hi ? remaining / 2 : remaining, options.Threads);
             if (placement is not null)
             {
                 hi = mid;
