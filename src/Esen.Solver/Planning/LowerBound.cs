@@ -81,7 +81,7 @@ public static class LowerBound
         // When the pool lets every member have its fastest share, that is the bound.
         if (instance.Shares.Sum(s => s[^1]) <= capacity)
         {
-            return Enumerable.Range(0, instance.MemberCount).Sum(i => instance.Weight[i] * instance.Latency[i][^1]);
+            return Enumerable.Range(0, instance.MemberCount).Sum(i => instance.Latency[i][^1]);
         }
 
         return ShareKnapsack.Solve(instance, Enumerable.Range(0, instance.MemberCount).ToArray(), capacity).Cost;

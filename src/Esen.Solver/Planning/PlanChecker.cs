@@ -65,14 +65,14 @@ public static class PlanChecker
     public static double ObjectiveOf(Problem problem, Plan plan)
     {
         double max = 0;
-        double weightedSum = 0;
+        double sum = 0;
         for (int i = 0; i < problem.Members.Count; i++)
         {
             double t = problem.Members[i].LatencyMs.LatencyAt(plan.ShareOf[i]);
             max = Math.Max(max, t);
-            weightedSum += problem.Members[i].Reach * t;
+            sum += t;
         }
 
-        return problem.Objective == Objective.Latency ? weightedSum : max;
+        return problem.Objective == Objective.Latency ? sum : max;
     }
 }

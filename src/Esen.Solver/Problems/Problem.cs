@@ -75,7 +75,7 @@ public sealed class Problem
 
     /// <summary>
     /// The objective of giving member i the latency <paramref name="latencyOf"/>(i): the maximum for
-    /// makespan and period, Σ reach·latency for cascade latency.
+    /// makespan and period, the sum of the stage latencies for cascade latency.
     /// </summary>
     public double Evaluate(Func<int, double> latencyOf)
     {
@@ -83,7 +83,7 @@ public sealed class Problem
         for (int i = 0; i < Members.Count; i++)
         {
             double t = latencyOf(i);
-            value = Objective.IsBottleneck() ? Math.Max(value, t) : value + (Members[i].Reach * t);
+            value = Objective.IsBottleneck() ? Math.Max(value, t) : value + t;
         }
 
         return value;

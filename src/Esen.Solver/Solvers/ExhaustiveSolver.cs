@@ -87,7 +87,7 @@ public sealed class ExhaustiveSolver : IAllocationSolver
                     }
 
                     double t = m.LatencyMs.LatenciesMs[k];
-                    double next = problem.Objective == Objective.Latency ? partial + (m.Reach * t) : Math.Max(partial, t);
+                    double next = problem.Objective == Objective.Latency ? partial + t : Math.Max(partial, t);
                     _deviceOf[member] = d;
                     _shareOf[member] = share;
                     _shareUsed[d] += share;

@@ -74,7 +74,7 @@ public sealed class GreedySolver : IAllocationSolver
         {
             if (Fits(i))
             {
-                double gain = instance.Weight[i] * (instance.Latency[i][option[i]] - instance.Latency[i][option[i] + 1]);
+                double gain = instance.Latency[i][option[i]] - instance.Latency[i][option[i] + 1];
                 if (gain > bestGain)
                 {
                     best = i;

@@ -21,7 +21,6 @@ internal sealed class Instance
         IsBottleneck = problem.Objective.IsBottleneck();
         Memory = [.. problem.Members.Select(m => m.MemoryMb)];
         DeviceMemory = [.. problem.Devices.Select(d => d.MemoryMb)];
-        Weight = [.. problem.Members.Select(m => problem.Objective == Objective.Latency ? m.Reach : 1.0)];
         Shares = new int[MemberCount][];
         Latency = new double[MemberCount][];
         for (int i = 0; i < MemberCount; i++)
@@ -58,9 +57,6 @@ internal sealed class Instance
     public double[] Memory { get; }
 
     public double[] DeviceMemory { get; }
-
-    /// <summary>Objective weight per member: reach for cascade latency, else 1.</summary>
-    public double[] Weight { get; }
 
     /// <summary>Useful shares per member, ascending; latencies strictly decrease along them.</summary>
     public int[][] Shares { get; }
@@ -124,7 +120,7 @@ internal sealed class Instance
         for (int i = 0; i < MemberCount; i++)
         {
             double t = Latency[i][option[i]];
-            value = IsBottleneck ? Math.Max(value, t) : value + (Weight[i] * t);
+            value = IsBottleneck ? Math.Max(value, t) : value + t;
         }
 
         return value;

@@ -240,7 +240,7 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
                 {
                     foreach ((Variable v, int _, double t) in x[i, d])
                     {
-                        objective.Add(v, instance.Weight[i] * t);
+                        objective.Add(v, t);
                     }
                 }
             }

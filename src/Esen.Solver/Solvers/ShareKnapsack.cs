@@ -2,7 +2,7 @@ namespace Esen.Solver.Solvers;
 
 /// <summary>
 /// The multiple-choice knapsack over shares: choose one useful option per member so the shares sum
-/// to at most a capacity and Σ weight·latency is minimal. Dynamic programming over the used share,
+/// to at most a capacity and Σ latency is minimal. Dynamic programming over the used share,
 /// O(members · capacity · options); exact.
 /// </summary>
 internal static class ShareKnapsack
@@ -27,7 +27,6 @@ internal static class ShareKnapsack
             int i = members[k];
             int[] shares = instance.Shares[i];
             double[] latency = instance.Latency[i];
-            double weight = instance.Weight[i];
             double[] previous = cost[k];
             double[] next = new double[capacity + 1];
             int[] chosen = new int[capacity + 1];
@@ -41,7 +40,7 @@ internal static class ShareKnapsack
 
                 for (int j = 0; j < shares.Length && c + shares[j] <= capacity; j++)
                 {
-                    double value = previous[c] + (weight * latency[j]);
+                    double value = previous[c] + latency[j];
                     if (value < next[c + shares[j]])
                     {
                         next[c + shares[j]] = value;
