@@ -39,12 +39,12 @@ public static class DataTypes
     /// Maps an ONNX TensorProto.DataType code to ours; <paramref name="what"/> names the tensor or
     /// value for the error.
     /// </summary>
-    /// <exception cref="GraphException">The code is not float32 or int64.</exception>
+    /// <exception cref="UnsupportedModelException">The code is not float32 or int64.</exception>
     public static DataType FromOnnx(int code, string what) => code switch
     {
         1 => DataType.Float32,
         7 => DataType.Int64,
-        _ => throw new GraphException($"{what}: element type {OnnxTypeName(code)} is not supported (only float32 and int64)"),
+        _ => throw new UnsupportedModelException($"{what}: element type {OnnxTypeName(code)} is not supported (only float32 and int64)"),
     };
 
     /// <summary>ONNX's name for a TensorProto.DataType code (onnx.proto, enum TensorProto.DataType).</summary>

@@ -68,4 +68,7 @@ public sealed class InferenceContext
 
     /// <summary>An exception naming the node.</summary>
     public GraphException Fail(string message) => new($"{Node.Describe()}: {message}");
+
+    /// <summary>An exception naming the node and a feature Esen does not implement.</summary>
+    public UnsupportedModelException Unsupported(string message) => new($"{Node.Describe()}: {message}");
 }

@@ -16,7 +16,7 @@ public static partial class ShapeInference
         Node node = c.Node;
         if (!SupportedOps.Contains(node.OpType))
         {
-            throw c.Fail($"operator '{node.OpType}' is not supported");
+            throw c.Unsupported($"operator '{node.OpType}' is not supported");
         }
 
         return node.OpType switch
@@ -43,7 +43,7 @@ public static partial class ShapeInference
             "Gather" => [c.Input(0) with { Shape = Gather(c) }],
             "Unsqueeze" => [c.Input(0) with { Shape = Unsqueeze(c) }],
             "Squeeze" => [c.Input(0) with { Shape = Squeeze(c) }],
-            _ => throw c.Fail($"operator '{node.OpType}' is not supported"),
+            _ => throw c.Unsupported($"operator '{node.OpType}' is not supported"),
         };
     }
 
@@ -173,12 +173,13 @@ public static partial class ShapeInference
     {
         if (c.Node.Outputs.Count > 1 && c.Node.Outputs[1].Length > 0)
         {
-            throw c.Fail("the mask output (bool) is not supported");
+            // Before opset 12 the mask has the input's type (all ones at inference); since then it is bool.
+            return c.Opset < 12 ? [c.Input(0), c.Input(0)] : throw c.Unsupported("the mask output (bool) is not supported");
         }
 
         if (c.Constant(2) is { } training && training.ElementCount == 1 && training.DataType == DataType.Int64 && training.Int64s[0] != 0)
         {
-            throw c.Fail("training_mode is not supported (inference only)");
+            throw c.Unsupported("training_mode is not supported (inference only)");
         }
 
         return [c.Input(0)];
@@ -190,7 +191,7 @@ public static partial class ShapeInference
         long[] kernel = c.Node.GetInts("kernel_shape") ?? throw c.Fail("kernel_shape is required");
         if (c.Node.GetInt("storage_order", 0) != 0)
         {
-            throw c.Fail("storage_order=1 is not supported");
+            throw c.Unsupported("storage_order=1 is not supported");
         }
 
         WindowGeometry window = WindowGeometry.Resolve(c.Node, x, kernel, allowCeil: true);
@@ -208,7 +209,7 @@ public static partial class ShapeInference
         TensorShape x = c.FloatShape(0);
         if (c.Node.GetInt("training_mode", 0) != 0 || c.Node.Outputs.Skip(1).Any(o => o.Length > 0))
         {
-            throw c.Fail("training mode is not supported (inference only)");
+            throw c.Unsupported("training mode is not supported (inference only)");
         }
 
         if (x.Rank < 2)

@@ -128,7 +128,7 @@ public static partial class ShapeInference
         {
             if (node.Outputs[i].Length > 0)
             {
-                throw new GraphException($"{node.Describe()}: output {i} ('{node.Outputs[i]}') is not supported");
+                throw new UnsupportedModelException($"{node.Describe()}: output {i} ('{node.Outputs[i]}') is not supported");
             }
         }
 
