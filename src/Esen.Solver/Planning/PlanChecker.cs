@@ -1,0 +1,78 @@
+using Esen.Solver.Problems;
+
+namespace Esen.Solver.Planning;
+
+/// <summary>
+/// Checks a plan against the format's rules, written straight from docs/problem-format.md and
+/// sharing no code with the solvers: every member on one existing device at a share from its table,
+/// per device Σ share ≤ 100 and Σ memory ≤ the device's memory.
+/// </summary>
+public static class PlanChecker
+{
+    // Memory sums are compared with a relative tolerance so 0.1 + 0.2 MB does not exceed 0.3 MB.
+    private const double MemoryTolerance = 1e-9;
+
+    /// <summary>Every rule the plan breaks; empty when it is feasible.</summary>
+    public static IReadOnlyList<string> Violations(Problem problem, Plan plan)
+    {
+        var violations = new List<string>();
+        int members = problem.Members.Count;
+        if (plan.DeviceOf.Length != members || plan.ShareOf.Length != members)
+        {
+            violations.Add($"the plan places {plan.DeviceOf.Length} members with {plan.ShareOf.Length} shares; the problem has {members}");
+            return violations;
+        }
+
+        int[] shareUsed = new int[problem.Devices.Count];
+        double[] memoryUsed = new double[problem.Devices.Count];
+        for (int i = 0; i < members; i++)
+        {
+            ProblemMember member = problem.Members[i];
+            int d = plan.DeviceOf[i];
+            if (d < 0 || d >= problem.Devices.Count)
+            {
+                violations.Add($"{member.Name}: device index {d} does not exist");
+                continue;
+            }
+
+            if (!member.LatencyMs.Contains(plan.ShareOf[i]))
+            {
+                violations.Add($"{member.Name}: share {plan.ShareOf[i]} is not in its latency table");
+            }
+
+            shareUsed[d] += plan.ShareOf[i];
+            memoryUsed[d] += member.MemoryMb;
+        }
+
+        for (int d = 0; d < problem.Devices.Count; d++)
+        {
+            ProblemDevice device = problem.Devices[d];
+            if (shareUsed[d] > Problem.DeviceShareCapacity)
+            {
+                violations.Add($"{device.Name}: shares sum to {shareUsed[d]} % > 100 %");
+            }
+
+            if (memoryUsed[d] > device.MemoryMb * (1 + MemoryTolerance))
+            {
+                violations.Add($"{device.Name}: memory {memoryUsed[d]} MB > {device.MemoryMb} MB");
+            }
+        }
+
+        return violations;
+    }
+
+    /// <summary>The objective of a feasible plan, computed from the definitions.</summary>
+    public static double ObjectiveOf(Problem problem, Plan plan)
+    {
+        double max = 0;
+        double weightedSum = 0;
+        for (int i = 0; i < problem.Members.Count; i++)
+        {
+            double t = problem.Members[i].LatencyMs.LatencyAt(plan.ShareOf[i]);
+            max = Math.Max(max, t);
+            weightedSum += problem.Members[i].Reach * t;
+        }
+
+        return problem.Objective == Objective.Latency ? weightedSum : max;
+    }
+}

@@ -1,0 +1,91 @@
+namespace Esen.Solver.Problems;
+
+/// <summary>A device members can be placed on: its share capacity is always 100 %.</summary>
+/// <param name="Name">Unique name within the problem.</param>
+/// <param name="MemoryMb">Memory available to members, in MB.</param>
+public sealed record ProblemDevice(string Name, double MemoryMb);
+
+/// <summary>A member (ensemble model or cascade stage) with its memory need and latency table.</summary>
+/// <param name="Name">Unique name within the problem.</param>
+/// <param name="MemoryMb">Memory the member needs on its device, in MB.</param>
+/// <param name="LatencyMs">Latency at each share it may be given.</param>
+/// <param name="Reach">Cascade only: the fraction of inputs that arrive at this stage (1 for the first); 1 for ensembles.</param>
+public sealed record ProblemMember(string Name, double MemoryMb, LatencyTable LatencyMs, double Reach = 1.0);
+
+/// <summary>
+/// An allocation problem, <c>esen-problem/1</c>: place every member on one device at one share from
+/// its table, with per device Σ share ≤ 100 and Σ memory ≤ the device's memory, minimising
+/// <see cref="Objective"/>. Construction validates (see <see cref="ProblemValidator"/>) and throws
+/// <see cref="ArgumentException"/> listing every error; warnings are kept in <see cref="Warnings"/>.
+/// </summary>
+public sealed class Problem
+{
+    /// <summary>The format tag written in every problem file.</summary>
+    public const string FormatTag = "esen-problem/1";
+
+    /// <summary>The share capacity of every device, in percent.</summary>
+    public const int DeviceShareCapacity = 100;
+
+    /// <summary>Creates and validates a problem.</summary>
+    public Problem(
+        ProblemKind kind,
+        Objective objective,
+        IEnumerable<ProblemDevice> devices,
+        IEnumerable<ProblemMember> members,
+        string? description = null)
+        : this(kind, objective, [.. devices], [.. members], description)
+    {
+        IReadOnlyList<ProblemIssue> issues = ProblemValidator.Check(this);
+        ProblemIssue[] errors = [.. issues.Where(i => i.IsError)];
+        if (errors.Length > 0)
+        {
+            throw new ArgumentException("invalid problem: " + string.Join("; ", errors.Select(e => e.ToString())));
+        }
+
+        Warnings = [.. issues.Where(i => !i.IsError)];
+    }
+
+    // The reader validates itself so its errors can name the file.
+    internal Problem(ProblemKind kind, Objective objective, ProblemDevice[] devices, ProblemMember[] members, string? description)
+    {
+        Kind = kind;
+        Objective = objective;
+        Devices = devices;
+        Members = members;
+        Description = description;
+    }
+
+    /// <summary>Ensemble or cascade.</summary>
+    public ProblemKind Kind { get; }
+
+    /// <summary>What is minimised.</summary>
+    public Objective Objective { get; }
+
+    /// <summary>The devices, in file order.</summary>
+    public IReadOnlyList<ProblemDevice> Devices { get; }
+
+    /// <summary>The members, in file order (stage order for cascades).</summary>
+    public IReadOnlyList<ProblemMember> Members { get; }
+
+    /// <summary>Free text carried through from the file, if any.</summary>
+    public string? Description { get; }
+
+    /// <summary>Non-fatal findings (e.g. non-monotone tables).</summary>
+    public IReadOnlyList<ProblemIssue> Warnings { get; internal set; } = [];
+
+    /// <summary>
+    /// The objective of giving member i the latency <paramref name="latencyOf"/>(i): the maximum for
+    /// makespan and period, Σ reach·latency for cascade latency.
+    /// </summary>
+    public double Evaluate(Func<int, double> latencyOf)
+    {
+        double value = 0;
+        for (int i = 0; i < Members.Count; i++)
+        {
+            double t = latencyOf(i);
+            value = Objective.IsBottleneck() ? Math.Max(value, t) : value + (Members[i].Reach * t);
+        }
+
+        return value;
+    }
+}

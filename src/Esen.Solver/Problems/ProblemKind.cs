@@ -1,0 +1,73 @@
+namespace Esen.Solver.Problems;
+
+/// <summary>What the members of a problem are (DESIGN.md, "Formats and contracts").</summary>
+public enum ProblemKind
+{
+    /// <summary>Every member sees the same input; the job completes when the slowest member does.</summary>
+    Ensemble,
+
+    /// <summary>Members are stages in order; stage k only sees the fraction <c>reach</c> of the inputs.</summary>
+    Cascade,
+}
+
+/// <summary>What a plan minimises; each kind allows some objectives (see <see cref="ProblemObjectives"/>).</summary>
+public enum Objective
+{
+    /// <summary>Ensemble: the slowest member's latency, max over members of t(p).</summary>
+    Makespan,
+
+    /// <summary>Cascade, stages of successive batches overlapping: max over stages of t(p).</summary>
+    Period,
+
+    /// <summary>Cascade, one batch through the stages in turn: Σ reach·t(p), the mean latency of an input.</summary>
+    Latency,
+}
+
+/// <summary>The JSON names of kinds and objectives, and which objectives each kind allows.</summary>
+public static class ProblemObjectives
+{
+    /// <summary>The objectives a kind allows, first the default.</summary>
+    public static IReadOnlyList<Objective> AllowedFor(ProblemKind kind) => kind switch
+    {
+        ProblemKind.Ensemble => [Objective.Makespan],
+        ProblemKind.Cascade => [Objective.Period, Objective.Latency],
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    /// <summary>True when the objective is a maximum over members (makespan, period), not a sum.</summary>
+    public static bool IsBottleneck(this Objective objective) => objective != Objective.Latency;
+
+    /// <summary>The name used in <c>esen-problem/1</c> files.</summary>
+    public static string ToJsonName(this ProblemKind kind) => kind switch
+    {
+        ProblemKind.Ensemble => "ensemble",
+        ProblemKind.Cascade => "cascade",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    /// <summary>The name used in <c>esen-problem/1</c> files.</summary>
+    public static string ToJsonName(this Objective objective) => objective switch
+    {
+        Objective.Makespan => "makespan",
+        Objective.Period => "period",
+        Objective.Latency => "latency",
+        _ => throw new ArgumentOutOfRangeException(nameof(objective), objective, null),
+    };
+
+    /// <summary>Parses a kind name; null when unknown.</summary>
+    public static ProblemKind? ParseKind(string name) => name switch
+    {
+        "ensemble" => ProblemKind.Ensemble,
+        "cascade" => ProblemKind.Cascade,
+        _ => null,
+    };
+
+    /// <summary>Parses an objective name; null when unknown.</summary>
+    public static Objective? ParseObjective(string name) => name switch
+    {
+        "makespan" => Objective.Makespan,
+        "period" => Objective.Period,
+        "latency" => Objective.Latency,
+        _ => null,
+    };
+}

@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Esen.Solver.Problems;
+
+/// <summary>
+/// Reads <c>esen-problem/1</c> JSON. Every error is a <see cref="ProblemFormatException"/> that names
+/// the source and the JSON path; warnings (e.g. non-monotone tables) end up in <see cref="Problem.Warnings"/>.
+/// </summary>
+public static class ProblemReader
+{
+    private static readonly string[] s_rootFields = ["format", "kind", "objective", "description", "devices", "members"];
+    private static readonly string[] s_deviceFields = ["name", "memory_mb"];
+    private static readonly string[] s_ensembleMemberFields = ["name", "memory_mb", "latency_ms"];
+    private static readonly string[] s_cascadeMemberFields = ["name", "memory_mb", "reach", "latency_ms"];
+
+    /// <summary>Reads and validates a problem file.</summary>
+    public static Problem ReadFile(string path)
+    {
+        string json;
+        try
+        {
+            json = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ProblemFormatException(path, "$", $"cannot read the file: {ex.Message}", ex);
+        }
+
+        return Read(json, path);
+    }
+
+    /// <summary>Reads and validates a problem from JSON text; <paramref name="sourceName"/> names it in errors.</summary>
+    public static Problem Read(string json, string sourceName)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
+        }
+        catch (JsonException ex)
+        {
+            throw new ProblemFormatException(sourceName, "$", $"not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1})", ex);
+        }
+
+        using (document)
+        {
+            var reader = new Reader(sourceName);
+            Problem problem = reader.ReadRoot(document.RootElement);
+            IReadOnlyList<ProblemIssue> issues = ProblemValidator.Check(problem);
+            ProblemIssue[] errors = [.. issues.Where(i => i.IsError)];
+            if (errors.Length > 0)
+            {
+                string more = errors.Length > 1 ? $" (and {errors.Length - 1} more: {string.Join("; ", errors.Skip(1))})" : "";
+                throw new ProblemFormatException(sourceName, errors[0].Path, errors[0].Message + more);
+            }
+
+            problem.Warnings = [.. issues];
+            return problem;
+        }
+    }
+
+    private sealed class Reader(string source)
+    {
+        public Problem ReadRoot(JsonElement root)
+        {
+            Dictionary<string, JsonElement> fields = Fields(root, "$", s_rootFields);
+            string format = String(Required(fields, "format", "$"), "$.format");
+            if (format != Problem.FormatTag)
+            {
+                throw Error("$.format", $"unsupported format '{format}' (expected '{Problem.FormatTag}')");
+            }
+
+            string kindName = String(Required(fields, "kind", "$"), "$.kind");
+            ProblemKind kind = ProblemObjectives.ParseKind(kindName) ?? throw Error("$.kind", $"unknown kind '{kindName}' (known: ensemble, cascade)");
+            string objectiveName = String(Required(fields, "objective", "$"), "$.objective");
+            Objective objective = ProblemObjectives.ParseObjective(objectiveName) ?? throw Error("$.objective", $"unknown objective '{objectiveName}' (known: makespan, period, latency)");
+            string? description = fields.TryGetValue("description", out JsonElement d) ? String(d, "$.description") : null;
+
+            ProblemDevice[] devices = [.. Array(Required(fields, "devices", "$"), "$.devices").Select((e, i) => ReadDevice(e, $"$.devices[{i}]"))];
+            ProblemMember[] members = [.. Array(Required(fields, "members", "$"), "$.members").Select((e, i) => ReadMember(e, $"$.members[{i}]", kind))];
+            return new Problem(kind, objective, devices, members, description);
+        }
+
+        private ProblemDevice ReadDevice(JsonElement element, string path)
+        {
+            Dictionary<string, JsonElement> fields = Fields(element, path, s_deviceFields);
+            return new ProblemDevice(
+                String(Required(fields, "name", path), $"{path}.name"),
+                Number(Required(fields, "memory_mb", path), $"{path}.memory_mb"));
+        }
+
+        private ProblemMember ReadMember(JsonElement element, string path, ProblemKind kind)
+        {
+            bool cascade = kind == ProblemKind.Cascade;
+            Dictionary<string, JsonElement> fields = Fields(element, path, cascade ? s_cascadeMemberFields : s_ensembleMemberFields);
+            return new ProblemMember(
+                String(Required(fields, "name", path), $"{path}.name"),
+                Number(Required(fields, "memory_mb", path), $"{path}.memory_mb"),
+                ReadTable(Required(fields, "latency_ms", path), $"{path}.latency_ms"),
+                cascade ? Number(Required(fields, "reach", path), $"{path}.reach") : 1.0);
+        }
+
+        private LatencyTable ReadTable(JsonElement element, string path)
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                throw Error(path, $"expected an object mapping share (percent) to latency (ms), got {Describe(element)}");
+            }
+
+            var entries = new Dictionary<int, double>();
+            foreach (JsonProperty property in element.EnumerateObject())
+            {
+                string entryPath = $"{path}.{property.Name}";
+                if (!int.TryParse(property.Name, NumberStyles.None, CultureInfo.InvariantCulture, out int share))
+                {
+                    throw Error(entryPath, $"share '{property.Name}' is not an integer percent");
+                }
+
+                if (!entries.TryAdd(share, Number(property.Value, entryPath)))
+                {
+                    throw Error(entryPath, $"share {share} appears twice");
+                }
+            }
+
+            return new LatencyTable(entries);
+        }
+
+        private Dictionary<string, JsonElement> Fields(JsonElement element, string path, string[] allowed)
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                throw Error(path, $"expected an object, got {Describe(element)}");
+            }
+
+            var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+            foreach (JsonProperty property in element.EnumerateObject())
+            {
+                if (!allowed.Contains(property.Name))
+                {
+                    throw Error($"{path}.{property.Name}", $"unknown field (allowed here: {string.Join(", ", allowed)})");
+                }
+
+                if (!fields.TryAdd(property.Name, property.Value))
+                {
+                    throw Error($"{path}.{property.Name}", "field appears twice");
+                }
+            }
+
+            return fields;
+        }
+
+        private JsonElement Required(Dictionary<string, JsonElement> fields, string name, string path) =>
+            fields.TryGetValue(name, out JsonElement value) ? value : throw Error($"{path}.{name}", "missing required field");
+
+        private string String(JsonElement element, string path) =>
+            element.ValueKind == JsonValueKind.String ? element.GetString()! : throw Error(path, $"expected a string, got {Describe(element)}");
+
+        private double Number(JsonElement element, string path) =>
+            element.ValueKind == JsonValueKind.Number ? element.GetDouble() : throw Error(path, $"expected a number, got {Describe(element)}");
+
+        private JsonElement[] Array(JsonElement element, string path) =>
+            element.ValueKind == JsonValueKind.Array ? [.. element.EnumerateArray()] : throw Error(path, $"expected an array, got {Describe(element)}");
+
+        private ProblemFormatException Error(string path, string detail) => new(source, path, detail);
+
+        private static string Describe(JsonElement element) => element.ValueKind switch
+        {
+            JsonValueKind.Object => "an object",
+            JsonValueKind.Array => "an array",
+            JsonValueKind.String => "a string",
+            JsonValueKind.Number => "a number",
+            JsonValueKind.True or JsonValueKind.False => "a boolean",
+            _ => "null",
+        };
+    }
+}

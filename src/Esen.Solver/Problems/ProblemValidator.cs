@@ -1,0 +1,126 @@
+namespace Esen.Solver.Problems;
+
+/// <summary>
+/// The semantic checks of <c>esen-problem/1</c>, shared by the reader, the writer and
+/// <see cref="Problem"/>'s constructor. Paths use the file's field names.
+/// </summary>
+public static class ProblemValidator
+{
+    /// <summary>Every error and warning of <paramref name="problem"/>, in file order.</summary>
+    public static IReadOnlyList<ProblemIssue> Check(Problem problem)
+    {
+        var issues = new List<ProblemIssue>();
+        if (!ProblemObjectives.AllowedFor(problem.Kind).Contains(problem.Objective))
+        {
+            issues.Add(new("$.objective", $"objective '{problem.Objective.ToJsonName()}' is not defined for kind '{problem.Kind.ToJsonName()}' (allowed: {string.Join(", ", ProblemObjectives.AllowedFor(problem.Kind).Select(o => o.ToJsonName()))})"));
+        }
+
+        if (problem.Devices.Count == 0)
+        {
+            issues.Add(new("$.devices", "at least one device is needed"));
+        }
+
+        var deviceNames = new HashSet<string>(StringComparer.Ordinal);
+        for (int d = 0; d < problem.Devices.Count; d++)
+        {
+            ProblemDevice device = problem.Devices[d];
+            string path = $"$.devices[{d}]";
+            CheckName(device.Name, deviceNames, $"{path}.name", "device", issues);
+            CheckMemory(device.MemoryMb, $"{path}.memory_mb", issues);
+        }
+
+        if (problem.Members.Count == 0)
+        {
+            issues.Add(new("$.members", "at least one member is needed"));
+        }
+
+        var memberNames = new HashSet<string>(StringComparer.Ordinal);
+        for (int m = 0; m < problem.Members.Count; m++)
+        {
+            ProblemMember member = problem.Members[m];
+            string path = $"$.members[{m}]";
+            CheckName(member.Name, memberNames, $"{path}.name", "member", issues);
+            CheckMemory(member.MemoryMb, $"{path}.memory_mb", issues);
+            CheckTable(member.LatencyMs, $"{path}.latency_ms", issues);
+            CheckReach(problem, m, $"{path}.reach", issues);
+        }
+
+        return issues;
+    }
+
+    private static void CheckName(string name, HashSet<string> seen, string path, string what, List<ProblemIssue> issues)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            issues.Add(new(path, $"{what} name must not be empty"));
+        }
+        else if (!seen.Add(name))
+        {
+            issues.Add(new(path, $"duplicate {what} name '{name}'"));
+        }
+    }
+
+    private static void CheckMemory(double memoryMb, string path, List<ProblemIssue> issues)
+    {
+        if (!double.IsFinite(memoryMb) || memoryMb < 0)
+        {
+            issues.Add(new(path, $"memory must be a finite number >= 0, got {memoryMb}"));
+        }
+    }
+
+    private static void CheckTable(LatencyTable table, string path, List<ProblemIssue> issues)
+    {
+        if (table.Count == 0)
+        {
+            issues.Add(new(path, "the latency table is empty"));
+            return;
+        }
+
+        for (int i = 0; i < table.Count; i++)
+        {
+            int share = table.Shares[i];
+            double latency = table.LatenciesMs[i];
+            if (share is < 1 or > Problem.DeviceShareCapacity)
+            {
+                issues.Add(new($"{path}.{share}", $"share {share} is outside 1..100"));
+            }
+
+            if (!double.IsFinite(latency) || latency <= 0)
+            {
+                issues.Add(new($"{path}.{share}", $"latency must be a finite number > 0, got {latency}"));
+            }
+        }
+
+        if (table.FirstInversion() is (int smaller, int larger))
+        {
+            issues.Add(new(path, $"not monotone: share {larger} is slower than share {smaller}", IsError: false));
+        }
+    }
+
+    private static void CheckReach(Problem problem, int m, string path, List<ProblemIssue> issues)
+    {
+        double reach = problem.Members[m].Reach;
+        if (problem.Kind != ProblemKind.Cascade)
+        {
+            if (reach != 1.0)
+            {
+                issues.Add(new(path, "reach is only defined for cascades"));
+            }
+
+            return;
+        }
+
+        if (!double.IsFinite(reach) || reach <= 0 || reach > 1)
+        {
+            issues.Add(new(path, $"reach must be in (0, 1], got {reach}"));
+        }
+        else if (m == 0 && reach != 1.0)
+        {
+            issues.Add(new(path, $"the first stage sees every input, so its reach must be 1, got {reach}"));
+        }
+        else if (m > 0 && reach > problem.Members[m - 1].Reach)
+        {
+            issues.Add(new(path, $"reach {reach} exceeds the previous stage's {problem.Members[m - 1].Reach}: inputs only leave a cascade"));
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Esen.Solver.Problems;
+
+/// <summary>
+/// Writes <c>esen-problem/1</c> JSON that <see cref="ProblemReader"/> reads back to an equal problem
+/// (doubles are written in their shortest round-trip form).
+/// </summary>
+public static class ProblemWriter
+{
+    /// <summary>Writes <paramref name="problem"/> to a file (UTF-8, indented, trailing newline).</summary>
+    public static void WriteFile(Problem problem, string path) => File.WriteAllText(path, ToJson(problem));
+
+    /// <summary>The problem as indented JSON text with a trailing newline.</summary>
+    public static string ToJson(Problem problem)
+    {
+        using var stream = new MemoryStream();
+        Write(problem, stream);
+        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+
+    /// <summary>Writes the problem as indented UTF-8 JSON to <paramref name="stream"/>.</summary>
+    public static void Write(Problem problem, Stream stream)
+    {
+        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        json.WriteStartObject();
+        json.WriteString("format", Problem.FormatTag);
+        json.WriteString("kind", problem.Kind.ToJsonName());
+        json.WriteString("objective", problem.Objective.ToJsonName());
+        if (problem.Description is not null)
+        {
+            json.WriteString("description", problem.Description);
+        }
+
+        json.WriteStartArray("devices");
+        foreach (ProblemDevice device in problem.Devices)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", device.Name);
+            json.WriteNumber("memory_mb", device.MemoryMb);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("members");
+        foreach (ProblemMember member in problem.Members)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", member.Name);
+            json.WriteNumber("memory_mb", member.MemoryMb);
+            if (problem.Kind == ProblemKind.Cascade)
+            {
+                json.WriteNumber("reach", member.Reach);
+            }
+
+            json.WriteStartObject("latency_ms");
+            for (int i = 0; i < member.LatencyMs.Count; i++)
+            {
+                json.WriteNumber(member.LatencyMs.Shares[i].ToString(CultureInfo.InvariantCulture), member.LatencyMs.LatenciesMs[i]);
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+}

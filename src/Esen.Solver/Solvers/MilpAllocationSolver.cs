@@ -1,0 +1,361 @@
+using System.Diagnostics;
+using Esen.Solver.Milp;
+using Esen.Solver.Planning;
+using Esen.Solver.Problems;
+
+namespace Esen.Solver.Solvers;
+
+/// <summary>Which mixed-integer formulation <see cref="MilpAllocationSolver"/> builds (docs/solvers.md).</summary>
+public enum MilpFormulation
+{
+    /// <summary>
+    /// Uses the structure: for makespan and period, bisection over the candidate objective values
+    /// with a packing MILP per candidate (one binary per member × device, members at their minimal
+    /// shares, identical devices ordered); for cascade latency, the assignment model over useful
+    /// shares with the same symmetry breaking. Warm-started with the search plan.
+    /// </summary>
+    Structured,
+
+    /// <summary>One binary per member × device × table share and an epigraph variable for max objectives; no warm start.</summary>
+    Textbook,
+}
+
+/// <summary>
+/// <c>milp</c>: the exact mixed-integer program on the solver-neutral <see cref="MilpModel"/>, solved by
+/// an <see cref="IMilpSolver"/> backend (CBC by default) within the time limit; reports status,
+/// objective, best bound and gap.
+/// </summary>
+public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation formulation = MilpFormulation.Structured) : IAllocationSolver
+{
+    /// <summary>The structured formulation on CBC.</summary>
+    public MilpAllocationSolver()
+        : this(new CbcMilpSolver())
+    {
+    }
+
+    /// <summary>
+    /// Start from the search plan and try first fit before each packing MILP (default). Off, every
+    /// decision is CBC's; the tests use that to exercise the packing model itself.
+    /// </summary>
+    public bool UseHeuristics { get; init; } = true;
+
+    /// <inheritdoc/>
+    public string Name => formulation == MilpFormulation.Textbook ? "milp-textbook" : "milp";
+
+    /// <inheritdoc/>
+    public PlanResult Solve(Problem problem, SolverOptions options)
+    {
+        var clock = Stopwatch.StartNew();
+        var instance = new Instance(problem);
+        InstanceBound bound = LowerBound.Compute(instance);
+        if (bound.IsInfeasible)
+        {
+            return Outcome.Infeasible(Name, bound.InfeasibleReason!, clock);
+        }
+
+        if (!backend.IsSupported)
+        {
+            return Outcome.Without(Name, PlanStatus.NoSolution, bound, $"the MILP backend '{backend.Name}' is not available (run esen doctor)", clock);
+        }
+
+        if (formulation == MilpFormulation.Textbook)
+        {
+            return SolveAssignment(instance, bound, incumbent: null, options, clock);
+        }
+
+        Plan? incumbent = UseHeuristics ? new SearchSolver().Solve(problem, options).Plan : null;
+        return instance.IsBottleneck
+            ? SolveByBisection(instance, bound, incumbent, options, clock)
+            : SolveAssignment(instance, bound, incumbent, options, clock);
+    }
+
+    // Makespan/period: the optimum is the smallest candidate T whose minimal shares pack.
+    private PlanResult SolveByBisection(Instance instance, InstanceBound bound, Plan? incumbent, SolverOptions options, Stopwatch clock)
+    {
+        double[] candidates = instance.Candidates;
+        int lo = Array.BinarySearch(candidates, bound.ValueMs);
+        int hi;
+        Plan best;
+        if (incumbent is not null)
+        {
+            best = incumbent;
+            hi = Array.BinarySearch(candidates, instance.ObjectiveOfShares(incumbent.ShareOf));
+            hi = hi >= 0 ? hi : Math.Min(~hi, candidates.Length - 1);
+        }
+        else
+        {
+            hi = candidates.Length - 1;
+            int[] loosest = instance.MinimalShares(candidates[hi])!;
+            (MilpStatus status, int[]? placement) = PackingFeasibility(instance, loosest, Remaining(options, clock), options.Threads);
+            if (placement is null)
+            {
+                return status == MilpStatus.Infeasible
+                    ? Outcome.Infeasible(Name, "the members do not fit the devices even at their smallest shares (MILP)", clock)
+                    : Outcome.Without(Name, PlanStatus.TimeLimit, bound, "the time limit passed before a placement was found", clock);
+            }
+
+            best = new Plan(placement, loosest);
+        }
+
+        string? stoppedBy = null;
+        while (lo < hi)
+        {
+            TimeSpan remaining = Remaining(options, clock);
+            if (remaining <= TimeSpan.Zero)
+            {
+                stoppedBy = "time limit";
+                break;
+            }
+
+            int mid = (lo + hi) >>> 1;
+            int[] shares = instance.MinimalShares(candidates[mid])!;
+            (MilpStatus status, int[]? placement) = UseHeuristics && Packing.FirstFit(instance, shares) is int[] quick
+                ? (MilpStatus.Feasible, quick)
+                : PackingFeasibility(instance, shares, remaining, options.Threads);
+            if (placement is not null)
+            {
+                hi = mid;
+                best = new Plan(placement, shares);
+            }
+            else if (status == MilpStatus.Infeasible)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                stoppedBy = $"packing at {candidates[mid]} ms undecided ({status})";
+                break;
+            }
+        }
+
+        return Outcome.WithPlan(Name, instance, bound, best, clock, provenOptimal: stoppedBy is null, provenBound: candidates[lo], reason: stoppedBy);
+    }
+
+    /// <summary>Can members with fixed shares be placed? One binary per member × device.</summary>
+    private (MilpStatus Status, int[]? Placement) PackingFeasibility(Instance instance, int[] shares, TimeSpan limit, int threads)
+    {
+        var model = new MilpModel();
+        var x = new Variable?[instance.MemberCount, instance.DeviceCount];
+        for (int i = 0; i < instance.MemberCount; i++)
+        {
+            for (int d = 0; d < instance.DeviceCount; d++)
+            {
+                if (Instance.FitsMemory(instance.Memory[i], instance.DeviceMemory[d]))
+                {
+                    x[i, d] = model.NewBoolVariable($"x_{i}_{d}");
+                }
+            }
+        }
+
+        AddAssignmentRows(model, instance, (i, d) => x[i, d] is Variable v ? [(v, shares[i])] : []);
+        AddSymmetryBreaking(model, instance, (i, d) => x[i, d] is Variable v ? [v] : []);
+        model.Minimize(0);
+
+        MilpResult result = backend.Solve(model, new MilpSolveOptions { TimeLimit = limit, Threads = threads });
+        if (!result.HasSolution)
+        {
+            return (result.Status, null);
+        }
+
+        int[] placement = new int[instance.MemberCount];
+        for (int i = 0; i < instance.MemberCount; i++)
+        {
+            for (int d = 0; d < instance.DeviceCount; d++)
+            {
+                if (x[i, d] is Variable v && result.Value(v) > 0.5)
+                {
+                    placement[i] = d;
+                }
+            }
+        }
+
+        return (result.Status, placement);
+    }
+
+    // One binary per member × device × share. Structured: useful shares, symmetry breaking, warm start.
+    private PlanResult SolveAssignment(Instance instance, InstanceBound bound, Plan? incumbent, SolverOptions options, Stopwatch clock)
+    {
+        bool textbook = formulation == MilpFormulation.Textbook;
+        Problem problem = instance.Problem;
+        var model = new MilpModel();
+        var x = new List<(Variable Variable, int Share, double Latency)>[instance.MemberCount, instance.DeviceCount];
+        for (int i = 0; i < instance.MemberCount; i++)
+        {
+            IReadOnlyList<int> shares = textbook ? problem.Members[i].LatencyMs.Shares : instance.Shares[i];
+            IReadOnlyList<double> latencies = textbook ? problem.Members[i].LatencyMs.LatenciesMs : instance.Latency[i];
+            for (int d = 0; d < instance.DeviceCount; d++)
+            {
+                x[i, d] = [];
+                if (Instance.FitsMemory(instance.Memory[i], instance.DeviceMemory[d]))
+                {
+                    for (int j = 0; j < shares.Count; j++)
+                    {
+                        x[i, d].Add((model.NewBoolVariable($"x_{i}_{d}_{shares[j]}"), shares[j], latencies[j]));
+                    }
+                }
+            }
+        }
+
+        AddAssignmentRows(model, instance, (i, d) => [.. x[i, d].Select(e => (e.Variable, (double)e.Share))]);
+        if (!textbook)
+        {
+            AddSymmetryBreaking(model, instance, (i, d) => [.. x[i, d].Select(e => e.Variable)]);
+        }
+
+        if (instance.IsBottleneck)
+        {
+            // Epigraph: T ≥ each member's latency.
+            Variable makespan = model.NewNumVariable(0, double.PositiveInfinity, "T");
+            for (int i = 0; i < instance.MemberCount; i++)
+            {
+                var latency = new LinearExprBuilder();
+                for (int d = 0; d < instance.DeviceCount; d++)
+                {
+                    foreach ((Variable v, int _, double t) in x[i, d])
+                    {
+                        latency.Add(v, t);
+                    }
+                }
+
+                model.Add(latency.Build() <= makespan, $"epigraph_{i}");
+            }
+
+            model.Minimize(makespan);
+        }
+        else
+        {
+            var objective = new LinearExprBuilder();
+            for (int i = 0; i < instance.MemberCount; i++)
+            {
+                for (int d = 0; d < instance.DeviceCount; d++)
+                {
+                    foreach ((Variable v, int _, double t) in x[i, d])
+                    {
+                        objective.Add(v, instance.Weight[i] * t);
+                    }
+                }
+            }
+
+            model.Minimize(objective.Build());
+        }
+
+        if (incumbent is not null)
+        {
+            for (int i = 0; i < instance.MemberCount; i++)
+            {
+                for (int d = 0; d < instance.DeviceCount; d++)
+                {
+                    foreach ((Variable v, int share, double _) in x[i, d])
+                    {
+                        model.SetHint(v, incumbent.DeviceOf[i] == d && incumbent.ShareOf[i] == share ? 1 : 0);
+                    }
+                }
+            }
+        }
+
+        MilpResult result = backend.Solve(model, new MilpSolveOptions { TimeLimit = Remaining(options, clock), Threads = options.Threads });
+        if (result.Status == MilpStatus.Infeasible)
+        {
+            return Outcome.Infeasible(Name, "no assignment satisfies the capacities (MILP)", clock);
+        }
+
+        if (!result.HasSolution)
+        {
+            return incumbent is not null
+                ? Outcome.WithPlan(Name, instance, bound, incumbent, clock, reason: $"MILP ended {result.Status}; the warm start is returned")
+                : Outcome.Without(Name, PlanStatus.TimeLimit, bound, $"MILP ended {result.Status} without a solution", clock);
+        }
+
+        int[] deviceOf = new int[instance.MemberCount];
+        int[] shareOf = new int[instance.MemberCount];
+        for (int i = 0; i < instance.MemberCount; i++)
+        {
+            for (int d = 0; d < instance.DeviceCount; d++)
+            {
+                foreach ((Variable v, int share, double _) in x[i, d])
+                {
+                    if (result.Value(v) > 0.5)
+                    {
+                        deviceOf[i] = d;
+                        shareOf[i] = share;
+                    }
+                }
+            }
+        }
+
+        bool optimal = result.Status == MilpStatus.Optimal;
+        return Outcome.WithPlan(Name, instance, bound, new Plan(deviceOf, shareOf), clock, provenOptimal: optimal,
+            provenBound: double.IsFinite(result.BestBound) ? result.BestBound : double.NegativeInfinity,
+            reason: optimal ? null : "time limit");
+    }
+
+    // Σ over devices of a member's binaries = 1; per device Σ share ≤ 100 and Σ memory ≤ capacity.
+    private static void AddAssignmentRows(MilpModel model, Instance instance, Func<int, int, (Variable Variable, double Share)[]> terms)
+    {
+        for (int i = 0; i < instance.MemberCount; i++)
+        {
+            var once = new LinearExprBuilder();
+            for (int d = 0; d < instance.DeviceCount; d++)
+            {
+                foreach ((Variable v, double _) in terms(i, d))
+                {
+                    once.Add(v);
+                }
+            }
+
+            model.Add(once.Build().EqualTo(1), $"assign_{i}");
+        }
+
+        double totalMemory = instance.Memory.Sum();
+        for (int d = 0; d < instance.DeviceCount; d++)
+        {
+            var share = new LinearExprBuilder();
+            var memory = new LinearExprBuilder();
+            for (int i = 0; i < instance.MemberCount; i++)
+            {
+                foreach ((Variable v, double s) in terms(i, d))
+                {
+                    share.Add(v, s);
+                    memory.Add(v, instance.Memory[i]);
+                }
+            }
+
+            model.Add(share.Build() <= Problem.DeviceShareCapacity, $"share_{d}");
+            if (!Instance.FitsMemory(totalMemory, instance.DeviceMemory[d]))
+            {
+                model.Add(memory.Build() <= instance.DeviceMemory[d], $"memory_{d}");
+            }
+        }
+    }
+
+    // Identical devices are interchangeable: label them so each used device's lowest-index member
+    // precedes the next device's. Member i may use device q only if a member before i uses the
+    // previous device p of its class.
+    private static void AddSymmetryBreaking(MilpModel model, Instance instance, Func<int, int, Variable[]> on)
+    {
+        foreach (int[] devices in instance.DeviceClasses)
+        {
+            for (int k = 1; k < devices.Length; k++)
+            {
+                int p = devices[k - 1];
+                int q = devices[k];
+                var earlierOnP = new LinearExprBuilder();
+                for (int i = 0; i < instance.MemberCount; i++)
+                {
+                    Variable[] onQ = on(i, q);
+                    if (onQ.Length > 0)
+                    {
+                        model.Add(LinearExpr.Sum(onQ) <= earlierOnP.Build(), $"order_{p}_{q}_{i}");
+                    }
+
+                    foreach (Variable v in on(i, p))
+                    {
+                        earlierOnP.Add(v);
+                    }
+                }
+            }
+        }
+    }
+
+    private static TimeSpan Remaining(SolverOptions options, Stopwatch clock) => options.TimeLimit - clock.Elapsed;
+}

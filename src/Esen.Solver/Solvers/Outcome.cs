@@ -1,0 +1,29 @@
+using System.Diagnostics;
+using Esen.Solver.Planning;
+
+namespace Esen.Solver.Solvers;
+
+/// <summary>Builds <see cref="PlanResult"/>s the same way for every solver.</summary>
+internal static class Outcome
+{
+    // Objectives equal to the bound up to rounding count as proven optimal.
+    private const double Tolerance = 1e-9;
+
+    public static PlanResult WithPlan(string solver, Instance instance, InstanceBound bound, Plan plan, Stopwatch clock, bool provenOptimal = false, double provenBound = double.NegativeInfinity, string? reason = null)
+    {
+        double objective = instance.ObjectiveOfShares(plan.ShareOf);
+        double best = Math.Max(bound.ValueMs, provenBound);
+        bool optimal = provenOptimal || objective <= best * (1 + Tolerance);
+        return new PlanResult(solver, optimal ? PlanStatus.Optimal : PlanStatus.Feasible, plan, objective, Math.Min(best, objective), clock.Elapsed, reason);
+    }
+
+    public static PlanResult Infeasible(string solver, string reason, Stopwatch clock) =>
+        new(solver, PlanStatus.Infeasible, null, null, double.NaN, clock.Elapsed, reason);
+
+    public static PlanResult Without(string solver, PlanStatus status, InstanceBound bound, string reason, Stopwatch clock) =>
+        new(solver, status, null, null, bound.ValueMs, clock.Elapsed, reason);
+
+    /// <summary>Plan from a placement and a useful option per member.</summary>
+    public static Plan FromOptions(Instance instance, int[] deviceOf, int[] option) =>
+        new(deviceOf, [.. option.Select((j, i) => instance.Shares[i][j])]);
+}

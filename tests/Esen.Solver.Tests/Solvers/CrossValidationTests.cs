@@ -1,0 +1,163 @@
+using Esen.Solver.Planning;
+using Esen.Solver.Problems;
+using Esen.Solver.Solvers;
+using Esen.TestUtilities;
+
+namespace Esen.Solver.Tests.Solvers;
+
+/// <summary>
+/// Every solver against the exhaustive oracle on seeded random problems; every plan through the
+/// independent checker.
+/// </summary>
+public class CrossValidationTests
+{
+    private static readonly SolverOptions s_options = new() { TimeLimit = TimeSpan.FromSeconds(30) };
+    private static readonly Objective[] s_objectives = [Objective.Makespan, Objective.Period, Objective.Latency];
+
+    public static TheoryData<Objective> Objectives => [.. s_objectives];
+
+    [Theory]
+    [MemberData(nameof(Objectives))]
+    public void OneDevice_SearchEqualsExhaustive(Objective objective)
+    {
+        var random = new Random(1000 + (int)objective);
+        for (int n = 0; n < 150; n++)
+        {
+            Problem problem = RandomProblems.Create(random, objective, members: random.Next(1, 6), devices: 1, shareStep: Pick(random, 10, 20, 25), memoryTightness: 0.3 + random.NextDouble(), noise: n % 3 == 0 ? 0.15 : 0);
+            PlanResult oracle = new ExhaustiveSolver().Solve(problem, s_options);
+            PlanResult search = new SearchSolver().Solve(problem, s_options);
+
+            AssertSameOptimum(oracle, search, problem, $"{objective} #{n}");
+            Assert.True(oracle.Status != PlanStatus.Optimal || search.Status == PlanStatus.Optimal, $"#{n}: search on one device must prove optimality");
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Objectives))]
+    public void OneDevice_MilpEqualsExhaustive(Objective objective)
+    {
+        Requires.Cbc();
+        var random = new Random(2000 + (int)objective);
+        for (int n = 0; n < 100; n++)
+        {
+            Problem problem = RandomProblems.Create(random, objective, members: random.Next(1, 6), devices: 1, shareStep: Pick(random, 10, 20, 25), memoryTightness: 0.3 + random.NextDouble(), noise: n % 3 == 0 ? 0.15 : 0);
+            PlanResult oracle = new ExhaustiveSolver().Solve(problem, s_options);
+            PlanResult milp = new MilpAllocationSolver().Solve(problem, s_options);
+
+            AssertSameOptimum(oracle, milp, problem, $"{objective} #{n}");
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Objectives))]
+    public void SeveralDevices_MilpEqualsExhaustive_OthersAreNoBetter(Objective objective)
+    {
+        Requires.Cbc();
+        var random = new Random(3000 + (int)objective);
+        for (int n = 0; n < 120; n++)
+        {
+            int devices = random.Next(2, 4);
+            int members = random.Next(2, devices == 2 ? 6 : 5);
+            Problem problem = RandomProblems.Create(random, objective, members, devices, shareStep: Pick(random, 20, 25, 50), identicalDevices: n % 2 == 0, memoryTightness: 0.4 + random.NextDouble(), noise: n % 4 == 0 ? 0.15 : 0);
+            string label = $"{objective} #{n}";
+            PlanResult oracle = new ExhaustiveSolver().Solve(problem, s_options);
+            PlanResult milp = new MilpAllocationSolver().Solve(problem, s_options);
+
+            AssertSameOptimum(oracle, milp, problem, label);
+            foreach (IAllocationSolver heuristic in new IAllocationSolver[] { new SearchSolver(), new GreedySolver(), new EqualSolver() })
+            {
+                PlanResult result = heuristic.Solve(problem, s_options);
+                AssertValid(result, problem, $"{label} {heuristic.Name}");
+                if (oracle.Status == PlanStatus.Infeasible)
+                {
+                    Assert.Null(result.Plan);
+                }
+                else if (result.ObjectiveMs is double value)
+                {
+                    Assert.True(value >= oracle.ObjectiveMs!.Value - Tolerance(value), $"{label}: {heuristic.Name} {value} beats the optimum {oracle.ObjectiveMs}");
+                    Assert.True(result.Status != PlanStatus.Optimal || Same(value, oracle.ObjectiveMs.Value), $"{label}: {heuristic.Name} claims optimal at {value}, optimum {oracle.ObjectiveMs}");
+                }
+            }
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Objectives))]
+    public void SeveralDevices_MilpWithoutHeuristics_EqualsExhaustive(Objective objective)
+    {
+        Requires.Cbc();
+        var random = new Random(3500 + (int)objective);
+        var milp = new MilpAllocationSolver { UseHeuristics = false };
+        for (int n = 0; n < 40; n++)
+        {
+            int devices = random.Next(2, 4);
+            Problem problem = RandomProblems.Create(random, objective, members: random.Next(2, 5), devices, shareStep: Pick(random, 20, 25), identicalDevices: n % 2 == 0, memoryTightness: 0.5 + random.NextDouble());
+            PlanResult oracle = new ExhaustiveSolver().Solve(problem, s_options);
+
+            AssertSameOptimum(oracle, milp.Solve(problem, s_options), problem, $"{objective} #{n}");
+        }
+    }
+
+    [SkippableFact]
+    public void MilpTextbook_EqualsExhaustive()
+    {
+        Requires.Cbc();
+        var random = new Random(4000);
+        for (int n = 0; n < 40; n++)
+        {
+            Objective objective = s_objectives[n % 3];
+            Problem problem = RandomProblems.Create(random, objective, members: random.Next(1, 5), devices: random.Next(1, 3), shareStep: Pick(random, 20, 25));
+            PlanResult oracle = new ExhaustiveSolver().Solve(problem, s_options);
+            PlanResult textbook = AllocationSolvers.Create("milp-textbook")!.Solve(problem, s_options);
+
+            AssertSameOptimum(oracle, textbook, problem, $"textbook #{n}");
+        }
+    }
+
+    [SkippableFact]
+    public void ParallelMilpSolves_GiveTheSequentialAnswers()
+    {
+        Requires.Cbc();
+        var random = new Random(5000);
+        Problem[] problems = [.. Enumerable.Range(0, 24).Select(n => RandomProblems.Create(random, s_objectives[n % 3], members: 8, devices: 3, shareStep: 10, identicalDevices: true, memoryTightness: 0.6))];
+        double?[] sequential = [.. problems.Select(p => new MilpAllocationSolver().Solve(p, s_options).ObjectiveMs)];
+
+        double?[] parallel = new double?[problems.Length];
+        Parallel.For(0, problems.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => parallel[i] = new MilpAllocationSolver().Solve(problems[i], s_options).ObjectiveMs);
+
+        Assert.Equal(sequential, parallel);
+        Assert.True(sequential.Count(v => v is not null) >= 20, "most of these problems are feasible");
+    }
+
+    internal static void AssertSameOptimum(PlanResult oracle, PlanResult result, Problem problem, string label)
+    {
+        AssertValid(result, problem, label);
+        Assert.True(oracle.Status is PlanStatus.Optimal or PlanStatus.Infeasible, $"{label}: oracle {oracle.Status} {oracle.Reason}");
+        Assert.True(oracle.Status == result.Status, $"{label}: {result.Solver} says {result.Status} ({result.Reason}), oracle {oracle.Status}");
+        if (oracle.Status == PlanStatus.Optimal)
+        {
+            Assert.True(Same(oracle.ObjectiveMs!.Value, result.ObjectiveMs!.Value), $"{label}: {result.Solver} {result.ObjectiveMs} vs optimum {oracle.ObjectiveMs}");
+            Assert.True(result.BoundMs <= oracle.ObjectiveMs.Value + Tolerance(oracle.ObjectiveMs.Value), $"{label}: bound {result.BoundMs} above optimum {oracle.ObjectiveMs}");
+        }
+    }
+
+    internal static void AssertValid(PlanResult result, Problem problem, string label)
+    {
+        if (result.Plan is null)
+        {
+            Assert.Null(result.ObjectiveMs);
+            Assert.False(string.IsNullOrEmpty(result.Reason), $"{label}: {result.Solver} has no plan and no reason");
+            return;
+        }
+
+        Assert.Empty(PlanChecker.Violations(problem, result.Plan));
+        Assert.True(Same(PlanChecker.ObjectiveOf(problem, result.Plan), result.ObjectiveMs!.Value), $"{label}: reported objective {result.ObjectiveMs} differs from the checker's");
+        Assert.True(result.BoundMs <= result.ObjectiveMs.Value + Tolerance(result.ObjectiveMs.Value), $"{label}: bound above objective");
+    }
+
+    private static bool Same(double a, double b) => Math.Abs(a - b) <= Tolerance(Math.Max(Math.Abs(a), Math.Abs(b)));
+
+    private static double Tolerance(double magnitude) => 1e-9 * Math.Max(1, magnitude);
+
+    private static int Pick(Random random, params int[] values) => values[random.Next(values.Length)];
+}
