@@ -1,0 +1,46 @@
+namespace Esen.Solver.Devices;
+
+/// <summary>The arithmetic a member runs in; selects the device peak and the bytes per element.</summary>
+public enum Precision
+{
+    /// <summary>32-bit float on the SIMT cores (no tensor cores, no TF32).</summary>
+    Fp32,
+
+    /// <summary>16-bit float on the tensor cores.</summary>
+    Fp16,
+
+    /// <summary>8-bit integer on the tensor cores.</summary>
+    Int8,
+}
+
+/// <summary>Parsing and sizes for <see cref="Precision"/>.</summary>
+public static class PrecisionInfo
+{
+    /// <summary>Bytes per tensor element.</summary>
+    public static int BytesPerElement(this Precision precision) => precision switch
+    {
+        Precision.Fp32 => 4,
+        Precision.Fp16 => 2,
+        Precision.Int8 => 1,
+        _ => throw new ArgumentOutOfRangeException(nameof(precision)),
+    };
+
+    /// <summary>The lower-case name used on the command line and in JSON ("fp32", "fp16", "int8").</summary>
+    public static string ToName(this Precision precision) => precision.ToString().ToLowerInvariant();
+
+    /// <summary>Parses "fp32", "fp16" or "int8" (case-insensitive).</summary>
+    public static bool TryParse(string text, out Precision precision)
+    {
+        foreach (Precision candidate in Enum.GetValues<Precision>())
+        {
+            if (string.Equals(text, candidate.ToName(), StringComparison.OrdinalIgnoreCase))
+            {
+                precision = candidate;
+                return true;
+            }
+        }
+
+        precision = default;
+        return false;
+    }
+}

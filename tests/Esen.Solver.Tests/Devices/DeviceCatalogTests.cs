@@ -1,0 +1,91 @@
+using Esen.Solver.Devices;
+
+namespace Esen.Solver.Tests.Devices;
+
+public class DeviceCatalogTests
+{
+    [Theory]
+    [InlineData("V100", 80, 900e9)]
+    [InlineData("t4", 40, 320e9)]
+    [InlineData("a100 40gb", 108, 1555e9)]
+    [InlineData("A100_80GB", 108, 2039e9)]
+    [InlineData("h100-sxm", 132, 3350e9)]
+    [InlineData("H100-PCIe", 114, 2000e9)]
+    [InlineData("H200", 132, 4800e9)]
+    [InlineData("L4", 58, 300e9)]
+    [InlineData("A10", 72, 600e9)]
+    public void Find_BuiltInGpu_HasFiguresFromGpuFacts(string name, int sms, double bandwidth)
+    {
+        var gpu = Assert.IsType<GpuDevice>(DeviceCatalog.BuiltIn.Find(name));
+        Assert.Equal(sms, gpu.Sms);
+        Assert.Equal(bandwidth, gpu.BandwidthBytesPerSecond);
+        Assert.False(string.IsNullOrWhiteSpace(gpu.Source));
+    }
+
+    [Fact]
+    public void Find_UnknownName_ListsKnownDevices()
+    {
+        var error = Assert.Throws<KeyNotFoundException>(() => DeviceCatalog.BuiltIn.Find("P100"));
+        Assert.Contains("V100", error.Message, StringComparison.Ordinal);
+        Assert.Contains("H200", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(10, 8)]
+    [InlineData(12.5, 10)]
+    [InlineData(2.5, 2)]
+    [InlineData(1, 2)]
+    [InlineData(50, 40)]
+    [InlineData(100, 80)]
+    public void UnitsForShare_V100_RoundsDownToWholeTpcs(double percent, int sms)
+    {
+        Assert.Equal(sms, DeviceCatalog.BuiltIn.Find("V100").UnitsForShare(percent));
+    }
+
+    [Fact]
+    public void UnitsForShare_NeverDecreasesWithShare()
+    {
+        foreach (GpuDevice gpu in DeviceCatalog.BuiltInGpus)
+        {
+            int previous = 0;
+            for (int percent = 1; percent <= 100; percent++)
+            {
+                int sms = gpu.UnitsForShare(percent);
+                Assert.InRange(sms, Math.Max(previous, 2), gpu.Sms);
+                previous = sms;
+            }
+
+            Assert.Equal(gpu.Sms, previous);
+        }
+    }
+
+    [Fact]
+    public void GreenContextRequest_H100_UsesGroupsOfEight()
+    {
+        var h100 = (GpuDevice)DeviceCatalog.BuiltIn.Find("H100-SXM");
+        Assert.Equal(8, h100.SmsForGreenContextRequest(1));
+        Assert.Equal(24, h100.SmsForGreenContextRequest(17));
+        var a100 = (GpuDevice)DeviceCatalog.BuiltIn.Find("A100-40GB");
+        Assert.Equal(4, a100.SmsForGreenContextRequest(1));
+        Assert.Equal(6, a100.SmsForGreenContextRequest(5));
+        Assert.Equal(6, a100.SmsForAffinityRequest(5));
+    }
+
+    [Fact]
+    public void PeakFlops_V100HasNoInt8TensorCores()
+    {
+        Device v100 = DeviceCatalog.BuiltIn.Find("V100");
+        Assert.Null(v100.PeakFlops(Precision.Int8));
+        Assert.Equal(125e12, v100.PeakFlops(Precision.Fp16));
+    }
+
+    [Fact]
+    public void LocalCpu_IsMeasuredWithPositiveFigures()
+    {
+        var cpu = Assert.IsType<CpuDevice>(DeviceCatalog.BuiltIn.Find("cpu"));
+        Assert.Equal(Environment.ProcessorCount, cpu.Cores);
+        Assert.True(cpu.GflopsPerCore > 0.1, $"{cpu.GflopsPerCore} GFLOP/s per core");
+        Assert.True(cpu.BandwidthBytesPerSecond > 1e8);
+        Assert.True(cpu.MemoryBytes > 0);
+    }
+}
