@@ -22,18 +22,25 @@ public sealed class InferredShapes
     internal InferredShapes(LayerGraph graph, Dictionary<string, TensorInfo> values, Dictionary<string, Tensor> constants)
     {
         Graph = graph;
-        Values = values;
-        Constants = constants;
+        ValueTable = values;
+        ConstantTable = constants;
     }
 
     /// <summary>The graph.</summary>
     public LayerGraph Graph { get; }
 
     /// <summary>Type and shape of every value by name.</summary>
-    public IReadOnlyDictionary<string, TensorInfo> Values { get; }
+    public IReadOnlyDictionary<string, TensorInfo> Values => ValueTable;
 
     /// <summary>Values known before run time, by name (initializers included).</summary>
-    public IReadOnlyDictionary<string, Tensor> Constants { get; }
+    public IReadOnlyDictionary<string, Tensor> Constants => ConstantTable;
+
+    internal Dictionary<string, TensorInfo> ValueTable { get; }
+
+    internal Dictionary<string, Tensor> ConstantTable { get; }
+
+    /// <summary>The inference view of one node (its inputs' shapes and known values).</summary>
+    public InferenceContext ContextOf(Node node) => new(Graph.Opset, node, ValueTable, ConstantTable);
 
     /// <summary>Type and shape of a value.</summary>
     /// <exception cref="KeyNotFoundException">No value has that name.</exception>
@@ -141,13 +148,13 @@ public static partial class ShapeInference
             constants[node.Outputs[0]] = Tensor.Vector(ShapeRange(context));
         }
         else if (context.AllInputsConstant && node.Outputs.Where(o => o.Length > 0).All(o => values[o].Shape.ElementCount <= MaxEvaluatedElements)
-            && ConstantEvaluator.TryEvaluate(opset, node, context.InputConstants(), out Tensor[]? result))
+            && ConstantEvaluator.TryEvaluate(opset, node, context.InputConstants(), node.Outputs.Select(o => o.Length > 0 ? values[o] : null).ToArray(), out Tensor?[]? result))
         {
             for (int i = 0; i < node.Outputs.Count; i++)
             {
                 if (node.Outputs[i].Length > 0)
                 {
-                    constants[node.Outputs[i]] = result[i];
+                    constants[node.Outputs[i]] = result[i]!;
                 }
             }
         }
