@@ -6,16 +6,20 @@ public class GemmTests
 {
     private const int SweepLimit = 70;
 
-    public static TheoryData<bool, bool, char> SweepCases()
+    /// <summary>Every instruction set this machine can run (the scalar tile always), so each micro-kernel is checked.</summary>
+    public static TheoryData<string, bool, bool, char> SweepCases()
     {
-        var data = new TheoryData<bool, bool, char>();
-        foreach (bool transA in new[] { false, true })
+        var data = new TheoryData<string, bool, bool, char>();
+        foreach (GemmIsa isa in Enum.GetValues<GemmIsa>().Where(GemmMicroKernels.IsSupported))
         {
-            foreach (bool transB in new[] { false, true })
+            foreach (bool transA in new[] { false, true })
             {
-                foreach (char dimension in "mnk")
+                foreach (bool transB in new[] { false, true })
                 {
-                    data.Add(transA, transB, dimension);
+                    foreach (char dimension in "mnk")
+                    {
+                        data.Add(isa.ToString(), transA, transB, dimension);
+                    }
                 }
             }
         }
@@ -29,8 +33,9 @@ public class GemmTests
     /// </summary>
     [Theory]
     [MemberData(nameof(SweepCases))]
-    public void Matches_reference_for_every_size_up_to_70(bool transA, bool transB, char dimension)
+    public void Matches_reference_for_every_size_up_to_70(string isaName, bool transA, bool transB, char dimension)
     {
+        GemmIsa isa = Enum.Parse<GemmIsa>(isaName);
         var random = new Random(20261122 + (transA ? 1 : 0) + (transB ? 2 : 0) + dimension);
         (float Alpha, float Beta)[] scalings = [(1f, 0f), (0.5f, -1.5f), (-2f, 1f), (1f, 1f)];
         for (int size = 0; size <= SweepLimit; size++)
@@ -39,7 +44,7 @@ public class GemmTests
             int n = dimension == 'n' ? size : 37;
             int k = dimension == 'k' ? size : 23;
             (float alpha, float beta) = scalings[size % scalings.Length];
-            CheckAgainstReference(random, transA, transB, m, n, k, alpha, beta, stridePad: size % 4, threads: 1);
+            CheckAgainstReference(random, transA, transB, m, n, k, alpha, beta, stridePad: size % 4, threads: 1, isa);
         }
     }
 
@@ -122,7 +127,7 @@ public class GemmTests
     }
 
     private static void CheckAgainstReference(
-        Random random, bool transA, bool transB, int m, int n, int k, float alpha, float beta, int stridePad, int threads)
+        Random random, bool transA, bool transB, int m, int n, int k, float alpha, float beta, int stridePad, int threads, GemmIsa? isa = null)
     {
         int lda = (transA ? m : k) + stridePad, ldb = (transB ? k : n) + stridePad, ldc = n + stridePad;
         float[] a = ReferenceKernels.RandomArray(random, (long)(transA ? k : m) * lda);
@@ -130,8 +135,15 @@ public class GemmTests
         float[] c = ReferenceKernels.RandomArray(random, (long)m * ldc);
         (double[] expected, double[] absSum) = ReferenceKernels.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
-        CpuKernels.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+        if (isa is { } chosen)
+        {
+            CpuKernels.Gemm(chosen, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+        }
+        else
+        {
+            CpuKernels.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+        }
 
-        ReferenceKernels.AssertClose(expected, absSum, c, k, $"Gemm(transA={transA}, transB={transB}, m={m}, n={n}, k={k}, alpha={alpha}, beta={beta}, pad={stridePad}, threads={threads})");
+        ReferenceKernels.AssertClose(expected, absSum, c, k, $"Gemm({isa}, transA={transA}, transB={transB}, m={m}, n={n}, k={k}, alpha={alpha}, beta={beta}, pad={stridePad}, threads={threads})");
     }
 }
