@@ -63,6 +63,35 @@ public class Conv2DTests
         CheckAgainstReference(random, new Conv2DShape(1, 6, 9, 10, 6, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Groups: 6), true, activation, 2, "depthwise");
     }
 
+    public static TheoryData<string> SupportedIsas() =>
+        new(Enum.GetValues<GemmIsa>().Where(GemmMicroKernels.IsSupported).Select(isa => isa.ToString()));
+
+    [Theory]
+    [MemberData(nameof(SupportedIsas))]
+    public void Every_instruction_set_matches_reference(string isaName)
+    {
+        GemmIsa isa = Enum.Parse<GemmIsa>(isaName);
+        var random = new Random(17);
+        foreach (var shape in new[]
+        {
+            new Conv2DShape(1, 7, 11, 13, 19, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+            new Conv2DShape(2, 9, 6, 7, 10, 1, 1),
+            new Conv2DShape(1, 4, 15, 15, 33, 3, 3, StrideH: 2, StrideW: 2, Groups: 1),
+        })
+        {
+            float[] input = ReferenceKernels.RandomArray(random, shape.InputLength);
+            float[] weights = ReferenceKernels.RandomArray(random, shape.WeightLength);
+            float[] bias = ReferenceKernels.RandomArray(random, shape.OutChannels);
+            float[] output = new float[shape.OutputLength];
+            var activation = new FusedActivation(ActivationKind.LeakyRelu, 0.2f);
+            (double[] expected, double[] absSum) = ReferenceKernels.Conv2D(shape, input, weights, bias, activation);
+
+            CpuKernels.Conv2D(isa, shape, input, weights, bias, output, activation, threads: 2);
+
+            ReferenceKernels.AssertClose(expected, absSum, output, shape.InChannelsPerGroup * 9, $"{isa} {shape}");
+        }
+    }
+
     /// <summary>Output widths 1..40 cross every vector width and register tile edge along the spatial axis.</summary>
     [Fact]
     public void Matches_reference_for_output_widths_up_to_40()
