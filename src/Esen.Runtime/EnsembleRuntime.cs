@@ -470,7 +470,7 @@ public sealed class EnsembleRuntime : IAsyncDisposable
                 double launch = _spec.Kind == EnsembleKind.Ensemble
                     ? clock
                     : Math.Max(_stageVirtualFree[onDevice[0]], onDevice[0] == 0 ? 0 : StageFinish(batch.Index, onDevice[0] - 1));
-                IReadOnlyList<(double Start, double Finish)> spans = timing.Run(onDevice, [.. onDevice.Select(_ => batch.Rows)]);
+                IReadOnlyList<(double Start, double Finish)> spans = timing.Run([.. onDevice.Select(m => new VirtualLaunch(m, Grants[m].Units, batch.Rows))]);
                 for (int j = 0; j < onDevice.Length; j++)
                 {
                     entries.Add(new TimelineEntry(batch.Index, _spec.Members[onDevice[j]].Name, batch.Rows, launch + spans[j].Start, launch + spans[j].Finish, true));
