@@ -1,3 +1,4 @@
+using System.Numerics;
 using Esen.Solver.Devices;
 
 namespace Esen.Solver.CostModel;
@@ -53,6 +54,7 @@ public sealed class AnalyticCostModel
         if (layer.Op is LayerOp.Conv or LayerOp.Gemm && layer.Gemm is GemmShape gemm && flops > 0)
         {
             ctas = Ctas(gemm, gpu.Sms);
+            flops *= RowPadding(gemm.M);
             bool winograd = precision == Precision.Fp32 && layer.Window is { IsWinogradEligible: true };
             if (winograd)
             {
@@ -85,7 +87,7 @@ public sealed class AnalyticCostModel
             peak / gpu.Sms * efficiency * sustained,
             layer.DramBytes,
             gpu.BandwidthBytesPerSecond * Constants.MemoryEfficiency,
-            Constants.BandwidthSaturationFraction * gpu.Sms,
+            (gpu.BandwidthSaturationFraction ?? Constants.BandwidthSaturationFraction) * gpu.Sms,
             Constants.KernelOverheadSeconds,
             gpu.Sms);
     }
@@ -113,6 +115,17 @@ public sealed class AnalyticCostModel
             ? Math.Min(CeilDiv(deviceSms, tiles), Math.Max(1, gemm.K / Constants.SplitKMinimum))
             : 1;
         return tiles * splitK;
+    }
+
+    /// <summary>
+    /// Work of partial row tiles: libraries shrink the row tile for short GEMMs (to 16, 32 or 64 rows)
+    /// but a CTA still computes its whole tile, so M = 49 costs as much as 64 rows and M = 196 as 256.
+    /// This is what makes batch-1 CNN layers run below the full-wave efficiency.
+    /// </summary>
+    internal double RowPadding(long rows)
+    {
+        long tile = Math.Min(Constants.TileSize, Math.Max(Constants.MinimumRowTile, (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(rows, 1))));
+        return (double)(CeilDiv(rows, tile) * tile) / Math.Max(rows, 1);
     }
 
     private static long CeilDiv(long value, long divisor) => (Math.Max(value, 1) + divisor - 1) / divisor;

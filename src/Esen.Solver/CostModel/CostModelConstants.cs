@@ -10,14 +10,18 @@ public sealed record CostModelConstants
     /// <summary>Rows and columns of one CTA's output tile in library GEMM/conv kernels.</summary>
     public int TileSize { get; init; } = 128;
 
+    /// <summary>Smallest row tile a library picks for short GEMMs (one tensor-core MMA row block).</summary>
+    public int MinimumRowTile { get; init; } = 16;
+
     /// <summary>Minimum reduction length per split-K slice (libraries split K only when it is long).</summary>
     public int SplitKMinimum { get; init; } = 256;
 
     /// <summary>
     /// Achieved fraction of the FP32 SIMT peak in a full wave of conv/GEMM CTAs. Fitted on iGniter's
-    /// V100 TensorRT FP32 ResNet-50 latencies (gpu-facts §2.1); gpu-facts §5.3 reports 0.70.
+    /// V100 TensorRT FP32 ResNet-50 and AlexNet latencies (gpu-facts §2.1); gpu-facts §4.2 derives 78 %
+    /// for ResNet-50 b32 with Winograd FLOPs counted as direct ones.
     /// </summary>
-    public double Fp32Efficiency { get; init; } = 0.70;
+    public double Fp32Efficiency { get; init; } = 0.80;
 
     /// <summary>
     /// Achieved fraction of the tensor-core peak (FP16/INT8) for fused GEMMs. Fitted on NVIDIA's TensorRT
@@ -42,16 +46,17 @@ public sealed record CostModelConstants
     public double MemoryEfficiency { get; init; } = 0.80;
 
     /// <summary>
-    /// Fraction of the SMs that saturates DRAM bandwidth: BW(n) = BW·e_m·min(1, n/(s·N)). 0.35–0.5 in
-    /// gpu-facts §2.3 (BulletServe on H100 PCIe); the V100 FP32 fit is insensitive to it.
+    /// Fraction of the SMs that saturates DRAM bandwidth, BW(n) = BW·e_m·min(1, n/(s·N)), for devices
+    /// without a measured value (<see cref="Devices.GpuDevice.BandwidthSaturationFraction"/>): 0.35–0.5
+    /// in gpu-facts §2.3 (BulletServe on H100 PCIe).
     /// </summary>
     public double BandwidthSaturationFraction { get; init; } = 0.40;
 
     /// <summary>
     /// GPU-side cost per (fused) kernel: launch, ramp-up and tail. Fitted on the iGniter V100 and TensorRT
-    /// BERT A100 latencies together (gpu-facts §5.2 gives 5 µs and 4 µs for them separately).
+    /// BERT A100/T4 latencies together (gpu-facts §5.2 gives 5 µs and 4 µs for them separately).
     /// </summary>
-    public double KernelOverheadSeconds { get; init; } = 4.5e-6;
+    public double KernelOverheadSeconds { get; init; } = 6e-6;
 
     /// <summary>
     /// Achieved fraction of the measured FMA peak for CPU kernels. Not fitted here (the CPU executor is

@@ -35,13 +35,18 @@ public sealed class DeviceCatalog
     // NVIDIA/TensorRT demo/BERT/README.md); see docs/cost-model.md.
     private const double T4SustainedClockFraction = 0.55;
 
+    // V100 partitions draw bandwidth in proportion to their SMs up to the whole GPU: fitted once on
+    // iGniter's AlexNet b1 and ResNet-50 b1..b32 latencies at 10..100 % MPS threads (gpu-facts §2.1), where
+    // weight-streaming FC layers at small shares need ~1/p scaling; see docs/cost-model.md.
+    private const double V100BandwidthSaturation = 1.0;
+
     // MPS: 48 client contexts per device on Volta+ up to CUDA 13.0 (60 in the current doc at the default
     // CUDA_DEVICE_MAX_CONNECTIONS=2); the conservative figure is used (gpu-facts §1.2).
     private const int MpsClients = 48;
 
     private static readonly GpuDevice[] s_builtInGpus =
     [
-        new("V100", "7.0", 80, 15.7, 125, null, 16 * GiB, 900e9, 6 * MiB, 300, MpsClients, 2, 2, 1.0, V100Source),
+        new("V100", "7.0", 80, 15.7, 125, null, 16 * GiB, 900e9, 6 * MiB, 300, MpsClients, 2, 2, 1.0, V100Source, V100BandwidthSaturation),
         new("T4", "7.5", 40, 8.1, 65, 130, 16 * GiB, 320e9, 4 * MiB, 70, MpsClients, 2, 2, T4SustainedClockFraction, T4Source),
         new("A10", "8.6", 72, 31.2, 125, 250, 24 * GiB, 600e9, 6 * MiB, 150, MpsClients, 4, 2, 1.0, A10Source),
         new("L4", "8.9", 58, 30.3, 121, 242, 24 * GiB, 300e9, 48 * MiB, 72, MpsClients, 4, 2, 1.0, L4Source),

@@ -19,7 +19,7 @@ public static class DeviceFile
     [
         "kind", "name", "compute_capability", "sms", "fp32_tflops", "fp16_tflops", "int8_tops", "memory_gb",
         "bandwidth_gbps", "l2_mb", "tdp_w", "mps_clients", "green_min_sms", "green_sm_multiple",
-        "sustained_clock_fraction", "source",
+        "sustained_clock_fraction", "bandwidth_saturation_fraction", "source",
     ];
 
     private static readonly string[] s_cpuFields =
@@ -120,7 +120,8 @@ public static class DeviceFile
                     GreenContextMinSms: reader.OptionalInt(entry, "green_min_sms", at, 1, sms) ?? GpuDevice.SmsPerTpc,
                     GreenContextSmMultiple: greenMultiple,
                     SustainedClockFraction: reader.OptionalFraction(entry, "sustained_clock_fraction", at) ?? 1.0,
-                    Source: reader.OptionalString(entry, "source", $"{at}.source") ?? $"user device file {reader.File}");
+                    Source: reader.OptionalString(entry, "source", $"{at}.source") ?? $"user device file {reader.File}",
+                    BandwidthSaturationFraction: reader.OptionalFraction(entry, "bandwidth_saturation_fraction", at));
             case "cpu":
                 reader.ExpectObject(entry, at, s_cpuFields);
                 return new CpuDevice(

@@ -14,6 +14,10 @@ namespace Esen.Solver.Devices;
 /// <param name="MpsClientLimit">Client CUDA contexts one MPS server accepts per device.</param>
 /// <param name="GreenContextMinSms">Smallest green-context SM group.</param>
 /// <param name="GreenContextSmMultiple">Green-context SM groups are multiples of this.</param>
+/// <param name="BandwidthSaturationFraction">
+/// Fraction of the SMs one partition needs to saturate DRAM bandwidth, where it was fitted for this
+/// device; null uses the cost model's default.
+/// </param>
 /// <param name="SustainedClockFraction">
 /// Sustained tensor-core clock relative to boost under full load; below 1 only for power-capped parts
 /// (the 70 W T4), where the vendor peak is not reachable for long. A device fact, fitted once.
@@ -33,7 +37,8 @@ public sealed record GpuDevice(
     int GreenContextMinSms,
     int GreenContextSmMultiple,
     double SustainedClockFraction,
-    string Source)
+    string Source,
+    double? BandwidthSaturationFraction = null)
     : Device(Name, MemoryBytes, BandwidthBytesPerSecond, Source)
 {
     /// <summary>
