@@ -21,7 +21,7 @@ public sealed record DevicePlan(DeviceSpec Device, IReadOnlyList<int> Members, P
 /// </summary>
 public static class EnsemblePlanner
 {
-    /// <summary>The GPU shares the tables offer (MPS percentages in 10 % steps).</summary>
+    /// <summary>The shares the tables offer: 10 % steps (MPS percentages on a GPU, compute fractions on a CPU).</summary>
     public static IReadOnlyList<int> GpuShares { get; } = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
 
     /// <summary>
@@ -52,24 +52,28 @@ public static class EnsemblePlanner
         }
     }
 
-    /// <summary>The shares a device offers: 10 % steps on a GPU, whole cores on a CPU.</summary>
-    public static IReadOnlyList<int> SharesOf(Device device) => device is CpuDevice cpu
-        ? [.. Enumerable.Range(1, cpu.Cores).Select(k => (int)Math.Round(100.0 * k / cpu.Cores)).Distinct()]
-        : GpuShares;
+    /// <summary>
+    /// A member's latency in ms at a share of a device. On a GPU the share becomes whole SMs (the
+    /// partitioning's rounding); on a CPU it is a fraction of the machine's compute, so members can
+    /// share fewer cores than there are members (their worker threads are time-sliced).
+    /// </summary>
+    public static double LatencyMs(AnalyticCostModel model, ModelWork work, Device device, int share) => device is CpuDevice cpu
+        ? model.Kernels(work, cpu).Sum(k => k.Seconds(share / 100.0 * cpu.Cores)) * 1000
+        : model.LatencySecondsAtShare(work, device, share) * 1000;
 
     /// <summary>The allocation problem of <paramref name="members"/> on one device.</summary>
     /// <param name="work">Member index → its kernels at the spec's batch.</param>
     public static Problem BuildProblem(EnsembleSpec spec, IReadOnlyList<int> members, Device device, Func<int, ModelWork> work, AnalyticCostModel? model = null)
     {
         model ??= AnalyticCostModel.Default;
-        IReadOnlyList<int> shares = SharesOf(device);
+        IReadOnlyList<int> shares = GpuShares;
         bool cascade = spec.Kind == EnsembleKind.Cascade;
         ProblemMember[] problemMembers =
         [
             .. members.Select(i =>
             {
                 ModelWork w = work(i);
-                var table = new LatencyTable(shares, [.. shares.Select(p => model.LatencySecondsAtShare(w, device, p) * 1000)]);
+                var table = new LatencyTable(shares, [.. shares.Select(p => LatencyMs(model, w, device, p))]);
                 return new ProblemMember(spec.Members[i].Name, w.MemoryBytes / (1024.0 * 1024.0), table, 1.0);
             }),
         ];

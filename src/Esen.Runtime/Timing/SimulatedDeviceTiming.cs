@@ -23,7 +23,7 @@ public sealed class SimulatedDeviceTiming : IVirtualDeviceTiming
         _device = device;
         _kernels = kernels;
         _names = names;
-        _options = (options ?? new SimulationOptions()) with { Mode = SharingMode.Partitioned, RecordTimeline = false };
+        _options = (options ?? new SimulationOptions()) with { Mode = SharingMode.Partitioned };
     }
 
     /// <summary>The simulated device.</summary>
@@ -35,11 +35,13 @@ public sealed class SimulatedDeviceTiming : IVirtualDeviceTiming
     /// <inheritdoc/>
     public IReadOnlyList<(double StartSeconds, double FinishSeconds)> Run(IReadOnlyList<VirtualLaunch> launches)
     {
-        SimulationResult result = Simulate(launches);
+        SimulationResult result = Simulate(launches, _options with { RecordTimeline = false });
         return [.. result.Members.Select(m => (m.StartSeconds, m.FinishSeconds))];
     }
 
-    /// <summary>The full simulation of the launches (JCT, utilisation).</summary>
-    public SimulationResult Simulate(IReadOnlyList<VirtualLaunch> launches) =>
-        new Simulator(_device, _options).Run([.. launches.Select(l => new SimulationMember(_names(l.Member), _kernels(l.Member, l.Rows), l.Units))]);
+    /// <summary>The full simulation of the launches (JCT, utilisation, kernel timeline).</summary>
+    public SimulationResult Simulate(IReadOnlyList<VirtualLaunch> launches) => Simulate(launches, _options);
+
+    private SimulationResult Simulate(IReadOnlyList<VirtualLaunch> launches, SimulationOptions options) =>
+        new Simulator(_device, options).Run([.. launches.Select(l => new SimulationMember(_names(l.Member), _kernels(l.Member, l.Rows), l.Units))]);
 }
