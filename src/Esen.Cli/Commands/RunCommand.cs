@@ -174,7 +174,7 @@ public static class RunCommand
         bool gpu = device.Kind == DeviceKind.Simulated;
         stdout.WriteLine($"Plans for {(gpu ? $"a simulated {resolved.Name} ({resolved.Units} SMs)" : $"this CPU ({resolved.Units} cores, cost model)")}, batch {spec.Batching.MaxBatch}:");
         Prediction baseline = models.PredictDefault(device, all);
-        var table = new TextTable(["plan", "status", .. spec.Members.Select(m => ">" + m.Name + " %"), ">solve ms", ">JCT ms", ">SM use", ">vs default"]);
+        var table = new TextTable(["plan", "status", .. spec.Members.Select(m => ">" + m.Name + " %"), ">solve ms", ">table ms", ">JCT ms", ">SM use", ">vs default"]);
         RuntimePlan? search = null;
         foreach (string solver in new[] { "search", "milp" })
         {
@@ -183,26 +183,26 @@ public static class RunCommand
                 (RuntimePlan plan, IReadOnlyList<DevicePlan> devices) = models.Plan(solver);
                 PlanResult result = devices[0].Result;
                 search ??= plan;
-                AddRow(table, solver, result.Status.ToString().ToLowerInvariant(), plan.Shares, result.SolveTime.TotalMilliseconds.ToString("F1"), models.Predict(device, all, plan.Shares), baseline);
+                AddRow(table, solver, result.Status.ToString().ToLowerInvariant(), plan.Shares, result.SolveTime.TotalMilliseconds.ToString("F1"), result.ObjectiveMs, models.Predict(device, all, plan.Shares), baseline);
             }
             catch (Exception ex) when (ex is InvalidOperationException or DllNotFoundException)
             {
-                table.AddRow([solver, "unavailable", .. spec.Members.Select(_ => "-"), "-", "-", "-", ex.Message]);
+                table.AddRow([solver, "unavailable", .. spec.Members.Select(_ => "-"), "-", "-", "-", "-", ex.Message]);
             }
         }
 
         RuntimePlan equal = RuntimePlan.Equal(spec);
-        AddRow(table, "equal split", "naive", equal.Shares, "-", models.Predict(device, all, equal.Shares), baseline);
-        table.AddRow(["default", "no limits", .. spec.Members.Select(_ => "100"), "-", baseline.JctMs.ToString("F2"), Percent(baseline.Utilization), "1.00x"]);
+        AddRow(table, "equal split", "naive", equal.Shares, "-", null, models.Predict(device, all, equal.Shares), baseline);
+        table.AddRow(["default", "no limits", .. spec.Members.Select(_ => "100"), "-", "-", baseline.JctMs.ToString("F2"), Percent(baseline.Utilization), "1.00x"]);
         table.WriteTo(stdout);
         stdout.WriteLine(gpu
-            ? "JCT and SM use from the simulator (partitions, shared HBM, interference); default = all members concurrent without SM limits."
-            : "JCT from the cost model at each member's fraction of the cores; default simulated with all members on all cores.");
+            ? "table ms = the solver's objective on the cost-model tables; JCT and SM use from the simulator (partitions, shared HBM, interference); default = all members concurrent without SM limits."
+            : "table ms = the solver's objective; JCT from the cost model at each member's fraction of the cores; default simulated with all members on all cores.");
         return search;
     }
 
-    private static void AddRow(TextTable table, string name, string status, int[] shares, string solveMs, Prediction prediction, Prediction baseline) =>
-        table.AddRow([name, status, .. shares.Select(s => s.ToString()), solveMs, prediction.JctMs.ToString("F2"), Percent(prediction.Utilization), $"{baseline.JctMs / prediction.JctMs:F2}x"]);
+    private static void AddRow(TextTable table, string name, string status, int[] shares, string solveMs, double? tableMs, Prediction prediction, Prediction baseline) =>
+        table.AddRow([name, status, .. shares.Select(s => s.ToString()), solveMs, tableMs?.ToString("F2") ?? "-", prediction.JctMs.ToString("F2"), Percent(prediction.Utilization), $"{baseline.JctMs / prediction.JctMs:F2}x"]);
 
     private static string Percent(double? fraction) => fraction is double f ? $"{f * 100:F0} %" : "-";
 

@@ -61,6 +61,10 @@ public static class CpuProfiler
         return results;
     }
 
+    /// <summary>Median latency in ms of one batch at each of <paramref name="threads"/>, in that order.</summary>
+    public static double[] MeasureLatencies(LayerGraph graph, int batch, IReadOnlyList<int> threads, int repetitions = 5, Action<string>? progress = null) =>
+        [.. Measure(graph, [batch], threads, repetitions, progress).Select(m => m.MedianMs)];
+
     /// <summary>
     /// The measurements as an <c>esen-problem/1</c> ensemble on the local CPU: one member per batch
     /// (named <c>MODEL-bB-fp32</c>, as the analytic profiles name theirs) whose table maps the share of
