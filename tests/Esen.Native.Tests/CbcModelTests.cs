@@ -61,9 +61,11 @@ public class CbcModelTests
         using var model = problem.ToModel();
         model.SetTimeLimit(0.5);
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         CbcSolveResult result = model.Solve();
 
         Assert.True(result.TimeLimitReached);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"a 0.5 s wall-clock limit took {clock.Elapsed}");
         Assert.True(result.Status is CbcStatus.Feasible or CbcStatus.NoSolutionFound, $"status {result.Status}");
         if (result.Status == CbcStatus.Feasible)
         {

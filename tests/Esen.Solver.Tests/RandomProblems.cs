@@ -42,7 +42,7 @@ internal static class RandomProblems
             }
 
             memberList.Add(new ProblemMember($"m{i}", random.Next(100, 4000), new LatencyTable(table), kind == ProblemKind.Cascade ? reach : 1.0));
-            reach = Math.Round(reach * (0.3 + (random.NextDouble() * 0.7)), 3);
+            reach = Math.Max(0.001, Math.Round(reach * (0.3 + (random.NextDouble() * 0.7)), 3));
         }
 
         double totalMemory = memberList.Sum(m => m.MemoryMb);

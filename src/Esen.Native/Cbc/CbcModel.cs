@@ -149,10 +149,13 @@ public sealed class CbcModel : IDisposable
         _state = State.Loaded;
     }
 
-    /// <summary>Stops the search after <paramref name="seconds"/> (wall clock; MIPs only, the pure-LP path ignores it).</summary>
+    /// <summary>Stops the search after <paramref name="seconds"/> of wall-clock time (MIPs only; the pure-LP path ignores it).</summary>
     public void SetTimeLimit(double seconds)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(seconds);
+        // CBC counts CPU seconds by default, which on a loaded machine lets a solve run far past the
+        // wall-clock limit a user asked for.
+        SetParameter("timeMode", "elapsed");
         SetParameter("sec", seconds.ToString("R", CultureInfo.InvariantCulture));
     }
 

@@ -51,7 +51,7 @@ public class AnalyticCostModelTests
     public void Winograd_OnlyForDenseThreeByThreeStrideOneFp32(int kernel, int stride, int groups, Precision precision, bool expected)
     {
         var window = new ConvWindow(kernel, kernel, stride, stride, 1, 1, groups);
-        var layer = new LayerWork("conv", LayerOp.Conv, 1e9, 1, 0, new GemmShape(3136, 256, 2304), window);
+        var layer = new LayerWork("conv", LayerOp.Conv, 1e9, 1, 0, new GemmShape(3072, 256, 2304), window);
         KernelCost cost = s_model.Kernel(layer, DeviceCatalog.BuiltIn.Find("A100-40GB"), precision);
         Assert.Equal(expected ? 1e9 / s_model.Constants.WinogradSpeedup : 1e9, cost.Flops, 6);
     }
@@ -60,12 +60,31 @@ public class AnalyticCostModelTests
     public void Bandwidth_SaturatesAtAFractionOfTheSms()
     {
         var layer = new LayerWork("relu", LayerOp.Elementwise, 0, 1e8, 0);
+        KernelCost cost = s_model.Kernel(layer, DeviceCatalog.BuiltIn.Find("A100-40GB"), Precision.Fp32);
+        double saturation = s_model.Constants.BandwidthSaturationFraction * 108;
+        Assert.Equal(0, cost.ComputeSeconds(108));
+        Assert.Equal(cost.MemorySeconds(108), cost.MemorySeconds(Math.Ceiling(saturation)), 12);
+        Assert.Equal(1e8 / (1555e9 * 0.8), cost.MemorySeconds(108), 12);
+        Assert.Equal(cost.MemorySeconds(108) * saturation / 8, cost.MemorySeconds(8), 12);
+    }
+
+    [Fact]
+    public void Bandwidth_UsesTheDevicesFittedSaturationWhereKnown()
+    {
+        // The V100's partitions draw bandwidth in proportion to their SMs up to the whole GPU.
+        var layer = new LayerWork("relu", LayerOp.Elementwise, 0, 1e8, 0);
         KernelCost cost = s_model.Kernel(layer, s_v100, Precision.Fp32);
-        double saturation = s_model.Constants.BandwidthSaturationFraction * 80;
-        Assert.Equal(0, cost.ComputeSeconds(80));
-        Assert.Equal(cost.MemorySeconds(80), cost.MemorySeconds(Math.Ceiling(saturation)), 12);
-        Assert.Equal(1e8 / (900e9 * 0.8), cost.MemorySeconds(80), 12);
-        Assert.Equal(cost.MemorySeconds(80) * saturation / 8, cost.MemorySeconds(8), 12);
+        Assert.Equal(cost.MemorySeconds(80) * 2, cost.MemorySeconds(40), 12);
+    }
+
+    [Theory]
+    [InlineData(49, 64.0 / 49)]
+    [InlineData(196, 256.0 / 196)]
+    [InlineData(1, 16.0)]
+    [InlineData(1280, 1.0)]
+    public void RowPadding_ChargesWholeRowTiles(long rows, double factor)
+    {
+        Assert.Equal(factor, s_model.RowPadding(rows), 12);
     }
 
     [Fact]

@@ -122,12 +122,13 @@ public class SimulatorTests
     {
         var copy = new LayerWork("copy", LayerOp.DataMovement, 0, 1e9, 0);
         var model = new ModelWork("stream", 1, Precision.Fp32, [copy], 0, 0, 0);
-        IReadOnlyList<KernelCost> kernels = AnalyticCostModel.Default.Kernels(model, s_v100);
+        Device a100 = DeviceCatalog.BuiltIn.Find("A100-40GB");
+        IReadOnlyList<KernelCost> kernels = AnalyticCostModel.Default.Kernels(model, a100);
         var options = new SimulationOptions { Mode = SharingMode.Partitioned, MpsSchedulingDelay = false };
-        SimulationResult result = new Simulator(s_v100, options).Run([new("a", kernels, 40), new("b", kernels, 40)]);
-        // Each alone would draw the full achievable bandwidth (40 SMs ≥ s_sat·80); together they get half
+        SimulationResult result = new Simulator(a100, options).Run([new("a", kernels, 54), new("b", kernels, 54)]);
+        // Each alone would draw the full achievable bandwidth (54 SMs ≥ s_sat·108); together they get half
         // each, and the residual interference slows them by 1 + β·0.4 on top.
-        double alone = kernels[0].MemorySeconds(40);
+        double alone = kernels[0].MemorySeconds(54);
         double expected = kernels[0].OverheadSeconds + (2 * alone * (1 + (options.InterferenceBeta * 0.4)));
         Assert.Equal(expected, result.Members[0].FinishSeconds, expected * 1e-9);
         Assert.Equal(result.Members[0].FinishSeconds, result.Members[1].FinishSeconds, 1e-15);

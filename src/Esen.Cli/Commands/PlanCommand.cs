@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Globalization;
+using Esen.Cli.Output;
+using Esen.Solver.Planning;
+using Esen.Solver.Problems;
+using Esen.Solver.Solvers;
+
+namespace Esen.Cli.Commands;
+
+/// <summary><c>esen plan PROBLEM.json</c>: solve an allocation problem with one solver or all of them.</summary>
+public static class PlanCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var problemArgument = new Argument<string>("problem") { Description = "An esen-problem/1 JSON file (docs/problem-format.md)." };
+        var solverOption = new Option<string>("--solver", "-s")
+        {
+            Description = "search | milp | greedy | equal | exhaustive | milp-textbook | all",
+            DefaultValueFactory = _ => "all",
+        };
+        solverOption.AcceptOnlyFromAmong([.. AllocationSolvers.AllNames, "all"]);
+        var timeLimitOption = new Option<double>("--time-limit", "-t")
+        {
+            Description = "Seconds per solver (the MILP uses them; the others finish sooner).",
+            DefaultValueFactory = _ => 10,
+        };
+        var threadsOption = new Option<int>("--threads") { Description = "Threads inside one MILP solve.", DefaultValueFactory = _ => 1 };
+        var jsonOption = new Option<bool>("--json") { Description = "Print the plan JSON contract (an array with --solver all)." };
+
+        var command = new Command("plan", "Assign members to devices and SM shares; compare solvers with a lower bound.");
+        command.Arguments.Add(problemArgument);
+        command.Options.Add(solverOption);
+        command.Options.Add(timeLimitOption);
+        command.Options.Add(threadsOption);
+        command.Options.Add(jsonOption);
+        command.SetAction(parse =>
+        {
+            TextWriter output = parse.InvocationConfiguration.Output;
+            TextWriter error = parse.InvocationConfiguration.Error;
+            double seconds = parse.GetValue(timeLimitOption);
+            int threads = parse.GetValue(threadsOption);
+            if (!(seconds > 0) || threads < 1)
+            {
+                error.WriteLine("esen plan: --time-limit must be > 0 and --threads >= 1");
+                return ExitCodes.BadInput;
+            }
+
+            string path = parse.GetValue(problemArgument)!;
+            Problem problem;
+            try
+            {
+                problem = ProblemReader.ReadFile(path);
+            }
+            catch (ProblemFormatException ex)
+            {
+                error.WriteLine($"esen plan: {ex.Message}");
+                return ExitCodes.BadInput;
+            }
+
+            foreach (ProblemIssue warning in problem.Warnings)
+            {
+                error.WriteLine($"warning: {path}: {warning}");
+            }
+
+            string solverName = parse.GetValue(solverOption)!;
+            bool all = solverName == "all";
+            var options = new SolverOptions { TimeLimit = TimeSpan.FromSeconds(seconds), Threads = threads };
+            PlanResult[] results = [.. (all ? AllocationSolvers.Names : [solverName]).Select(name => AllocationSolvers.Create(name)!.Solve(problem, options))];
+
+            if (parse.GetValue(jsonOption))
+            {
+                output.WriteLine(PlanResultJson.ToJson(problem, results, asArray: all));
+            }
+            else
+            {
+                WriteHuman(output, path, problem, results);
+            }
+
+            if (results.FirstOrDefault(r => r.Status == PlanStatus.Infeasible) is PlanResult infeasible)
+            {
+                error.WriteLine($"infeasible: {infeasible.Reason}");
+                return ExitCodes.Infeasible;
+            }
+
+            return results.Any(r => r.Plan is not null) ? ExitCodes.Ok : ExitCodes.Failure;
+        });
+        return command;
+    }
+
+    private static void WriteHuman(TextWriter output, string path, Problem problem, PlanResult[] results)
+    {
+        output.WriteLine($"{path}: {problem.Kind.ToJsonName()}, objective {problem.Objective.ToJsonName()}, {problem.Members.Count} member(s), {problem.Devices.Count} device(s)");
+        InstanceBound bound = LowerBound.Compute(problem);
+        output.WriteLine(bound.IsInfeasible ? $"lower bound: none (infeasible: {bound.InfeasibleReason})" : $"lower bound: {Ms(bound.ValueMs)} ms");
+        output.WriteLine();
+
+        var table = new TextTable("solver", "status", ">objective_ms", ">bound_ms", ">gap", ">time_ms", "note");
+        foreach (PlanResult r in results)
+        {
+            table.AddRow(
+                r.Solver,
+                PlanResultJson.StatusName(r.Status),
+                r.ObjectiveMs is double o ? Ms(o) : "-",
+                double.IsFinite(r.BoundMs) ? Ms(r.BoundMs) : "-",
+                r.Gap is double g ? g.ToString("P2", CultureInfo.InvariantCulture) : "-",
+                r.SolveTime.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture),
+                r.Reason ?? "");
+        }
+
+        table.WriteTo(output);
+        PlanResult? chosen = results.Where(r => r.Plan is not null).MinBy(r => r.ObjectiveMs);
+        if (chosen is null)
+        {
+            return;
+        }
+
+        output.WriteLine();
+        output.WriteLine($"assignment ({chosen.Solver}, objective {Ms(chosen.ObjectiveMs!.Value)} ms):");
+        var assignments = new TextTable("member", "device", ">share_%", ">latency_ms");
+        foreach (Assignment a in chosen.Plan!.ToAssignments(problem))
+        {
+            ProblemMember member = problem.Members.First(m => m.Name == a.Member);
+            assignments.AddRow(a.Member, a.Device, a.Share.ToString(CultureInfo.InvariantCulture), Ms(member.LatencyMs.LatencyAt(a.Share)));
+        }
+
+        assignments.WriteTo(output);
+    }
+
+    private static string Ms(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,89 @@
+using System.Text;
+using System.Text.Json;
+using Esen.Solver.Problems;
+
+namespace Esen.Solver.Planning;
+
+/// <summary>
+/// The plan JSON contract of <c>esen plan --json</c> (DESIGN.md, "Formats and contracts"): one object
+/// per solver with <c>solver</c>, <c>status</c>, <c>objective_ms</c>, <c>assignments</c>,
+/// <c>solve_ms</c>, plus <c>bound_ms</c>, <c>gap</c> and <c>reason</c>.
+/// </summary>
+public static class PlanResultJson
+{
+    /// <summary>The contract's name for a status.</summary>
+    public static string StatusName(PlanStatus status) => status switch
+    {
+        PlanStatus.Optimal => "optimal",
+        PlanStatus.Feasible => "feasible",
+        PlanStatus.Infeasible => "infeasible",
+        PlanStatus.TimeLimit => "time_limit",
+        PlanStatus.NoSolution => "no_solution",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
+    };
+
+    /// <summary>One result as a JSON object, or several as an array.</summary>
+    public static string ToJson(Problem problem, IReadOnlyList<PlanResult> results, bool asArray)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            if (asArray)
+            {
+                json.WriteStartArray();
+            }
+
+            foreach (PlanResult result in results)
+            {
+                Write(json, problem, result);
+            }
+
+            if (asArray)
+            {
+                json.WriteEndArray();
+            }
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void Write(Utf8JsonWriter json, Problem problem, PlanResult result)
+    {
+        json.WriteStartObject();
+        json.WriteString("solver", result.Solver);
+        json.WriteString("status", StatusName(result.Status));
+        WriteNumberOrNull(json, "objective_ms", result.ObjectiveMs);
+        WriteNumberOrNull(json, "bound_ms", double.IsFinite(result.BoundMs) ? result.BoundMs : null);
+        WriteNumberOrNull(json, "gap", result.Gap);
+        json.WriteStartArray("assignments");
+        foreach (Assignment assignment in result.Plan?.ToAssignments(problem) ?? [])
+        {
+            json.WriteStartObject();
+            json.WriteString("member", assignment.Member);
+            json.WriteString("device", assignment.Device);
+            json.WriteNumber("share", assignment.Share);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteNumber("solve_ms", Math.Round(result.SolveTime.TotalMilliseconds, 3));
+        if (result.Reason is not null)
+        {
+            json.WriteString("reason", result.Reason);
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void WriteNumberOrNull(Utf8JsonWriter json, string name, double? value)
+    {
+        if (value is double v)
+        {
+            json.WriteNumber(name, v);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using Esen.Solver.Problems;
+
+namespace Esen.Cli.Tests;
+
+public sealed class CostModelCommandsTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("esen-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void CostModelValidate_PrintsEveryPointAndPasses()
+    {
+        (int exit, string output, _) = CliRunner.Run("costmodel", "validate");
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("72 points: mean |error|", output, StringComparison.Ordinal);
+        Assert.Contains("PASS", output, StringComparison.Ordinal);
+        Assert.Contains("bert-base-s384", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Profile_WritesAProblemThatReadsBackWithTheTable()
+    {
+        string problemPath = Path.Combine(_directory, "problem.json");
+        string profilePath = Path.Combine(_directory, "profile.json");
+        (int exit, string output, string error) = CliRunner.Run(
+            "profile", "resnet18", "mobilenetv2", "--device", "A100-40GB", "--batch", "4", "--shares", "20:100:20",
+            "--precision", "fp16", "--json", profilePath, "--problem", problemPath);
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("resnet18-b4-fp16 ms", output, StringComparison.Ordinal);
+        Problem problem = ProblemReader.ReadFile(problemPath);
+        Assert.Equal(["resnet18-b4-fp16", "mobilenetv2-b4-fp16"], problem.Members.Select(m => m.Name));
+        Assert.Equal([20, 40, 60, 80, 100], problem.Members[0].LatencyMs.Shares);
+        using JsonDocument profile = JsonDocument.Parse(File.ReadAllText(profilePath));
+        JsonElement member = profile.RootElement.GetProperty("members")[0];
+        Assert.Equal(problem.Members[0].LatencyMs.LatencyAt(100), member.GetProperty("latency_ms").GetProperty("100").GetDouble(), 1e-3);
+        Assert.True(member.GetProperty("kernels").GetArrayLength() > 20);
+    }
+
+    [Fact]
+    public void Profile_Cascade_CarriesReach()
+    {
+        string problemPath = Path.Combine(_directory, "cascade.json");
+        (int exit, _, string error) = CliRunner.Run(
+            "profile", "mobilenetv2", "resnet50", "--device", "T4", "--kind", "cascade", "--reach", "1,0.3", "--problem", problemPath);
+        Assert.True(exit == ExitCodes.Ok, error);
+        Problem problem = ProblemReader.ReadFile(problemPath);
+        Assert.Equal(ProblemKind.Cascade, problem.Kind);
+        Assert.Equal(0.3, problem.Members[1].Reach);
+    }
+
+    [Theory]
+    [InlineData("resnet50", "--device", "P100")]
+    [InlineData("resnet50", "--device", "V100", "--shares", "0:100:10")]
+    [InlineData("resnet50", "--device", "V100", "--precision", "int8")]
+    [InlineData("nosuchnet", "--device", "V100")]
+    [InlineData("resnet50", "--device", "V100", "--kind", "cascade", "--problem", "x.json")]
+    public void Profile_BadInput_ExitsWithTwoAndOneLine(params string[] args)
+    {
+        (int exit, _, string error) = CliRunner.Run(["profile", .. args]);
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.StartsWith("esen profile: ", error, StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Simulate_ProfiledProblem_AllModesWithTimelineAndSvg()
+    {
+        string problemPath = Path.Combine(_directory, "problem.json");
+        Assert.Equal(ExitCodes.Ok, CliRunner.Run("profile", "resnet18", "alexnet", "--device", "V100", "--problem", problemPath).ExitCode);
+        string timeline = Path.Combine(_directory, "t.json"), svg = Path.Combine(_directory, "t.svg");
+        (int exit, string output, string error) = CliRunner.Run("simulate", problemPath, "--device", "V100", "--mode", "all", "--timeline", timeline, "--svg", svg);
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("mode partitioned:", output, StringComparison.Ordinal);
+        Assert.Contains("mode default:", output, StringComparison.Ordinal);
+        Assert.Contains("mode sequential:", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("latency tables", output, StringComparison.Ordinal);
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(timeline));
+        Assert.Equal("partitioned", json.RootElement.GetProperty("mode").GetString());
+        Assert.StartsWith("<svg", File.ReadAllText(svg), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Simulate_WithPlan_UsesItsShares()
+    {
+        string problemPath = Path.Combine(_directory, "problem.json");
+        Assert.Equal(ExitCodes.Ok, CliRunner.Run("profile", "resnet18", "alexnet", "--device", "V100", "--problem", problemPath).ExitCode);
+        string planPath = Path.Combine(_directory, "plan.json");
+        File.WriteAllText(planPath, """
+            {"solver":"search","status":"optimal","objective_ms":1,"assignments":[
+              {"member":"resnet18-b1-fp32","device":"V100","share":70},{"member":"alexnet-b1-fp32","device":"V100","share":30}]}
+            """);
+        (int exit, string output, string error) = CliRunner.Run("simulate", problemPath, "--device", "V100", "--plan", planPath);
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Matches(@"resnet18-b1-fp32\s+V100 \(V100\)\s+70\s+56", output);
+        Assert.Matches(@"alexnet-b1-fp32\s+V100 \(V100\)\s+30\s+24", output);
+    }
+
+    [Fact]
+    public void Simulate_HandWrittenProblem_FallsBackToLatencyTables()
+    {
+        string problemPath = Path.Combine(_directory, "hand.json");
+        File.WriteAllText(problemPath, """
+            {"format":"esen-problem/1","kind":"ensemble","objective":"makespan","devices":[{"name":"gpu0","memory_mb":16000}],
+             "members":[{"name":"a","memory_mb":100,"latency_ms":{"10":40,"50":10,"100":6}},{"name":"b","memory_mb":100,"latency_ms":{"10":20,"50":5,"100":3}}]}
+            """);
+        (int exit, string output, string error) = CliRunner.Run("simulate", problemPath, "--device", "V100");
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("2 member(s) are not built-in specs", output, StringComparison.Ordinal);
+        Assert.Contains("JCT", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Simulate_BadPlan_NamesFileAndField()
+    {
+        string problemPath = Path.Combine(_directory, "problem.json");
+        Assert.Equal(ExitCodes.Ok, CliRunner.Run("profile", "resnet18", "--device", "V100", "--problem", problemPath).ExitCode);
+        string planPath = Path.Combine(_directory, "plan.json");
+        File.WriteAllText(planPath, """{"assignments":[{"member":"resnet18-b1-fp32","device":"V100","share":150}]}""");
+        (int exit, _, string error) = CliRunner.Run("simulate", problemPath, "--device", "V100", "--plan", planPath);
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Contains("plan.json: assignments[0].share", error, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using Esen.TestUtilities;
+
+namespace Esen.Cli.Tests;
+
+public sealed class PlanCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("esen-plan-tests").FullName;
+
+    private static string Example => Path.Combine(TestEnv.RepositoryRoot, "docs", "examples", "ensemble-3.json");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [SkippableFact]
+    public void Plan_Example_PrintsTheTableAndTheOptimalAssignment()
+    {
+        Requires.Cbc();
+
+        (int exit, string output, string _) = CliRunner.Run("plan", Example);
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("lower bound: 9.78 ms", output, StringComparison.Ordinal);
+        foreach (string solver in new[] { "search", "milp", "greedy", "equal", "exhaustive" })
+        {
+            Assert.Contains(solver, output, StringComparison.Ordinal);
+        }
+
+        Assert.Matches(@"resnet50-b8\s+v100\s+60\s+9\.78", output);
+    }
+
+    [SkippableFact]
+    public void Plan_AllJson_PrintsOneObjectPerSolver()
+    {
+        Requires.Cbc();
+
+        (int exit, string output, string _) = CliRunner.Run("plan", Example, "--solver", "all", "--json");
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        using var json = JsonDocument.Parse(output);
+        JsonElement[] results = [.. json.RootElement.EnumerateArray()];
+        Assert.Equal(["search", "milp", "greedy", "equal", "exhaustive"], results.Select(r => r.GetProperty("solver").GetString()));
+        JsonElement milp = results[1];
+        Assert.Equal("optimal", milp.GetProperty("status").GetString());
+        Assert.Equal(9.78, milp.GetProperty("objective_ms").GetDouble());
+        Assert.Equal(3, milp.GetProperty("assignments").GetArrayLength());
+        Assert.True(milp.GetProperty("solve_ms").GetDouble() >= 0);
+        Assert.Equal(17.44, results[3].GetProperty("objective_ms").GetDouble());
+    }
+
+    [Fact]
+    public void Plan_OneSolverJson_PrintsAnObject()
+    {
+        (int exit, string output, string _) = CliRunner.Run("plan", Example, "--solver", "search", "--json");
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(JsonValueKind.Object, json.RootElement.ValueKind);
+        Assert.Equal(
+            ["resnet50-b8:v100:60", "resnet50-b4:v100:30", "alexnet-b1:v100:10"],
+            json.RootElement.GetProperty("assignments").EnumerateArray().Select(a => $"{a.GetProperty("member").GetString()}:{a.GetProperty("device").GetString()}:{a.GetProperty("share").GetInt32()}"));
+    }
+
+    [Fact]
+    public void Plan_MalformedProblem_NamesFileAndField_Exit2()
+    {
+        string path = Write("bad.json", File.ReadAllText(Example).Replace("\"10\": 3.60", "\"110\": 3.60", StringComparison.Ordinal));
+
+        (int exit, string output, string error) = CliRunner.Run("plan", path);
+
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Empty(output);
+        Assert.Contains(path, error, StringComparison.Ordinal);
+        Assert.Contains("$.members[2].latency_ms.110", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_MissingFile_Exit2()
+    {
+        (int exit, string _, string error) = CliRunner.Run("plan", Path.Combine(_directory, "absent.json"));
+
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Contains("absent.json", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_Infeasible_OneLineReason_Exit3()
+    {
+        string path = Write("infeasible.json", """
+            {"format":"esen-problem/1","kind":"ensemble","objective":"makespan",
+             "devices":[{"name":"gpu0","memory_mb":1000}],
+             "members":[{"name":"a","memory_mb":100,"latency_ms":{"60":2,"100":1}},
+                        {"name":"b","memory_mb":100,"latency_ms":{"50":2,"100":1}}]}
+            """);
+
+        (int exit, string output, string error) = CliRunner.Run("plan", path, "--solver", "search", "--json");
+
+        Assert.Equal(ExitCodes.Infeasible, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("infeasible", json.RootElement.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("objective_ms").ValueKind);
+        string line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("infeasible: ", line, StringComparison.Ordinal);
+        Assert.Contains("110 %", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_NonMonotoneTable_WarnsAndSolves()
+    {
+        string path = Write("warn.json", File.ReadAllText(Example).Replace("\"80\": 0.80", "\"80\": 0.85", StringComparison.Ordinal));
+
+        (int exit, string _, string error) = CliRunner.Run("plan", path, "--solver", "greedy");
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("warning:", error, StringComparison.Ordinal);
+        Assert.Contains("not monotone", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_BadTimeLimit_Exit2()
+    {
+        (int exit, string _, string error) = CliRunner.Run("plan", Example, "--time-limit", "0");
+
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Contains("--time-limit", error, StringComparison.Ordinal);
+    }
+
+    private string Write(string name, string content)
+    {
+        string path = Path.Combine(_directory, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+}
