@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Esen.Kernels.Cpu;
 using Esen.Kernels.Graph;
+using Esen.Kernels.Onnx;
+using Esen.Kernels.Zoo;
 using Esen.Solver.Devices;
 using Esen.Solver.Problems;
 
@@ -64,6 +66,28 @@ public static class CpuProfiler
     /// <summary>Median latency in ms of one batch at each of <paramref name="threads"/>, in that order.</summary>
     public static double[] MeasureLatencies(LayerGraph graph, int batch, IReadOnlyList<int> threads, int repetitions = 5, Action<string>? progress = null) =>
         [.. Measure(graph, [batch], threads, repetitions, progress).Select(m => m.MedianMs)];
+
+    /// <summary>
+    /// Measured latencies (ms) of a built-in architecture or ONNX file at one batch for each core count
+    /// in <paramref name="cores"/> (the cores a share amounts to), run with that many executor threads:
+    /// the measured path of <c>esen profile --device cpu --measured</c>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The device is not the CPU (no GPU executor in this build).</exception>
+    /// <exception cref="KeyNotFoundException">Neither a built-in architecture nor an existing file.</exception>
+    public static double[] MeasureShares(string model, int batch, Device device, IReadOnlyList<int> cores, TextWriter progress)
+    {
+        if (device is not CpuDevice)
+        {
+            throw new NotSupportedException($"measured profiles run on the CPU executor; {device.Name} is not the CPU (this build has no GPU executor)");
+        }
+
+        LayerGraph graph = ModelZoo.Contains(model) ? ModelZoo.Build(model)
+            : File.Exists(model) ? OnnxModel.Load(model)
+            : throw new KeyNotFoundException($"'{model}' is neither a built-in architecture ({string.Join(", ", ModelZoo.Names)}) nor an existing ONNX file");
+        int[] distinct = [.. cores.Distinct()];
+        double[] measured = MeasureLatencies(graph, batch, distinct, progress: line => progress.WriteLine($"measuring {line}"));
+        return [.. cores.Select(c => measured[Array.IndexOf(distinct, c)])];
+    }
 
     /// <summary>
     /// The measurements as an <c>esen-problem/1</c> ensemble on the local CPU: one member per batch
