@@ -12,6 +12,7 @@ public static class EsenCommandLine
         var root = new RootCommand("Esen: share GPUs among the sub-models of multi-model inference.");
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(CostModelCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(OnnxTestCommand.Create());

@@ -38,11 +38,12 @@ public static class ProfileCommand
         kind.AcceptOnlyFromAmong("ensemble", "cascade");
         var objective = new Option<string?>("--objective") { Description = "makespan (ensemble); period | latency (cascade, default latency)." };
         var reach = new Option<string?>("--reach") { Description = "Cascade: fraction of inputs reaching each stage, comma-separated (first is 1)." };
+        var measured = new Option<bool>("--measured") { Description = "With --device cpu: measure the latencies on the CPU executor (a share's cores = its threads) instead of the cost model." };
         var deviceCount = new Option<int>("--device-count") { Description = "Devices of this type in the problem.", DefaultValueFactory = _ => 1 };
 
         var command = new Command("profile", "Latency per SM share and memory of each model on a device, from the analytic cost model.");
         command.Arguments.Add(models);
-        foreach (Option option in new Option[] { device, batch, shares, precision, sequence, devices, json, problem, kind, objective, reach, deviceCount })
+        foreach (Option option in new Option[] { device, batch, shares, precision, sequence, devices, json, problem, kind, objective, reach, deviceCount, measured })
         {
             command.Options.Add(option);
         }
@@ -70,10 +71,17 @@ public static class ProfileCommand
                 var profiles = parse.GetValue(models)!
                     .Select(m => Profile(new MemberSpec(m, batchSize, arithmetic, parse.GetValue(sequence)), target, percents))
                     .ToList();
-                WriteTable(profiles, target, percents, output);
+                string source = "analytic cost model";
+                if (parse.GetValue(measured))
+                {
+                    source = "measured on the CPU executor (median of 5 runs)";
+                    profiles = [.. profiles.Select(p => p with { LatenciesMs = CpuProfiler.MeasureShares(p.Spec.Model, p.Spec.Batch, target, p.Units, error) })];
+                }
+
+                WriteTable(profiles, target, percents, source, output);
                 if (parse.GetValue(json) is string jsonPath)
                 {
-                    File.WriteAllText(jsonPath, ToJson(profiles, target, percents));
+                    File.WriteAllText(jsonPath, ToJson(profiles, target, percents, source));
                     output.WriteLine($"profile written to {jsonPath}");
                 }
 
@@ -136,7 +144,7 @@ public static class ProfileCommand
         return new MemberProfile(spec, work, kernels, percents, units, latencies);
     }
 
-    private static void WriteTable(List<MemberProfile> profiles, Device device, int[] percents, TextWriter output)
+    private static void WriteTable(List<MemberProfile> profiles, Device device, int[] percents, string source, TextWriter output)
     {
         string unit = device is GpuDevice ? "SMs" : "cores";
         var table = new TextTable([">share %", $">{unit}", .. profiles.Select(p => $">{p.Spec.MemberName} ms")]);
@@ -146,7 +154,7 @@ public static class ProfileCommand
                 .. profiles.Select(p => p.LatenciesMs[i].ToString("F3", CultureInfo.InvariantCulture))]);
         }
 
-        output.WriteLine($"{device.Name}: analytic cost model (docs/cost-model.md)");
+        output.WriteLine($"{device.Name}: {source} (docs/cost-model.md)");
         table.WriteTo(output);
         output.WriteLine();
         var memory = new TextTable("member", ">kernels", ">GFLOP", ">DRAM MB", ">weights MB", ">activations MB", ">workspace MB", ">memory MB");
@@ -209,7 +217,7 @@ public static class ProfileCommand
         return values.Length == stages ? values : throw new FormatException($"--reach has {values.Length} values for {stages} models");
     }
 
-    private static string ToJson(List<MemberProfile> profiles, Device device, int[] percents)
+    private static string ToJson(List<MemberProfile> profiles, Device device, int[] percents, string source)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
@@ -217,7 +225,7 @@ public static class ProfileCommand
             json.WriteStartObject();
             json.WriteString("format", ProfileFormat);
             json.WriteString("device", device.Name);
-            json.WriteString("source", "analytic cost model");
+            json.WriteString("source", source);
             json.WriteStartArray("members");
             foreach (MemberProfile p in profiles)
             {

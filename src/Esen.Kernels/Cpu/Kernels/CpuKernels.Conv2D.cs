@@ -23,47 +23,40 @@ public static partial class CpuKernels
             throw new ArgumentException($"bias: {bias.Length} elements, {shape.OutChannels} output channels", nameof(bias));
         }
 
-        _ = threads;
-        int oh = shape.OutHeight, ow = shape.OutWidth, cg = shape.InChannelsPerGroup, og = shape.OutChannelsPerGroup;
-        for (int n = 0; n < shape.Batch; n++)
+        Conv2D(GemmMicroKernels.Best, shape, input, weights, bias, output, activation, threads);
+    }
+
+    /// <summary>
+    /// The checked convolution on a chosen instruction set. Depthwise convolutions (one input channel per
+    /// group) run a direct kernel; the rest are one GEMM per image and group, weights[og × cg·kh·kw] times the
+    /// im2col matrix [cg·kh·kw × oh·ow], which for a 1×1 kernel with stride 1 and no padding is the input itself.
+    /// </summary>
+    internal static unsafe void Conv2D(
+        GemmIsa isa, in Conv2DShape shape,
+        ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
+        Span<float> output, FusedActivation activation, int threads)
+    {
+        fixed (float* pInput = input, pWeights = weights, pBias = bias, pOutput = output)
         {
-            for (int o = 0; o < shape.OutChannels; o++)
+            var conv = new ConvolutionJob.Arguments(shape, pInput, pWeights, bias.IsEmpty ? null : pBias, pOutput, activation);
+            if (shape.InChannelsPerGroup == 1)
             {
-                int g = o / og;
-                for (int y = 0; y < oh; y++)
-                {
-                    for (int x = 0; x < ow; x++)
-                    {
-                        float sum = bias.IsEmpty ? 0f : bias[o];
-                        for (int c = 0; c < cg; c++)
-                        {
-                            int inChannel = (g * cg) + c;
-                            for (int ky = 0; ky < shape.KernelHeight; ky++)
-                            {
-                                int iy = (y * shape.StrideH) - shape.PadTop + (ky * shape.DilationH);
-                                if ((uint)iy >= (uint)shape.InHeight)
-                                {
-                                    continue;
-                                }
-
-                                for (int kx = 0; kx < shape.KernelWidth; kx++)
-                                {
-                                    int ix = (x * shape.StrideW) - shape.PadLeft + (kx * shape.DilationW);
-                                    if ((uint)ix >= (uint)shape.InWidth)
-                                    {
-                                        continue;
-                                    }
-
-                                    long wi = ((((long)o * cg) + c) * shape.KernelHeight + ky) * shape.KernelWidth + kx;
-                                    long ii = ((((long)n * shape.InChannels) + inChannel) * shape.InHeight + iy) * shape.InWidth + ix;
-                                    sum += weights[(int)wi] * input[(int)ii];
-                                }
-                            }
-                        }
-
-                        output[(int)(((((long)n * shape.OutChannels) + o) * oh + y) * ow + x)] = Activate(sum, activation);
-                    }
-                }
+                DepthwiseJob job = DepthwiseJob.ForCurrentThread;
+                job.Set(conv);
+                int planes = shape.Batch * shape.OutChannels;
+                long flopsPerPlane = 2L * shape.OutHeight * shape.OutWidth * shape.KernelHeight * shape.KernelWidth;
+                CpuParallel.For(job, planes, flopsPerPlane * planes < 1 << 18 ? 1 : threads);
+            }
+            else
+            {
+                var tiling = GemmTiling.For(isa);
+                int gemms = shape.Batch * shape.Groups;
+                long flopsPerGemm = 2L * shape.OutChannelsPerGroup * shape.OutHeight * shape.OutWidth
+                    * shape.InChannelsPerGroup * shape.KernelHeight * shape.KernelWidth;
+                int parts = gemms >= threads ? 1 : GemmTiling.PartsFor(flopsPerGemm, (threads + gemms - 1) / gemms);
+                ConvolutionJob job = ConvolutionJob.ForCurrentThread;
+                job.Set(conv, tiling, parts);
+                CpuParallel.For(job, gemms * parts, flopsPerGemm * gemms < 1 << 18 ? 1 : threads);
             }
         }
     }

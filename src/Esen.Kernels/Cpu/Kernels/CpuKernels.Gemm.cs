@@ -20,23 +20,22 @@ public static partial class CpuKernels
         CheckMatrix(a, transA ? k : m, transA ? m : k, lda, nameof(a));
         CheckMatrix(b, transB ? n : k, transB ? k : n, ldb, nameof(b));
         CheckMatrix(c, m, n, ldc, nameof(c));
-        _ = threads;
+        Gemm(GemmMicroKernels.Best, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+    }
 
-        for (int i = 0; i < m; i++)
+    /// <summary>The checked GEMM on a chosen instruction set (tests run every set this machine has).</summary>
+    internal static unsafe void Gemm(
+        GemmIsa isa, bool transA, bool transB, int m, int n, int k,
+        float alpha, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb,
+        float beta, Span<float> c, int ldc,
+        int threads)
+    {
+        fixed (float* pa = a, pb = b, pc = c)
         {
-            for (int j = 0; j < n; j++)
-            {
-                float sum = 0f;
-                for (int p = 0; p < k; p++)
-                {
-                    float av = transA ? a[(p * lda) + i] : a[(i * lda) + p];
-                    float bv = transB ? b[(j * ldb) + p] : b[(p * ldb) + j];
-                    sum += av * bv;
-                }
-
-                int ci = (i * ldc) + j;
-                c[ci] = beta == 0f ? alpha * sum : (alpha * sum) + (beta * c[ci]);
-            }
+            GemmDriver.Gemm(
+                isa, m, n, k, alpha, new MatrixA(pa, lda, transA), new MatrixB(pb, ldb, transB), beta, pc, ldc,
+                default, threads);
         }
     }
 

@@ -1,0 +1,326 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Esen.Cli.Output;
+using Esen.Kernels.Cpu;
+using Esen.Kernels.Graph;
+using Esen.Kernels.Onnx;
+using Esen.Runtime;
+using Esen.Runtime.Combination;
+using Esen.Runtime.Planning;
+using Esen.Runtime.Specs;
+using Esen.Runtime.Timing;
+using Esen.Solver.Planning;
+
+namespace Esen.Cli.Commands;
+
+/// <summary>
+/// <c>esen run</c>: with no arguments, the built-in ensemble planned for a simulated H100 and for this
+/// CPU and then run on the CPU; with a spec, a user's ensemble or cascade on a TensorProto input.
+/// </summary>
+public static class RunCommand
+{
+    private const int DefaultChannels = 3;
+    private const int DefaultImageSize = 112;
+    private static readonly DeviceSpec s_h100 = new(DeviceKind.Simulated, 0, "h100");
+
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var spec = new Argument<string?>("SPEC") { Description = "An esen-ensemble/1 file (docs/ensemble-format.md); omit it for the built-in ensemble.", Arity = ArgumentArity.ZeroOrOne };
+        var input = new Option<string?>("--input", "-i") { Description = "TensorProto input [N, ...] (with SPEC); each row is one request." };
+        var output = new Option<string?>("--output", "-o") { Description = "Where to write the combined output as a TensorProto (with SPEC)." };
+        var inputs = new Option<int>("--inputs") { Description = "Seeded inputs the built-in ensemble runs on the CPU.", DefaultValueFactory = _ => 8 };
+        var command = new Command("run", "Plan and run an ensemble or cascade (no SPEC: the built-in three-model ensemble).");
+        command.Arguments.Add(spec);
+        command.Options.Add(input);
+        command.Options.Add(output);
+        command.Options.Add(inputs);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            TextWriter stdout = parse.InvocationConfiguration.Output;
+            TextWriter stderr = parse.InvocationConfiguration.Error;
+            try
+            {
+                string? specPath = parse.GetValue(spec);
+                if (specPath is null)
+                {
+                    return await RunDefaultAsync(parse.GetValue(inputs), stdout, stderr, cancellationToken);
+                }
+
+                string? inputPath = parse.GetValue(input);
+                if (inputPath is null)
+                {
+                    await stderr.WriteLineAsync("esen run SPEC needs --input IN.pb (a TensorProto whose first dimension is the batch)");
+                    return ExitCodes.BadInput;
+                }
+
+                return await RunSpecAsync(specPath, inputPath, parse.GetValue(output), stdout, stderr, cancellationToken);
+            }
+            catch (EnsembleSpecException ex)
+            {
+                await stderr.WriteLineAsync(ex.Message);
+                return ExitCodes.BadInput;
+            }
+            catch (GraphException ex)
+            {
+                await stderr.WriteLineAsync(ex.Message);
+                return ExitCodes.BadInput;
+            }
+            catch (NotSupportedException ex)
+            {
+                await stderr.WriteLineAsync($"unavailable: {ex.Message}");
+                return ExitCodes.Failure;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// The built-in ensemble: three zoo CNNs with seeded weights at 112×112 (they end in global pooling,
+    /// so a quarter of the ImageNet pixels keeps the CPU run short), averaged.
+    /// </summary>
+    public static EnsembleSpec DefaultSpec(DeviceSpec device) => new(
+        "built-in ensemble",
+        EnsembleKind.Ensemble,
+        CombineRule.Mean,
+        null,
+        device,
+        [new MemberSpec("resnet18", null, "resnet18", 1), new MemberSpec("mobilenetv2", null, "mobilenetv2", 2), new MemberSpec("resnet50", null, "resnet50", 3)],
+        new InputSpec("input", new TensorShape(TensorShape.Dynamic, DefaultChannels, DefaultImageSize, DefaultImageSize)),
+        new BatchingSpec(MaxBatch: 4, MaxDelayMs: 2),
+        "search");
+
+    private static async Task<int> RunDefaultAsync(int inputCount, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (inputCount < 1)
+        {
+            await stderr.WriteLineAsync("--inputs must be at least 1");
+            return ExitCodes.BadInput;
+        }
+
+        EnsembleSpec cpuSpec = DefaultSpec(DeviceSpec.Cpu);
+        await stdout.WriteLineAsync($"Ensemble: {string.Join(", ", cpuSpec.Members.Select(m => m.Name))} (seeded weights), input {cpuSpec.Input!.Shape}, combine {cpuSpec.Combine.ToString().ToLowerInvariant()}, batch {cpuSpec.Batching.MaxBatch}");
+        var progress = new Progress(stderr, 5);
+
+        progress.Step("building the graphs and their kernel lists");
+        EnsembleModels gpuModels = EnsembleModels.Load(cpuSpec with { Device = s_h100 });
+        EnsembleModels cpuModels = EnsembleModels.Load(cpuSpec);
+
+        progress.Step("planning for a simulated H100 (search, milp) and simulating");
+        await stdout.WriteLineAsync();
+        ComparePlans(gpuModels, s_h100, stdout);
+
+        progress.Step("planning for this CPU (search, milp)");
+        await stdout.WriteLineAsync();
+        RuntimePlan cpuPlan = ComparePlans(cpuModels, DeviceSpec.Cpu, stdout) ?? RuntimePlan.Equal(cpuSpec);
+
+        progress.Step($"running {inputCount} seeded inputs on the CPU with the {cpuPlan.Solver} plan");
+        Tensor[] inputs = [.. Enumerable.Range(0, inputCount).Select(SeededInput)];
+        Tensor[] answers;
+        double[] latenciesMs;
+        double wallSeconds, warmupMs;
+        RuntimeStatistics statistics;
+        await using (var runtime = EnsembleRuntime.Create(cpuSpec, cpuPlan, cpuModels.CpuRunners))
+        {
+            // The first request plans each member's execution and generates its weights.
+            long warm = Stopwatch.GetTimestamp();
+            _ = await runtime.InferAsync(SeededInput(-1), cancellationToken);
+            warmupMs = Stopwatch.GetElapsedTime(warm).TotalMilliseconds;
+
+            long start = Stopwatch.GetTimestamp();
+            Task<(Tensor, double)>[] pending = [.. inputs.Select(x => TimedAsync(runtime, x, cancellationToken))];
+            (Tensor Answer, double Ms)[] results = await Task.WhenAll(pending);
+            wallSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            answers = [.. results.Select(r => r.Answer)];
+            latenciesMs = [.. results.Select(r => r.Ms).Order()];
+            statistics = runtime.Statistics;
+        }
+
+        await stdout.WriteLineAsync();
+        await stdout.WriteLineAsync($"Measured on this CPU ({Environment.ProcessorCount} cores; threads per member {string.Join(" / ", cpuPlan.Shares.Select(s => Math.Max(1, (int)Math.Round(s / 100.0 * Environment.ProcessorCount, MidpointRounding.AwayFromZero))))}):");
+        await stdout.WriteLineAsync($"  first request (planning, weights): {warmupMs:F0} ms");
+        await stdout.WriteLineAsync($"  {inputCount} concurrent requests in {statistics.Batches - 1} batches: latency p50 {Percentile(latenciesMs, 0.5):F0} ms, max {latenciesMs[^1]:F0} ms; throughput {inputCount / wallSeconds:F2} inputs/s");
+
+        progress.Step("checking against the members run one by one");
+        float maxDifference = 0, maxMagnitude = 0;
+        Tensor stacked = Tensor.FromFloats(new TensorShape([inputCount, .. cpuSpec.Input.Shape.Dimensions[1..]]), [.. inputs.SelectMany(x => x.Floats)]);
+        Tensor[] alone = [.. cpuModels.Graphs.Select(g => RunAlone(g, stacked))];
+        Tensor expected = Combiner.Combine(cpuSpec.Combine, alone, [.. cpuSpec.Members.Select(m => m.Weight)]);
+        float[] expectedData = expected.Floats;
+        for (int i = 0; i < inputCount; i++)
+        {
+            float[] answer = answers[i].Floats;
+            for (int j = 0; j < answer.Length; j++)
+            {
+                float reference = expectedData[(i * answer.Length) + j];
+                maxDifference = Math.Max(maxDifference, Math.Abs(answer[j] - reference));
+                maxMagnitude = Math.Max(maxMagnitude, Math.Abs(reference));
+            }
+        }
+
+        // Batched and single-run GEMMs block their sums differently; agreement is to float rounding.
+        bool equal = maxDifference <= 1e-4f * Math.Max(1f, maxMagnitude);
+        await stdout.WriteLineAsync($"Check: combined outputs vs the mean of the members run one by one: max |difference| {maxDifference:E2} (outputs up to {maxMagnitude:F2}): {(equal ? "EQUAL" : "DIFFERENT")}");
+        progress.Done();
+        return equal ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+
+    /// <summary>Prints search, milp, the equal split and the default concurrency on one device; returns the search plan.</summary>
+    private static RuntimePlan? ComparePlans(EnsembleModels models, DeviceSpec device, TextWriter stdout)
+    {
+        EnsembleSpec spec = models.Spec;
+        int[] all = [.. Enumerable.Range(0, spec.Members.Count)];
+        Solver.Devices.Device resolved = EnsemblePlanner.Resolve(device);
+        bool gpu = device.Kind == DeviceKind.Simulated;
+        stdout.WriteLine($"Plans for {(gpu ? $"a simulated {resolved.Name} ({resolved.Units} SMs)" : $"this CPU ({resolved.Units} cores, cost model)")}, batch {spec.Batching.MaxBatch}:");
+        Prediction baseline = models.PredictDefault(device, all);
+        var table = new TextTable(["plan", "status", .. spec.Members.Select(m => ">" + m.Name + " %"), ">solve ms", ">table ms", ">JCT ms", ">SM use", ">vs default"]);
+        RuntimePlan? search = null;
+        foreach (string solver in new[] { "search", "milp" })
+        {
+            try
+            {
+                (RuntimePlan plan, IReadOnlyList<DevicePlan> devices) = models.Plan(solver);
+                PlanResult result = devices[0].Result;
+                search ??= plan;
+                AddRow(table, solver, result.Status.ToString().ToLowerInvariant(), plan.Shares, result.SolveTime.TotalMilliseconds.ToString("F1"), result.ObjectiveMs, models.Predict(device, all, plan.Shares), baseline);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or DllNotFoundException)
+            {
+                table.AddRow([solver, "unavailable", .. spec.Members.Select(_ => "-"), "-", "-", "-", "-", ex.Message]);
+            }
+        }
+
+        RuntimePlan equal = RuntimePlan.Equal(spec);
+        AddRow(table, "equal split", "naive", equal.Shares, "-", null, models.Predict(device, all, equal.Shares), baseline);
+        table.AddRow(["default", "no limits", .. spec.Members.Select(_ => "100"), "-", "-", baseline.JctMs.ToString("F2"), Percent(baseline.Utilization), "1.00x"]);
+        table.WriteTo(stdout);
+        stdout.WriteLine(gpu
+            ? "table ms = the solver's objective on the cost-model tables; JCT and SM use from the simulator (partitions, shared HBM, interference); default = all members concurrent without SM limits."
+            : "table ms = the solver's objective; JCT from the cost model at each member's fraction of the cores; default simulated with all members on all cores.");
+        return search;
+    }
+
+    private static void AddRow(TextTable table, string name, string status, int[] shares, string solveMs, double? tableMs, Prediction prediction, Prediction baseline) =>
+        table.AddRow([name, status, .. shares.Select(s => s.ToString()), solveMs, tableMs?.ToString("F2") ?? "-", prediction.JctMs.ToString("F2"), Percent(prediction.Utilization), $"{baseline.JctMs / prediction.JctMs:F2}x"]);
+
+    private static string Percent(double? fraction) => fraction is double f ? $"{f * 100:F0} %" : "-";
+
+    private static async Task<int> RunSpecAsync(string specPath, string inputPath, string? outputPath, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var progress = new Progress(stderr, 4);
+        progress.Step($"reading {specPath} and its models");
+        EnsembleSpec spec = EnsembleSpecReader.ReadFile(specPath);
+        EnsembleModels models = EnsembleModels.Load(spec);
+        (string inputName, Tensor input) = OnnxModel.LoadTensor(inputPath);
+        if (input.DataType != DataType.Float32 || input.Shape.Rank < 1 || input.Shape[0] < 1)
+        {
+            await stderr.WriteLineAsync($"{inputPath}: tensor '{inputName}' is {input}; expected float with the batch as its first dimension");
+            return ExitCodes.BadInput;
+        }
+
+        progress.Step($"planning with {spec.Solver}");
+        RuntimePlan plan;
+        IReadOnlyList<DevicePlan> devicePlans;
+        try
+        {
+            (plan, devicePlans) = models.Plan();
+        }
+        catch (InvalidOperationException ex)
+        {
+            await stderr.WriteLineAsync(ex.Message);
+            return ExitCodes.Infeasible;
+        }
+
+        foreach (DevicePlan device in devicePlans)
+        {
+            await stdout.WriteLineAsync($"Plan ({plan.Solver}, {device.Result.Status.ToString().ToLowerInvariant()}) on {device.Device}: " +
+                string.Join(", ", device.Members.Select(m => $"{spec.Members[m].Name} {plan.Shares[m]} %")) + $"; predicted {device.Result.ObjectiveMs:F2} ms per batch of {spec.Batching.MaxBatch}");
+        }
+
+        int rows = checked((int)input.Shape[0]);
+        progress.Step($"running {rows} inputs");
+        var options = new RuntimeOptions { VirtualTiming = models.Timing };
+        Tensor[] answers;
+        RuntimeStatistics statistics;
+        IReadOnlyList<TimelineEntry> timeline;
+        long start = Stopwatch.GetTimestamp();
+        await using (var runtime = EnsembleRuntime.Create(spec, plan, models.CpuRunners, options))
+        {
+            try
+            {
+                answers = await Task.WhenAll(Enumerable.Range(0, rows).Select(r => runtime.InferAsync(Row(input, r), cancellationToken)));
+            }
+            catch (ArgumentException ex)
+            {
+                await stderr.WriteLineAsync($"{inputPath}: {ex.Message}");
+                return ExitCodes.BadInput;
+            }
+
+            statistics = runtime.Statistics;
+            timeline = runtime.Timeline;
+        }
+
+        double wall = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        Tensor combined = Tensor.FromFloats(new TensorShape([rows, .. answers[0].Shape.Dimensions[1..]]), [.. answers.SelectMany(a => a.Floats)]);
+        await stdout.WriteLineAsync($"Ran {rows} inputs in {statistics.Batches} batches (mean {statistics.MeanBatchRows:F1}) in {wall * 1000:F0} ms wall time; output {combined.Shape}");
+        foreach (StageStatistics stage in statistics.Stages)
+        {
+            await stdout.WriteLineAsync($"  stage {stage.Member}: reached {stage.Reached}, exited {stage.Exited} (exit ratio {stage.ExitRatio:P1})");
+        }
+
+        if (timeline.Any(e => e.Virtual))
+        {
+            await stdout.WriteLineAsync($"  simulated device time: {timeline.Where(e => e.Virtual).Max(e => e.FinishSeconds) * 1000:F3} ms (virtual clock)");
+        }
+
+        if (outputPath is not null)
+        {
+            await File.WriteAllBytesAsync(outputPath, OnnxModel.SerializeTensor("output", combined), cancellationToken);
+            await stdout.WriteLineAsync($"Wrote {outputPath}");
+        }
+
+        progress.Done();
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<(Tensor, double)> TimedAsync(EnsembleRuntime runtime, Tensor input, CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp();
+        Tensor answer = await runtime.InferAsync(input, cancellationToken);
+        return (answer, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    }
+
+    private static Tensor Row(Tensor input, int row)
+    {
+        int length = checked((int)input.Shape.Product(1, input.Shape.Rank));
+        return Tensor.FromFloats(new TensorShape([1, .. input.Shape.Dimensions[1..]]), input.Floats.AsSpan(row * length, length).ToArray());
+    }
+
+    private static Tensor RunAlone(LayerGraph graph, Tensor batch)
+    {
+        using var executor = new CpuExecutor(graph);
+        return executor.Run(new Dictionary<string, Tensor> { [graph.Inputs[0].Name] = batch })[graph.Outputs[0].Name];
+    }
+
+    /// <summary>An image-like input in [0, 1) from <c>new Random(1000 + index)</c>.</summary>
+    private static Tensor SeededInput(int index)
+    {
+        var random = new Random(1000 + index);
+        const int Length = DefaultChannels * DefaultImageSize * DefaultImageSize;
+        return Tensor.FromFloats(new TensorShape(1, DefaultChannels, DefaultImageSize, DefaultImageSize), [.. Enumerable.Range(0, Length).Select(_ => random.NextSingle())]);
+    }
+
+    private static double Percentile(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
+
+    /// <summary>Numbered steps with elapsed time, on stderr (plain lines, so redirected output stays readable).</summary>
+    private sealed class Progress(TextWriter writer, int steps)
+    {
+        private readonly long _start = Stopwatch.GetTimestamp();
+        private int _step;
+
+        public void Step(string what) => writer.WriteLine($"[{++_step}/{steps}] {Stopwatch.GetElapsedTime(_start).TotalSeconds,5:F1} s  {what}");
+
+        public void Done() => writer.WriteLine($"done in {Stopwatch.GetElapsedTime(_start).TotalSeconds:F1} s");
+    }
+}

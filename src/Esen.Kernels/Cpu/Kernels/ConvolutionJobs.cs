@@ -1,0 +1,153 @@
+namespace Esen.Kernels.Cpu.Kernels;
+
+/// <summary>
+/// The GEMM-based convolution split into (image, group, part of the output) tasks; cached per calling thread
+/// so a call allocates nothing.
+/// </summary>
+internal sealed unsafe class ConvolutionJob : ParallelWork
+{
+    [ThreadStatic]
+    private static ConvolutionJob? t_cached;
+
+    private Arguments _args;
+    private GemmTiling _tiling;
+    private int _parts;
+
+    public static ConvolutionJob ForCurrentThread => t_cached ??= new ConvolutionJob();
+
+    public void Set(in Arguments args, GemmTiling tiling, int parts)
+    {
+        _args = args;
+        _tiling = tiling;
+        _parts = parts;
+    }
+
+    public override void Execute(int index)
+    {
+        Conv2DShape s = _args.Shape;
+        int imageGroup = index / _parts, part = index % _parts;
+        int n = imageGroup / s.Groups, g = imageGroup % s.Groups;
+        int og = s.OutChannelsPerGroup, cg = s.InChannelsPerGroup, spatial = s.OutHeight * s.OutWidth;
+        int depth = cg * s.KernelHeight * s.KernelWidth;
+        (int i0, int i1, int j0, int j1) = _tiling.Part(part, _parts, og, spatial);
+
+        var weights = new MatrixA(_args.Weights + ((long)g * og * depth), depth, transposed: false);
+        float* image = _args.Input + ((((long)n * s.InChannels) + (g * cg)) * s.InHeight * s.InWidth);
+        float* output = _args.Output + ((((long)n * s.OutChannels) + (g * og)) * spatial);
+        var epilogue = new GemmEpilogue(_args.Bias == null ? null : _args.Bias + (g * og), _args.Activation);
+        if (IsPointwise(s))
+        {
+            var b = new MatrixB(image, s.InHeight * s.InWidth, transposed: false);
+            GemmDriver.RunBlock(_tiling, i0, i1, j0, j1, depth, 1f, weights, ref b, 0f, output, spatial, epilogue);
+        }
+        else
+        {
+            var b = new Im2ColSource(image, s);
+            GemmDriver.RunBlock(_tiling, i0, i1, j0, j1, depth, 1f, weights, ref b, 0f, output, spatial, epilogue);
+        }
+    }
+
+    /// <summary>A 1×1 kernel with unit stride and no padding: the input planes already are the im2col matrix.</summary>
+    private static bool IsPointwise(in Conv2DShape s) =>
+        s.KernelHeight == 1 && s.KernelWidth == 1 && s.StrideH == 1 && s.StrideW == 1
+        && s.PadTop == 0 && s.PadLeft == 0 && s.PadBottom == 0 && s.PadRight == 0;
+
+    /// <summary>A validated convolution call with its spans pinned.</summary>
+    internal readonly struct Arguments
+    {
+        public Arguments(in Conv2DShape shape, float* input, float* weights, float* bias, float* output, FusedActivation activation)
+        {
+            Shape = shape;
+            Input = input;
+            Weights = weights;
+            Bias = bias;
+            Output = output;
+            Activation = activation;
+        }
+
+        public Conv2DShape Shape { get; }
+
+        public float* Input { get; }
+
+        public float* Weights { get; }
+
+        /// <summary>Null when there is no bias.</summary>
+        public float* Bias { get; }
+
+        public float* Output { get; }
+
+        public FusedActivation Activation { get; }
+    }
+}
+
+/// <summary>
+/// Direct depthwise convolution (one input channel per group), one output plane per task: each kernel tap
+/// adds weight × a shifted input row to the output row over the range where the tap lands inside the image,
+/// so there is no per-element bounds check and no im2col.
+/// </summary>
+internal sealed unsafe class DepthwiseJob : ParallelWork
+{
+    [ThreadStatic]
+    private static DepthwiseJob? t_cached;
+
+    private ConvolutionJob.Arguments _args;
+
+    public static DepthwiseJob ForCurrentThread => t_cached ??= new DepthwiseJob();
+
+    public void Set(in ConvolutionJob.Arguments args) => _args = args;
+
+    public override void Execute(int index)
+    {
+        Conv2DShape s = _args.Shape;
+        int n = index / s.OutChannels, o = index % s.OutChannels;
+        int channel = o / s.OutChannelsPerGroup;
+        int oh = s.OutHeight, ow = s.OutWidth, width = s.InWidth, strideW = s.StrideW;
+        float* plane = _args.Input + ((((long)n * s.InChannels) + channel) * s.InHeight * width);
+        float* kernel = _args.Weights + ((long)o * s.KernelHeight * s.KernelWidth);
+        var outPlane = new Span<float>(_args.Output + ((((long)n * s.OutChannels) + o) * oh * ow), oh * ow);
+        outPlane.Clear();
+        for (int oy = 0; oy < oh; oy++)
+        {
+            Span<float> outRow = outPlane.Slice(oy * ow, ow);
+            for (int ky = 0; ky < s.KernelHeight; ky++)
+            {
+                int iy = (oy * s.StrideH) - s.PadTop + (ky * s.DilationH);
+                if ((uint)iy >= (uint)s.InHeight)
+                {
+                    continue;
+                }
+
+                float* inRow = plane + ((long)iy * width);
+                for (int kx = 0; kx < s.KernelWidth; kx++)
+                {
+                    float w = kernel[(ky * s.KernelWidth) + kx];
+                    int ix0 = (kx * s.DilationW) - s.PadLeft;
+
+                    // Output columns whose tap ix = ox·sw + ix0 lies in [0, width).
+                    int oxLo = ix0 >= 0 ? 0 : (-ix0 + strideW - 1) / strideW;
+                    int oxHi = ix0 > width - 1 ? 0 : Math.Min(ow, ((width - 1 - ix0) / strideW) + 1);
+                    if (oxLo >= oxHi)
+                    {
+                        continue;
+                    }
+
+                    if (strideW == 1)
+                    {
+                        Span<float> dst = outRow[oxLo..oxHi];
+                        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(
+                            new ReadOnlySpan<float>(inRow + ix0 + oxLo, oxHi - oxLo), w, dst, dst);
+                    }
+                    else
+                    {
+                        for (int ox = oxLo; ox < oxHi; ox++)
+                        {
+                            outRow[ox] += w * inRow[(ox * strideW) + ix0];
+                        }
+                    }
+                }
+            }
+        }
+
+        _args.Activation.Apply(outPlane, _args.Bias == null ? 0f : _args.Bias[o]);
+    }
+}

@@ -1,0 +1,214 @@
+namespace Esen.Kernels.Cpu.Kernels;
+
+/// <summary>Register tile (Mr×Nr) and cache blocks (Mc×Kc of A in L2, Kc×Nr of B in L1, Kc×Nc of B in L3).</summary>
+internal readonly record struct GemmTiling(GemmIsa Isa, int Mr, int Nr, int Mc, int Kc, int Nc)
+{
+    public static GemmTiling For(GemmIsa isa) => isa switch
+    {
+        // Kc·Nr·4 B = 32 KiB of B panel stays in a 48 KiB L1d; Mc·Kc·4 B = 128 KiB of A in L2.
+        GemmIsa.Avx512 => new GemmTiling(isa, 8, 32, 128, 256, 2048),
+        GemmIsa.Avx2 => new GemmTiling(isa, 6, 16, 120, 256, 2048),
+        _ => new GemmTiling(isa, 4, 8, 64, 256, 1024),
+    };
+
+    /// <summary>Splits an m×n output into part <paramref name="index"/> of <paramref name="parts"/>, along its longer side in whole tiles.</summary>
+    public (int I0, int I1, int J0, int J1) Part(int index, int parts, int m, int n)
+    {
+        if (parts == 1)
+        {
+            return (0, m, 0, n);
+        }
+
+        if (n >= m)
+        {
+            int chunk = RoundUp((n + parts - 1) / parts, Nr);
+            int j0 = Math.Min(n, index * chunk);
+            return (0, m, j0, Math.Min(n, j0 + chunk));
+        }
+
+        int rows = RoundUp((m + parts - 1) / parts, Mr);
+        int i0 = Math.Min(m, index * rows);
+        return (i0, Math.Min(m, i0 + rows), 0, n);
+    }
+
+    /// <summary>How many parts to split a GEMM into: one when it is too small to repay waking workers.</summary>
+    public static int PartsFor(long flops, int threads) =>
+        flops < 1 << 18 ? 1 : Math.Max(1, Math.Min(threads, Environment.ProcessorCount));
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+}
+
+/// <summary>Bias per row of C, then an activation, applied once a C block has its final value.</summary>
+internal readonly unsafe struct GemmEpilogue
+{
+    private readonly float* _rowBias;
+    private readonly FusedActivation _activation;
+
+    public GemmEpilogue(float* rowBias, FusedActivation activation)
+    {
+        _rowBias = rowBias;
+        _activation = activation;
+    }
+
+    public bool IsNone => _rowBias == null && _activation.Kind == ActivationKind.None;
+
+    public void Apply(float* row, int count, int rowIndex) =>
+        _activation.Apply(new Span<float>(row, count), _rowBias == null ? 0f : _rowBias[rowIndex]);
+}
+
+/// <summary>
+/// The blocked GEMM loop nest (Goto &amp; van de Geijn, "Anatomy of High-Performance Matrix Multiplication",
+/// ACM TOMS 34(3), 2008): for each Nc column block and Kc depth block pack B, for each Mc row block pack A,
+/// then sweep Nr×Mr register tiles with B's micro-panel held in L1.
+/// </summary>
+internal static unsafe class GemmDriver
+{
+    /// <summary>C = alpha·op(A)·op(B) + beta·C with the epilogue, split over up to <paramref name="threads"/> threads.</summary>
+    public static void Gemm<TB>(
+        GemmIsa isa, int m, int n, int k, float alpha, MatrixA a, TB b, float beta, float* c, int ldc,
+        GemmEpilogue epilogue, int threads)
+        where TB : struct, IGemmBSource
+    {
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        var tiling = GemmTiling.For(isa);
+        int parts = GemmTiling.PartsFor(2L * m * n * k, threads);
+        if (parts == 1)
+        {
+            RunBlock(tiling, 0, m, 0, n, k, alpha, a, ref b, beta, c, ldc, epilogue);
+            return;
+        }
+
+        GemmJob<TB> job = GemmJob<TB>.ForCurrentThread;
+        job.Set(tiling, parts, m, n, k, alpha, a, b, beta, c, ldc, epilogue);
+        CpuParallel.For(job, parts, threads);
+    }
+
+    /// <summary>The single-threaded loop nest over rows [i0, i1) and columns [j0, j1) of C.</summary>
+    public static void RunBlock<TB>(
+        GemmTiling t, int i0, int i1, int j0, int j1, int k, float alpha, MatrixA a, ref TB b, float beta,
+        float* c, int ldc, GemmEpilogue epilogue)
+        where TB : struct, IGemmBSource
+    {
+        if (i0 >= i1 || j0 >= j1)
+        {
+            return;
+        }
+
+        if (k == 0 || alpha == 0f)
+        {
+            ScaleBlock(i0, i1, j0, j1, beta, c, ldc, epilogue);
+            return;
+        }
+
+        GemmWorkspace workspace = GemmWorkspace.Current;
+        float* packedA = workspace.PackedA(t.Mc * t.Kc);
+        float* packedB = workspace.PackedB(t.Kc * ((t.Nc + t.Nr - 1) / t.Nr * t.Nr));
+        for (int jc = j0; jc < j1; jc += t.Nc)
+        {
+            int nc = Math.Min(t.Nc, j1 - jc);
+            for (int pc = 0; pc < k; pc += t.Kc)
+            {
+                int kc = Math.Min(t.Kc, k - pc);
+                bool first = pc == 0, last = pc + kc == k;
+                b.Pack(packedB, pc, kc, jc, nc, t.Nr);
+                for (int ic = i0; ic < i1; ic += t.Mc)
+                {
+                    int mc = Math.Min(t.Mc, i1 - ic);
+                    a.Pack(packedA, ic, mc, pc, kc, t.Mr, alpha);
+                    MacroKernel(t, kc, mc, nc, packedA, packedB, c + ((long)ic * ldc) + jc, ldc, first ? beta : 1f, first && beta == 0f);
+                    if (last && !epilogue.IsNone)
+                    {
+                        for (int i = ic; i < ic + mc; i++)
+                        {
+                            epilogue.Apply(c + ((long)i * ldc) + jc, nc, i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void MacroKernel(GemmTiling t, int kc, int mc, int nc, float* packedA, float* packedB, float* c, int ldc, float beta, bool overwrite)
+    {
+        for (int jr = 0; jr < nc; jr += t.Nr)
+        {
+            int cols = Math.Min(t.Nr, nc - jr);
+            float* bPanel = packedB + ((long)jr * kc);
+            for (int ir = 0; ir < mc; ir += t.Mr)
+            {
+                int rows = Math.Min(t.Mr, mc - ir);
+                float* aPanel = packedA + ((long)ir * kc);
+                float* cTile = c + ((long)ir * ldc) + jr;
+                switch (t.Isa)
+                {
+                    case GemmIsa.Avx512:
+                        GemmMicroKernels.Avx512Tile8x32(kc, aPanel, bPanel, cTile, ldc, rows, cols, beta, overwrite);
+                        break;
+                    case GemmIsa.Avx2:
+                        GemmMicroKernels.Avx2Tile6x16(kc, aPanel, bPanel, cTile, ldc, rows, cols, beta, overwrite);
+                        break;
+                    default:
+                        GemmMicroKernels.ScalarTile4x8(kc, aPanel, bPanel, cTile, ldc, rows, cols, beta, overwrite);
+                        break;
+                }
+            }
+        }
+    }
+
+    /// <summary>C = beta·C (zero when beta is 0, without reading C) for an empty inner dimension or alpha = 0.</summary>
+    private static void ScaleBlock(int i0, int i1, int j0, int j1, float beta, float* c, int ldc, GemmEpilogue epilogue)
+    {
+        for (int i = i0; i < i1; i++)
+        {
+            var row = new Span<float>(c + ((long)i * ldc) + j0, j1 - j0);
+            if (beta == 0f)
+            {
+                row.Clear();
+            }
+            else if (beta != 1f)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
+            }
+
+            if (!epilogue.IsNone)
+            {
+                epilogue.Apply(c + ((long)i * ldc) + j0, j1 - j0, i);
+            }
+        }
+    }
+
+    /// <summary>One GEMM split into parts; cached per calling thread so the parallel path allocates nothing.</summary>
+    private sealed class GemmJob<TB> : ParallelWork
+        where TB : struct, IGemmBSource
+    {
+        [ThreadStatic]
+        private static GemmJob<TB>? t_cached;
+
+        private GemmTiling _tiling;
+        private int _parts, _m, _n, _k, _ldc;
+        private float _alpha, _beta;
+        private MatrixA _a;
+        private TB _b;
+        private float* _c;
+        private GemmEpilogue _epilogue;
+
+        public static GemmJob<TB> ForCurrentThread => t_cached ??= new GemmJob<TB>();
+
+        public void Set(GemmTiling tiling, int parts, int m, int n, int k, float alpha, MatrixA a, TB b, float beta, float* c, int ldc, GemmEpilogue epilogue)
+        {
+            (_tiling, _parts, _m, _n, _k, _alpha, _a, _b, _beta, _ldc, _epilogue) = (tiling, parts, m, n, k, alpha, a, b, beta, ldc, epilogue);
+            _c = c;
+        }
+
+        public override void Execute(int index)
+        {
+            (int i0, int i1, int j0, int j1) = _tiling.Part(index, _parts, _m, _n);
+            TB b = _b;
+            RunBlock(_tiling, i0, i1, j0, j1, _k, _alpha, _a, ref b, _beta, _c, _ldc, _epilogue);
+        }
+    }
+}

@@ -1,0 +1,212 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Esen.Kernels.Cpu.Kernels;
+
+/// <summary>The instruction set a GEMM runs with; each has its own register tile.</summary>
+internal enum GemmIsa
+{
+    /// <summary>Portable scalar loops.</summary>
+    Scalar,
+
+    /// <summary>AVX2 + FMA3: 16 ymm registers, a 6×16 tile (12 accumulators).</summary>
+    Avx2,
+
+    /// <summary>AVX-512F: 32 zmm registers, an 8×32 tile (16 accumulators).</summary>
+    Avx512,
+}
+
+/// <summary>
+/// Register-tiled micro-kernels: C[rows×cols] (+)= A-panel · B-panel over kc steps, where the A panel holds Mr
+/// floats per step and the B panel Nr floats per step (both packed, zero-padded). Full tiles store straight
+/// into C; edge tiles go through a small stack tile. When <c>overwrite</c> is set C is written without being
+/// read (beta = 0), otherwise C = acc + beta·C.
+/// </summary>
+internal static unsafe class GemmMicroKernels
+{
+    /// <summary>The best instruction set this machine supports.</summary>
+    public static GemmIsa Best { get; } =
+        Avx512F.IsSupported ? GemmIsa.Avx512 : (Avx2.IsSupported && Fma.IsSupported ? GemmIsa.Avx2 : GemmIsa.Scalar);
+
+    /// <summary>Whether <paramref name="isa"/> can run here.</summary>
+    public static bool IsSupported(GemmIsa isa) => isa switch
+    {
+        GemmIsa.Avx512 => Avx512F.IsSupported,
+        GemmIsa.Avx2 => Avx2.IsSupported && Fma.IsSupported,
+        _ => true,
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx512Tile8x32(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(b);
+            Vector512<float> b1 = Vector512.Load(b + 16);
+            Vector512<float> av = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(av, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
+            av = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(av, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(av, b1, c11);
+            av = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(av, b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(av, b1, c21);
+            av = Vector512.Create(a[3]);
+            c30 = Avx512F.FusedMultiplyAdd(av, b0, c30);
+            c31 = Avx512F.FusedMultiplyAdd(av, b1, c31);
+            av = Vector512.Create(a[4]);
+            c40 = Avx512F.FusedMultiplyAdd(av, b0, c40);
+            c41 = Avx512F.FusedMultiplyAdd(av, b1, c41);
+            av = Vector512.Create(a[5]);
+            c50 = Avx512F.FusedMultiplyAdd(av, b0, c50);
+            c51 = Avx512F.FusedMultiplyAdd(av, b1, c51);
+            av = Vector512.Create(a[6]);
+            c60 = Avx512F.FusedMultiplyAdd(av, b0, c60);
+            c61 = Avx512F.FusedMultiplyAdd(av, b1, c61);
+            av = Vector512.Create(a[7]);
+            c70 = Avx512F.FusedMultiplyAdd(av, b0, c70);
+            c71 = Avx512F.FusedMultiplyAdd(av, b1, c71);
+            a += 8;
+            b += 32;
+        }
+
+        const int Nr = 32;
+        bool full = rows == 8 && cols == Nr;
+        float* tile = stackalloc float[full ? 0 : 8 * Nr];
+        float* dst = full ? c : tile;
+        int ld = full ? ldc : Nr;
+        bool direct = overwrite || !full;
+        Store512(dst, c00, c01, beta, direct);
+        Store512(dst + ld, c10, c11, beta, direct);
+        Store512(dst + (2 * ld), c20, c21, beta, direct);
+        Store512(dst + (3 * ld), c30, c31, beta, direct);
+        Store512(dst + (4 * ld), c40, c41, beta, direct);
+        Store512(dst + (5 * ld), c50, c51, beta, direct);
+        Store512(dst + (6 * ld), c60, c61, beta, direct);
+        Store512(dst + (7 * ld), c70, c71, beta, direct);
+        if (!full)
+        {
+            StoreEdge(tile, Nr, c, ldc, rows, cols, beta, overwrite);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx2Tile6x16(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Vector256.Load(b);
+            Vector256<float> b1 = Vector256.Load(b + 8);
+            Vector256<float> av = Vector256.Create(a[0]);
+            c00 = Fma.MultiplyAdd(av, b0, c00);
+            c01 = Fma.MultiplyAdd(av, b1, c01);
+            av = Vector256.Create(a[1]);
+            c10 = Fma.MultiplyAdd(av, b0, c10);
+            c11 = Fma.MultiplyAdd(av, b1, c11);
+            av = Vector256.Create(a[2]);
+            c20 = Fma.MultiplyAdd(av, b0, c20);
+            c21 = Fma.MultiplyAdd(av, b1, c21);
+            av = Vector256.Create(a[3]);
+            c30 = Fma.MultiplyAdd(av, b0, c30);
+            c31 = Fma.MultiplyAdd(av, b1, c31);
+            av = Vector256.Create(a[4]);
+            c40 = Fma.MultiplyAdd(av, b0, c40);
+            c41 = Fma.MultiplyAdd(av, b1, c41);
+            av = Vector256.Create(a[5]);
+            c50 = Fma.MultiplyAdd(av, b0, c50);
+            c51 = Fma.MultiplyAdd(av, b1, c51);
+            a += 6;
+            b += 16;
+        }
+
+        const int Nr = 16;
+        bool full = rows == 6 && cols == Nr;
+        float* tile = stackalloc float[full ? 0 : 6 * Nr];
+        float* dst = full ? c : tile;
+        int ld = full ? ldc : Nr;
+        bool direct = overwrite || !full;
+        Store256(dst, c00, c01, beta, direct);
+        Store256(dst + ld, c10, c11, beta, direct);
+        Store256(dst + (2 * ld), c20, c21, beta, direct);
+        Store256(dst + (3 * ld), c30, c31, beta, direct);
+        Store256(dst + (4 * ld), c40, c41, beta, direct);
+        Store256(dst + (5 * ld), c50, c51, beta, direct);
+        if (!full)
+        {
+            StoreEdge(tile, Nr, c, ldc, rows, cols, beta, overwrite);
+        }
+    }
+
+    /// <summary>The portable 4×8 tile, for machines without AVX2.</summary>
+    public static void ScalarTile4x8(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
+    {
+        const int Mr = 4, Nr = 8;
+        float* acc = stackalloc float[Mr * Nr];
+        new Span<float>(acc, Mr * Nr).Clear();
+        for (int p = 0; p < kc; p++)
+        {
+            for (int i = 0; i < Mr; i++)
+            {
+                float av = a[i];
+                for (int j = 0; j < Nr; j++)
+                {
+                    acc[(i * Nr) + j] = MathF.FusedMultiplyAdd(av, b[j], acc[(i * Nr) + j]);
+                }
+            }
+
+            a += Mr;
+            b += Nr;
+        }
+
+        StoreEdge(acc, Nr, c, ldc, rows, cols, beta, overwrite);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store512(float* dst, Vector512<float> lo, Vector512<float> hi, float beta, bool overwrite)
+    {
+        if (!overwrite)
+        {
+            Vector512<float> scale = Vector512.Create(beta);
+            lo = Avx512F.FusedMultiplyAdd(Vector512.Load(dst), scale, lo);
+            hi = Avx512F.FusedMultiplyAdd(Vector512.Load(dst + 16), scale, hi);
+        }
+
+        lo.Store(dst);
+        hi.Store(dst + 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store256(float* dst, Vector256<float> lo, Vector256<float> hi, float beta, bool overwrite)
+    {
+        if (!overwrite)
+        {
+            Vector256<float> scale = Vector256.Create(beta);
+            lo = Fma.MultiplyAdd(Vector256.Load(dst), scale, lo);
+            hi = Fma.MultiplyAdd(Vector256.Load(dst + 8), scale, hi);
+        }
+
+        lo.Store(dst);
+        hi.Store(dst + 8);
+    }
+
+    private static void StoreEdge(float* tile, int tileStride, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            float* src = tile + (i * tileStride);
+            float* dst = c + ((long)i * ldc);
+            for (int j = 0; j < cols; j++)
+            {
+                dst[j] = overwrite ? src[j] : src[j] + (beta * dst[j]);
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using Esen.Kernels.Graph;
+using Esen.Runtime.Execution;
+using Esen.Runtime.Profiling;
+using Esen.Runtime.Specs;
+using Esen.Runtime.Timing;
+using Esen.Solver.CostModel;
+using Esen.Solver.Devices;
+using Esen.Solver.Simulation;
+
+namespace Esen.Runtime.Planning;
+
+/// <summary>A plan's predicted job completion time for one batch and the device's mean SM (or core) use.</summary>
+/// <param name="JctMs">The slowest member's finish (ensemble) or the period (cascade), in ms.</param>
+/// <param name="Utilization">Time-averaged busy fraction of the device's SMs, when simulated; null otherwise.</param>
+public sealed record Prediction(double JctMs, double? Utilization);
+
+/// <summary>
+/// The members' graphs of a spec with everything derived from them: kernel lists at any batch (cost
+/// model), runners on the CPU executor and the simulator's timing of each simulated device.
+/// </summary>
+public sealed class EnsembleModels
+{
+    private readonly ConcurrentDictionary<(int Member, int Batch), ModelWork> _work = new();
+
+    private EnsembleModels(EnsembleSpec spec, LayerGraph[] graphs)
+    {
+        Spec = spec;
+        Graphs = graphs;
+    }
+
+    /// <summary>The spec.</summary>
+    public EnsembleSpec Spec { get; }
+
+    /// <summary>Each member's graph, in spec order.</summary>
+    public IReadOnlyList<LayerGraph> Graphs { get; }
+
+    /// <summary>Runners for <see cref="EnsembleRuntime.Create"/> on these graphs.</summary>
+    public IMemberRunnerFactory CpuRunners => new CpuRunnerFactory((_, i) => Graphs[i]);
+
+    /// <summary>Loads every member's graph.</summary>
+    /// <exception cref="EnsembleSpecException">A model cannot be loaded or does not fit the spec.</exception>
+    public static EnsembleModels Load(EnsembleSpec spec) =>
+        new(spec, [.. Enumerable.Range(0, spec.Members.Count).Select(i => MemberGraphs.Load(spec, i))]);
+
+    /// <summary>Member <paramref name="member"/>'s kernels at <paramref name="batch"/> in FP32 (cached).</summary>
+    public ModelWork Work(int member, int batch) =>
+        _work.GetOrAdd((member, batch), key => GraphWorkload.Build(Graphs[key.Member], key.Batch, Precision.Fp32, Spec.Members[key.Member].Name));
+
+    /// <summary>The simulator's timing of a simulated device, for <see cref="RuntimeOptions.VirtualTiming"/>.</summary>
+    public SimulatedDeviceTiming Timing(DeviceSpec device)
+    {
+        Device resolved = EnsemblePlanner.Resolve(device);
+        return new SimulatedDeviceTiming(resolved, (m, rows) => AnalyticCostModel.Default.Kernels(Work(m, rows), resolved), m => Spec.Members[m].Name);
+    }
+
+    /// <summary>Plans the spec with a solver, using the cost model at the spec's largest batch.</summary>
+    public (RuntimePlan Plan, IReadOnlyList<DevicePlan> Devices) Plan(string? solver = null) =>
+        EnsemblePlanner.Plan(Spec, i => Work(i, Spec.Batching.MaxBatch), solver);
+
+    /// <summary>
+    /// The predicted batch time of <paramref name="members"/> on <paramref name="device"/> at the given
+    /// shares: the simulator on a GPU (partitions, shared bandwidth); the cost model on a CPU.
+    /// </summary>
+    public Prediction Predict(DeviceSpec device, IReadOnlyList<int> members, IReadOnlyList<int> shares)
+    {
+        Device resolved = EnsemblePlanner.Resolve(device);
+        int batch = Spec.Batching.MaxBatch;
+        if (resolved is CpuDevice)
+        {
+            return new Prediction(members.Select((m, j) => EnsemblePlanner.LatencyMs(AnalyticCostModel.Default, Work(m, batch), resolved, shares[j])).Max(), null);
+        }
+
+        SimulationResult result = Timing(device).Simulate([.. members.Select((m, j) => new VirtualLaunch(m, resolved.UnitsForShare(shares[j]), batch))]);
+        return new Prediction(result.JctSeconds * 1000, result.MeanSmUtilization);
+    }
+
+    /// <summary>The default concurrency: every member at once on the whole device, no partitions (ESEN's baseline).</summary>
+    public Prediction PredictDefault(DeviceSpec device, IReadOnlyList<int> members)
+    {
+        Device resolved = EnsemblePlanner.Resolve(device);
+        int batch = Spec.Batching.MaxBatch;
+        var simulator = new Simulator(resolved, new SimulationOptions { Mode = SharingMode.Default });
+        SimulationResult result = simulator.Run(
+            [.. members.Select(m => new SimulationMember(Spec.Members[m].Name, AnalyticCostModel.Default.Kernels(Work(m, batch), resolved), resolved.Units))]);
+        return new Prediction(result.JctSeconds * 1000, resolved is CpuDevice ? null : result.MeanSmUtilization);
+    }
+}

@@ -1,0 +1,120 @@
+using Esen.Runtime.Specs;
+using Esen.Solver.CostModel;
+using Esen.Solver.Devices;
+using Esen.Solver.Planning;
+using Esen.Solver.Problems;
+using Esen.Solver.Solvers;
+
+namespace Esen.Runtime.Planning;
+
+/// <summary>The plan of the members that share one device: the problem posed and the solver's answer.</summary>
+/// <param name="Device">The device.</param>
+/// <param name="Members">Indices (in the spec) of the members on it.</param>
+/// <param name="Problem">The <c>esen-problem/1</c> problem built from the cost model.</param>
+/// <param name="Result">The solver's result.</param>
+public sealed record DevicePlan(DeviceSpec Device, IReadOnlyList<int> Members, Problem Problem, PlanResult Result);
+
+/// <summary>
+/// Plans a spec: the members on each device become an allocation problem whose latency tables come
+/// from the analytic cost model at the spec's largest batch, solved by a named solver. A cascade is
+/// planned for its period with every stage's reach at 1 (the exit ratios are only known once it runs).
+/// </summary>
+public static class EnsemblePlanner
+{
+    /// <summary>The shares the tables offer: 10 % steps (MPS percentages on a GPU, compute fractions on a CPU).</summary>
+    public static IReadOnlyList<int> GpuShares { get; } = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
+
+    /// <summary>
+    /// The catalogue device behind a spec device: the local CPU for <c>cpu</c>; for <c>sim:NAME</c> the
+    /// GPU of that name, or else the first catalogue GPU whose name starts with it (<c>sim:h100</c> is
+    /// the H100-SXM).
+    /// </summary>
+    /// <exception cref="NotSupportedException">A CUDA device (planned from measured profiles, not the catalogue), or an unknown name.</exception>
+    public static Device Resolve(DeviceSpec device, DeviceCatalog? catalog = null)
+    {
+        catalog ??= DeviceCatalog.BuiltIn;
+        switch (device.Kind)
+        {
+            case DeviceKind.Cpu:
+                return catalog.Find(DeviceCatalog.LocalCpuName);
+            case DeviceKind.Simulated:
+                string name = device.SimulatedDevice!;
+                if (catalog.TryFind(name, out Device exact))
+                {
+                    return exact;
+                }
+
+                string key = Normalize(name);
+                GpuDevice? prefix = DeviceCatalog.BuiltInGpus.FirstOrDefault(g => Normalize(g.Name).StartsWith(key, StringComparison.Ordinal));
+                return prefix ?? throw new NotSupportedException($"unknown simulated device '{name}'; known: {string.Join(", ", DeviceCatalog.BuiltInGpus.Select(g => g.Name))}");
+            default:
+                throw new NotSupportedException($"{device}: this build cannot plan for CUDA devices (no CUDA executor to profile them)");
+        }
+    }
+
+    /// <summary>
+    /// A member's latency in ms at a share of a device. On a GPU the share becomes whole SMs (the
+    /// partitioning's rounding); on a CPU it is a fraction of the machine's compute, so members can
+    /// share fewer cores than there are members (their worker threads are time-sliced).
+    /// </summary>
+    public static double LatencyMs(AnalyticCostModel model, ModelWork work, Device device, int share) => device is CpuDevice cpu
+        ? model.Kernels(work, cpu).Sum(k => k.Seconds(share / 100.0 * cpu.Cores)) * 1000
+        : model.LatencySecondsAtShare(work, device, share) * 1000;
+
+    /// <summary>The allocation problem of <paramref name="members"/> on one device.</summary>
+    /// <param name="work">Member index → its kernels at the spec's batch.</param>
+    public static Problem BuildProblem(EnsembleSpec spec, IReadOnlyList<int> members, Device device, Func<int, ModelWork> work, AnalyticCostModel? model = null)
+    {
+        model ??= AnalyticCostModel.Default;
+        IReadOnlyList<int> shares = GpuShares;
+        bool cascade = spec.Kind == EnsembleKind.Cascade;
+        ProblemMember[] problemMembers =
+        [
+            .. members.Select(i =>
+            {
+                ModelWork w = work(i);
+                var table = new LatencyTable(shares, [.. shares.Select(p => LatencyMs(model, w, device, p))]);
+                return new ProblemMember(spec.Members[i].Name, w.MemoryBytes / (1024.0 * 1024.0), table, 1.0);
+            }),
+        ];
+        return new Problem(
+            cascade ? ProblemKind.Cascade : ProblemKind.Ensemble,
+            cascade ? Objective.Period : Objective.Makespan,
+            [new ProblemDevice(device.Name, device.MemoryMb)],
+            problemMembers,
+            $"{spec.SourceName} on {device.Name}, batch {spec.Batching.MaxBatch}");
+    }
+
+    /// <summary>Plans every device of the spec with <paramref name="solver"/> (the spec's by default).</summary>
+    /// <exception cref="InvalidOperationException">A device has no feasible plan (the message says why).</exception>
+    public static (RuntimePlan Plan, IReadOnlyList<DevicePlan> Devices) Plan(
+        EnsembleSpec spec, Func<int, ModelWork> work, string? solver = null, SolverOptions? options = null, DeviceCatalog? catalog = null)
+    {
+        solver ??= spec.Solver;
+        IAllocationSolver allocation = AllocationSolvers.Create(solver) ?? throw new ArgumentException($"unknown solver '{solver}'", nameof(solver));
+        var shares = new int[spec.Members.Count];
+        var devices = new List<DevicePlan>();
+        foreach (IGrouping<DeviceSpec, int> group in Enumerable.Range(0, spec.Members.Count).GroupBy(spec.DeviceOf))
+        {
+            int[] members = [.. group];
+            Problem problem = BuildProblem(spec, members, Resolve(group.Key, catalog), work);
+            PlanResult result = allocation.Solve(problem, options ?? new SolverOptions { TimeLimit = TimeSpan.FromSeconds(20) });
+            if (result.Plan is not { } plan)
+            {
+                throw new InvalidOperationException($"{solver} found no plan for {group.Key}: {result.Status}, {result.Reason}");
+            }
+
+            for (int j = 0; j < members.Length; j++)
+            {
+                shares[members[j]] = plan.ShareOf[j];
+            }
+
+            devices.Add(new DevicePlan(group.Key, members, problem, result));
+        }
+
+        return (new RuntimePlan(spec, spec.Members.Select((m, i) => new MemberPlacement(m.Name, shares[i])), solver), devices);
+    }
+
+    private static string Normalize(string name) =>
+        new([.. name.Where(c => c is not ('-' or '_' or ' ')).Select(char.ToLowerInvariant)]);
+}

@@ -1,0 +1,119 @@
+using Esen.Kernels.Cpu;
+using Esen.Kernels.Graph;
+using Esen.Kernels.Onnx;
+using Esen.Runtime.Combination;
+using Esen.Runtime.Execution;
+using Esen.Runtime.Specs;
+
+namespace Esen.Cli.Tests;
+
+public sealed class RunCommandTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("esen-run-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void Run_EnsembleSpec_WritesTheCombinationOfTheMembersRunOneByOne()
+    {
+        string spec = Write("ens.json", """
+            {"format": "esen-ensemble/1", "kind": "ensemble", "combine": "weighted", "device": "cpu",
+             "input": {"name": "input", "shape": ["N", 3, 32, 32]}, "batching": {"max_batch": 2, "max_delay_ms": 1},
+             "members": [{"name": "a", "architecture": "mobilenetv2", "seed": 1},
+                         {"name": "b", "architecture": "mobilenetv2", "seed": 2, "weight": 3}]}
+            """);
+        Tensor input = SeededImages(3, 32);
+        string inputPath = Path.Combine(_folder, "in.pb");
+        File.WriteAllBytes(inputPath, OnnxModel.SerializeTensor("input", input));
+        string outputPath = Path.Combine(_folder, "out.pb");
+
+        (int exit, string stdout, string stderr) = CliRunner.Run("run", spec, "--input", inputPath, "--output", outputPath);
+
+        Assert.True(exit == ExitCodes.Ok, stderr);
+        Assert.Contains("Ran 3 inputs", stdout, StringComparison.Ordinal);
+        Tensor output = OnnxModel.LoadTensor(outputPath).Tensor;
+        EnsembleSpec parsed = EnsembleSpecReader.ReadFile(spec);
+        Tensor[] alone = [.. Enumerable.Range(0, 2).Select(i => RunAlone(MemberGraphs.Load(parsed, i), input))];
+        Tensor expected = Combiner.Combine(CombineRule.Weighted, alone, [1, 3]);
+        Assert.Equal(expected.Shape, output.Shape);
+        for (int j = 0; j < expected.Floats.Length; j++)
+        {
+            Assert.Equal(expected.Floats[j], output.Floats[j], 1e-4f);
+        }
+    }
+
+    [Fact]
+    public void Run_CascadeOnASimulatedGpu_ReportsExitRatiosAndVirtualTime()
+    {
+        string spec = Write("cascade.json", """
+            {"format": "esen-ensemble/1", "kind": "cascade", "device": "sim:h100", "solver": "search",
+             "exit": {"rule": "max_softmax", "threshold": 0.5},
+             "input": {"name": "input", "shape": ["N", 3, 32, 32]},
+             "members": [{"name": "small", "architecture": "mobilenetv2", "seed": 1},
+                         {"name": "big", "architecture": "resnet18", "seed": 2}]}
+            """);
+        string inputPath = Path.Combine(_folder, "in.pb");
+        File.WriteAllBytes(inputPath, OnnxModel.SerializeTensor("input", SeededImages(4, 32)));
+
+        (int exit, string stdout, string stderr) = CliRunner.Run("run", spec, "--input", inputPath);
+
+        Assert.True(exit == ExitCodes.Ok, stderr);
+        Assert.Contains("stage small: reached 4", stdout, StringComparison.Ordinal);
+        Assert.Contains("simulated device time", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_InvalidSpec_ExitsTwoNamingFileAndPath()
+    {
+        string spec = Write("bad.json", """{"format": "esen-ensemble/1", "kind": "ensemble", "combine": "median", "members": [{"name": "a", "architecture": "alexnet"}]}""");
+
+        (int exit, _, string stderr) = CliRunner.Run("run", spec, "--input", "in.pb");
+
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Contains($"{spec}: $.combine: unknown rule 'median'", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_SpecWithoutInput_ExitsTwo()
+    {
+        (int exit, _, string stderr) = CliRunner.Run("run", "spec.json");
+
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Contains("--input", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_CudaDeviceWithoutCudaSupport_SaysWhatIsUnavailable()
+    {
+        string spec = Write("gpu.json", """
+            {"format": "esen-ensemble/1", "kind": "ensemble", "combine": "mean", "device": "cuda:0",
+             "input": {"name": "input", "shape": ["N", 3, 32, 32]}, "members": [{"name": "a", "architecture": "mobilenetv2"}]}
+            """);
+        string inputPath = Path.Combine(_folder, "in.pb");
+        File.WriteAllBytes(inputPath, OnnxModel.SerializeTensor("input", SeededImages(1, 32)));
+
+        (int exit, _, string stderr) = CliRunner.Run("run", spec, "--input", inputPath);
+
+        Assert.Equal(ExitCodes.Failure, exit);
+        Assert.Contains("unavailable: cuda:0", stderr, StringComparison.Ordinal);
+    }
+
+    private string Write(string name, string json)
+    {
+        string path = Path.Combine(_folder, name);
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    private static Tensor SeededImages(int count, int size)
+    {
+        var random = new Random(99);
+        return Tensor.FromFloats(new TensorShape(count, 3, size, size), [.. Enumerable.Range(0, count * 3 * size * size).Select(_ => random.NextSingle())]);
+    }
+
+    private static Tensor RunAlone(LayerGraph graph, Tensor batch)
+    {
+        using var executor = new CpuExecutor(graph, new CpuExecutorOptions { Threads = 1 });
+        return executor.Run(new Dictionary<string, Tensor> { [graph.Inputs[0].Name] = batch })[graph.Outputs[0].Name];
+    }
+}

@@ -1,0 +1,145 @@
+using Esen.Kernels.Cpu.Kernels;
+
+namespace Esen.Kernels.Tests.Cpu;
+
+public class Conv2DTests
+{
+    /// <summary>Geometries covering each code path: 1×1, 3×3, strides, asymmetric pads, dilations, groups, depthwise.</summary>
+    public static TheoryData<string, Conv2DShape> Shapes() => new()
+    {
+        { "1x1", new Conv2DShape(1, 16, 13, 13, 64, 1, 1) },
+        { "1x1 batch 2 odd channels", new Conv2DShape(2, 5, 7, 9, 11, 1, 1) },
+        { "1x1 stride 2", new Conv2DShape(1, 8, 15, 15, 12, 1, 1, StrideH: 2, StrideW: 2) },
+        { "1x1 padded", new Conv2DShape(1, 4, 6, 6, 9, 1, 1, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1) },
+        { "3x3 pad 1", new Conv2DShape(1, 16, 14, 14, 64, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1) },
+        { "3x3 stride 2 no pad", new Conv2DShape(1, 3, 35, 35, 64, 3, 3, StrideH: 2, StrideW: 2) },
+        { "3x3 asymmetric pads", new Conv2DShape(2, 6, 10, 11, 10, 3, 3, StrideH: 2, StrideW: 1, PadTop: 0, PadLeft: 1, PadBottom: 2, PadRight: 0) },
+        { "3x3 dilation 2", new Conv2DShape(1, 5, 12, 12, 7, 3, 3, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2, DilationH: 2, DilationW: 2) },
+        { "2x3 mixed dilation stride", new Conv2DShape(1, 4, 13, 17, 9, 2, 3, StrideH: 3, StrideW: 2, PadTop: 1, PadRight: 3, DilationH: 3, DilationW: 1) },
+        { "5x5 same padding", new Conv2DShape(1, 1, 28, 28, 8, 5, 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2) },
+        { "kernel wider than input", new Conv2DShape(1, 2, 3, 3, 4, 5, 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2) },
+        { "7x1", new Conv2DShape(1, 6, 9, 9, 5, 7, 1, PadTop: 3, PadBottom: 3) },
+        { "groups 2", new Conv2DShape(1, 8, 9, 9, 12, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Groups: 2) },
+        { "groups 4 1x1", new Conv2DShape(2, 16, 5, 5, 8, 1, 1, Groups: 4) },
+        { "depthwise 3x3", new Conv2DShape(1, 32, 17, 17, 32, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Groups: 32) },
+        { "depthwise 3x3 stride 2", new Conv2DShape(2, 24, 16, 15, 24, 3, 3, StrideH: 2, StrideW: 2, PadTop: 0, PadLeft: 1, PadBottom: 1, PadRight: 0, Groups: 24) },
+        { "depthwise 5x5 dilated", new Conv2DShape(1, 8, 20, 20, 8, 5, 5, PadTop: 4, PadLeft: 4, PadBottom: 4, PadRight: 4, DilationH: 2, DilationW: 2, Groups: 8) },
+        { "depthwise multiplier 2", new Conv2DShape(1, 8, 11, 11, 16, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Groups: 8) },
+        { "depthwise 1x1", new Conv2DShape(1, 16, 7, 7, 16, 1, 1, Groups: 16) },
+    };
+
+    public static TheoryData<FusedActivation> Activations() => new()
+    {
+        FusedActivation.None,
+        new FusedActivation(ActivationKind.Relu),
+        new FusedActivation(ActivationKind.LeakyRelu, 0.1f),
+        new FusedActivation(ActivationKind.Clip, -0.5f, 0.75f),
+        new FusedActivation(ActivationKind.Sigmoid),
+        new FusedActivation(ActivationKind.Tanh),
+        new FusedActivation(ActivationKind.HardSigmoid, 0.2f, 0.5f),
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Matches_reference_with_bias_and_relu(string name, Conv2DShape shape)
+    {
+        CheckAgainstReference(new Random(name.Length * 977), shape, withBias: true, new FusedActivation(ActivationKind.Relu), threads: 1, name);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Matches_reference_without_bias_on_two_threads(string name, Conv2DShape shape)
+    {
+        CheckAgainstReference(new Random(name.Length * 31), shape, withBias: false, FusedActivation.None, threads: 2, name);
+    }
+
+    [Theory]
+    [MemberData(nameof(Activations))]
+    public void Every_activation_matches_reference_on_each_kernel_path(FusedActivation activation)
+    {
+        var random = new Random(5 + (int)activation.Kind);
+        CheckAgainstReference(random, new Conv2DShape(1, 6, 9, 10, 20, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1), true, activation, 1, "3x3");
+        CheckAgainstReference(random, new Conv2DShape(1, 6, 9, 10, 20, 1, 1), true, activation, 1, "1x1");
+        CheckAgainstReference(random, new Conv2DShape(1, 6, 9, 10, 6, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Groups: 6), true, activation, 2, "depthwise");
+    }
+
+    public static TheoryData<string> SupportedIsas() =>
+        new(Enum.GetValues<GemmIsa>().Where(GemmMicroKernels.IsSupported).Select(isa => isa.ToString()));
+
+    [Theory]
+    [MemberData(nameof(SupportedIsas))]
+    public void Every_instruction_set_matches_reference(string isaName)
+    {
+        GemmIsa isa = Enum.Parse<GemmIsa>(isaName);
+        var random = new Random(17);
+        foreach (var shape in new[]
+        {
+            new Conv2DShape(1, 7, 11, 13, 19, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+            new Conv2DShape(2, 9, 6, 7, 10, 1, 1),
+            new Conv2DShape(1, 4, 15, 15, 33, 3, 3, StrideH: 2, StrideW: 2, Groups: 1),
+        })
+        {
+            float[] input = ReferenceKernels.RandomArray(random, shape.InputLength);
+            float[] weights = ReferenceKernels.RandomArray(random, shape.WeightLength);
+            float[] bias = ReferenceKernels.RandomArray(random, shape.OutChannels);
+            float[] output = new float[shape.OutputLength];
+            var activation = new FusedActivation(ActivationKind.LeakyRelu, 0.2f);
+            (double[] expected, double[] absSum) = ReferenceKernels.Conv2D(shape, input, weights, bias, activation);
+
+            CpuKernels.Conv2D(isa, shape, input, weights, bias, output, activation, threads: 2);
+
+            ReferenceKernels.AssertClose(expected, absSum, output, shape.InChannelsPerGroup * 9, $"{isa} {shape}");
+        }
+    }
+
+    /// <summary>Output widths 1..40 cross every vector width and register tile edge along the spatial axis.</summary>
+    [Fact]
+    public void Matches_reference_for_output_widths_up_to_40()
+    {
+        var random = new Random(99);
+        for (int width = 1; width <= 40; width++)
+        {
+            CheckAgainstReference(random, new Conv2DShape(1, 3, 3, width, 9, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1), true, FusedActivation.None, 1, $"3x3 w={width}");
+            CheckAgainstReference(random, new Conv2DShape(1, 3, 2, width, 9, 1, 1), true, FusedActivation.None, 1, $"1x1 w={width}");
+            CheckAgainstReference(random, new Conv2DShape(1, 4, 3, width, 4, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Groups: 4), true, FusedActivation.None, 1, $"depthwise w={width}");
+        }
+    }
+
+    [Fact]
+    public void Squeezenet_sized_layers_match_reference_on_two_threads()
+    {
+        var random = new Random(1);
+        CheckAgainstReference(random, new Conv2DShape(1, 3, 224, 224, 64, 3, 3, StrideH: 2, StrideW: 2), true, new FusedActivation(ActivationKind.Relu), 2, "conv1");
+        CheckAgainstReference(random, new Conv2DShape(1, 64, 55, 55, 16, 1, 1), true, new FusedActivation(ActivationKind.Relu), 2, "fire2/squeeze");
+        CheckAgainstReference(random, new Conv2DShape(1, 16, 55, 55, 64, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1), true, new FusedActivation(ActivationKind.Relu), 2, "fire2/expand3x3");
+    }
+
+    [Fact]
+    public void Bad_geometry_and_short_spans_are_rejected()
+    {
+        var shape = new Conv2DShape(1, 4, 5, 5, 6, 3, 3);
+        float[] input = new float[shape.InputLength], weights = new float[shape.WeightLength], output = new float[shape.OutputLength];
+
+        Assert.Throws<ArgumentException>(() => CpuKernels.Conv2D(shape with { Groups = 3 }, input, weights, [], output));
+        Assert.Throws<ArgumentException>(() => CpuKernels.Conv2D(shape with { KernelHeight = 9 }, input, weights, [], output));
+        Assert.Equal("input", Assert.Throws<ArgumentException>(() => CpuKernels.Conv2D(shape, input.AsSpan(1), weights, [], output)).ParamName);
+        Assert.Equal("weights", Assert.Throws<ArgumentException>(() => CpuKernels.Conv2D(shape, input, weights.AsSpan(1), [], output)).ParamName);
+        Assert.Equal("output", Assert.Throws<ArgumentException>(() => CpuKernels.Conv2D(shape, input, weights, [], output.AsSpan(1))).ParamName);
+        Assert.Equal("bias", Assert.Throws<ArgumentException>(() => CpuKernels.Conv2D(shape, input, weights, new float[5], output)).ParamName);
+    }
+
+    private static void CheckAgainstReference(Random random, Conv2DShape shape, bool withBias, FusedActivation activation, int threads, string name)
+    {
+        float[] input = ReferenceKernels.RandomArray(random, shape.InputLength);
+        float[] weights = ReferenceKernels.RandomArray(random, shape.WeightLength);
+        float[]? bias = withBias ? ReferenceKernels.RandomArray(random, shape.OutChannels) : null;
+        float[] output = new float[shape.OutputLength];
+        Array.Fill(output, float.NaN);
+        (double[] expected, double[] absSum) = ReferenceKernels.Conv2D(shape, input, weights, bias, activation);
+
+        CpuKernels.Conv2D(shape, input, weights, bias, output, activation, threads);
+
+        int k = shape.InChannelsPerGroup * shape.KernelHeight * shape.KernelWidth;
+        ReferenceKernels.AssertClose(expected, absSum, output, k, $"{name} {shape} bias={withBias} {activation} threads={threads}");
+    }
+}

@@ -1,0 +1,149 @@
+using Esen.Kernels.Cpu.Kernels;
+
+namespace Esen.Kernels.Tests.Cpu;
+
+public class GemmTests
+{
+    private const int SweepLimit = 70;
+
+    /// <summary>Every instruction set this machine can run (the scalar tile always), so each micro-kernel is checked.</summary>
+    public static TheoryData<string, bool, bool, char> SweepCases()
+    {
+        var data = new TheoryData<string, bool, bool, char>();
+        foreach (GemmIsa isa in Enum.GetValues<GemmIsa>().Where(GemmMicroKernels.IsSupported))
+        {
+            foreach (bool transA in new[] { false, true })
+            {
+                foreach (bool transB in new[] { false, true })
+                {
+                    foreach (char dimension in "mnk")
+                    {
+                        data.Add(isa.ToString(), transA, transB, dimension);
+                    }
+                }
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// Sweeps one dimension through 0..70 (across every SIMD width and register-tile edge) while the other
+    /// two sit on awkward sizes, with row strides larger than the widths and several alpha/beta pairs.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SweepCases))]
+    public void Matches_reference_for_every_size_up_to_70(string isaName, bool transA, bool transB, char dimension)
+    {
+        GemmIsa isa = Enum.Parse<GemmIsa>(isaName);
+        var random = new Random(20261122 + (transA ? 1 : 0) + (transB ? 2 : 0) + dimension);
+        (float Alpha, float Beta)[] scalings = [(1f, 0f), (0.5f, -1.5f), (-2f, 1f), (1f, 1f)];
+        for (int size = 0; size <= SweepLimit; size++)
+        {
+            int m = dimension == 'm' ? size : 19;
+            int n = dimension == 'n' ? size : 37;
+            int k = dimension == 'k' ? size : 23;
+            (float alpha, float beta) = scalings[size % scalings.Length];
+            CheckAgainstReference(random, transA, transB, m, n, k, alpha, beta, stridePad: size % 4, threads: 1, isa);
+        }
+    }
+
+    [Theory]
+    [InlineData(false, false, 1)]
+    [InlineData(false, true, 1)]
+    [InlineData(true, false, 2)]
+    [InlineData(true, true, 2)]
+    [InlineData(false, false, 2)]
+    public void Matches_reference_for_large_sizes(bool transA, bool transB, int threads)
+    {
+        var random = new Random(7);
+        CheckAgainstReference(random, transA, transB, 257, 300, 513, 1f, 0f, stridePad: 5, threads);
+        CheckAgainstReference(random, transA, transB, 129, 1030, 64, 0.75f, 0.25f, stridePad: 0, threads);
+        CheckAgainstReference(random, transA, transB, 1, 1000, 600, 1f, 1f, stridePad: 1, threads);
+        CheckAgainstReference(random, transA, transB, 700, 3, 40, 1f, 0f, stridePad: 2, threads);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(64)]
+    public void Any_thread_count_gives_the_reference_result(int threads)
+    {
+        var random = new Random(11);
+        foreach ((int m, int n, int k) in new[] { (5, 7, 3), (64, 64, 64), (97, 211, 150), (300, 17, 90) })
+        {
+            CheckAgainstReference(random, false, false, m, n, k, 1f, 0.5f, stridePad: 1, threads);
+        }
+    }
+
+    [Fact]
+    public void Beta_zero_does_not_read_c_and_leaves_the_stride_padding_alone()
+    {
+        const int M = 13, N = 45, K = 17, Ldc = N + 3;
+        var random = new Random(3);
+        float[] a = ReferenceKernels.RandomArray(random, M * K);
+        float[] b = ReferenceKernels.RandomArray(random, K * N);
+        float[] c = new float[M * Ldc];
+        Array.Fill(c, float.NaN);
+        for (int i = 0; i < M; i++)
+        {
+            c.AsSpan((i * Ldc) + N, Ldc - N).Fill(42f);
+        }
+
+        CpuKernels.Gemm(false, false, M, N, K, 1f, a, K, b, N, 0f, c, Ldc);
+
+        for (int i = 0; i < M; i++)
+        {
+            for (int j = 0; j < Ldc; j++)
+            {
+                float value = c[(i * Ldc) + j];
+                Assert.True(j < N ? float.IsFinite(value) : value == 42f, $"c[{i},{j}] = {value}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Zero_k_scales_c_by_beta()
+    {
+        float[] c = [1f, 2f, 3f, 4f];
+
+        CpuKernels.Gemm(false, false, 2, 2, 0, 1f, [], 0, [], 2, 0.5f, c, 2);
+
+        Assert.Equal([0.5f, 1f, 1.5f, 2f], c);
+    }
+
+    [Fact]
+    public void Short_spans_and_bad_strides_are_rejected_with_the_argument_named()
+    {
+        float[] c = new float[6];
+
+        var shortA = Assert.Throws<ArgumentException>(() => CpuKernels.Gemm(false, false, 2, 3, 4, 1f, new float[7], 4, new float[12], 3, 0f, c, 3));
+        var badStride = Assert.Throws<ArgumentException>(() => CpuKernels.Gemm(false, false, 2, 3, 4, 1f, new float[8], 4, new float[12], 2, 0f, c, 3));
+        var shortC = Assert.Throws<ArgumentException>(() => CpuKernels.Gemm(false, false, 2, 3, 4, 1f, new float[8], 4, new float[12], 3, 0f, new float[5], 3));
+
+        Assert.Equal("a", shortA.ParamName);
+        Assert.Equal("b", badStride.ParamName);
+        Assert.Equal("c", shortC.ParamName);
+    }
+
+    private static void CheckAgainstReference(
+        Random random, bool transA, bool transB, int m, int n, int k, float alpha, float beta, int stridePad, int threads, GemmIsa? isa = null)
+    {
+        int lda = (transA ? m : k) + stridePad, ldb = (transB ? k : n) + stridePad, ldc = n + stridePad;
+        float[] a = ReferenceKernels.RandomArray(random, (long)(transA ? k : m) * lda);
+        float[] b = ReferenceKernels.RandomArray(random, (long)(transB ? n : k) * ldb);
+        float[] c = ReferenceKernels.RandomArray(random, (long)m * ldc);
+        (double[] expected, double[] absSum) = ReferenceKernels.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+        if (isa is { } chosen)
+        {
+            CpuKernels.Gemm(chosen, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+        }
+        else
+        {
+            CpuKernels.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+        }
+
+        ReferenceKernels.AssertClose(expected, absSum, c, k, $"Gemm({isa}, transA={transA}, transB={transB}, m={m}, n={n}, k={k}, alpha={alpha}, beta={beta}, pad={stridePad}, threads={threads})");
+    }
+}
