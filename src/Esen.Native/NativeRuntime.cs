@@ -1,5 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Esen.Native.Cublas;
+using Esen.Native.Cuda;
+using Esen.Native.Cudnn;
 using Esen.Native.Interop;
 
 namespace Esen.Native;
@@ -32,8 +35,26 @@ public sealed record NativeAvailability(
     int DeviceCount,
     string? CudaReason)
 {
+    /// <summary>cuBLAS (its version needs no GPU).</summary>
+    public LibraryAvailability Cublas { get; init; } = NotProbed(NativeLibraries.Cublas);
+
+    /// <summary>cuDNN (its version needs no GPU).</summary>
+    public LibraryAvailability Cudnn { get; init; } = NotProbed(NativeLibraries.Cudnn);
+
+    /// <summary>The properties of every device that answered, in ordinal order.</summary>
+    public IReadOnlyList<CudaDeviceProperties> Devices { get; init; } = [];
+
     /// <summary>True when at least one CUDA device answered.</summary>
     public bool HasCudaDevice => DeviceCount > 0;
+
+    /// <summary>True when cuBLAS loaded and reported its version.</summary>
+    public bool HasCublas => Cublas.Loaded;
+
+    /// <summary>True when cuDNN loaded and reported its version.</summary>
+    public bool HasCudnn => Cudnn.Loaded;
+
+    private static LibraryAvailability NotProbed(NativeLibraryDescriptor library) =>
+        new(library.DisplayName, false, null, null, "not probed", []);
 
     /// <summary>True when CBC loaded and reported its version.</summary>
     public bool HasCbc => Cbc.Loaded;
@@ -50,8 +71,60 @@ public static class NativeRuntime
     private static NativeAvailability ProbeNow()
     {
         (LibraryAvailability cuda, int? driverVersion, int deviceCount, string? cudaReason) = ProbeCuda();
-        return new NativeAvailability(cuda, ProbeCbc(), driverVersion, deviceCount, cudaReason);
+        (IReadOnlyList<CudaDeviceProperties> devices, string? deviceReason) = deviceCount > 0 ? ProbeDevices(deviceCount) : ([], null);
+        return new NativeAvailability(cuda, ProbeCbc(), driverVersion, devices.Count, cudaReason ?? deviceReason)
+        {
+            Cublas = ProbeMathLibrary(NativeLibraries.Cublas, CublasVersion),
+            Cudnn = ProbeMathLibrary(NativeLibraries.Cudnn, CudnnVersion),
+            Devices = devices,
+        };
     }
+
+    // A device that fails its property query is left out, and the reason says why.
+    private static (IReadOnlyList<CudaDeviceProperties>, string?) ProbeDevices(int count)
+    {
+        var devices = new List<CudaDeviceProperties>(count);
+        string? reason = null;
+        for (int ordinal = 0; ordinal < count; ordinal++)
+        {
+            try
+            {
+                devices.Add(CudaDriver.GetProperties(CudaDriver.GetDevice(ordinal)));
+            }
+            catch (Exception ex) when (ex is Errors.EsenNativeException or DllNotFoundException or EntryPointNotFoundException)
+            {
+                reason = $"device {ordinal} did not answer: {ex.Message}";
+            }
+        }
+
+        return (devices, reason);
+    }
+
+    private static LibraryAvailability ProbeMathLibrary(NativeLibraryDescriptor library, Func<string?> version)
+    {
+        LibraryLoadResult load = NativeLibraryResolver.Load(library);
+        if (!load.IsLoaded)
+        {
+            return Unavailable(load, $"{library.DisplayName} not found");
+        }
+
+        try
+        {
+            return version() is string v
+                ? new LibraryAvailability(library.DisplayName, true, v, load.LoadedFrom, null, load.Attempts)
+                : Unavailable(load, $"{load.LoadedFrom} did not report its version");
+        }
+        catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+        {
+            return Unavailable(load, $"{load.LoadedFrom} is unusable: {ex.Message}");
+        }
+    }
+
+    private static string? CublasVersion() =>
+        CublasHandle.LibraryVersion() is int v ? $"{v / 10000}.{v % 10000 / 100}.{v % 100}" : null;
+
+    private static string? CudnnVersion() =>
+        CudnnHandle.LibraryVersion() is long v ? CudnnHandle.FormatVersion(v) : null;
 
     private static (LibraryAvailability, int?, int, string?) ProbeCuda()
     {

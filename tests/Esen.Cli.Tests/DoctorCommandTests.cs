@@ -1,3 +1,6 @@
+using Esen.Cli.Commands;
+using Esen.Native;
+using Esen.Native.Cuda;
 using Esen.TestUtilities;
 
 namespace Esen.Cli.Tests;
@@ -26,6 +29,35 @@ public class DoctorCommandTests
         Assert.Contains("CUDA driver  missing", output, StringComparison.Ordinal);
         Assert.Contains("libcuda.so.1", output, StringComparison.Ordinal);
         Assert.Contains("CUDA devices: none", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Doctor_lists_cuda_math_libraries()
+    {
+        (int exitCode, string output, _) = CliRunner.Run("doctor");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Matches(@"(?m)^cuBLAS\s+(found|missing)", output);
+        Assert.Matches(@"(?m)^cuDNN\s+(found|missing)", output);
+    }
+
+    [Fact]
+    public void Doctor_lists_devices_and_partition_mechanisms_when_a_gpu_is_present()
+    {
+        var library = new LibraryAvailability("CUDA driver", true, "12.4", "libcuda.so.1", null, ["libcuda.so.1: loaded"]);
+        var device = new CudaDeviceProperties(new CudaDevice(0), "NVIDIA A100-SXM4-40GB", 108, 40UL << 30, 8, 0, MpsEnabled: false, ExecAffinitySupported: false);
+        var probe = new NativeAvailability(library, library with { Name = "COIN-OR CBC" }, 12040, 1, null) { Devices = [device] };
+        using var output = new StringWriter();
+
+        DoctorCommand.Write(probe, verbose: false, output);
+
+        string text = output.ToString();
+        Assert.Contains("CUDA devices: 1 (driver 12.4)", text, StringComparison.Ordinal);
+        Assert.Matches(@"cuda:0\s+NVIDIA A100-SXM4-40GB\s+108\s+40\.0\s+8\.0\s+off", text);
+        Assert.Contains("SM partitions on cuda:0 (automatic choice: GreenContext)", text, StringComparison.Ordinal);
+        Assert.Matches(@"GreenContext\s+yes", text);
+        Assert.Matches(@"MpsExecutionAffinity\s+no\s+needs the MPS control daemon", text);
+        Assert.Matches(@"None\s+yes", text);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Esen.Cli.Output;
 using Esen.Native;
+using Esen.Native.Cuda;
+using Esen.Native.Partitions;
 
 namespace Esen.Cli.Commands;
 
@@ -24,7 +26,7 @@ public static class DoctorCommand
     /// <summary>Writes the probe as a table, then the CUDA summary and, if asked, every attempt.</summary>
     public static void Write(NativeAvailability probe, bool verbose, TextWriter output)
     {
-        LibraryAvailability[] libraries = [probe.Cuda, probe.Cbc];
+        LibraryAvailability[] libraries = [probe.Cuda, probe.Cublas, probe.Cudnn, probe.Cbc];
         var table = new TextTable("library", "status", "version", "loaded from / reason");
         foreach (LibraryAvailability library in libraries)
         {
@@ -40,6 +42,10 @@ public static class DoctorCommand
         output.WriteLine(probe.HasCudaDevice
             ? $"CUDA devices: {probe.DeviceCount} (driver {NativeRuntime.FormatCudaVersion(probe.DriverVersion)})"
             : $"CUDA devices: none ({probe.CudaReason}); GPU work runs on the simulator, GPU tests skip.");
+        if (probe.Devices.Count > 0)
+        {
+            WriteDevices(probe, output);
+        }
 
         if (verbose)
         {
@@ -52,6 +58,37 @@ public static class DoctorCommand
                     output.WriteLine($"  {attempt}");
                 }
             }
+        }
+    }
+
+    private static void WriteDevices(NativeAvailability probe, TextWriter output)
+    {
+        output.WriteLine();
+        var devices = new TextTable("device", "name", ">SMs", ">memory GiB", ">compute", "MPS");
+        foreach (CudaDeviceProperties device in probe.Devices)
+        {
+            devices.AddRow(
+                device.Device.ToString(),
+                device.Name,
+                device.SmCount.ToString(),
+                (device.TotalMemoryBytes / (1024.0 * 1024 * 1024)).ToString("F1"),
+                device.ComputeCapability,
+                device.MpsEnabled ? "client" : "off");
+        }
+
+        devices.WriteTo(output);
+        foreach (CudaDeviceProperties device in probe.Devices)
+        {
+            var capabilities = PartitionCapabilities.From(device, probe.DriverVersion ?? 0);
+            output.WriteLine();
+            output.WriteLine($"SM partitions on {device.Device} (automatic choice: {PartitionPlanner.Choose(capabilities)}):");
+            var mechanisms = new TextTable("mechanism", "available", "why");
+            foreach (MechanismAvailability mechanism in PartitionPlanner.Assess(capabilities))
+            {
+                mechanisms.AddRow(mechanism.Mechanism.ToString(), mechanism.Available ? "yes" : "no", mechanism.Reason);
+            }
+
+            mechanisms.WriteTo(output);
         }
     }
 

@@ -1,0 +1,111 @@
+using System.Runtime.InteropServices;
+using Esen.Native.SafeHandles;
+
+namespace Esen.Native.Interop;
+
+internal static partial class Interop
+{
+    /// <summary>cuDNN 9 legacy convolution API: descriptors and forward convolution (cudnn_cnn.h, cudnn_ops.h).</summary>
+    internal static partial class Cudnn
+    {
+        [LibraryImport(Libraries.Cudnn)]
+        internal static partial cudnnStatus_t cudnnCreateTensorDescriptor(out SafeCudnnTensorDescriptorHandle tensorDesc);
+
+        [LibraryImport(Libraries.Cudnn)]
+        internal static partial cudnnStatus_t cudnnDestroyTensorDescriptor(IntPtr tensorDesc);
+
+        [LibraryImport(Libraries.Cudnn)]
+        internal static partial cudnnStatus_t cudnnSetTensor4dDescriptor(
+            SafeCudnnTensorDescriptorHandle tensorDesc, CudnnTensorFormat format, CudnnDataType dataType, int n, int c, int h, int w);
+
+        [LibraryImport(Libraries.Cudnn)]
+        private static unsafe partial cudnnStatus_t cudnnSetTensorNdDescriptor(
+            SafeCudnnTensorDescriptorHandle tensorDesc, CudnnDataType dataType, int nbDims, int* dimA, int* strideA);
+
+        internal static unsafe cudnnStatus_t cudnnSetTensorNdDescriptor(
+            SafeCudnnTensorDescriptorHandle tensorDesc, CudnnDataType dataType, ReadOnlySpan<int> dims, ReadOnlySpan<int> strides)
+        {
+            fixed (int* d = dims)
+            fixed (int* s = strides)
+            {
+                return cudnnSetTensorNdDescriptor(tensorDesc, dataType, dims.Length, d, s);
+            }
+        }
+
+        [LibraryImport(Libraries.Cudnn)]
+        internal static partial cudnnStatus_t cudnnCreateFilterDescriptor(out SafeCudnnFilterDescriptorHandle filterDesc);
+
+        [LibraryImport(Libraries.Cudnn)]
+        internal static partial cudnnStatus_t cudnnDestroyFilterDescriptor(IntPtr filterDesc);
+
+        /// <summary>Note the order: data type BEFORE format, the opposite of the tensor form.</summary>
+        [LibraryImport(Libraries.Cudnn)]
+        internal static partial cudnnStatus_t cudnnSetFilter4dDescriptor(
+            SafeCudnnFilterDescriptorHandle filterDesc, CudnnDataType dataType, CudnnTensorFormat format, int k, int c, int h, int w);
+
+        [LibraryImport(Libraries.Cudnn)]
+        internal static partial cudnnStatus_t cudnnCreateConvolutionDescriptor(out SafeCudnnConvolutionDescriptorHandle convDesc);
+
+        [LibraryImport(Libraries.Cudnn)]
+        internal static partial cudnnStatus_t cudnnDestroyConvolutionDescriptor(IntPtr convDesc);
+
+        [LibraryImport(Libraries.Cudnn)]
+        internal static partial cudnnStatus_t cudnnSetConvolution2dDescriptor(
+            SafeCudnnConvolutionDescriptorHandle convDesc, int padH, int padW, int u, int v, int dilationH, int dilationW,
+            CudnnConvolutionMode mode, CudnnDataType computeType);
+
+        [LibraryImport(Libraries.Cudnn)]
+        internal static partial cudnnStatus_t cudnnSetConvolutionMathType(SafeCudnnConvolutionDescriptorHandle convDesc, CudnnMathType mathType);
+
+        [LibraryImport(Libraries.Cudnn)]
+        internal static partial cudnnStatus_t cudnnSetConvolutionGroupCount(SafeCudnnConvolutionDescriptorHandle convDesc, int groupCount);
+
+        [LibraryImport(Libraries.Cudnn)]
+        internal static partial cudnnStatus_t cudnnGetConvolution2dForwardOutputDim(
+            SafeCudnnConvolutionDescriptorHandle convDesc, SafeCudnnTensorDescriptorHandle inputTensorDesc,
+            SafeCudnnFilterDescriptorHandle filterDesc, out int n, out int c, out int h, out int w);
+
+        [LibraryImport(Libraries.Cudnn)]
+        private static unsafe partial cudnnStatus_t cudnnGetConvolutionForwardAlgorithm_v7(
+            SafeCudnnHandle handle, SafeCudnnTensorDescriptorHandle srcDesc, SafeCudnnFilterDescriptorHandle filterDesc,
+            SafeCudnnConvolutionDescriptorHandle convDesc, SafeCudnnTensorDescriptorHandle destDesc,
+            int requestedAlgoCount, int* returnedAlgoCount, cudnnConvolutionFwdAlgoPerf_t* perfResults);
+
+        /// <summary>The heuristic's ranking, best first; returns how many entries were filled.</summary>
+        internal static unsafe cudnnStatus_t cudnnGetConvolutionForwardAlgorithm_v7(
+            SafeCudnnHandle handle, SafeCudnnTensorDescriptorHandle srcDesc, SafeCudnnFilterDescriptorHandle filterDesc,
+            SafeCudnnConvolutionDescriptorHandle convDesc, SafeCudnnTensorDescriptorHandle destDesc,
+            Span<cudnnConvolutionFwdAlgoPerf_t> results, out int returned)
+        {
+            int count = 0;
+            fixed (cudnnConvolutionFwdAlgoPerf_t* p = results)
+            {
+                cudnnStatus_t status = cudnnGetConvolutionForwardAlgorithm_v7(
+                    handle, srcDesc, filterDesc, convDesc, destDesc, results.Length, &count, p);
+                returned = count;
+                return status;
+            }
+        }
+
+        [LibraryImport(Libraries.Cudnn)]
+        internal static partial cudnnStatus_t cudnnGetConvolutionForwardWorkspaceSize(
+            SafeCudnnHandle handle, SafeCudnnTensorDescriptorHandle xDesc, SafeCudnnFilterDescriptorHandle wDesc,
+            SafeCudnnConvolutionDescriptorHandle convDesc, SafeCudnnTensorDescriptorHandle yDesc,
+            CudnnConvolutionForwardAlgorithm algo, out nuint sizeInBytes);
+
+        [LibraryImport(Libraries.Cudnn)]
+        private static unsafe partial cudnnStatus_t cudnnConvolutionForward(
+            SafeCudnnHandle handle, float* alpha, SafeCudnnTensorDescriptorHandle xDesc, ulong x,
+            SafeCudnnFilterDescriptorHandle wDesc, ulong w, SafeCudnnConvolutionDescriptorHandle convDesc,
+            CudnnConvolutionForwardAlgorithm algo, ulong workSpace, nuint workSpaceSizeInBytes,
+            float* beta, SafeCudnnTensorDescriptorHandle yDesc, ulong y);
+
+        /// <summary><c>cudnnConvolutionForward</c> with float scaling factors (float and half tensors).</summary>
+        internal static unsafe cudnnStatus_t cudnnConvolutionForward(
+            SafeCudnnHandle handle, float alpha, SafeCudnnTensorDescriptorHandle xDesc, ulong x,
+            SafeCudnnFilterDescriptorHandle wDesc, ulong w, SafeCudnnConvolutionDescriptorHandle convDesc,
+            CudnnConvolutionForwardAlgorithm algo, ulong workSpace, nuint workSpaceSizeInBytes,
+            float beta, SafeCudnnTensorDescriptorHandle yDesc, ulong y) =>
+            cudnnConvolutionForward(handle, &alpha, xDesc, x, wDesc, w, convDesc, algo, workSpace, workSpaceSizeInBytes, &beta, yDesc, y);
+    }
+}
