@@ -60,6 +60,29 @@ internal sealed class ExecutionSchedule
     /// <summary>The arena buffer roots, each planned value once.</summary>
     public IEnumerable<string> ArenaValues => _offsets.Keys;
 
+    /// <summary>The shapes of the given inputs, checking that each graph input is there with its element type.</summary>
+    /// <exception cref="GraphException">An input is missing or has the wrong element type.</exception>
+    public static IReadOnlyDictionary<string, TensorShape> BindInputs(LayerGraph graph, IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        var shapes = new Dictionary<string, TensorShape>();
+        foreach (ValueInfo input in graph.Inputs)
+        {
+            if (!inputs.TryGetValue(input.Name, out Tensor? tensor))
+            {
+                throw new GraphException($"graph '{graph.Name}': input '{input.Name}' was not given");
+            }
+
+            if (tensor.DataType != input.DataType)
+            {
+                throw new GraphException($"input '{input.Name}' is {DataTypes.Name(tensor.DataType)}, the graph expects {DataTypes.Name(input.DataType)}");
+            }
+
+            shapes[input.Name] = tensor.Shape;
+        }
+
+        return shapes;
+    }
+
     /// <summary>Plans <paramref name="graph"/> for one binding; <paramref name="isView"/> says which ops may alias their input.</summary>
     /// <exception cref="GraphException">A constant node fails, or an arena would exceed <see cref="TensorShape.MaxElements"/>.</exception>
     public static ExecutionSchedule Build(LayerGraph graph, InferredShapes shapes, Func<string, bool> isView)
