@@ -313,15 +313,19 @@ internal static class CudaLowering
                 throw Unsupported($"a cast from {DataTypes.Name(Shapes[x].DataType)} to {DataTypes.Name(Shapes[y].DataType)} has no CUDA kernel");
             }
 
-            if (_node.Outputs.Count > 1 && _node.Outputs[1].Length > 0)
-            {
-                throw Unsupported("its mask output has no CUDA lowering");
-            }
-
             // An aliased view is free; one whose input is a graph input or constant is a copy, as on the CPU.
             if (_schedule.RootOf(y) != _schedule.RootOf(x) || layout.Place(x) != layout.Place(y))
             {
                 Copy(Address(x), Address(y), Shapes[y]);
+            }
+
+            if (_node.Outputs.Count > 1 && _node.Outputs[1].Length > 0)
+            {
+                // Inference Dropout keeps everything: its mask is all ones. clip(x, 1, 1) is 1 for every x,
+                // NaN included (max.f32 and min.f32 return the non-NaN operand), so the epilogue writes it.
+                string mask = _node.Outputs[1];
+                RequireFloat(x, mask);
+                Epilogue(x, mask, bias: 0, channels: 1, inner: 1, new FusedActivation(ActivationKind.Clip, 1f, 1f));
             }
         }
 
