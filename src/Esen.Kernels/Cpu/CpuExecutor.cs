@@ -52,7 +52,22 @@ public sealed class CpuExecutor : IExecutor
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs)
     {
-        IReadOnlyDictionary<string, TensorShape> shapes = ExecutionSchedule.BindInputs(Graph, inputs);
+        var shapes = new Dictionary<string, TensorShape>();
+        foreach (ValueInfo input in Graph.Inputs)
+        {
+            if (!inputs.TryGetValue(input.Name, out Tensor? tensor))
+            {
+                throw new GraphException($"graph '{Graph.Name}': input '{input.Name}' was not given");
+            }
+
+            if (tensor.DataType != input.DataType)
+            {
+                throw new GraphException($"input '{input.Name}' is {DataTypes.Name(tensor.DataType)}, the graph expects {DataTypes.Name(input.DataType)}");
+            }
+
+            shapes[input.Name] = tensor.Shape;
+        }
+
         lock (_gate)
         {
             Plan plan = GetPlan(shapes);
