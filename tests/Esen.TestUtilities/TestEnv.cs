@@ -31,7 +31,7 @@ public static class TestEnv
     public static string OnnxTestDataDirectory =>
         Environment.GetEnvironmentVariable("ESEN_ONNX_TESTDATA") is { Length: > 0 } dir
             ? dir
-            : "/usr/share/libonnx-testdata/data/onnx/backend/test/data/node";
+            : "/usr/share/libonnx-testdata/data/node";
 
     private static string FindRepositoryRoot()
     {

@@ -19,6 +19,9 @@ public sealed record CpuExecutorOptions
 /// </summary>
 public sealed class CpuExecutor : IExecutor
 {
+    /// <summary>int64 inputs up to this many elements specialise the plan on their values.</summary>
+    public const int MaxSpecializedElements = 64;
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Plan> _plans = [];
 
@@ -70,7 +73,7 @@ public sealed class CpuExecutor : IExecutor
 
         lock (_gate)
         {
-            Plan plan = GetPlan(shapes);
+            Plan plan = GetPlan(shapes, inputs);
             foreach (ValueInfo input in Graph.Inputs)
             {
                 plan.Slots[plan.SlotOf[input.Name]].Bind(inputs[input.Name]);
@@ -100,12 +103,19 @@ public sealed class CpuExecutor : IExecutor
         }
     }
 
-    private Plan GetPlan(IReadOnlyDictionary<string, TensorShape> shapes)
+    private Plan GetPlan(IReadOnlyDictionary<string, TensorShape> shapes, IReadOnlyDictionary<string, Tensor>? inputs = null)
     {
-        string key = string.Join(';', Graph.Inputs.Select(i => shapes.TryGetValue(i.Name, out TensorShape? s) ? s.ToString() : "?"));
+        // Small int64 inputs usually carry shapes, axes or indices that decide other shapes: the plan
+        // is specialised on their values (part of the key), so that inference can use them.
+        Dictionary<string, Tensor> known = Graph.Inputs
+            .Where(i => i.DataType == DataType.Int64 && inputs is not null && inputs.TryGetValue(i.Name, out Tensor? t) && t.ElementCount <= MaxSpecializedElements)
+            .ToDictionary(i => i.Name, i => inputs![i.Name]);
+        string key = string.Join(';', Graph.Inputs.Select(i =>
+            (shapes.TryGetValue(i.Name, out TensorShape? s) ? s.ToString() : "?")
+            + (known.TryGetValue(i.Name, out Tensor? value) ? "=" + string.Join(',', value.Int64s) : string.Empty)));
         if (!_plans.TryGetValue(key, out Plan? plan))
         {
-            plan = BuildPlan(ShapeInference.Infer(Graph, shapes));
+            plan = BuildPlan(ShapeInference.Infer(Graph, shapes, known));
             _plans[key] = plan;
         }
 

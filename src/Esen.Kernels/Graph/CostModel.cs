@@ -1,3 +1,6 @@
+using Esen.Kernels.Cpu;
+using Esen.Kernels.Cpu.Kernels;
+
 namespace Esen.Kernels.Graph;
 
 /// <summary>
@@ -59,7 +62,7 @@ public sealed record GraphCost(InferredShapes Shapes, IReadOnlyList<NodeCost> No
 
 /// <summary>
 /// Static FLOP and byte counts per node. Conventions (docs/graph.md): a multiply-add is 2 FLOPs;
-/// Conv = 2·MACs (+1 per output for the bias); Gemm = 2·MACs (+1 per output when C is given, alpha and
+/// Conv = 2·MACs (+1 per output for the bias, +1 for a fused activation); Gemm = 2·MACs (+1 per output when C is given, alpha and
 /// beta are free); MatMul = 2·MACs; element-wise ops (Add, Relu, Sigmoid, Erf, Clip...) 1 per output
 /// element; BatchNormalization 2 per element (folded scale and shift); MaxPool/AveragePool one per
 /// window element per output; GlobalAveragePool one per input element; Softmax 3 per element (exp,
@@ -104,8 +107,7 @@ public static class CostModel
         long macs = gemm?.Macs ?? 0;
         long flops = node.OpType switch
         {
-            "Conv" => (2 * macs) + (node.HasInput(2) ? outputs : 0),
-            "Gemm" => (2 * macs) + (node.HasInput(2) ? outputs : 0),
+            "Conv" or "Gemm" => (2 * macs) + (node.HasInput(2) ? outputs : 0) + (FusedActivations.Of(node).Kind != ActivationKind.None ? outputs : 0),
             "MatMul" => 2 * macs,
             "Add" or "Sub" or "Mul" or "Div" or "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "Clip"
                 or "HardSigmoid" or "Erf" => outputs,

@@ -189,11 +189,6 @@ public static partial class ShapeInference
     {
         TensorShape x = c.FloatShape(0);
         long[] kernel = c.Node.GetInts("kernel_shape") ?? throw c.Fail("kernel_shape is required");
-        if (c.Node.GetInt("storage_order", 0) != 0)
-        {
-            throw c.Unsupported("storage_order=1 is not supported");
-        }
-
         WindowGeometry window = WindowGeometry.Resolve(c.Node, x, kernel, allowCeil: true);
         return new TensorShape([x[0], x[1], .. window.Output.Select(o => (long)o)]);
     }

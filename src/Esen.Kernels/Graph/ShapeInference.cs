@@ -65,9 +65,13 @@ public static partial class ShapeInference
     public static InferredShapes Infer(LayerGraph graph, long batch = 1) =>
         Infer(graph, graph.Inputs.ToDictionary(i => i.Name, i => i.Shape.WithBatch(batch)));
 
-    /// <summary>Infers shapes for the given static input shapes (every graph input must be present).</summary>
+    /// <summary>
+    /// Infers shapes for the given static input shapes (every graph input must be present).
+    /// <paramref name="knownInputs"/> optionally gives the values of inputs that decide shapes (for
+    /// example a Reshape's shape fed as a graph input); inference then treats them as constants.
+    /// </summary>
     /// <exception cref="GraphException">An input is missing or mismatched, a node is invalid, or an op is unsupported.</exception>
-    public static InferredShapes Infer(LayerGraph graph, IReadOnlyDictionary<string, TensorShape> inputShapes)
+    public static InferredShapes Infer(LayerGraph graph, IReadOnlyDictionary<string, TensorShape> inputShapes, IReadOnlyDictionary<string, Tensor>? knownInputs = null)
     {
         var values = new Dictionary<string, TensorInfo>();
         var constants = new Dictionary<string, Tensor>();
@@ -80,6 +84,10 @@ public static partial class ShapeInference
 
             CheckInputShape(input, shape);
             values[input.Name] = new TensorInfo(input.DataType, shape);
+            if (knownInputs is not null && knownInputs.TryGetValue(input.Name, out Tensor? known))
+            {
+                constants[input.Name] = known;
+            }
         }
 
         foreach ((string name, Tensor tensor) in graph.Initializers)

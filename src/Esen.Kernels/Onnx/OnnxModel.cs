@@ -93,12 +93,6 @@ public static class OnnxModel
     private static LayerGraph Convert(ModelProto model)
     {
         GraphProto graph = model.Graph ?? throw new GraphException("the model has no graph");
-        OperatorSetIdProto? opset = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
-        if (opset is null)
-        {
-            throw new GraphException("the model imports no default-domain opset (opset_import)");
-        }
-
         var initializers = new Dictionary<string, Tensor>();
         foreach (TensorProto initializer in graph.Initializer)
         {
@@ -124,7 +118,13 @@ public static class OnnxModel
             nodes.Add(ToNode(node, name));
         }
 
-        return new LayerGraph(graph.Name, inputs, outputs, nodes, initializers, checked((int)opset.Version));
+        OperatorSetIdProto? opset = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
+        if (opset is null && nodes.Count > 0)
+        {
+            throw new GraphException("the model imports no default-domain opset (opset_import)");
+        }
+
+        return new LayerGraph(graph.Name, inputs, outputs, nodes, initializers, checked((int)(opset?.Version ?? LayerGraph.DefaultOpset)));
     }
 
     private static Node ToNode(NodeProto proto, string name)

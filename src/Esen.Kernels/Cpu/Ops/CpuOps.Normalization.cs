@@ -35,7 +35,13 @@ internal static partial class CpuOps
         {
             for (int o = 0; o < outer; o++)
             {
-                TensorPrimitives.SoftMax(x.Slice(o * axis, axis), y.Slice(o * axis, axis));
+                ReadOnlySpan<float> row = x.Slice(o * axis, axis);
+                Span<float> outRow = y.Slice(o * axis, axis);
+
+                // Subtracting the maximum keeps e^x finite for large inputs.
+                TensorPrimitives.Subtract(row, TensorPrimitives.Max(row), outRow);
+                TensorPrimitives.Exp(outRow, outRow);
+                TensorPrimitives.Divide(outRow, TensorPrimitives.Sum(outRow), outRow);
             }
 
             return;

@@ -1,0 +1,207 @@
+using Esen.Kernels.Cpu;
+using Esen.Kernels.Cpu.Kernels;
+
+namespace Esen.Kernels.Graph;
+
+/// <summary>
+/// Graph rewrites that keep outputs equal (up to float rounding): constant folding, BatchNormalization
+/// folded into the preceding Conv, and activations fused into Conv/Gemm epilogues. Each returns a new
+/// graph; the input graph is not changed.
+/// </summary>
+public static class GraphRewrites
+{
+    /// <summary>All rewrites in order: fold constants, fold BatchNorm, fuse activations.</summary>
+    public static LayerGraph Optimize(LayerGraph graph) => FuseActivations(FoldBatchNormIntoConv(FoldConstants(graph)));
+
+    /// <summary>
+    /// Evaluates every node whose inputs are all initializers (or folded results) and replaces it by
+    /// initializers. Nodes that read graph inputs, even only their shape, are kept: their values
+    /// depend on the batch.
+    /// </summary>
+    public static LayerGraph FoldConstants(LayerGraph graph)
+    {
+        var values = graph.Initializers.ToDictionary(i => i.Key, i => new TensorInfo(i.Value.DataType, i.Value.Shape));
+        var constants = new Dictionary<string, Tensor>(graph.Initializers);
+        var kept = new List<Node>();
+        foreach (Node node in graph.Nodes)
+        {
+            if (!node.Inputs.All(i => i.Length == 0 || constants.ContainsKey(i)))
+            {
+                kept.Add(node);
+                continue;
+            }
+
+            ShapeInference.InferNode(graph.Opset, node, values, constants);
+            Tensor?[] outputs = CpuNodeCompiler.Evaluate(
+                graph.Opset, node, node.Inputs.Select(i => i.Length == 0 ? null : constants[i]).ToArray(),
+                node.Outputs.Select(o => o.Length == 0 ? null : values[o]).ToArray());
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                if (outputs[i] is { } tensor)
+                {
+                    constants[node.Outputs[i]] = tensor;
+                }
+            }
+        }
+
+        return graph.With(kept, Referenced(graph, kept, constants));
+    }
+
+    /// <summary>
+    /// Folds BatchNormalization(Conv(x, W, b)) into Conv(x, W·a, (b − mean)·a + B) with
+    /// a = scale/√(var + ε) per output channel, when the Conv's weights and the BatchNorm's parameters
+    /// are initializers and the Conv output feeds only the BatchNorm.
+    /// </summary>
+    public static LayerGraph FoldBatchNormIntoConv(LayerGraph graph)
+    {
+        Dictionary<string, List<Node>> consumers = graph.Consumers();
+        var initializers = new Dictionary<string, Tensor>(graph.Initializers);
+        var replaced = new Dictionary<Node, Node?>();
+        foreach (Node bn in graph.Nodes.Where(n => n.OpType == "BatchNormalization"))
+        {
+            Node? conv = graph.Nodes.FirstOrDefault(n => n.OpType == "Conv" && n.Outputs[0] == bn.Inputs[0]);
+            if (conv is null || replaced.ContainsKey(conv) || consumers[conv.Outputs[0]].Count != 1 || IsGraphOutput(graph, conv.Outputs[0])
+                || !initializers.TryGetValue(conv.Inputs[1], out Tensor? weights) || FusedActivations.Of(conv).Kind != ActivationKind.None
+                || bn.Inputs.Skip(1).Take(4).Any(i => !initializers.ContainsKey(i)) || bn.Outputs.Skip(1).Any(o => o.Length > 0))
+            {
+                continue;
+            }
+
+            float[] scale = initializers[bn.Inputs[1]].Floats, shift = initializers[bn.Inputs[2]].Floats;
+            float[] mean = initializers[bn.Inputs[3]].Floats, variance = initializers[bn.Inputs[4]].Floats;
+            float epsilon = bn.GetFloat("epsilon", 1e-5f);
+            int channels = (int)weights.Shape[0], perChannel = (int)(weights.ElementCount / channels);
+            float[] oldBias = conv.HasInput(2) ? initializers[conv.Inputs[2]].Floats : new float[channels];
+            var newWeights = new float[weights.ElementCount];
+            var newBias = new float[channels];
+            for (int o = 0; o < channels; o++)
+            {
+                float a = scale[o] / MathF.Sqrt(variance[o] + epsilon);
+                for (int j = 0; j < perChannel; j++)
+                {
+                    newWeights[(o * perChannel) + j] = weights.Floats[(o * perChannel) + j] * a;
+                }
+
+                newBias[o] = ((oldBias[o] - mean[o]) * a) + shift[o];
+            }
+
+            string weightName = Unique(initializers, $"{conv.Name}.folded_weight"), biasName = Unique(initializers, $"{conv.Name}.folded_bias");
+            initializers[weightName] = Tensor.FromFloats(weights.Shape, newWeights);
+            initializers[biasName] = Tensor.FromFloats(new TensorShape(channels), newBias);
+            replaced[conv] = conv with { Inputs = [conv.Inputs[0], weightName, biasName], Outputs = [bn.Outputs[0]] };
+            replaced[bn] = null;
+        }
+
+        return Rebuild(graph, replaced, initializers);
+    }
+
+    /// <summary>
+    /// Fuses Relu, LeakyRelu, Sigmoid, Tanh, HardSigmoid and Clip (constant bounds) into the epilogue of
+    /// the Conv or Gemm that feeds them alone (<see cref="FusedActivations"/> attributes).
+    /// </summary>
+    public static LayerGraph FuseActivations(LayerGraph graph)
+    {
+        Dictionary<string, List<Node>> consumers = graph.Consumers();
+        var replaced = new Dictionary<Node, Node?>();
+        foreach (Node activation in graph.Nodes)
+        {
+            ActivationKind? kind = FusedActivations.Parse(activation.OpType);
+            Node? producer = graph.Nodes.FirstOrDefault(n => n.Outputs.Contains(activation.Inputs[0]));
+            if (kind is null || producer is null || producer.OpType is not ("Conv" or "Gemm") || replaced.ContainsKey(producer)
+                || consumers[producer.Outputs[0]].Count != 1 || IsGraphOutput(graph, producer.Outputs[0])
+                || FusedActivations.Of(producer).Kind != ActivationKind.None || !TryParameters(graph, activation, out float alpha, out float beta))
+            {
+                continue;
+            }
+
+            replaced[producer] = producer.WithAttributes(new Dictionary<string, AttributeValue>
+            {
+                [FusedActivations.KindAttribute] = AttributeValue.String(activation.OpType),
+                [FusedActivations.AlphaAttribute] = AttributeValue.Float(alpha),
+                [FusedActivations.BetaAttribute] = AttributeValue.Float(beta),
+            }) with { Outputs = [activation.Outputs[0]] };
+            replaced[activation] = null;
+        }
+
+        return Rebuild(graph, replaced, graph.Initializers);
+    }
+
+    private static bool TryParameters(LayerGraph graph, Node activation, out float alpha, out float beta)
+    {
+        (alpha, beta) = activation.OpType switch
+        {
+            "LeakyRelu" => (activation.GetFloat("alpha", 0.01f), 0f),
+            "HardSigmoid" => (activation.GetFloat("alpha", 0.2f), activation.GetFloat("beta", 0.5f)),
+            "Clip" => (activation.GetFloat("min", float.NegativeInfinity), activation.GetFloat("max", float.PositiveInfinity)),
+            _ => (0f, 0f),
+        };
+        if (activation.OpType != "Clip")
+        {
+            return true;
+        }
+
+        // Clip's bounds as inputs (opset 11+) must be initializers to be fused.
+        for (int i = 1; i <= 2; i++)
+        {
+            if (!activation.HasInput(i))
+            {
+                continue;
+            }
+
+            if (!graph.Initializers.TryGetValue(activation.Inputs[i], out Tensor? bound) || bound.DataType != DataType.Float32 || bound.ElementCount != 1)
+            {
+                return false;
+            }
+
+            if (i == 1)
+            {
+                alpha = bound.Floats[0];
+            }
+            else
+            {
+                beta = bound.Floats[0];
+            }
+        }
+
+        return true;
+    }
+
+    private static LayerGraph Rebuild(LayerGraph graph, Dictionary<Node, Node?> replaced, IReadOnlyDictionary<string, Tensor> initializers)
+    {
+        var nodes = new List<Node>();
+        foreach (Node node in graph.Nodes)
+        {
+            if (!replaced.TryGetValue(node, out Node? replacement))
+            {
+                nodes.Add(node);
+            }
+            else if (replacement is not null)
+            {
+                nodes.Add(replacement);
+            }
+        }
+
+        return graph.With(nodes, Referenced(graph, nodes, initializers));
+    }
+
+    // Initializers still read by a node or exposed as graph outputs.
+    private static Dictionary<string, Tensor> Referenced(LayerGraph graph, List<Node> nodes, IReadOnlyDictionary<string, Tensor> initializers)
+    {
+        var used = new HashSet<string>(nodes.SelectMany(n => n.Inputs));
+        used.UnionWith(graph.Outputs.Select(o => o.Name));
+        return initializers.Where(i => used.Contains(i.Key)).ToDictionary(i => i.Key, i => i.Value);
+    }
+
+    private static bool IsGraphOutput(LayerGraph graph, string value) => graph.Outputs.Any(o => o.Name == value);
+
+    private static string Unique(Dictionary<string, Tensor> names, string name)
+    {
+        string candidate = name;
+        for (int i = 1; names.ContainsKey(candidate); i++)
+        {
+            candidate = $"{name}{i}";
+        }
+
+        return candidate;
+    }
+}

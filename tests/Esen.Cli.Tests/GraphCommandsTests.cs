@@ -1,0 +1,91 @@
+using Esen.TestUtilities;
+
+namespace Esen.Cli.Tests;
+
+public class GraphCommandsTests
+{
+    [SkippableFact]
+    public void Inspect_Mnist_PrintsNodesAndTotals()
+    {
+        string model = Path.Combine(Requires.SharedDirectory("models/mnist-cntk"), "model.onnx");
+        (int exit, string output, _) = CliRunner.Run("inspect", model);
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("Convolution28", output, StringComparison.Ordinal);
+        Assert.Contains("total", output, StringComparison.Ordinal);
+
+        // MNIST: conv1 5x5x1x8 on 28x28 (SAME) + conv2 5x5x8x16 on 14x14 + 256x10 dense = 627,200 + 313,600... MACs.
+        long macs = (28L * 28 * 8 * 25) + (14L * 14 * 16 * 8 * 25) + (256L * 10);
+        Assert.Contains(macs.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Inspect_CorruptModel_OneLineExit2()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"esen-corrupt-{Environment.ProcessId}.onnx");
+        File.WriteAllBytes(path, [0x08, 0x07, 0x3a, 0xff, 0xff, 0x01]);
+        try
+        {
+            (int exit, string output, string error) = CliRunner.Run("inspect", path);
+            Assert.Equal(ExitCodes.BadInput, exit);
+            Assert.Empty(output);
+            Assert.Contains(path, error, StringComparison.Ordinal);
+            Assert.Single(error.TrimEnd().Split('\n'));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Inspect_MissingFile_Exit2()
+    {
+        (int exit, _, string error) = CliRunner.Run("inspect", "/nonexistent/model.onnx");
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Contains("/nonexistent/model.onnx", error, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void OnnxTest_SharedCases_PrintsLinePerTestAndSummary()
+    {
+        string root = Requires.SharedDirectory("onnx-node");
+        string[] cases = [Path.Combine(root, "test_relu"), Path.Combine(root, "test_add_bcast"), Path.Combine(root, "test_add_int8")];
+        (int exit, string output, _) = CliRunner.Run(["onnx-test", .. cases]);
+        string[] lines = output.TrimEnd().Split('\n');
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Equal(["PASS test_relu", "PASS test_add_bcast"], lines[..2]);
+        Assert.StartsWith("SKIP test_add_int8: ", lines[2], StringComparison.Ordinal);
+        Assert.StartsWith("2 passed, 0 failed, 1 skipped (", lines[3], StringComparison.Ordinal);
+        Assert.Contains("int8", lines[3], StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void OnnxTest_WrongExpectedOutput_Fails()
+    {
+        string source = Path.Combine(Requires.SharedDirectory("onnx-node"), "test_relu");
+        string copy = Path.Combine(Path.GetTempPath(), $"esen-onnxtest-{Environment.ProcessId}", "test_relu_broken");
+        Directory.CreateDirectory(Path.Combine(copy, "test_data_set_0"));
+        try
+        {
+            File.Copy(Path.Combine(source, "model.onnx"), Path.Combine(copy, "model.onnx"));
+            File.Copy(Path.Combine(source, "test_data_set_0", "input_0.pb"), Path.Combine(copy, "test_data_set_0", "input_0.pb"));
+            File.Copy(Path.Combine(source, "test_data_set_0", "input_0.pb"), Path.Combine(copy, "test_data_set_0", "output_0.pb"));
+            (int exit, string output, _) = CliRunner.Run("onnx-test", copy, "--rtol", "0", "--atol", "0");
+            Assert.Equal(ExitCodes.Failure, exit);
+            Assert.StartsWith("FAIL test_relu_broken: ", output, StringComparison.Ordinal);
+            Assert.EndsWith("0 passed, 1 failed", output.TrimEnd(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(copy)!, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void OnnxTest_MissingDirectory_Exit2()
+    {
+        (int exit, _, string error) = CliRunner.Run("onnx-test", "/nonexistent/cases");
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Contains("/nonexistent/cases", error, StringComparison.Ordinal);
+    }
+}

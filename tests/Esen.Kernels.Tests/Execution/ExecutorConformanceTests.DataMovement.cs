@@ -1,0 +1,149 @@
+using Esen.Kernels.Graph;
+
+namespace Esen.Kernels.Tests.Execution;
+
+public abstract partial class ExecutorConformanceTests<TFixture>
+{
+    [SkippableTheory]
+    [InlineData(new long[] { 2, 3, 4 }, new[] { 2, 0, 1 })]
+    [InlineData(new long[] { 17, 9 }, new[] { 1, 0 })]
+    [InlineData(new long[] { 2, 3, 4, 5 }, new[] { 0, 2, 3, 1 })]
+    public void Transpose_Permutes(long[] dims, int[] perm)
+    {
+        Tensor x = RandomTensor(61, dims);
+        Tensor y = RunNode("Transpose", [("x", x)], new() { ["perm"] = AttributeValue.Ints(perm.Select(p => (long)p).ToArray()) })["y"];
+        Assert.Equal(new TensorShape(perm.Select(p => dims[p]).ToArray()), y.Shape);
+        Close(Reference.Transpose(x.Floats, dims, perm), y, "Transpose");
+    }
+
+    [SkippableTheory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(-1)]
+    public void Concat_AlongAxis(int axis)
+    {
+        Tensor a = RandomTensor(62, 2, 3, 4), b = RandomTensor(63, 2, 3, 4);
+        Tensor y = RunNode("Concat", [("a", a), ("b", b)], new() { ["axis"] = AttributeValue.Int(axis) })["y"];
+        int ax = axis < 0 ? axis + 3 : axis;
+        long[] yDims = [2, 3, 4];
+        yDims[ax] *= 2;
+        var expected = new float[48];
+        for (int i = 0; i < 48; i++)
+        {
+            int[] index = Reference.Unravel(i, yDims);
+            bool second = index[ax] >= 2 + (ax == 0 ? 0 : ax == 1 ? 1 : 2);
+            int half = (int)(yDims[ax] / 2);
+            index[ax] -= second ? half : 0;
+            expected[i] = (second ? b : a).Floats[Reference.Ravel(index, [2, 3, 4])];
+        }
+
+        Close(expected, y, $"Concat axis {axis}");
+    }
+
+    [SkippableTheory]
+    [InlineData(new long[] { 1 }, new long[] { 7 }, new long[] { 1 }, new long[] { 2 })]
+    [InlineData(new long[] { -1 }, new long[] { -100 }, new long[] { 1 }, new long[] { -1 })]
+    [InlineData(new long[] { 0, 1 }, new long[] { 2, 1000 }, new long[] { 0, 2 }, new long[] { 1, 3 })]
+    public void Slice_StartsEndsAxesSteps(long[] starts, long[] ends, long[] axes, long[] steps)
+    {
+        long[] dims = [3, 9, 5];
+        Tensor x = RandomTensor(64, dims);
+        Tensor y = RunNode("Slice", [("x", x), ("starts", Tensor.Vector(starts)), ("ends", Tensor.Vector(ends)), ("axes", Tensor.Vector(axes)), ("steps", Tensor.Vector(steps))],
+            initializers: ["starts", "ends", "axes", "steps"])["y"];
+
+        // Reference: enumerate the kept indices per axis with Python's slice rules.
+        var kept = dims.Select(d => Enumerable.Range(0, (int)d).ToList()).ToArray();
+        for (int i = 0; i < starts.Length; i++)
+        {
+            int axis = (int)axes[i];
+            long size = dims[axis], step = steps[i];
+            long start = starts[i] < 0 ? starts[i] + size : starts[i], end = ends[i] < 0 ? ends[i] + size : ends[i];
+            start = step > 0 ? Math.Clamp(start, 0, size) : Math.Clamp(start, -1, size - 1);
+            end = step > 0 ? Math.Clamp(end, 0, size) : Math.Clamp(end, -1, size - 1);
+            kept[axis] = [];
+            for (long j = start; step > 0 ? j < end : j > end; j += step)
+            {
+                kept[axis].Add((int)j);
+            }
+        }
+
+        var expected = new List<float>();
+        foreach (int i0 in kept[0])
+        {
+            foreach (int i1 in kept[1])
+            {
+                foreach (int i2 in kept[2])
+                {
+                    expected.Add(x.Floats[Reference.Ravel([i0, i1, i2], dims)]);
+                }
+            }
+        }
+
+        Assert.Equal(new TensorShape(kept.Select(k => (long)k.Count).ToArray()), y.Shape);
+        Close([.. expected], y, "Slice");
+    }
+
+    [SkippableTheory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(-1)]
+    public void Gather_WithNegativeIndices(int axis)
+    {
+        long[] dims = [4, 5, 3];
+        Tensor x = RandomTensor(65, dims);
+        Tensor indices = Tensor.FromInt64s(new TensorShape(2, 2), [0, -1, 2, 1]);
+        Tensor y = RunNode("Gather", [("x", x), ("i", indices)], new() { ["axis"] = AttributeValue.Int(axis) })["y"];
+        int ax = axis < 0 ? axis + 3 : axis;
+        long[] yDims = [.. dims[..ax], 2, 2, .. dims[(ax + 1)..]];
+        var expected = new float[yDims.Aggregate(1L, (p, d) => p * d)];
+        for (int i = 0; i < expected.Length; i++)
+        {
+            int[] o = Reference.Unravel(i, yDims);
+            long index = indices.Int64s[(o[ax] * 2) + o[ax + 1]];
+            int[] source = [.. o[..ax], (int)(index < 0 ? index + dims[ax] : index), .. o[(ax + 2)..]];
+            expected[i] = x.Floats[Reference.Ravel(source, dims)];
+        }
+
+        Close(expected, y, $"Gather axis {axis}");
+    }
+
+    [SkippableFact]
+    public void Gather_IndexOutOfRange_NamesTheNode()
+    {
+        var e = Assert.Throws<GraphException>(() => RunNode("Gather", [("x", RandomTensor(66, 3, 2)), ("i", Tensor.Vector(3))]));
+        Assert.Contains("node", e.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void ShapeOps_ReshapeFlattenSqueezeUnsqueezeKeepData()
+    {
+        Tensor x = RandomTensor(67, 2, 1, 3, 4);
+        (string Op, (string, Tensor)[] Inputs, Dictionary<string, AttributeValue> Attributes, long[] Dims, int Opset)[] cases =
+        [
+            ("Reshape", [("x", x), ("s", Tensor.Vector(0, -1, 2))], [], [2, 6, 2], 17),
+            ("Reshape", [("x", x), ("s", Tensor.Vector(4, 0, 6))], new() { ["allowzero"] = AttributeValue.Int(0) }, [4, 1, 6], 14),
+            ("Flatten", [("x", x)], new() { ["axis"] = AttributeValue.Int(2) }, [2, 12], 17),
+            ("Flatten", [("x", x)], new() { ["axis"] = AttributeValue.Int(0) }, [1, 24], 17),
+            ("Squeeze", [("x", x), ("s", Tensor.Vector(1))], [], [2, 3, 4], 13),
+            ("Squeeze", [("x", x)], new() { ["axes"] = AttributeValue.Ints(-3) }, [2, 3, 4], 11),
+            ("Unsqueeze", [("x", x), ("s", Tensor.Vector(0, -1))], [], [1, 2, 1, 3, 4, 1], 13),
+            ("Unsqueeze", [("x", x)], new() { ["axes"] = AttributeValue.Ints(4) }, [2, 1, 3, 4, 1], 11),
+        ];
+        foreach ((string op, (string, Tensor)[] inputs, Dictionary<string, AttributeValue> attributes, long[] dims, int opset) in cases)
+        {
+            Tensor y = RunNode(op, inputs, attributes, opset: opset, initializers: ["s"])["y"];
+            Assert.Equal(new TensorShape(dims), y.Shape);
+            Assert.Equal(x.Floats, y.Floats);
+        }
+    }
+
+    [SkippableFact]
+    public void ShapeCastAndConstant_ProduceValues()
+    {
+        Tensor x = F([3], [1.9f, -2.7f, 3f]);
+        Assert.Equal([5L], RunNode("Shape", [("x", RandomTensor(68, 3, 5, 7))], new() { ["start"] = AttributeValue.Int(-2), ["end"] = AttributeValue.Int(-1) })["y"].Int64s);
+        Assert.Equal([1L, -2L, 3L], RunNode("Cast", [("x", x)], new() { ["to"] = AttributeValue.Int(7) })["y"].Int64s);
+        Assert.Equal([4f, -5f], RunNode("Cast", [("x", Tensor.Vector(4, -5))], new() { ["to"] = AttributeValue.Int(1) })["y"].Floats);
+        Assert.Equal([2f, 3f], RunNode("Constant", [], new() { ["value"] = AttributeValue.FromTensor(F([2], [2f, 3f])) })["y"].Floats);
+    }
+}

@@ -1,0 +1,108 @@
+using Esen.Kernels.Graph;
+
+namespace Esen.Kernels.Tests.Execution;
+
+public abstract partial class ExecutorConformanceTests<TFixture>
+{
+    [SkippableTheory]
+    [InlineData(8, 2, 2, 0, false)]
+    [InlineData(9, 3, 2, 1, false)]
+    [InlineData(9, 3, 2, 1, true)]
+    [InlineData(17, 3, 3, 0, true)]
+    [InlineData(16, 2, 2, 1, true)]
+    [InlineData(7, 5, 1, 2, false)]
+    public void Pools_PadsCeilModeAndCountIncludePad(int size, int kernel, int stride, int pad, bool ceil)
+    {
+        Tensor x = RandomTensor(51, 2, 3, size, size);
+        foreach ((string op, bool includePad) in new[] { ("MaxPool", false), ("AveragePool", false), ("AveragePool", true) })
+        {
+            Tensor y = RunNode(op, [("x", x)], new()
+            {
+                ["kernel_shape"] = AttributeValue.Ints(kernel, kernel),
+                ["strides"] = AttributeValue.Ints(stride, stride),
+                ["pads"] = AttributeValue.Ints(pad, pad, pad, pad),
+                ["ceil_mode"] = AttributeValue.Int(ceil ? 1 : 0),
+                ["count_include_pad"] = AttributeValue.Int(includePad ? 1 : 0),
+            })["y"];
+            float[] expected = Reference.Pool2D(x.Floats, x.Shape.ToArray(), kernel, stride, pad, ceil, op == "MaxPool", includePad);
+            Close(expected, y, $"{op} k{kernel} s{stride} p{pad} ceil={ceil} include={includePad}");
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(ConformanceData.SimdLengths), MemberType = typeof(ConformanceData))]
+    public void GlobalAveragePool_MeansEachPlane(int size)
+    {
+        Tensor x = RandomTensor(52, 2, 3, size, 2);
+        Tensor y = RunNode("GlobalAveragePool", [("x", x)])["y"];
+        float[] expected = Enumerable.Range(0, 6).Select(p => x.Floats.AsSpan(p * size * 2, size * 2).ToArray().Average()).ToArray();
+        Assert.Equal(new TensorShape(2, 3, 1, 1), y.Shape);
+        Close(expected, y, "GlobalAveragePool");
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(ConformanceData.SimdLengths), MemberType = typeof(ConformanceData))]
+    public void BatchNormalization_Inference(int plane)
+    {
+        const int channels = 3;
+        Tensor x = RandomTensor(53, 2, channels, plane);
+        Tensor scale = RandomTensor(54, channels), bias = RandomTensor(55, channels), mean = RandomTensor(56, channels);
+        Tensor variance = F([channels], [0.5f, 1.5f, 0.01f]);
+        Tensor y = RunNode("BatchNormalization", [("x", x), ("s", scale), ("b", bias), ("m", mean), ("v", variance)], new() { ["epsilon"] = AttributeValue.Float(1e-3f) })["y"];
+        float[] expected = x.Floats.Select((v, i) =>
+        {
+            int c = i / plane % channels;
+            return (float)(((v - mean.Floats[c]) / Math.Sqrt(variance.Floats[c] + 1e-3)) * scale.Floats[c]) + bias.Floats[c];
+        }).ToArray();
+        Close(expected, y, "BatchNormalization");
+    }
+
+    [SkippableTheory]
+    [InlineData(new long[] { 3, 17 }, -1, 13)]
+    [InlineData(new long[] { 2, 9, 4 }, 1, 13)]
+    [InlineData(new long[] { 2, 9, 4 }, 0, 13)]
+    [InlineData(new long[] { 2, 3, 4 }, 1, 11)]
+    public void Softmax_AxisSemanticsByOpset(long[] dims, int axis, int opset)
+    {
+        Tensor x = F(dims, Reference.Random(new Random(57), dims.Aggregate(1L, (p, d) => p * d), 50f));
+        Tensor y = RunNode("Softmax", [("x", x)], new() { ["axis"] = AttributeValue.Int(axis) }, opset: opset)["y"];
+        int a = axis < 0 ? axis + dims.Length : axis;
+
+        // Before opset 13 the input is flattened to 2-D at the axis and normalised over the whole row.
+        float[] expected = opset < 13
+            ? Reference.Softmax(x.Floats, [dims.Take(a).Aggregate(1L, (p, d) => p * d), dims.Skip(a).Aggregate(1L, (p, d) => p * d)], 1)
+            : Reference.Softmax(x.Floats, dims, a);
+        Close(expected, y, $"Softmax axis {axis} opset {opset}");
+    }
+
+    [SkippableTheory]
+    [InlineData(new long[] { 4, 17 }, -1)]
+    [InlineData(new long[] { 2, 3, 8 }, 1)]
+    [InlineData(new long[] { 2, 33 }, 0)]
+    public void LayerNormalization_NormalisesTrailingDimensions(long[] dims, int axis)
+    {
+        Tensor x = RandomTensor(58, dims);
+        int a = axis < 0 ? axis + dims.Length : axis;
+        long[] normalized = dims[a..];
+        Tensor scale = RandomTensor(59, normalized), bias = RandomTensor(60, normalized);
+        IReadOnlyDictionary<string, Tensor> outputs = RunNode(
+            "LayerNormalization", [("x", x), ("scale", scale), ("bias", bias)], new() { ["axis"] = AttributeValue.Int(axis), ["epsilon"] = AttributeValue.Float(1e-5f) },
+            outputs: ["y", "mean", "inv"]);
+        int cols = (int)normalized.Aggregate(1L, (p, d) => p * d), rows = x.Floats.Length / cols;
+        var expected = new float[x.Floats.Length];
+        var means = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            float[] row = x.Floats.AsSpan(r * cols, cols).ToArray();
+            double mean = row.Average(v => (double)v), variance = row.Average(v => (v - mean) * (v - mean));
+            means[r] = (float)mean;
+            for (int j = 0; j < cols; j++)
+            {
+                expected[(r * cols) + j] = (float)(((row[j] - mean) / Math.Sqrt(variance + 1e-5) * scale.Floats[j]) + bias.Floats[j]);
+            }
+        }
+
+        Close(expected, outputs["y"], "LayerNormalization", atol: 1e-4);
+        Close(means, outputs["mean"], "LayerNormalization mean");
+    }
+}

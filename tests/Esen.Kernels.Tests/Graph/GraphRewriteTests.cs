@@ -1,0 +1,88 @@
+using Esen.Kernels.Cpu;
+using Esen.Kernels.Graph;
+using Esen.Kernels.Onnx;
+using Esen.Kernels.Tests.Execution;
+using Esen.TestUtilities;
+
+namespace Esen.Kernels.Tests.Graph;
+
+public class GraphRewriteTests
+{
+    private static Dictionary<string, Tensor> RandomInputs(LayerGraph graph, int seed, long batch = 2) =>
+        graph.Inputs.ToDictionary(i => i.Name, i =>
+        {
+            TensorShape shape = i.Shape.WithBatch(batch);
+            return Tensor.FromFloats(shape, Reference.Random(new Random(seed), shape.ElementCount));
+        });
+
+    private static void AssertSameOutputs(LayerGraph original, LayerGraph rewritten, Dictionary<string, Tensor> inputs)
+    {
+        using var before = new CpuExecutor(original, new CpuExecutorOptions { Threads = 1 });
+        using var after = new CpuExecutor(rewritten, new CpuExecutorOptions { Threads = 1 });
+        IReadOnlyDictionary<string, Tensor> expected = before.Run(inputs), actual = after.Run(inputs);
+        foreach (ValueInfo output in original.Outputs)
+        {
+            TensorAssert.Close(expected[output.Name], actual[output.Name], rtol: 1e-4, atol: 1e-5, output.Name);
+        }
+    }
+
+    private static LayerGraph ConvBnReluNet()
+    {
+        var b = new GraphBuilder("convbn", seed: 7);
+        string x = b.Input("x", TensorShape.Dynamic, 3, 9, 9);
+        x = b.Relu(b.BatchNorm(b.Conv(x, 8, kernel: 3, pad: 1, bias: false)));
+        x = b.Clip(b.BatchNorm(b.Conv(x, 8, kernel: 3, stride: 2, groups: 8)), 0f, 6f);
+        x = b.Gemm(b.Flatten(b.GlobalAveragePool(x)), 5);
+        b.Output(b.Sigmoid(x));
+        return b.Build();
+    }
+
+    [Fact]
+    public void FoldBatchNorm_RemovesBatchNormsWithEqualOutputs()
+    {
+        LayerGraph graph = ConvBnReluNet();
+        LayerGraph folded = GraphRewrites.FoldBatchNormIntoConv(graph);
+        Assert.DoesNotContain(folded.Nodes, n => n.OpType == "BatchNormalization");
+        Assert.Equal(graph.Nodes.Count - 2, folded.Nodes.Count);
+        AssertSameOutputs(graph, folded, RandomInputs(graph, 1));
+    }
+
+    [Fact]
+    public void FuseActivations_MovesThemIntoConvAndGemmEpilogues()
+    {
+        LayerGraph graph = GraphRewrites.FoldBatchNormIntoConv(ConvBnReluNet());
+        LayerGraph fused = GraphRewrites.FuseActivations(graph);
+        Assert.DoesNotContain(fused.Nodes, n => n.OpType is "Relu" or "Clip" or "Sigmoid");
+        Assert.Equal(["Relu", "Clip", "Sigmoid"], fused.Nodes.Where(n => n.Has(FusedActivations.KindAttribute)).Select(n => n.GetString(FusedActivations.KindAttribute, string.Empty)));
+        AssertSameOutputs(graph, fused, RandomInputs(graph, 2));
+    }
+
+    [Fact]
+    public void FoldConstants_EvaluatesConstantSubgraphsButNotShapesOfInputs()
+    {
+        var b = new GraphBuilder("consts");
+        string x = b.Input("x", TensorShape.Dynamic, 4);
+        string w = b.Weight("w", new TensorShape(4), 1f);
+        string scaled = b.Mul(w, b.Initializer("two", Tensor.Scalar(2f)));
+        string shape = b.Op("Shape", [x]);
+        string y = b.Add(x, b.Relu(scaled));
+        b.Output(b.Op("Reshape", [y, shape]));
+        LayerGraph graph = b.Build();
+        LayerGraph folded = GraphRewrites.FoldConstants(graph);
+        Assert.Equal(["Shape", "Add", "Reshape"], folded.Nodes.Select(n => n.OpType));
+        AssertSameOutputs(graph, folded, RandomInputs(graph, 3, batch: 3));
+        AssertSameOutputs(graph, folded, RandomInputs(graph, 4, batch: 5));
+    }
+
+    [SkippableFact]
+    public void Optimize_CifarModel_KeepsOutputs()
+    {
+        string directory = Requires.SharedDirectory("models/cifar10-cnn");
+        LayerGraph graph = OnnxModel.Load(Path.Combine(directory, "model.onnx"));
+        LayerGraph optimized = GraphRewrites.Optimize(graph);
+        Assert.True(optimized.Nodes.Count < graph.Nodes.Count);
+        Assert.DoesNotContain(optimized.Nodes, n => n.OpType == "Relu");
+        var inputs = graph.Inputs.ToDictionary(i => i.Name, i => OnnxModel.LoadTensor(Path.Combine(directory, "test_data_set_0", "input_0.pb")).Tensor);
+        AssertSameOutputs(graph, optimized, inputs);
+    }
+}
