@@ -141,107 +141,20 @@ public sealed class CpuExecutor : IExecutor
             return index;
         }
 
-        // Constants: initializers and values inference already knows; constant nodes are evaluated once now.
-        var constants = new Dictionary<string, Tensor>(shapes.Constants);
-
-        var running = new List<Node>();
-        foreach (Node node in Graph.Nodes)
-        {
-            if (node.Outputs.Where(o => o.Length > 0).All(constants.ContainsKey))
-            {
-                continue;
-            }
-
-            if (node.Inputs.All(i => i.Length == 0 || constants.ContainsKey(i)))
-            {
-                Tensor?[] values = CpuNodeCompiler.Evaluate(
-                    Graph.Opset, node, node.Inputs.Select(i => i.Length == 0 ? null : constants[i]).ToArray(),
-                    node.Outputs.Select(o => o.Length == 0 ? null : shapes[o]).ToArray());
-                for (int i = 0; i < node.Outputs.Count; i++)
-                {
-                    if (values[i] is { } value)
-                    {
-                        constants[node.Outputs[i]] = value;
-                    }
-                }
-
-                continue;
-            }
-
-            running.Add(node);
-        }
-
+        // Constant folding, view aliasing and liveness-based arena offsets are shared with the CUDA executor.
+        var schedule = ExecutionSchedule.Build(Graph, shapes, CpuNodeCompiler.IsView);
+        IReadOnlyDictionary<string, Tensor> constants = schedule.Constants;
+        IReadOnlyList<Node> running = schedule.Running;
         foreach (ValueInfo input in Graph.Inputs)
         {
             SlotFor(input.Name);
         }
 
-        // Live ranges: a value is live from the step that writes it to the last step that reads it;
-        // graph outputs stay live to the end. View ops share their input's buffer (the alias root).
-        var root = new Dictionary<string, string>();
-        var firstStep = new Dictionary<string, int>();
-        var lastStep = new Dictionary<string, int>();
-        string RootOf(string name) => root.TryGetValue(name, out string? r) ? r : name;
-        for (int step = 0; step < running.Count; step++)
+        var arenas = new Dictionary<DataType, Array>
         {
-            Node node = running[step];
-            foreach (string input in node.Inputs.Where(i => i.Length > 0))
-            {
-                lastStep[RootOf(input)] = step;
-            }
-
-            for (int i = 0; i < node.Outputs.Count; i++)
-            {
-                string output = node.Outputs[i];
-                if (output.Length == 0)
-                {
-                    continue;
-                }
-
-                string source = node.Inputs.Count > 0 ? node.Inputs[0] : string.Empty;
-                bool alias = i == 0 && CpuNodeCompiler.IsView(node.OpType) && firstStep.ContainsKey(RootOf(source))
-                    && shapes[source].DataType == shapes[output].DataType;
-                if (alias)
-                {
-                    root[output] = RootOf(source);
-                    lastStep[RootOf(source)] = step;
-                }
-                else
-                {
-                    firstStep[output] = step;
-                    lastStep[output] = step;
-                }
-            }
-        }
-
-        foreach (ValueInfo output in Graph.Outputs)
-        {
-            if (firstStep.ContainsKey(RootOf(output.Name)))
-            {
-                lastStep[RootOf(output.Name)] = running.Count;
-            }
-        }
-
-        long arenaBytes = 0, unplanned = 0;
-        var arenaOffset = new Dictionary<string, (Array Arena, int Offset)>();
-        foreach (DataType type in new[] { DataType.Float32, DataType.Int64 })
-        {
-            string[] names = firstStep.Keys.Where(n => shapes[n].DataType == type).ToArray();
-            BufferRequest[] requests = names.Select(n => new BufferRequest(shapes[n].Shape.ElementCount, firstStep[n], lastStep[n])).ToArray();
-            (long[] offsets, long size) = MemoryPlanner.Plan(requests);
-            if (size > TensorShape.MaxElements)
-            {
-                throw new GraphException($"graph '{Graph.Name}': the activations need {size} {DataTypes.Name(type)} elements, more than one arena can hold");
-            }
-
-            Array arena = type == DataType.Float32 ? new float[size] : new long[size];
-            arenaBytes += size * DataTypes.SizeOf(type);
-            unplanned += requests.Sum(r => r.Size) * DataTypes.SizeOf(type);
-            for (int i = 0; i < names.Length; i++)
-            {
-                arenaOffset[names[i]] = (arena, (int)offsets[i]);
-            }
-        }
+            [DataType.Float32] = new float[schedule.ArenaElements[DataType.Float32]],
+            [DataType.Int64] = new long[schedule.ArenaElements[DataType.Int64]],
+        };
 
         var kernels = new List<CpuKernel>(running.Count);
         foreach (Node node in running)
@@ -262,17 +175,17 @@ public sealed class CpuExecutor : IExecutor
             {
                 slots[index].Bind(constant);
             }
-            else if (arenaOffset.TryGetValue(RootOf(name), out (Array Arena, int Offset) place))
+            else if (schedule.ArenaOffset(name) is { } offset)
             {
-                slots[index].Bind(place.Arena, place.Offset);
+                slots[index].Bind(arenas[slots[index].Info.DataType], (int)offset);
             }
         }
 
-        var info = new ExecutionPlanInfo(shapes, running.Count, arenaBytes, unplanned);
+        var info = new ExecutionPlanInfo(shapes, running.Count, schedule.ArenaBytes, schedule.UnplannedBytes);
         return new Plan([.. slots], slotOf, Graph.Inputs.Select(i => slotOf[i.Name]).ToArray(), [.. kernels], info);
     }
 
-    private InferenceContext ContextFor(InferredShapes shapes, Dictionary<string, Tensor> constants, Node node)
+    private InferenceContext ContextFor(InferredShapes shapes, IReadOnlyDictionary<string, Tensor> constants, Node node)
     {
         var values = new Dictionary<string, TensorInfo>(node.Inputs.Where(i => i.Length > 0).Distinct().Select(i => KeyValuePair.Create(i, shapes[i])));
         var known = new Dictionary<string, Tensor>(node.Inputs.Where(constants.ContainsKey).Distinct().Select(i => KeyValuePair.Create(i, constants[i])));

@@ -1,0 +1,379 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using Esen.Kernels.Execution;
+using Esen.Kernels.Graph;
+using Esen.Native;
+using Esen.Native.Cublas;
+using Esen.Native.Cuda;
+using Esen.Native.Cudnn;
+
+namespace Esen.Kernels.Cuda;
+
+/// <summary>Options of the CUDA executor.</summary>
+public sealed record CudaExecutorOptions
+{
+    /// <summary>The device whose primary context the executor uses when it is not given a stream.</summary>
+    public int DeviceOrdinal { get; init; }
+
+    /// <summary>Run convolutions through cuDNN when it is loadable (else, or when false: im2col + cuBLAS).</summary>
+    public bool UseCudnn { get; init; } = true;
+}
+
+/// <summary>
+/// Runs a <see cref="LayerGraph"/> on a GPU: cuBLAS for Gemm and MatMul, cuDNN (or im2col + cuBLAS)
+/// for Conv, the PTX kernels of kernels/*.cu for the rest. Per binding of the input shapes it plans
+/// once: the schedule shared with the CPU executor (<see cref="ExecutionSchedule"/>: constant folding,
+/// view aliasing, liveness-planned arenas), the device regions (<see cref="CudaLayout"/>), one cuDNN
+/// algorithm per convolution shape, allocation and constant upload, and the lowered steps
+/// (<see cref="CudaLowering"/>). A run queues the input uploads, the steps and the output downloads
+/// on the executor's one stream and synchronises that stream once, at the end, to hand the outputs
+/// back. Runs are serialised (one set of buffers per plan).
+/// </summary>
+public sealed class CudaExecutor : IExecutor
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Plan> _plans = [];
+    private readonly CudaContext? _ownedContext;
+    private readonly CudaStream? _ownedStream;
+    private readonly DeviceRunner _runner;
+
+    /// <summary>Creates an executor on the primary context of <see cref="CudaExecutorOptions.DeviceOrdinal"/>, with its own stream.</summary>
+    /// <exception cref="Native.Errors.EsenNativeException">No CUDA driver or device.</exception>
+    public CudaExecutor(LayerGraph graph, CudaExecutorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        Options = options ?? new CudaExecutorOptions();
+        _ownedContext = CudaContext.RetainPrimary(CudaDriver.GetDevice(Options.DeviceOrdinal));
+        try
+        {
+            _ownedStream = _ownedContext.CreateStream();
+            Graph = graph;
+            _runner = new DeviceRunner(_ownedStream, Options.UseCudnn);
+        }
+        catch
+        {
+            _ownedStream?.Dispose();
+            _ownedContext.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Creates an executor that queues all its work on <paramref name="stream"/> (for example an
+    /// ensemble member's stream in its SM partition). The caller keeps ownership of the stream.
+    /// </summary>
+    public CudaExecutor(LayerGraph graph, CudaStream stream, CudaExecutorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(stream);
+        Graph = graph;
+        Options = options ?? new CudaExecutorOptions();
+        _runner = new DeviceRunner(stream, Options.UseCudnn);
+    }
+
+    /// <inheritdoc/>
+    public LayerGraph Graph { get; }
+
+    /// <summary>The options.</summary>
+    public CudaExecutorOptions Options { get; }
+
+    /// <summary>The stream every launch, copy, cuBLAS and cuDNN call of this executor goes to.</summary>
+    public CudaStream Stream => _runner.Stream;
+
+    /// <summary>Plans (or returns the cached plan) for the given input shapes and describes it.</summary>
+    /// <exception cref="GraphException">Shape inference failed, or a node has no CUDA lowering (<see cref="UnsupportedModelException"/>).</exception>
+    public ExecutionPlanInfo Prepare(IReadOnlyDictionary<string, TensorShape> inputShapes)
+    {
+        lock (_gate)
+        {
+            return GetPlan(inputShapes).Info;
+        }
+    }
+
+    /// <inheritdoc/>
+    public unsafe IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        IReadOnlyDictionary<string, TensorShape> shapes = ExecutionSchedule.BindInputs(Graph, inputs);
+        lock (_gate)
+        {
+            Plan plan = GetPlan(shapes);
+            var pins = new List<MemoryHandle>();
+            try
+            {
+                foreach ((int region, string name) in plan.Inputs)
+                {
+                    Tensor tensor = inputs[name];
+                    MemoryHandle pin = tensor.DataType == DataType.Float32 ? tensor.Floats.AsMemory().Pin() : tensor.Int64s.AsMemory().Pin();
+                    pins.Add(pin);
+                    plan.Buffers[region].CopyFromHostAsync((byte*)pin.Pointer, tensor.ByteCount, Stream);
+                }
+
+                foreach (CudaStep step in plan.Steps)
+                {
+                    step.Run(_runner);
+                }
+
+                var outputs = new Dictionary<string, Tensor>();
+                foreach ((int region, string name) in plan.Outputs)
+                {
+                    TensorInfo info = plan.Info.Shapes[name];
+                    Tensor tensor = Tensor.Zeros(info.DataType, info.Shape);
+                    MemoryHandle pin = tensor.DataType == DataType.Float32 ? tensor.Floats.AsMemory().Pin() : tensor.Int64s.AsMemory().Pin();
+                    pins.Add(pin);
+                    plan.Buffers[region].CopyToHostAsync((byte*)pin.Pointer, tensor.ByteCount, Stream);
+                    outputs[name] = tensor;
+                }
+
+                // The one synchronisation of a run: the outputs must be on the host before they are returned.
+                Stream.Synchronize();
+                return outputs;
+            }
+            finally
+            {
+                foreach (MemoryHandle pin in pins)
+                {
+                    pin.Dispose();
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (Plan plan in _plans.Values)
+            {
+                plan.Dispose();
+            }
+
+            _plans.Clear();
+            _runner.Dispose();
+            _ownedStream?.Dispose();
+            _ownedContext?.Dispose();
+        }
+    }
+
+    private Plan GetPlan(IReadOnlyDictionary<string, TensorShape> shapes)
+    {
+        string key = string.Join(';', Graph.Inputs.Select(i => shapes.TryGetValue(i.Name, out TensorShape? s) ? s.ToString() : "?"));
+        if (!_plans.TryGetValue(key, out Plan? plan))
+        {
+            plan = BuildPlan(ShapeInference.Infer(Graph, shapes));
+            _plans[key] = plan;
+        }
+
+        return plan;
+    }
+
+    private unsafe Plan BuildPlan(InferredShapes shapes)
+    {
+        var schedule = ExecutionSchedule.Build(Graph, shapes, Cpu.CpuNodeCompiler.IsView);
+        var layout = CudaLayout.Create(schedule, _runner.ChooseConvolution);
+
+        // Lower once against placeholder bases first, so an unsupported node fails before any allocation.
+        CudaLowering.Lower(layout, new ulong[layout.Regions.Count]);
+        var buffers = new List<DeviceBuffer<byte>>(layout.Regions.Count);
+        try
+        {
+            foreach (DeviceRegion region in layout.Regions)
+            {
+                // A zero-byte allocation fails in the driver; an unused region gets a token one.
+                buffers.Add(Stream.Context.Allocate<byte>(Math.Max(region.Bytes, 256)));
+            }
+
+            IReadOnlyList<CudaStep> steps = CudaLowering.Lower(layout, [.. buffers.Select(b => b.Pointer.Address)]);
+            if (steps.OfType<GemmStep>().Any())
+            {
+                _runner.RequireCublas();
+            }
+
+            var pins = new List<MemoryHandle>();
+            try
+            {
+                for (int i = 0; i < layout.Regions.Count; i++)
+                {
+                    if (layout.Regions[i].Kind == DeviceRegionKind.Constant)
+                    {
+                        Tensor constant = schedule.Constants[layout.Regions[i].Value];
+                        MemoryHandle pin = constant.DataType == DataType.Float32 ? constant.Floats.AsMemory().Pin() : constant.Int64s.AsMemory().Pin();
+                        pins.Add(pin);
+                        buffers[i].CopyFromHostAsync((byte*)pin.Pointer, constant.ByteCount, Stream);
+                    }
+                }
+
+                Stream.Synchronize();
+            }
+            finally
+            {
+                foreach (MemoryHandle pin in pins)
+                {
+                    pin.Dispose();
+                }
+            }
+
+            (int, string)[] Of(DeviceRegionKind kind) =>
+                [.. layout.Regions.Select((r, i) => (i, r)).Where(p => p.r.Kind == kind).Select(p => (p.i, p.r.Value))];
+            var info = new ExecutionPlanInfo(shapes, schedule.Running.Count, schedule.ArenaBytes, schedule.UnplannedBytes);
+            return new Plan([.. buffers], steps, Of(DeviceRegionKind.Input), Of(DeviceRegionKind.Output), info);
+        }
+        catch
+        {
+            foreach (DeviceBuffer<byte> buffer in buffers)
+            {
+                buffer.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private sealed record Plan(
+        DeviceBuffer<byte>[] Buffers, IReadOnlyList<CudaStep> Steps, (int Region, string Name)[] Inputs, (int Region, string Name)[] Outputs, ExecutionPlanInfo Info)
+        : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (DeviceBuffer<byte> buffer in Buffers)
+            {
+                buffer.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Carries out steps on one stream: PTX launches, cuBLAS and cuDNN calls bound to it.</summary>
+    private sealed class DeviceRunner : ICudaStepRunner, IDisposable
+    {
+        private readonly PtxModuleCache _modules;
+        private readonly CudnnHandle? _cudnn;
+        private readonly Dictionary<ConvolutionShape, ConvolutionDescriptors> _descriptors = [];
+        private CublasHandle? _cublas;
+
+        public DeviceRunner(CudaStream stream, bool useCudnn)
+        {
+            Stream = stream;
+            _modules = PtxModuleCache.For(stream.Context);
+            if (useCudnn && NativeRuntime.Probe().HasCudnn)
+            {
+                _cudnn = CudnnHandle.Create(stream);
+            }
+        }
+
+        public CudaStream Stream { get; }
+
+        public void RequireCublas() => _cublas ??= CublasHandle.Create(Stream);
+
+        /// <summary>cuDNN's best algorithm for the shape, when cuDNN is in use and computes the same output size.</summary>
+        public ConvolutionAlgorithm? ChooseConvolution(ConvolutionShape shape)
+        {
+            if (_cudnn is null)
+            {
+                return null;
+            }
+
+            ConvolutionDescriptors d = DescriptorsFor(shape);
+
+            // cuDNN pads symmetrically; ONNX pads (auto_pad SAME_*, explicit pads) may not be, and then the
+            // output size differs and the convolution takes the im2col path.
+            (int n, int c, int h, int w) = d.Convolution.OutputDimensions(d.X, d.W);
+            if ((n, c, h, w) != (shape.Batch, shape.OutChannels, shape.OutH, shape.OutW))
+            {
+                return null;
+            }
+
+            IReadOnlyList<ConvolutionAlgorithmChoice> choices = _cudnn.GetForwardAlgorithms(d.X, d.W, d.Convolution, d.Y);
+            return choices.Count == 0 ? null : new ConvolutionAlgorithm(choices[0].Algorithm, choices[0].WorkspaceBytes);
+        }
+
+        public void Launch<TArgs>(PtxKernel<TArgs> kernel, LaunchConfig config, in TArgs args)
+            where TArgs : unmanaged =>
+            _modules.Get(kernel).Launch(Stream, new Dim3((uint)config.Grid), new Dim3((uint)config.Block), 0, in args);
+
+        public void Gemm(in GemmCall call)
+        {
+            CublasHandle cublas = _cublas ?? throw new InvalidOperationException("cuBLAS was not initialised for a plan with GEMMs");
+            if (call.BatchCount == 1)
+            {
+                cublas.Sgemm(call.TransA, call.TransB, call.M, call.N, call.K, call.Alpha, new DevicePtr(call.A), call.Lda,
+                    new DevicePtr(call.B), call.Ldb, call.Beta, new DevicePtr(call.C), call.Ldc);
+            }
+            else
+            {
+                cublas.GemmStridedBatchedEx(
+                    call.TransA, call.TransB, call.M, call.N, call.K, call.Alpha, new DevicePtr(call.A), CudaDataType.R32F, call.Lda, call.StrideA,
+                    new DevicePtr(call.B), CudaDataType.R32F, call.Ldb, call.StrideB, call.Beta, new DevicePtr(call.C), CudaDataType.R32F, call.Ldc,
+                    call.StrideC, call.BatchCount);
+            }
+        }
+
+        public void Convolution(ConvolutionCall call)
+        {
+            CudnnHandle cudnn = _cudnn ?? throw new InvalidOperationException("cuDNN step without a cuDNN handle");
+            ConvolutionDescriptors d = DescriptorsFor(call.Shape);
+            cudnn.ConvolutionForward(
+                1f, d.X, new DevicePtr(call.X), d.W, new DevicePtr(call.W), d.Convolution, call.Algorithm,
+                new DevicePtr(call.Workspace), call.WorkspaceBytes, 0f, d.Y, new DevicePtr(call.Y));
+        }
+
+        public void Dispose()
+        {
+            foreach (ConvolutionDescriptors d in _descriptors.Values)
+            {
+                d.Dispose();
+            }
+
+            _cublas?.Dispose();
+            _cudnn?.Dispose();
+        }
+
+        private ConvolutionDescriptors DescriptorsFor(ConvolutionShape s)
+        {
+            if (!_descriptors.TryGetValue(s, out ConvolutionDescriptors? d))
+            {
+                d = ConvolutionDescriptors.Create(s);
+                _descriptors[s] = d;
+            }
+
+            return d;
+        }
+    }
+
+    private sealed record ConvolutionDescriptors(TensorDescriptor X, FilterDescriptor W, ConvolutionDescriptor Convolution, TensorDescriptor Y) : IDisposable
+    {
+        [SuppressMessage("Reliability", "CA2000", Justification = "Disposed on failure; owned by the record on success.")]
+        public static ConvolutionDescriptors Create(ConvolutionShape s)
+        {
+            var created = new List<IDisposable>(4);
+            T Keep<T>(T descriptor)
+                where T : IDisposable
+            {
+                created.Add(descriptor);
+                return descriptor;
+            }
+
+            try
+            {
+                Window2D w = s.Window;
+                return new ConvolutionDescriptors(
+                    Keep(TensorDescriptor.Create4d(CudnnTensorFormat.Nchw, CudnnDataType.Float, s.Batch, s.InChannels, s.InH, s.InW)),
+                    Keep(FilterDescriptor.Create4d(CudnnDataType.Float, CudnnTensorFormat.Nchw, s.OutChannels, s.InChannels / s.Groups, s.KernelH, s.KernelW)),
+                    Keep(ConvolutionDescriptor.Create2d(w.PadTop, w.PadLeft, w.StrideH, w.StrideW, w.DilationH, w.DilationW, groupCount: s.Groups)),
+                    Keep(TensorDescriptor.Create4d(CudnnTensorFormat.Nchw, CudnnDataType.Float, s.Batch, s.OutChannels, s.OutH, s.OutW)));
+            }
+            catch
+            {
+                created.ForEach(d => d.Dispose());
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            X.Dispose();
+            W.Dispose();
+            Convolution.Dispose();
+            Y.Dispose();
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using Esen.Kernels.Execution;
+using Esen.Kernels.Graph;
+
+namespace Esen.Kernels.Cuda;
+
+/// <summary>What a device region holds.</summary>
+internal enum DeviceRegionKind
+{
+    /// <summary>The liveness-planned intermediates of one element type (<see cref="ExecutionSchedule"/>).</summary>
+    Arena,
+
+    /// <summary>A constant a running node reads, uploaded once per plan.</summary>
+    Constant,
+
+    /// <summary>A graph input, uploaded on every run.</summary>
+    Input,
+
+    /// <summary>A graph output, copied there by the last steps and downloaded on every run.</summary>
+    Output,
+
+    /// <summary>Scratch of the convolutions (im2col matrix or cuDNN workspace); one at a time, so shared.</summary>
+    Workspace,
+}
+
+/// <summary>One device allocation of a plan.</summary>
+/// <param name="Kind">What it holds.</param>
+/// <param name="Value">The value it holds (input, output, constant) or the arena's element type name.</param>
+/// <param name="Bytes">Its size.</param>
+internal sealed record DeviceRegion(DeviceRegionKind Kind, string Value, long Bytes);
+
+/// <summary>
+/// The device memory of one plan, before any address is known: the two arenas (offsets from the
+/// shared <see cref="ExecutionSchedule"/>), one region per graph input, graph output and constant a
+/// running node reads, and the workspace. It also fixes how each convolution runs (cuDNN with a chosen
+/// algorithm, or im2col + cuBLAS) because that decides the workspace size.
+/// </summary>
+internal sealed class CudaLayout
+{
+    private readonly Dictionary<string, int> _regionOf = [];
+    private readonly List<DeviceRegion> _regions = [];
+    private readonly Dictionary<DataType, int> _arenaRegion = [];
+    private readonly Dictionary<string, ConvolutionAlgorithm> _cudnn = [];
+
+    private CudaLayout(ExecutionSchedule schedule)
+    {
+        Schedule = schedule;
+    }
+
+    /// <summary>The shared schedule (constants, running nodes, arena offsets).</summary>
+    public ExecutionSchedule Schedule { get; }
+
+    /// <summary>The regions to allocate; <see cref="CudaLowering.Lower"/> takes their base addresses in this order.</summary>
+    public IReadOnlyList<DeviceRegion> Regions => _regions;
+
+    /// <summary>The cuDNN algorithm per Conv node (keyed by its output); a Conv without one runs as im2col + cuBLAS.</summary>
+    public IReadOnlyDictionary<string, ConvolutionAlgorithm> CudnnConvolutions => _cudnn;
+
+    /// <summary>Index of the workspace region.</summary>
+    public int WorkspaceRegion { get; private set; }
+
+    /// <summary>
+    /// Lays out <paramref name="schedule"/>. <paramref name="chooseConvolution"/> returns the cuDNN
+    /// algorithm for a convolution shape, or null for the im2col path (always null without cuDNN).
+    /// </summary>
+    public static CudaLayout Create(ExecutionSchedule schedule, Func<ConvolutionShape, ConvolutionAlgorithm?> chooseConvolution)
+    {
+        var layout = new CudaLayout(schedule);
+        InferredShapes shapes = schedule.Shapes;
+        foreach (DataType type in new[] { DataType.Float32, DataType.Int64 })
+        {
+            layout._arenaRegion[type] = layout.Add(DeviceRegionKind.Arena, DataTypes.Name(type), schedule.ArenaElements[type] * DataTypes.SizeOf(type));
+        }
+
+        foreach (ValueInfo input in shapes.Graph.Inputs.Where(i => !schedule.Constants.ContainsKey(i.Name)))
+        {
+            layout._regionOf[input.Name] = layout.Add(DeviceRegionKind.Input, input.Name, shapes[input.Name].ByteCount);
+        }
+
+        foreach (string constant in schedule.Running.SelectMany(n => n.Inputs).Where(schedule.Constants.ContainsKey).Distinct())
+        {
+            layout._regionOf[constant] = layout.Add(DeviceRegionKind.Constant, constant, schedule.Constants[constant].ByteCount);
+        }
+
+        foreach (ValueInfo output in shapes.Graph.Outputs)
+        {
+            if (schedule.Constants.ContainsKey(output.Name) && !layout._regionOf.ContainsKey(output.Name))
+            {
+                layout._regionOf[output.Name] = layout.Add(DeviceRegionKind.Constant, output.Name, schedule.Constants[output.Name].ByteCount);
+            }
+        }
+
+        long workspace = 0;
+        foreach (Node node in schedule.Running.Where(n => n.OpType == "Conv"))
+        {
+            ConvolutionShape shape = CudaLowering.ConvolutionShapeOf(node, shapes);
+            if (chooseConvolution(shape) is { } algorithm)
+            {
+                layout._cudnn[node.Outputs[0]] = algorithm;
+                workspace = Math.Max(workspace, (long)algorithm.WorkspaceBytes);
+            }
+            else
+            {
+                workspace = Math.Max(workspace, (long)shape.PatchRows * shape.Positions * sizeof(float));
+            }
+        }
+
+        layout.WorkspaceRegion = layout.Add(DeviceRegionKind.Workspace, "workspace", workspace);
+        foreach (ValueInfo output in shapes.Graph.Outputs)
+        {
+            layout.Add(DeviceRegionKind.Output, output.Name, shapes[output.Name].ByteCount);
+        }
+
+        return layout;
+    }
+
+    /// <summary>The region index and byte offset where <paramref name="value"/> lives during a run.</summary>
+    /// <exception cref="InvalidOperationException">The value has no device buffer (a bug in the lowering).</exception>
+    public (int Region, long ByteOffset) Place(string value)
+    {
+        if (_regionOf.TryGetValue(value, out int region))
+        {
+            return (region, 0);
+        }
+
+        if (Schedule.ArenaOffset(value) is { } offset)
+        {
+            DataType type = Schedule.Shapes[value].DataType;
+            return (_arenaRegion[type], offset * DataTypes.SizeOf(type));
+        }
+
+        throw new InvalidOperationException($"value '{value}' has no device buffer");
+    }
+
+    /// <summary>The index of the output region of graph output <paramref name="name"/>.</summary>
+    public int OutputRegion(string name) => _regions.FindIndex(r => r.Kind == DeviceRegionKind.Output && r.Value == name);
+
+    private int Add(DeviceRegionKind kind, string value, long bytes)
+    {
+        _regions.Add(new DeviceRegion(kind, value, bytes));
+        return _regions.Count - 1;
+    }
+}

@@ -1,0 +1,568 @@
+using Esen.Kernels.Cpu;
+using Esen.Kernels.Cpu.Kernels;
+using Esen.Kernels.Cpu.Ops;
+using Esen.Kernels.Execution;
+using Esen.Kernels.Graph;
+
+namespace Esen.Kernels.Cuda;
+
+/// <summary>
+/// Lowers a laid-out graph to device steps (PTX launches with their argument structs, cuBLAS GEMMs,
+/// cuDNN convolutions) once the base address of every region is known. Pure: no driver call, so the
+/// lowering is tested without a GPU, with made-up addresses or with host memory and the host-built
+/// kernels. An op without a device lowering fails here, at plan time, naming the node and the op.
+/// </summary>
+internal static class CudaLowering
+{
+    /// <summary>The ops the CUDA executor can run (besides those folded into constants at plan time).</summary>
+    public static IReadOnlySet<string> SupportedOps { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "Clip",
+        "Identity", "Dropout", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Cast", "MaxPool", "AveragePool", "GlobalAveragePool",
+        "BatchNormalization", "Softmax", "LayerNormalization", "Transpose", "Slice", "Concat",
+    };
+
+    /// <summary>
+    /// The steps of one run, in stream order: every running node's steps, then one copy per graph
+    /// output into its output region. <paramref name="regionBases"/> are the device addresses of
+    /// <see cref="CudaLayout.Regions"/>, in order.
+    /// </summary>
+    /// <exception cref="UnsupportedModelException">A node has no device lowering; the message names it and its op.</exception>
+    public static IReadOnlyList<CudaStep> Lower(CudaLayout layout, IReadOnlyList<ulong> regionBases)
+    {
+        if (regionBases.Count != layout.Regions.Count)
+        {
+            throw new ArgumentException($"{regionBases.Count} base addresses for {layout.Regions.Count} regions", nameof(regionBases));
+        }
+
+        var lowering = new NodeLowering(layout, regionBases);
+        foreach (Node node in layout.Schedule.Running)
+        {
+            lowering.Lower(node);
+        }
+
+        foreach (ValueInfo output in layout.Schedule.Shapes.Graph.Outputs)
+        {
+            lowering.CopyToOutput(output.Name, regionBases[layout.OutputRegion(output.Name)]);
+        }
+
+        return lowering.Steps;
+    }
+
+    /// <summary>The 2-D convolution a Conv node computes (1-D as height 1).</summary>
+    /// <exception cref="UnsupportedModelException">A 3-D (or higher) convolution.</exception>
+    public static ConvolutionShape ConvolutionShapeOf(Node node, InferredShapes shapes)
+    {
+        TensorShape xs = shapes[node.Inputs[0]].Shape, ws = shapes[node.Inputs[1]].Shape;
+        if (xs.Rank is not (3 or 4))
+        {
+            throw new UnsupportedModelException($"{node.Describe()}: {xs.Rank - 2}-D convolution has no CUDA lowering (1-D and 2-D only)");
+        }
+
+        WindowGeometry g = WindowGeometry.Resolve(node, xs, ws.Dimensions[2..].ToArray(), allowCeil: false);
+        bool oneD = xs.Rank == 3;
+        int last = g.SpatialRank - 1;
+        var window = new Window2D
+        {
+            KernelH = oneD ? 1 : g.Kernel[0],
+            KernelW = g.Kernel[last],
+            StrideH = oneD ? 1 : g.Strides[0],
+            StrideW = g.Strides[last],
+            PadTop = oneD ? 0 : g.PadsBegin[0],
+            PadLeft = g.PadsBegin[last],
+            DilationH = oneD ? 1 : g.Dilations[0],
+            DilationW = g.Dilations[last],
+        };
+        return new ConvolutionShape(
+            Batch: (int)xs[0], InChannels: (int)xs[1], InH: oneD ? 1 : g.Input[0], InW: g.Input[last],
+            OutChannels: (int)ws[0], KernelH: window.KernelH, KernelW: window.KernelW, OutH: oneD ? 1 : g.Output[0], OutW: g.Output[last],
+            Window: window, Groups: (int)node.GetInt("group", 1));
+    }
+
+    private sealed class NodeLowering(CudaLayout layout, IReadOnlyList<ulong> bases)
+    {
+        private readonly ExecutionSchedule _schedule = layout.Schedule;
+        private Node _node = null!;
+
+        public List<CudaStep> Steps { get; } = [];
+
+        private InferredShapes Shapes => _schedule.Shapes;
+
+        public void Lower(Node node)
+        {
+            _node = node;
+            if (!SupportedOps.Contains(node.OpType))
+            {
+                throw Unsupported($"operator '{node.OpType}' has no CUDA lowering");
+            }
+
+            string x = node.Inputs[0], y = node.Outputs[0];
+            switch (node.OpType)
+            {
+                case "Conv":
+                    Convolution();
+                    break;
+                case "Gemm":
+                    Gemm();
+                    break;
+                case "MatMul":
+                    MatMul(x, node.Inputs[1], y);
+                    break;
+                case "Add" or "Sub" or "Mul" or "Div":
+                    Binary(x, node.Inputs[1], y);
+                    break;
+                case "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Clip":
+                    RequireFloat(x, y);
+                    Epilogue(x, y, bias: 0, channels: 1, inner: 1, ActivationOf());
+                    break;
+                case "Identity" or "Dropout" or "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze" or "Cast":
+                    View(x, y);
+                    break;
+                case "MaxPool" or "AveragePool":
+                    Pool(x, y);
+                    break;
+                case "GlobalAveragePool":
+                {
+                    RequireFloat(x, y);
+                    TensorShape xs = ShapeOf(x);
+                    long planes = xs[0] * xs[1], plane = xs.Product(2, xs.Rank);
+                    Launch(PtxKernels.GlobalAvgPool, LaunchConfig.BlockPerRow(planes, plane), new CudaKernelArgs.GlobalAvgPool
+                    {
+                        X = Address(x), Y = Address(y), Planes = (int)planes, PlaneSize = (int)plane,
+                    });
+                    break;
+                }
+
+                case "BatchNormalization":
+                    BatchNorm(x, y);
+                    break;
+                case "Softmax":
+                    Softmax(x, y);
+                    break;
+                case "LayerNormalization":
+                    LayerNorm(x, y);
+                    break;
+                case "Transpose":
+                {
+                    RequireFloat(x, y);
+                    TensorShape xs = ShapeOf(x);
+                    int[] perm = ShapeInference.Permutation(node, xs.Rank);
+                    StridedCopy(Address(x), y, Dims(perm.Select(p => (int)xs[p]).ToArray()), Dims6.TransposeStrides(xs.ToIntArray(), perm));
+                    break;
+                }
+
+                case "Slice":
+                    Slice(x, y);
+                    break;
+                default:
+                    Concat(y);
+                    break;
+            }
+        }
+
+        public void CopyToOutput(string value, ulong destination)
+        {
+            _node = new Node("output", "Output", [value], [value]);
+            Copy(Address(value), destination, Shapes[value]);
+        }
+
+        private void Convolution()
+        {
+            Node node = _node;
+            string x = node.Inputs[0], w = node.Inputs[1], y = node.Outputs[0];
+            RequireFloat(x, w, y);
+            ConvolutionShape s = ConvolutionShapeOf(node, Shapes);
+            ulong workspace = bases[layout.WorkspaceRegion];
+            if (layout.CudnnConvolutions.TryGetValue(y, out ConvolutionAlgorithm algorithm))
+            {
+                Steps.Add(new ConvolutionStep(node.Describe(), new ConvolutionCall(
+                    s, Address(x), Address(w), Address(y), algorithm.Algorithm, workspace, algorithm.WorkspaceBytes)));
+            }
+            else
+            {
+                // Per image: col = im2col(x_n) ([C·kh·kw, P], P output positions), then per group g
+                // Y_n,g [K/G, P] = W_g [K/G, C/G·kh·kw] · col_g [C/G·kh·kw, P], batched over the groups.
+                int kPerGroup = s.OutChannels / s.Groups, patchPerGroup = s.PatchRows / s.Groups, positions = s.Positions;
+                for (int n = 0; n < s.Batch; n++)
+                {
+                    ulong image = Address(x) + ((ulong)n * (ulong)(s.InChannels * s.InH * s.InW) * sizeof(float));
+                    ulong output = Address(y) + ((ulong)n * (ulong)(s.OutChannels * positions) * sizeof(float));
+                    Launch(PtxKernels.Im2Col, LaunchConfig.GridStride((long)s.PatchRows * positions), new CudaKernelArgs.Im2Col
+                    {
+                        X = image, Col = workspace, Channels = s.InChannels, InH = s.InH, InW = s.InW, OutH = s.OutH, OutW = s.OutW, Window = s.Window,
+                    });
+                    GemmCall call = GemmCall.RowMajor(
+                        transX: false, transW: false, m: kPerGroup, n: positions, k: patchPerGroup,
+                        alpha: 1f, x: Address(w), ldx: patchPerGroup, w: workspace, ldw: positions, beta: 0f, y: output, ldy: positions);
+                    Steps.Add(new GemmStep(node.Describe(), s.Groups == 1 ? call : call.Batched(
+                        s.Groups, strideX: (long)kPerGroup * patchPerGroup, strideW: (long)patchPerGroup * positions, strideY: (long)kPerGroup * positions)));
+                }
+            }
+
+            FusedActivation activation = FusedActivations.Of(node);
+            ulong bias = node.HasInput(2) ? Address(node.Inputs[2]) : 0;
+            if (bias != 0 || activation.Kind != ActivationKind.None)
+            {
+                Epilogue(y, y, bias, s.OutChannels, s.Positions, activation);
+            }
+        }
+
+        private void Gemm()
+        {
+            Node node = _node;
+            string a = node.Inputs[0], b = node.Inputs[1], y = node.Outputs[0];
+            RequireFloat(a, b, y);
+            bool ta = node.GetInt("transA", 0) != 0, tb = node.GetInt("transB", 0) != 0;
+            float alpha = node.GetFloat("alpha", 1f), beta = node.GetFloat("beta", 1f);
+            TensorShape aShape = ShapeOf(a), bShape = ShapeOf(b), yShape = ShapeOf(y);
+            int m = (int)yShape[0], n = (int)yShape[1], k = (int)(ta ? aShape[0] : aShape[1]);
+            bool addC = node.HasInput(2) && beta != 0f;
+            if (addC)
+            {
+                // C broadcasts into Y first; the GEMM then accumulates onto it with beta.
+                string c = node.Inputs[2];
+                RequireFloat(c);
+                StridedCopy(Address(c), y, Dims([m, n]), Broadcast(ShapeOf(c).ToIntArray(), [m, n]));
+            }
+
+            Steps.Add(new GemmStep(node.Describe(), GemmCall.RowMajor(
+                ta, tb, m, n, k, alpha, Address(a), (int)aShape[1], Address(b), (int)bShape[1], addC ? beta : 0f, Address(y), n)));
+            FusedActivation activation = FusedActivations.Of(node);
+            if (activation.Kind != ActivationKind.None)
+            {
+                Epilogue(y, y, bias: 0, channels: 1, inner: 1, activation);
+            }
+        }
+
+        private void MatMul(string a, string b, string y)
+        {
+            RequireFloat(a, b, y);
+            TensorShape aShape = ShapeOf(a), bShape = ShapeOf(b);
+            long[] a2 = aShape.Rank == 1 ? [1, aShape[0]] : aShape.ToArray();
+            long[] b2 = bShape.Rank == 1 ? [bShape[0], 1] : bShape.ToArray();
+            int m = (int)a2[^2], k = (int)a2[^1], n = (int)b2[^1];
+            int[] aBatch = a2[..^2].Select(d => (int)d).ToArray(), bBatch = b2[..^2].Select(d => (int)d).ToArray();
+            int[] batch = ShapeInference.Broadcast(new TensorShape([.. a2[..^2]]), new TensorShape([.. b2[..^2]]))!.ToIntArray();
+            int count = batch.Aggregate(1, (p, d) => p * d);
+            int aCount = aBatch.Aggregate(1, (p, d) => p * d), bCount = bBatch.Aggregate(1, (p, d) => p * d);
+            GemmCall single(ulong aAt, ulong bAt, ulong yAt, int rows) =>
+                GemmCall.RowMajor(false, false, rows, n, k, 1f, aAt, k, bAt, n, 0f, yAt, n);
+            if (bCount == 1 && aCount == count)
+            {
+                // B is shared by every batch entry: one GEMM with the batch folded into M.
+                Steps.Add(new GemmStep(_node.Describe(), single(Address(a), Address(b), Address(y), count * m)));
+                return;
+            }
+
+            // Per output matrix i, the A and B matrices it multiplies (batch dimensions broadcast).
+            Dims6 outDims = Dims(batch), aStrides = Broadcast(aBatch, batch), bStrides = Broadcast(bBatch, batch);
+            var aIndex = new long[count];
+            var bIndex = new long[count];
+            for (int i = 0; i < count; i++)
+            {
+                int rest = i;
+                for (int d = Dims6.Rank - 1; d >= 0; d--)
+                {
+                    int index = rest % outDims[d];
+                    rest /= outDims[d];
+                    aIndex[i] += (long)index * aStrides[d];
+                    bIndex[i] += (long)index * bStrides[d];
+                }
+            }
+
+            long aStep = count > 1 ? aIndex[1] - aIndex[0] : 0, bStep = count > 1 ? bIndex[1] - bIndex[0] : 0;
+            bool uniform = Enumerable.Range(0, count).All(i => aIndex[i] == i * aStep && bIndex[i] == i * bStep);
+            if (uniform)
+            {
+                Steps.Add(new GemmStep(_node.Describe(), single(Address(a), Address(b), Address(y), m)
+                    .Batched(count, strideX: aStep * m * k, strideW: bStep * k * n, strideY: (long)m * n)));
+                return;
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                Steps.Add(new GemmStep(_node.Describe(), single(
+                    Address(a) + (ulong)(aIndex[i] * m * k * sizeof(float)), Address(b) + (ulong)(bIndex[i] * k * n * sizeof(float)),
+                    Address(y) + (ulong)((long)i * m * n * sizeof(float)), m)));
+            }
+        }
+
+        private void Binary(string a, string b, string y)
+        {
+            RequireFloat(a, b, y);
+            int[] outShape = ShapeOf(y).ToIntArray();
+            PtxKernel<CudaKernelArgs.Binary> kernel = _node.OpType switch
+            {
+                "Add" => PtxKernels.Add,
+                "Sub" => PtxKernels.Sub,
+                "Mul" => PtxKernels.Mul,
+                _ => PtxKernels.Div,
+            };
+            long count = ShapeOf(y).ElementCount;
+            Launch(kernel, LaunchConfig.GridStride(count), new CudaKernelArgs.Binary
+            {
+                A = Address(a), B = Address(b), Y = Address(y), Count = (int)count, OutDims = Dims(outShape),
+                AStrides = Broadcast(ShapeOf(a).ToIntArray(), outShape), BStrides = Broadcast(ShapeOf(b).ToIntArray(), outShape),
+            });
+        }
+
+        private void View(string x, string y)
+        {
+            if (Shapes[x].DataType != Shapes[y].DataType)
+            {
+                throw Unsupported($"a cast from {DataTypes.Name(Shapes[x].DataType)} to {DataTypes.Name(Shapes[y].DataType)} has no CUDA kernel");
+            }
+
+            // An aliased view is free; one whose input is a graph input or constant is a copy, as on the CPU.
+            if (_schedule.RootOf(y) != _schedule.RootOf(x) || layout.Place(x) != layout.Place(y))
+            {
+                Copy(Address(x), Address(y), Shapes[y]);
+            }
+
+            if (_node.Outputs.Count > 1 && _node.Outputs[1].Length > 0)
+            {
+                // Inference Dropout keeps everything: its mask is all ones. clip(x, 1, 1) is 1 for every x,
+                // NaN included (max.f32 and min.f32 return the non-NaN operand), so the epilogue writes it.
+                string mask = _node.Outputs[1];
+                RequireFloat(x, mask);
+                Epilogue(x, mask, bias: 0, channels: 1, inner: 1, new FusedActivation(ActivationKind.Clip, 1f, 1f));
+            }
+        }
+
+        private void Pool(string x, string y)
+        {
+            RequireFloat(x, y);
+            Node node = _node;
+            TensorShape xs = ShapeOf(x), ys = ShapeOf(y);
+            if (xs.Rank != 4)
+            {
+                throw Unsupported($"{xs.Rank - 2}-D pooling has no CUDA lowering (2-D only)");
+            }
+
+            if (node.Outputs.Count > 1 && node.Outputs[1].Length > 0)
+            {
+                throw Unsupported("its indices output has no CUDA lowering");
+            }
+
+            WindowGeometry g = WindowGeometry.Resolve(node, xs, node.GetInts("kernel_shape")!, allowCeil: true);
+            bool includePad = node.GetInt("count_include_pad", 0) != 0;
+            if (node.OpType == "AveragePool" && includePad && node.GetInt("ceil_mode", 0) != 0)
+            {
+                // esen_avg_pool divides by the full kernel area, which ONNX does not for windows past the padded edge.
+                throw Unsupported("count_include_pad with ceil_mode has no CUDA lowering");
+            }
+
+            var window = new Window2D
+            {
+                KernelH = g.Kernel[0], KernelW = g.Kernel[1], StrideH = g.Strides[0], StrideW = g.Strides[1],
+                PadTop = g.PadsBegin[0], PadLeft = g.PadsBegin[1], DilationH = g.Dilations[0], DilationW = g.Dilations[1],
+            };
+            int planes = (int)(xs[0] * xs[1]);
+            LaunchConfig config = LaunchConfig.GridStride(ys.ElementCount);
+            if (node.OpType == "MaxPool")
+            {
+                Launch(PtxKernels.MaxPool, config, new CudaKernelArgs.MaxPool
+                {
+                    X = Address(x), Y = Address(y), Planes = planes, InH = (int)xs[2], InW = (int)xs[3], OutH = (int)ys[2], OutW = (int)ys[3], Window = window,
+                });
+            }
+            else
+            {
+                Launch(PtxKernels.AvgPool, config, new CudaKernelArgs.AvgPool
+                {
+                    X = Address(x), Y = Address(y), Planes = planes, InH = (int)xs[2], InW = (int)xs[3], OutH = (int)ys[2], OutW = (int)ys[3], Window = window,
+                    CountIncludePad = includePad ? 1 : 0,
+                });
+            }
+        }
+
+        private void BatchNorm(string x, string y)
+        {
+            Node node = _node;
+            RequireFloat(x, y);
+            if (node.Outputs.Skip(1).Any(o => o.Length > 0))
+            {
+                throw Unsupported("training-mode outputs (running mean and variance) have no CUDA lowering");
+            }
+
+            TensorShape xs = ShapeOf(x);
+            long count = xs.ElementCount;
+            Launch(PtxKernels.BatchNorm, LaunchConfig.GridStride(count), new CudaKernelArgs.BatchNorm
+            {
+                X = Address(x), Y = Address(y), Scale = Address(node.Inputs[1]), Bias = Address(node.Inputs[2]),
+                Mean = Address(node.Inputs[3]), Variance = Address(node.Inputs[4]),
+                Count = (int)count, Channels = (int)xs[1], Inner = (int)xs.Product(2, xs.Rank), Epsilon = node.GetFloat("epsilon", 1e-5f),
+            });
+        }
+
+        private void Softmax(string x, string y)
+        {
+            RequireFloat(x, y);
+            Node node = _node;
+            TensorShape xs = ShapeOf(x);
+            int opset = Shapes.Graph.Opset;
+            int axis = xs.NormalizeAxis(node.GetInt("axis", opset < 13 ? 1 : -1), node.Describe());
+
+            // Before opset 13 Softmax flattens to 2-D at the axis; since then it works along one axis,
+            // which esen_softmax supports when it is the innermost one.
+            if (opset >= 13 && xs.Product(axis + 1, xs.Rank) != 1)
+            {
+                throw Unsupported($"softmax over axis {axis} of {xs} (not the last one) has no CUDA lowering");
+            }
+
+            long rows = xs.Product(0, axis), cols = xs.Product(axis, xs.Rank);
+            Launch(PtxKernels.Softmax, LaunchConfig.BlockPerRow(rows, cols), new CudaKernelArgs.Softmax
+            {
+                X = Address(x), Y = Address(y), Rows = (int)rows, Cols = (int)cols,
+            });
+        }
+
+        private void LayerNorm(string x, string y)
+        {
+            RequireFloat(x, y);
+            Node node = _node;
+            if (node.Outputs.Skip(1).Any(o => o.Length > 0))
+            {
+                throw Unsupported("its mean and inverse-deviation outputs have no CUDA lowering");
+            }
+
+            TensorShape xs = ShapeOf(x);
+            int axis = xs.NormalizeAxis(node.GetInt("axis", -1), node.Describe());
+            long rows = xs.Product(0, axis), cols = xs.Product(axis, xs.Rank);
+            foreach (string parameter in node.Inputs.Skip(1).Where(p => p.Length > 0))
+            {
+                if (ShapeOf(parameter).ElementCount != cols)
+                {
+                    throw Unsupported($"scale or bias '{parameter}' of shape {ShapeOf(parameter)} broadcasts over the normalised shape; esen_layer_norm takes a full row");
+                }
+            }
+
+            Launch(PtxKernels.LayerNorm, LaunchConfig.BlockPerRow(rows, cols), new CudaKernelArgs.LayerNorm
+            {
+                X = Address(x), Y = Address(y), Scale = Address(node.Inputs[1]), Bias = node.HasInput(2) ? Address(node.Inputs[2]) : 0,
+                Rows = (int)rows, Cols = (int)cols, Epsilon = node.GetFloat("epsilon", 1e-5f),
+            });
+        }
+
+        private void Slice(string x, string y)
+        {
+            RequireFloat(x, y);
+            SliceGeometry slice = SliceGeometry.Resolve(Shapes.ContextOf(_node));
+            int[] strides = CpuOps.Strides(ShapeOf(x));
+            long start = slice.Starts.Select((s, i) => s * strides[i]).Sum();
+            int[] inStrides = strides.Select((s, i) => (int)(s * slice.Steps[i])).ToArray();
+
+            // Leading padded dimensions have size 1, so their stride is never multiplied by a non-zero index.
+            StridedCopy(Address(x) + (ulong)(start * sizeof(float)), y, Dims(slice.OutputShape.ToIntArray()), Dims(inStrides));
+        }
+
+        private void Concat(string y)
+        {
+            RequireFloat([.. _node.Inputs, y]);
+            TensorShape ys = ShapeOf(y);
+            int axis = ys.NormalizeAxis(_node.GetInt("axis", 0), _node.Describe());
+            long outer = ys.Product(0, axis), inner = ys.Product(axis + 1, ys.Rank);
+            long offset = 0;
+            foreach (string input in _node.Inputs)
+            {
+                long slab = ShapeOf(input)[axis] * inner;
+                Launch(PtxKernels.ConcatSlab, LaunchConfig.GridStride(outer * slab), new CudaKernelArgs.ConcatSlab
+                {
+                    X = Address(input), Y = Address(y), Outer = (int)outer, Slab = (int)slab, YRow = (int)(ys[axis] * inner), YOffset = (int)offset,
+                });
+                offset += slab;
+            }
+        }
+
+        private void Epilogue(string x, string y, ulong bias, int channels, int inner, FusedActivation activation)
+        {
+            long count = ShapeOf(y).ElementCount;
+            Launch(PtxKernels.BiasActivation, LaunchConfig.GridStride(count), new CudaKernelArgs.BiasActivation
+            {
+                X = Address(x), Bias = bias, Y = Address(y), Count = (int)count, Channels = channels, Inner = inner,
+                Activation = (EpilogueActivation)activation.Kind, Alpha = activation.Alpha, Beta = activation.Beta,
+            });
+        }
+
+        private FusedActivation ActivationOf()
+        {
+            Node node = _node;
+            return node.OpType switch
+            {
+                "LeakyRelu" => new FusedActivation(ActivationKind.LeakyRelu, node.GetFloat("alpha", 0.01f)),
+                "HardSigmoid" => new FusedActivation(ActivationKind.HardSigmoid, node.GetFloat("alpha", 0.2f), node.GetFloat("beta", 0.5f)),
+                "Clip" => new FusedActivation(ActivationKind.Clip, ClipBound(1, "min", float.NegativeInfinity), ClipBound(2, "max", float.PositiveInfinity)),
+                _ => new FusedActivation(FusedActivations.Parse(node.OpType)!.Value),
+            };
+        }
+
+        // Clip's bounds are attributes (opset < 11) or inputs; an input bound must be a constant.
+        private float ClipBound(int input, string attribute, float fallback)
+        {
+            if (!_node.HasInput(input))
+            {
+                return _node.GetFloat(attribute, fallback);
+            }
+
+            return _schedule.Constants.TryGetValue(_node.Inputs[input], out Tensor? bound)
+                ? bound.Floats[0]
+                : throw Unsupported($"its {attribute} bound '{_node.Inputs[input]}' is computed at run time; the CUDA epilogue needs it at plan time");
+        }
+
+        private void Copy(ulong from, ulong to, TensorInfo info)
+        {
+            // esen_copy moves 4-byte words; an int64 value is twice as many words.
+            long words = info.ByteCount / sizeof(float);
+            Launch(PtxKernels.Copy, LaunchConfig.GridStride(words), new CudaKernelArgs.Copy { X = from, Y = to, Count = checked((int)words) });
+        }
+
+        private void StridedCopy(ulong from, string y, Dims6 outDims, Dims6 inStrides)
+        {
+            long count = ShapeOf(y).ElementCount;
+            Launch(PtxKernels.StridedCopy, LaunchConfig.GridStride(count), new CudaKernelArgs.StridedCopy
+            {
+                X = from, Y = Address(y), Count = (int)count, OutDims = outDims, InStrides = inStrides,
+            });
+        }
+
+        private void Launch<TArgs>(PtxKernel<TArgs> kernel, LaunchConfig config, TArgs args)
+            where TArgs : unmanaged => Steps.Add(new KernelStep<TArgs>(_node.Describe(), kernel, config, args));
+
+        private ulong Address(string value)
+        {
+            (int region, long offset) = layout.Place(value);
+            return bases[region] + (ulong)offset;
+        }
+
+        private TensorShape ShapeOf(string value) => Shapes[value].Shape;
+
+        private void RequireFloat(params string[] values)
+        {
+            foreach (string value in values.Where(v => v.Length > 0))
+            {
+                if (Shapes[value].DataType != DataType.Float32)
+                {
+                    throw Unsupported($"'{value}' is {DataTypes.Name(Shapes[value].DataType)}; the CUDA kernels take float32");
+                }
+            }
+        }
+
+        private Dims6 Dims(int[] dims) => Guard(() => Dims6.Shape(dims));
+
+        private Dims6 Broadcast(int[] input, int[] output) => Guard(() => Dims6.BroadcastStrides(input, output));
+
+        private Dims6 Guard(Func<Dims6> make)
+        {
+            try
+            {
+                return make();
+            }
+            catch (ArgumentException e)
+            {
+                throw Unsupported(e.Message);
+            }
+        }
+
+        private UnsupportedModelException Unsupported(string why) => new($"{_node.Describe()}: {why}");
+    }
+}

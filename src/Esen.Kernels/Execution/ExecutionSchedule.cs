@@ -1,0 +1,189 @@
+using Esen.Kernels.Cpu;
+using Esen.Kernels.Graph;
+
+namespace Esen.Kernels.Execution;
+
+/// <summary>
+/// The planning every executor shares for one binding of the input shapes: constant nodes evaluated
+/// once (on the host), the nodes that run per call in graph order, view ops (Reshape, Flatten,
+/// Identity...) aliased onto their input, and every other intermediate placed in one arena per
+/// element type by <see cref="MemoryPlanner"/> from its live range. The CPU executor backs the arenas
+/// with arrays, the CUDA executor with device memory; offsets are in elements.
+/// </summary>
+internal sealed class ExecutionSchedule
+{
+    private readonly Dictionary<string, string> _root;
+    private readonly Dictionary<string, long> _offsets;
+    private readonly Dictionary<string, (int First, int Last)> _liveRanges;
+
+    private ExecutionSchedule(
+        InferredShapes shapes, Dictionary<string, Tensor> constants, Node[] running, Dictionary<string, string> root,
+        Dictionary<string, long> offsets, Dictionary<string, (int First, int Last)> liveRanges, Dictionary<DataType, long> arenaElements, long unplannedBytes)
+    {
+        Shapes = shapes;
+        Constants = constants;
+        Running = running;
+        _root = root;
+        _offsets = offsets;
+        _liveRanges = liveRanges;
+        ArenaElements = arenaElements;
+        UnplannedBytes = unplannedBytes;
+    }
+
+    /// <summary>Inferred types and shapes of every value.</summary>
+    public InferredShapes Shapes { get; }
+
+    /// <summary>Initializers, values inference knows, and the outputs of constant nodes.</summary>
+    public IReadOnlyDictionary<string, Tensor> Constants { get; }
+
+    /// <summary>The nodes that run per call, in execution order (step i is Running[i]).</summary>
+    public IReadOnlyList<Node> Running { get; }
+
+    /// <summary>Elements of the arena of each element type (float32 and int64).</summary>
+    public IReadOnlyDictionary<DataType, long> ArenaElements { get; }
+
+    /// <summary>Bytes of all arenas.</summary>
+    public long ArenaBytes => ArenaElements.Sum(a => a.Value * DataTypes.SizeOf(a.Key));
+
+    /// <summary>Bytes all planned values would take without reuse or aliasing.</summary>
+    public long UnplannedBytes { get; }
+
+    /// <summary>The value whose buffer <paramref name="name"/> shares (itself unless it is an aliased view).</summary>
+    public string RootOf(string name) => _root.TryGetValue(name, out string? r) ? r : name;
+
+    /// <summary>The arena offset (elements) of <paramref name="name"/>'s buffer, or null when it is not in an arena (input, constant).</summary>
+    public long? ArenaOffset(string name) => _offsets.TryGetValue(RootOf(name), out long offset) ? offset : null;
+
+    /// <summary>The steps from the write to the last read (inclusive; <see cref="Running"/>.Count for graph outputs) of an arena buffer root.</summary>
+    public (int First, int Last) LiveRange(string root) => _liveRanges[root];
+
+    /// <summary>The arena buffer roots, each planned value once.</summary>
+    public IEnumerable<string> ArenaValues => _offsets.Keys;
+
+    /// <summary>The shapes of the given inputs, checking that each graph input is there with its element type.</summary>
+    /// <exception cref="GraphException">An input is missing or has the wrong element type.</exception>
+    public static IReadOnlyDictionary<string, TensorShape> BindInputs(LayerGraph graph, IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        var shapes = new Dictionary<string, TensorShape>();
+        foreach (ValueInfo input in graph.Inputs)
+        {
+            if (!inputs.TryGetValue(input.Name, out Tensor? tensor))
+            {
+                throw new GraphException($"graph '{graph.Name}': input '{input.Name}' was not given");
+            }
+
+            if (tensor.DataType != input.DataType)
+            {
+                throw new GraphException($"input '{input.Name}' is {DataTypes.Name(tensor.DataType)}, the graph expects {DataTypes.Name(input.DataType)}");
+            }
+
+            shapes[input.Name] = tensor.Shape;
+        }
+
+        return shapes;
+    }
+
+    /// <summary>Plans <paramref name="graph"/> for one binding; <paramref name="isView"/> says which ops may alias their input.</summary>
+    /// <exception cref="GraphException">A constant node fails, or an arena would exceed <see cref="TensorShape.MaxElements"/>.</exception>
+    public static ExecutionSchedule Build(LayerGraph graph, InferredShapes shapes, Func<string, bool> isView)
+    {
+        // Constants: initializers and values inference already knows; constant nodes are evaluated once now.
+        var constants = new Dictionary<string, Tensor>(shapes.Constants);
+        var running = new List<Node>();
+        foreach (Node node in graph.Nodes)
+        {
+            if (node.Outputs.Where(o => o.Length > 0).All(constants.ContainsKey))
+            {
+                continue;
+            }
+
+            if (node.Inputs.All(i => i.Length == 0 || constants.ContainsKey(i)))
+            {
+                Tensor?[] values = CpuNodeCompiler.Evaluate(
+                    graph.Opset, node, node.Inputs.Select(i => i.Length == 0 ? null : constants[i]).ToArray(),
+                    node.Outputs.Select(o => o.Length == 0 ? null : shapes[o]).ToArray());
+                for (int i = 0; i < node.Outputs.Count; i++)
+                {
+                    if (values[i] is { } value)
+                    {
+                        constants[node.Outputs[i]] = value;
+                    }
+                }
+
+                continue;
+            }
+
+            running.Add(node);
+        }
+
+        // Live ranges: a value is live from the step that writes it to the last step that reads it;
+        // graph outputs stay live to the end. View ops share their input's buffer (the alias root).
+        var root = new Dictionary<string, string>();
+        var firstStep = new Dictionary<string, int>();
+        var lastStep = new Dictionary<string, int>();
+        string RootOf(string name) => root.TryGetValue(name, out string? r) ? r : name;
+        for (int step = 0; step < running.Count; step++)
+        {
+            Node node = running[step];
+            foreach (string input in node.Inputs.Where(i => i.Length > 0))
+            {
+                lastStep[RootOf(input)] = step;
+            }
+
+            for (int i = 0; i < node.Outputs.Count; i++)
+            {
+                string output = node.Outputs[i];
+                if (output.Length == 0)
+                {
+                    continue;
+                }
+
+                string source = node.Inputs.Count > 0 ? node.Inputs[0] : string.Empty;
+                bool alias = i == 0 && isView(node.OpType) && firstStep.ContainsKey(RootOf(source))
+                    && shapes[source].DataType == shapes[output].DataType;
+                if (alias)
+                {
+                    root[output] = RootOf(source);
+                    lastStep[RootOf(source)] = step;
+                }
+                else
+                {
+                    firstStep[output] = step;
+                    lastStep[output] = step;
+                }
+            }
+        }
+
+        foreach (ValueInfo output in graph.Outputs)
+        {
+            if (firstStep.ContainsKey(RootOf(output.Name)))
+            {
+                lastStep[RootOf(output.Name)] = running.Count;
+            }
+        }
+
+        long unplanned = 0;
+        var offsets = new Dictionary<string, long>();
+        var arenaElements = new Dictionary<DataType, long>();
+        foreach (DataType type in new[] { DataType.Float32, DataType.Int64 })
+        {
+            string[] names = firstStep.Keys.Where(n => shapes[n].DataType == type).ToArray();
+            BufferRequest[] requests = names.Select(n => new BufferRequest(shapes[n].Shape.ElementCount, firstStep[n], lastStep[n])).ToArray();
+            (long[] placed, long size) = MemoryPlanner.Plan(requests);
+            if (size > TensorShape.MaxElements)
+            {
+                throw new GraphException($"graph '{graph.Name}': the activations need {size} {DataTypes.Name(type)} elements, more than one arena can hold");
+            }
+
+            arenaElements[type] = size;
+            unplanned += requests.Sum(r => r.Size) * DataTypes.SizeOf(type);
+            for (int i = 0; i < names.Length; i++)
+            {
+                offsets[names[i]] = placed[i];
+            }
+        }
+
+        var liveRanges = firstStep.Keys.ToDictionary(n => n, n => (firstStep[n], lastStep[n]));
+        return new ExecutionSchedule(shapes, constants, [.. running], root, offsets, liveRanges, arenaElements, unplanned);
+    }
+}

@@ -1,0 +1,66 @@
+using Esen.Kernels.Graph;
+
+namespace Esen.Kernels.Tests.Cuda;
+
+/// <summary>Small seeded graphs that cover every op the CUDA lowering supports.</summary>
+internal static class CudaTestGraphs
+{
+    /// <summary>Conv (plain and grouped, asymmetric pads) → activations → pooling → batch norm → global pooling → Gemm → softmax.</summary>
+    public static LayerGraph Cnn()
+    {
+        var g = new GraphBuilder("cnn", seed: 11, batch: 2);
+        string x = g.Input("x", 2, 3, 9, 8);
+        string h = g.Relu(g.Conv(x, 8, 3, pad: 1, name: "conv0"), name: "relu0");
+        h = g.MaxPool(h, kernel: 2, stride: 2, ceilMode: true, name: "pool0");
+        h = g.Conv(h, 6, [3, 2], [1, 1], [1, 0, 0, 1], [1, 1], groups: 2, name: "conv1");
+        h = g.BatchNorm(h, name: "bn1");
+        h = g.LeakyRelu(h, 0.1f, name: "leaky1");
+        h = g.AveragePool(h, kernel: 2, stride: 1, pad: 1, countIncludePad: true, name: "avg1");
+        h = g.GlobalAveragePool(h, name: "gap");
+        h = g.Flatten(h, name: "flat");
+        h = g.Gemm(h, 5, name: "fc");
+        g.Output(g.Softmax(h, name: "softmax"));
+        return g.Build();
+    }
+
+    /// <summary>Transformer-style blocks: batched and broadcast MatMul, Transpose, broadcasting binary ops, Slice, Concat, LayerNorm, Clip, Sigmoid, Tanh, HardSigmoid.</summary>
+    public static LayerGraph Attention()
+    {
+        var g = new GraphBuilder("attention", seed: 23, batch: 2);
+        string x = g.Input("x", 2, 5, 6);
+        string q = g.Linear(x, 6, name: "q");
+        string k = g.Linear(x, 6, name: "k");
+        string scores = g.MatMul(q, g.Transpose(k, [0, 2, 1], name: "kT"), name: "qk");
+        scores = g.Mul(scores, g.Initializer("scale", Tensor.FromFloats(new TensorShape(1), [0.4f])), name: "scaled");
+        string attention = g.Softmax(scores, name: "attn");
+        string context = g.MatMul(attention, x, name: "context");
+        string gate = g.Sigmoid(g.Sub(context, x, name: "diff"), name: "gate");
+        string mixed = g.Div(g.Add(context, gate, name: "sum"), g.Initializer("two", Tensor.FromFloats(new TensorShape(6), [2f, 2f, 2f, 2f, 2f, 2f])), name: "half");
+        string left = g.Op("Slice", [mixed, g.Ints("s.starts", 1), g.Ints("s.ends", 5), g.Ints("s.axes", 1)], name: "slice");
+        string right = g.Tanh(g.Op("Slice", [x, g.Ints("r.starts", 4, 0), g.Ints("r.ends", 0, 6), g.Ints("r.axes", 1, 2), g.Ints("r.steps", -1, 2)], name: "reversed"), name: "tanh");
+        string joined = g.Concat(2, [left, right], name: "concat");
+        string normed = g.LayerNorm(joined, name: "ln");
+        string clipped = g.Clip(normed, -0.5f, 0.75f, name: "clip");
+        g.Output(g.HardSigmoid(g.Reshape(clipped, [2, -1], name: "reshape"), name: "hard"));
+        g.Output(attention);
+        return g.Build();
+    }
+
+    /// <summary>A MatMul whose batch dimensions broadcast both ways ([3,1,m,k]·[1,2,k,n]) and a 1-D operand.</summary>
+    public static LayerGraph BroadcastMatMul()
+    {
+        var g = new GraphBuilder("matmul", seed: 5);
+        string a = g.Input("a", 3, 1, 4, 5);
+        string b = g.Input("b", 1, 2, 5, 3);
+        string ab = g.MatMul(a, b, name: "ab");
+        g.Output(g.MatMul(ab, g.Weight("v", new TensorShape(3), 1f), name: "abv"));
+        return g.Build();
+    }
+
+    /// <summary>Seeded inputs for <paramref name="graph"/>'s declared input shapes.</summary>
+    public static Dictionary<string, Tensor> Inputs(LayerGraph graph, int seed = 7) =>
+        graph.Inputs.Select((input, i) => KeyValuePair.Create(input.Name, Tensor.SeededRandom(input.Shape, seed + i, 1f))).ToDictionary();
+
+    /// <summary>The declared input shapes of <paramref name="graph"/>.</summary>
+    public static Dictionary<string, TensorShape> Shapes(LayerGraph graph) => graph.Inputs.ToDictionary(i => i.Name, i => i.Shape);
+}

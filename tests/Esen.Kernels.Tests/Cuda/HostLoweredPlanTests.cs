@@ -1,0 +1,54 @@
+using Esen.Kernels.Cpu;
+using Esen.Kernels.Graph;
+using Esen.Kernels.Onnx;
+using Esen.Kernels.Tests.Conformance;
+using Esen.TestUtilities;
+
+namespace Esen.Kernels.Tests.Cuda;
+
+/// <summary>
+/// The strongest check available without a GPU: the lowered CUDA plan executed on the host (the
+/// kernels built from the same .cu sources, cuBLAS replaced by its column-major definition) must
+/// give the CPU executor's outputs.
+/// </summary>
+public class HostLoweredPlanTests
+{
+    [SkippableTheory]
+    [MemberData(nameof(CudaLoweringTests.GraphNames), MemberType = typeof(CudaLoweringTests))]
+    public void LoweredPlan_OnTheHost_MatchesTheCpuExecutor(string name)
+    {
+        LayerGraph graph = CudaLoweringTests.Graph(name);
+        Dictionary<string, Tensor> inputs = CudaTestGraphs.Inputs(graph);
+        AssertMatchesCpu(graph, inputs, name);
+    }
+
+    [SkippableTheory]
+    [InlineData("mnist-cntk")]
+    [InlineData("cifar10-cnn")]
+    [InlineData("iris-mlp")]
+    public void LoweredPlan_OfARealModel_MatchesTheCpuExecutor(string folder) => AssertModelMatchesCpu(folder);
+
+    // About 80 s on the host (one thread per CUDA thread, a naive GEMM): a sweep, not needed for the small-model checks above.
+    [SkippableFact]
+    [Trait("Category", "Slow")]
+    public void LoweredPlan_OfSqueezeNet_MatchesTheCpuExecutor() => AssertModelMatchesCpu("squeezenet1.1-fp32");
+
+    private static void AssertModelMatchesCpu(string folder)
+    {
+        string directory = Requires.SharedDirectory($"models/{folder}");
+        LayerGraph graph = OnnxModel.Load(Path.Combine(directory, "model.onnx"));
+        IReadOnlyList<Tensor> data = OnnxTestCase.ReadTensors(new OnnxTestCase(directory).DataSets.First(), "input");
+        AssertMatchesCpu(graph, graph.Inputs.Select((v, i) => KeyValuePair.Create(v.Name, data[i])).ToDictionary(), folder);
+    }
+
+    private static void AssertMatchesCpu(LayerGraph graph, Dictionary<string, Tensor> inputs, string what)
+    {
+        Dictionary<string, Tensor> actual = LoweredPlanHarness.Run(graph, inputs);
+        using var cpu = new CpuExecutor(graph, new CpuExecutorOptions { Threads = 1 });
+        IReadOnlyDictionary<string, Tensor> expected = cpu.Run(inputs);
+        foreach (ValueInfo output in graph.Outputs)
+        {
+            TensorAssert.Close(expected[output.Name], actual[output.Name], rtol: 1e-4, atol: 1e-5, $"{what} output '{output.Name}'");
+        }
+    }
+}
