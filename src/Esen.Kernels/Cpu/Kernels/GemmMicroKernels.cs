@@ -19,10 +19,12 @@ internal enum GemmIsa
 
 /// <summary>
 /// Register-tiled micro-kernels: C[rows×cols] (+)= A-panel · B-panel over kc steps, where the A panel holds Mr
-/// floats per step and the B panel Nr floats per step (both packed, zero-padded). Full tiles store straight
+/// floats per step (packed, zero-padded) and the B panel Nr floats per step, <c>bStride</c> floats apart (Nr when
+/// packed, the row stride when read in place). Full tiles store straight
 /// into C; edge tiles go through a small stack tile. When <c>overwrite</c> is set C is written without being
 /// read (beta = 0), otherwise C = acc + beta·C.
 /// </summary>
+[SkipLocalsInit]
 internal static unsafe class GemmMicroKernels
 {
     /// <summary>The best instruction set this machine supports.</summary>
@@ -38,7 +40,7 @@ internal static unsafe class GemmMicroKernels
     };
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx512Tile8x32(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
+    public static void Avx512Tile8x32(int kc, float* a, float* b, int bStride, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
@@ -73,7 +75,7 @@ internal static unsafe class GemmMicroKernels
             c70 = Avx512F.FusedMultiplyAdd(av, b0, c70);
             c71 = Avx512F.FusedMultiplyAdd(av, b1, c71);
             a += 8;
-            b += 32;
+            b += bStride;
         }
 
         const int Nr = 32;
@@ -97,7 +99,7 @@ internal static unsafe class GemmMicroKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx2Tile6x16(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
+    public static void Avx2Tile6x16(int kc, float* a, float* b, int bStride, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -124,7 +126,7 @@ internal static unsafe class GemmMicroKernels
             c50 = Fma.MultiplyAdd(av, b0, c50);
             c51 = Fma.MultiplyAdd(av, b1, c51);
             a += 6;
-            b += 16;
+            b += bStride;
         }
 
         const int Nr = 16;
@@ -146,7 +148,7 @@ internal static unsafe class GemmMicroKernels
     }
 
     /// <summary>The portable 4×8 tile, for machines without AVX2.</summary>
-    public static void ScalarTile4x8(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
+    public static void ScalarTile4x8(int kc, float* a, float* b, int bStride, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
     {
         const int Mr = 4, Nr = 8;
         float* acc = stackalloc float[Mr * Nr];
@@ -163,7 +165,7 @@ internal static unsafe class GemmMicroKernels
             }
 
             a += Mr;
-            b += Nr;
+            b += bStride;
         }
 
         StoreEdge(acc, Nr, c, ldc, rows, cols, beta, overwrite);

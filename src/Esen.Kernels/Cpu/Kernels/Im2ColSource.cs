@@ -19,6 +19,13 @@ internal readonly unsafe struct Im2ColSource : IGemmBSource
         _outWidth = shape.OutWidth;
     }
 
+    public bool TryGetRows(out float* origin, out int stride)
+    {
+        origin = null;
+        stride = 0;
+        return false;
+    }
+
     public void Pack(float* destination, int k0, int kc, int j0, int nc, int nr)
     {
         int kernelArea = _shape.KernelHeight * _shape.KernelWidth;
