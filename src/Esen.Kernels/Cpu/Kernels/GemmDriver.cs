@@ -106,9 +106,10 @@ internal static unsafe class GemmDriver
 
         // When op(B)'s rows are contiguous and A is a single Mc block, each B panel is used by one sweep of
         // A tiles only: reading it in place beats copying it (1×1 convolutions, small-batch fully connected).
+        // Not when the stride is a multiple of 1 KiB: then every row of a panel maps to the same few L1 sets.
         float* bOrigin = null;
         int ldb = 0;
-        bool inPlace = i1 - i0 <= t.Mc && b.TryGetRows(out bOrigin, out ldb);
+        bool inPlace = i1 - i0 <= t.Mc && b.TryGetRows(out bOrigin, out ldb) && ldb % 256 != 0;
         GemmWorkspace workspace = GemmWorkspace.Current;
         float* packedA = workspace.PackedA(t.Mc * t.Kc);
         float* packedB = workspace.PackedB(t.Kc * ((t.Nc + t.Nr - 1) / t.Nr * t.Nr));
