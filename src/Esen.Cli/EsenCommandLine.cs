@@ -11,6 +11,7 @@ public static class EsenCommandLine
     {
         var root = new RootCommand("Esen: share GPUs among the sub-models of multi-model inference.");
         root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(OnnxTestCommand.Create());
         return root;
     }
 }

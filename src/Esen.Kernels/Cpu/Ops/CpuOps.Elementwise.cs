@@ -1,0 +1,265 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using Esen.Kernels.Cpu.Kernels;
+using Esen.Kernels.Graph;
+
+namespace Esen.Kernels.Cpu.Ops;
+
+/// <summary>A binary element-wise operation over spans and scalars (TensorPrimitives underneath).</summary>
+internal interface IBinaryOp<T>
+{
+    static abstract void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination);
+
+    static abstract void Apply(ReadOnlySpan<T> x, T y, Span<T> destination);
+
+    static abstract void Apply(T x, ReadOnlySpan<T> y, Span<T> destination);
+}
+
+internal readonly struct AddOp<T> : IBinaryOp<T>
+    where T : INumber<T>
+{
+    public static void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Add(x, y, destination);
+
+    public static void Apply(ReadOnlySpan<T> x, T y, Span<T> destination) => TensorPrimitives.Add(x, y, destination);
+
+    public static void Apply(T x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Add(y, x, destination);
+}
+
+internal readonly struct SubtractOp<T> : IBinaryOp<T>
+    where T : INumber<T>
+{
+    public static void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Subtract(x, y, destination);
+
+    public static void Apply(ReadOnlySpan<T> x, T y, Span<T> destination) => TensorPrimitives.Subtract(x, y, destination);
+
+    public static void Apply(T x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Subtract(x, y, destination);
+}
+
+internal readonly struct MultiplyOp<T> : IBinaryOp<T>
+    where T : INumber<T>
+{
+    public static void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Multiply(x, y, destination);
+
+    public static void Apply(ReadOnlySpan<T> x, T y, Span<T> destination) => TensorPrimitives.Multiply(x, y, destination);
+
+    public static void Apply(T x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Multiply(y, x, destination);
+}
+
+internal readonly struct DivideOp<T> : IBinaryOp<T>
+    where T : INumber<T>
+{
+    public static void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Divide(x, y, destination);
+
+    public static void Apply(ReadOnlySpan<T> x, T y, Span<T> destination) => TensorPrimitives.Divide(x, y, destination);
+
+    public static void Apply(T x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Divide(x, y, destination);
+}
+
+/// <summary>
+/// How two inputs broadcast to an output, with adjacent dimensions of the same pattern merged so that
+/// the innermost run is as long as possible: the kernel then makes one span call per outer index.
+/// </summary>
+internal sealed class BroadcastPlan
+{
+    private BroadcastPlan(int[] outer, int[] aStrides, int[] bStrides, int inner, bool aVaries, bool bVaries, int total)
+    {
+        Outer = outer;
+        AStrides = aStrides;
+        BStrides = bStrides;
+        Inner = inner;
+        AVaries = aVaries;
+        BVaries = bVaries;
+        Total = total;
+    }
+
+    public int[] Outer { get; }
+
+    public int[] AStrides { get; }
+
+    public int[] BStrides { get; }
+
+    public int Inner { get; }
+
+    public bool AVaries { get; }
+
+    public bool BVaries { get; }
+
+    public int Total { get; }
+
+    public static BroadcastPlan Create(TensorShape a, TensorShape b, TensorShape y)
+    {
+        int rank = y.Rank;
+        var dims = new List<(long Size, bool A, bool B)>();
+        for (int i = 0; i < rank; i++)
+        {
+            long size = y[i];
+            if (size == 1)
+            {
+                continue;
+            }
+
+            bool pa = i >= rank - a.Rank && a[i - (rank - a.Rank)] == size;
+            bool pb = i >= rank - b.Rank && b[i - (rank - b.Rank)] == size;
+            if (dims.Count > 0 && dims[^1].A == pa && dims[^1].B == pb)
+            {
+                dims[^1] = (dims[^1].Size * size, pa, pb);
+            }
+            else
+            {
+                dims.Add((size, pa, pb));
+            }
+        }
+
+        int total = checked((int)y.ElementCount);
+        if (dims.Count == 0 || total == 0)
+        {
+            return new BroadcastPlan([], [], [], total == 0 ? 0 : 1, false, false, total);
+        }
+
+        (long innerSize, bool innerA, bool innerB) = dims[^1];
+        int outerRank = dims.Count - 1;
+        var outer = new int[outerRank];
+        var aStrides = new int[outerRank];
+        var bStrides = new int[outerRank];
+        long sa = innerA ? innerSize : 1, sb = innerB ? innerSize : 1;
+        for (int i = outerRank - 1; i >= 0; i--)
+        {
+            outer[i] = (int)dims[i].Size;
+            aStrides[i] = dims[i].A ? (int)sa : 0;
+            bStrides[i] = dims[i].B ? (int)sb : 0;
+            sa *= dims[i].A ? dims[i].Size : 1;
+            sb *= dims[i].B ? dims[i].Size : 1;
+        }
+
+        return new BroadcastPlan(outer, aStrides, bStrides, (int)innerSize, innerA, innerB, total);
+    }
+}
+
+internal static partial class CpuOps
+{
+    /// <summary>y = a ∘ b with multidirectional broadcasting, one span operation per inner run.</summary>
+    public static void Binary<T, TOp>(BroadcastPlan plan, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
+        where TOp : IBinaryOp<T>
+    {
+        if (plan.Total == 0)
+        {
+            return;
+        }
+
+        int inner = plan.Inner, rank = plan.Outer.Length;
+        Span<int> index = stackalloc int[rank];
+        int ai = 0, bi = 0;
+        for (int yi = 0; yi < plan.Total; yi += inner)
+        {
+            Span<T> destination = y.Slice(yi, inner);
+            if (plan.AVaries && plan.BVaries)
+            {
+                TOp.Apply(a.Slice(ai, inner), b.Slice(bi, inner), destination);
+            }
+            else if (plan.AVaries)
+            {
+                TOp.Apply(a.Slice(ai, inner), b[bi], destination);
+            }
+            else if (plan.BVaries)
+            {
+                TOp.Apply(a[ai], b.Slice(bi, inner), destination);
+            }
+            else
+            {
+                TOp.Apply(a.Slice(ai, 1), b[bi], destination[..1]);
+                destination.Fill(destination[0]);
+            }
+
+            for (int d = rank - 1; d >= 0; d--)
+            {
+                ai += plan.AStrides[d];
+                bi += plan.BStrides[d];
+                if (++index[d] < plan.Outer[d])
+                {
+                    break;
+                }
+
+                ai -= plan.AStrides[d] * plan.Outer[d];
+                bi -= plan.BStrides[d] * plan.Outer[d];
+                index[d] = 0;
+            }
+        }
+    }
+
+    /// <summary>Applies a fused activation in place (the Conv/Gemm epilogue, and the standalone ops).</summary>
+    public static void Activate(Span<float> x, FusedActivation activation) => Activate(x, x, activation);
+
+    /// <summary>y = act(x) element-wise, with ONNX's definitions.</summary>
+    public static void Activate(ReadOnlySpan<float> x, Span<float> y, FusedActivation activation)
+    {
+        switch (activation.Kind)
+        {
+            case ActivationKind.None:
+                x.CopyTo(y);
+                break;
+            case ActivationKind.Relu:
+                TensorPrimitives.Max(x, 0f, y);
+                break;
+            case ActivationKind.LeakyRelu:
+                for (int i = 0; i < x.Length; i++)
+                {
+                    y[i] = x[i] >= 0f ? x[i] : activation.Alpha * x[i];
+                }
+
+                break;
+            case ActivationKind.Clip:
+                TensorPrimitives.Max(x, activation.Alpha, y);
+                TensorPrimitives.Min(y, activation.Beta, y);
+                break;
+            case ActivationKind.Sigmoid:
+                TensorPrimitives.Sigmoid(x, y);
+                break;
+            case ActivationKind.Tanh:
+                TensorPrimitives.Tanh(x, y);
+                break;
+            case ActivationKind.HardSigmoid:
+                TensorPrimitives.Multiply(x, activation.Alpha, y);
+                TensorPrimitives.Add(y, activation.Beta, y);
+                TensorPrimitives.Max(y, 0f, y);
+                TensorPrimitives.Min(y, 1f, y);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(activation), activation.Kind, "unknown activation");
+        }
+    }
+
+    /// <summary>y = erf(x) (error below 2·10⁻⁷ absolute; see <see cref="Erf(double)"/>).</summary>
+    public static void Erf(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = (float)Erf(x[i]);
+        }
+    }
+
+    /// <summary>
+    /// The error function: the Maclaurin series for |x| &lt; 0.5 (converged to double precision in 12
+    /// terms), Abramowitz and Stegun 7.1.26 (|error| ≤ 1.5·10⁻⁷) above.
+    /// </summary>
+    public static double Erf(double x)
+    {
+        double ax = Math.Abs(x);
+        if (ax < 0.5)
+        {
+            // erf x = 2/√π · Σ (−1)ⁿ x^(2n+1) / (n! (2n+1))
+            double term = x, sum = x, x2 = x * x;
+            for (int n = 1; n < 12; n++)
+            {
+                term *= -x2 / n;
+                sum += term / ((2 * n) + 1);
+            }
+
+            return sum * 1.1283791670955126;
+        }
+
+        double t = 1.0 / (1.0 + (0.3275911 * ax));
+        double poly = t * (0.254829592 + (t * (-0.284496736 + (t * (1.421413741 + (t * (-1.453152027 + (t * 1.061405429))))))));
+        double result = 1.0 - (poly * Math.Exp(-ax * ax));
+        return x < 0 ? -result : result;
+    }
+}

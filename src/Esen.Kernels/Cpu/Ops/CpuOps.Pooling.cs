@@ -1,0 +1,129 @@
+using System.Numerics.Tensors;
+using Esen.Kernels.Graph;
+
+namespace Esen.Kernels.Cpu.Ops;
+
+/// <summary>A pooling window in three spatial dimensions (1-D and 2-D pools get leading size-1 dimensions).</summary>
+internal sealed class PoolShape
+{
+    public PoolShape(WindowGeometry window, long planes)
+    {
+        int lead = 3 - window.SpatialRank;
+        int[] Pad3(int[] values, int fill) => [.. Enumerable.Repeat(fill, lead), .. values];
+        Planes = checked((int)planes);
+        Input = Pad3(window.Input, 1);
+        Output = Pad3(window.Output, 1);
+        Kernel = Pad3(window.Kernel, 1);
+        Strides = Pad3(window.Strides, 1);
+        Dilations = Pad3(window.Dilations, 1);
+        PadsBegin = Pad3(window.PadsBegin, 0);
+        PadsEnd = Pad3(window.PadsEnd, 0);
+    }
+
+    public int Planes { get; }
+
+    public int[] Input { get; }
+
+    public int[] Output { get; }
+
+    public int[] Kernel { get; }
+
+    public int[] Strides { get; }
+
+    public int[] Dilations { get; }
+
+    public int[] PadsBegin { get; }
+
+    public int[] PadsEnd { get; }
+
+    public int InputPlane => Input[0] * Input[1] * Input[2];
+
+    public int OutputPlane => Output[0] * Output[1] * Output[2];
+}
+
+internal static partial class CpuOps
+{
+    /// <summary>Max pooling over N·C planes; padding never wins (it reads as −∞).</summary>
+    public static void MaxPool(PoolShape s, ReadOnlySpan<float> x, Span<float> y) => Pool(s, x, y, average: false, countIncludePad: false);
+
+    /// <summary>
+    /// Average pooling; the divisor counts the window positions inside the input, or with
+    /// <paramref name="countIncludePad"/> also those in the explicit padding (never positions beyond it,
+    /// which ceil_mode can create).
+    /// </summary>
+    public static void AveragePool(PoolShape s, ReadOnlySpan<float> x, Span<float> y, bool countIncludePad) =>
+        Pool(s, x, y, average: true, countIncludePad);
+
+    /// <summary>Mean of each plane of <paramref name="planeSize"/> elements.</summary>
+    public static void GlobalAveragePool(ReadOnlySpan<float> x, Span<float> y, int planeSize)
+    {
+        for (int p = 0; p < y.Length; p++)
+        {
+            y[p] = TensorPrimitives.Sum(x.Slice(p * planeSize, planeSize)) / planeSize;
+        }
+    }
+
+    private static void Pool(PoolShape s, ReadOnlySpan<float> x, Span<float> y, bool average, bool countIncludePad)
+    {
+        int inPlane = s.InputPlane, outPlane = s.OutputPlane;
+        for (int p = 0; p < s.Planes; p++)
+        {
+            ReadOnlySpan<float> input = x.Slice(p * inPlane, inPlane);
+            Span<float> output = y.Slice(p * outPlane, outPlane);
+            int o = 0;
+            for (int od = 0; od < s.Output[0]; od++)
+            {
+                for (int oh = 0; oh < s.Output[1]; oh++)
+                {
+                    for (int ow = 0; ow < s.Output[2]; ow++)
+                    {
+                        output[o++] = Window(s, input, od, oh, ow, average, countIncludePad);
+                    }
+                }
+            }
+        }
+    }
+
+    private static float Window(PoolShape s, ReadOnlySpan<float> input, int od, int oh, int ow, bool average, bool countIncludePad)
+    {
+        float max = float.NegativeInfinity, sum = 0f;
+        int inside = 0, padded = 0;
+        for (int kd = 0; kd < s.Kernel[0]; kd++)
+        {
+            int id = (od * s.Strides[0]) - s.PadsBegin[0] + (kd * s.Dilations[0]);
+            bool dInPad = id >= -s.PadsBegin[0] && id < s.Input[0] + s.PadsEnd[0];
+            for (int kh = 0; kh < s.Kernel[1]; kh++)
+            {
+                int ih = (oh * s.Strides[1]) - s.PadsBegin[1] + (kh * s.Dilations[1]);
+                bool hInPad = ih >= -s.PadsBegin[1] && ih < s.Input[1] + s.PadsEnd[1];
+                for (int kw = 0; kw < s.Kernel[2]; kw++)
+                {
+                    int iw = (ow * s.Strides[2]) - s.PadsBegin[2] + (kw * s.Dilations[2]);
+                    bool wInPad = iw >= -s.PadsBegin[2] && iw < s.Input[2] + s.PadsEnd[2];
+                    if (dInPad && hInPad && wInPad)
+                    {
+                        padded++;
+                    }
+
+                    if ((uint)id >= (uint)s.Input[0] || (uint)ih >= (uint)s.Input[1] || (uint)iw >= (uint)s.Input[2])
+                    {
+                        continue;
+                    }
+
+                    float v = input[(((id * s.Input[1]) + ih) * s.Input[2]) + iw];
+                    max = v > max || float.IsNaN(v) ? v : max;
+                    sum += v;
+                    inside++;
+                }
+            }
+        }
+
+        if (!average)
+        {
+            return max;
+        }
+
+        int divisor = countIncludePad ? padded : inside;
+        return divisor == 0 ? 0f : sum / divisor;
+    }
+}

@@ -1,0 +1,153 @@
+namespace Esen.Kernels.Graph;
+
+/// <summary>
+/// The GEMM a Conv, Gemm or MatMul node amounts to: <see cref="Count"/> independent products of an
+/// M×K by a K×N matrix (a GPU cost model derives CTA counts from it). For a convolution (implicit
+/// GEMM): M = batch·output pixels, N = output channels per group, K = input channels per group ·
+/// kernel size, Count = groups.
+/// </summary>
+/// <param name="M">Rows of the output.</param>
+/// <param name="N">Columns of the output.</param>
+/// <param name="K">The reduction length.</param>
+/// <param name="Count">Independent GEMMs (groups, or the broadcast batch of a MatMul).</param>
+public readonly record struct GemmView(long M, long N, long K, long Count = 1)
+{
+    /// <summary>Multiply-adds: Count·M·N·K.</summary>
+    public long Macs => Count * M * N * K;
+}
+
+/// <summary>
+/// The static cost of one node for one binding of the batch dimension.
+/// FLOPs count a multiply-add as 2 FLOPs; see <see cref="CostModel"/> for every op's rule.
+/// </summary>
+/// <param name="Node">The node.</param>
+/// <param name="Macs">Multiply-adds of its GEMM/convolution part (0 for other ops).</param>
+/// <param name="Flops">Floating-point operations (a multiply-add counts as 2).</param>
+/// <param name="BytesRead">Bytes of every input, weights included.</param>
+/// <param name="BytesWritten">Bytes of every output.</param>
+/// <param name="ParameterBytes">Bytes of the inputs that are initializers (weights, biases, constants).</param>
+/// <param name="ActivationBytes">Bytes of the non-initializer inputs plus the outputs: the node's working set besides weights.</param>
+/// <param name="Gemm">The GEMM view for Conv, Gemm and MatMul; null otherwise.</param>
+public sealed record NodeCost(
+    Node Node, long Macs, long Flops, long BytesRead, long BytesWritten, long ParameterBytes, long ActivationBytes, GemmView? Gemm);
+
+/// <summary>The per-node costs of a graph and their totals.</summary>
+/// <param name="Shapes">The inferred shapes the costs were computed for.</param>
+/// <param name="Nodes">Per-node costs in execution order.</param>
+public sealed record GraphCost(InferredShapes Shapes, IReadOnlyList<NodeCost> Nodes)
+{
+    /// <summary>Sum of the node MACs.</summary>
+    public long Macs => Nodes.Sum(n => n.Macs);
+
+    /// <summary>Sum of the node FLOPs.</summary>
+    public long Flops => Nodes.Sum(n => n.Flops);
+
+    /// <summary>Sum of the bytes read by every node.</summary>
+    public long BytesRead => Nodes.Sum(n => n.BytesRead);
+
+    /// <summary>Sum of the bytes written by every node.</summary>
+    public long BytesWritten => Nodes.Sum(n => n.BytesWritten);
+
+    /// <summary>Bytes of all float and int initializers (each counted once).</summary>
+    public long ParameterBytes => Shapes.Graph.Initializers.Values.Sum(t => t.ByteCount);
+
+    /// <summary>Bytes of all values that are neither initializers nor graph inputs (each counted once).</summary>
+    public long ActivationBytes => Shapes.Values
+        .Where(v => !Shapes.Graph.Initializers.ContainsKey(v.Key))
+        .Sum(v => v.Value.ByteCount);
+}
+
+/// <summary>
+/// Static FLOP and byte counts per node. Conventions (docs/graph.md): a multiply-add is 2 FLOPs;
+/// Conv = 2·MACs (+1 per output for the bias); Gemm = 2·MACs (+1 per output when C is given, alpha and
+/// beta are free); MatMul = 2·MACs; element-wise ops (Add, Relu, Sigmoid, Erf, Clip...) 1 per output
+/// element; BatchNormalization 2 per element (folded scale and shift); MaxPool/AveragePool one per
+/// window element per output; GlobalAveragePool one per input element; Softmax 3 per element (exp,
+/// sum, divide); LayerNormalization 8 per element (mean, subtract, square-accumulate, normalise,
+/// scale, shift); data movement and shape ops 0.
+/// </summary>
+public static class CostModel
+{
+    /// <summary>Costs of every node with the dynamic dimensions bound to <paramref name="batch"/>.</summary>
+    /// <exception cref="GraphException">Shape inference failed.</exception>
+    public static GraphCost Analyze(LayerGraph graph, long batch = 1) => Analyze(ShapeInference.Infer(graph, batch));
+
+    /// <summary>Costs of every node for already inferred shapes.</summary>
+    public static GraphCost Analyze(InferredShapes shapes) =>
+        new(shapes, shapes.Graph.Nodes.Select(n => NodeCostOf(shapes, n)).ToArray());
+
+    /// <summary>The cost of one node.</summary>
+    public static NodeCost NodeCostOf(InferredShapes shapes, Node node)
+    {
+        long read = 0, parameters = 0, activations = 0, written = 0;
+        foreach (string input in node.Inputs.Where(i => i.Length > 0))
+        {
+            long bytes = shapes[input].ByteCount;
+            read += bytes;
+            if (shapes.Graph.Initializers.ContainsKey(input))
+            {
+                parameters += bytes;
+            }
+            else
+            {
+                activations += bytes;
+            }
+        }
+
+        foreach (string output in node.Outputs.Where(o => o.Length > 0))
+        {
+            written += shapes[output].ByteCount;
+        }
+
+        GemmView? gemm = Gemm(shapes, node);
+        long outputs = node.Outputs.Count > 0 && node.Outputs[0].Length > 0 ? shapes[node.Outputs[0]].Shape.ElementCount : 0;
+        long macs = gemm?.Macs ?? 0;
+        long flops = node.OpType switch
+        {
+            "Conv" => (2 * macs) + (node.HasInput(2) ? outputs : 0),
+            "Gemm" => (2 * macs) + (node.HasInput(2) ? outputs : 0),
+            "MatMul" => 2 * macs,
+            "Add" or "Sub" or "Mul" or "Div" or "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "Clip"
+                or "HardSigmoid" or "Erf" => outputs,
+            "BatchNormalization" => 2 * outputs,
+            "MaxPool" or "AveragePool" => outputs * WindowSize(node),
+            "GlobalAveragePool" => shapes[node.Inputs[0]].Shape.ElementCount,
+            "Softmax" => 3 * outputs,
+            "LayerNormalization" => 8 * outputs,
+            _ => 0,
+        };
+        return new NodeCost(node, macs, flops, read, written, parameters, activations + written, gemm);
+    }
+
+    private static long WindowSize(Node node) => node.GetInts("kernel_shape")?.Aggregate(1L, (a, b) => a * b) ?? 1;
+
+    private static GemmView? Gemm(InferredShapes shapes, Node node)
+    {
+        switch (node.OpType)
+        {
+            case "Conv":
+            {
+                TensorShape w = shapes[node.Inputs[1]].Shape, y = shapes[node.Outputs[0]].Shape;
+                long groups = node.GetInt("group", 1);
+                return new GemmView(y[0] * y.Product(2, y.Rank), w[0] / groups, w.Product(1, w.Rank), groups);
+            }
+
+            case "Gemm":
+            {
+                TensorShape a = shapes[node.Inputs[0]].Shape, y = shapes[node.Outputs[0]].Shape;
+                long k = node.GetInt("transA", 0) != 0 ? a[0] : a[1];
+                return new GemmView(y[0], y[1], k);
+            }
+
+            case "MatMul":
+            {
+                TensorShape a = shapes[node.Inputs[0]].Shape, b = shapes[node.Inputs[1]].Shape, y = shapes[node.Outputs[0]].Shape;
+                long m = a.Rank > 1 ? a[-2] : 1, n = b.Rank > 1 ? b[-1] : 1;
+                return new GemmView(m, n, a[-1], y.ElementCount / Math.Max(1, m * n));
+            }
+
+            default:
+                return null;
+        }
+    }
+}

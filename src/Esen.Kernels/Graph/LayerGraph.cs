@@ -1,0 +1,172 @@
+namespace Esen.Kernels.Graph;
+
+/// <summary>
+/// An immutable layer graph: named inputs and outputs, initializers (weights and constants) and
+/// nodes in a topological order. The constructor validates the structure: every node input is
+/// defined exactly once (graph input, initializer or an earlier node's output) and there is no cycle;
+/// violations raise a <see cref="GraphException"/> naming the node and value.
+/// </summary>
+public sealed class LayerGraph
+{
+    /// <summary>The opset the builder targets: the semantics of opset 17 (ONNX 1.12) and later.</summary>
+    public const int DefaultOpset = 17;
+
+    /// <summary>Creates and validates a graph; nodes may come in any order and are sorted.</summary>
+    /// <param name="opset">The default-domain opset version; decides opset-dependent semantics (Softmax axis...).</param>
+    /// <exception cref="GraphException">A value is undefined or defined twice, or the nodes form a cycle.</exception>
+    public LayerGraph(
+        string name,
+        IReadOnlyList<ValueInfo> inputs,
+        IReadOnlyList<ValueInfo> outputs,
+        IReadOnlyList<Node> nodes,
+        IReadOnlyDictionary<string, Tensor> initializers,
+        int opset = DefaultOpset)
+    {
+        Name = name;
+        Opset = opset;
+        Initializers = initializers;
+        Inputs = inputs.Where(i => !initializers.ContainsKey(i.Name)).ToArray();
+        Outputs = outputs;
+        Nodes = SortTopologically(name, Inputs, nodes, initializers);
+        foreach (ValueInfo output in outputs)
+        {
+            if (!Inputs.Any(i => i.Name == output.Name) && !initializers.ContainsKey(output.Name)
+                && !Nodes.Any(n => n.Outputs.Contains(output.Name)))
+            {
+                throw new GraphException($"graph '{name}': output '{output.Name}' is not produced by any node");
+            }
+        }
+    }
+
+    /// <summary>The graph name.</summary>
+    public string Name { get; }
+
+    /// <summary>The default-domain opset version.</summary>
+    public int Opset { get; }
+
+    /// <summary>Inputs the caller feeds (initializers excluded).</summary>
+    public IReadOnlyList<ValueInfo> Inputs { get; }
+
+    /// <summary>Outputs, in order.</summary>
+    public IReadOnlyList<ValueInfo> Outputs { get; }
+
+    /// <summary>Nodes in a topological order.</summary>
+    public IReadOnlyList<Node> Nodes { get; }
+
+    /// <summary>Weights and constants by name.</summary>
+    public IReadOnlyDictionary<string, Tensor> Initializers { get; }
+
+    /// <summary>Parameters: total elements of the float initializers.</summary>
+    public long ParameterCount => Initializers.Values.Where(t => t.DataType == DataType.Float32).Sum(t => t.ElementCount);
+
+    /// <summary>A copy with other nodes and initializers (for rewrites); inputs, outputs and opset are kept.</summary>
+    public LayerGraph With(IReadOnlyList<Node> nodes, IReadOnlyDictionary<string, Tensor> initializers) =>
+        new(Name, Inputs, Outputs, nodes, initializers, Opset);
+
+    /// <summary>The nodes that read each value, by value name.</summary>
+    public Dictionary<string, List<Node>> Consumers()
+    {
+        var consumers = new Dictionary<string, List<Node>>();
+        foreach (Node node in Nodes)
+        {
+            foreach (string input in node.Inputs.Where(i => i.Length > 0))
+            {
+                if (!consumers.TryGetValue(input, out List<Node>? list))
+                {
+                    consumers[input] = list = [];
+                }
+
+                list.Add(node);
+            }
+        }
+
+        return consumers;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"graph '{Name}' ({Nodes.Count} nodes, opset {Opset})";
+
+    // Kahn's algorithm; stable (keeps the given order among ready nodes) and O(nodes + edges).
+    private static Node[] SortTopologically(
+        string graphName, IReadOnlyList<ValueInfo> inputs, IReadOnlyList<Node> nodes, IReadOnlyDictionary<string, Tensor> initializers)
+    {
+        var producer = new Dictionary<string, int>();
+        var names = new HashSet<string>();
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            Node node = nodes[i];
+            if (!names.Add(node.Name))
+            {
+                throw new GraphException($"graph '{graphName}': two nodes are named '{node.Name}'");
+            }
+
+            foreach (string output in node.Outputs.Where(o => o.Length > 0))
+            {
+                if (producer.ContainsKey(output) || initializers.ContainsKey(output) || inputs.Any(v => v.Name == output))
+                {
+                    throw new GraphException($"{node.Describe()}: output '{output}' is defined more than once");
+                }
+
+                producer[output] = i;
+            }
+        }
+
+        var available = new HashSet<string>(inputs.Select(v => v.Name));
+        available.UnionWith(initializers.Keys);
+        var pending = new int[nodes.Count];
+        var dependents = new List<int>[nodes.Count];
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            dependents[i] = [];
+        }
+
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            foreach (string input in nodes[i].Inputs.Where(x => x.Length > 0).Distinct())
+            {
+                if (available.Contains(input))
+                {
+                    continue;
+                }
+
+                if (!producer.TryGetValue(input, out int from))
+                {
+                    throw new GraphException($"{nodes[i].Describe()}: input '{input}' is not a graph input, an initializer or any node's output");
+                }
+
+                pending[i]++;
+                dependents[from].Add(i);
+            }
+        }
+
+        var ready = new PriorityQueue<int, int>();
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            if (pending[i] == 0)
+            {
+                ready.Enqueue(i, i);
+            }
+        }
+
+        var order = new List<Node>(nodes.Count);
+        while (ready.TryDequeue(out int i, out _))
+        {
+            order.Add(nodes[i]);
+            foreach (int next in dependents[i])
+            {
+                if (--pending[next] == 0)
+                {
+                    ready.Enqueue(next, next);
+                }
+            }
+        }
+
+        if (order.Count != nodes.Count)
+        {
+            Node stuck = nodes[Enumerable.Range(0, nodes.Count).First(i => pending[i] > 0)];
+            throw new GraphException($"graph '{graphName}': the nodes form a cycle through {stuck.Describe()}");
+        }
+
+        return [.. order];
+    }
+}

@@ -1,0 +1,480 @@
+namespace Esen.Kernels.Graph;
+
+public static partial class ShapeInference
+{
+    /// <summary>The operators the IR, the shape inference and the CPU executor support (default ONNX domain).</summary>
+    public static IReadOnlySet<string> SupportedOps { get; } = new HashSet<string>(
+    [
+        "Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip",
+        "HardSigmoid", "Erf", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization", "Softmax",
+        "LayerNormalization", "Flatten", "Reshape", "Transpose", "Concat", "Identity", "Dropout", "Constant",
+        "Shape", "Cast", "Slice", "Gather", "Unsqueeze", "Squeeze",
+    ]);
+
+    private static TensorInfo[] InferOutputs(InferenceContext c)
+    {
+        Node node = c.Node;
+        if (!SupportedOps.Contains(node.OpType))
+        {
+            throw c.Unsupported($"operator '{node.OpType}' is not supported");
+        }
+
+        return node.OpType switch
+        {
+            "Conv" => [Float(Conv(c))],
+            "Gemm" => [Float(Gemm(c))],
+            "MatMul" => [Float(MatMul(c))],
+            "Add" or "Sub" or "Mul" or "Div" => [Binary(c)],
+            "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Erf" or "Clip" or "Softmax" => [Float(c.FloatShape(0))],
+            "Identity" => [c.Input(0)],
+            "Dropout" => Dropout(c),
+            "MaxPool" or "AveragePool" => [Float(Pool(c))],
+            "GlobalAveragePool" => [Float(GlobalPool(c))],
+            "BatchNormalization" => [Float(BatchNorm(c))],
+            "LayerNormalization" => LayerNorm(c),
+            "Flatten" => [c.Input(0) with { Shape = Flatten(c) }],
+            "Reshape" => [c.Input(0) with { Shape = Reshape(c) }],
+            "Transpose" => [c.Input(0) with { Shape = Transpose(c) }],
+            "Concat" => [Concat(c)],
+            "Constant" => [Constant(c)],
+            "Shape" => [new TensorInfo(DataType.Int64, new TensorShape(ShapeRange(c).Length))],
+            "Cast" => [c.Input(0) with { DataType = CastTarget(c) }],
+            "Slice" => [c.Input(0) with { Shape = SliceGeometry.Resolve(c).OutputShape }],
+            "Gather" => [c.Input(0) with { Shape = Gather(c) }],
+            "Unsqueeze" => [c.Input(0) with { Shape = Unsqueeze(c) }],
+            "Squeeze" => [c.Input(0) with { Shape = Squeeze(c) }],
+            _ => throw c.Unsupported($"operator '{node.OpType}' is not supported"),
+        };
+    }
+
+    private static TensorInfo Float(TensorShape shape) => new(DataType.Float32, shape);
+
+    private static TensorShape Conv(InferenceContext c)
+    {
+        TensorShape x = c.FloatShape(0), w = c.FloatShape(1);
+        long group = c.Node.GetInt("group", 1);
+        if (w.Rank != x.Rank || x.Rank < 3)
+        {
+            throw c.Fail($"weights {w} do not match input {x}");
+        }
+
+        if (group <= 0 || x[1] % group != 0 || w[0] % group != 0 || w[1] * group != x[1])
+        {
+            throw c.Fail($"input channels {x[1]} with weights {w} do not fit group={group}");
+        }
+
+        long[] kernel = w.Dimensions[2..].ToArray();
+        long[]? declared = c.Node.GetInts("kernel_shape");
+        if (declared is not null && !declared.AsSpan().SequenceEqual(kernel))
+        {
+            throw c.Fail($"kernel_shape [{string.Join(',', declared)}] does not match weights {w}");
+        }
+
+        if (c.Has(2) && (c.FloatShape(2).Rank != 1 || c.Shape(2)[0] != w[0]))
+        {
+            throw c.Fail($"bias {c.Shape(2)} does not match {w[0]} output channels");
+        }
+
+        WindowGeometry window = WindowGeometry.Resolve(c.Node, x, kernel, allowCeil: false);
+        return new TensorShape([x[0], w[0], .. window.Output.Select(o => (long)o)]);
+    }
+
+    private static TensorShape Gemm(InferenceContext c)
+    {
+        TensorShape a = c.FloatShape(0), b = c.FloatShape(1);
+        if (a.Rank != 2 || b.Rank != 2)
+        {
+            throw c.Fail($"Gemm needs 2-D inputs, got {a} and {b}");
+        }
+
+        bool ta = c.Node.GetInt("transA", 0) != 0, tb = c.Node.GetInt("transB", 0) != 0;
+        long m = ta ? a[1] : a[0], k = ta ? a[0] : a[1];
+        long kb = tb ? b[1] : b[0], n = tb ? b[0] : b[1];
+        if (k != kb)
+        {
+            throw c.Fail($"inner dimensions differ: A {a}{(ta ? "ᵀ" : string.Empty)} and B {b}{(tb ? "ᵀ" : string.Empty)}");
+        }
+
+        var y = new TensorShape(m, n);
+        if (c.Has(2) && Broadcast(c.FloatShape(2), y) != y)
+        {
+            throw c.Fail($"C {c.Shape(2)} does not broadcast to {y}");
+        }
+
+        return y;
+    }
+
+    private static TensorShape MatMul(InferenceContext c)
+    {
+        TensorShape a = c.FloatShape(0), b = c.FloatShape(1);
+        if (a.Rank == 0 || b.Rank == 0)
+        {
+            throw c.Fail("MatMul does not take scalars");
+        }
+
+        long k = a[-1], kb = b.Rank == 1 ? b[0] : b[-2];
+        if (k != kb)
+        {
+            throw c.Fail($"inner dimensions differ: {a} × {b}");
+        }
+
+        TensorShape batchA = new(a.Rank > 2 ? a.Dimensions[..^2] : []);
+        TensorShape batchB = new(b.Rank > 2 ? b.Dimensions[..^2] : []);
+        TensorShape batch = BroadcastOrFail(c, batchA, batchB);
+        var dims = new List<long>(batch);
+        if (a.Rank > 1)
+        {
+            dims.Add(a[-2]);
+        }
+
+        if (b.Rank > 1)
+        {
+            dims.Add(b[-1]);
+        }
+
+        return new TensorShape([.. dims]);
+    }
+
+    private static TensorInfo Binary(InferenceContext c)
+    {
+        TensorInfo a = c.Input(0), b = c.Input(1);
+        if (a.DataType != b.DataType)
+        {
+            throw c.Fail($"input types differ: {a} and {b}");
+        }
+
+        return a with { Shape = BroadcastOrFail(c, a.Shape, b.Shape) };
+    }
+
+    private static TensorShape BroadcastOrFail(InferenceContext c, TensorShape a, TensorShape b) =>
+        Broadcast(a, b) ?? throw c.Fail($"shapes {a} and {b} do not broadcast");
+
+    /// <summary>The multidirectional (numpy) broadcast of two shapes, or null when they do not broadcast.</summary>
+    public static TensorShape? Broadcast(TensorShape a, TensorShape b)
+    {
+        int rank = Math.Max(a.Rank, b.Rank);
+        var dims = new long[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            long da = i < rank - a.Rank ? 1 : a[i - (rank - a.Rank)];
+            long db = i < rank - b.Rank ? 1 : b[i - (rank - b.Rank)];
+            if (da != db && da != 1 && db != 1)
+            {
+                return null;
+            }
+
+            dims[i] = da == 1 ? db : da;
+        }
+
+        return new TensorShape(dims);
+    }
+
+    private static TensorInfo[] Dropout(InferenceContext c)
+    {
+        if (c.Node.Outputs.Count > 1 && c.Node.Outputs[1].Length > 0)
+        {
+            // Before opset 12 the mask has the input's type (all ones at inference); since then it is bool.
+            return c.Opset < 12 ? [c.Input(0), c.Input(0)] : throw c.Unsupported("the mask output (bool) is not supported");
+        }
+
+        if (c.Constant(2) is { } training && training.ElementCount == 1 && training.DataType == DataType.Int64 && training.Int64s[0] != 0)
+        {
+            throw c.Unsupported("training_mode is not supported (inference only)");
+        }
+
+        return [c.Input(0)];
+    }
+
+    private static TensorShape Pool(InferenceContext c)
+    {
+        TensorShape x = c.FloatShape(0);
+        long[] kernel = c.Node.GetInts("kernel_shape") ?? throw c.Fail("kernel_shape is required");
+        WindowGeometry window = WindowGeometry.Resolve(c.Node, x, kernel, allowCeil: true);
+        return new TensorShape([x[0], x[1], .. window.Output.Select(o => (long)o)]);
+    }
+
+    private static TensorShape GlobalPool(InferenceContext c)
+    {
+        TensorShape x = c.FloatShape(0);
+        return x.Rank < 3 ? throw c.Fail($"input {x} has no spatial dimensions") : new TensorShape([x[0], x[1], .. Enumerable.Repeat(1L, x.Rank - 2)]);
+    }
+
+    private static TensorShape BatchNorm(InferenceContext c)
+    {
+        TensorShape x = c.FloatShape(0);
+        if (c.Node.GetInt("training_mode", 0) != 0 || c.Node.Outputs.Skip(1).Any(o => o.Length > 0))
+        {
+            throw c.Unsupported("training mode is not supported (inference only)");
+        }
+
+        if (x.Rank < 2)
+        {
+            throw c.Fail($"input {x} has no channel dimension");
+        }
+
+        for (int i = 1; i <= 4; i++)
+        {
+            if (c.FloatShape(i).ElementCount != x[1] || c.Shape(i).Rank != 1)
+            {
+                throw c.Fail($"parameter '{c.Node.Inputs[i]}' {c.Shape(i)} does not match {x[1]} channels");
+            }
+        }
+
+        return x;
+    }
+
+    private static TensorInfo[] LayerNorm(InferenceContext c)
+    {
+        TensorShape x = c.FloatShape(0);
+        int axis = x.NormalizeAxis(c.Node.GetInt("axis", -1), c.Node.Describe());
+        TensorShape normalized = new(x.Dimensions[axis..]);
+        for (int i = 1; i <= 2; i++)
+        {
+            if (c.Has(i) && Broadcast(c.FloatShape(i), normalized) != normalized)
+            {
+                throw c.Fail($"'{c.Node.Inputs[i]}' {c.Shape(i)} does not broadcast to the normalised shape {normalized}");
+            }
+        }
+
+        var stats = new TensorShape([.. x.Dimensions[..axis], .. Enumerable.Repeat(1L, x.Rank - axis)]);
+        return [Float(x), Float(stats), Float(stats)];
+    }
+
+    private static TensorShape Flatten(InferenceContext c)
+    {
+        TensorShape x = c.Shape(0);
+        long axis = c.Node.GetInt("axis", 1);
+        if (axis < -x.Rank || axis > x.Rank)
+        {
+            throw c.Fail($"axis {axis} is out of range for {x}");
+        }
+
+        int a = (int)(axis < 0 ? axis + x.Rank : axis);
+        return new TensorShape(x.Product(0, a), x.Product(a, x.Rank));
+    }
+
+    private static TensorShape Reshape(InferenceContext c)
+    {
+        TensorShape x = c.Shape(0);
+        long[] requested = c.Node.GetInts("shape") is { } legacy && c.Opset < 5 ? legacy : c.ConstantInts(1, "shape");
+        bool allowZero = c.Node.GetInt("allowzero", 0) != 0;
+        var dims = new long[requested.Length];
+        int inferred = -1;
+        long known = 1;
+        for (int i = 0; i < requested.Length; i++)
+        {
+            long d = requested[i];
+            if (d == 0 && !allowZero)
+            {
+                d = i < x.Rank ? x[i] : throw c.Fail($"shape [{string.Join(',', requested)}] copies dimension {i}, which {x} lacks");
+            }
+
+            if (d == -1)
+            {
+                if (inferred >= 0)
+                {
+                    throw c.Fail($"shape [{string.Join(',', requested)}] has more than one -1");
+                }
+
+                inferred = i;
+                continue;
+            }
+
+            if (d < 0 || d > TensorShape.MaxElements)
+            {
+                throw c.Fail($"shape [{string.Join(',', requested)}] has an invalid dimension {d}");
+            }
+
+            dims[i] = d;
+            known = d == 0 ? 0 : checked(known * d);
+        }
+
+        long total = x.ElementCount;
+        if (inferred >= 0)
+        {
+            if (known == 0 || total % known != 0)
+            {
+                throw c.Fail($"cannot reshape {x} to [{string.Join(',', requested)}]");
+            }
+
+            dims[inferred] = total / known;
+        }
+        else if (known != total)
+        {
+            throw c.Fail($"cannot reshape {x} ({total} elements) to [{string.Join(',', requested)}]");
+        }
+
+        return new TensorShape(dims);
+    }
+
+    /// <summary>The permutation of a Transpose node for an input of rank <paramref name="rank"/>.</summary>
+    /// <exception cref="GraphException">perm is not a permutation of 0..rank−1.</exception>
+    public static int[] Permutation(Node node, int rank)
+    {
+        long[] perm = node.GetInts("perm") ?? Enumerable.Range(0, rank).Reverse().Select(i => (long)i).ToArray();
+        if (perm.Length != rank || perm.Order().Select((p, i) => p != i).Any(b => b))
+        {
+            throw new GraphException($"{node.Describe()}: perm [{string.Join(',', perm)}] is not a permutation of rank {rank}");
+        }
+
+        return perm.Select(p => (int)p).ToArray();
+    }
+
+    private static TensorShape Transpose(InferenceContext c)
+    {
+        TensorShape x = c.Shape(0);
+        return new TensorShape(Permutation(c.Node, x.Rank).Select(p => x[p]).ToArray());
+    }
+
+    private static TensorInfo Concat(InferenceContext c)
+    {
+        TensorInfo first = c.Input(0);
+        int axis = first.Shape.NormalizeAxis(c.Node.Has("axis") ? c.Node.GetInt("axis", 0) : throw c.Fail("axis is required"), c.Node.Describe());
+        long[] dims = first.Shape.ToArray();
+        for (int i = 1; i < c.InputCount; i++)
+        {
+            TensorInfo next = c.Input(i);
+            if (next.DataType != first.DataType || next.Shape.Rank != first.Shape.Rank)
+            {
+                throw c.Fail($"input '{c.Node.Inputs[i]}' {next} does not match {first}");
+            }
+
+            for (int d = 0; d < dims.Length; d++)
+            {
+                if (d != axis && next.Shape[d] != dims[d])
+                {
+                    throw c.Fail($"input '{c.Node.Inputs[i]}' {next.Shape} does not match {first.Shape} outside axis {axis}");
+                }
+            }
+
+            dims[axis] += next.Shape[axis];
+        }
+
+        return first with { Shape = new TensorShape(dims) };
+    }
+
+    private static TensorInfo Constant(InferenceContext c)
+    {
+        Tensor value = ConstantValue(c.Node);
+        return new TensorInfo(value.DataType, value.Shape);
+    }
+
+    /// <summary>The value of a Constant node (value, value_float(s), value_int(s) attributes).</summary>
+    /// <exception cref="GraphException">No supported value attribute is set.</exception>
+    public static Tensor ConstantValue(Node node)
+    {
+        if (node.GetTensor("value") is { } tensor)
+        {
+            return tensor;
+        }
+
+        if (node.Has("value_float"))
+        {
+            return Tensor.Scalar(node.GetFloat("value_float", 0f));
+        }
+
+        if (node.GetFloats("value_floats") is { } floats)
+        {
+            return Tensor.FromFloats(new TensorShape(floats.Length), floats);
+        }
+
+        if (node.Has("value_int"))
+        {
+            return Tensor.FromInt64s(TensorShape.Scalar, [node.GetInt("value_int", 0)]);
+        }
+
+        return node.GetInts("value_ints") is { } ints
+            ? Tensor.Vector(ints)
+            : throw new GraphException($"{node.Describe()}: no supported value attribute (value, value_float(s), value_int(s))");
+    }
+
+    /// <summary>The dimensions a Shape node returns (opset 15 start/end attributes applied).</summary>
+    public static long[] ShapeRange(InferenceContext c)
+    {
+        TensorShape x = c.Shape(0);
+        long start = Math.Clamp(Wrap(c.Node.GetInt("start", 0), x.Rank), 0, x.Rank);
+        long end = Math.Clamp(Wrap(c.Node.GetInt("end", x.Rank), x.Rank), 0, x.Rank);
+        return x.ToArray().AsSpan()[(int)start..(int)Math.Max(start, end)].ToArray();
+    }
+
+    private static long Wrap(long index, int rank) => index < 0 ? index + rank : index;
+
+    private static DataType CastTarget(InferenceContext c) =>
+        DataTypes.FromOnnx(checked((int)c.Node.GetInt("to", 0)), $"{c.Node.Describe()}: attribute 'to'");
+
+    private static TensorShape Gather(InferenceContext c)
+    {
+        TensorShape data = c.Shape(0);
+        TensorInfo indices = c.Input(1);
+        if (indices.DataType != DataType.Int64)
+        {
+            throw c.Fail("indices must be int64");
+        }
+
+        int axis = data.NormalizeAxis(c.Node.GetInt("axis", 0), c.Node.Describe());
+        return new TensorShape([.. data.Dimensions[..axis], .. indices.Shape, .. data.Dimensions[(axis + 1)..]]);
+    }
+
+    private static long[] Axes(InferenceContext c, bool required)
+    {
+        if (c.Node.GetInts("axes") is { } axes)
+        {
+            return axes;
+        }
+
+        if (c.Has(1))
+        {
+            return c.ConstantInts(1, "axes");
+        }
+
+        return required ? throw c.Fail("axes are required") : [];
+    }
+
+    private static TensorShape Unsqueeze(InferenceContext c)
+    {
+        TensorShape x = c.Shape(0);
+        long[] axes = Axes(c, required: true);
+        int rank = x.Rank + axes.Length;
+        var inserted = new bool[rank];
+        foreach (long a in axes)
+        {
+            int axis = TensorShape.NormalizeAxis(a, rank, c.Node.Describe());
+            if (inserted[axis])
+            {
+                throw c.Fail($"axis {a} is repeated");
+            }
+
+            inserted[axis] = true;
+        }
+
+        var dims = new long[rank];
+        for (int i = 0, source = 0; i < rank; i++)
+        {
+            dims[i] = inserted[i] ? 1 : x[source++];
+        }
+
+        return new TensorShape(dims);
+    }
+
+    private static TensorShape Squeeze(InferenceContext c)
+    {
+        TensorShape x = c.Shape(0);
+        long[] axes = Axes(c, required: false);
+        var removed = new bool[x.Rank];
+        if (axes.Length == 0)
+        {
+            for (int i = 0; i < x.Rank; i++)
+            {
+                removed[i] = x[i] == 1;
+            }
+        }
+
+        foreach (long a in axes)
+        {
+            int axis = x.NormalizeAxis(a, c.Node.Describe());
+            removed[axis] = x[axis] == 1 ? true : throw c.Fail($"dimension {axis} of {x} is not 1");
+        }
+
+        return new TensorShape(x.Where((_, i) => !removed[i]).ToArray());
+    }
+}

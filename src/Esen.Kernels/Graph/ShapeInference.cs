@@ -1,0 +1,204 @@
+namespace Esen.Kernels.Graph;
+
+/// <summary>The element type and static shape of one value.</summary>
+/// <param name="DataType">Element type.</param>
+/// <param name="Shape">Static shape.</param>
+public sealed record TensorInfo(DataType DataType, TensorShape Shape)
+{
+    /// <summary>Bytes the value occupies.</summary>
+    public long ByteCount => Shape.ElementCount * DataTypes.SizeOf(DataType);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{DataTypes.Name(DataType)}{Shape}";
+}
+
+/// <summary>
+/// The result of shape inference for one binding of the dynamic dimensions: the type and static
+/// shape of every value, and the values that are known before run time (initializers, Constant,
+/// Shape, and anything computed only from those — the shape arithmetic of exported models).
+/// </summary>
+public sealed class InferredShapes
+{
+    internal InferredShapes(LayerGraph graph, Dictionary<string, TensorInfo> values, Dictionary<string, Tensor> constants)
+    {
+        Graph = graph;
+        ValueTable = values;
+        ConstantTable = constants;
+    }
+
+    /// <summary>The graph.</summary>
+    public LayerGraph Graph { get; }
+
+    /// <summary>Type and shape of every value by name.</summary>
+    public IReadOnlyDictionary<string, TensorInfo> Values => ValueTable;
+
+    /// <summary>Values known before run time, by name (initializers included).</summary>
+    public IReadOnlyDictionary<string, Tensor> Constants => ConstantTable;
+
+    internal Dictionary<string, TensorInfo> ValueTable { get; }
+
+    internal Dictionary<string, Tensor> ConstantTable { get; }
+
+    /// <summary>The inference view of one node (its inputs' shapes and known values).</summary>
+    public InferenceContext ContextOf(Node node) => new(Graph.Opset, node, ValueTable, ConstantTable);
+
+    /// <summary>Type and shape of a value.</summary>
+    /// <exception cref="KeyNotFoundException">No value has that name.</exception>
+    public TensorInfo this[string name] => Values[name];
+}
+
+/// <summary>
+/// Infers static shapes through a graph, validating every node on the way: a rank, size or type
+/// mismatch raises a <see cref="GraphException"/> naming the node, and no shape may exceed
+/// <see cref="TensorShape.MaxElements"/> (refused before anything is allocated).
+/// </summary>
+public static partial class ShapeInference
+{
+    /// <summary>
+    /// Values up to this many elements computed only from constants are evaluated during inference
+    /// (shape arithmetic); larger ones are left to the executor or to constant folding.
+    /// </summary>
+    public const int MaxEvaluatedElements = 4096;
+
+    /// <summary>Infers shapes with every dynamic input dimension bound to <paramref name="batch"/>.</summary>
+    /// <exception cref="GraphException">A node is invalid for its inputs or an op is unsupported.</exception>
+    public static InferredShapes Infer(LayerGraph graph, long batch = 1) =>
+        Infer(graph, graph.Inputs.ToDictionary(i => i.Name, i => i.Shape.WithBatch(batch)));
+
+    /// <summary>
+    /// Infers shapes for the given static input shapes (every graph input must be present).
+    /// <paramref name="knownInputs"/> optionally gives the values of inputs that decide shapes (for
+    /// example a Reshape's shape fed as a graph input); inference then treats them as constants.
+    /// </summary>
+    /// <exception cref="GraphException">An input is missing or mismatched, a node is invalid, or an op is unsupported.</exception>
+    public static InferredShapes Infer(LayerGraph graph, IReadOnlyDictionary<string, TensorShape> inputShapes, IReadOnlyDictionary<string, Tensor>? knownInputs = null)
+    {
+        var values = new Dictionary<string, TensorInfo>();
+        var constants = new Dictionary<string, Tensor>();
+        foreach (ValueInfo input in graph.Inputs)
+        {
+            if (!inputShapes.TryGetValue(input.Name, out TensorShape? shape))
+            {
+                throw new GraphException($"graph input '{input.Name}' has no shape");
+            }
+
+            CheckInputShape(input, shape);
+            values[input.Name] = new TensorInfo(input.DataType, shape);
+            if (knownInputs is not null && knownInputs.TryGetValue(input.Name, out Tensor? known))
+            {
+                constants[input.Name] = known;
+            }
+        }
+
+        foreach ((string name, Tensor tensor) in graph.Initializers)
+        {
+            values[name] = new TensorInfo(tensor.DataType, tensor.Shape);
+            constants[name] = tensor;
+        }
+
+        foreach (Node node in graph.Nodes)
+        {
+            InferNode(graph.Opset, node, values, constants);
+        }
+
+        foreach (ValueInfo output in graph.Outputs)
+        {
+            if (output.Shape.Rank == values[output.Name].Shape.Rank)
+            {
+                CheckDeclared(output, values[output.Name]);
+            }
+        }
+
+        return new InferredShapes(graph, values, constants);
+    }
+
+    /// <summary>
+    /// Infers the outputs of one node into <paramref name="values"/>, and records them in
+    /// <paramref name="constants"/> when they are known before run time.
+    /// </summary>
+    internal static void InferNode(int opset, Node node, Dictionary<string, TensorInfo> values, Dictionary<string, Tensor> constants)
+    {
+        var context = new InferenceContext(opset, node, values, constants);
+        TensorInfo[] outputs = InferOutputs(context);
+        for (int i = 0; i < node.Outputs.Count && i < outputs.Length; i++)
+        {
+            if (node.Outputs[i].Length == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                _ = outputs[i].Shape.ElementCount;
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new GraphException($"{node.Describe()}: output '{node.Outputs[i]}' {e.Message}", e);
+            }
+
+            values[node.Outputs[i]] = outputs[i];
+        }
+
+        for (int i = outputs.Length; i < node.Outputs.Count; i++)
+        {
+            if (node.Outputs[i].Length > 0)
+            {
+                throw new UnsupportedModelException($"{node.Describe()}: output {i} ('{node.Outputs[i]}') is not supported");
+            }
+        }
+
+        if (node.OpType == "Constant")
+        {
+            constants[node.Outputs[0]] = ConstantValue(node);
+        }
+        else if (node.OpType == "Shape")
+        {
+            constants[node.Outputs[0]] = Tensor.Vector(ShapeRange(context));
+        }
+        else if (context.AllInputsConstant && node.Outputs.Where(o => o.Length > 0).All(o => values[o].Shape.ElementCount <= MaxEvaluatedElements)
+            && ConstantEvaluator.TryEvaluate(opset, node, context.InputConstants(), node.Outputs.Select(o => o.Length > 0 ? values[o] : null).ToArray(), out Tensor?[]? result))
+        {
+            for (int i = 0; i < node.Outputs.Count; i++)
+            {
+                if (node.Outputs[i].Length > 0)
+                {
+                    constants[node.Outputs[i]] = result[i]!;
+                }
+            }
+        }
+    }
+
+    private static void CheckInputShape(ValueInfo input, TensorShape shape)
+    {
+        if (!shape.IsStatic)
+        {
+            throw new GraphException($"graph input '{input.Name}': shape {shape} must be static for inference");
+        }
+
+        CheckDeclared(input, new TensorInfo(input.DataType, shape));
+        try
+        {
+            _ = shape.ElementCount;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new GraphException($"graph input '{input.Name}': {e.Message}", e);
+        }
+    }
+
+    private static void CheckDeclared(ValueInfo declared, TensorInfo actual)
+    {
+        if (declared.Shape.Rank != actual.Shape.Rank && declared.Shape.Rank > 0)
+        {
+            throw new GraphException($"'{declared.Name}': shape {actual.Shape} does not match the declared {declared.Shape}");
+        }
+
+        for (int i = 0; i < declared.Shape.Rank && i < actual.Shape.Rank; i++)
+        {
+            if (declared.Shape[i] != TensorShape.Dynamic && declared.Shape[i] != actual.Shape[i])
+            {
+                throw new GraphException($"'{declared.Name}': shape {actual.Shape} does not match the declared {declared.Shape}");
+            }
+        }
+    }
+}

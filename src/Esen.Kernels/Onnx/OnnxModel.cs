@@ -1,0 +1,264 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Esen.Kernels.Graph;
+using Esen.Kernels.Onnx.Proto;
+using Google.Protobuf;
+
+namespace Esen.Kernels.Onnx;
+
+/// <summary>
+/// Reads ONNX models (ModelProto) into a <see cref="LayerGraph"/> and ONNX tensors (TensorProto, the
+/// .pb files of backend tests) into <see cref="Tensor"/>s. Malformed input raises a
+/// <see cref="GraphException"/> naming the file and the node or tensor; features Esen lacks raise an
+/// <see cref="UnsupportedModelException"/>.
+/// </summary>
+public static class OnnxModel
+{
+    /// <summary>Loads a model file.</summary>
+    /// <exception cref="GraphException">The file is unreadable, not a valid model, or inconsistent.</exception>
+    public static LayerGraph Load(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GraphException($"{path}: {e.Message}", e);
+        }
+
+        return Parse(bytes, path);
+    }
+
+    /// <summary>Parses a serialised ModelProto; <paramref name="source"/> names it in errors.</summary>
+    /// <exception cref="GraphException">The bytes are not a valid model, or the model is inconsistent.</exception>
+    public static LayerGraph Parse(byte[] bytes, string source)
+    {
+        ModelProto model;
+        try
+        {
+            model = ModelProto.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new GraphException($"{source}: not a valid ONNX model ({e.Message})", e);
+        }
+
+        try
+        {
+            return Convert(model);
+        }
+        catch (GraphException e) when (e is UnsupportedModelException)
+        {
+            throw new UnsupportedModelException($"{source}: {e.Message}", e);
+        }
+        catch (GraphException e)
+        {
+            throw new GraphException($"{source}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads a TensorProto file (a backend test's input_i.pb / output_i.pb).</summary>
+    /// <returns>The tensor name stored in the file ("" when absent) and the tensor.</returns>
+    /// <exception cref="GraphException">The file is unreadable or not a valid float/int64 tensor.</exception>
+    public static (string Name, Tensor Tensor) LoadTensor(string path)
+    {
+        try
+        {
+            TensorProto proto = TensorProto.Parser.ParseFrom(File.ReadAllBytes(path));
+            return (proto.Name, ToTensor(proto, path));
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new GraphException($"{path}: not a valid ONNX tensor ({e.Message})", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GraphException($"{path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Serialises a tensor as a TensorProto with raw_data (for writing test data).</summary>
+    public static byte[] SerializeTensor(string name, Tensor tensor)
+    {
+        var proto = new TensorProto { Name = name, DataType = (int)tensor.DataType };
+        proto.Dims.AddRange(tensor.Shape);
+        proto.RawData = tensor.DataType == DataType.Float32
+            ? ByteString.CopyFrom(MemoryMarshal.AsBytes(tensor.Floats.AsSpan()))
+            : ByteString.CopyFrom(MemoryMarshal.AsBytes(tensor.Int64s.AsSpan()));
+        return proto.ToByteArray();
+    }
+
+    private static LayerGraph Convert(ModelProto model)
+    {
+        GraphProto graph = model.Graph ?? throw new GraphException("the model has no graph");
+        var initializers = new Dictionary<string, Tensor>();
+        foreach (TensorProto initializer in graph.Initializer)
+        {
+            if (!initializers.TryAdd(initializer.Name, ToTensor(initializer, $"initializer '{initializer.Name}'")))
+            {
+                throw new GraphException($"initializer '{initializer.Name}' is defined twice");
+            }
+        }
+
+        ValueInfo[] inputs = graph.Input.Where(i => !initializers.ContainsKey(i.Name)).Select(i => ToValueInfo(i, "input")).ToArray();
+        ValueInfo[] outputs = graph.Output.Select(o => ToValueInfo(o, "output")).ToArray();
+        var names = new HashSet<string>();
+        var nodes = new List<Node>(graph.Node.Count);
+        for (int i = 0; i < graph.Node.Count; i++)
+        {
+            NodeProto node = graph.Node[i];
+            string name = node.Name.Length > 0 ? node.Name : $"{node.OpType}_{i}";
+            while (!names.Add(name))
+            {
+                name = $"{name}_{i}";
+            }
+
+            nodes.Add(ToNode(node, name));
+        }
+
+        OperatorSetIdProto? opset = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
+        if (opset is null && nodes.Count > 0)
+        {
+            throw new GraphException("the model imports no default-domain opset (opset_import)");
+        }
+
+        return new LayerGraph(graph.Name, inputs, outputs, nodes, initializers, checked((int)(opset?.Version ?? LayerGraph.DefaultOpset)));
+    }
+
+    private static Node ToNode(NodeProto proto, string name)
+    {
+        string describe = $"{proto.OpType} node '{name}'";
+        if (proto.Domain is not ("" or "ai.onnx"))
+        {
+            throw new UnsupportedModelException($"{describe}: operator domain '{proto.Domain}' is not supported");
+        }
+
+        var attributes = new Dictionary<string, AttributeValue>();
+        foreach (AttributeProto attribute in proto.Attribute)
+        {
+            attributes[attribute.Name] = ToAttribute(attribute, describe);
+        }
+
+        return new Node(name, proto.OpType, proto.Input.ToArray(), proto.Output.ToArray(), attributes);
+    }
+
+    private static AttributeValue ToAttribute(AttributeProto a, string describe)
+    {
+        AttributeProto.Types.AttributeType type = a.Type;
+        if (type == AttributeProto.Types.AttributeType.Undefined)
+        {
+            // IR version 1 files may omit the type; infer it from the field that is set.
+            type = a.Ints.Count > 0 ? AttributeProto.Types.AttributeType.Ints
+                : a.Floats.Count > 0 ? AttributeProto.Types.AttributeType.Floats
+                : a.T is not null ? AttributeProto.Types.AttributeType.Tensor
+                : !a.S.IsEmpty ? AttributeProto.Types.AttributeType.String
+                : a.F != 0 ? AttributeProto.Types.AttributeType.Float
+                : AttributeProto.Types.AttributeType.Int;
+        }
+
+        string what = $"{describe}, attribute '{a.Name}'";
+        return type switch
+        {
+            AttributeProto.Types.AttributeType.Float => AttributeValue.Float(a.F),
+            AttributeProto.Types.AttributeType.Int => AttributeValue.Int(a.I),
+            AttributeProto.Types.AttributeType.String => AttributeValue.String(a.S.ToStringUtf8()),
+            AttributeProto.Types.AttributeType.Tensor => AttributeValue.FromTensor(ToTensor(a.T ?? throw new GraphException($"{what}: no tensor"), what)),
+            AttributeProto.Types.AttributeType.Floats => AttributeValue.Floats([.. a.Floats]),
+            AttributeProto.Types.AttributeType.Ints => AttributeValue.Ints([.. a.Ints]),
+            AttributeProto.Types.AttributeType.Strings => AttributeValue.Strings(a.Strings.Select(s => s.ToStringUtf8()).ToArray()),
+            _ => throw new UnsupportedModelException($"{what}: attribute type {type} is not supported"),
+        };
+    }
+
+    private static ValueInfo ToValueInfo(ValueInfoProto proto, string role)
+    {
+        string what = $"graph {role} '{proto.Name}'";
+        TypeProto.Types.Tensor tensorType = proto.Type?.TensorType ?? throw new UnsupportedModelException($"{what}: only tensor types are supported");
+        DataType type = role == "output" && tensorType.ElemType == 0
+            ? DataType.Float32
+            : DataTypes.FromOnnx(tensorType.ElemType, what);
+        if (tensorType.Shape is null)
+        {
+            return new ValueInfo(proto.Name, type, TensorShape.Scalar);
+        }
+
+        var dims = new long[tensorType.Shape.Dim.Count];
+        for (int i = 0; i < dims.Length; i++)
+        {
+            TensorShapeProto.Types.Dimension dim = tensorType.Shape.Dim[i];
+            dims[i] = dim.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? dim.DimValue : TensorShape.Dynamic;
+            if (dims[i] < TensorShape.Dynamic || dims[i] > TensorShape.MaxElements)
+            {
+                throw new GraphException($"{what}: dimension {i} is {dims[i]}");
+            }
+        }
+
+        return new ValueInfo(proto.Name, type, new TensorShape(dims));
+    }
+
+    /// <summary>Converts a TensorProto, validating its size before allocating anything.</summary>
+    private static Tensor ToTensor(TensorProto proto, string what)
+    {
+        if (proto.DataLocation != 0 || proto.ExternalData.Count > 0)
+        {
+            throw new UnsupportedModelException($"{what}: external tensor data is not supported");
+        }
+
+        DataType type = DataTypes.FromOnnx(proto.DataType, what);
+        long count = 1;
+        foreach (long d in proto.Dims)
+        {
+            if (d < 0 || (d > 0 && count > TensorShape.MaxElements / d))
+            {
+                throw new GraphException($"{what}: dimensions [{string.Join(',', proto.Dims)}] are invalid or too large");
+            }
+
+            count *= d;
+        }
+
+        var shape = new TensorShape([.. proto.Dims]);
+        int size = DataTypes.SizeOf(type);
+        int stored = !proto.RawData.IsEmpty ? proto.RawData.Length / size
+            : type == DataType.Float32 ? proto.FloatData.Count : proto.Int64Data.Count;
+        if ((!proto.RawData.IsEmpty && proto.RawData.Length != count * size) || stored != count)
+        {
+            throw new GraphException($"{what}: {stored} stored elements do not fill shape {shape} ({count})");
+        }
+
+        ReadOnlySpan<byte> raw = proto.RawData.Span;
+        if (type == DataType.Float32)
+        {
+            var data = new float[count];
+            if (!raw.IsEmpty)
+            {
+                for (int i = 0; i < data.Length; i++)
+                {
+                    data[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(i * 4)..]);
+                }
+            }
+            else
+            {
+                proto.FloatData.CopyTo(data, 0);
+            }
+
+            return Tensor.FromFloats(shape, data);
+        }
+
+        var longs = new long[count];
+        if (!raw.IsEmpty)
+        {
+            for (int i = 0; i < longs.Length; i++)
+            {
+                longs[i] = BinaryPrimitives.ReadInt64LittleEndian(raw[(i * 8)..]);
+            }
+        }
+        else
+        {
+            proto.Int64Data.CopyTo(longs, 0);
+        }
+
+        return Tensor.FromInt64s(shape, longs);
+    }
+}

@@ -1,0 +1,85 @@
+using Esen.Kernels.Graph;
+using Esen.Kernels.Onnx;
+using Esen.TestUtilities;
+
+namespace Esen.Kernels.Tests.Onnx;
+
+public class OnnxImportTests
+{
+    private static string Model(string folder) => Path.Combine(Requires.SharedDirectory($"models/{folder}"), "model.onnx");
+
+    [SkippableFact]
+    public void SqueezeNet_Imports_WithPublishedParameterCountAndShapes()
+    {
+        LayerGraph graph = OnnxModel.Load(Model("squeezenet1.1-fp32"));
+        Assert.Equal(7, graph.Opset);
+        Assert.Equal(1_235_496, graph.ParameterCount);  // models/SOURCE.md
+        GraphCost cost = CostModel.Analyze(graph);
+        Assert.Equal(new TensorShape(1, 1000, 1, 1), cost.Shapes[graph.Outputs[0].Name].Shape);
+        Assert.Equal(26, cost.Nodes.Count(n => n.Node.OpType == "Conv"));
+
+        // SqueezeNet 1.1 is quoted at about 0.35 GMACs at 224x224 (Iandola et al. 2016, v1.1 release notes: 2.4x less than 1.0's 0.86).
+        Assert.InRange(cost.Macs, 340_000_000, 360_000_000);
+    }
+
+    [SkippableFact]
+    public void Mnist_Imports_WithConstantShapeInputs()
+    {
+        LayerGraph graph = OnnxModel.Load(Model("mnist-cntk"));
+        InferredShapes shapes = ShapeInference.Infer(graph);
+        Assert.Equal(new TensorShape(1, 10), shapes[graph.Outputs[0].Name].Shape);
+        Assert.Equal(5_998, graph.Initializers.Values.Sum(t => t.ElementCount));  // models/SOURCE.md counts the int64 shapes too
+    }
+
+    [SkippableFact]
+    public void Cifar_DynamicBatch_BindsToRequestedBatch()
+    {
+        LayerGraph graph = OnnxModel.Load(Model("cifar10-cnn"));
+        Assert.Equal(TensorShape.Dynamic, graph.Inputs[0].Shape[0]);
+        Assert.Equal(new TensorShape(4, 10), ShapeInference.Infer(graph, batch: 4)[graph.Outputs[0].Name].Shape);
+    }
+
+    [SkippableFact]
+    public void TruncatedModel_NamesTheFile()
+    {
+        byte[] bytes = File.ReadAllBytes(Model("mnist-cntk"));
+        for (int cut = 1; cut < bytes.Length; cut += bytes.Length / 37)
+        {
+            var e = Record.Exception(() => OnnxModel.Parse(bytes[..cut], "mnist.onnx"));
+            Assert.IsType<GraphException>(e, exactMatch: false);
+            Assert.Contains("mnist.onnx", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void RandomBytes_GiveGraphException_NeverCrash()
+    {
+        var random = new Random(20231122);
+        for (int i = 0; i < 200; i++)
+        {
+            var bytes = new byte[random.Next(1, 400)];
+            random.NextBytes(bytes);
+            var e = Record.Exception(() => OnnxModel.Parse(bytes, "noise.onnx"));
+            Assert.IsType<GraphException>(e, exactMatch: false);
+        }
+    }
+
+    [Fact]
+    public void TensorRoundTrip_RawData()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"esen-tensor-{Environment.ProcessId}.pb");
+        try
+        {
+            Tensor t = Tensor.FromFloats(new TensorShape(2, 3), [1, -2, 3.5f, float.MaxValue, 0, -0.25f]);
+            File.WriteAllBytes(path, OnnxModel.SerializeTensor("x", t));
+            (string name, Tensor back) = OnnxModel.LoadTensor(path);
+            Assert.Equal("x", name);
+            Assert.Equal(t.Shape, back.Shape);
+            Assert.Equal(t.Floats, back.Floats);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
