@@ -1,10 +1,13 @@
 using System.Diagnostics;
+using Esen.Kernels.Cpu;
+using Esen.Kernels.Graph;
+using Esen.Kernels.Onnx;
 
 namespace Esen.Benchmarks.Models;
 
 /// <summary>
-/// Whole-model latency of the real models in ../shared/models under ONNX Runtime, batch 1 and 8, 1 and 2
-/// threads, in one process run. Run: <c>bench/setup-ort.sh &amp;&amp; dotnet run -c Release --project
+/// Whole-model latency of the real models in ../shared/models on Esen's CPU executor and on ONNX Runtime,
+/// batch 1 and 8, 1 and 2 threads, side by side in one process run, with the ratio Esen/ORT (of the medians). Run: <c>bench/setup-ort.sh &amp;&amp; dotnet run -c Release --project
 /// bench/Esen.Benchmarks -- models</c>. Each cell is the median (and fastest) of repeated runs after warm-up,
 /// on seeded random input.
 /// </summary>
@@ -35,33 +38,54 @@ internal static class ModelLatencyComparison
 
         using OrtRuntime ort = OrtRuntime.Load(ortPath);
         output.WriteLine($"ONNX Runtime {ort.Version} ({ortPath}); {Environment.ProcessorCount} logical CPUs; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        output.WriteLine($"{"model",-20} {"batch",5} {"threads",7} {"ORT median ms",14} {"ORT min ms",11}");
+        output.WriteLine($"{"model",-20} {"batch",5} {"threads",7} {"Esen median ms",15} {"Esen min ms",12} {"ORT median ms",14} {"ORT min ms",11} {"Esen/ORT",9}");
         foreach (ModelCase model in s_models)
         {
             string path = Path.Combine(sharedDir, "models", model.Folder, "model.onnx");
             byte[] bytes = BatchDimensionRewriter.MakeBatchSymbolic(File.ReadAllBytes(path));
+            LayerGraph graph = OnnxModel.Load(path);
             foreach (int batch in new[] { 1, 8 })
             {
                 foreach (int threads in new[] { 1, 2 })
                 {
-                    string cell;
-                    try
-                    {
-                        (double median, double min) = MeasureOrt(ort, bytes, model, batch, threads);
-                        cell = $"{median,14:F3} {min,11:F3}";
-                    }
-                    catch (InvalidOperationException ex)
-                    {
-                        cell = $"  n/a: {FirstLine(ex.Message)}";
-                    }
-
-                    output.WriteLine($"{model.Folder,-20} {batch,5} {threads,7} {cell}");
+                    (double Median, double Min)? esen = Try(() => MeasureEsen(graph, model, batch, threads), out string? esenError);
+                    (double Median, double Min)? onnxRuntime = Try(() => MeasureOrt(ort, bytes, model, batch, threads), out string? ortError);
+                    string ratio = esen is { } e && onnxRuntime is { } o ? $"{e.Median / o.Median,9:F2}" : $"{"-",9}";
+                    output.WriteLine(
+                        $"{model.Folder,-20} {batch,5} {threads,7} {Cell(esen, 15, 12)} {Cell(onnxRuntime, 14, 11)} {ratio}"
+                        + (esenError is null ? "" : $"  Esen n/a: {esenError}") + (ortError is null ? "" : $"  ORT n/a: {ortError}"));
                 }
             }
         }
 
         return 0;
     }
+
+    private static (double Median, double Min) MeasureEsen(LayerGraph graph, ModelCase c, int batch, int threads)
+    {
+        using var executor = new CpuExecutor(graph, new CpuExecutorOptions { Threads = threads });
+        long[] shape = [batch, .. c.SampleDims];
+        var inputs = new Dictionary<string, Tensor> { [c.InputName] = Tensor.FromFloats(new TensorShape(shape), RandomInput(shape)) };
+        return Measure(() => executor.Run(inputs));
+    }
+
+    private static (double Median, double Min)? Try(Func<(double, double)> measure, out string? error)
+    {
+        try
+        {
+            error = null;
+            return measure();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or GraphException or ArgumentException)
+        {
+            error = FirstLine(ex.Message);
+            return null;
+        }
+    }
+
+    private static string Cell((double Median, double Min)? time, int medianWidth, int minWidth) => time is { } t
+        ? $"{t.Median.ToString("F3").PadLeft(medianWidth)} {t.Min.ToString("F3").PadLeft(minWidth)}"
+        : $"{"-".PadLeft(medianWidth)} {"-".PadLeft(minWidth)}";
 
     private static (double Median, double Min) MeasureOrt(OrtRuntime ort, byte[] model, ModelCase c, int batch, int threads)
     {
