@@ -4,6 +4,11 @@ using BenchmarkDotNet.Running;
 Console.Error.WriteLine("warning: benchmarks built in Debug; run with -c Release for meaningful numbers.");
 #endif
 
+if (args is ["cputime", ..])
+{
+    return Esen.Benchmarks.CpuTimeKernelReport.Run(Console.Out);
+}
+
 if (args is ["models", ..])
 {
     return Esen.Benchmarks.Models.ModelLatencyComparison.Run(Console.Out);
