@@ -3,7 +3,10 @@ using Esen.Kernels.Cpu.Kernels;
 
 namespace Esen.Benchmarks;
 
-/// <summary>Conv2D with bias and fused ReLU on layer shapes from SqueezeNet 1.1, ResNet-50 and MobileNetV2 (batch 1).</summary>
+/// <summary>
+/// Conv2D with bias and fused ReLU on layer shapes from SqueezeNet 1.1 (sqz), ResNet-50 (r50) and MobileNetV2
+/// (mbv2), batch 1. Names stay within BenchmarkDotNet's 20-character parameter column.
+/// </summary>
 [Config(typeof(KernelBenchmarkConfig))]
 public class Conv2DBenchmarks
 {
@@ -11,16 +14,16 @@ public class Conv2DBenchmarks
 
     public static IEnumerable<ConvLayer> Layers() =>
     [
-        new("squeezenet conv1 3x3/2", new Conv2DShape(1, 3, 224, 224, 64, 3, 3, StrideH: 2, StrideW: 2)),
-        new("squeezenet fire2 squeeze 1x1", new Conv2DShape(1, 64, 55, 55, 16, 1, 1)),
-        new("squeezenet fire2 expand 1x1", new Conv2DShape(1, 16, 55, 55, 64, 1, 1)),
-        new("squeezenet fire2 expand 3x3", new Conv2DShape(1, 16, 55, 55, 64, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1)),
-        new("squeezenet fire9 expand 3x3", new Conv2DShape(1, 64, 13, 13, 256, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1)),
-        new("squeezenet conv10 1x1", new Conv2DShape(1, 512, 13, 13, 1000, 1, 1)),
-        new("resnet50 conv1 7x7/2", new Conv2DShape(1, 3, 224, 224, 64, 7, 7, StrideH: 2, StrideW: 2, PadTop: 3, PadLeft: 3, PadBottom: 3, PadRight: 3)),
-        new("resnet50 conv2 3x3", new Conv2DShape(1, 64, 56, 56, 64, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1)),
-        new("resnet50 conv4 1x1", new Conv2DShape(1, 1024, 14, 14, 256, 1, 1)),
-        new("mobilenetv2 depthwise 3x3", new Conv2DShape(1, 144, 56, 56, 144, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Groups: 144)),
+        new("sqz conv1 3x3/2", new Conv2DShape(1, 3, 224, 224, 64, 3, 3, StrideH: 2, StrideW: 2)),
+        new("sqz fire2 squeeze", new Conv2DShape(1, 64, 55, 55, 16, 1, 1)),
+        new("sqz fire2 e1x1", new Conv2DShape(1, 16, 55, 55, 64, 1, 1)),
+        new("sqz fire2 e3x3", new Conv2DShape(1, 16, 55, 55, 64, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1)),
+        new("sqz fire9 e3x3", new Conv2DShape(1, 64, 13, 13, 256, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1)),
+        new("sqz conv10 1x1", new Conv2DShape(1, 512, 13, 13, 1000, 1, 1)),
+        new("r50 conv1 7x7/2", new Conv2DShape(1, 3, 224, 224, 64, 7, 7, StrideH: 2, StrideW: 2, PadTop: 3, PadLeft: 3, PadBottom: 3, PadRight: 3)),
+        new("r50 conv2 3x3", new Conv2DShape(1, 64, 56, 56, 64, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1)),
+        new("r50 conv4 1x1", new Conv2DShape(1, 1024, 14, 14, 256, 1, 1)),
+        new("mbv2 dw3x3 144@56", new Conv2DShape(1, 144, 56, 56, 144, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Groups: 144)),
     ];
 
     [ParamsSource(nameof(Layers))]

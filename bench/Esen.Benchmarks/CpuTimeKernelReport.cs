@@ -106,6 +106,7 @@ internal static partial class CpuTimeKernelReport
     }
 
     [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static partial int ClockGetTime(int clock, out TimeSpec time);
 
     [StructLayout(LayoutKind.Sequential)]

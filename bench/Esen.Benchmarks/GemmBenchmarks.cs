@@ -3,7 +3,10 @@ using Esen.Kernels.Cpu.Kernels;
 
 namespace Esen.Benchmarks;
 
-/// <summary>Row-major SGEMM, C = A·B (beta 0), on square sizes and the GEMMs of fully connected layers.</summary>
+/// <summary>
+/// Row-major SGEMM, C = A·B (beta 0): square sizes, a batch-1 and a batch-8 fully connected layer (m×n×k =
+/// 1×1000×512 and 8×4096×9216) and ResNet-50's conv2 3×3 as a GEMM (56·56 × 64 × 9·64).
+/// </summary>
 [Config(typeof(KernelBenchmarkConfig))]
 public class GemmBenchmarks
 {
@@ -14,9 +17,9 @@ public class GemmBenchmarks
         new(256, 256, 256),
         new(512, 512, 512),
         new(1024, 1024, 1024),
-        new(1, 1000, 512, "SqueezeNet-FC-like 1x512x1000"),
-        new(8, 4096, 9216, "AlexNet fc6 batch 8"),
-        new(3136, 64, 576, "ResNet conv2_x as GEMM (HW x Cout x 9Cin)"),
+        new(1, 1000, 512, "fc 1x1000x512"),
+        new(8, 4096, 9216, "alexnet fc6 b8"),
+        new(3136, 64, 576, "r50 conv2 as gemm"),
     ];
 
     [ParamsSource(nameof(Shapes))]
