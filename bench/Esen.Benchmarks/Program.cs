@@ -4,6 +4,16 @@ using BenchmarkDotNet.Running;
 Console.Error.WriteLine("warning: benchmarks built in Debug; run with -c Release for meaningful numbers.");
 #endif
 
+if (args is ["cputime", ..])
+{
+    return Esen.Benchmarks.CpuTimeKernelReport.Run(Console.Out);
+}
+
+if (args is ["models", ..])
+{
+    return Esen.Benchmarks.Models.ModelLatencyComparison.Run(Console.Out);
+}
+
 // Exit code 1 when a benchmark failed to build or run, so scripts notice.
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;

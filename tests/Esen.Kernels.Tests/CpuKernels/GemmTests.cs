@@ -76,6 +76,20 @@ public class GemmTests
         }
     }
 
+    /// <summary>Callers racing for the shared workers: one gets them, the others run serially; all are right.</summary>
+    [Fact]
+    public void Concurrent_callers_each_get_the_reference_result()
+    {
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, caller =>
+        {
+            var random = new Random(100 + caller);
+            for (int repeat = 0; repeat < 5; repeat++)
+            {
+                CheckAgainstReference(random, caller % 2 == 1, false, 150, 170, 90, 1f, 0f, stridePad: caller, threads: 2);
+            }
+        });
+    }
+
     [Fact]
     public void Beta_zero_does_not_read_c_and_leaves_the_stride_padding_alone()
     {

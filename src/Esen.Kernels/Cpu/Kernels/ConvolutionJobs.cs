@@ -135,7 +135,7 @@ internal sealed unsafe class DepthwiseJob : ParallelWork
                     {
                         Span<float> dst = outRow[oxLo..oxHi];
                         System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(
-                            new ReadOnlySpan<float>(inRow + ix0 + oxLo, oxHi - oxLo), w, dst, dst);
+                            new ReadOnlySpan<float>(inRow + (ix0 + oxLo), oxHi - oxLo), w, dst, dst);
                     }
                     else
                     {

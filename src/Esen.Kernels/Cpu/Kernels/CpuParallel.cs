@@ -11,20 +11,26 @@ internal abstract class ParallelWork
 
 /// <summary>
 /// A fixed set of background workers shared by the CPU kernels. A loop runs on the caller plus up to
-/// threads − 1 workers that take indices from a shared counter. When another loop already holds the
-/// workers (two models running at once), the call runs serially on its own thread instead of queueing.
+/// threads − 1 workers that take indices from a shared counter. The caller never waits for a worker that has
+/// not started: once every index is taken it closes the loop and waits only for workers that joined, so on a
+/// busy machine a descheduled worker costs nothing. When another loop already holds the workers (two models
+/// running at once), the call runs serially on its own thread instead of queueing.
 /// </summary>
 internal static class CpuParallel
 {
+    private const int OpenBit = 1 << 30;
+
     private static readonly Lock s_gate = new();
     private static readonly SemaphoreSlim s_start = new(0);
-    private static readonly ManualResetEventSlim s_done = new(false);
     private static int s_workerCount;
     private static ParallelWork? s_work;
     private static int s_count;
     private static int s_next;
-    private static int s_pending;
+    private static int s_finished;
     private static Exception? s_error;
+
+    /// <summary>OpenBit while workers may join the current loop, plus the number that joined.</summary>
+    private static int s_state;
 
     /// <summary>Runs <paramref name="work"/> for every index in [0, count) on at most <paramref name="threads"/> threads.</summary>
     public static void For(ParallelWork work, int count, int threads)
@@ -46,12 +52,24 @@ internal static class CpuParallel
             s_work = work;
             s_count = count;
             s_next = -1;
+            s_finished = 0;
             s_error = null;
-            s_pending = helpers;
-            s_done.Reset();
+            Interlocked.Exchange(ref s_state, OpenBit);
             s_start.Release(helpers);
-            Drain(work);
-            s_done.Wait();
+            try
+            {
+                Drain(work);
+            }
+            finally
+            {
+                int joined = Interlocked.And(ref s_state, ~OpenBit) & ~OpenBit;
+                var spin = default(SpinWait);
+                while (Volatile.Read(ref s_finished) < joined)
+                {
+                    spin.SpinOnce();
+                }
+            }
+
             if (s_error is { } error)
             {
                 ExceptionDispatchInfo.Throw(error);
@@ -79,6 +97,11 @@ internal static class CpuParallel
         while (true)
         {
             s_start.Wait();
+            if (!TryJoin())
+            {
+                continue;
+            }
+
             try
             {
                 Drain(s_work!);
@@ -88,11 +111,26 @@ internal static class CpuParallel
                 Interlocked.CompareExchange(ref s_error, ex, null);
             }
 
-            if (Interlocked.Decrement(ref s_pending) == 0)
-            {
-                s_done.Set();
-            }
+            Interlocked.Increment(ref s_finished);
         }
+    }
+
+    /// <summary>Counts this worker into the open loop; false when it woke too late and the loop is closed.</summary>
+    private static bool TryJoin()
+    {
+        int state = Volatile.Read(ref s_state);
+        while ((state & OpenBit) != 0)
+        {
+            int seen = Interlocked.CompareExchange(ref s_state, state + 1, state);
+            if (seen == state)
+            {
+                return true;
+            }
+
+            state = seen;
+        }
+
+        return false;
     }
 
     private static void Drain(ParallelWork work)

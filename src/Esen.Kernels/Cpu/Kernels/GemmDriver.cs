@@ -104,22 +104,30 @@ internal static unsafe class GemmDriver
             return;
         }
 
+        // When op(B)'s rows are contiguous and A is a single Mc block, each B panel is used by one sweep of
+        // A tiles only: reading it in place beats copying it (1×1 convolutions, small-batch fully connected).
+        // Not when the stride is a multiple of 1 KiB: then every row of a panel maps to the same few L1 sets.
+        float* bOrigin = null;
+        int ldb = 0;
+        bool inPlace = i1 - i0 <= t.Mc && b.TryGetRows(out bOrigin, out ldb) && ldb % 256 != 0;
         GemmWorkspace workspace = GemmWorkspace.Current;
         float* packedA = workspace.PackedA(t.Mc * t.Kc);
         float* packedB = workspace.PackedB(t.Kc * ((t.Nc + t.Nr - 1) / t.Nr * t.Nr));
         for (int jc = j0; jc < j1; jc += t.Nc)
         {
             int nc = Math.Min(t.Nc, j1 - jc);
+            int fullColumns = inPlace ? nc / t.Nr * t.Nr : 0;
             for (int pc = 0; pc < k; pc += t.Kc)
             {
                 int kc = Math.Min(t.Kc, k - pc);
                 bool first = pc == 0, last = pc + kc == k;
-                b.Pack(packedB, pc, kc, jc, nc, t.Nr);
+                b.Pack(packedB, pc, kc, jc + fullColumns, nc - fullColumns, t.Nr);
+                var panels = new BPanels(packedB, fullColumns, inPlace ? bOrigin + ((long)pc * ldb) + jc : null, inPlace ? ldb : 0);
                 for (int ic = i0; ic < i1; ic += t.Mc)
                 {
                     int mc = Math.Min(t.Mc, i1 - ic);
                     a.Pack(packedA, ic, mc, pc, kc, t.Mr, alpha);
-                    MacroKernel(t, kc, mc, nc, packedA, packedB, c + ((long)ic * ldc) + jc, ldc, first ? beta : 1f, first && beta == 0f);
+                    MacroKernel(t, kc, mc, nc, packedA, panels, c + ((long)ic * ldc) + jc, ldc, first ? beta : 1f, first && beta == 0f);
                     if (last && !epilogue.IsNone)
                     {
                         for (int i = ic; i < ic + mc; i++)
@@ -132,12 +140,12 @@ internal static unsafe class GemmDriver
         }
     }
 
-    private static void MacroKernel(GemmTiling t, int kc, int mc, int nc, float* packedA, float* packedB, float* c, int ldc, float beta, bool overwrite)
+    private static void MacroKernel(GemmTiling t, int kc, int mc, int nc, float* packedA, BPanels panels, float* c, int ldc, float beta, bool overwrite)
     {
         for (int jr = 0; jr < nc; jr += t.Nr)
         {
             int cols = Math.Min(t.Nr, nc - jr);
-            float* bPanel = packedB + ((long)jr * kc);
+            float* bPanel = panels.Panel(jr, kc, t.Nr, out int bStride);
             for (int ir = 0; ir < mc; ir += t.Mr)
             {
                 int rows = Math.Min(t.Mr, mc - ir);
@@ -146,16 +154,26 @@ internal static unsafe class GemmDriver
                 switch (t.Isa)
                 {
                     case GemmIsa.Avx512:
-                        GemmMicroKernels.Avx512Tile8x32(kc, aPanel, bPanel, cTile, ldc, rows, cols, beta, overwrite);
+                        GemmMicroKernels.Avx512Tile8x32(kc, aPanel, bPanel, bStride, cTile, ldc, rows, cols, beta, overwrite);
                         break;
                     case GemmIsa.Avx2:
-                        GemmMicroKernels.Avx2Tile6x16(kc, aPanel, bPanel, cTile, ldc, rows, cols, beta, overwrite);
+                        GemmMicroKernels.Avx2Tile6x16(kc, aPanel, bPanel, bStride, cTile, ldc, rows, cols, beta, overwrite);
                         break;
                     default:
-                        GemmMicroKernels.ScalarTile4x8(kc, aPanel, bPanel, cTile, ldc, rows, cols, beta, overwrite);
+                        GemmMicroKernels.ScalarTile4x8(kc, aPanel, bPanel, bStride, cTile, ldc, rows, cols, beta, overwrite);
                         break;
                 }
             }
+        }
+    }
+
+    /// <summary>Where each Nr-column panel of the current B block lives: the first columns in place, the rest packed.</summary>
+    private readonly struct BPanels(float* packed, int inPlaceColumns, float* inPlace, int inPlaceStride)
+    {
+        public float* Panel(int jr, int kc, int nr, out int stride)
+        {
+            stride = jr < inPlaceColumns ? inPlaceStride : nr;
+            return jr < inPlaceColumns ? inPlace + jr : packed + ((long)(jr - inPlaceColumns) * kc);
         }
     }
 

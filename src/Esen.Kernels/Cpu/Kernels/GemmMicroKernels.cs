@@ -19,10 +19,12 @@ internal enum GemmIsa
 
 /// <summary>
 /// Register-tiled micro-kernels: C[rows×cols] (+)= A-panel · B-panel over kc steps, where the A panel holds Mr
-/// floats per step and the B panel Nr floats per step (both packed, zero-padded). Full tiles store straight
+/// floats per step (packed, zero-padded) and the B panel Nr floats per step, <c>bStride</c> floats apart (Nr when
+/// packed, the row stride when read in place). Full tiles store straight
 /// into C; edge tiles go through a small stack tile. When <c>overwrite</c> is set C is written without being
 /// read (beta = 0), otherwise C = acc + beta·C.
 /// </summary>
+[SkipLocalsInit]
 internal static unsafe class GemmMicroKernels
 {
     /// <summary>The best instruction set this machine supports.</summary>
@@ -38,42 +40,25 @@ internal static unsafe class GemmMicroKernels
     };
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx512Tile8x32(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
+    public static void Avx512Tile8x32(int kc, float* a, float* b, int bStride, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < kc; p++)
+        // Two k steps per iteration: the loop's scalar bookkeeping shares ports 0 and 5 with the FMAs.
+        int p = 0;
+        for (; p + 1 < kc; p += 2)
         {
-            Vector512<float> b0 = Vector512.Load(b);
-            Vector512<float> b1 = Vector512.Load(b + 16);
-            Vector512<float> av = Vector512.Create(a[0]);
-            c00 = Avx512F.FusedMultiplyAdd(av, b0, c00);
-            c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
-            av = Vector512.Create(a[1]);
-            c10 = Avx512F.FusedMultiplyAdd(av, b0, c10);
-            c11 = Avx512F.FusedMultiplyAdd(av, b1, c11);
-            av = Vector512.Create(a[2]);
-            c20 = Avx512F.FusedMultiplyAdd(av, b0, c20);
-            c21 = Avx512F.FusedMultiplyAdd(av, b1, c21);
-            av = Vector512.Create(a[3]);
-            c30 = Avx512F.FusedMultiplyAdd(av, b0, c30);
-            c31 = Avx512F.FusedMultiplyAdd(av, b1, c31);
-            av = Vector512.Create(a[4]);
-            c40 = Avx512F.FusedMultiplyAdd(av, b0, c40);
-            c41 = Avx512F.FusedMultiplyAdd(av, b1, c41);
-            av = Vector512.Create(a[5]);
-            c50 = Avx512F.FusedMultiplyAdd(av, b0, c50);
-            c51 = Avx512F.FusedMultiplyAdd(av, b1, c51);
-            av = Vector512.Create(a[6]);
-            c60 = Avx512F.FusedMultiplyAdd(av, b0, c60);
-            c61 = Avx512F.FusedMultiplyAdd(av, b1, c61);
-            av = Vector512.Create(a[7]);
-            c70 = Avx512F.FusedMultiplyAdd(av, b0, c70);
-            c71 = Avx512F.FusedMultiplyAdd(av, b1, c71);
-            a += 8;
-            b += 32;
+            Step512(a, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51, ref c60, ref c61, ref c70, ref c71);
+            Step512(a + 8, b + bStride, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51, ref c60, ref c61, ref c70, ref c71);
+            a += 16;
+            b += 2 * bStride;
+        }
+
+        if (p < kc)
+        {
+            Step512(a, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51, ref c60, ref c61, ref c70, ref c71);
         }
 
         const int Nr = 32;
@@ -97,7 +82,7 @@ internal static unsafe class GemmMicroKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx2Tile6x16(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
+    public static void Avx2Tile6x16(int kc, float* a, float* b, int bStride, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -124,7 +109,7 @@ internal static unsafe class GemmMicroKernels
             c50 = Fma.MultiplyAdd(av, b0, c50);
             c51 = Fma.MultiplyAdd(av, b1, c51);
             a += 6;
-            b += 16;
+            b += bStride;
         }
 
         const int Nr = 16;
@@ -146,7 +131,7 @@ internal static unsafe class GemmMicroKernels
     }
 
     /// <summary>The portable 4×8 tile, for machines without AVX2.</summary>
-    public static void ScalarTile4x8(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
+    public static void ScalarTile4x8(int kc, float* a, float* b, int bStride, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
     {
         const int Mr = 4, Nr = 8;
         float* acc = stackalloc float[Mr * Nr];
@@ -163,10 +148,46 @@ internal static unsafe class GemmMicroKernels
             }
 
             a += Mr;
-            b += Nr;
+            b += bStride;
         }
 
         StoreEdge(acc, Nr, c, ldc, rows, cols, beta, overwrite);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step512(
+        float* a, float* b,
+        ref Vector512<float> c00, ref Vector512<float> c01, ref Vector512<float> c10, ref Vector512<float> c11,
+        ref Vector512<float> c20, ref Vector512<float> c21, ref Vector512<float> c30, ref Vector512<float> c31,
+        ref Vector512<float> c40, ref Vector512<float> c41, ref Vector512<float> c50, ref Vector512<float> c51,
+        ref Vector512<float> c60, ref Vector512<float> c61, ref Vector512<float> c70, ref Vector512<float> c71)
+    {
+        Vector512<float> b0 = Vector512.Load(b);
+        Vector512<float> b1 = Vector512.Load(b + 16);
+        Vector512<float> av = Vector512.Create(a[0]);
+        c00 = Avx512F.FusedMultiplyAdd(av, b0, c00);
+        c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
+        av = Vector512.Create(a[1]);
+        c10 = Avx512F.FusedMultiplyAdd(av, b0, c10);
+        c11 = Avx512F.FusedMultiplyAdd(av, b1, c11);
+        av = Vector512.Create(a[2]);
+        c20 = Avx512F.FusedMultiplyAdd(av, b0, c20);
+        c21 = Avx512F.FusedMultiplyAdd(av, b1, c21);
+        av = Vector512.Create(a[3]);
+        c30 = Avx512F.FusedMultiplyAdd(av, b0, c30);
+        c31 = Avx512F.FusedMultiplyAdd(av, b1, c31);
+        av = Vector512.Create(a[4]);
+        c40 = Avx512F.FusedMultiplyAdd(av, b0, c40);
+        c41 = Avx512F.FusedMultiplyAdd(av, b1, c41);
+        av = Vector512.Create(a[5]);
+        c50 = Avx512F.FusedMultiplyAdd(av, b0, c50);
+        c51 = Avx512F.FusedMultiplyAdd(av, b1, c51);
+        av = Vector512.Create(a[6]);
+        c60 = Avx512F.FusedMultiplyAdd(av, b0, c60);
+        c61 = Avx512F.FusedMultiplyAdd(av, b1, c61);
+        av = Vector512.Create(a[7]);
+        c70 = Avx512F.FusedMultiplyAdd(av, b0, c70);
+        c71 = Avx512F.FusedMultiplyAdd(av, b1, c71);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

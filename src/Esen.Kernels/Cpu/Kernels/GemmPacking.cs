@@ -12,6 +12,12 @@ internal unsafe interface IGemmBSource
 {
     /// <summary>Packs rows [k0, k0+kc) and columns [j0, j0+nc) into <paramref name="destination"/>.</summary>
     void Pack(float* destination, int k0, int kc, int j0, int nc, int nr);
+
+    /// <summary>
+    /// The address of op(B)[0, 0] and its row stride when rows of op(B) are contiguous in memory, so full
+    /// panels can be read in place; false when B must be packed.
+    /// </summary>
+    bool TryGetRows(out float* origin, out int stride);
 }
 
 /// <summary>A stored row-major matrix used as op(B): B is k×n, or n×k when transposed.</summary>
@@ -26,6 +32,13 @@ internal readonly unsafe struct MatrixB : IGemmBSource
         _data = data;
         _stride = stride;
         _transposed = transposed;
+    }
+
+    public bool TryGetRows(out float* origin, out int stride)
+    {
+        origin = _data;
+        stride = _stride;
+        return !_transposed;
     }
 
     public void Pack(float* destination, int k0, int kc, int j0, int nc, int nr)

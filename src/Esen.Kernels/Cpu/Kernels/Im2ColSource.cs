@@ -19,6 +19,13 @@ internal readonly unsafe struct Im2ColSource : IGemmBSource
         _outWidth = shape.OutWidth;
     }
 
+    public bool TryGetRows(out float* origin, out int stride)
+    {
+        origin = null;
+        stride = 0;
+        return false;
+    }
+
     public void Pack(float* destination, int k0, int kc, int j0, int nc, int nr)
     {
         int kernelArea = _shape.KernelHeight * _shape.KernelWidth;
@@ -49,9 +56,10 @@ internal readonly unsafe struct Im2ColSource : IGemmBSource
                     {
                         // Positions t with 0 ≤ ix0 + t < width are copied, the rest are padding.
                         int lo = Math.Clamp(-ix0, 0, run), hi = Math.Clamp(width - ix0, lo, run);
-                        float* src = plane + ((long)iy * width) + ix0;
+                        // ix0 + lo ≥ 0: the pointer never steps before the row (checked builds reject that).
+                        float* src = plane + ((long)iy * width) + (ix0 + lo);
                         new Span<float>(dst + jj, lo).Clear();
-                        new ReadOnlySpan<float>(src + lo, hi - lo).CopyTo(new Span<float>(dst + jj + lo, hi - lo));
+                        new ReadOnlySpan<float>(src, hi - lo).CopyTo(new Span<float>(dst + jj + lo, hi - lo));
                         new Span<float>(dst + jj + hi, run - hi).Clear();
                     }
                     else
