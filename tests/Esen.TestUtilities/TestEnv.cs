@@ -19,19 +19,29 @@ public static class TestEnv
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     /// <summary>
-    /// The shared material next to the project (DESIGN.md: onnx-node, models, reference); override
-    /// with ESEN_SHARED_DIR.
+    /// The shared material next to the project (DESIGN.md: onnx-node, models, reference): ESEN_SHARED_DIR
+    /// when set, else ../shared beside the repository, else /work/shared (where a clone elsewhere on
+    /// these machines finds it).
     /// </summary>
-    public static string SharedDirectory =>
-        Environment.GetEnvironmentVariable("ESEN_SHARED_DIR") is { Length: > 0 } dir
-            ? dir
-            : Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared"));
+    public static string SharedDirectory { get; } = FindSharedDirectory();
 
     /// <summary>Debian's libonnx-testdata node cases; override with ESEN_ONNX_TESTDATA.</summary>
     public static string OnnxTestDataDirectory =>
         Environment.GetEnvironmentVariable("ESEN_ONNX_TESTDATA") is { Length: > 0 } dir
             ? dir
             : "/usr/share/libonnx-testdata/data/node";
+
+    private static string FindSharedDirectory()
+    {
+        if (Environment.GetEnvironmentVariable("ESEN_SHARED_DIR") is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+
+        string besideRepository = Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared"));
+        const string MachineWide = "/work/shared";
+        return !System.IO.Directory.Exists(besideRepository) && System.IO.Directory.Exists(MachineWide) ? MachineWide : besideRepository;
+    }
 
     private static string FindRepositoryRoot()
     {

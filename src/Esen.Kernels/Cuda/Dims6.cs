@@ -99,7 +99,7 @@ internal struct Dims6
         for (int d = 0; d < permutation.Length; d++)
         {
             int source = permutation[d];
-            if ((uint)source >= (uint)input.Length || seen[source])
+            if (unchecked((uint)source >= (uint)input.Length) || seen[source])
             {
                 throw new ArgumentException($"[{string.Join(", ", permutation.ToArray())}] is not a permutation of 0..{input.Length - 1}", nameof(permutation));
             }

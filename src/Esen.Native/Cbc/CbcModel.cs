@@ -121,7 +121,7 @@ public sealed class CbcModel : IDisposable
 
         foreach (int row in rowIndices)
         {
-            if ((uint)row >= (uint)rows)
+            if (unchecked((uint)row >= (uint)rows))
             {
                 throw new ArgumentOutOfRangeException(nameof(rowIndices), row, $"row index outside 0..{rows - 1}");
             }
@@ -129,7 +129,7 @@ public sealed class CbcModel : IDisposable
 
         foreach (int column in integerColumns)
         {
-            if ((uint)column >= (uint)columns)
+            if (unchecked((uint)column >= (uint)columns))
             {
                 throw new ArgumentOutOfRangeException(nameof(integerColumns), column, $"column index outside 0..{columns - 1}");
             }
@@ -195,7 +195,7 @@ public sealed class CbcModel : IDisposable
 
         foreach (int column in columns)
         {
-            if ((uint)column >= (uint)_columnCount)
+            if (unchecked((uint)column >= (uint)_columnCount))
             {
                 throw new ArgumentOutOfRangeException(nameof(columns), column, $"column index outside 0..{_columnCount - 1}");
             }

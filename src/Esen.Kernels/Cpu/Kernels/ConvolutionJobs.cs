@@ -112,7 +112,7 @@ internal sealed unsafe class DepthwiseJob : ParallelWork
             for (int ky = 0; ky < s.KernelHeight; ky++)
             {
                 int iy = (oy * s.StrideH) - s.PadTop + (ky * s.DilationH);
-                if ((uint)iy >= (uint)s.InHeight)
+                if (unchecked((uint)iy >= (uint)s.InHeight))
                 {
                     continue;
                 }

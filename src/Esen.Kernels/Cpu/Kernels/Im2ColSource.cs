@@ -48,7 +48,7 @@ internal readonly unsafe struct Im2ColSource : IGemmBSource
                     int run = Math.Min(panelWidth - jj, _outWidth - ox);
                     int iy = (oy * _shape.StrideH) - _shape.PadTop + (ky * _shape.DilationH);
                     int ix0 = (ox * strideW) - _shape.PadLeft + (kx * _shape.DilationW);
-                    if ((uint)iy >= (uint)height)
+                    if (unchecked((uint)iy >= (uint)height))
                     {
                         new Span<float>(dst + jj, run).Clear();
                     }
@@ -68,7 +68,7 @@ internal readonly unsafe struct Im2ColSource : IGemmBSource
                         for (int t = 0; t < run; t++)
                         {
                             int ix = ix0 + (t * strideW);
-                            dst[jj + t] = (uint)ix < (uint)width ? src[ix] : 0f;
+                            dst[jj + t] = unchecked((uint)ix < (uint)width) ? src[ix] : 0f;
                         }
                     }
 

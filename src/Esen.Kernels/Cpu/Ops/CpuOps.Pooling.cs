@@ -105,7 +105,7 @@ internal static partial class CpuOps
                         padded++;
                     }
 
-                    if ((uint)id >= (uint)s.Input[0] || (uint)ih >= (uint)s.Input[1] || (uint)iw >= (uint)s.Input[2])
+                    if (unchecked((uint)id >= (uint)s.Input[0]) || unchecked((uint)ih >= (uint)s.Input[1]) || unchecked((uint)iw >= (uint)s.Input[2]))
                     {
                         continue;
                     }
