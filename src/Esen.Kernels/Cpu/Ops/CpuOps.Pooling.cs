@@ -105,7 +105,7 @@ internal static partial class CpuOps
                         padded++;
                     }
 
-                    if ((uint)id >= (uint)s.Input[0] || (uint)ih >= (uint)s.Input[1] || (uint)iw >= (uint)s.Input[2])
+                    if (id < 0 || id >= s.Input[0] || ih < 0 || ih >= s.Input[1] || iw < 0 || iw >= s.Input[2])
                     {
                         continue;
                     }
