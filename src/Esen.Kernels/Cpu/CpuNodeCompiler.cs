@@ -118,9 +118,10 @@ internal static class CpuNodeCompiler
             {
                 TensorShape xs = Shape(x);
                 var pool = new PoolShape(WindowGeometry.Resolve(node, xs, node.GetInts("kernel_shape")!, allowCeil: true), xs[0] * xs[1]);
-                bool includePad = node.GetInt("count_include_pad", 0) != 0;
+                bool includePad = node.GetInt("count_include_pad", 0) != 0, columnMajor = node.GetInt("storage_order", 0) != 0;
+                int indices = outputs.Length > 1 ? outputs[1] : -1;
                 return node.OpType == "MaxPool"
-                    ? s => CpuOps.MaxPool(pool, s[x].Floats, s[y].Floats)
+                    ? s => CpuOps.MaxPool(pool, s[x].Floats, s[y].Floats, indices >= 0 ? s[indices].Int64s : default, columnMajor)
                     : s => CpuOps.AveragePool(pool, s[x].Floats, s[y].Floats, includePad);
             }
 

@@ -87,7 +87,7 @@ internal static partial class CpuOps
             for (int j = 0; j < indices.Length; j++)
             {
                 long index = indices[j] < 0 ? indices[j] + axis : indices[j];
-                if ((ulong)index >= (ulong)axis)
+                if (index < 0 || index >= axis)
                 {
                     throw new GraphException($"{what}: index {indices[j]} is out of range for a dimension of {axis}");
                 }

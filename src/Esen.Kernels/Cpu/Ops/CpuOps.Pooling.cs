@@ -43,8 +43,66 @@ internal sealed class PoolShape
 
 internal static partial class CpuOps
 {
-    /// <summary>Max pooling over N·C planes; padding never wins (it reads as −∞).</summary>
-    public static void MaxPool(PoolShape s, ReadOnlySpan<float> x, Span<float> y) => Pool(s, x, y, average: false, countIncludePad: false);
+    /// <summary>
+    /// Max pooling over N·C planes; padding never wins (it reads as −∞). When <paramref name="indices"/>
+    /// is not empty it receives each maximum's flat index into x (ONNX MaxPool's Indices output):
+    /// row-major, or with <paramref name="columnMajor"/> (storage_order 1) the spatial part column-major.
+    /// </summary>
+    public static void MaxPool(PoolShape s, ReadOnlySpan<float> x, Span<float> y, Span<long> indices = default, bool columnMajor = false)
+    {
+        Pool(s, x, y, average: false, countIncludePad: false);
+        if (indices.IsEmpty)
+        {
+            return;
+        }
+
+        int inPlane = s.InputPlane, outPlane = s.OutputPlane;
+        for (int p = 0; p < s.Planes; p++)
+        {
+            int o = 0;
+            for (int od = 0; od < s.Output[0]; od++)
+            {
+                for (int oh = 0; oh < s.Output[1]; oh++)
+                {
+                    for (int ow = 0; ow < s.Output[2]; ow++, o++)
+                    {
+                        indices[(p * outPlane) + o] = ((long)p * inPlane) + ArgMax(s, x.Slice(p * inPlane, inPlane), y[(p * outPlane) + o], od, oh, ow, columnMajor);
+                    }
+                }
+            }
+        }
+    }
+
+    // The first window position holding the maximum, as a flat index within the plane.
+    private static long ArgMax(PoolShape s, ReadOnlySpan<float> input, float max, int od, int oh, int ow, bool columnMajor)
+    {
+        for (int kd = 0; kd < s.Kernel[0]; kd++)
+        {
+            int id = (od * s.Strides[0]) - s.PadsBegin[0] + (kd * s.Dilations[0]);
+            for (int kh = 0; kh < s.Kernel[1]; kh++)
+            {
+                int ih = (oh * s.Strides[1]) - s.PadsBegin[1] + (kh * s.Dilations[1]);
+                for (int kw = 0; kw < s.Kernel[2]; kw++)
+                {
+                    int iw = (ow * s.Strides[2]) - s.PadsBegin[2] + (kw * s.Dilations[2]);
+                    if (id < 0 || id >= s.Input[0] || ih < 0 || ih >= s.Input[1] || iw < 0 || iw >= s.Input[2])
+                    {
+                        continue;
+                    }
+
+                    float v = input[(((id * s.Input[1]) + ih) * s.Input[2]) + iw];
+                    if (v == max || (float.IsNaN(v) && float.IsNaN(max)))
+                    {
+                        return columnMajor
+                            ? (((long)iw * s.Input[1]) + ih) * s.Input[0] + id
+                            : (((long)id * s.Input[1]) + ih) * s.Input[2] + iw;
+                    }
+                }
+            }
+        }
+
+        return 0;
+    }
 
     /// <summary>
     /// Average pooling; the divisor counts the window positions inside the input, or with
@@ -105,7 +163,7 @@ internal static partial class CpuOps
                         padded++;
                     }
 
-                    if (unchecked((uint)id >= (uint)s.Input[0]) || unchecked((uint)ih >= (uint)s.Input[1]) || unchecked((uint)iw >= (uint)s.Input[2]))
+                    if (id < 0 || id >= s.Input[0] || ih < 0 || ih >= s.Input[1] || iw < 0 || iw >= s.Input[2])
                     {
                         continue;
                     }
