@@ -1,3 +1,4 @@
+using Esen.Solver.Formats;
 using System.Text.Json;
 using Esen.Kernels.Graph;
 
@@ -55,7 +56,7 @@ public static class EnsembleSpecReader
         }
     }
 
-    private sealed class Reader(string source, string baseDirectory)
+    private sealed class Reader(string source, string baseDirectory) : StrictJsonReader
     {
         public EnsembleSpec ReadRoot(JsonElement root)
         {
@@ -288,39 +289,6 @@ public static class EnsembleSpecReader
             return DeviceSpec.TryParse(text) ?? throw Error(path, $"unknown device '{text}' (expected cpu, cuda:N or sim:NAME such as sim:h100)");
         }
 
-        private Dictionary<string, JsonElement> Fields(JsonElement element, string path, string[] allowed)
-        {
-            if (element.ValueKind != JsonValueKind.Object)
-            {
-                throw Error(path, $"expected an object, got {Describe(element)}");
-            }
-
-            var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-            foreach (JsonProperty property in element.EnumerateObject())
-            {
-                if (!allowed.Contains(property.Name))
-                {
-                    throw Error($"{path}.{property.Name}", $"unknown field (allowed here: {string.Join(", ", allowed)})");
-                }
-
-                if (!fields.TryAdd(property.Name, property.Value))
-                {
-                    throw Error($"{path}.{property.Name}", "field appears twice");
-                }
-            }
-
-            return fields;
-        }
-
-        private JsonElement Required(Dictionary<string, JsonElement> fields, string name, string path) =>
-            fields.TryGetValue(name, out JsonElement value) ? value : throw Error($"{path}.{name}", "missing required field");
-
-        private string String(JsonElement element, string path) =>
-            element.ValueKind == JsonValueKind.String ? element.GetString()! : throw Error(path, $"expected a string, got {Describe(element)}");
-
-        private double Number(JsonElement element, string path) =>
-            element.ValueKind == JsonValueKind.Number ? element.GetDouble() : throw Error(path, $"expected a number, got {Describe(element)}");
-
         private int Integer(JsonElement element, string path, int minimum)
         {
             if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt32(out int value))
@@ -331,19 +299,6 @@ public static class EnsembleSpecReader
             return value >= minimum ? value : throw Error(path, $"{value} is below the minimum {minimum}");
         }
 
-        private JsonElement[] Array(JsonElement element, string path) =>
-            element.ValueKind == JsonValueKind.Array ? [.. element.EnumerateArray()] : throw Error(path, $"expected an array, got {Describe(element)}");
-
-        private EnsembleSpecException Error(string path, string detail) => new(source, path, detail);
-
-        private static string Describe(JsonElement element) => element.ValueKind switch
-        {
-            JsonValueKind.Object => "an object",
-            JsonValueKind.Array => "an array",
-            JsonValueKind.String => $"the string \"{element.GetString()}\"",
-            JsonValueKind.Number => $"the number {element.GetRawText()}",
-            JsonValueKind.True or JsonValueKind.False => "a boolean",
-            _ => "null",
-        };
+        protected override JsonFormatException Error(string path, string detail) => new EnsembleSpecException(source, path, detail);
     }
 }

@@ -1,3 +1,5 @@
+using Esen.Solver.Formats;
+
 namespace Esen.Solver.Problems;
 
 /// <summary>One finding of the validator: where (a JSON path such as <c>$.members[2].latency_ms</c>) and what.</summary>
@@ -11,23 +13,12 @@ public sealed record ProblemIssue(string Path, string Message, bool IsError = tr
 }
 
 /// <summary>A problem file is malformed; the message names the file and the JSON path.</summary>
-public sealed class ProblemFormatException : Exception
+public sealed class ProblemFormatException : JsonFormatException
 {
     /// <summary>Creates the exception.</summary>
     public ProblemFormatException(string source, string path, string detail, Exception? inner = null)
-        : base($"{source}: {path}: {detail}", inner)
+        : base(source, path, detail, inner)
     {
-        SourceName = source;
-        JsonPath = path;
-        Detail = detail;
     }
-
-    /// <summary>The file (or other source name) that was read.</summary>
-    public string SourceName { get; }
-
-    /// <summary>The JSON path of the offending value.</summary>
-    public string JsonPath { get; }
-
-    /// <summary>What is wrong.</summary>
-    public string Detail { get; }
 }
+

@@ -1,3 +1,4 @@
+using Esen.Solver.Formats;
 using System.Globalization;
 using System.Text.Json;
 
@@ -60,7 +61,7 @@ public static class ProblemReader
         }
     }
 
-    private sealed class Reader(string source)
+    private sealed class Reader(string source) : StrictJsonReader
     {
         public Problem ReadRoot(JsonElement root)
         {
@@ -126,52 +127,6 @@ public static class ProblemReader
             return new LatencyTable(entries);
         }
 
-        private Dictionary<string, JsonElement> Fields(JsonElement element, string path, string[] allowed)
-        {
-            if (element.ValueKind != JsonValueKind.Object)
-            {
-                throw Error(path, $"expected an object, got {Describe(element)}");
-            }
-
-            var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-            foreach (JsonProperty property in element.EnumerateObject())
-            {
-                if (!allowed.Contains(property.Name))
-                {
-                    throw Error($"{path}.{property.Name}", $"unknown field (allowed here: {string.Join(", ", allowed)})");
-                }
-
-                if (!fields.TryAdd(property.Name, property.Value))
-                {
-                    throw Error($"{path}.{property.Name}", "field appears twice");
-                }
-            }
-
-            return fields;
-        }
-
-        private JsonElement Required(Dictionary<string, JsonElement> fields, string name, string path) =>
-            fields.TryGetValue(name, out JsonElement value) ? value : throw Error($"{path}.{name}", "missing required field");
-
-        private string String(JsonElement element, string path) =>
-            element.ValueKind == JsonValueKind.String ? element.GetString()! : throw Error(path, $"expected a string, got {Describe(element)}");
-
-        private double Number(JsonElement element, string path) =>
-            element.ValueKind == JsonValueKind.Number ? element.GetDouble() : throw Error(path, $"expected a number, got {Describe(element)}");
-
-        private JsonElement[] Array(JsonElement element, string path) =>
-            element.ValueKind == JsonValueKind.Array ? [.. element.EnumerateArray()] : throw Error(path, $"expected an array, got {Describe(element)}");
-
-        private ProblemFormatException Error(string path, string detail) => new(source, path, detail);
-
-        private static string Describe(JsonElement element) => element.ValueKind switch
-        {
-            JsonValueKind.Object => "an object",
-            JsonValueKind.Array => "an array",
-            JsonValueKind.String => "a string",
-            JsonValueKind.Number => "a number",
-            JsonValueKind.True or JsonValueKind.False => "a boolean",
-            _ => "null",
-        };
+        protected override JsonFormatException Error(string path, string detail) => new ProblemFormatException(source, path, detail);
     }
 }

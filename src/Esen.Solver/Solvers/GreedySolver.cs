@@ -9,7 +9,7 @@ namespace Esen.Solver.Solvers;
 /// shares. Worst-fit placement by memory (a device must also have room for the member's smallest
 /// share), every member at its smallest share, then one share step at a time: for makespan and
 /// period to the member that sets the objective, for cascade latency to the member whose next step
-/// lowers reach·latency the most; it stops when that step does not fit its device.
+/// lowers the latency the most; it stops when that step does not fit its device.
 /// </summary>
 public sealed class GreedySolver : IAllocationSolver
 {
