@@ -19,7 +19,7 @@ public enum Objective
     /// <summary>Cascade, stages of successive batches overlapping: max over stages of t(p).</summary>
     Period,
 
-    /// <summary>Cascade, one batch through the stages in turn: Σ reach·t(p), the mean latency of an input.</summary>
+    /// <summary>Cascade, one batch through the stages in turn: Σ t(p), the sum of the stage latencies.</summary>
     Latency,
 }
 

@@ -55,7 +55,7 @@ public sealed class ExhaustiveSolver : IAllocationSolver
 
         public double BestObjective { get; private set; } = double.PositiveInfinity;
 
-        // partial: the objective of the members placed so far (max or reach-weighted sum; both only grow).
+        // partial: the objective of the members placed so far (max or sum; both only grow).
         public void Run(int member, double partial)
         {
             if (partial >= BestObjective)
