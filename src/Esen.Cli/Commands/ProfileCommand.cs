@@ -7,6 +7,7 @@ using Esen.Kernels.Graph;
 using Esen.Runtime.Profiling;
 using Esen.Solver.CostModel;
 using Esen.Solver.Devices;
+using Esen.Solver.Formats;
 using Esen.Solver.Problems;
 
 namespace Esen.Cli.Commands;
@@ -220,7 +221,7 @@ public static class ProfileCommand
     private static string ToJson(List<MemberProfile> profiles, Device device, int[] percents, string source)
     {
         using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(stream, JsonOutput.WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("format", ProfileFormat);

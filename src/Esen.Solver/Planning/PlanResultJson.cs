@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Esen.Solver.Formats;
 using Esen.Solver.Problems;
 
 namespace Esen.Solver.Planning;
@@ -26,7 +27,7 @@ public static class PlanResultJson
     public static string ToJson(Problem problem, IReadOnlyList<PlanResult> results, bool asArray)
     {
         using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(stream, JsonOutput.WriterOptions))
         {
             if (asArray)
             {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Esen.Solver.Formats;
 
 namespace Esen.Solver.Problems;
 
@@ -24,7 +25,7 @@ public static class ProblemWriter
     /// <summary>Writes the problem as indented UTF-8 JSON to <paramref name="stream"/>.</summary>
     public static void Write(Problem problem, Stream stream)
     {
-        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        using var json = new Utf8JsonWriter(stream, JsonOutput.WriterOptions);
         json.WriteStartObject();
         json.WriteString("format", Problem.FormatTag);
         json.WriteString("kind", problem.Kind.ToJsonName());

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Esen.Solver.Formats;
 using Esen.Solver.Simulation;
 
 namespace Esen.Solver.Reports;
@@ -25,7 +26,7 @@ public static class TimelineReport
     public static string ToJson(SimulationResult result)
     {
         using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(stream, JsonOutput.WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("format", Format);
