@@ -29,6 +29,32 @@ public abstract partial class ExecutorConformanceTests<TFixture>
         }
     }
 
+    // Rectangular planes at ragged widths: rows wider than the stack scratch, windows larger than the
+    // input, and the padded and clipped edges around the vectorised interior of max pooling.
+    [SkippableTheory]
+    [InlineData(5, 1031, 3, 2, 1, true)]
+    [InlineData(3, 13, 5, 1, 2, false)]
+    [InlineData(2, 3, 3, 1, 1, true)]
+    [InlineData(11, 37, 3, 2, 0, true)]
+    [InlineData(6, 19, 2, 3, 1, false)]
+    public void Pools_RectangularPlanesAtRaggedWidths(int height, int width, int kernel, int stride, int pad, bool ceil)
+    {
+        Tensor x = RandomTensor(61, 1, 3, height, width);
+        foreach ((string op, bool includePad) in new[] { ("MaxPool", false), ("AveragePool", false), ("AveragePool", true) })
+        {
+            Tensor y = RunNode(op, [("x", x)], new()
+            {
+                ["kernel_shape"] = AttributeValue.Ints(kernel, kernel),
+                ["strides"] = AttributeValue.Ints(stride, stride),
+                ["pads"] = AttributeValue.Ints(pad, pad, pad, pad),
+                ["ceil_mode"] = AttributeValue.Int(ceil ? 1 : 0),
+                ["count_include_pad"] = AttributeValue.Int(includePad ? 1 : 0),
+            })["y"];
+            float[] expected = Reference.Pool2D(x.Floats, x.Shape.ToArray(), kernel, stride, pad, ceil, op == "MaxPool", includePad);
+            Close(expected, y, $"{op} {height}x{width} k{kernel} s{stride} p{pad} ceil={ceil} include={includePad}");
+        }
+    }
+
     [SkippableTheory]
     [MemberData(nameof(ConformanceData.SimdLengths), MemberType = typeof(ConformanceData))]
     public void GlobalAveragePool_MeansEachPlane(int size)

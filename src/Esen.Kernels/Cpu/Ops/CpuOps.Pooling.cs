@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 using Esen.Kernels.Graph;
 
@@ -123,6 +124,12 @@ internal static partial class CpuOps
 
     private static void Pool(PoolShape s, ReadOnlySpan<float> x, Span<float> y, bool average, bool countIncludePad)
     {
+        if (IsPlanar(s))
+        {
+            Pool2D(s, x, y, average, countIncludePad);
+            return;
+        }
+
         int inPlane = s.InputPlane, outPlane = s.OutputPlane;
         for (int p = 0; p < s.Planes; p++)
         {
@@ -139,6 +146,122 @@ internal static partial class CpuOps
                     }
                 }
             }
+        }
+    }
+
+    // Two-dimensional windows (the d dimension is trivial) with no dilation: the case of every 2-D CNN.
+    private static bool IsPlanar(PoolShape s) =>
+        s.Input[0] == 1 && s.Output[0] == 1 && s.Kernel[0] == 1 && s.PadsBegin[0] == 0 && s.Dilations[1] == 1 && s.Dilations[2] == 1;
+
+    /// <summary>
+    /// <see cref="Pool"/> for planar windows. Each window is clipped to the input once per row and column
+    /// instead of testing every tap. Max pooling reduces the window's rows into one row and then that row's
+    /// windows, both vectorised; average pooling adds the taps in the generic order, so the sums are identical.
+    /// </summary>
+    private static void Pool2D(PoolShape s, ReadOnlySpan<float> x, Span<float> y, bool average, bool countIncludePad)
+    {
+        int height = s.Input[1], width = s.Input[2], outHeight = s.Output[1], outWidth = s.Output[2];
+        int kernelHeight = s.Kernel[1], kernelWidth = s.Kernel[2], strideH = s.Strides[1], strideW = s.Strides[2];
+        int padTop = s.PadsBegin[1], padLeft = s.PadsBegin[2], padBottom = s.PadsEnd[1], padRight = s.PadsEnd[2];
+        int inPlane = s.InputPlane, outPlane = s.OutputPlane;
+
+        // Max pooling's scratch: the row maxima, then the maxima of each full window along that row.
+        float[]? rented = null;
+        Span<float> scratch = average ? default
+            : width <= 512 ? stackalloc float[2 * width] : (rented = ArrayPool<float>.Shared.Rent(2 * width)).AsSpan(0, 2 * width);
+        for (int p = 0; p < s.Planes; p++)
+        {
+            ReadOnlySpan<float> input = x.Slice(p * inPlane, inPlane);
+            Span<float> output = y.Slice(p * outPlane, outPlane);
+            for (int oh = 0; oh < outHeight; oh++)
+            {
+                int top = (oh * strideH) - padTop;
+                int rowBegin = Math.Max(0, -top), rowEnd = Math.Min(kernelHeight, height - top);
+                Span<float> outputRow = output.Slice(oh * outWidth, outWidth);
+                if (!average)
+                {
+                    if (rowEnd <= rowBegin)
+                    {
+                        outputRow.Fill(float.NegativeInfinity);
+                        continue;
+                    }
+
+                    Span<float> rowMax = scratch[..width];
+                    input.Slice((top + rowBegin) * width, width).CopyTo(rowMax);
+                    for (int kh = rowBegin + 1; kh < rowEnd; kh++)
+                    {
+                        TensorPrimitives.Max(rowMax, input.Slice((top + kh) * width, width), rowMax);
+                    }
+
+                    MaxPoolRow(rowMax, scratch[width..], outputRow, kernelWidth, strideW, padLeft);
+                    continue;
+                }
+
+                int paddedRows = Math.Max(0, Math.Min(kernelHeight, height + padBottom - top) - Math.Max(0, -padTop - top));
+                for (int ow = 0; ow < outWidth; ow++)
+                {
+                    int left = (ow * strideW) - padLeft;
+                    int columnBegin = Math.Max(0, -left), columnEnd = Math.Min(kernelWidth, width - left);
+                    float sum = 0f;
+                    for (int kh = rowBegin; kh < rowEnd; kh++)
+                    {
+                        ReadOnlySpan<float> row = input.Slice((top + kh) * width, width);
+                        for (int kw = columnBegin; kw < columnEnd; kw++)
+                        {
+                            sum += row[left + kw];
+                        }
+                    }
+
+                    int paddedColumns = Math.Max(0, Math.Min(kernelWidth, width + padRight - left) - Math.Max(0, -padLeft - left));
+                    int divisor = countIncludePad
+                        ? paddedRows * paddedColumns
+                        : Math.Max(0, rowEnd - rowBegin) * Math.Max(0, columnEnd - columnBegin);
+                    outputRow[ow] = divisor == 0 ? 0f : sum / divisor;
+                }
+            }
+        }
+
+        if (rented is not null)
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// One output row of max pooling from <paramref name="rowMax"/>, the element-wise maximum of the window's
+    /// input rows. Windows wholly inside the row read the maxima of every full window (computed with kernel − 1
+    /// vectorised passes); windows that overlap the padding are clipped.
+    /// </summary>
+    private static void MaxPoolRow(ReadOnlySpan<float> rowMax, Span<float> windowMax, Span<float> outputRow, int kernelWidth, int stride, int padLeft)
+    {
+        int width = rowMax.Length, windows = width - kernelWidth + 1;
+        if (windows > 0)
+        {
+            windowMax = windowMax[..windows];
+            rowMax[..windows].CopyTo(windowMax);
+            for (int kw = 1; kw < kernelWidth; kw++)
+            {
+                TensorPrimitives.Max(windowMax, rowMax.Slice(kw, windows), windowMax);
+            }
+        }
+
+        for (int ow = 0; ow < outputRow.Length; ow++)
+        {
+            int left = (ow * stride) - padLeft;
+            if (left >= 0 && left < windows)
+            {
+                outputRow[ow] = windowMax[left];
+                continue;
+            }
+
+            float max = float.NegativeInfinity;
+            for (int iw = Math.Max(0, left); iw < Math.Min(width, left + kernelWidth); iw++)
+            {
+                float v = rowMax[iw];
+                max = v > max || float.IsNaN(v) ? v : max;
+            }
+
+            outputRow[ow] = max;
         }
     }
 
