@@ -59,7 +59,7 @@ public sealed class CudaRunnerFactory : IMemberRunnerFactory, IDisposable
                 string reason = probe.DeviceCount == 0
                     ? probe.CudaReason ?? "no CUDA device answered"
                     : $"this machine has {probe.DeviceCount} CUDA device(s) (cuda:0 … cuda:{probe.DeviceCount - 1})";
-                throw new NotSupportedException($"device {device} is unavailable: {reason}");
+                throw new NotSupportedException($"no CUDA device {device}: {reason}");
             }
         }
     }
