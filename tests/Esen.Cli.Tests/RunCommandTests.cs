@@ -83,22 +83,6 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("--input", stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Run_CudaDeviceWithoutCudaSupport_SaysWhatIsUnavailable()
-    {
-        string spec = Write("gpu.json", """
-            {"format": "esen-ensemble/1", "kind": "ensemble", "combine": "mean", "device": "cuda:0",
-             "input": {"name": "input", "shape": ["N", 3, 32, 32]}, "members": [{"name": "a", "architecture": "mobilenetv2"}]}
-            """);
-        string inputPath = Path.Combine(_folder, "in.pb");
-        File.WriteAllBytes(inputPath, OnnxModel.SerializeTensor("input", SeededImages(1, 32)));
-
-        (int exit, _, string stderr) = CliRunner.Run("run", spec, "--input", inputPath);
-
-        Assert.Equal(ExitCodes.Failure, exit);
-        Assert.Contains("unavailable: cuda:0", stderr, StringComparison.Ordinal);
-    }
-
     [SkippableFact]
     public void Run_SpecOnAMissingGpu_PrintsOneLineNamingTheDeviceAndTheReason()
     {
