@@ -1,3 +1,4 @@
+using Esen.Native.Partitions;
 using Esen.Runtime.Specs;
 using Esen.Runtime.Timing;
 
@@ -17,4 +18,10 @@ public sealed record RuntimeOptions
 
     /// <summary>The timing of each simulated device ("sim:NAME"); required when a member runs on one.</summary>
     public Func<DeviceSpec, IVirtualDeviceTiming>? VirtualTiming { get; init; }
+
+    /// <summary>
+    /// The SM partition mechanism for members on <c>cuda:N</c> (<see cref="Planning.EnsembleModels.Runners"/>);
+    /// null picks the first in-process one the device offers (green contexts, MPS execution affinity, none).
+    /// </summary>
+    public PartitionMechanism? SmPartitionMechanism { get; init; }
 }

@@ -4,6 +4,7 @@ using Esen.Kernels.Onnx;
 using Esen.Runtime.Combination;
 using Esen.Runtime.Execution;
 using Esen.Runtime.Specs;
+using Esen.TestUtilities;
 
 namespace Esen.Cli.Tests;
 
@@ -82,20 +83,25 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("--input", stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Run_CudaDeviceWithoutCudaSupport_SaysWhatIsUnavailable()
+    [SkippableFact]
+    public void Run_SpecOnAMissingGpu_PrintsOneLineNamingTheDeviceAndTheReason()
     {
+        Skip.If(TestEnv.Probe.HasCudaDevice, "GPU: this machine has a CUDA device, so cuda:0 is available");
         string spec = Write("gpu.json", """
             {"format": "esen-ensemble/1", "kind": "ensemble", "combine": "mean", "device": "cuda:0",
-             "input": {"name": "input", "shape": ["N", 3, 32, 32]}, "members": [{"name": "a", "architecture": "mobilenetv2"}]}
+             "input": {"name": "input", "shape": ["N", 3, 32, 32]},
+             "members": [{"name": "a", "architecture": "mobilenetv2", "seed": 1}]}
             """);
         string inputPath = Path.Combine(_folder, "in.pb");
         File.WriteAllBytes(inputPath, OnnxModel.SerializeTensor("input", SeededImages(1, 32)));
 
-        (int exit, _, string stderr) = CliRunner.Run("run", spec, "--input", inputPath);
+        (int exit, string stdout, string stderr) = CliRunner.Run("run", spec, "--input", inputPath);
 
         Assert.Equal(ExitCodes.Failure, exit);
-        Assert.Contains("unavailable: cuda:0", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+        string line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Contains("cuda:0", line, StringComparison.Ordinal);
+        Assert.Contains(TestEnv.Probe.CudaReason!, line, StringComparison.Ordinal);
     }
 
     private string Write(string name, string json)

@@ -4,8 +4,10 @@ using Esen.Cli.Output;
 using Esen.Kernels.Cpu;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
+using Esen.Native;
 using Esen.Runtime;
 using Esen.Runtime.Combination;
+using Esen.Runtime.Execution;
 using Esen.Runtime.Planning;
 using Esen.Runtime.Specs;
 using Esen.Runtime.Timing;
@@ -208,9 +210,11 @@ public static class RunCommand
 
     private static async Task<int> RunSpecAsync(string specPath, string inputPath, string? outputPath, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var progress = new Progress(stderr, 4);
-        progress.Step($"reading {specPath} and its models");
+        // Before any progress line, so a missing GPU is the one line on stderr.
         EnsembleSpec spec = EnsembleSpecReader.ReadFile(specPath);
+        CudaRunnerFactory.EnsureDevices(spec, NativeRuntime.Probe());
+        var progress = new Progress(stderr, 4);
+        progress.Step($"loading the models of {specPath}");
         EnsembleModels models = EnsembleModels.Load(spec);
         (string inputName, Tensor input) = OnnxModel.LoadTensor(inputPath);
         if (input.DataType != DataType.Float32 || input.Shape.Rank < 1 || input.Shape[0] < 1)
@@ -245,7 +249,9 @@ public static class RunCommand
         RuntimeStatistics statistics;
         IReadOnlyList<TimelineEntry> timeline;
         long start = Stopwatch.GetTimestamp();
-        await using (var runtime = EnsembleRuntime.Create(spec, plan, models.CpuRunners, options))
+        IMemberRunnerFactory runners = models.Runners(plan, options);
+        using var partitions = runners as IDisposable;
+        await using (var runtime = EnsembleRuntime.Create(spec, plan, runners, options))
         {
             try
             {

@@ -7,7 +7,7 @@ namespace Esen.Runtime.Execution;
 /// <summary>
 /// Runners on the CPU executor. A CPU member gets as many kernel threads as its grant has cores; a
 /// member on a simulated GPU computes its numbers here too (its timing comes from the simulator).
-/// CUDA members are refused: this build has no CUDA executor.
+/// CUDA members belong to <see cref="CudaRunnerFactory"/>, which sends its other members here.
 /// </summary>
 public sealed class CpuRunnerFactory : IMemberRunnerFactory
 {
@@ -24,7 +24,7 @@ public sealed class CpuRunnerFactory : IMemberRunnerFactory
             DeviceKind.Cpu => grant.Units,
             DeviceKind.Simulated => Math.Max(1, Environment.ProcessorCount / spec.Members.Count),
             _ => throw new NotSupportedException(
-                $"member {spec.Members[index].Name} is on {grant.Device}: this build has no CUDA executor or SM partitions; run it on cpu or on a simulated GPU (sim:h100)"),
+                $"member {spec.Members[index].Name} is on {grant.Device}: CUDA members need the CUDA runner factory (CudaRunnerFactory, EnsembleModels.Runners)"),
         };
         return new GraphMemberRunner(new CpuExecutor(_graphs(spec, index), new CpuExecutorOptions { Threads = threads }));
     }

@@ -26,6 +26,6 @@ public sealed record PartitionGrant(Specs.DeviceSpec Device, int SharePercent, i
 public interface IMemberRunnerFactory
 {
     /// <summary>Creates member <paramref name="index"/>'s runner, sized to its grant (e.g. intra-op threads = cores).</summary>
-    /// <exception cref="NotSupportedException">The member's device cannot be used here (no GPU, no CUDA executor).</exception>
+    /// <exception cref="NotSupportedException">The member's device cannot be used here (no such GPU, or a factory that does not run that kind of device).</exception>
     IMemberRunner Create(Specs.EnsembleSpec spec, int index, PartitionGrant grant);
 }

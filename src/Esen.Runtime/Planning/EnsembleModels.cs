@@ -38,6 +38,17 @@ public sealed class EnsembleModels
     /// <summary>Runners for <see cref="EnsembleRuntime.Create"/> on these graphs.</summary>
     public IMemberRunnerFactory CpuRunners => new CpuRunnerFactory((_, i) => Graphs[i]);
 
+    /// <summary>
+    /// Runners for <paramref name="plan"/>: the CPU executor, or, when a member is on <c>cuda:N</c>, a
+    /// <see cref="CudaRunnerFactory"/> (SM partitions with <see cref="RuntimeOptions.SmPartitionMechanism"/>)
+    /// that the caller disposes after the runtime.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A CUDA device of the spec is unavailable; the message names it and the probe's reason.</exception>
+    public IMemberRunnerFactory Runners(RuntimePlan plan, RuntimeOptions? options = null) =>
+        Enumerable.Range(0, Spec.Members.Count).Any(i => Spec.DeviceOf(i).Kind == DeviceKind.Cuda)
+            ? new CudaRunnerFactory(Spec, plan, (_, i) => Graphs[i], options?.SmPartitionMechanism)
+            : CpuRunners;
+
     /// <summary>Loads every member's graph.</summary>
     /// <exception cref="EnsembleSpecException">A model cannot be loaded or does not fit the spec.</exception>
     public static EnsembleModels Load(EnsembleSpec spec) =>

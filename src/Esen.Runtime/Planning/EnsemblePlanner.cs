@@ -29,7 +29,7 @@ public static class EnsemblePlanner
     /// GPU of that name, or else the first catalogue GPU whose name starts with it (<c>sim:h100</c> is
     /// the H100-SXM).
     /// </summary>
-    /// <exception cref="NotSupportedException">A CUDA device (planned from measured profiles, not the catalogue), or an unknown name.</exception>
+    /// <exception cref="NotSupportedException">A CUDA device (not in the catalogue), or an unknown name.</exception>
     public static Device Resolve(DeviceSpec device, DeviceCatalog? catalog = null)
     {
         catalog ??= DeviceCatalog.BuiltIn;
@@ -48,7 +48,7 @@ public static class EnsemblePlanner
                 GpuDevice? prefix = DeviceCatalog.BuiltInGpus.FirstOrDefault(g => Normalize(g.Name).StartsWith(key, StringComparison.Ordinal));
                 return prefix ?? throw new NotSupportedException($"unknown simulated device '{name}'; known: {string.Join(", ", DeviceCatalog.BuiltInGpus.Select(g => g.Name))}");
             default:
-                throw new NotSupportedException($"{device}: this build cannot plan for CUDA devices (no CUDA executor to profile them)");
+                throw new NotSupportedException($"{device}: the cost model has no tables for a real CUDA device; plan for the matching sim:NAME GPU and run the plan on {device}");
         }
     }
 

@@ -42,7 +42,7 @@ public sealed class CpuRuntimeTests
     }
 
     [Fact]
-    public void CudaMember_IsRefusedNamingTheDevice()
+    public void CpuRunnerFactory_RefusesCudaMembersNamingTheDevice()
     {
         var spec = new EnsembleSpec(
             "gpu.json", EnsembleKind.Ensemble, CombineRule.Mean, null, new DeviceSpec(DeviceKind.Cuda, 0),
