@@ -13,20 +13,7 @@ public abstract partial class ExecutorConformanceTests<TFixture>
     [InlineData(7, 5, 1, 2, false)]
     public void Pools_PadsCeilModeAndCountIncludePad(int size, int kernel, int stride, int pad, bool ceil)
     {
-        Tensor x = RandomTensor(51, 2, 3, size, size);
-        foreach ((string op, bool includePad) in new[] { ("MaxPool", false), ("AveragePool", false), ("AveragePool", true) })
-        {
-            Tensor y = RunNode(op, [("x", x)], new()
-            {
-                ["kernel_shape"] = AttributeValue.Ints(kernel, kernel),
-                ["strides"] = AttributeValue.Ints(stride, stride),
-                ["pads"] = AttributeValue.Ints(pad, pad, pad, pad),
-                ["ceil_mode"] = AttributeValue.Int(ceil ? 1 : 0),
-                ["count_include_pad"] = AttributeValue.Int(includePad ? 1 : 0),
-            })["y"];
-            float[] expected = Reference.Pool2D(x.Floats, x.Shape.ToArray(), kernel, stride, pad, ceil, op == "MaxPool", includePad);
-            Close(expected, y, $"{op} k{kernel} s{stride} p{pad} ceil={ceil} include={includePad}");
-        }
+        PoolsMatchTheReference(RandomTensor(51, 2, 3, size, size), kernel, stride, pad, ceil, $"{size}x{size}");
     }
 
     // Rectangular planes at ragged widths: rows wider than the stack scratch, windows larger than the
@@ -39,7 +26,12 @@ public abstract partial class ExecutorConformanceTests<TFixture>
     [InlineData(6, 19, 2, 3, 1, false)]
     public void Pools_RectangularPlanesAtRaggedWidths(int height, int width, int kernel, int stride, int pad, bool ceil)
     {
-        Tensor x = RandomTensor(61, 1, 3, height, width);
+        PoolsMatchTheReference(RandomTensor(61, 1, 3, height, width), kernel, stride, pad, ceil, $"{height}x{width}");
+    }
+
+    // MaxPool and both AveragePool modes with square windows against the reference loops.
+    private void PoolsMatchTheReference(Tensor x, int kernel, int stride, int pad, bool ceil, string plane)
+    {
         foreach ((string op, bool includePad) in new[] { ("MaxPool", false), ("AveragePool", false), ("AveragePool", true) })
         {
             Tensor y = RunNode(op, [("x", x)], new()
@@ -51,7 +43,7 @@ public abstract partial class ExecutorConformanceTests<TFixture>
                 ["count_include_pad"] = AttributeValue.Int(includePad ? 1 : 0),
             })["y"];
             float[] expected = Reference.Pool2D(x.Floats, x.Shape.ToArray(), kernel, stride, pad, ceil, op == "MaxPool", includePad);
-            Close(expected, y, $"{op} {height}x{width} k{kernel} s{stride} p{pad} ceil={ceil} include={includePad}");
+            Close(expected, y, $"{op} {plane} k{kernel} s{stride} p{pad} ceil={ceil} include={includePad}");
         }
     }
 
