@@ -70,7 +70,7 @@ public static class ProfileCommand
                 }
 
                 var profiles = parse.GetValue(models)!
-                    .Select(m => Profile(new MemberSpec(m, batchSize, arithmetic, parse.GetValue(sequence)), target, percents))
+                    .Select(m => Profile(new ProfiledMember(m, batchSize, arithmetic, parse.GetValue(sequence)), target, percents))
                     .ToList();
                 string source = "analytic cost model";
                 if (parse.GetValue(measured))
@@ -135,7 +135,7 @@ public static class ProfileCommand
             : throw new FormatException($"--shares '{text}': '{part}' is not an integer");
     }
 
-    private static MemberProfile Profile(MemberSpec spec, Device device, int[] percents)
+    private static MemberProfile Profile(ProfiledMember spec, Device device, int[] percents)
     {
         ModelWork work = spec.BuildWork();
         AnalyticCostModel model = AnalyticCostModel.Default;
@@ -286,5 +286,5 @@ public static class ProfileCommand
 
     private static double MbValue(long bytes) => Math.Round(bytes / (1024.0 * 1024.0), 2);
 
-    private sealed record MemberProfile(MemberSpec Spec, ModelWork Work, IReadOnlyList<KernelCost> Kernels, int[] Shares, int[] Units, double[] LatenciesMs);
+    private sealed record MemberProfile(ProfiledMember Spec, ModelWork Work, IReadOnlyList<KernelCost> Kernels, int[] Shares, int[] Units, double[] LatenciesMs);
 }

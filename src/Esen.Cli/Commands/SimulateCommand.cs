@@ -53,7 +53,7 @@ public static class SimulateCommand
                     ? ReadPlan(planPath, problem)
                     : EqualShares(problem);
                 IReadOnlyList<KernelCost>[] kernels = [.. problem.Members.Select(m => KernelsOf(m, target))];
-                int fromTables = problem.Members.Count(m => MemberSpec.TryParseMemberName(m.Name) is null);
+                int fromTables = problem.Members.Count(m => ProfiledMember.TryParseMemberName(m.Name) is null);
                 if (fromTables > 0)
                 {
                     output.WriteLine($"note: {fromTables} member(s) are not built-in specs; simulated from their latency tables (no bandwidth contention)");
@@ -96,7 +96,7 @@ public static class SimulateCommand
 
     private static IReadOnlyList<KernelCost> KernelsOf(ProblemMember member, Device device)
     {
-        if (MemberSpec.TryParseMemberName(member.Name) is MemberSpec spec)
+        if (ProfiledMember.TryParseMemberName(member.Name) is ProfiledMember spec)
         {
             return AnalyticCostModel.Default.Kernels(spec.BuildWork(), device);
         }

@@ -1,7 +1,6 @@
 using Esen.Kernels.Graph;
 using Esen.Solver.CostModel;
 using Esen.Solver.Devices;
-using GraphCostModel = Esen.Kernels.Graph.CostModel;
 
 namespace Esen.Runtime.Profiling;
 
@@ -45,7 +44,7 @@ public static class GraphWorkload
     public static ModelWork Build(LayerGraph graph, int batch, Precision precision, string? name = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
-        GraphCost cost = GraphCostModel.Analyze(graph, batch);
+        GraphCost cost = GraphCostAnalyzer.Analyze(graph, batch);
         InferredShapes shapes = cost.Shapes;
         double scale = precision.BytesPerElement() / 4.0;
         long Bytes(string value) => shapes[value].DataType == DataType.Float32

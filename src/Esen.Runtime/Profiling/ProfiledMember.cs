@@ -15,7 +15,7 @@ namespace Esen.Runtime.Profiling;
 /// <c>esen simulate</c> can rebuild the kernels of built-in members from the name alone.
 /// </summary>
 /// <param name="Model">Architecture name or ONNX path.</param>
-public sealed partial record MemberSpec(string Model, int Batch, Precision Precision, int SequenceLength = ModelZoo.DefaultSequenceLength)
+public sealed partial record ProfiledMember(string Model, int Batch, Precision Precision, int SequenceLength = ModelZoo.DefaultSequenceLength)
 {
     /// <summary>True for a built-in architecture, false for an ONNX file.</summary>
     public bool IsBuiltIn => ModelZoo.Contains(Model);
@@ -30,7 +30,7 @@ public sealed partial record MemberSpec(string Model, int Batch, Precision Preci
     private bool IsSequenceModel => Model.StartsWith("bert", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Parses a member name written by <c>esen profile</c>; null if it does not name a built-in architecture.</summary>
-    public static MemberSpec? TryParseMemberName(string name)
+    public static ProfiledMember? TryParseMemberName(string name)
     {
         Match match = MemberNamePattern().Match(name);
         if (!match.Success || !ModelZoo.Contains(match.Groups["model"].Value)
@@ -41,7 +41,7 @@ public sealed partial record MemberSpec(string Model, int Batch, Precision Preci
 
         int batch = int.Parse(match.Groups["batch"].Value, CultureInfo.InvariantCulture);
         int sequence = match.Groups["seq"].Success ? int.Parse(match.Groups["seq"].Value, CultureInfo.InvariantCulture) : ModelZoo.DefaultSequenceLength;
-        return batch > 0 ? new MemberSpec(match.Groups["model"].Value, batch, precision, sequence) : null;
+        return batch > 0 ? new ProfiledMember(match.Groups["model"].Value, batch, precision, sequence) : null;
     }
 
     /// <summary>Builds the graph and its kernel list.</summary>
