@@ -38,7 +38,7 @@ public static class InspectCommand
         GraphCost cost;
         try
         {
-            cost = CostModel.Analyze(OnnxModel.Load(path), batch);
+            cost = GraphCostAnalyzer.Analyze(OnnxModel.Load(path), batch);
         }
         catch (GraphException e)
         {

@@ -21,7 +21,7 @@ public readonly record struct GemmView(long M, long N, long K, long Count = 1)
 
 /// <summary>
 /// The static cost of one node for one binding of the batch dimension.
-/// FLOPs count a multiply-add as 2 FLOPs; see <see cref="CostModel"/> for every op's rule.
+/// FLOPs count a multiply-add as 2 FLOPs; see <see cref="GraphCostAnalyzer"/> for every op's rule.
 /// </summary>
 /// <param name="Node">The node.</param>
 /// <param name="Macs">Multiply-adds of its GEMM/convolution part (0 for other ops).</param>
@@ -69,7 +69,7 @@ public sealed record GraphCost(InferredShapes Shapes, IReadOnlyList<NodeCost> No
 /// sum, divide); LayerNormalization 8 per element (mean, subtract, square-accumulate, normalise,
 /// scale, shift); data movement and shape ops 0.
 /// </summary>
-public static class CostModel
+public static class GraphCostAnalyzer
 {
     /// <summary>Costs of every node with the dynamic dimensions bound to <paramref name="batch"/>.</summary>
     /// <exception cref="GraphException">Shape inference failed.</exception>

@@ -65,7 +65,7 @@ public class GraphIrTests
         b.Output(b.Gemm(f, 10, name: "fc"));
         LayerGraph graph = b.Build();
 
-        GraphCost cost = CostModel.Analyze(graph, batch: 2);
+        GraphCost cost = GraphCostAnalyzer.Analyze(graph, batch: 2);
         Assert.Equal(new TensorShape(2, 10), cost.Shapes[graph.Outputs[0].Name].Shape);
         NodeCost conv = cost.Nodes.Single(n => n.Node.Name == "conv");
         long macs = 2L * 16 * 32 * 32 * 3 * 3 * 3;
@@ -97,7 +97,7 @@ public class GraphIrTests
         var b = new GraphBuilder("dw");
         string x = b.Input("x", 1, 32, 56, 56);
         b.Output(b.Conv(x, 32, kernel: 3, pad: 1, groups: 32, bias: false, name: "dw"));
-        NodeCost dw = CostModel.Analyze(b.Build()).Nodes[0];
+        NodeCost dw = GraphCostAnalyzer.Analyze(b.Build()).Nodes[0];
         Assert.Equal(new GemmView(56 * 56, 1, 9, 32), dw.Gemm);
         Assert.Equal(2L * 32 * 56 * 56 * 9, dw.Flops);
     }
@@ -108,7 +108,7 @@ public class GraphIrTests
         var b = new GraphBuilder("big");
         string x = b.Input("x", 1, 25088);
         b.Output(b.Gemm(x, 4096));
-        GraphCost cost = CostModel.Analyze(b.Build());
+        GraphCost cost = GraphCostAnalyzer.Analyze(b.Build());
         Assert.Equal(((25088L * 4096) + 4096) * 4, cost.ParameterBytes);
     }
 }

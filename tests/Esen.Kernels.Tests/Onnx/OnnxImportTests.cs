@@ -14,7 +14,7 @@ public class OnnxImportTests
         LayerGraph graph = OnnxModel.Load(Model("squeezenet1.1-fp32"));
         Assert.Equal(7, graph.Opset);
         Assert.Equal(1_235_496, graph.ParameterCount);  // models/SOURCE.md
-        GraphCost cost = CostModel.Analyze(graph);
+        GraphCost cost = GraphCostAnalyzer.Analyze(graph);
         Assert.Equal(new TensorShape(1, 1000, 1, 1), cost.Shapes[graph.Outputs[0].Name].Shape);
         Assert.Equal(26, cost.Nodes.Count(n => n.Node.OpType == "Conv"));
 

@@ -30,7 +30,7 @@ public class ModelZooTests
     public void MacsAndParameters_MatchPublishedFigures(string name, double gmacs, long parameters)
     {
         LayerGraph graph = ModelZoo.Build(name);
-        GraphCost cost = CostModel.Analyze(graph, batch: 1);
+        GraphCost cost = GraphCostAnalyzer.Analyze(graph, batch: 1);
         // Published MACs are rounded to 3 decimals (BERT to 4 significant digits).
         Assert.InRange(cost.Macs / 1e9, gmacs - 0.0051, gmacs + 0.0051);
         Assert.Equal(parameters, TrainableParameters(graph));
@@ -40,7 +40,7 @@ public class ModelZooTests
     public void BertBase_MacsGrowWithSequenceLength()
     {
         // gpu-facts §4.1: 35.3 GMAC at sequence 384.
-        GraphCost cost = CostModel.Analyze(ModelZoo.BertBase(384), batch: 1);
+        GraphCost cost = GraphCostAnalyzer.Analyze(ModelZoo.BertBase(384), batch: 1);
         Assert.InRange(cost.Macs / 1e9, 35.25, 35.35);
     }
 
@@ -48,14 +48,14 @@ public class ModelZooTests
     public void Macs_ScaleLinearlyWithBatch()
     {
         LayerGraph graph = ModelZoo.ResNet50();
-        Assert.Equal(8 * CostModel.Analyze(graph, 1).Macs, CostModel.Analyze(graph, 8).Macs);
+        Assert.Equal(8 * GraphCostAnalyzer.Analyze(graph, 1).Macs, GraphCostAnalyzer.Analyze(graph, 8).Macs);
     }
 
     [Fact]
     public void BuildingAndCosting_AllocatesNoWeights()
     {
         long before = GC.GetAllocatedBytesForCurrentThread();
-        GraphCost cost = CostModel.Analyze(ModelZoo.Vgg16(), batch: 8);
+        GraphCost cost = GraphCostAnalyzer.Analyze(ModelZoo.Vgg16(), batch: 8);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         // VGG-16's weights alone are 553 MB in float32.
         Assert.True(cost.ParameterBytes > 500_000_000);

@@ -3,7 +3,6 @@ using Esen.Kernels.Zoo;
 using Esen.Runtime.Profiling;
 using Esen.Solver.CostModel;
 using Esen.Solver.Devices;
-using GraphCostModel = Esen.Kernels.Graph.CostModel;
 
 namespace Esen.Runtime.Tests.Profiling;
 
@@ -28,7 +27,7 @@ public class GraphWorkloadTests
     public void GemmFlops_AreConservedByFusion(string architecture, int batch)
     {
         LayerGraph graph = ModelZoo.Build(architecture);
-        GraphCost cost = GraphCostModel.Analyze(graph, batch);
+        GraphCost cost = GraphCostAnalyzer.Analyze(graph, batch);
         double expected = cost.Nodes.Where(n => n.Gemm is not null).Sum(n => (double)n.Flops);
         ModelWork work = GraphWorkload.Build(graph, batch, Precision.Fp16);
         Assert.Equal(expected, work.Kernels.Where(k => k.Op is LayerOp.Conv or LayerOp.Gemm).Sum(k => k.Flops), expected * 1e-12);
