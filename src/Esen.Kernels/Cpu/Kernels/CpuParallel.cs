@@ -66,7 +66,7 @@ internal static class CpuParallel
                 var spin = default(SpinWait);
                 while (Volatile.Read(ref s_finished) < joined)
                 {
-                    spin.SpinOnce();
+                    spin.SpinOnce(sleep1Threshold: -1);
                 }
             }
 
