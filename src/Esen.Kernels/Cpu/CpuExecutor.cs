@@ -8,10 +8,17 @@ public sealed record CpuExecutorOptions
 {
     /// <summary>Worker threads the GEMM and convolution kernels may use (default: all cores).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Whether to run <see cref="GraphRewrites.Optimize"/> (constant folding, BatchNorm folded into Conv,
+    /// activations fused into Conv/Gemm) before planning (default: true). Outputs stay equal up to float rounding.
+    /// </summary>
+    public bool Optimize { get; init; } = true;
 }
 
 /// <summary>
-/// Runs a <see cref="LayerGraph"/> on the CPU. For each binding of the input shapes it infers shapes,
+/// Runs a <see cref="LayerGraph"/> on the CPU, after the graph rewrites unless they are turned off
+/// (<see cref="CpuExecutorOptions.Optimize"/>). For each binding of the input shapes it infers shapes,
 /// evaluates constant nodes once, aliases view ops (Reshape, Flatten, Identity...) onto their input,
 /// places every other intermediate in one arena per element type with a liveness-based planner
 /// (<see cref="MemoryPlanner"/>), and compiles each node into a kernel. After that, a run allocates
@@ -24,6 +31,9 @@ public sealed class CpuExecutor : IExecutor
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Plan> _plans = [];
+
+    /// <summary>The graph that is planned and run: <see cref="Graph"/>, rewritten when <see cref="CpuExecutorOptions.Optimize"/> is set.</summary>
+    private readonly LayerGraph _runGraph;
     private Plan? _last;
 
     /// <summary>Creates an executor; planning happens on the first run of each input shape.</summary>
@@ -35,6 +45,8 @@ public sealed class CpuExecutor : IExecutor
         {
             throw new ArgumentOutOfRangeException(nameof(options), Options.Threads, "Threads must be at least 1");
         }
+
+        _runGraph = Options.Optimize ? GraphRewrites.Optimize(graph) : graph;
     }
 
     /// <inheritdoc/>
@@ -74,11 +86,11 @@ public sealed class CpuExecutor : IExecutor
             // The common case, the same shapes as last time, finds its plan without allocating.
             Plan plan = _last is not null && Matches(_last, inputs)
                 ? _last
-                : GetPlan(Graph.Inputs.ToDictionary(i => i.Name, i => inputs[i.Name].Shape), inputs);
+                : GetPlan(_runGraph.Inputs.ToDictionary(i => i.Name, i => inputs[i.Name].Shape), inputs);
             _last = plan;
-            for (int i = 0; i < Graph.Inputs.Count; i++)
+            for (int i = 0; i < _runGraph.Inputs.Count; i++)
             {
-                plan.Slots[plan.InputSlots[i]].Bind(inputs[Graph.Inputs[i].Name]);
+                plan.Slots[plan.InputSlots[i]].Bind(inputs[_runGraph.Inputs[i].Name]);
             }
 
             foreach (CpuKernel step in plan.Steps)
@@ -86,8 +98,8 @@ public sealed class CpuExecutor : IExecutor
                 step(plan.Slots);
             }
 
-            var outputs = new Dictionary<string, Tensor>(Graph.Outputs.Count);
-            foreach (ValueInfo output in Graph.Outputs)
+            var outputs = new Dictionary<string, Tensor>(_runGraph.Outputs.Count);
+            foreach (ValueInfo output in _runGraph.Outputs)
             {
                 outputs[output.Name] = plan.Slots[plan.SlotOf[output.Name]].ToTensor();
             }
@@ -110,15 +122,15 @@ public sealed class CpuExecutor : IExecutor
     {
         // Small int64 inputs usually carry shapes, axes or indices that decide other shapes: the plan
         // is specialised on their values (part of the key), so that inference can use them.
-        Dictionary<string, Tensor> known = Graph.Inputs
+        Dictionary<string, Tensor> known = _runGraph.Inputs
             .Where(i => i.DataType == DataType.Int64 && inputs is not null && inputs.TryGetValue(i.Name, out Tensor? t) && t.ElementCount <= MaxSpecializedElements)
             .ToDictionary(i => i.Name, i => inputs![i.Name]);
-        string key = string.Join(';', Graph.Inputs.Select(i =>
+        string key = string.Join(';', _runGraph.Inputs.Select(i =>
             (shapes.TryGetValue(i.Name, out TensorShape? s) ? s.ToString() : "?")
             + (known.TryGetValue(i.Name, out Tensor? value) ? "=" + string.Join(',', value.Int64s) : string.Empty)));
         if (!_plans.TryGetValue(key, out Plan? plan))
         {
-            plan = BuildPlan(ShapeInference.Infer(Graph, shapes, known));
+            plan = BuildPlan(ShapeInference.Infer(_runGraph, shapes, known));
             _plans[key] = plan;
         }
 
@@ -142,10 +154,10 @@ public sealed class CpuExecutor : IExecutor
         }
 
         // Constant folding, view aliasing and liveness-based arena offsets are shared with the CUDA executor.
-        var schedule = ExecutionSchedule.Build(Graph, shapes, CpuNodeCompiler.IsView);
+        var schedule = ExecutionSchedule.Build(_runGraph, shapes, CpuNodeCompiler.IsView);
         IReadOnlyDictionary<string, Tensor> constants = schedule.Constants;
         IReadOnlyList<Node> running = schedule.Running;
-        foreach (ValueInfo input in Graph.Inputs)
+        foreach (ValueInfo input in _runGraph.Inputs)
         {
             SlotFor(input.Name);
         }
@@ -164,7 +176,7 @@ public sealed class CpuExecutor : IExecutor
             kernels.Add(CpuNodeCompiler.Compile(ContextFor(shapes, constants, node), [.. slots], inputs, outputs, Options.Threads));
         }
 
-        foreach (ValueInfo output in Graph.Outputs)
+        foreach (ValueInfo output in _runGraph.Outputs)
         {
             SlotFor(output.Name);
         }
@@ -182,23 +194,23 @@ public sealed class CpuExecutor : IExecutor
         }
 
         var info = new ExecutionPlanInfo(shapes, running.Count, schedule.ArenaBytes, schedule.UnplannedBytes);
-        return new Plan([.. slots], slotOf, Graph.Inputs.Select(i => slotOf[i.Name]).ToArray(), [.. kernels], info);
+        return new Plan([.. slots], slotOf, _runGraph.Inputs.Select(i => slotOf[i.Name]).ToArray(), [.. kernels], info);
     }
 
     private InferenceContext ContextFor(InferredShapes shapes, IReadOnlyDictionary<string, Tensor> constants, Node node)
     {
         var values = new Dictionary<string, TensorInfo>(node.Inputs.Where(i => i.Length > 0).Distinct().Select(i => KeyValuePair.Create(i, shapes[i])));
         var known = new Dictionary<string, Tensor>(node.Inputs.Where(constants.ContainsKey).Distinct().Select(i => KeyValuePair.Create(i, constants[i])));
-        return new InferenceContext(Graph.Opset, node, values, known);
+        return new InferenceContext(_runGraph.Opset, node, values, known);
     }
 
     private bool Matches(Plan plan, IReadOnlyDictionary<string, Tensor> inputs)
     {
-        for (int i = 0; i < Graph.Inputs.Count; i++)
+        for (int i = 0; i < _runGraph.Inputs.Count; i++)
         {
-            Tensor tensor = inputs[Graph.Inputs[i].Name];
+            Tensor tensor = inputs[_runGraph.Inputs[i].Name];
             if (tensor.Shape != plan.Slots[plan.InputSlots[i]].Info.Shape
-                || (plan.Info.Shapes.Constants.TryGetValue(Graph.Inputs[i].Name, out Tensor? known) && !known.Int64s.AsSpan().SequenceEqual(tensor.Int64s)))
+                || (plan.Info.Shapes.Constants.TryGetValue(_runGraph.Inputs[i].Name, out Tensor? known) && !known.Int64s.AsSpan().SequenceEqual(tensor.Int64s)))
             {
                 return false;
             }

@@ -49,13 +49,33 @@ public class CpuExecutorTests
     [Fact]
     public void Plan_ReusesMemoryAlongAChain()
     {
-        using var executor = new CpuExecutor(Chain(10), new CpuExecutorOptions { Threads = 1 });
+        // Without the rewrites, so that every Relu is a step of its own with a buffer to plan.
+        using var executor = new CpuExecutor(Chain(10), new CpuExecutorOptions { Threads = 1, Optimize = false });
         ExecutionPlanInfo plan = executor.Prepare(new Dictionary<string, TensorShape> { ["x"] = new TensorShape(8, 64) });
         Assert.Equal(21, plan.Steps);
 
         // A chain needs two live buffers at a time (plus the output kept to the end), not twenty.
         Assert.True(plan.ArenaBytes <= 3 * 8 * 64 * sizeof(float), $"arena {plan.ArenaBytes} B");
         Assert.Equal(20L * 8 * 64 * sizeof(float), plan.UnplannedBytes);
+    }
+
+    [Fact]
+    public void Optimize_FusesIntoFewerSteps_WithTheSameOutputs()
+    {
+        var b = new GraphBuilder("conv-bn-relu");
+        string x = b.Input("x", TensorShape.Dynamic, 3, 12, 12);
+        x = b.Relu(b.BatchNorm(b.Conv(x, 8, 3, pad: 1)));
+        b.Output(b.Relu(b.Conv(x, 4, 1)));
+        LayerGraph graph = b.Build();
+        var inputs = new Dictionary<string, Tensor> { ["x"] = Tensor.FromFloats(new TensorShape(2, 3, 12, 12), Reference.Random(new Random(3), 2 * 3 * 12 * 12)) };
+        var shapes = new Dictionary<string, TensorShape> { ["x"] = inputs["x"].Shape };
+        using var plain = new CpuExecutor(graph, new CpuExecutorOptions { Threads = 1, Optimize = false });
+        using var optimized = new CpuExecutor(graph, new CpuExecutorOptions { Threads = 1 });
+
+        Assert.Equal(5, plain.Prepare(shapes).Steps);
+        Assert.Equal(2, optimized.Prepare(shapes).Steps);
+        string output = graph.Outputs[0].Name;
+        TensorAssert.Close(plain.Run(inputs)[output], optimized.Run(inputs)[output], 1e-5, 1e-6, output);
     }
 
     [Fact]
