@@ -1,10 +1,16 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Esen.Kernels.Cpu.Kernels;
 
 /// <summary>
 /// The im2col matrix of one image and group, used as the GEMM's B operand without materialising it: row
 /// (c, ky, kx), column (oy, ox) holds in[c, oy·sh − padTop + ky·dh, ox·sw − padLeft + kx·dw], zero outside the
 /// image. Packing reads it straight from the NCHW input; with stride 1 each run of a packed row is a copy.
+/// On AVX-512 with horizontal stride 1 or 2 the runs are moved with masked vector loads and stores instead.
 /// </summary>
+[SkipLocalsInit]
 internal readonly unsafe struct Im2ColSource : IGemmBSource
 {
     private readonly float* _input;
@@ -28,6 +34,12 @@ internal readonly unsafe struct Im2ColSource : IGemmBSource
 
     public void Pack(float* destination, int k0, int kc, int j0, int nc, int nr)
     {
+        if (nr == Avx512Panel && _shape.StrideW <= 2 && Avx512F.IsSupported)
+        {
+            PackAvx512(destination, k0, kc, j0, nc);
+            return;
+        }
+
         int kernelArea = _shape.KernelHeight * _shape.KernelWidth;
         int height = _shape.InHeight, width = _shape.InWidth, strideW = _shape.StrideW;
         for (int jp = 0; jp < nc; jp += nr)
@@ -84,5 +96,95 @@ internal readonly unsafe struct Im2ColSource : IGemmBSource
                 new Span<float>(dst + panelWidth, nr - panelWidth).Clear();
             }
         }
+    }
+
+    private const int Avx512Panel = 32;
+
+    /// <summary>
+    /// <see cref="Pack"/> for 32-column panels. A panel's columns fall into runs along output rows; those runs
+    /// are the same for every packed row, so they are found once per panel. Each run is then at most two
+    /// 16-lane chunks: lanes whose input position lies outside the row load as zero (masked-off lanes never
+    /// touch memory), and only the run's own lanes are stored. Stride 2 loads 32 consecutive inputs per chunk
+    /// and keeps the even ones.
+    /// </summary>
+    private void PackAvx512(float* destination, int k0, int kc, int j0, int nc)
+    {
+        Conv2DShape s = _shape;
+        int height = s.InHeight, width = s.InWidth, strideW = s.StrideW;
+        int* runs = stackalloc int[3 * (Avx512Panel + 1)];
+        Vector512<int> lanes = Vector512<int>.Indices;
+        Vector512<int> evenLanes = lanes * 2;
+        for (int jp = 0; jp < nc; jp += Avx512Panel)
+        {
+            int panelWidth = Math.Min(Avx512Panel, nc - jp);
+            float* panel = destination + ((long)jp * kc);
+            int runCount = 0;
+            for (int jj = 0, j = j0 + jp; jj < panelWidth; runCount++)
+            {
+                int oy = j / _outWidth, ox = j % _outWidth;
+                int run = Math.Min(panelWidth - jj, _outWidth - ox);
+                runs[3 * runCount] = jj;
+                runs[(3 * runCount) + 1] = oy;
+                runs[(3 * runCount) + 2] = ox;
+                jj += run;
+                j += run;
+            }
+
+            int channel = k0 / (s.KernelHeight * s.KernelWidth), offset = k0 % (s.KernelHeight * s.KernelWidth);
+            int ky = offset / s.KernelWidth, kx = offset % s.KernelWidth;
+            for (int p = 0; p < kc; p++)
+            {
+                float* plane = _input + ((long)channel * height * width);
+                float* dst = panel + (p * Avx512Panel);
+                for (int r = 0; r < runCount; r++)
+                {
+                    int jj = runs[3 * r];
+                    int run = (r + 1 < runCount ? runs[3 * (r + 1)] : panelWidth) - jj;
+                    int iy = (runs[(3 * r) + 1] * s.StrideH) - s.PadTop + (ky * s.DilationH);
+                    int ix0 = (runs[(3 * r) + 2] * strideW) - s.PadLeft + (kx * s.DilationW);
+                    bool rowInside = unchecked((uint)iy < (uint)height);
+                    float* row = plane + ((long)(rowInside ? iy : 0) * width);
+                    for (int chunk = 0; chunk < run; chunk += 16)
+                    {
+                        Vector512<float> keep = Vector512.LessThan(lanes, Vector512.Create(run - chunk)).AsSingle();
+                        Vector512<float> values = Vector512<float>.Zero;
+                        if (rowInside)
+                        {
+                            int first = ix0 + (strideW * chunk);
+                            values = strideW == 1
+                                ? LoadInside(row, first, width, lanes)
+                                : Avx512F.PermuteVar16x32x2(LoadInside(row, first, width, lanes), evenLanes, LoadInside(row, first + 16, width, lanes));
+                        }
+
+                        Avx512F.MaskStore(dst + jj + chunk, keep, values);
+                    }
+                }
+
+                if (panelWidth < Avx512Panel)
+                {
+                    new Span<float>(dst + panelWidth, Avx512Panel - panelWidth).Clear();
+                }
+
+                if (++kx == s.KernelWidth)
+                {
+                    kx = 0;
+                    if (++ky == s.KernelHeight)
+                    {
+                        ky = 0;
+                        channel++;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>row[first .. first+16), with zero where the position falls outside [0, width).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> LoadInside(float* row, int first, int width, Vector512<int> lanes)
+    {
+        Vector512<float> inside = Vector512.LessThan((lanes + Vector512.Create(first)).AsUInt32(), Vector512.Create((uint)width)).AsSingle();
+
+        // Lanes before the row are masked off, so the address may precede it without a load from there.
+        return Avx512F.MaskLoad(unchecked(row + first), inside, Vector512<float>.Zero);
     }
 }
