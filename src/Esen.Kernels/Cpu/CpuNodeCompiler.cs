@@ -282,6 +282,14 @@ internal static class CpuNodeCompiler
             DilationH: oneD ? 1 : g.Dilations[0], DilationW: g.Dilations[last],
             Groups: (int)node.GetInt("group", 1));
         FusedActivation activation = FusedActivations.Of(node);
+
+        // Constant weights (the usual case) are packed for the GEMM once, here, instead of on every run.
+        if (c.Constant(1) is { } constantWeights
+            && PackedConvWeights.Create(GemmMicroKernels.Best, shape, constantWeights.Floats) is { } packed)
+        {
+            return s => CpuKernels.Conv2D(shape, s[x].Floats, packed, bias >= 0 ? s[bias].Floats : default, s[y].Floats, activation, threads);
+        }
+
         return s => CpuKernels.Conv2D(shape, s[x].Floats, s[w].Floats, bias >= 0 ? s[bias].Floats : default, s[y].Floats, activation, threads);
     }
 

@@ -96,6 +96,50 @@ public class Conv2DTests
         }
     }
 
+    /// <summary>
+    /// Weights packed ahead of time: heights off the register tile, depths over one Kc block (576, 1152), groups,
+    /// and two threads that split the output by rows (more channels than positions) or by columns.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SupportedIsas))]
+    public void Packed_weights_match_reference_on_every_instruction_set(string isaName)
+    {
+        GemmIsa isa = Enum.Parse<GemmIsa>(isaName);
+        var random = new Random(23);
+        foreach (var shape in new[]
+        {
+            new Conv2DShape(1, 64, 9, 9, 37, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+            new Conv2DShape(1, 128, 3, 4, 70, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+            new Conv2DShape(2, 300, 5, 5, 19, 1, 1),
+            new Conv2DShape(1, 12, 11, 11, 18, 3, 3, StrideH: 2, StrideW: 2, Groups: 3),
+        })
+        {
+            float[] input = ReferenceKernels.RandomArray(random, shape.InputLength);
+            float[] weights = ReferenceKernels.RandomArray(random, shape.WeightLength);
+            float[] bias = ReferenceKernels.RandomArray(random, shape.OutChannels);
+            float[] output = new float[shape.OutputLength];
+            var activation = new FusedActivation(ActivationKind.Relu);
+            (double[] expected, double[] absSum) = ReferenceKernels.Conv2D(shape, input, weights, bias, activation);
+            PackedConvWeights packed = PackedConvWeights.Create(isa, shape, weights)!;
+
+            CpuKernels.Conv2D(isa, shape, input, default, bias, output, activation, threads: 2, packed);
+
+            ReferenceKernels.AssertClose(expected, absSum, output, shape.InChannelsPerGroup * 9, $"{isa} packed {shape}");
+        }
+    }
+
+    [Fact]
+    public void Packed_weights_for_another_convolution_are_rejected()
+    {
+        var shape = new Conv2DShape(1, 8, 6, 6, 16, 3, 3);
+        PackedConvWeights packed = PackedConvWeights.Create(GemmMicroKernels.Best, shape, new float[shape.WeightLength])!;
+        float[] input = new float[shape.InputLength], output = new float[shape.OutputLength];
+
+        Assert.Null(PackedConvWeights.Create(GemmMicroKernels.Best, shape with { OutChannels = 8, Groups = 8 }, new float[72]));
+        Assert.Equal("weights", Assert.Throws<ArgumentException>(() => CpuKernels.Conv2D(shape with { OutChannels = 8 }, input, packed, [], output, default, 1)).ParamName);
+        Assert.Equal("weights", Assert.Throws<ArgumentException>(() => PackedConvWeights.Create(GemmMicroKernels.Best, shape, new float[10])).ParamName);
+    }
+
     /// <summary>Output widths 1..40 cross every vector width and register tile edge along the spatial axis.</summary>
     [Fact]
     public void Matches_reference_for_output_widths_up_to_40()

@@ -31,19 +31,32 @@ internal sealed unsafe class ConvolutionJob : ParallelWork
         int depth = cg * s.KernelHeight * s.KernelWidth;
         (int i0, int i1, int j0, int j1) = _tiling.Part(part, _parts, og, spatial);
 
-        var weights = new MatrixA(_args.Weights + ((long)g * og * depth), depth, transposed: false);
         float* image = _args.Input + ((((long)n * s.InChannels) + (g * cg)) * s.InHeight * s.InWidth);
         float* output = _args.Output + ((((long)n * s.OutChannels) + (g * og)) * spatial);
         var epilogue = new GemmEpilogue(_args.Bias == null ? null : _args.Bias + (g * og), _args.Activation);
+        if (_args.Packed is { } packed)
+        {
+            Run(s, image, packed.Group(g), (i0, i1, j0, j1), output, epilogue);
+        }
+        else
+        {
+            Run(s, image, new MatrixA(_args.Weights + ((long)g * og * depth), depth, transposed: false), (i0, i1, j0, j1), output, epilogue);
+        }
+    }
+
+    private void Run<TA>(in Conv2DShape s, float* image, TA weights, (int I0, int I1, int J0, int J1) part, float* output, GemmEpilogue epilogue)
+        where TA : struct, IGemmASource
+    {
+        int depth = s.InChannelsPerGroup * s.KernelHeight * s.KernelWidth, spatial = s.OutHeight * s.OutWidth;
         if (IsPointwise(s))
         {
             var b = new MatrixB(image, s.InHeight * s.InWidth, transposed: false);
-            GemmDriver.RunBlock(_tiling, i0, i1, j0, j1, depth, 1f, weights, ref b, 0f, output, spatial, epilogue);
+            GemmDriver.RunBlock(_tiling, part.I0, part.I1, part.J0, part.J1, depth, 1f, weights, ref b, 0f, output, spatial, epilogue);
         }
         else
         {
             var b = new Im2ColSource(image, s);
-            GemmDriver.RunBlock(_tiling, i0, i1, j0, j1, depth, 1f, weights, ref b, 0f, output, spatial, epilogue);
+            GemmDriver.RunBlock(_tiling, part.I0, part.I1, part.J0, part.J1, depth, 1f, weights, ref b, 0f, output, spatial, epilogue);
         }
     }
 
@@ -55,11 +68,12 @@ internal sealed unsafe class ConvolutionJob : ParallelWork
     /// <summary>A validated convolution call with its spans pinned.</summary>
     internal readonly struct Arguments
     {
-        public Arguments(in Conv2DShape shape, float* input, float* weights, float* bias, float* output, FusedActivation activation)
+        public Arguments(in Conv2DShape shape, float* input, float* weights, PackedConvWeights? packed, float* bias, float* output, FusedActivation activation)
         {
             Shape = shape;
             Input = input;
             Weights = weights;
+            Packed = packed;
             Bias = bias;
             Output = output;
             Activation = activation;
@@ -69,7 +83,11 @@ internal sealed unsafe class ConvolutionJob : ParallelWork
 
         public float* Input { get; }
 
+        /// <summary>OIHW weights; unused when <see cref="Packed"/> is set.</summary>
         public float* Weights { get; }
+
+        /// <summary>The weights packed ahead of time, or null.</summary>
+        public PackedConvWeights? Packed { get; }
 
         /// <summary>Null when there is no bias.</summary>
         public float* Bias { get; }

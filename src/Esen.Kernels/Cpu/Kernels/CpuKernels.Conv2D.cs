@@ -18,27 +18,45 @@ public static partial class CpuKernels
         CheckLength(input, shape.InputLength, nameof(input));
         CheckLength(weights, shape.WeightLength, nameof(weights));
         CheckLength(output, shape.OutputLength, nameof(output));
-        if (!bias.IsEmpty && bias.Length < shape.OutChannels)
+        CheckBias(bias, shape);
+        Conv2D(GemmMicroKernels.Best, shape, input, weights, bias, output, activation, threads);
+    }
+
+    /// <summary>
+    /// The same convolution with weights packed ahead of time (<see cref="PackedConvWeights.Create"/>), as the CPU
+    /// executor runs constant weights. Depthwise convolutions have no packed form and take the OIHW weights.
+    /// </summary>
+    /// <exception cref="ArgumentException">The geometry is invalid, a span is too short, or the packed weights are for another convolution or instruction set.</exception>
+    internal static void Conv2D(
+        in Conv2DShape shape, ReadOnlySpan<float> input, PackedConvWeights weights, ReadOnlySpan<float> bias,
+        Span<float> output, FusedActivation activation, int threads)
+    {
+        if (!weights.Fits(GemmMicroKernels.Best, shape))
         {
-            throw new ArgumentException($"bias: {bias.Length} elements, {shape.OutChannels} output channels", nameof(bias));
+            throw new ArgumentException($"weights packed for {weights.Shape} on {weights.Tiling.Isa} do not fit {shape} on {GemmMicroKernels.Best}", nameof(weights));
         }
 
-        Conv2D(GemmMicroKernels.Best, shape, input, weights, bias, output, activation, threads);
+        shape.Validate();
+        CheckLength(input, shape.InputLength, nameof(input));
+        CheckLength(output, shape.OutputLength, nameof(output));
+        CheckBias(bias, shape);
+        Conv2D(GemmMicroKernels.Best, shape, input, default, bias, output, activation, threads, weights);
     }
 
     /// <summary>
     /// The checked convolution on a chosen instruction set. Depthwise convolutions (one input channel per
     /// group) run a direct kernel; the rest are one GEMM per image and group, weights[og × cg·kh·kw] times the
     /// im2col matrix [cg·kh·kw × oh·ow], which for a 1×1 kernel with stride 1 and no padding is the input itself.
+    /// With <paramref name="packed"/> the GEMM reads those panels and <paramref name="weights"/> may be empty.
     /// </summary>
     internal static unsafe void Conv2D(
         GemmIsa isa, in Conv2DShape shape,
         ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
-        Span<float> output, FusedActivation activation, int threads)
+        Span<float> output, FusedActivation activation, int threads, PackedConvWeights? packed = null)
     {
         fixed (float* pInput = input, pWeights = weights, pBias = bias, pOutput = output)
         {
-            var conv = new ConvolutionJob.Arguments(shape, pInput, pWeights, bias.IsEmpty ? null : pBias, pOutput, activation);
+            var conv = new ConvolutionJob.Arguments(shape, pInput, pWeights, packed, bias.IsEmpty ? null : pBias, pOutput, activation);
             if (shape.InChannelsPerGroup == 1)
             {
                 DepthwiseJob job = DepthwiseJob.ForCurrentThread;
@@ -73,6 +91,14 @@ public static partial class CpuKernels
         ActivationKind.HardSigmoid => MathF.Max(0f, MathF.Min(1f, (activation.Alpha * x) + activation.Beta)),
         _ => throw new ArgumentOutOfRangeException(nameof(activation), activation.Kind, "unknown activation"),
     };
+
+    private static void CheckBias(ReadOnlySpan<float> bias, in Conv2DShape shape)
+    {
+        if (!bias.IsEmpty && bias.Length < shape.OutChannels)
+        {
+            throw new ArgumentException($"bias: {bias.Length} elements, {shape.OutChannels} output channels", nameof(bias));
+        }
+    }
 
     private static void CheckLength(ReadOnlySpan<float> span, long needed, string name)
     {

@@ -88,9 +88,10 @@ internal static unsafe class GemmDriver
     }
 
     /// <summary>The single-threaded loop nest over rows [i0, i1) and columns [j0, j1) of C.</summary>
-    public static void RunBlock<TB>(
-        GemmTiling t, int i0, int i1, int j0, int j1, int k, float alpha, MatrixA a, ref TB b, float beta,
+    public static void RunBlock<TA, TB>(
+        GemmTiling t, int i0, int i1, int j0, int j1, int k, float alpha, TA a, ref TB b, float beta,
         float* c, int ldc, GemmEpilogue epilogue)
+        where TA : struct, IGemmASource
         where TB : struct, IGemmBSource
     {
         if (i0 >= i1 || j0 >= j1)
@@ -111,7 +112,7 @@ internal static unsafe class GemmDriver
         int ldb = 0;
         bool inPlace = i1 - i0 <= t.Mc && b.TryGetRows(out bOrigin, out ldb) && ldb % 256 != 0;
         GemmWorkspace workspace = GemmWorkspace.Current;
-        float* packedA = workspace.PackedA(t.Mc * t.Kc);
+        float* scratchA = workspace.PackedA(t.Mc * t.Kc);
         float* packedB = workspace.PackedB(t.Kc * ((t.Nc + t.Nr - 1) / t.Nr * t.Nr));
         for (int jc = j0; jc < j1; jc += t.Nc)
         {
@@ -126,7 +127,7 @@ internal static unsafe class GemmDriver
                 for (int ic = i0; ic < i1; ic += t.Mc)
                 {
                     int mc = Math.Min(t.Mc, i1 - ic);
-                    a.Pack(packedA, ic, mc, pc, kc, t.Mr, alpha);
+                    float* packedA = a.Panels(scratchA, ic, mc, pc, kc, t.Mr, alpha);
                     MacroKernel(t, kc, mc, nc, packedA, panels, c + ((long)ic * ldc) + jc, ldc, first ? beta : 1f, first && beta == 0f);
                     if (last && !epilogue.IsNone)
                     {

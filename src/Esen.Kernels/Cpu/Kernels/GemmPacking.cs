@@ -77,8 +77,18 @@ internal readonly unsafe struct MatrixB : IGemmBSource
     }
 }
 
+/// <summary>
+/// A source of the m×k operand in Mr-row panels (kc steps of Mr floats each, the last panel zero-padded):
+/// packed on demand into a scratch block, or packed once ahead of time.
+/// </summary>
+internal unsafe interface IGemmASource
+{
+    /// <summary>The panels of alpha·op(A)[i0..i0+mc, k0..k0+kc); <paramref name="scratch"/> may be used to pack them.</summary>
+    float* Panels(float* scratch, int i0, int mc, int k0, int kc, int mr, float alpha);
+}
+
 /// <summary>A stored row-major matrix used as op(A): A is m×k, or k×m when transposed.</summary>
-internal readonly unsafe struct MatrixA
+internal readonly unsafe struct MatrixA : IGemmASource
 {
     private readonly float* _data;
     private readonly int _stride;
@@ -89,6 +99,12 @@ internal readonly unsafe struct MatrixA
         _data = data;
         _stride = stride;
         _transposed = transposed;
+    }
+
+    public float* Panels(float* scratch, int i0, int mc, int k0, int kc, int mr, float alpha)
+    {
+        Pack(scratch, i0, mc, k0, kc, mr, alpha);
+        return scratch;
     }
 
     /// <summary>
@@ -133,13 +149,52 @@ internal readonly unsafe struct MatrixA
 }
 
 /// <summary>
+/// One m×k matrix packed ahead of time for a tiling: for each Kc block of depth, all Mr-row panels of the
+/// whole (padded) height in a row, so any block starting at a multiple of Mr is one pointer away. Only for
+/// alpha = 1, the convolution case.
+/// </summary>
+internal readonly unsafe struct PackedMatrixA : IGemmASource
+{
+    private readonly float* _data;
+    private readonly int _paddedRows;
+
+    public PackedMatrixA(float* data, int paddedRows)
+    {
+        _data = data;
+        _paddedRows = paddedRows;
+    }
+
+    /// <summary>Floats <see cref="Pack"/> writes for an m×k matrix.</summary>
+    public static long Length(int m, int k, int mr) => (long)RoundUp(m, mr) * k;
+
+    /// <summary>Packs <paramref name="a"/> (m×k) into <paramref name="destination"/> for the tiling's Mr and Kc.</summary>
+    public static PackedMatrixA Pack(MatrixA a, int m, int k, GemmTiling tiling, float* destination)
+    {
+        int padded = RoundUp(m, tiling.Mr);
+        for (int pc = 0; pc < k; pc += tiling.Kc)
+        {
+            a.Pack(destination + ((long)pc * padded), 0, m, pc, Math.Min(tiling.Kc, k - pc), tiling.Mr, 1f);
+        }
+
+        return new PackedMatrixA(destination, padded);
+    }
+
+    public float* Panels(float* scratch, int i0, int mc, int k0, int kc, int mr, float alpha)
+    {
+        // Blocks before k0 are full Kc blocks of every padded row; i0 is a multiple of Mr.
+        System.Diagnostics.Debug.Assert(alpha == 1f && i0 % mr == 0, "packed A serves alpha = 1 and whole Mr panels");
+        return _data + ((long)k0 * _paddedRows) + ((long)i0 * kc);
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+}
+
+/// <summary>
 /// Per-thread packing buffers, pinned and 64-byte aligned, grown on demand and then reused, so a GEMM or
 /// convolution allocates nothing once a thread has seen its largest block.
 /// </summary>
 internal sealed unsafe class GemmWorkspace
 {
-    private const int Alignment = 64;
-
     [ThreadStatic]
     private static GemmWorkspace? t_current;
 
@@ -157,12 +212,29 @@ internal sealed unsafe class GemmWorkspace
 
     private static float* Ensure(ref float[] buffer, int floats)
     {
-        int needed = floats + (Alignment / sizeof(float));
-        if (buffer.Length < needed)
+        if (buffer.Length < AlignedFloats.Needed(floats))
         {
-            buffer = GC.AllocateUninitializedArray<float>(needed, pinned: true);
+            buffer = AlignedFloats.Allocate(floats);
         }
 
+        return AlignedFloats.Start(buffer);
+    }
+}
+
+/// <summary>Pinned float arrays whose usable part starts on a 64-byte (cache line, zmm) boundary.</summary>
+internal static unsafe class AlignedFloats
+{
+    private const int Alignment = 64;
+
+    /// <summary>Array length that holds <paramref name="floats"/> aligned floats.</summary>
+    public static long Needed(long floats) => floats + (Alignment / sizeof(float));
+
+    /// <summary>A pinned, uninitialised array with room for <paramref name="floats"/> aligned floats.</summary>
+    public static float[] Allocate(long floats) => GC.AllocateUninitializedArray<float>(checked((int)Needed(floats)), pinned: true);
+
+    /// <summary>The first aligned float of a pinned array from <see cref="Allocate"/>.</summary>
+    public static float* Start(float[] buffer)
+    {
         nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
         return (float*)((address + Alignment - 1) & ~(nint)(Alignment - 1));
     }
