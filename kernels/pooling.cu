@@ -2,7 +2,7 @@
 // in y. Windows follow EsenWindow2D (top/left pads; positions outside the input are padding).
 #include "block_reduce.cuh"
 
-// Max over the window's in-bounds positions (padding never wins).
+// Max over the window's in-bounds positions (padding never wins; a NaN does, as in ONNX's reference).
 ESEN_KERNEL void esen_max_pool(const float* x, float* y, int planes, int in_h, int in_w, int out_h,
                                int out_w, EsenWindow2D window)
 {
@@ -25,7 +25,8 @@ ESEN_KERNEL void esen_max_pool(const float* x, float* y, int planes, int in_h, i
                 const int iw = ow * window.stride_w - window.pad_left + kw * window.dilation_w;
                 if (iw >= 0 && iw < in_w)
                 {
-                    best = ESEN_FMAX(best, plane[ih * in_w + iw]);
+                    const float v = plane[ih * in_w + iw];
+                    best = (v > best || v != v) ? v : best;
                 }
             }
         }

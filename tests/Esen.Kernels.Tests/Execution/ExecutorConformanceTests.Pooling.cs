@@ -29,6 +29,32 @@ public abstract partial class ExecutorConformanceTests<TFixture>
         PoolsMatchTheReference(RandomTensor(61, 1, 3, height, width), kernel, stride, pad, ceil, $"{height}x{width}");
     }
 
+    // A NaN anywhere in a window makes that window's maximum NaN (IEEE 754 maximum, like ONNX's reference),
+    // in the vectorised interior, in the clipped edges and in planes narrower than a vector.
+    [SkippableTheory]
+    [InlineData(23, 41, 3, 2, 1)]
+    [InlineData(9, 6, 2, 1, 0)]
+    public void MaxPool_PropagatesNaN(int height, int width, int kernel, int stride, int pad)
+    {
+        Tensor x = RandomTensor(71, 1, 2, height, width);
+        float[] data = x.Floats;
+        var random = new Random(72);
+        for (int i = 0; i < data.Length / 25; i++)
+        {
+            data[random.Next(data.Length)] = float.NaN;
+        }
+
+        Tensor y = RunNode("MaxPool", [("x", x)], new()
+        {
+            ["kernel_shape"] = AttributeValue.Ints(kernel, kernel),
+            ["strides"] = AttributeValue.Ints(stride, stride),
+            ["pads"] = AttributeValue.Ints(pad, pad, pad, pad),
+        })["y"];
+        float[] expected = Reference.Pool2D(data, x.Shape.ToArray(), kernel, stride, pad, ceil: false, max: true, countIncludePad: false);
+        Assert.Contains(expected, float.IsNaN);
+        Close(expected, y, $"MaxPool with NaNs {height}x{width} k{kernel} s{stride} p{pad}");
+    }
+
     // MaxPool and both AveragePool modes with square windows against the reference loops.
     private void PoolsMatchTheReference(Tensor x, int kernel, int stride, int pad, bool ceil, string plane)
     {

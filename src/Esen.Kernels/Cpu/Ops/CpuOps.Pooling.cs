@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Numerics.Tensors;
 using Esen.Kernels.Graph;
 
@@ -187,10 +188,16 @@ internal static partial class CpuOps
                     }
 
                     Span<float> rowMax = scratch[..width];
-                    input.Slice((top + rowBegin) * width, width).CopyTo(rowMax);
+                    scoped ReadOnlySpan<float> reduced = input.Slice((top + rowBegin) * width, width);
                     for (int kh = rowBegin + 1; kh < rowEnd; kh++)
                     {
-                        TensorPrimitives.Max(rowMax, input.Slice((top + kh) * width, width), rowMax);
+                        MaxInto(reduced, input.Slice((top + kh) * width, width), rowMax);
+                        reduced = rowMax;
+                    }
+
+                    if (rowEnd - rowBegin == 1)
+                    {
+                        reduced.CopyTo(rowMax);
                     }
 
                     MaxPoolRow(rowMax, scratch[width..], outputRow, kernelWidth, strideW, padLeft);
@@ -238,10 +245,16 @@ internal static partial class CpuOps
         if (windows > 0)
         {
             windowMax = windowMax[..windows];
-            rowMax[..windows].CopyTo(windowMax);
+            ReadOnlySpan<float> reduced = rowMax[..windows];
             for (int kw = 1; kw < kernelWidth; kw++)
             {
-                TensorPrimitives.Max(windowMax, rowMax.Slice(kw, windows), windowMax);
+                MaxInto(reduced, rowMax.Slice(kw, windows), windowMax);
+                reduced = windowMax;
+            }
+
+            if (kernelWidth == 1)
+            {
+                reduced.CopyTo(windowMax);
             }
         }
 
@@ -262,6 +275,36 @@ internal static partial class CpuOps
             }
 
             outputRow[ow] = max;
+        }
+    }
+
+    /// <summary>
+    /// destination = max(a, b) element by element with <see cref="Vector.Max{T}"/> (IEEE 754 maximum: NaN wins,
+    /// +0 above −0); destination may be a or b. Pooling rows are short, so this inline loop replaces a library
+    /// call whose fixed cost per row was most of the pooling time. The last vector overlaps the one before it,
+    /// which max tolerates.
+    /// </summary>
+    private static void MaxInto(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> destination)
+    {
+        int n = destination.Length, lanes = Vector<float>.Count;
+        if (n < lanes)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                destination[i] = MathF.Max(a[i], b[i]);
+            }
+
+            return;
+        }
+
+        for (int i = 0; ; i += lanes)
+        {
+            i = Math.Min(i, n - lanes);
+            Vector.Max(new Vector<float>(a[i..]), new Vector<float>(b[i..])).CopyTo(destination[i..]);
+            if (i == n - lanes)
+            {
+                return;
+            }
         }
     }
 
