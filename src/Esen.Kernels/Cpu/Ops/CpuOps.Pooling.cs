@@ -1,5 +1,7 @@
 using System.Buffers;
-using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Numerics.Tensors;
 using Esen.Kernels.Graph;
 
@@ -157,7 +159,8 @@ internal static partial class CpuOps
     /// <summary>
     /// <see cref="Pool"/> for planar windows. Each window is clipped to the input once per row and column
     /// instead of testing every tap. Max pooling reduces the window's rows into one row and then that row's
-    /// windows, both vectorised; average pooling adds the taps in the generic order, so the sums are identical.
+    /// windows, both vectorised (on AVX-512 with horizontal stride 1 or 2 by masked loads, see <see cref="MaxPoolRowAvx512"/>);
+    /// average pooling adds the taps in the generic order, so the sums are identical.
     /// </summary>
     private static void Pool2D(PoolShape s, ReadOnlySpan<float> x, Span<float> y, bool average, bool countIncludePad)
     {
@@ -188,16 +191,17 @@ internal static partial class CpuOps
                     }
 
                     Span<float> rowMax = scratch[..width];
-                    scoped ReadOnlySpan<float> reduced = input.Slice((top + rowBegin) * width, width);
-                    for (int kh = rowBegin + 1; kh < rowEnd; kh++)
+                    ReadOnlySpan<float> rows = input.Slice((top + rowBegin) * width, (rowEnd - rowBegin) * width);
+                    if (strideW <= 2 && Avx512F.IsSupported)
                     {
-                        MaxInto(reduced, input.Slice((top + kh) * width, width), rowMax);
-                        reduced = rowMax;
+                        MaxPoolRowAvx512(rows, rowMax, outputRow, kernelWidth, strideW, padLeft);
+                        continue;
                     }
 
-                    if (rowEnd - rowBegin == 1)
+                    rows[..width].CopyTo(rowMax);
+                    for (int r = width; r < rows.Length; r += width)
                     {
-                        reduced.CopyTo(rowMax);
+                        TensorPrimitives.Max(rowMax, rows.Slice(r, width), rowMax);
                     }
 
                     MaxPoolRow(rowMax, scratch[width..], outputRow, kernelWidth, strideW, padLeft);
@@ -245,16 +249,10 @@ internal static partial class CpuOps
         if (windows > 0)
         {
             windowMax = windowMax[..windows];
-            ReadOnlySpan<float> reduced = rowMax[..windows];
+            rowMax[..windows].CopyTo(windowMax);
             for (int kw = 1; kw < kernelWidth; kw++)
             {
-                MaxInto(reduced, rowMax.Slice(kw, windows), windowMax);
-                reduced = windowMax;
-            }
-
-            if (kernelWidth == 1)
-            {
-                reduced.CopyTo(windowMax);
+                TensorPrimitives.Max(windowMax, rowMax.Slice(kw, windows), windowMax);
             }
         }
 
@@ -279,33 +277,55 @@ internal static partial class CpuOps
     }
 
     /// <summary>
-    /// destination = max(a, b) element by element with <see cref="Vector.Max{T}"/> (IEEE 754 maximum: NaN wins,
-    /// +0 above −0); destination may be a or b. Pooling rows are short, so this inline loop replaces a library
-    /// call whose fixed cost per row was most of the pooling time. The last vector overlaps the one before it,
-    /// which max tolerates.
+    /// One output row of max pooling with horizontal stride 1 or 2 on AVX-512: the input rows of the window
+    /// are reduced into <paramref name="rowMax"/>, then 16 outputs at a time take the maximum of one load per
+    /// kernel column (for stride 2, 32 consecutive values of which the even lanes are kept). Positions outside
+    /// the row load as −∞, so padded and clipped windows need no separate path. Vector512.Max is IEEE 754
+    /// maximum: a NaN wins, as in the portable path.
     /// </summary>
-    private static void MaxInto(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> destination)
+    private static unsafe void MaxPoolRowAvx512(ReadOnlySpan<float> rows, Span<float> rowMax, Span<float> outputRow, int kernelWidth, int stride, int padLeft)
     {
-        int n = destination.Length, lanes = Vector<float>.Count;
-        if (n < lanes)
+        const int Lanes = 16;
+        int width = rowMax.Length, outWidth = outputRow.Length;
+        Vector512<int> lanes = Vector512<int>.Indices;
+        Vector512<float> lowest = Vector512.Create(float.NegativeInfinity);
+        fixed (float* input = rows, reduced = rowMax, output = outputRow)
         {
-            for (int i = 0; i < n; i++)
+            for (int j = 0; j < width; j += Lanes)
             {
-                destination[i] = MathF.Max(a[i], b[i]);
+                Vector512<float> inside = Vector512.LessThan(lanes, Vector512.Create(width - j)).AsSingle();
+                Vector512<float> max = Avx512F.MaskLoad(input + j, inside, lowest);
+                for (int r = width; r < rows.Length; r += width)
+                {
+                    max = Vector512.Max(max, Avx512F.MaskLoad(input + r + j, inside, lowest));
+                }
+
+                Avx512F.MaskStore(reduced + j, inside, max);
             }
 
-            return;
-        }
-
-        for (int i = 0; ; i += lanes)
-        {
-            i = Math.Min(i, n - lanes);
-            Vector.Max(new Vector<float>(a[i..]), new Vector<float>(b[i..])).CopyTo(destination[i..]);
-            if (i == n - lanes)
+            Vector512<int> evenLanes = lanes * 2;
+            for (int ow = 0; ow < outWidth; ow += Lanes)
             {
-                return;
+                Vector512<float> max = lowest;
+                for (int kw = 0; kw < kernelWidth; kw++)
+                {
+                    int first = (ow * stride) - padLeft + kw;
+                    max = Vector512.Max(max, stride == 1
+                        ? LoadInRow(reduced, first, width, lanes, lowest)
+                        : Avx512F.PermuteVar16x32x2(LoadInRow(reduced, first, width, lanes, lowest), evenLanes, LoadInRow(reduced, first + Lanes, width, lanes, lowest)));
+                }
+
+                Avx512F.MaskStore(output + ow, Vector512.LessThan(lanes, Vector512.Create(outWidth - ow)).AsSingle(), max);
             }
         }
+    }
+
+    /// <summary>row[first .. first+16), −∞ where the position falls outside [0, width); masked-off lanes never touch memory.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<float> LoadInRow(float* row, int first, int width, Vector512<int> lanes, Vector512<float> lowest)
+    {
+        Vector512<float> inside = Vector512.LessThan((lanes + Vector512.Create(first)).AsUInt32(), Vector512.Create((uint)width)).AsSingle();
+        return Avx512F.MaskLoad(unchecked(row + first), inside, lowest);
     }
 
     private static float Window(PoolShape s, ReadOnlySpan<float> input, int od, int oh, int ow, bool average, bool countIncludePad)
