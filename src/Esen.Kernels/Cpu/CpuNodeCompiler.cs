@@ -121,8 +121,8 @@ internal static class CpuNodeCompiler
                 bool includePad = node.GetInt("count_include_pad", 0) != 0, columnMajor = node.GetInt("storage_order", 0) != 0;
                 int indices = outputs.Length > 1 ? outputs[1] : -1;
                 return node.OpType == "MaxPool"
-                    ? s => CpuOps.MaxPool(pool, s[x].Floats, s[y].Floats, indices >= 0 ? s[indices].Int64s : default, columnMajor)
-                    : s => CpuOps.AveragePool(pool, s[x].Floats, s[y].Floats, includePad);
+                    ? s => CpuOps.MaxPool(pool, s[x].Floats, s[y].Floats, indices >= 0 ? s[indices].Int64s : default, columnMajor, threads)
+                    : s => CpuOps.AveragePool(pool, s[x].Floats, s[y].Floats, includePad, threads);
             }
 
             case "GlobalAveragePool":

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace Esen.Kernels.Cpu.Kernels;
@@ -15,10 +16,18 @@ internal abstract class ParallelWork
 /// not started: once every index is taken it closes the loop and waits only for workers that joined, so on a
 /// busy machine a descheduled worker costs nothing. When another loop already holds the workers (two models
 /// running at once), the call runs serially on its own thread instead of queueing.
+/// <para>
+/// A model runs one parallel loop per layer, tens of microseconds apart, while waking a blocked thread costs
+/// about as much. So after a loop a worker spins for up to <see cref="SpinTime"/> watching for the next one and
+/// only then blocks; a loop wakes just the workers that blocked.
+/// </para>
 /// </summary>
 internal static class CpuParallel
 {
     private const int OpenBit = 1 << 30;
+
+    /// <summary>How long an idle worker watches for the next loop before it blocks.</summary>
+    private static readonly TimeSpan SpinTime = TimeSpan.FromMicroseconds(200);
 
     private static readonly Lock s_gate = new();
     private static readonly SemaphoreSlim s_start = new(0);
@@ -28,6 +37,12 @@ internal static class CpuParallel
     private static int s_next;
     private static int s_finished;
     private static Exception? s_error;
+
+    /// <summary>Counts loops; a worker spinning for the next loop watches it change.</summary>
+    private static int s_generation;
+
+    /// <summary>Workers blocked (or about to block) on <see cref="s_start"/>.</summary>
+    private static int s_sleeping;
 
     /// <summary>OpenBit while workers may join the current loop, plus the number that joined.</summary>
     private static int s_state;
@@ -55,7 +70,12 @@ internal static class CpuParallel
             s_finished = 0;
             s_error = null;
             Interlocked.Exchange(ref s_state, OpenBit);
-            s_start.Release(helpers);
+            Interlocked.Increment(ref s_generation);
+            int sleeping = Volatile.Read(ref s_sleeping);
+            if (sleeping > 0)
+            {
+                s_start.Release(Math.Min(sleeping, helpers));
+            }
             try
             {
                 Drain(work);
@@ -94,10 +114,10 @@ internal static class CpuParallel
 
     private static void WorkerLoop()
     {
+        int seen = Volatile.Read(ref s_generation);
         while (true)
         {
-            s_start.Wait();
-            if (!TryJoin())
+            if (!AwaitNextLoop(ref seen) || !TryJoin())
             {
                 continue;
             }
@@ -112,6 +132,49 @@ internal static class CpuParallel
             }
 
             Interlocked.Increment(ref s_finished);
+        }
+    }
+
+    /// <summary>
+    /// Spins until a loop newer than <paramref name="seen"/> starts, then blocks. True when a new loop was seen;
+    /// false after a wake-up that found none (a loop that saw this worker about to block released it, but it had
+    /// spotted that loop itself), which only costs another round.
+    /// </summary>
+    private static bool AwaitNextLoop(ref int seen)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(SpinTime.TotalSeconds * Stopwatch.Frequency);
+        do
+        {
+            int generation = Volatile.Read(ref s_generation);
+            if (generation != seen)
+            {
+                seen = generation;
+                return true;
+            }
+
+            Thread.SpinWait(16);
+        }
+        while (Stopwatch.GetTimestamp() < deadline);
+
+        // Announce the sleep before the last look, so a loop that starts in between either is seen here or
+        // sees this worker and releases it.
+        Interlocked.Increment(ref s_sleeping);
+        try
+        {
+            int generation = Volatile.Read(ref s_generation);
+            if (generation == seen)
+            {
+                s_start.Wait();
+                generation = Volatile.Read(ref s_generation);
+            }
+
+            bool started = generation != seen;
+            seen = generation;
+            return started;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref s_sleeping);
         }
     }
 

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Numerics.Tensors;
+using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Graph;
 
 namespace Esen.Kernels.Cpu.Ops;
@@ -52,9 +53,9 @@ internal static partial class CpuOps
     /// is not empty it receives each maximum's flat index into x (ONNX MaxPool's Indices output):
     /// row-major, or with <paramref name="columnMajor"/> (storage_order 1) the spatial part column-major.
     /// </summary>
-    public static void MaxPool(PoolShape s, ReadOnlySpan<float> x, Span<float> y, Span<long> indices = default, bool columnMajor = false)
+    public static void MaxPool(PoolShape s, ReadOnlySpan<float> x, Span<float> y, Span<long> indices = default, bool columnMajor = false, int threads = 1)
     {
-        Pool(s, x, y, average: false, countIncludePad: false);
+        Pool(s, x, y, average: false, countIncludePad: false, threads);
         if (indices.IsEmpty)
         {
             return;
@@ -113,8 +114,8 @@ internal static partial class CpuOps
     /// <paramref name="countIncludePad"/> also those in the explicit padding (never positions beyond it,
     /// which ceil_mode can create).
     /// </summary>
-    public static void AveragePool(PoolShape s, ReadOnlySpan<float> x, Span<float> y, bool countIncludePad) =>
-        Pool(s, x, y, average: true, countIncludePad);
+    public static void AveragePool(PoolShape s, ReadOnlySpan<float> x, Span<float> y, bool countIncludePad, int threads = 1) =>
+        Pool(s, x, y, average: true, countIncludePad, threads);
 
     /// <summary>Mean of each plane of <paramref name="planeSize"/> elements.</summary>
     public static void GlobalAveragePool(ReadOnlySpan<float> x, Span<float> y, int planeSize)
@@ -125,7 +126,26 @@ internal static partial class CpuOps
         }
     }
 
-    private static void Pool(PoolShape s, ReadOnlySpan<float> x, Span<float> y, bool average, bool countIncludePad)
+    /// <summary>Pools every plane, split by planes over up to <paramref name="threads"/> threads when the work repays it.</summary>
+    private static unsafe void Pool(PoolShape s, ReadOnlySpan<float> x, Span<float> y, bool average, bool countIncludePad, int threads)
+    {
+        long taps = (long)s.Planes * s.OutputPlane * s.Kernel[0] * s.Kernel[1] * s.Kernel[2];
+        if (threads == 1 || s.Planes == 1 || taps < 1 << 16)
+        {
+            PoolPlanes(s, x[..(s.Planes * s.InputPlane)], y[..(s.Planes * s.OutputPlane)], average, countIncludePad);
+            return;
+        }
+
+        fixed (float* input = x, output = y)
+        {
+            PoolJob job = PoolJob.ForCurrentThread;
+            job.Set(s, input, output, average, countIncludePad, parts: Math.Min(s.Planes, threads));
+            CpuParallel.For(job, job.Parts, threads);
+        }
+    }
+
+    /// <summary>Pools the planes that <paramref name="y"/> holds (and <paramref name="x"/> their inputs).</summary>
+    internal static void PoolPlanes(PoolShape s, ReadOnlySpan<float> x, Span<float> y, bool average, bool countIncludePad)
     {
         if (IsPlanar(s))
         {
@@ -134,7 +154,7 @@ internal static partial class CpuOps
         }
 
         int inPlane = s.InputPlane, outPlane = s.OutputPlane;
-        for (int p = 0; p < s.Planes; p++)
+        for (int p = 0; p < y.Length / outPlane; p++)
         {
             ReadOnlySpan<float> input = x.Slice(p * inPlane, inPlane);
             Span<float> output = y.Slice(p * outPlane, outPlane);
@@ -173,7 +193,7 @@ internal static partial class CpuOps
         float[]? rented = null;
         Span<float> scratch = average ? default
             : width <= 512 ? stackalloc float[2 * width] : (rented = ArrayPool<float>.Shared.Rent(2 * width)).AsSpan(0, 2 * width);
-        for (int p = 0; p < s.Planes; p++)
+        for (int p = 0; p < y.Length / outPlane; p++)
         {
             ReadOnlySpan<float> input = x.Slice(p * inPlane, inPlane);
             Span<float> output = y.Slice(p * outPlane, outPlane);
@@ -369,5 +389,41 @@ internal static partial class CpuOps
 
         int divisor = countIncludePad ? padded : inside;
         return divisor == 0 ? 0f : sum / divisor;
+    }
+}
+
+/// <summary>Pooling split into runs of whole planes; cached per calling thread so a call allocates nothing.</summary>
+internal sealed unsafe class PoolJob : ParallelWork
+{
+    [ThreadStatic]
+    private static PoolJob? t_cached;
+
+    private PoolShape? _shape;
+    private float* _input;
+    private float* _output;
+    private bool _average;
+    private bool _countIncludePad;
+
+    public static PoolJob ForCurrentThread => t_cached ??= new PoolJob();
+
+    public int Parts { get; private set; }
+
+    public void Set(PoolShape shape, float* input, float* output, bool average, bool countIncludePad, int parts)
+    {
+        (_shape, _average, _countIncludePad, Parts) = (shape, average, countIncludePad, parts);
+        _input = input;
+        _output = output;
+    }
+
+    public override void Execute(int index)
+    {
+        PoolShape s = _shape!;
+        int first = (int)((long)s.Planes * index / Parts), end = (int)((long)s.Planes * (index + 1) / Parts);
+        CpuOps.PoolPlanes(
+            s,
+            new ReadOnlySpan<float>(_input + ((long)first * s.InputPlane), (end - first) * s.InputPlane),
+            new Span<float>(_output + ((long)first * s.OutputPlane), (end - first) * s.OutputPlane),
+            _average,
+            _countIncludePad);
     }
 }
