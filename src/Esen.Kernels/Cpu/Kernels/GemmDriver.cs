@@ -52,6 +52,12 @@ internal readonly unsafe struct GemmEpilogue
 
     public bool IsNone => _rowBias == null && _activation.Kind == ActivationKind.None;
 
+    /// <summary>Whether a register tile can apply all of it (bias and ReLU only).</summary>
+    public bool FitsTile => _activation.Kind is ActivationKind.None or ActivationKind.Relu;
+
+    /// <summary>The tile form, for the block of rows starting at <paramref name="row"/>.</summary>
+    public TileEpilogue ForTile(int row) => new(_rowBias == null ? null : _rowBias + row, _activation.Kind == ActivationKind.Relu);
+
     public void Apply(float* row, int count, int rowIndex) =>
         _activation.Apply(new Span<float>(row, count), _rowBias == null ? 0f : _rowBias[rowIndex]);
 }
@@ -128,8 +134,11 @@ internal static unsafe class GemmDriver
                 {
                     int mc = Math.Min(t.Mc, i1 - ic);
                     float* packedA = a.Panels(scratchA, ic, mc, pc, kc, t.Mr, alpha);
-                    MacroKernel(t, kc, mc, nc, packedA, panels, c + ((long)ic * ldc) + jc, ldc, first ? beta : 1f, first && beta == 0f);
-                    if (last && !epilogue.IsNone)
+
+                    // The AVX-512 tile applies bias and ReLU in registers as it stores the last depth block.
+                    bool inTile = last && t.Isa == GemmIsa.Avx512 && epilogue.FitsTile;
+                    MacroKernel(t, kc, mc, nc, packedA, panels, c + ((long)ic * ldc) + jc, ldc, first ? beta : 1f, first && beta == 0f, inTile ? epilogue.ForTile(ic) : default);
+                    if (last && !inTile && !epilogue.IsNone)
                     {
                         for (int i = ic; i < ic + mc; i++)
                         {
@@ -141,7 +150,7 @@ internal static unsafe class GemmDriver
         }
     }
 
-    private static void MacroKernel(GemmTiling t, int kc, int mc, int nc, float* packedA, BPanels panels, float* c, int ldc, float beta, bool overwrite)
+    private static void MacroKernel(GemmTiling t, int kc, int mc, int nc, float* packedA, BPanels panels, float* c, int ldc, float beta, bool overwrite, TileEpilogue epilogue)
     {
         for (int jr = 0; jr < nc; jr += t.Nr)
         {
@@ -155,7 +164,7 @@ internal static unsafe class GemmDriver
                 switch (t.Isa)
                 {
                     case GemmIsa.Avx512:
-                        GemmMicroKernels.Avx512Tile8x32(kc, aPanel, bPanel, bStride, cTile, ldc, rows, cols, beta, overwrite);
+                        GemmMicroKernels.Avx512Tile8x32(kc, aPanel, bPanel, bStride, cTile, ldc, rows, cols, beta, overwrite, epilogue.Down(ir));
                         break;
                     case GemmIsa.Avx2:
                         GemmMicroKernels.Avx2Tile6x16(kc, aPanel, bPanel, bStride, cTile, ldc, rows, cols, beta, overwrite);

@@ -39,8 +39,9 @@ internal static unsafe class GemmMicroKernels
         _ => true,
     };
 
+    /// <summary>The 8×32 AVX-512 tile; <paramref name="epilogue"/> (bias, ReLU) is applied in registers as it stores, for the last depth block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx512Tile8x32(int kc, float* a, float* b, int bStride, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
+    public static void Avx512Tile8x32(int kc, float* a, float* b, int bStride, float* c, int ldc, int rows, int cols, float beta, bool overwrite, TileEpilogue epilogue = default)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
@@ -67,17 +68,19 @@ internal static unsafe class GemmMicroKernels
         float* dst = full ? c : tile;
         int ld = full ? ldc : Nr;
         bool direct = overwrite || !full;
-        Store512(dst, c00, c01, beta, direct);
-        Store512(dst + ld, c10, c11, beta, direct);
-        Store512(dst + (2 * ld), c20, c21, beta, direct);
-        Store512(dst + (3 * ld), c30, c31, beta, direct);
-        Store512(dst + (4 * ld), c40, c41, beta, direct);
-        Store512(dst + (5 * ld), c50, c51, beta, direct);
-        Store512(dst + (6 * ld), c60, c61, beta, direct);
-        Store512(dst + (7 * ld), c70, c71, beta, direct);
+        // Edge tiles take the epilogue in StoreEdge, once C's old values are added in.
+        TileEpilogue inRegisters = full ? epilogue : default;
+        Store512(dst, c00, c01, beta, direct, inRegisters, 0);
+        Store512(dst + ld, c10, c11, beta, direct, inRegisters, 1);
+        Store512(dst + (2 * ld), c20, c21, beta, direct, inRegisters, 2);
+        Store512(dst + (3 * ld), c30, c31, beta, direct, inRegisters, 3);
+        Store512(dst + (4 * ld), c40, c41, beta, direct, inRegisters, 4);
+        Store512(dst + (5 * ld), c50, c51, beta, direct, inRegisters, 5);
+        Store512(dst + (6 * ld), c60, c61, beta, direct, inRegisters, 6);
+        Store512(dst + (7 * ld), c70, c71, beta, direct, inRegisters, 7);
         if (!full)
         {
-            StoreEdge(tile, Nr, c, ldc, rows, cols, beta, overwrite);
+            StoreEdge(tile, Nr, c, ldc, rows, cols, beta, overwrite, epilogue);
         }
     }
 
@@ -191,13 +194,26 @@ internal static unsafe class GemmMicroKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store512(float* dst, Vector512<float> lo, Vector512<float> hi, float beta, bool overwrite)
+    private static void Store512(float* dst, Vector512<float> lo, Vector512<float> hi, float beta, bool overwrite, TileEpilogue epilogue, int row)
     {
         if (!overwrite)
         {
             Vector512<float> scale = Vector512.Create(beta);
             lo = Avx512F.FusedMultiplyAdd(Vector512.Load(dst), scale, lo);
             hi = Avx512F.FusedMultiplyAdd(Vector512.Load(dst + 16), scale, hi);
+        }
+
+        if (epilogue.RowBias != null)
+        {
+            Vector512<float> bias = Vector512.Create(epilogue.RowBias[row]);
+            lo += bias;
+            hi += bias;
+        }
+
+        if (epilogue.Relu)
+        {
+            lo = Vector512.Max(lo, Vector512<float>.Zero);
+            hi = Vector512.Max(hi, Vector512<float>.Zero);
         }
 
         lo.Store(dst);
@@ -218,16 +234,32 @@ internal static unsafe class GemmMicroKernels
         hi.Store(dst + 8);
     }
 
-    private static void StoreEdge(float* tile, int tileStride, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
+    private static void StoreEdge(float* tile, int tileStride, float* c, int ldc, int rows, int cols, float beta, bool overwrite, TileEpilogue epilogue = default)
     {
         for (int i = 0; i < rows; i++)
         {
             float* src = tile + (i * tileStride);
             float* dst = c + ((long)i * ldc);
+            float bias = epilogue.RowBias == null ? 0f : epilogue.RowBias[i];
             for (int j = 0; j < cols; j++)
             {
-                dst[j] = overwrite ? src[j] : src[j] + (beta * dst[j]);
+                float value = (overwrite ? src[j] : src[j] + (beta * dst[j])) + bias;
+                dst[j] = epilogue.Relu ? MathF.Max(value, 0f) : value;
             }
         }
     }
+}
+
+/// <summary>
+/// The part of a GEMM epilogue a register tile can apply before it stores: a bias per row of C (pointing at
+/// the tile's first row; null for none) and ReLU. Other activations run over finished rows instead.
+/// </summary>
+internal readonly unsafe struct TileEpilogue(float* rowBias, bool relu)
+{
+    public float* RowBias { get; } = rowBias;
+
+    public bool Relu { get; } = relu;
+
+    /// <summary>The same epilogue for the tile that starts <paramref name="rows"/> rows further down.</summary>
+    public TileEpilogue Down(int rows) => new(RowBias == null ? null : RowBias + rows, Relu);
 }
