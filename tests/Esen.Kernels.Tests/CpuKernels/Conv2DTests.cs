@@ -83,16 +83,7 @@ public class Conv2DTests
             new Conv2DShape(1, 4, 15, 15, 33, 3, 3, StrideH: 2, StrideW: 2, Groups: 1),
         })
         {
-            float[] input = ReferenceKernels.RandomArray(random, shape.InputLength);
-            float[] weights = ReferenceKernels.RandomArray(random, shape.WeightLength);
-            float[] bias = ReferenceKernels.RandomArray(random, shape.OutChannels);
-            float[] output = new float[shape.OutputLength];
-            var activation = new FusedActivation(ActivationKind.LeakyRelu, 0.2f);
-            (double[] expected, double[] absSum) = ReferenceKernels.Conv2D(shape, input, weights, bias, activation);
-
-            CpuKernels.Conv2D(isa, shape, input, weights, bias, output, activation, threads: 2);
-
-            ReferenceKernels.AssertClose(expected, absSum, output, shape.InChannelsPerGroup * 9, $"{isa} {shape}");
+            CheckOnInstructionSet(random, isa, shape, new FusedActivation(ActivationKind.LeakyRelu, 0.2f), packWeights: false);
         }
     }
 
@@ -114,17 +105,7 @@ public class Conv2DTests
             new Conv2DShape(1, 12, 11, 11, 18, 3, 3, StrideH: 2, StrideW: 2, Groups: 3),
         })
         {
-            float[] input = ReferenceKernels.RandomArray(random, shape.InputLength);
-            float[] weights = ReferenceKernels.RandomArray(random, shape.WeightLength);
-            float[] bias = ReferenceKernels.RandomArray(random, shape.OutChannels);
-            float[] output = new float[shape.OutputLength];
-            var activation = new FusedActivation(ActivationKind.Relu);
-            (double[] expected, double[] absSum) = ReferenceKernels.Conv2D(shape, input, weights, bias, activation);
-            PackedConvWeights packed = PackedConvWeights.Create(isa, shape, weights)!;
-
-            CpuKernels.Conv2D(isa, shape, input, default, bias, output, activation, threads: 2, packed);
-
-            ReferenceKernels.AssertClose(expected, absSum, output, shape.InChannelsPerGroup * 9, $"{isa} packed {shape}");
+            CheckOnInstructionSet(random, isa, shape, new FusedActivation(ActivationKind.Relu), packWeights: true);
         }
     }
 
@@ -174,6 +155,28 @@ public class Conv2DTests
         Assert.Equal("weights", Assert.Throws<ArgumentException>(() => CpuKernels.Conv2D(shape, input, weights.AsSpan(1), [], output)).ParamName);
         Assert.Equal("output", Assert.Throws<ArgumentException>(() => CpuKernels.Conv2D(shape, input, weights, [], output.AsSpan(1))).ParamName);
         Assert.Equal("bias", Assert.Throws<ArgumentException>(() => CpuKernels.Conv2D(shape, input, weights, new float[5], output)).ParamName);
+    }
+
+    /// <summary>Two threads with bias and <paramref name="activation"/> on <paramref name="isa"/>, the weights packed ahead of time or not.</summary>
+    private static void CheckOnInstructionSet(Random random, GemmIsa isa, Conv2DShape shape, FusedActivation activation, bool packWeights)
+    {
+        float[] input = ReferenceKernels.RandomArray(random, shape.InputLength);
+        float[] weights = ReferenceKernels.RandomArray(random, shape.WeightLength);
+        float[] bias = ReferenceKernels.RandomArray(random, shape.OutChannels);
+        float[] output = new float[shape.OutputLength];
+        (double[] expected, double[] absSum) = ReferenceKernels.Conv2D(shape, input, weights, bias, activation);
+
+        if (packWeights)
+        {
+            CpuKernels.Conv2D(isa, shape, input, default, bias, output, activation, threads: 2, PackedConvWeights.Create(isa, shape, weights)!);
+        }
+        else
+        {
+            CpuKernels.Conv2D(isa, shape, input, weights, bias, output, activation, threads: 2);
+        }
+
+        int k = shape.InChannelsPerGroup * shape.KernelHeight * shape.KernelWidth;
+        ReferenceKernels.AssertClose(expected, absSum, output, k, $"{isa} {shape} packed={packWeights}");
     }
 
     private static void CheckAgainstReference(Random random, Conv2DShape shape, bool withBias, FusedActivation activation, int threads, string name)
