@@ -81,6 +81,20 @@ public sealed class LayerGraph
         new(Name, Inputs, Outputs, nodes, initializers, Opset, ExportedBatch);
 
     /// <summary>
+    /// This graph if its inputs already take <paramref name="batch"/> (the leading dimension of each
+    /// input of rank 2 or more is dynamic or equal to it), otherwise <see cref="WithDynamicBatch"/>:
+    /// what a host that runs or profiles a model at a chosen batch calls. Whether the nodes can take
+    /// that batch is decided by shape inference, at planning.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is below 1.</exception>
+    /// <exception cref="GraphException">See <see cref="WithDynamicBatch"/>.</exception>
+    public LayerGraph ForBatch(long batch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        return Inputs.Where(HasFixedBatch).All(i => i.Shape[0] == batch) ? this : WithDynamicBatch();
+    }
+
+    /// <summary>
     /// This graph with a dynamic batch, so that it runs at batches other than the one its file
     /// declares (ONNX exporters often write a fixed batch of 1). The leading dimension of every input of
     /// rank 2 or more that is a fixed value becomes <see cref="TensorShape.Dynamic"/>, and so does the
@@ -102,7 +116,7 @@ public sealed class LayerGraph
     /// <exception cref="GraphException">The inputs' fixed leading dimensions differ, so which one is the batch is unclear.</exception>
     public LayerGraph WithDynamicBatch()
     {
-        ValueInfo[] fixedInputs = [.. Inputs.Where(i => i.Shape.Rank >= 2 && i.Shape[0] != TensorShape.Dynamic)];
+        ValueInfo[] fixedInputs = [.. Inputs.Where(HasFixedBatch)];
         if (fixedInputs.Length == 0)
         {
             return this;
@@ -155,6 +169,9 @@ public sealed class LayerGraph
 
     /// <inheritdoc/>
     public override string ToString() => $"graph '{Name}' ({Nodes.Count} nodes, opset {Opset})";
+
+    // Rank-0 and rank-1 inputs are more often shapes or parameters than a batch of scalars.
+    private static bool HasFixedBatch(ValueInfo input) => input.Shape.Rank >= 2 && input.Shape[0] != TensorShape.Dynamic;
 
     // Kahn's algorithm; stable (keeps the given order among ready nodes) and O(nodes + edges).
     private static Node[] SortTopologically(

@@ -113,6 +113,19 @@ public class DynamicBatchTests
     }
 
     [Fact]
+    public void ForBatch_ConvertsOnlyWhenTheDeclaredBatchDiffers()
+    {
+        var b = new GraphBuilder("declared");
+        b.Output(b.Relu(b.Input("x", 2, 4)));
+        LayerGraph graph = b.Build();
+        Assert.Same(graph, graph.ForBatch(2));
+        LayerGraph dynamic = graph.ForBatch(5);
+        Assert.Equal(2, dynamic.ExportedBatch);
+        Assert.Same(dynamic, dynamic.ForBatch(7));
+        Assert.Throws<ArgumentOutOfRangeException>(() => graph.ForBatch(0));
+    }
+
+    [Fact]
     public void WithDynamicBatch_DifferentFixedLeadingDimensions_Refused()
     {
         var b = new GraphBuilder("ambiguous");
