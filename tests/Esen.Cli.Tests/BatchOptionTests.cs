@@ -1,4 +1,7 @@
 using System.Globalization;
+using Esen.Kernels.Cpu;
+using Esen.Kernels.Graph;
+using Esen.Kernels.Onnx;
 using Esen.TestUtilities;
 
 namespace Esen.Cli.Tests;
@@ -66,6 +69,49 @@ public class BatchOptionTests
         Assert.StartsWith("esen profile: ", error, StringComparison.Ordinal);
         Assert.Contains(reason, error, StringComparison.Ordinal);
         Assert.Single(error.TrimEnd().Split('\n'));
+    }
+
+    [SkippableFact]
+    public void Run_EnsembleOfAFileThatFixesBatch1_BatchesRequestsAndMatchesOneByOneRuns()
+    {
+        string model = SharedModel("squeezenet1.1-fp32");
+        string folder = Directory.CreateTempSubdirectory("esen-batch-").FullName;
+        try
+        {
+            string spec = Path.Combine(folder, "spec.json");
+            File.WriteAllText(spec, $$"""
+                {"format": "esen-ensemble/1", "kind": "ensemble", "combine": "mean", "device": "cpu",
+                 "batching": {"max_batch": 3, "max_delay_ms": 2000},
+                 "members": [{"name": "a", "model": "{{model}}"}, {"name": "b", "model": "{{model}}"}]}
+                """);
+            Tensor images = Tensor.FromFloats(new TensorShape(3, 3, 224, 224), Tensor.SeededRandom(new TensorShape(3, 3, 224, 224), 5, 1f).Floats);
+            string input = Path.Combine(folder, "in.pb"), output = Path.Combine(folder, "out.pb");
+            File.WriteAllBytes(input, OnnxModel.SerializeTensor("data_0", images));
+
+            (int exit, string stdout, string stderr) = CliRunner.Run("run", spec, "--input", input, "--output", output);
+
+            Assert.True(exit == ExitCodes.Ok, stderr);
+            Assert.Contains("Ran 3 inputs in 1 batches", stdout, StringComparison.Ordinal);
+            Tensor combined = OnnxModel.LoadTensor(output).Tensor;
+            LayerGraph graph = OnnxModel.Load(model);
+            using var executor = new CpuExecutor(graph);
+            int rowSize = (int)(combined.ElementCount / 3), imageSize = 3 * 224 * 224;
+            for (int row = 0; row < 3; row++)
+            {
+                // Both members are the same model, so their mean is that model's output for the image alone.
+                var image = Tensor.FromFloats(new TensorShape(1, 3, 224, 224), images.Floats.AsSpan(row * imageSize, imageSize).ToArray());
+                float[] expected = executor.Run(new Dictionary<string, Tensor> { ["data_0"] = image })[graph.Outputs[0].Name].Floats;
+                float[] actual = combined.Floats.AsSpan(row * rowSize, rowSize).ToArray();
+                for (int i = 0; i < rowSize; i++)
+                {
+                    Assert.Equal(expected[i], actual[i], 1e-5f);
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     private static string SharedModel(string folder) => Path.Combine(Requires.SharedDirectory($"models/{folder}"), "model.onnx");

@@ -170,8 +170,8 @@ public sealed class LayerGraph
     /// <inheritdoc/>
     public override string ToString() => $"graph '{Name}' ({Nodes.Count} nodes, opset {Opset})";
 
-    // Rank-0 and rank-1 inputs are more often shapes or parameters than a batch of scalars.
-    private static bool HasFixedBatch(ValueInfo input) => input.Shape.Rank >= 2 && input.Shape[0] != TensorShape.Dynamic;
+    /// <summary>True for an input whose leading dimension is a fixed batch: rank 2 or more (rank-0 and rank-1 inputs are more often shapes or parameters than a batch of scalars) and not dynamic.</summary>
+    internal static bool HasFixedBatch(ValueInfo input) => input.Shape.Rank >= 2 && input.Shape[0] != TensorShape.Dynamic;
 
     // Kahn's algorithm; stable (keeps the given order among ready nodes) and O(nodes + edges).
     private static Node[] SortTopologically(

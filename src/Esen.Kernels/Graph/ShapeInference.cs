@@ -60,10 +60,22 @@ public static partial class ShapeInference
     /// </summary>
     public const int MaxEvaluatedElements = 4096;
 
-    /// <summary>Infers shapes with every dynamic input dimension bound to <paramref name="batch"/>.</summary>
-    /// <exception cref="GraphException">A node is invalid for its inputs or an op is unsupported.</exception>
-    public static InferredShapes Infer(LayerGraph graph, long batch = 1) =>
-        Infer(graph, graph.Inputs.ToDictionary(i => i.Name, i => i.Shape.WithBatch(batch)));
+    /// <summary>
+    /// Infers shapes with every dynamic input dimension bound to <paramref name="batch"/>. A batch other
+    /// than 1 on a graph whose input fixes another one is refused rather than ignored (the analysis
+    /// would silently be for the fixed batch): <see cref="LayerGraph.ForBatch"/> makes it dynamic.
+    /// </summary>
+    /// <exception cref="GraphException">An input fixes another batch, a node is invalid for its inputs, or an op is unsupported.</exception>
+    public static InferredShapes Infer(LayerGraph graph, long batch = 1)
+    {
+        if (batch != 1 && graph.Inputs.FirstOrDefault(i => LayerGraph.HasFixedBatch(i) && i.Shape[0] != batch) is { } fixedInput)
+        {
+            throw new GraphException(
+                $"graph input '{fixedInput.Name}' {fixedInput.Shape} fixes the batch at {fixedInput.Shape[0]}, not {batch}; LayerGraph.ForBatch makes it dynamic");
+        }
+
+        return Infer(graph, graph.Inputs.ToDictionary(i => i.Name, i => i.Shape.WithBatch(batch)));
+    }
 
     /// <summary>
     /// Infers shapes for the given static input shapes (every graph input must be present).

@@ -126,6 +126,17 @@ public class DynamicBatchTests
     }
 
     [Fact]
+    public void Analyze_AtABatchTheFileDoesNotTake_RefusedRatherThanIgnored()
+    {
+        var b = new GraphBuilder("fixed");
+        b.Output(b.Relu(b.Input("x", 1, 4)));
+        LayerGraph graph = b.Build();
+        var e = Assert.Throws<GraphException>(() => GraphCostAnalyzer.Analyze(graph, batch: 8));
+        Assert.Contains("graph input 'x' [1,4] fixes the batch at 1, not 8", e.Message, StringComparison.Ordinal);
+        Assert.Equal(8 * GraphCostAnalyzer.Analyze(graph).Flops, GraphCostAnalyzer.Analyze(graph.ForBatch(8), batch: 8).Flops);
+    }
+
+    [Fact]
     public void WithDynamicBatch_DifferentFixedLeadingDimensions_Refused()
     {
         var b = new GraphBuilder("ambiguous");
