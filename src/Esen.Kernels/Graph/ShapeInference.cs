@@ -274,10 +274,15 @@ public static partial class ShapeInference
         public GraphException Explain(Node node, Dictionary<string, Tensor> constants, GraphException failure) =>
             new($"{failure.Message} (at batch {_batch}; the graph was exported for batch {_exported}{ConstantInputs(node, constants)})", failure);
 
-        /// <summary>Throws when a node's outputs do not carry the batch as the reference says they should.</summary>
+        /// <summary>
+        /// Throws when a node's outputs do not carry the batch as a dimension of their own, or when it
+        /// reads a value that carries the batch and writes none (it keeps part of the batch, as a
+        /// Gather or Slice of sample 0 does); Shape is the exception, its output is a constant.
+        /// </summary>
         public void Verify(Node node, Dictionary<string, TensorInfo> values, Dictionary<string, Tensor> constants)
         {
-            foreach (string output in node.Outputs.Where(o => o.Length > 0))
+            string[] outputs = [.. node.Outputs.Where(o => o.Length > 0)];
+            foreach (string output in outputs)
             {
                 TensorShape actual = values[output].Shape, reference = _reference[output].Shape;
                 if (!KeepsBatch(reference, actual))
@@ -286,6 +291,14 @@ public static partial class ShapeInference
                         $"{node.Describe()}: output '{output}' is {actual} at batch {_batch} but {reference} at the exported batch {_exported}, "
                         + $"so the batch does not stay a dimension of its own; the graph cannot run at batch {_batch}{ConstantInputs(node, constants)}");
                 }
+            }
+
+            string? batched = node.Inputs.FirstOrDefault(i => i.Length > 0 && values[i].Shape != _reference[i].Shape);
+            if (batched is not null && node.OpType != "Shape" && outputs.All(o => values[o].Shape == _reference[o].Shape))
+            {
+                throw new GraphException(
+                    $"{node.Describe()}: input '{batched}' {values[batched].Shape} carries the batch, but output '{outputs[0]}' {values[outputs[0]].Shape} "
+                    + $"does not depend on it, so the node keeps only part of the batch; the graph cannot run at batch {_batch}{ConstantInputs(node, constants)}");
             }
         }
 

@@ -82,6 +82,19 @@ public class DynamicBatchTests
         Assert.Contains("at batch 3; the graph was exported for batch 1", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void GatherOfSampleZero_FailsInsteadOfReturningOneRow()
+    {
+        // x[0] in an export at batch 1: at batch 3 it would silently answer for the first sample only.
+        var b = new GraphBuilder("first-sample");
+        string x = b.Input("x", 1, 4);
+        b.Output(b.Relu(b.Gather(x, b.Ints("zero", 0), name: "first")));
+        LayerGraph graph = b.Build().WithDynamicBatch();
+        var e = Assert.Throws<GraphException>(() => ShapeInference.Infer(graph, batch: 3));
+        Assert.StartsWith("Gather node 'first': input 'x' [3,4] carries the batch, but output 'first' [1,4] does not depend on it", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'zero' = [0]", e.Message, StringComparison.Ordinal);
+    }
+
     [SkippableFact]
     public void Mnist_Batch8_RefusedLikeOnnxRuntime()
     {
