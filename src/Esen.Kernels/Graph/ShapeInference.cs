@@ -263,11 +263,14 @@ public static partial class ShapeInference
                 return null;
             }
 
-            // Inputs of a wrong rank are reported by the main inference; the reference only rebinds the batch.
+            // Inputs of a wrong rank are reported by the main inference; the reference only rebinds the
+            // batch, and forgets the known values of rebound inputs (they have the other batch's shape).
+            var rebound = batched.Where(i => inputShapes[i.Name].Rank >= 1).Select(i => i.Name).ToHashSet();
             var referenceShapes = inputShapes.ToDictionary(
                 p => p.Key,
-                p => batched.Any(i => i.Name == p.Key) && p.Value.Rank >= 1 ? new TensorShape([exported, .. p.Value.Dimensions[1..]]) : p.Value);
-            return new BatchCheck(Infer(graph, referenceShapes, knownInputs), exported, inputShapes[first.Name][0]);
+                p => rebound.Contains(p.Key) ? new TensorShape([exported, .. p.Value.Dimensions[1..]]) : p.Value);
+            var referenceKnown = knownInputs?.Where(p => !rebound.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value);
+            return new BatchCheck(Infer(graph, referenceShapes, referenceKnown), exported, inputShapes[first.Name][0]);
         }
 
         /// <summary>Adds to a node's inference failure that it happens at another batch than the exported one.</summary>
