@@ -54,7 +54,7 @@ public class DynamicBatchTests
     [InlineData(new long[] { -1 })]
     public void ReshapeFoldingTheBatchAway_FailsAtPlanningNamingTheNode(long[] target)
     {
-        // At batch 3, [1,-1] gives [1,48] and the softmax would mix samples; Esen refuses instead.
+        // At batch 3, [1,-1] gives [1,144] and the softmax would mix samples; Esen refuses instead.
         var b = new GraphBuilder("hard-coded");
         string x = b.Input("x", 1, 3, 4, 4);
         b.Output(b.Softmax(b.Reshape(x, target, name: "to_row")));
