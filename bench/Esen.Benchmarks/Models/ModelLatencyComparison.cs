@@ -9,7 +9,9 @@ namespace Esen.Benchmarks.Models;
 /// Whole-model latency of the real models in ../shared/models on Esen's CPU executor and on ONNX Runtime,
 /// batch 1 and 8, 1 and 2 threads, side by side in one process run, with the ratio Esen/ORT (of the medians). Run: <c>bench/setup-ort.sh &amp;&amp; dotnet run -c Release --project
 /// bench/Esen.Benchmarks -- models</c>. Each cell is the median (and fastest) of repeated runs after warm-up,
-/// on seeded random input.
+/// on seeded random input. The files fix the batch at 1: ORT's copy gets a symbolic batch
+/// (<see cref="BatchDimensionRewriter"/>), Esen's graph <see cref="LayerGraph.ForBatch"/>; a graph that
+/// hard-codes the batch (MNIST's Reshape to [1,256]) prints n/a with the reason.
 /// </summary>
 internal static class ModelLatencyComparison
 {
@@ -67,7 +69,7 @@ internal static class ModelLatencyComparison
 
     private static (double Median, double Min) MeasureEsen(LayerGraph graph, ModelCase c, int batch, int threads)
     {
-        using var executor = new CpuExecutor(graph, new CpuExecutorOptions { Threads = threads });
+        using var executor = new CpuExecutor(graph.ForBatch(batch), new CpuExecutorOptions { Threads = threads });
         long[] shape = [batch, .. c.SampleDims];
         var inputs = new Dictionary<string, Tensor> { [c.InputName] = Tensor.FromFloats(new TensorShape(shape), RandomInput(shape)) };
         return Measure(() => executor.Run(inputs));

@@ -9,7 +9,9 @@ namespace Esen.Cli.Commands;
 /// <summary>
 /// <c>esen inspect MODEL</c>: the layer graph of an ONNX model as a table, one row per node with its
 /// output shape, MACs, FLOPs (a multiply-add = 2), bytes read and written, parameter bytes and GEMM
-/// view, then the totals. A malformed model gives a one-line message and exit code 2.
+/// view, then the totals, at <c>--batch N</c> (a model whose file fixes another batch is made
+/// batch-dynamic with <see cref="LayerGraph.ForBatch"/>). A malformed model, or one that cannot run at
+/// that batch, gives a one-line message and exit code 2.
 /// </summary>
 public static class InspectCommand
 {
@@ -17,7 +19,7 @@ public static class InspectCommand
     public static Command Create()
     {
         var model = new Argument<string>("MODEL") { Description = "An ONNX model file." };
-        var batch = new Option<long>("--batch") { Description = "The size dynamic (batch) dimensions take.", DefaultValueFactory = _ => 1 };
+        var batch = new Option<long>("--batch") { Description = "The batch to analyse at; a model whose file fixes another batch is made batch-dynamic.", DefaultValueFactory = _ => 1 };
         var command = new Command("inspect", "Print a model's layer graph with per-node shapes, FLOPs and bytes, and the totals.");
         command.Arguments.Add(model);
         command.Options.Add(batch);
@@ -38,7 +40,7 @@ public static class InspectCommand
         GraphCost cost;
         try
         {
-            cost = GraphCostAnalyzer.Analyze(OnnxModel.Load(path), batch);
+            cost = GraphCostAnalyzer.Analyze(OnnxModel.Load(path).ForBatch(batch), batch);
         }
         catch (GraphException e)
         {

@@ -60,10 +60,22 @@ public static partial class ShapeInference
     /// </summary>
     public const int MaxEvaluatedElements = 4096;
 
-    /// <summary>Infers shapes with every dynamic input dimension bound to <paramref name="batch"/>.</summary>
-    /// <exception cref="GraphException">A node is invalid for its inputs or an op is unsupported.</exception>
-    public static InferredShapes Infer(LayerGraph graph, long batch = 1) =>
-        Infer(graph, graph.Inputs.ToDictionary(i => i.Name, i => i.Shape.WithBatch(batch)));
+    /// <summary>
+    /// Infers shapes with every dynamic input dimension bound to <paramref name="batch"/>. A batch other
+    /// than 1 on a graph whose input fixes another one is refused rather than ignored (the analysis
+    /// would silently be for the fixed batch): <see cref="LayerGraph.ForBatch"/> makes it dynamic.
+    /// </summary>
+    /// <exception cref="GraphException">An input fixes another batch, a node is invalid for its inputs, or an op is unsupported.</exception>
+    public static InferredShapes Infer(LayerGraph graph, long batch = 1)
+    {
+        if (batch != 1 && graph.Inputs.FirstOrDefault(i => LayerGraph.HasFixedBatch(i) && i.Shape[0] != batch) is { } fixedInput)
+        {
+            throw new GraphException(
+                $"graph input '{fixedInput.Name}' {fixedInput.Shape} fixes the batch at {fixedInput.Shape[0]}, not {batch}; LayerGraph.ForBatch makes it dynamic");
+        }
+
+        return Infer(graph, graph.Inputs.ToDictionary(i => i.Name, i => i.Shape.WithBatch(batch)));
+    }
 
     /// <summary>
     /// Infers shapes for the given static input shapes (every graph input must be present).
@@ -73,6 +85,7 @@ public static partial class ShapeInference
     /// <exception cref="GraphException">An input is missing or mismatched, a node is invalid, or an op is unsupported.</exception>
     public static InferredShapes Infer(LayerGraph graph, IReadOnlyDictionary<string, TensorShape> inputShapes, IReadOnlyDictionary<string, Tensor>? knownInputs = null)
     {
+        BatchCheck? batchCheck = BatchCheck.For(graph, inputShapes, knownInputs);
         var values = new Dictionary<string, TensorInfo>();
         var constants = new Dictionary<string, Tensor>();
         foreach (ValueInfo input in graph.Inputs)
@@ -98,7 +111,22 @@ public static partial class ShapeInference
 
         foreach (Node node in graph.Nodes)
         {
-            InferNode(graph.Opset, node, values, constants);
+            if (batchCheck is null)
+            {
+                InferNode(graph.Opset, node, values, constants);
+                continue;
+            }
+
+            try
+            {
+                InferNode(graph.Opset, node, values, constants);
+            }
+            catch (GraphException e)
+            {
+                throw batchCheck.Explain(node, constants, e);
+            }
+
+            batchCheck.Verify(node, values, constants);
         }
 
         foreach (ValueInfo output in graph.Outputs)
@@ -199,6 +227,118 @@ public static partial class ShapeInference
             {
                 throw new GraphException($"'{declared.Name}': shape {actual.Shape} does not match the declared {declared.Shape}");
             }
+        }
+    }
+
+    /// <summary>
+    /// Compares an inference at another batch with one at the graph's <see cref="LayerGraph.ExportedBatch"/>
+    /// (<see cref="LayerGraph.WithDynamicBatch"/>): every value that depends on the batch must keep it
+    /// as a dimension of its own, the others must keep their shape.
+    /// </summary>
+    private sealed class BatchCheck
+    {
+        private readonly InferredShapes _reference;
+        private readonly long _exported;
+        private readonly long _batch;
+
+        private BatchCheck(InferredShapes reference, long exported, long batch)
+        {
+            _reference = reference;
+            _exported = exported;
+            _batch = batch;
+        }
+
+        /// <summary>The check for this binding, or null when the graph has no exported batch or runs at it.</summary>
+        public static BatchCheck? For(LayerGraph graph, IReadOnlyDictionary<string, TensorShape> inputShapes, IReadOnlyDictionary<string, Tensor>? knownInputs)
+        {
+            if (graph.ExportedBatch is not { } exported)
+            {
+                return null;
+            }
+
+            ValueInfo[] batched = [.. graph.Inputs.Where(i => i.Shape.Rank >= 1 && i.Shape[0] == TensorShape.Dynamic && inputShapes.ContainsKey(i.Name))];
+            ValueInfo? first = batched.FirstOrDefault(i => inputShapes[i.Name].Rank >= 1 && inputShapes[i.Name][0] != exported);
+            if (first is null)
+            {
+                return null;
+            }
+
+            // Inputs of a wrong rank are reported by the main inference; the reference only rebinds the
+            // batch, and forgets the known values of rebound inputs (they have the other batch's shape).
+            var rebound = batched.Where(i => inputShapes[i.Name].Rank >= 1).Select(i => i.Name).ToHashSet();
+            var referenceShapes = inputShapes.ToDictionary(
+                p => p.Key,
+                p => rebound.Contains(p.Key) ? new TensorShape([exported, .. p.Value.Dimensions[1..]]) : p.Value);
+            var referenceKnown = knownInputs?.Where(p => !rebound.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value);
+            return new BatchCheck(Infer(graph, referenceShapes, referenceKnown), exported, inputShapes[first.Name][0]);
+        }
+
+        /// <summary>Adds to a node's inference failure that it happens at another batch than the exported one.</summary>
+        public GraphException Explain(Node node, Dictionary<string, Tensor> constants, GraphException failure) =>
+            new($"{failure.Message} (at batch {_batch}; the graph was exported for batch {_exported}{ConstantInputs(node, constants)})", failure);
+
+        /// <summary>
+        /// Throws when a node's outputs do not carry the batch as a dimension of their own, or when it
+        /// reads a value that carries the batch and writes none (it keeps part of the batch, as a
+        /// Gather or Slice of sample 0 does); Shape is the exception, its output is a constant.
+        /// </summary>
+        public void Verify(Node node, Dictionary<string, TensorInfo> values, Dictionary<string, Tensor> constants)
+        {
+            string[] outputs = [.. node.Outputs.Where(o => o.Length > 0)];
+            foreach (string output in outputs)
+            {
+                TensorShape actual = values[output].Shape, reference = _reference[output].Shape;
+                if (!KeepsBatch(reference, actual))
+                {
+                    throw new GraphException(
+                        $"{node.Describe()}: output '{output}' is {actual} at batch {_batch} but {reference} at the exported batch {_exported}, "
+                        + $"so the batch does not stay a dimension of its own; the graph cannot run at batch {_batch}{ConstantInputs(node, constants)}");
+                }
+            }
+
+            string? batched = node.Inputs.FirstOrDefault(i => i.Length > 0 && values[i].Shape != _reference[i].Shape);
+            if (batched is not null && node.OpType != "Shape" && outputs.All(o => values[o].Shape == _reference[o].Shape))
+            {
+                throw new GraphException(
+                    $"{node.Describe()}: input '{batched}' {values[batched].Shape} carries the batch, but output '{outputs[0]}' {values[outputs[0]].Shape} "
+                    + $"does not depend on it, so the node keeps only part of the batch; the graph cannot run at batch {_batch}{ConstantInputs(node, constants)}");
+            }
+        }
+
+        // Equal shapes (the value does not depend on the batch), or one dimension that is the batch in both.
+        private bool KeepsBatch(TensorShape reference, TensorShape actual)
+        {
+            if (reference.Rank != actual.Rank)
+            {
+                return false;
+            }
+
+            int differing = 0;
+            for (int i = 0; i < actual.Rank; i++)
+            {
+                if (reference[i] != actual[i])
+                {
+                    if (reference[i] != _exported || actual[i] != _batch)
+                    {
+                        return false;
+                    }
+
+                    differing++;
+                }
+            }
+
+            return differing <= 1;
+        }
+
+        // The node's int64 constant inputs (shapes, axes) as the bound batch gives them: where a hard-coded batch hides.
+        private static string ConstantInputs(Node node, Dictionary<string, Tensor> constants)
+        {
+            string[] described =
+            [
+                .. node.Inputs.Where(i => i.Length > 0 && constants.TryGetValue(i, out Tensor? t) && t.DataType == DataType.Int64 && t.ElementCount <= 16)
+                    .Distinct().Select(i => $"'{i}' = [{string.Join(',', constants[i].Int64s)}]"),
+            ];
+            return described.Length == 0 ? string.Empty : $"; its constant input{(described.Length > 1 ? "s" : string.Empty)} {string.Join(", ", described)} may fix the batch";
         }
     }
 }

@@ -11,7 +11,8 @@ public static class MemberGraphs
     /// <summary>
     /// The graph of member <paramref name="index"/>. A built-in architecture takes the spec's input
     /// shape (its CNNs end in global pooling, so they accept other image sizes; AlexNet and VGG need
-    /// 224×224); an ONNX model keeps its own and must agree with the spec's.
+    /// 224×224); an ONNX model keeps its own and must agree with the spec's, with its batch made dynamic
+    /// (<see cref="LayerGraph.WithDynamicBatch"/>: exporters often fix it at 1, and requests are batched).
     /// </summary>
     /// <exception cref="EnsembleSpecException">The model cannot be loaded or does not fit the spec; the message names the member.</exception>
     public static LayerGraph Load(EnsembleSpec spec, int index)
@@ -22,7 +23,7 @@ public static class MemberGraphs
         try
         {
             graph = member.ModelPath is { } file
-                ? OnnxModel.Load(file)
+                ? OnnxModel.Load(file).WithDynamicBatch()
                 : ModelZoo.Build(member.Architecture!, new ZooOptions(Seed: member.Seed));
         }
         catch (KeyNotFoundException ex)

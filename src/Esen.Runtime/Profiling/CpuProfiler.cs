@@ -27,6 +27,7 @@ public static class CpuProfiler
     /// <param name="repetitions">Timed runs per point (after one untimed warm-up run that plans and generates weights).</param>
     /// <param name="progress">Called before each point, e.g. to print progress.</param>
     /// <exception cref="ArgumentException">The graph has not exactly one float input with static sample dimensions.</exception>
+    /// <exception cref="GraphException">The graph cannot run at one of the batches (<see cref="LayerGraph.WithDynamicBatch"/>).</exception>
     public static IReadOnlyList<CpuMeasurement> Measure(
         LayerGraph graph, IReadOnlyList<int> batches, IReadOnlyList<int> threads, int repetitions = 5, Action<string>? progress = null)
     {
@@ -36,11 +37,13 @@ public static class CpuProfiler
             throw new ArgumentException($"graph '{graph.Name}' needs one float input with a static sample shape to be profiled", nameof(graph));
         }
 
-        ValueInfo input = graph.Inputs[0];
+        // A model whose file fixes the batch (ONNX exports often say 1) is made batch-dynamic, or every batch would run as that one.
+        LayerGraph runnable = batches.Aggregate(graph, (g, batch) => g.ForBatch(batch));
+        ValueInfo input = runnable.Inputs[0];
         var results = new List<CpuMeasurement>();
         foreach (int threadCount in threads)
         {
-            using var executor = new CpuExecutor(graph, new CpuExecutorOptions { Threads = threadCount });
+            using var executor = new CpuExecutor(runnable, new CpuExecutorOptions { Threads = threadCount });
             foreach (int batch in batches)
             {
                 progress?.Invoke($"{graph.Name}: batch {batch}, {threadCount} thread{(threadCount == 1 ? "" : "s")}");

@@ -46,7 +46,7 @@ public sealed partial record ProfiledMember(string Model, int Batch, Precision P
 
     /// <summary>Builds the graph and its kernel list.</summary>
     /// <exception cref="KeyNotFoundException">Neither a built-in architecture nor an existing file.</exception>
-    /// <exception cref="GraphException">The graph is invalid at this batch.</exception>
+    /// <exception cref="GraphException">The graph is invalid at this batch (an ONNX file that fixes another batch is made batch-dynamic first).</exception>
     public ModelWork BuildWork()
     {
         if (IsBuiltIn)
@@ -59,7 +59,7 @@ public sealed partial record ProfiledMember(string Model, int Batch, Precision P
             throw new KeyNotFoundException($"'{Model}' is neither a built-in architecture ({string.Join(", ", ModelZoo.Names)}) nor an existing ONNX file");
         }
 
-        LayerGraph graph = OnnxModel.Load(Model);
+        LayerGraph graph = OnnxModel.Load(Model).ForBatch(Batch);
         return GraphWorkload.Build(graph, Batch, Precision, ModelName);
     }
 
