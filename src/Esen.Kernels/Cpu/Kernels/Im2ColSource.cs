@@ -111,7 +111,12 @@ internal readonly unsafe struct Im2ColSource : IGemmBSource
     {
         Conv2DShape s = _shape;
         int height = s.InHeight, width = s.InWidth, strideW = s.StrideW;
-        int* runs = stackalloc int[3 * (Avx512Panel + 1)];
+
+        // Per run of the panel: first column, length, and the input row and column its first output reads at
+        // ky = kx = 0; per 16-lane chunk of the run, which lanes belong to it.
+        const int MaxRuns = Avx512Panel;
+        int* runs = stackalloc int[4 * MaxRuns];
+        Vector512<float>* keep = stackalloc Vector512<float>[2 * MaxRuns];
         Vector512<int> lanes = Vector512<int>.Indices;
         Vector512<int> evenLanes = lanes * 2;
         for (int jp = 0; jp < nc; jp += Avx512Panel)
@@ -123,9 +128,10 @@ internal readonly unsafe struct Im2ColSource : IGemmBSource
             {
                 int oy = j / _outWidth, ox = j % _outWidth;
                 int run = Math.Min(panelWidth - jj, _outWidth - ox);
-                runs[3 * runCount] = jj;
-                runs[(3 * runCount) + 1] = oy;
-                runs[(3 * runCount) + 2] = ox;
+                int* r = runs + (4 * runCount);
+                (r[0], r[1], r[2], r[3]) = (jj, run, (oy * s.StrideH) - s.PadTop, (ox * strideW) - s.PadLeft);
+                keep[2 * runCount] = Vector512.LessThan(lanes, Vector512.Create(run)).AsSingle();
+                keep[(2 * runCount) + 1] = Vector512.LessThan(lanes, Vector512.Create(run - 16)).AsSingle();
                 jj += run;
                 j += run;
             }
@@ -136,17 +142,15 @@ internal readonly unsafe struct Im2ColSource : IGemmBSource
             {
                 float* plane = _input + ((long)channel * height * width);
                 float* dst = panel + (p * Avx512Panel);
+                int dy = ky * s.DilationH, dx = kx * s.DilationW;
                 for (int r = 0; r < runCount; r++)
                 {
-                    int jj = runs[3 * r];
-                    int run = (r + 1 < runCount ? runs[3 * (r + 1)] : panelWidth) - jj;
-                    int iy = (runs[(3 * r) + 1] * s.StrideH) - s.PadTop + (ky * s.DilationH);
-                    int ix0 = (runs[(3 * r) + 2] * strideW) - s.PadLeft + (kx * s.DilationW);
+                    int* run = runs + (4 * r);
+                    int iy = run[2] + dy, ix0 = run[3] + dx;
                     bool rowInside = unchecked((uint)iy < (uint)height);
                     float* row = plane + ((long)(rowInside ? iy : 0) * width);
-                    for (int chunk = 0; chunk < run; chunk += 16)
+                    for (int chunk = 0; chunk < run[1]; chunk += 16)
                     {
-                        Vector512<float> keep = Vector512.LessThan(lanes, Vector512.Create(run - chunk)).AsSingle();
                         Vector512<float> values = Vector512<float>.Zero;
                         if (rowInside)
                         {
@@ -156,7 +160,7 @@ internal readonly unsafe struct Im2ColSource : IGemmBSource
                                 : Avx512F.PermuteVar16x32x2(LoadInside(row, first, width, lanes), evenLanes, LoadInside(row, first + 16, width, lanes));
                         }
 
-                        Avx512F.MaskStore(dst + jj + chunk, keep, values);
+                        Avx512F.MaskStore(dst + run[0] + chunk, keep[(2 * r) + (chunk >> 4)], values);
                     }
                 }
 
