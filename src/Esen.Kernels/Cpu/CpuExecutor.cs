@@ -181,7 +181,7 @@ public sealed class CpuExecutor : IExecutor
             }
         }
 
-        var info = new ExecutionPlanInfo(shapes, running.Count, schedule.ArenaBytes, schedule.UnplannedBytes);
+        var info = new ExecutionPlanInfo(shapes, running.Count, schedule.ArenaBytes, schedule.UnplannedBytes, schedule.InPlaceConcatInputs);
         return new Plan([.. slots], slotOf, Graph.Inputs.Select(i => slotOf[i.Name]).ToArray(), [.. kernels], info);
     }
 
