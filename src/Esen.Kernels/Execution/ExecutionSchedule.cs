@@ -179,7 +179,7 @@ internal sealed class ExecutionSchedule
         // In-place Concat: an eligible input is written by its producer straight into its slice of the
         // Concat's output, so the Concat copies nothing for it. The output's buffer then holds the input
         // from the input's write on: its live range grows to cover the input's.
-        Dictionary<string, (string Output, long Offset)> slices = PlaceConcatInputsInOutputs(graph, running, shapes, root, firstStep);
+        Dictionary<string, (string Output, long Offset)> slices = PlaceConcatInputsInOutputs(graph, running, shapes, firstStep);
         foreach (Node concat in running.Where(n => n.OpType == "Concat"))
         {
             // Graph order, so an inner Concat's output already covers its own inputs when an outer one takes it.
@@ -232,7 +232,7 @@ internal sealed class ExecutionSchedule
     /// output, and appears once among the inputs of all running Concats (one slice to live in).
     /// </summary>
     private static Dictionary<string, (string Output, long Offset)> PlaceConcatInputsInOutputs(
-        LayerGraph graph, List<Node> running, InferredShapes shapes, Dictionary<string, string> root, Dictionary<string, int> firstStep)
+        LayerGraph graph, List<Node> running, InferredShapes shapes, Dictionary<string, int> firstStep)
     {
         Node[] concats = running.Where(n => n.OpType == "Concat").ToArray();
         var uses = concats.SelectMany(n => n.Inputs).CountBy(i => i).ToDictionary();
@@ -250,7 +250,8 @@ internal sealed class ExecutionSchedule
             long offset = 0;
             foreach (string input in concat.Inputs)
             {
-                if (firstStep.ContainsKey(input) && !root.ContainsKey(input) && !graphOutputs.Contains(input) && uses[input] == 1)
+                // Only values written by a running node into a buffer of their own have a first step (aliased views do not).
+                if (firstStep.ContainsKey(input) && !graphOutputs.Contains(input) && uses[input] == 1)
                 {
                     slices[input] = (output, offset);
                 }
