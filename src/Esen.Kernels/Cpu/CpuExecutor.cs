@@ -193,7 +193,7 @@ public sealed class CpuExecutor : IExecutor
             }
         }
 
-        var info = new ExecutionPlanInfo(shapes, running.Count, schedule.ArenaBytes, schedule.UnplannedBytes);
+        var info = new ExecutionPlanInfo(shapes, running.Count, schedule.ArenaBytes, schedule.UnplannedBytes, schedule.InPlaceConcatInputs);
         return new Plan([.. slots], slotOf, _runGraph.Inputs.Select(i => slotOf[i.Name]).ToArray(), [.. kernels], info);
     }
 

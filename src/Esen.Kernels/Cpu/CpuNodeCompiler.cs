@@ -385,13 +385,21 @@ internal static class CpuNodeCompiler
         {
             for (int i = 0; i < inputs.Length; i++)
             {
+                // An input its producer wrote straight into its slice (ExecutionSchedule places eligible
+                // inputs there) is already in place.
+                ValueSlot input = s[inputs[i]], output = s[y];
+                if (outer == 1 && ReferenceEquals(input.Array, output.Array) && input.Offset == output.Offset + offsets[i])
+                {
+                    continue;
+                }
+
                 if (isFloat)
                 {
-                    CpuOps.Concat<float>(s[inputs[i]].Floats, s[y].Floats, outer, blocks[i], outputBlock, offsets[i]);
+                    CpuOps.Concat<float>(input.Floats, output.Floats, outer, blocks[i], outputBlock, offsets[i]);
                 }
                 else
                 {
-                    CpuOps.Concat<long>(s[inputs[i]].Int64s, s[y].Int64s, outer, blocks[i], outputBlock, offsets[i]);
+                    CpuOps.Concat<long>(input.Int64s, output.Int64s, outer, blocks[i], outputBlock, offsets[i]);
                 }
             }
         };

@@ -215,7 +215,7 @@ public sealed class CudaExecutor : IExecutor
 
             (int, string)[] Of(DeviceRegionKind kind) =>
                 [.. layout.Regions.Select((r, i) => (i, r)).Where(p => p.r.Kind == kind).Select(p => (p.i, p.r.Value))];
-            var info = new ExecutionPlanInfo(shapes, schedule.Running.Count, schedule.ArenaBytes, schedule.UnplannedBytes);
+            var info = new ExecutionPlanInfo(shapes, schedule.Running.Count, schedule.ArenaBytes, schedule.UnplannedBytes, schedule.InPlaceConcatInputs);
             return new Plan([.. buffers], steps, Of(DeviceRegionKind.Input), Of(DeviceRegionKind.Output), info);
         }
         catch

@@ -466,10 +466,16 @@ internal static class CudaLowering
             foreach (string input in _node.Inputs)
             {
                 long slab = ShapeOf(input)[axis] * inner;
-                Launch(PtxKernels.ConcatSlab, LaunchConfig.GridStride(outer * slab), new CudaKernelArgs.ConcatSlab
+
+                // An input its producer wrote straight into its slice (ExecutionSchedule places eligible inputs there) needs no copy.
+                if (outer != 1 || Address(input) != Address(y) + (ulong)(offset * sizeof(float)))
                 {
-                    X = Address(input), Y = Address(y), Outer = (int)outer, Slab = (int)slab, YRow = (int)(ys[axis] * inner), YOffset = (int)offset,
-                });
+                    Launch(PtxKernels.ConcatSlab, LaunchConfig.GridStride(outer * slab), new CudaKernelArgs.ConcatSlab
+                    {
+                        X = Address(input), Y = Address(y), Outer = (int)outer, Slab = (int)slab, YRow = (int)(ys[axis] * inner), YOffset = (int)offset,
+                    });
+                }
+
                 offset += slab;
             }
         }

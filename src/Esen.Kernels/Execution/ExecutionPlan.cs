@@ -10,4 +10,8 @@ namespace Esen.Kernels.Execution;
 /// <param name="Steps">Nodes executed per run (constant nodes are evaluated once at planning).</param>
 /// <param name="ArenaBytes">Bytes of the float and int64 arenas.</param>
 /// <param name="UnplannedBytes">Bytes all intermediate values would take without reuse or aliasing.</param>
-public sealed record ExecutionPlanInfo(InferredShapes Shapes, int Steps, long ArenaBytes, long UnplannedBytes);
+/// <param name="InPlaceConcatInputs">
+/// Concat inputs whose producer writes them straight into their slice of the Concat's output, so the
+/// Concat copies nothing for them.
+/// </param>
+public sealed record ExecutionPlanInfo(InferredShapes Shapes, int Steps, long ArenaBytes, long UnplannedBytes, int InPlaceConcatInputs);

@@ -6,19 +6,23 @@ namespace Esen.Kernels.Execution;
 /// <summary>
 /// The planning every executor shares for one binding of the input shapes: constant nodes evaluated
 /// once (on the host), the nodes that run per call in graph order, view ops (Reshape, Flatten,
-/// Identity...) aliased onto their input, and every other intermediate placed in one arena per
-/// element type by <see cref="MemoryPlanner"/> from its live range. The CPU executor backs the arenas
-/// with arrays, the CUDA executor with device memory; offsets are in elements.
+/// Identity...) aliased onto their input, Concat inputs placed in their slice of the Concat's output
+/// when the slices are contiguous (the Concat then has nothing to copy for them), and every other
+/// intermediate placed in one arena per element type by <see cref="MemoryPlanner"/> from its live
+/// range. The CPU executor backs the arenas with arrays, the CUDA executor with device memory; offsets
+/// are in elements.
 /// </summary>
 internal sealed class ExecutionSchedule
 {
     private readonly Dictionary<string, string> _root;
     private readonly Dictionary<string, long> _offsets;
     private readonly Dictionary<string, (int First, int Last)> _liveRanges;
+    private readonly Dictionary<string, string> _concatContainer;
 
     private ExecutionSchedule(
         InferredShapes shapes, Dictionary<string, Tensor> constants, Node[] running, Dictionary<string, string> root,
-        Dictionary<string, long> offsets, Dictionary<string, (int First, int Last)> liveRanges, Dictionary<DataType, long> arenaElements, long unplannedBytes)
+        Dictionary<string, long> offsets, Dictionary<string, (int First, int Last)> liveRanges, Dictionary<string, string> concatContainer,
+        Dictionary<DataType, long> arenaElements, long unplannedBytes)
     {
         Shapes = shapes;
         Constants = constants;
@@ -26,6 +30,7 @@ internal sealed class ExecutionSchedule
         _root = root;
         _offsets = offsets;
         _liveRanges = liveRanges;
+        _concatContainer = concatContainer;
         ArenaElements = arenaElements;
         UnplannedBytes = unplannedBytes;
     }
@@ -59,6 +64,15 @@ internal sealed class ExecutionSchedule
 
     /// <summary>The arena buffer roots, each planned value once.</summary>
     public IEnumerable<string> ArenaValues => _offsets.Keys;
+
+    /// <summary>
+    /// The output of the Concat whose slice arena root <paramref name="root"/> is written into by its
+    /// producer (so the Concat copies nothing for it), or null when it has a buffer of its own.
+    /// </summary>
+    public string? ConcatContainerOf(string root) => _concatContainer.GetValueOrDefault(root);
+
+    /// <summary>How many Concat inputs live in their slice of the Concat's output instead of being copied there.</summary>
+    public int InPlaceConcatInputs => _concatContainer.Count;
 
     /// <summary>The shapes of the given inputs, checking that each graph input is there with its element type.</summary>
     /// <exception cref="GraphException">An input is missing or has the wrong element type.</exception>
@@ -162,12 +176,29 @@ internal sealed class ExecutionSchedule
             }
         }
 
+        // In-place Concat: an eligible input is written by its producer straight into its slice of the
+        // Concat's output, so the Concat copies nothing for it. The output's buffer then holds the input
+        // from the input's write on: its live range grows to cover the input's.
+        Dictionary<string, (string Output, long Offset)> slices = PlaceConcatInputsInOutputs(graph, running, shapes, firstStep);
+        foreach (Node concat in running.Where(n => n.OpType == "Concat"))
+        {
+            // Graph order, so an inner Concat's output already covers its own inputs when an outer one takes it.
+            string output = concat.Outputs[0];
+            foreach (string input in concat.Inputs.Where(slices.ContainsKey))
+            {
+                firstStep[output] = Math.Min(firstStep[output], firstStep[input]);
+                lastStep[output] = Math.Max(lastStep[output], lastStep[input]);
+            }
+        }
+
         long unplanned = 0;
         var offsets = new Dictionary<string, long>();
         var arenaElements = new Dictionary<DataType, long>();
         foreach (DataType type in new[] { DataType.Float32, DataType.Int64 })
         {
-            string[] names = firstStep.Keys.Where(n => shapes[n].DataType == type).ToArray();
+            string[] values = firstStep.Keys.Where(n => shapes[n].DataType == type).ToArray();
+            unplanned += values.Sum(n => shapes[n].Shape.ElementCount) * DataTypes.SizeOf(type);
+            string[] names = values.Where(n => !slices.ContainsKey(n)).ToArray();
             BufferRequest[] requests = names.Select(n => new BufferRequest(shapes[n].Shape.ElementCount, firstStep[n], lastStep[n])).ToArray();
             (long[] placed, long size) = MemoryPlanner.Plan(requests);
             if (size > TensorShape.MaxElements)
@@ -176,14 +207,59 @@ internal sealed class ExecutionSchedule
             }
 
             arenaElements[type] = size;
-            unplanned += requests.Sum(r => r.Size) * DataTypes.SizeOf(type);
             for (int i = 0; i < names.Length; i++)
             {
                 offsets[names[i]] = placed[i];
             }
         }
 
+        long OffsetOf(string name) => slices.TryGetValue(name, out (string Output, long Offset) slice) ? OffsetOf(slice.Output) + slice.Offset : offsets[name];
+        foreach (string input in slices.Keys)
+        {
+            offsets[input] = OffsetOf(input);
+        }
+
         var liveRanges = firstStep.Keys.ToDictionary(n => n, n => (firstStep[n], lastStep[n]));
-        return new ExecutionSchedule(shapes, constants, [.. running], root, offsets, liveRanges, arenaElements, unplanned);
+        var containers = slices.ToDictionary(s => s.Key, s => s.Value.Output);
+        return new ExecutionSchedule(shapes, constants, [.. running], root, offsets, liveRanges, containers, arenaElements, unplanned);
+    }
+
+    /// <summary>
+    /// The Concat inputs that can live in their slice of the Concat's output, each with the Concat
+    /// output and the slice's offset (elements). The slices must be contiguous: the dimensions before
+    /// the axis multiply to 1 (axis 0, or batch 1 along the channels). An input qualifies when it is an
+    /// intermediate with a buffer of its own (not a graph input, constant or aliased view), not a graph
+    /// output, and appears once among the inputs of all running Concats (one slice to live in).
+    /// </summary>
+    private static Dictionary<string, (string Output, long Offset)> PlaceConcatInputsInOutputs(
+        LayerGraph graph, List<Node> running, InferredShapes shapes, Dictionary<string, int> firstStep)
+    {
+        Node[] concats = running.Where(n => n.OpType == "Concat").ToArray();
+        var uses = concats.SelectMany(n => n.Inputs).CountBy(i => i).ToDictionary();
+        var graphOutputs = graph.Outputs.Select(o => o.Name).ToHashSet();
+        var slices = new Dictionary<string, (string Output, long Offset)>();
+        foreach (Node concat in concats)
+        {
+            string output = concat.Outputs[0];
+            TensorShape shape = shapes[output].Shape;
+            if (shape.Product(0, shape.NormalizeAxis(concat.GetInt("axis", 0), concat.Describe())) != 1)
+            {
+                continue;
+            }
+
+            long offset = 0;
+            foreach (string input in concat.Inputs)
+            {
+                // Only values written by a running node into a buffer of their own have a first step (aliased views do not).
+                if (firstStep.ContainsKey(input) && !graphOutputs.Contains(input) && uses[input] == 1)
+                {
+                    slices[input] = (output, offset);
+                }
+
+                offset += shapes[input].Shape.ElementCount;
+            }
+        }
+
+        return slices;
     }
 }

@@ -1,3 +1,4 @@
+using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
 
 namespace Esen.Kernels.Tests.Execution;
@@ -38,6 +39,24 @@ public abstract partial class ExecutorConformanceTests<TFixture>
         }
 
         Close(expected, y, $"Concat axis {axis}");
+    }
+
+    [SkippableTheory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Concat_OfComputedInputs_AlongTheChannels(int batch)
+    {
+        // At batch 1 the producers write straight into the Concat's output (ExecutionSchedule); at batch 2 it copies.
+        Fixture.RequireDevice();
+        var g = new GraphBuilder("concat-computed", batch: batch);
+        string a = g.Input("a", batch, 3, 5), b = g.Input("b", batch, 2, 5);
+        g.Output(g.Concat(1, [g.Relu(a), g.Tanh(b)], name: "y"));
+        Tensor ta = RandomTensor(65, batch, 3, 5), tb = RandomTensor(66, batch, 2, 5);
+        using IExecutor executor = Fixture.Create(g.Build());
+        Tensor y = executor.Run(new Dictionary<string, Tensor> { ["a"] = ta, ["b"] = tb })["y"];
+        float[] expected = Enumerable.Range(0, batch).SelectMany(n =>
+            ta.Floats.Skip(n * 15).Take(15).Select(v => Math.Max(v, 0f)).Concat(tb.Floats.Skip(n * 10).Take(10).Select(MathF.Tanh))).ToArray();
+        Close(expected, y, $"Concat of Relu and Tanh, batch {batch}");
     }
 
     [SkippableTheory]
