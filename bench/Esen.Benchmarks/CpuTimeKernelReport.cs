@@ -5,7 +5,7 @@ namespace Esen.Benchmarks;
 
 /// <summary>
 /// Single-thread kernel throughput measured in the calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID) rather
-/// than wall time, best of several calls: on a machine shared with other jobs the wall clock mostly measures
+/// than wall time, best of several calls after a second of warm-up: on a machine shared with other jobs the wall clock mostly measures
 /// the time the thread was not scheduled, while CPU time measures the kernel. Prints the FMA peak measured
 /// the same way, then GFLOP/s and percentage of that peak per GEMM shape and convolution layer, and the sum
 /// over SqueezeNet 1.1's 26 convolutions. Run: <c>dotnet run -c Release --project bench/Esen.Benchmarks -- cputime</c>.
@@ -77,8 +77,7 @@ internal static partial class CpuTimeKernelReport
 
     private static double Best(Action action, out double wallMs)
     {
-        action();
-        action();
+        Warmup.Run(action);
         double best = double.MaxValue;
         wallMs = double.MaxValue;
         for (int i = 0; i < Repeats; i++)

@@ -18,10 +18,6 @@ internal static class ModelLatencyComparison
     private const int WarmupRuns = 3, MinRuns = 5, MaxRuns = 50;
     private static readonly TimeSpan s_budget = TimeSpan.FromSeconds(1.5);
 
-    // .NET recompiles a method at full optimisation after 30 calls and a quiet period of 100 ms, in the
-    // background: a second of warm-up measures Esen's steady state, not its first tier.
-    private static readonly TimeSpan s_warmup = TimeSpan.FromSeconds(1);
-
     /// <summary>The models: folder, input and output names, and one sample's input dimensions.</summary>
     private static readonly ModelCase[] s_models =
     [
@@ -105,11 +101,7 @@ internal static class ModelLatencyComparison
     /// <summary>Median and fastest wall time in milliseconds, after warm-up, within the time budget.</summary>
     internal static (double Median, double Min) Measure(Action run)
     {
-        var warmup = Stopwatch.StartNew();
-        for (int i = 0; i < WarmupRuns || warmup.Elapsed < s_warmup; i++)
-        {
-            run();
-        }
+        Warmup.Run(run, WarmupRuns);
 
         var times = new List<double>();
         var total = Stopwatch.StartNew();
