@@ -27,6 +27,8 @@ public class Conv2DTests
         { "groups 4 1x1", new Conv2DShape(2, 16, 5, 5, 8, 1, 1, Groups: 4) },
         { "depthwise 3x3", new Conv2DShape(1, 32, 17, 17, 32, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Groups: 32) },
         { "depthwise 3x3 stride 2", new Conv2DShape(2, 24, 16, 15, 24, 3, 3, StrideH: 2, StrideW: 2, PadTop: 0, PadLeft: 1, PadBottom: 1, PadRight: 0, Groups: 24) },
+        { "depthwise 3x3 stride 3 (portable path)", new Conv2DShape(1, 6, 14, 17, 6, 3, 3, StrideH: 3, StrideW: 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Groups: 6) },
+        { "single input channel, one group (GEMM, not depthwise)", new Conv2DShape(2, 1, 12, 19, 8, 5, 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2) },
         { "depthwise 5x5 dilated", new Conv2DShape(1, 8, 20, 20, 8, 5, 5, PadTop: 4, PadLeft: 4, PadBottom: 4, PadRight: 4, DilationH: 2, DilationW: 2, Groups: 8) },
         { "depthwise multiplier 2", new Conv2DShape(1, 8, 11, 11, 16, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Groups: 8) },
         { "depthwise 1x1", new Conv2DShape(1, 16, 7, 7, 16, 1, 1, Groups: 16) },

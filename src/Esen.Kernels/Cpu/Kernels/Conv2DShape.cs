@@ -21,6 +21,13 @@ public readonly record struct Conv2DShape(
     /// <summary>Input channels per group.</summary>
     public int InChannelsPerGroup => InChannels / Groups;
 
+    /// <summary>
+    /// One input channel per group in several groups: the direct depthwise kernel runs it. A single-channel
+    /// input in one group (a grayscale first layer) is not: there the GEMM shares each input row across all
+    /// output channels.
+    /// </summary>
+    public bool IsDepthwise => InChannelsPerGroup == 1 && Groups > 1;
+
     /// <summary>Output channels per group.</summary>
     public int OutChannelsPerGroup => OutChannels / Groups;
 

@@ -44,7 +44,7 @@ public static partial class CpuKernels
     }
 
     /// <summary>
-    /// The checked convolution on a chosen instruction set. Depthwise convolutions (one input channel per
+    /// The checked convolution on a chosen instruction set. Depthwise convolutions (<see cref="Conv2DShape.IsDepthwise"/>: one input channel per
     /// group) run a direct kernel; the rest are one GEMM per image and group, weights[og × cg·kh·kw] times the
     /// im2col matrix [cg·kh·kw × oh·ow], which for a 1×1 kernel with stride 1 and no padding is the input itself.
     /// With <paramref name="packed"/> the GEMM reads those panels and <paramref name="weights"/> may be empty.
@@ -57,7 +57,7 @@ public static partial class CpuKernels
         fixed (float* pInput = input, pWeights = weights, pBias = bias, pOutput = output)
         {
             var conv = new ConvolutionJob.Arguments(shape, pInput, pWeights, packed, bias.IsEmpty ? null : pBias, pOutput, activation);
-            if (shape.InChannelsPerGroup == 1)
+            if (shape.IsDepthwise)
             {
                 DepthwiseJob job = DepthwiseJob.ForCurrentThread;
                 job.Set(conv);

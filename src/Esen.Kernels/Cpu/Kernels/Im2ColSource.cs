@@ -117,8 +117,6 @@ internal readonly unsafe struct Im2ColSource : IGemmBSource
         const int MaxRuns = Avx512Panel;
         int* runs = stackalloc int[4 * MaxRuns];
         Vector512<float>* keep = stackalloc Vector512<float>[2 * MaxRuns];
-        Vector512<int> lanes = Vector512<int>.Indices;
-        Vector512<int> evenLanes = lanes * 2;
         for (int jp = 0; jp < nc; jp += Avx512Panel)
         {
             int panelWidth = Math.Min(Avx512Panel, nc - jp);
@@ -130,8 +128,8 @@ internal readonly unsafe struct Im2ColSource : IGemmBSource
                 int run = Math.Min(panelWidth - jj, _outWidth - ox);
                 int* r = runs + (4 * runCount);
                 (r[0], r[1], r[2], r[3]) = (jj, run, (oy * s.StrideH) - s.PadTop, (ox * strideW) - s.PadLeft);
-                keep[2 * runCount] = Vector512.LessThan(lanes, Vector512.Create(run)).AsSingle();
-                keep[(2 * runCount) + 1] = Vector512.LessThan(lanes, Vector512.Create(run - 16)).AsSingle();
+                keep[2 * runCount] = MaskedRow.FirstLanes(run);
+                keep[(2 * runCount) + 1] = MaskedRow.FirstLanes(run - MaskedRow.Lanes);
                 jj += run;
                 j += run;
             }
@@ -149,16 +147,11 @@ internal readonly unsafe struct Im2ColSource : IGemmBSource
                     int iy = run[2] + dy, ix0 = run[3] + dx;
                     bool rowInside = unchecked((uint)iy < (uint)height);
                     float* row = plane + ((long)(rowInside ? iy : 0) * width);
-                    for (int chunk = 0; chunk < run[1]; chunk += 16)
+                    for (int chunk = 0; chunk < run[1]; chunk += MaskedRow.Lanes)
                     {
-                        Vector512<float> values = Vector512<float>.Zero;
-                        if (rowInside)
-                        {
-                            int first = ix0 + (strideW * chunk);
-                            values = strideW == 1
-                                ? LoadInside(row, first, width, lanes)
-                                : Avx512F.PermuteVar16x32x2(LoadInside(row, first, width, lanes), evenLanes, LoadInside(row, first + 16, width, lanes));
-                        }
+                        Vector512<float> values = rowInside
+                            ? MaskedRow.Load(row, ix0 + (strideW * chunk), strideW, width, Vector512<float>.Zero)
+                            : Vector512<float>.Zero;
 
                         Avx512F.MaskStore(dst + run[0] + chunk, keep[(2 * r) + (chunk >> 4)], values);
                     }
@@ -180,15 +173,5 @@ internal readonly unsafe struct Im2ColSource : IGemmBSource
                 }
             }
         }
-    }
-
-    /// <summary>row[first .. first+16), with zero where the position falls outside [0, width).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> LoadInside(float* row, int first, int width, Vector512<int> lanes)
-    {
-        Vector512<float> inside = Vector512.LessThan((lanes + Vector512.Create(first)).AsUInt32(), Vector512.Create((uint)width)).AsSingle();
-
-        // Lanes before the row are masked off, so the address may precede it without a load from there.
-        return Avx512F.MaskLoad(unchecked(row + first), inside, Vector512<float>.Zero);
     }
 }

@@ -36,7 +36,7 @@ internal sealed unsafe class PackedConvWeights
             throw new ArgumentException($"weights: {weights.Length} elements, the shape needs {shape.WeightLength}", nameof(weights));
         }
 
-        if (shape.InChannelsPerGroup == 1)
+        if (shape.IsDepthwise)
         {
             return null;
         }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Numerics.Tensors;
@@ -305,15 +304,14 @@ internal static partial class CpuOps
     /// </summary>
     private static unsafe void MaxPoolRowAvx512(ReadOnlySpan<float> rows, Span<float> rowMax, Span<float> outputRow, int kernelWidth, int stride, int padLeft)
     {
-        const int Lanes = 16;
+        const int Lanes = MaskedRow.Lanes;
         int width = rowMax.Length, outWidth = outputRow.Length;
-        Vector512<int> lanes = Vector512<int>.Indices;
         Vector512<float> lowest = Vector512.Create(float.NegativeInfinity);
         fixed (float* input = rows, reduced = rowMax, output = outputRow)
         {
             for (int j = 0; j < width; j += Lanes)
             {
-                Vector512<float> inside = Vector512.LessThan(lanes, Vector512.Create(width - j)).AsSingle();
+                Vector512<float> inside = MaskedRow.FirstLanes(width - j);
                 Vector512<float> max = Avx512F.MaskLoad(input + j, inside, lowest);
                 for (int r = width; r < rows.Length; r += width)
                 {
@@ -323,29 +321,17 @@ internal static partial class CpuOps
                 Avx512F.MaskStore(reduced + j, inside, max);
             }
 
-            Vector512<int> evenLanes = lanes * 2;
             for (int ow = 0; ow < outWidth; ow += Lanes)
             {
                 Vector512<float> max = lowest;
                 for (int kw = 0; kw < kernelWidth; kw++)
                 {
-                    int first = (ow * stride) - padLeft + kw;
-                    max = Vector512.Max(max, stride == 1
-                        ? LoadInRow(reduced, first, width, lanes, lowest)
-                        : Avx512F.PermuteVar16x32x2(LoadInRow(reduced, first, width, lanes, lowest), evenLanes, LoadInRow(reduced, first + Lanes, width, lanes, lowest)));
+                    max = Vector512.Max(max, MaskedRow.Load(reduced, (ow * stride) - padLeft + kw, stride, width, lowest));
                 }
 
-                Avx512F.MaskStore(output + ow, Vector512.LessThan(lanes, Vector512.Create(outWidth - ow)).AsSingle(), max);
+                Avx512F.MaskStore(output + ow, MaskedRow.FirstLanes(outWidth - ow), max);
             }
         }
-    }
-
-    /// <summary>row[first .. first+16), −∞ where the position falls outside [0, width); masked-off lanes never touch memory.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<float> LoadInRow(float* row, int first, int width, Vector512<int> lanes, Vector512<float> lowest)
-    {
-        Vector512<float> inside = Vector512.LessThan((lanes + Vector512.Create(first)).AsUInt32(), Vector512.Create((uint)width)).AsSingle();
-        return Avx512F.MaskLoad(unchecked(row + first), inside, lowest);
     }
 
     private static float Window(PoolShape s, ReadOnlySpan<float> input, int od, int oh, int ow, bool average, bool countIncludePad)
