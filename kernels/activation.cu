@@ -43,22 +43,30 @@ ESEN_DEVICE float esen_tanh(float x)
     return x < 0.0f ? -magnitude : magnitude;
 }
 
+// min(max(x, lo), hi) as ONNX Clip defines it (hi wins when lo > hi), but a NaN stays NaN where
+// fmaxf/fminf would return a bound, as on the CPU.
+ESEN_DEVICE float esen_clamp(float x, float lo, float hi)
+{
+    const float raised = x < lo ? lo : x;
+    return raised > hi ? hi : raised;
+}
+
 ESEN_DEVICE float esen_activate(float x, int activation, float alpha, float beta)
 {
     switch (activation)
     {
         case ESEN_ACT_RELU:
-            return ESEN_FMAX(x, 0.0f);
+            return x < 0.0f ? 0.0f : x;
         case ESEN_ACT_LEAKY_RELU:
             return x >= 0.0f ? x : alpha * x;
         case ESEN_ACT_CLIP:
-            return ESEN_FMIN(ESEN_FMAX(x, alpha), beta);
+            return esen_clamp(x, alpha, beta);
         case ESEN_ACT_SIGMOID:
             return 1.0f / (1.0f + esen_exp(-x));
         case ESEN_ACT_TANH:
             return esen_tanh(x);
         case ESEN_ACT_HARD_SIGMOID:
-            return ESEN_FMAX(0.0f, ESEN_FMIN(1.0f, ESEN_FMA(alpha, x, beta)));
+            return esen_clamp(ESEN_FMA(alpha, x, beta), 0.0f, 1.0f);
         case ESEN_ACT_GELU:
             return 0.5f * x * (1.0f + esen_erf(x * 0.70710678118654752f));
         default:

@@ -60,6 +60,28 @@ public sealed class ElementwiseKernelTests
         KernelOracle.AssertClose([.. x.Select(v => Math.Max(v, 0.0))], data.ToFloats(), 0, 0, "relu in place");
     }
 
+    [SkippableTheory]
+    [InlineData((int)EpilogueActivation.Relu, 0f, 0f)]
+    [InlineData((int)EpilogueActivation.Clip, -0.5f, 0.5f)]
+    [InlineData((int)EpilogueActivation.HardSigmoid, 0.2f, 0.5f)]
+    public void BoundedActivations_KeepNaN_AndClipWithCrossedBoundsGivesTheUpper(int activation, float alpha, float beta)
+    {
+        // ONNX and the CPU executor propagate NaN; fmaxf/fminf would have replaced it by a bound.
+        Assert.True(float.IsNaN(RunOne(float.NaN, (EpilogueActivation)activation, alpha, beta)), $"{(EpilogueActivation)activation}(NaN)");
+        Assert.Equal(-1f, RunOne(3f, EpilogueActivation.Clip, 1f, -1f));
+        Assert.Equal(-1f, RunOne(-3f, EpilogueActivation.Clip, 1f, -1f));
+    }
+
+    private static float RunOne(float value, EpilogueActivation activation, float alpha, float beta)
+    {
+        using HostBuffer data = HostBuffer.Of([value]);
+        HostKernels.Launch(PtxKernels.BiasActivation, grid: 1, block: 32, new CudaKernelArgs.BiasActivation
+        {
+            X = data.Address, Y = data.Address, Count = 1, Channels = 1, Inner = 1, Activation = activation, Alpha = alpha, Beta = beta,
+        });
+        return data.ToFloats()[0];
+    }
+
     [SkippableFact]
     public void Gelu_OverAWideRange_StaysWithinTheErfFitError()
     {
