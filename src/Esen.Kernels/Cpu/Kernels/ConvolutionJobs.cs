@@ -126,16 +126,26 @@ internal sealed unsafe class DepthwiseJob : ParallelWork
         int oh = s.OutHeight, ow = s.OutWidth, width = s.InWidth, strideW = s.StrideW;
         float* plane = _args.Input + ((((long)n * s.InChannels) + channel) * s.InHeight * width);
         float* kernel = _args.Weights + ((long)o * s.KernelHeight * s.KernelWidth);
-        var outPlane = new Span<float>(_args.Output + ((((long)n * s.OutChannels) + o) * oh * ow), oh * ow);
+        float* output = _args.Output + ((((long)n * s.OutChannels) + o) * oh * ow);
+        var outPlane = new Span<float>(output, oh * ow);
         if (strideW <= 2 && Avx512F.IsSupported)
         {
-            PlaneAvx512(s, plane, kernel, _args.Output + ((((long)n * s.OutChannels) + o) * oh * ow));
-            _args.Activation.Apply(outPlane, _args.Bias == null ? 0f : _args.Bias[o]);
-            return;
+            PlaneAvx512(s, plane, kernel, output);
+        }
+        else
+        {
+            PlaneByRows(s, plane, kernel, outPlane);
         }
 
+        _args.Activation.Apply(outPlane, _args.Bias == null ? 0f : _args.Bias[o]);
+    }
+
+    /// <summary>One output plane, portably: each tap adds weight × a shifted input row to the output row.</summary>
+    private static void PlaneByRows(in Conv2DShape s, float* plane, float* kernel, Span<float> outPlane)
+    {
+        int ow = s.OutWidth, width = s.InWidth, strideW = s.StrideW;
         outPlane.Clear();
-        for (int oy = 0; oy < oh; oy++)
+        for (int oy = 0; oy < s.OutHeight; oy++)
         {
             Span<float> outRow = outPlane.Slice(oy * ow, ow);
             for (int ky = 0; ky < s.KernelHeight; ky++)
@@ -176,8 +186,6 @@ internal sealed unsafe class DepthwiseJob : ParallelWork
                 }
             }
         }
-
-        _args.Activation.Apply(outPlane, _args.Bias == null ? 0f : _args.Bias[o]);
     }
 
     /// <summary>

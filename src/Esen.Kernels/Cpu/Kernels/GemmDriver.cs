@@ -35,7 +35,8 @@ internal readonly record struct GemmTiling(GemmIsa Isa, int Mr, int Nr, int Mc, 
     public static int PartsFor(long flops, int threads) =>
         flops < 1 << 18 ? 1 : Math.Max(1, Math.Min(threads, Environment.ProcessorCount));
 
-    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+    /// <summary><paramref name="value"/> rounded up to a multiple of <paramref name="multiple"/> (tile and panel padding).</summary>
+    public static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 }
 
 /// <summary>Bias per row of C, then an activation, applied once a C block has its final value.</summary>

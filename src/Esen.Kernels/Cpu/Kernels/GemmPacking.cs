@@ -158,19 +158,19 @@ internal readonly unsafe struct PackedMatrixA : IGemmASource
     private readonly float* _data;
     private readonly int _paddedRows;
 
-    public PackedMatrixA(float* data, int paddedRows)
+    private PackedMatrixA(float* data, int paddedRows)
     {
         _data = data;
         _paddedRows = paddedRows;
     }
 
     /// <summary>Floats <see cref="Pack"/> writes for an m×k matrix.</summary>
-    public static long Length(int m, int k, int mr) => (long)RoundUp(m, mr) * k;
+    public static long Length(int m, int k, int mr) => (long)GemmTiling.RoundUp(m, mr) * k;
 
     /// <summary>Packs <paramref name="a"/> (m×k) into <paramref name="destination"/> for the tiling's Mr and Kc.</summary>
     public static PackedMatrixA Pack(MatrixA a, int m, int k, GemmTiling tiling, float* destination)
     {
-        int padded = RoundUp(m, tiling.Mr);
+        int padded = GemmTiling.RoundUp(m, tiling.Mr);
         for (int pc = 0; pc < k; pc += tiling.Kc)
         {
             a.Pack(destination + ((long)pc * padded), 0, m, pc, Math.Min(tiling.Kc, k - pc), tiling.Mr, 1f);
@@ -185,8 +185,6 @@ internal readonly unsafe struct PackedMatrixA : IGemmASource
         System.Diagnostics.Debug.Assert(alpha == 1f && i0 % mr == 0, "packed A serves alpha = 1 and whole Mr panels");
         return _data + ((long)k0 * _paddedRows) + ((long)i0 * kc);
     }
-
-    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 }
 
 /// <summary>

@@ -7,17 +7,16 @@ namespace Esen.Kernels.Cpu.Kernels;
 /// </summary>
 internal sealed unsafe class PackedConvWeights
 {
+    /// <summary>Pinned, so the group panels' pointers stay valid while this object lives.</summary>
     private readonly float[] _buffer;
-    private readonly long _groupLength;
-    private readonly int _paddedRows;
+    private readonly PackedMatrixA[] _groups;
 
-    private PackedConvWeights(GemmTiling tiling, in Conv2DShape shape, float[] buffer, long groupLength, int paddedRows)
+    private PackedConvWeights(GemmTiling tiling, in Conv2DShape shape, float[] buffer, PackedMatrixA[] groups)
     {
         Tiling = tiling;
         Shape = shape;
         _buffer = buffer;
-        _groupLength = groupLength;
-        _paddedRows = paddedRows;
+        _groups = groups;
     }
 
     /// <summary>The tiling the panels are laid out for.</summary>
@@ -45,16 +44,17 @@ internal sealed unsafe class PackedConvWeights
         int og = shape.OutChannelsPerGroup, depth = shape.InChannelsPerGroup * shape.KernelHeight * shape.KernelWidth;
         long groupLength = PackedMatrixA.Length(og, depth, tiling.Mr);
         float[] buffer = AlignedFloats.Allocate(groupLength * shape.Groups);
-        var packed = new PackedConvWeights(tiling, shape, buffer, groupLength, (og + tiling.Mr - 1) / tiling.Mr * tiling.Mr);
+        var groups = new PackedMatrixA[shape.Groups];
         fixed (float* source = weights)
         {
             for (int g = 0; g < shape.Groups; g++)
             {
-                PackedMatrixA.Pack(new MatrixA(source + ((long)g * og * depth), depth, transposed: false), og, depth, tiling, packed.GroupData(g));
+                var groupWeights = new MatrixA(source + ((long)g * og * depth), depth, transposed: false);
+                groups[g] = PackedMatrixA.Pack(groupWeights, og, depth, tiling, AlignedFloats.Start(buffer) + (g * groupLength));
             }
         }
 
-        return packed;
+        return new PackedConvWeights(tiling, shape, buffer, groups);
     }
 
     /// <summary>Whether these panels serve <paramref name="shape"/> on <paramref name="isa"/>.</summary>
@@ -62,8 +62,6 @@ internal sealed unsafe class PackedConvWeights
         Tiling.Isa == isa && shape.OutChannels == Shape.OutChannels && shape.InChannels == Shape.InChannels && shape.Groups == Shape.Groups
         && shape.KernelHeight == Shape.KernelHeight && shape.KernelWidth == Shape.KernelWidth;
 
-    /// <summary>Group <paramref name="g"/>'s panels; valid while this object is alive (the buffer is pinned).</summary>
-    public PackedMatrixA Group(int g) => new(GroupData(g), _paddedRows);
-
-    private float* GroupData(int g) => AlignedFloats.Start(_buffer) + (g * _groupLength);
+    /// <summary>Group <paramref name="g"/>'s panels; valid while this object is alive.</summary>
+    public PackedMatrixA Group(int g) => _groups[g];
 }
