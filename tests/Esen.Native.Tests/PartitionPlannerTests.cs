@@ -62,12 +62,12 @@ public class PartitionPlannerTests
     }
 
     [Fact]
-    public void Rounding_never_oversubscribes_and_uses_every_group_it_can_on_random_share_sets()
+    public void Unit_mechanisms_never_oversubscribe_and_use_every_group_they_can_on_random_share_sets()
     {
         var random = new Random(20260122);
         foreach ((int sms, int major) in s_devices)
         {
-            foreach (PartitionMechanism mechanism in new[] { PartitionMechanism.GreenContext, PartitionMechanism.MpsExecutionAffinity, PartitionMechanism.MpsThreadPercentage })
+            foreach (PartitionMechanism mechanism in new[] { PartitionMechanism.GreenContext, PartitionMechanism.MpsExecutionAffinity })
             {
                 for (int trial = 0; trial < 200; trial++)
                 {
@@ -93,6 +93,27 @@ public class PartitionPlannerTests
                         Assert.Equal(0, p.PlannedSms % unit);
                         Assert.InRange(p.Units, Math.Max(1, (int)Math.Floor(exact[p.Index] + 1e-9)), Math.Max(1, (int)Math.Ceiling(exact[p.Index] - 1e-9)));
                     });
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Thread_percentage_gives_each_member_what_mps_grants_for_its_own_percentage()
+    {
+        var random = new Random(11);
+        foreach ((int sms, int major) in s_devices)
+        {
+            for (int trial = 0; trial < 200; trial++)
+            {
+                int[] percents = [.. Enumerable.Range(0, random.Next(1, 6)).Select(_ => random.Next(1, 40))];
+                PartitionPlan plan = PartitionPlanner.Plan(Device(sms, major), [.. percents.Select(p => (double)p)], PartitionMechanism.MpsThreadPercentage);
+
+                // Oracle: MPS's own rounding of each percentage, independent of the other members.
+                Assert.Equal(percents.Sum() <= 100, plan.IsFeasible);
+                if (plan.IsFeasible)
+                {
+                    Assert.Equal(percents.Select(p => PartitionPlanner.SmsForThreadPercentage(p, sms)), plan.Partitions.Select(p => p.PlannedSms));
                 }
             }
         }

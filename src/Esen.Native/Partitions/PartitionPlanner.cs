@@ -103,21 +103,11 @@ public static class PartitionPlanner
 
     /// <summary>
     /// Turns shares (percent of the device's SMs, each in (0, 100]) into SM counts under
-    /// <paramref name="mechanism"/>.
-    /// <list type="bullet">
-    /// <item>None: every member gets all SMs; shares are not enforced.</item>
-    /// <item>Green contexts, MPS execution affinity, MPS thread percentage: SMs are handed out in units of
-    /// <see cref="SmGranularity.UnitSms"/>; a share p asks for p/100 of the available units. Each member
-    /// gets floor(request) units, at least one; the units
-    /// left are given, one each, to the members with the largest fractional remainder, so every member
-    /// ends at floor or ceil of its request and the total never exceeds the device. Infeasible when the
-    /// shares sum to more than 100 % or the members need more units than the device has.</item>
-    /// <item>MPS thread percentage also sets the percentage to ceil(planned·100/N), which MPS rounds down
-    /// to exactly the planned (even) SM count for N &lt; 200.</item>
-    /// </list>
+    /// <paramref name="mechanism"/>, by the device's <see cref="SmPartitionPolicy"/>.
     /// </summary>
+    /// <param name="granularity">A granularity the driver reported; default the documented one.</param>
     /// <param name="availableUnits">Units actually available (e.g. groups a split returned); default N / unit.</param>
-    /// <exception cref="ArgumentException">A share is not a number in (0, 100], or there are none.</exception>
+    /// <exception cref="ArgumentException">A share is not a number in (0, 100], there are none, or the device has no SMs.</exception>
     public static PartitionPlan Plan(
         PartitionCapabilities capabilities,
         IReadOnlyList<double> sharesPercent,
@@ -125,22 +115,46 @@ public static class PartitionPlanner
         SmGranularity? granularity = null,
         int? availableUnits = null)
     {
-        ValidateShares(sharesPercent);
-        int n = capabilities.SmCount;
-        if (n <= 0)
+        ArgumentNullException.ThrowIfNull(capabilities);
+        if (capabilities.SmCount <= 0)
         {
-            throw new ArgumentException($"The device reports {n} SMs.", nameof(capabilities));
+            throw new ArgumentException($"The device reports {capabilities.SmCount} SMs.", nameof(capabilities));
         }
 
-        SmGranularity g = granularity ?? SmGranularity.For(mechanism, capabilities.ComputeMajor);
-        if (mechanism == PartitionMechanism.None)
+        return Plan(SmPartitionPolicy.For(mechanism, capabilities.SmCount, capabilities.ComputeMajor, granularity, availableUnits), sharesPercent);
+    }
+
+    /// <summary>
+    /// Turns shares into SM counts under <paramref name="policy"/>.
+    /// <list type="bullet">
+    /// <item>None: every member gets all SMs; shares are not enforced.</item>
+    /// <item>MPS thread percentage: each member gets <see cref="SmPartitionPolicy.UnitsForShare"/> TPCs
+    /// (what MPS grants for that percentage) and the percentage ceil(planned·100/N), which MPS rounds
+    /// down to exactly the planned SMs for N &lt; 200.</item>
+    /// <item>Green contexts and MPS execution affinity: a share p asks for p/100 of the available units.
+    /// Each member gets floor(request) units, at least one; the units left go, one each, to the members
+    /// with the largest fractional remainder, so every member ends at floor or ceil of its request and
+    /// the total never exceeds the device. For the policy's grantable shares that is exactly
+    /// <see cref="SmPartitionPolicy.UnitsForShare"/> whenever those units fit.</item>
+    /// </list>
+    /// Infeasible when the shares sum to more than 100 % or the members need more units than the device has.
+    /// </summary>
+    /// <exception cref="ArgumentException">A share is not a number in (0, 100], or there are none.</exception>
+    public static PartitionPlan Plan(SmPartitionPolicy policy, IReadOnlyList<double> sharesPercent)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ValidateShares(sharesPercent);
+        int n = policy.DeviceSms;
+        SmGranularity g = policy.Granularity;
+        PartitionMechanism mechanism = policy.Mechanism;
+        if (!policy.Partitions)
         {
             return new PartitionPlan(mechanism, n, g, n, 1,
                 [.. sharesPercent.Select((p, i) => new PlannedPartition(i, p, p * n / 100, 1, n, null))], null);
         }
 
-        int unit = g.UnitSms;
-        int units = availableUnits ?? n / unit;
+        int unit = policy.UnitSms;
+        int units = policy.AvailableUnits;
         double total = sharesPercent.Sum();
         if (total > 100 + Tolerance)
         {
@@ -150,7 +164,9 @@ public static class PartitionPlanner
         // A share is a fraction of the SMs the mechanism can hand out (whole units), so shares summing to
         // 100 % always fit even when N is not a multiple of the unit or a split returned fewer groups.
         double[] exact = [.. sharesPercent.Select(p => p / 100 * units)];
-        int[] given = [.. exact.Select(e => Math.Max(1, (int)Math.Floor(e + Tolerance)))];
+        int[] given = mechanism == PartitionMechanism.MpsThreadPercentage
+            ? [.. sharesPercent.Select(policy.UnitsForShare)]
+            : [.. exact.Select(e => Math.Max(1, (int)Math.Floor(e + Tolerance)))];
         int needed = given.Sum();
         if (needed > units)
         {
@@ -158,7 +174,7 @@ public static class PartitionPlanner
                 $"{sharesPercent.Count} partitions need at least {needed} groups of {unit} SMs, the device offers {units} ({n} SMs)");
         }
 
-        int left = units - needed;
+        int left = mechanism == PartitionMechanism.MpsThreadPercentage ? 0 : units - needed;
         foreach (int i in Enumerable.Range(0, exact.Length).OrderByDescending(i => exact[i] - given[i]).ThenBy(i => i))
         {
             if (left == 0 || exact[i] - given[i] <= Tolerance)

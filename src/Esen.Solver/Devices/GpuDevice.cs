@@ -1,3 +1,5 @@
+using Esen.Native.Partitions;
+
 namespace Esen.Solver.Devices;
 
 /// <summary>
@@ -47,36 +49,37 @@ public sealed record GpuDevice(
     /// </summary>
     public const int SmsPerTpc = 2;
 
+    /// <summary>
+    /// How members share this GPU's SMs in plans, simulations and the cost model. MPS active-thread
+    /// percentage by default: the mechanism of the published latency-vs-share measurements the cost
+    /// model is validated against, and one that grants every integer percent.
+    /// </summary>
+    public PartitionMechanism Mechanism { get; init; } = PartitionMechanism.MpsThreadPercentage;
+
+    /// <summary>The share-to-SMs rule of <see cref="Mechanism"/> on this GPU (the runtime's rule too).</summary>
+    public SmPartitionPolicy Partitioning => PartitioningFor(Mechanism);
+
     /// <inheritdoc/>
     public override int Units => Sms;
 
+    /// <summary>The SMs a member at <paramref name="percent"/> runs on, by <see cref="Partitioning"/>.</summary>
+    public override int UnitsForShare(double percent) => Partitioning.SmsForShare(percent);
+
     /// <summary>
-    /// SMs granted by <c>CUDA_MPS_ACTIVE_THREAD_PERCENTAGE</c> = <paramref name="percent"/>: rounded down
-    /// to whole TPCs, at least one TPC (MPS doc: "rounded down to the nearest hardware supported
-    /// thread count limit").
+    /// The share-to-SMs rule of <paramref name="mechanism"/> on this GPU; green contexts use the
+    /// catalogue's minimum group and multiple.
     /// </summary>
-    public override int UnitsForShare(double percent)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(percent);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(percent, 100.0);
-        int tpcs = (int)Math.Floor((percent / 100.0 * Sms / SmsPerTpc) + 1e-9);
-        return Math.Clamp(tpcs * SmsPerTpc, SmsPerTpc, Sms);
-    }
+    public SmPartitionPolicy PartitioningFor(PartitionMechanism mechanism) => SmPartitionPolicy.For(
+        mechanism,
+        Sms,
+        ComputeMajor,
+        mechanism == PartitionMechanism.GreenContext ? new SmGranularity(GreenContextMinSms, GreenContextSmMultiple) : null);
 
-    /// <summary>SMs granted by execution affinity for a request: rounded up to whole TPCs.</summary>
-    public int SmsForAffinityRequest(int requestedSms)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(requestedSms);
-        return Math.Min(Sms, (requestedSms + SmsPerTpc - 1) / SmsPerTpc * SmsPerTpc);
-    }
-
-    /// <summary>SMs in a green-context group for a request: at least the minimum, rounded up to the multiple.</summary>
-    public int SmsForGreenContextRequest(int requestedSms)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(requestedSms);
-        int rounded = (requestedSms + GreenContextSmMultiple - 1) / GreenContextSmMultiple * GreenContextSmMultiple;
-        return Math.Min(Sms, Math.Max(GreenContextMinSms, rounded));
-    }
+    /// <summary>The major compute capability ("9.0" → 9); 0 when the catalogue does not know it.</summary>
+    public int ComputeMajor =>
+        int.TryParse(ComputeCapability.AsSpan(0, Math.Max(0, ComputeCapability.IndexOf('.', StringComparison.Ordinal))), System.Globalization.NumberStyles.None, null, out int major)
+            ? major
+            : 0;
 
     /// <inheritdoc/>
     public override double? PeakFlops(Precision precision) => precision switch

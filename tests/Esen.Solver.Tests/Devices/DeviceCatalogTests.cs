@@ -1,3 +1,4 @@
+using Esen.Native.Partitions;
 using Esen.Solver.Devices;
 
 namespace Esen.Solver.Tests.Devices;
@@ -60,15 +61,26 @@ public class DeviceCatalogTests
     }
 
     [Fact]
-    public void GreenContextRequest_H100_UsesGroupsOfEight()
+    public void GreenContexts_H100_GrantGroupsOfEight_A100_GroupsOfFour()
     {
         var h100 = (GpuDevice)DeviceCatalog.BuiltIn.Find("H100-SXM");
-        Assert.Equal(8, h100.SmsForGreenContextRequest(1));
-        Assert.Equal(24, h100.SmsForGreenContextRequest(17));
+        SmPartitionPolicy green = h100.PartitioningFor(PartitionMechanism.GreenContext);
+        Assert.Equal((8, 16), (green.UnitSms, green.AvailableUnits));
+        Assert.Equal(8, green.SmsForShare(1));
+        Assert.Equal(128, green.SmsForShare(100));
         var a100 = (GpuDevice)DeviceCatalog.BuiltIn.Find("A100-40GB");
-        Assert.Equal(4, a100.SmsForGreenContextRequest(1));
-        Assert.Equal(6, a100.SmsForGreenContextRequest(5));
-        Assert.Equal(6, a100.SmsForAffinityRequest(5));
+        Assert.Equal((4, 27), (a100.PartitioningFor(PartitionMechanism.GreenContext).UnitSms, a100.PartitioningFor(PartitionMechanism.GreenContext).AvailableUnits));
+        Assert.Equal(2, a100.PartitioningFor(PartitionMechanism.MpsExecutionAffinity).SmsForShare(1));
+    }
+
+    [Fact]
+    public void GreenContextFigures_OfEveryCatalogueGpu_AreTheDocumentedGranularityOfItsArchitecture()
+    {
+        foreach (GpuDevice gpu in DeviceCatalog.BuiltInGpus)
+        {
+            Assert.True(gpu.ComputeMajor > 0, gpu.Name);
+            Assert.Equal(SmGranularity.For(PartitionMechanism.GreenContext, gpu.ComputeMajor), new SmGranularity(gpu.GreenContextMinSms, gpu.GreenContextSmMultiple));
+        }
     }
 
     [Fact]
