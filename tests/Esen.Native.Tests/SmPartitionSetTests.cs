@@ -37,6 +37,20 @@ public class SmPartitionSetTests
     }
 
     [Fact]
+    public void A_plan_made_with_the_devices_policy_is_what_the_partitions_grant()
+    {
+        var driver = new FakeDriver(sms: 132, major: 9, driver: 13000) { Reported = new SmGranularity(4, 2) };
+        SmPartitionPolicy policy = SmPartitionSet.PolicyFor(driver, s_device, PartitionMechanism.GreenContext);
+        IReadOnlyList<int> menu = policy.GrantableShares();
+        int[] shares = [menu[2], menu[9], menu[18]];
+
+        using SmPartitionSet set = SmPartitionSet.Create(driver, s_device, [.. shares.Select(s => (double)s)], PartitionMechanism.GreenContext);
+
+        Assert.Equal(4, policy.UnitSms);
+        Assert.Equal(shares.Select(s => policy.SmsForShare(s)), set.Partitions.Select(p => p.GrantedSmCount!.Value));
+    }
+
+    [Fact]
     public void Fewer_groups_than_asked_replan_within_the_split()
     {
         var driver = new FakeDriver(sms: 132, major: 9, driver: 12080) { GroupsReturned = 12 };

@@ -43,3 +43,38 @@ public sealed record PartitionCapabilities(
     public static PartitionCapabilities From(CudaDeviceProperties device, int driverVersion) => new(
         driverVersion, device.SmCount, device.ComputeMajor, device.ComputeMinor, device.MpsEnabled, device.ExecAffinitySupported);
 }
+
+/// <summary>The spellings of <see cref="PartitionMechanism"/> on the command line and in stored profiles.</summary>
+public static class PartitionMechanismNames
+{
+    private static readonly (PartitionMechanism Mechanism, string Name)[] s_names =
+    [
+        (PartitionMechanism.GreenContext, "green"),
+        (PartitionMechanism.MpsExecutionAffinity, "mps-affinity"),
+        (PartitionMechanism.MpsThreadPercentage, "mps-percentage"),
+        (PartitionMechanism.None, "none"),
+    ];
+
+    /// <summary>Every name, in <see cref="PartitionPlanner.Preference"/> order.</summary>
+    public static IReadOnlyList<string> All { get; } = [.. s_names.Select(n => n.Name)];
+
+    /// <summary>"green", "mps-affinity", "mps-percentage" or "none".</summary>
+    public static string ToName(this PartitionMechanism mechanism) =>
+        s_names.First(n => n.Mechanism == mechanism).Name;
+
+    /// <summary>Parses a name of <see cref="All"/>; false for anything else.</summary>
+    public static bool TryParse(string? name, out PartitionMechanism mechanism)
+    {
+        foreach ((PartitionMechanism m, string n) in s_names)
+        {
+            if (string.Equals(n, name, StringComparison.Ordinal))
+            {
+                mechanism = m;
+                return true;
+            }
+        }
+
+        mechanism = PartitionMechanism.None;
+        return false;
+    }
+}

@@ -50,6 +50,24 @@ public sealed class SmPartitionSet : IDisposable
         };
     }
 
+    /// <summary>
+    /// The share-to-SMs rule partitions of <paramref name="device"/> follow under
+    /// <paramref name="mechanism"/>: the documented granularity, or for green contexts the one the driver
+    /// reports. What a plan for this device must be made with.
+    /// </summary>
+    public static SmPartitionPolicy PolicyFor(CudaDevice device, PartitionMechanism mechanism) =>
+        PolicyFor(CudaPartitionDriver.Instance, device, mechanism);
+
+    internal static SmPartitionPolicy PolicyFor(ISmPartitionDriver driver, CudaDevice device, PartitionMechanism mechanism)
+    {
+        var capabilities = PartitionCapabilities.From(driver.GetProperties(device), driver.DriverVersion);
+        return SmPartitionPolicy.For(
+            mechanism,
+            capabilities.SmCount,
+            capabilities.ComputeMajor,
+            mechanism == PartitionMechanism.GreenContext ? driver.ReportedGreenGranularity(device) : null);
+    }
+
     /// <summary>Disposes every partition, then releases the device.</summary>
     public void Dispose()
     {

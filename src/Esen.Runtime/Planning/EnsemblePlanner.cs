@@ -61,52 +61,83 @@ public static class EnsemblePlanner
         ? model.Kernels(work, cpu).Sum(k => k.Seconds(share / 100.0 * cpu.Cores)) * 1000
         : model.LatencySecondsAtShare(work, device, share) * 1000;
 
-    /// <summary>The allocation problem of <paramref name="members"/> on one device.</summary>
+    /// <summary>The allocation problem of <paramref name="members"/> on one device, from the cost model.</summary>
     /// <param name="work">Member index → its kernels at the spec's batch.</param>
     public static Problem BuildProblem(EnsembleSpec spec, IReadOnlyList<int> members, Device device, Func<int, ModelWork> work, AnalyticCostModel? model = null)
     {
+        ArgumentNullException.ThrowIfNull(device);
         model ??= AnalyticCostModel.Default;
-        IReadOnlyList<int> shares = GpuShares;
+        return BuildProblem(spec, members, device.Name, device.MemoryMb, i =>
+        {
+            ModelWork w = work(i);
+            return (new LatencyTable(GpuShares, [.. GpuShares.Select(p => LatencyMs(model, w, device, p))]), w.MemoryBytes / (1024.0 * 1024.0));
+        });
+    }
+
+    /// <summary>The allocation problem of <paramref name="members"/> on one device, from given tables (measured ones, say).</summary>
+    /// <param name="deviceName">The device's name in the problem.</param>
+    /// <param name="memoryMb">The device's memory in MiB.</param>
+    /// <param name="tableOf">Member index → its latency table and memory in MiB.</param>
+    public static Problem BuildProblem(EnsembleSpec spec, IReadOnlyList<int> members, string deviceName, double memoryMb, Func<int, (LatencyTable Table, double MemoryMb)> tableOf)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(members);
+        ArgumentNullException.ThrowIfNull(tableOf);
         bool cascade = spec.Kind == EnsembleKind.Cascade;
         ProblemMember[] problemMembers =
         [
             .. members.Select(i =>
             {
-                ModelWork w = work(i);
-                var table = new LatencyTable(shares, [.. shares.Select(p => LatencyMs(model, w, device, p))]);
-                return new ProblemMember(spec.Members[i].Name, w.MemoryBytes / (1024.0 * 1024.0), table, 1.0);
+                (LatencyTable table, double memberMb) = tableOf(i);
+                return new ProblemMember(spec.Members[i].Name, memberMb, table, 1.0);
             }),
         ];
         return new Problem(
             cascade ? ProblemKind.Cascade : ProblemKind.Ensemble,
             cascade ? Objective.Period : Objective.Makespan,
-            [new ProblemDevice(device.Name, device.MemoryMb)],
+            [new ProblemDevice(deviceName, memoryMb)],
             problemMembers,
-            $"{spec.SourceName} on {device.Name}, batch {spec.Batching.MaxBatch}");
+            $"{spec.SourceName} on {deviceName}, batch {spec.Batching.MaxBatch}");
     }
 
-    /// <summary>Plans every device of the spec with <paramref name="solver"/> (the spec's by default).</summary>
+    /// <summary>Solves one device's problem with the named solver.</summary>
+    /// <exception cref="ArgumentException">An unknown solver.</exception>
+    /// <exception cref="InvalidOperationException">No feasible plan (the message names the device and says why).</exception>
+    public static PlanResult Solve(Problem problem, string solver, DeviceSpec device, SolverOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        IAllocationSolver allocation = AllocationSolvers.Create(solver) ?? throw new ArgumentException($"unknown solver '{solver}'", nameof(solver));
+        PlanResult result = allocation.Solve(problem, options ?? new SolverOptions { TimeLimit = TimeSpan.FromSeconds(20) });
+        return result.Plan is null
+            ? throw new InvalidOperationException($"{solver} found no plan for {device}: {result.Status}, {result.Reason}")
+            : result;
+    }
+
+    /// <summary>Plans every device of the spec with <paramref name="solver"/> (the spec's by default), from the cost model.</summary>
     /// <exception cref="InvalidOperationException">A device has no feasible plan (the message says why).</exception>
     public static (RuntimePlan Plan, IReadOnlyList<DevicePlan> Devices) Plan(
-        EnsembleSpec spec, Func<int, ModelWork> work, string? solver = null, SolverOptions? options = null, DeviceCatalog? catalog = null)
+        EnsembleSpec spec, Func<int, ModelWork> work, string? solver = null, SolverOptions? options = null, DeviceCatalog? catalog = null) =>
+        Plan(spec, (device, members) => BuildProblem(spec, members, Resolve(device, catalog), work), solver, options);
+
+    /// <summary>Plans every device of the spec with <paramref name="solver"/> (the spec's by default) on the problems given.</summary>
+    /// <param name="problemOf">A device and the indices of its members → their allocation problem.</param>
+    /// <exception cref="InvalidOperationException">A device has no feasible plan (the message says why).</exception>
+    public static (RuntimePlan Plan, IReadOnlyList<DevicePlan> Devices) Plan(
+        EnsembleSpec spec, Func<DeviceSpec, IReadOnlyList<int>, Problem> problemOf, string? solver = null, SolverOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(problemOf);
         solver ??= spec.Solver;
-        IAllocationSolver allocation = AllocationSolvers.Create(solver) ?? throw new ArgumentException($"unknown solver '{solver}'", nameof(solver));
         var shares = new int[spec.Members.Count];
         var devices = new List<DevicePlan>();
         foreach (IGrouping<DeviceSpec, int> group in Enumerable.Range(0, spec.Members.Count).GroupBy(spec.DeviceOf))
         {
             int[] members = [.. group];
-            Problem problem = BuildProblem(spec, members, Resolve(group.Key, catalog), work);
-            PlanResult result = allocation.Solve(problem, options ?? new SolverOptions { TimeLimit = TimeSpan.FromSeconds(20) });
-            if (result.Plan is not { } plan)
-            {
-                throw new InvalidOperationException($"{solver} found no plan for {group.Key}: {result.Status}, {result.Reason}");
-            }
-
+            Problem problem = problemOf(group.Key, members);
+            PlanResult result = Solve(problem, solver, group.Key, options);
             for (int j = 0; j < members.Length; j++)
             {
-                shares[members[j]] = plan.ShareOf[j];
+                shares[members[j]] = result.Plan!.ShareOf[j];
             }
 
             devices.Add(new DevicePlan(group.Key, members, problem, result));
