@@ -18,6 +18,7 @@ public static class EsenCommandLine
         root.Subcommands.Add(OnnxTestCommand.Create());
         root.Subcommands.Add(PlanCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(StoreCommand.Create());
         return root;
     }
 }
