@@ -1,3 +1,4 @@
+using Esen.Native.Partitions;
 using Esen.Runtime.Specs;
 using Esen.Solver.CostModel;
 using Esen.Solver.Devices;
@@ -21,8 +22,15 @@ public sealed record DevicePlan(DeviceSpec Device, IReadOnlyList<int> Members, P
 /// </summary>
 public static class EnsemblePlanner
 {
-    /// <summary>The shares the tables offer: 10 % steps (MPS percentages on a GPU, compute fractions on a CPU).</summary>
+    /// <summary>The shares the cost-model tables offer by default: 10 % steps (MPS percentages on a GPU, compute fractions on a CPU).</summary>
     public static IReadOnlyList<int> GpuShares { get; } = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
+
+    /// <summary>
+    /// The shares a solver chooses among on <paramref name="device"/>: 10 % steps where every percent can
+    /// be granted (a CPU, MPS thread percentage), else the partition sizes the GPU's mechanism grants.
+    /// </summary>
+    public static IReadOnlyList<int> SharesFor(Device device) =>
+        device is GpuDevice { Mechanism: not PartitionMechanism.MpsThreadPercentage } gpu ? gpu.Partitioning.GrantableShares() : GpuShares;
 
     /// <summary>
     /// The catalogue device behind a spec device: the local CPU for <c>cpu</c>; for <c>sim:NAME</c> the
@@ -67,10 +75,11 @@ public static class EnsemblePlanner
     {
         ArgumentNullException.ThrowIfNull(device);
         model ??= AnalyticCostModel.Default;
+        IReadOnlyList<int> shares = SharesFor(device);
         return BuildProblem(spec, members, device.Name, device.MemoryMb, i =>
         {
             ModelWork w = work(i);
-            return (new LatencyTable(GpuShares, [.. GpuShares.Select(p => LatencyMs(model, w, device, p))]), w.MemoryBytes / (1024.0 * 1024.0));
+            return (new LatencyTable(shares, [.. shares.Select(p => LatencyMs(model, w, device, p))]), w.MemoryBytes / (1024.0 * 1024.0));
         });
     }
 
