@@ -7,6 +7,7 @@ using Esen.Runtime.Pipeline;
 using Esen.Runtime.Planning;
 using Esen.Runtime.Specs;
 using Esen.Runtime.Timing;
+using Esen.Solver.Devices;
 
 namespace Esen.Runtime;
 
@@ -182,8 +183,7 @@ public sealed class EnsembleRuntime : IAsyncDisposable
         switch (device.Kind)
         {
             case DeviceKind.Cpu:
-                int cores = Environment.ProcessorCount;
-                return new PartitionGrant(device, share, Math.Clamp((int)Math.Round(share / 100.0 * cores, MidpointRounding.AwayFromZero), 1, cores));
+                return new PartitionGrant(device, share, CpuDevice.CoresForShare(share, Environment.ProcessorCount));
             case DeviceKind.Simulated:
                 if (!_virtualDevices.TryGetValue(device, out var entry))
                 {

@@ -104,6 +104,44 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains(TestEnv.Probe.CudaReason!, line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Run_UnknownMechanism_ExitsTwoNamingTheOption()
+    {
+        (int exit, _, string stderr) = CliRunner.Run("run", "spec.json", "--input", "in.pb", "--mechanism", "mig");
+
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Contains("--mechanism 'mig'", stderr, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Gpu")]
+    public void Run_SpecOnCuda0_PlansFromMeasurementsAndMatchesTheCpuExecutor()
+    {
+        Requires.CudaDevice();
+        string spec = Write("gpu.json", """
+            {"format": "esen-ensemble/1", "kind": "ensemble", "combine": "mean", "device": "cuda:0",
+             "input": {"name": "input", "shape": ["N", 3, 64, 64]}, "batching": {"max_batch": 4, "max_delay_ms": 2},
+             "members": [{"name": "a", "architecture": "mobilenetv2", "seed": 1}, {"name": "b", "architecture": "resnet18", "seed": 2}]}
+            """);
+        string inputPath = Path.Combine(_folder, "in.pb");
+        File.WriteAllBytes(inputPath, OnnxModel.SerializeTensor("input", SeededImages(8, 64)));
+        string store = Path.Combine(_folder, "store");
+
+        (int exit, string stdout, string stderr) = CliRunner.Run("run", spec, "--input", inputPath, "--store", store);
+
+        Assert.True(exit == ExitCodes.Ok, stdout + stderr);
+        Assert.Contains("no partitions: measured", stdout, StringComparison.Ordinal);
+        Assert.Contains("Check against the CPU executor", stdout, StringComparison.Ordinal);
+        Assert.Contains("EQUAL", stdout, StringComparison.Ordinal);
+        Assert.NotEmpty(Directory.GetFiles(store, "*.json"));
+
+        // The second run reads every curve from the store.
+        (exit, stdout, stderr) = CliRunner.Run("run", spec, "--input", inputPath, "--store", store);
+        Assert.True(exit == ExitCodes.Ok, stdout + stderr);
+        Assert.DoesNotMatch(@"on \d+ SMs \([a-z-]+, \d+/\d+\)", stderr);
+        Assert.Contains("stored", stdout, StringComparison.Ordinal);
+    }
+
     private string Write(string name, string json)
     {
         string path = Path.Combine(_folder, name);

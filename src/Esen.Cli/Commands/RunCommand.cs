@@ -1,17 +1,20 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Diagnostics;
 using Esen.Cli.Output;
-using Esen.Kernels.Cpu;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
 using Esen.Native;
+using Esen.Native.Partitions;
 using Esen.Runtime;
-using Esen.Runtime.Combination;
 using Esen.Runtime.Execution;
 using Esen.Runtime.Planning;
+using Esen.Runtime.Profiling;
 using Esen.Runtime.Specs;
 using Esen.Runtime.Timing;
+using Esen.Solver.Devices;
 using Esen.Solver.Planning;
+using Esen.Solver.Profiles;
 
 namespace Esen.Cli.Commands;
 
@@ -23,6 +26,9 @@ public static class RunCommand
 {
     private const int DefaultChannels = 3;
     private const int DefaultImageSize = 112;
+
+    // fp32 on the GPU differs from the CPU executor only by summation order (docs/cuda-executor.md).
+    private const double Fp32RelativeL2 = 1e-4;
     private static readonly DeviceSpec s_h100 = new(DeviceKind.Simulated, 0, "h100");
 
     /// <summary>Creates the command.</summary>
@@ -32,11 +38,15 @@ public static class RunCommand
         var input = new Option<string?>("--input", "-i") { Description = "TensorProto input [N, ...] (with SPEC); each row is one request." };
         var output = new Option<string?>("--output", "-o") { Description = "Where to write the combined output as a TensorProto (with SPEC)." };
         var inputs = new Option<int>("--inputs") { Description = "Seeded inputs the built-in ensemble runs on the CPU.", DefaultValueFactory = _ => 8 };
+        var store = new Option<string?>("--store") { Description = "cuda:N members: the profile store folder (default $ESEN_PROFILE_STORE, else ~/.cache/esen/profiles)." };
+        var mechanism = new Option<string?>("--mechanism") { Description = "cuda:N members: green | mps-affinity | none (default: the first the GPU offers; none = no partitions)." };
         var command = new Command("run", "Plan and run an ensemble or cascade (no SPEC: the built-in three-model ensemble).");
         command.Arguments.Add(spec);
         command.Options.Add(input);
         command.Options.Add(output);
         command.Options.Add(inputs);
+        command.Options.Add(mechanism);
+        command.Options.Add(store);
         command.SetAction(async (parse, cancellationToken) =>
         {
             TextWriter stdout = parse.InvocationConfiguration.Output;
@@ -56,7 +66,21 @@ public static class RunCommand
                     return ExitCodes.BadInput;
                 }
 
-                return await RunSpecAsync(specPath, inputPath, parse.GetValue(output), stdout, stderr, cancellationToken);
+                string? mechanismName = parse.GetValue(mechanism);
+                PartitionMechanism? forced = null;
+                if (mechanismName is not null)
+                {
+                    if (!PartitionMechanismNames.TryParse(mechanismName, out PartitionMechanism parsed) || parsed == PartitionMechanism.MpsThreadPercentage)
+                    {
+                        await stderr.WriteLineAsync($"--mechanism '{mechanismName}' is not green, mps-affinity or none");
+                        return ExitCodes.BadInput;
+                    }
+
+                    forced = parsed;
+                }
+
+                string? storePath = parse.GetValue(store);
+                return await RunSpecAsync(specPath, inputPath, parse.GetValue(output), forced, storePath is null ? new ProfileStore() : new ProfileStore(storePath), stdout, stderr, cancellationToken);
             }
             catch (EnsembleSpecException ex)
             {
@@ -139,29 +163,18 @@ public static class RunCommand
         }
 
         await stdout.WriteLineAsync();
-        await stdout.WriteLineAsync($"Measured on this CPU ({Environment.ProcessorCount} cores; threads per member {string.Join(" / ", cpuPlan.Shares.Select(s => Math.Max(1, (int)Math.Round(s / 100.0 * Environment.ProcessorCount, MidpointRounding.AwayFromZero))))}):");
+        await stdout.WriteLineAsync($"Measured on this CPU ({Environment.ProcessorCount} cores; threads per member {string.Join(" / ", cpuPlan.Shares.Select(s => CpuDevice.CoresForShare(s, Environment.ProcessorCount)))}):");
         await stdout.WriteLineAsync($"  first request (planning, weights): {warmupMs:F0} ms");
         await stdout.WriteLineAsync($"  {inputCount} concurrent requests in {statistics.Batches - 1} batches: latency p50 {Percentile(latenciesMs, 0.5):F0} ms, max {latenciesMs[^1]:F0} ms; throughput {inputCount / wallSeconds:F2} inputs/s");
 
         progress.Step("checking against the members run one by one");
-        float maxDifference = 0, maxMagnitude = 0;
-        Tensor stacked = Tensor.FromFloats(new TensorShape([inputCount, .. cpuSpec.Input.Shape.Dimensions[1..]]), [.. inputs.SelectMany(x => x.Floats)]);
-        Tensor[] alone = [.. cpuModels.Graphs.Select(g => RunAlone(g, stacked))];
-        Tensor expected = Combiner.Combine(cpuSpec.Combine, alone, [.. cpuSpec.Members.Select(m => m.Weight)]);
-        float[] expectedData = expected.Floats;
-        for (int i = 0; i < inputCount; i++)
-        {
-            float[] answer = answers[i].Floats;
-            for (int j = 0; j < answer.Length; j++)
-            {
-                float reference = expectedData[(i * answer.Length) + j];
-                maxDifference = Math.Max(maxDifference, Math.Abs(answer[j] - reference));
-                maxMagnitude = Math.Max(maxMagnitude, Math.Abs(reference));
-            }
-        }
+        Tensor stacked = Stack(inputs, cpuSpec.Input.Shape);
+        ReferenceComparison check = CpuReference.Compare(
+            [.. answers.SelectMany(a => a.Floats)], CpuReference.Run(cpuSpec, cpuModels.Graphs, stacked).Floats);
+        double maxDifference = check.MaxAbsDifference, maxMagnitude = check.MaxMagnitude;
 
         // Batched and single-run GEMMs block their sums differently; agreement is to float rounding.
-        bool equal = maxDifference <= 1e-4f * Math.Max(1f, maxMagnitude);
+        bool equal = maxDifference <= 1e-4 * Math.Max(1, maxMagnitude);
         await stdout.WriteLineAsync($"Check: combined outputs vs the mean of the members run one by one: max |difference| {maxDifference:E2} (outputs up to {maxMagnitude:F2}): {(equal ? "EQUAL" : "DIFFERENT")}");
         progress.Done();
         return equal ? ExitCodes.Ok : ExitCodes.Failure;
@@ -208,12 +221,13 @@ public static class RunCommand
 
     private static string Percent(double? fraction) => fraction is double f ? $"{f * 100:F0} %" : "-";
 
-    private static async Task<int> RunSpecAsync(string specPath, string inputPath, string? outputPath, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> RunSpecAsync(string specPath, string inputPath, string? outputPath, PartitionMechanism? mechanism, ProfileStore store, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         // Before any progress line, so a missing GPU is the one line on stderr.
         EnsembleSpec spec = EnsembleSpecReader.ReadFile(specPath);
         CudaRunnerFactory.EnsureDevices(spec, NativeRuntime.Probe());
-        var progress = new Progress(stderr, 4);
+        bool cuda = Enumerable.Range(0, spec.Members.Count).Any(i => spec.DeviceOf(i).Kind == DeviceKind.Cuda);
+        var progress = new Progress(stderr, cuda ? 5 : 4);
         progress.Step($"loading the models of {specPath}");
         EnsembleModels models = EnsembleModels.Load(spec);
         (string inputName, Tensor input) = OnnxModel.LoadTensor(inputPath);
@@ -223,12 +237,27 @@ public static class RunCommand
             return ExitCodes.BadInput;
         }
 
-        progress.Step($"planning with {spec.Solver}");
         RuntimePlan plan;
-        IReadOnlyList<DevicePlan> devicePlans;
+        MeasuredPlan? measured = null;
         try
         {
-            (plan, devicePlans) = models.Plan();
+            if (cuda)
+            {
+                progress.Step($"measuring the members on partitions of {string.Join(", ", Enumerable.Range(0, spec.Members.Count).Select(spec.DeviceOf).Where(d => d.Kind == DeviceKind.Cuda).Distinct())} and planning with {spec.Solver}");
+                measured = MeasuredPlanner.Plan(models, d => new CudaGpuMeasurer(d.Ordinal), store, "fp32", mechanism, null, line => stderr.WriteLine($"      {line}"));
+                plan = measured.Plan;
+                WriteMeasuredPlan(spec, measured, stdout);
+            }
+            else
+            {
+                progress.Step($"planning with {spec.Solver}");
+                (plan, IReadOnlyList<DevicePlan> devicePlans) = models.Plan();
+                foreach (DevicePlan device in devicePlans)
+                {
+                    await stdout.WriteLineAsync($"Plan ({plan.Solver}, {device.Result.Status.ToString().ToLowerInvariant()}) on {device.Device}: " +
+                        string.Join(", ", device.Members.Select(m => $"{spec.Members[m].Name} {plan.Shares[m]} %")) + $"; predicted {device.Result.ObjectiveMs:F2} ms per batch of {spec.Batching.MaxBatch}");
+                }
+            }
         }
         catch (InvalidOperationException ex)
         {
@@ -236,15 +265,9 @@ public static class RunCommand
             return ExitCodes.Infeasible;
         }
 
-        foreach (DevicePlan device in devicePlans)
-        {
-            await stdout.WriteLineAsync($"Plan ({plan.Solver}, {device.Result.Status.ToString().ToLowerInvariant()}) on {device.Device}: " +
-                string.Join(", ", device.Members.Select(m => $"{spec.Members[m].Name} {plan.Shares[m]} %")) + $"; predicted {device.Result.ObjectiveMs:F2} ms per batch of {spec.Batching.MaxBatch}");
-        }
-
         int rows = checked((int)input.Shape[0]);
         progress.Step($"running {rows} inputs");
-        var options = new RuntimeOptions { VirtualTiming = models.Timing };
+        var options = new RuntimeOptions { VirtualTiming = models.Timing, SmPartitionMechanism = measured?.Mechanism ?? mechanism };
         Tensor[] answers;
         RuntimeStatistics statistics;
         IReadOnlyList<TimelineEntry> timeline;
@@ -269,7 +292,7 @@ public static class RunCommand
 
         double wall = Stopwatch.GetElapsedTime(start).TotalSeconds;
         Tensor combined = Tensor.FromFloats(new TensorShape([rows, .. answers[0].Shape.Dimensions[1..]]), [.. answers.SelectMany(a => a.Floats)]);
-        await stdout.WriteLineAsync($"Ran {rows} inputs in {statistics.Batches} batches (mean {statistics.MeanBatchRows:F1}) in {wall * 1000:F0} ms wall time; output {combined.Shape}");
+        await stdout.WriteLineAsync($"Ran {rows} inputs in {statistics.Batches} batches (mean {statistics.MeanBatchRows:F1}) in {wall * 1000:F0} ms wall time ({rows / wall:F1} inputs/s, first batches included); output {combined.Shape}");
         foreach (StageStatistics stage in statistics.Stages)
         {
             await stdout.WriteLineAsync($"  stage {stage.Member}: reached {stage.Reached}, exited {stage.Exited} (exit ratio {stage.ExitRatio:P1})");
@@ -286,8 +309,53 @@ public static class RunCommand
             await stdout.WriteLineAsync($"Wrote {outputPath}");
         }
 
+        int status = ExitCodes.Ok;
+        if (cuda && spec.Kind == EnsembleKind.Ensemble)
+        {
+            progress.Step("checking against the members run one by one on the CPU executor");
+            ReferenceComparison check = CpuReference.Compare(combined.Floats, CpuReference.Run(spec, models.Graphs, input).Floats);
+            bool close = check.RelativeL2 <= Fp32RelativeL2;
+            await stdout.WriteLineAsync($"Check against the CPU executor: relative L2 {check.RelativeL2:E2} (fp32 bound {Fp32RelativeL2:E0}), max |difference| {check.MaxAbsDifference:E2}: {(close ? "EQUAL" : "DIFFERENT")}");
+            status = close ? ExitCodes.Ok : ExitCodes.Failure;
+        }
+
         progress.Done();
-        return ExitCodes.Ok;
+        return status;
+    }
+
+    /// <summary>Per CUDA device: the measured curves at the planned shares, and the planned against no partitions.</summary>
+    private static void WriteMeasuredPlan(EnsembleSpec spec, MeasuredPlan measured, TextWriter stdout)
+    {
+        foreach (MeasuredDevicePlan device in measured.Devices)
+        {
+            stdout.WriteLine($"{device.Gpu}, driver {NativeRuntime.FormatCudaVersion(device.Gpu.DriverVersion)}, batch {spec.Batching.MaxBatch}, {device.Mechanism.ToName()} partitions:");
+            if (device.Planned is { } planned)
+            {
+                var table = new TextTable("member", ">share %", ">SMs", ">alone ms", ">together ms", ">memory MiB", "curve");
+                for (int j = 0; j < device.Members.Count; j++)
+                {
+                    int member = device.Members[j];
+                    MeasuredMemberTable curve = device.Tables[j];
+                    int share = measured.Plan.Shares[member];
+                    table.AddRow([spec.Members[member].Name, share.ToString(CultureInfo.InvariantCulture), device.PlannedRun!.GrantedSms[j].ToString(CultureInfo.InvariantCulture),
+                        curve.Table.LatencyAt(share).ToString("F2", CultureInfo.InvariantCulture), device.PlannedRun.Members[j].MedianMs.ToString("F2", CultureInfo.InvariantCulture),
+                        curve.MemoryMb.ToString("F0", CultureInfo.InvariantCulture), curve.FromStore ? "stored" : "measured"]);
+                }
+
+                table.WriteTo(stdout);
+                double predicted = planned.Result.ObjectiveMs!.Value;
+                double actual = device.PlannedRun!.Batch.MedianMs;
+                stdout.WriteLine($"  planned ({planned.Result.Solver}): predicted {predicted:F2} ms per batch, measured {actual:F2} ms (p10–p90 {device.PlannedRun.Batch.P10Ms:F2}–{device.PlannedRun.Batch.P90Ms:F2}; {100 * (actual - predicted) / predicted:+0.0;-0.0} %)");
+            }
+
+            stdout.WriteLine($"  no partitions: measured {device.Unpartitioned.Batch.MedianMs:F2} ms per batch (p10–p90 {device.Unpartitioned.Batch.P10Ms:F2}–{device.Unpartitioned.Batch.P90Ms:F2})");
+        }
+
+        stdout.WriteLine(measured.Partitioned
+            ? $"Running with {measured.Mechanism.ToName()} partitions: they measured faster than no partitions."
+            : measured.Devices.Any(d => d.Planned is not null)
+                ? "Running without partitions: the planned partitions measured slower than all members on all SMs."
+                : "Running without partitions.");
     }
 
     private static async Task<(Tensor, double)> TimedAsync(EnsembleRuntime runtime, Tensor input, CancellationToken cancellationToken)
@@ -303,11 +371,8 @@ public static class RunCommand
         return Tensor.FromFloats(new TensorShape([1, .. input.Shape.Dimensions[1..]]), input.Floats.AsSpan(row * length, length).ToArray());
     }
 
-    private static Tensor RunAlone(LayerGraph graph, Tensor batch)
-    {
-        using var executor = new CpuExecutor(graph);
-        return executor.Run(new Dictionary<string, Tensor> { [graph.Inputs[0].Name] = batch })[graph.Outputs[0].Name];
-    }
+    private static Tensor Stack(Tensor[] rows, TensorShape sample) =>
+        Tensor.FromFloats(new TensorShape([rows.Length, .. sample.Dimensions[1..]]), [.. rows.SelectMany(x => x.Floats)]);
 
     /// <summary>An image-like input in [0, 1) from <c>new Random(1000 + index)</c>.</summary>
     private static Tensor SeededInput(int index)

@@ -1,4 +1,5 @@
 using Esen.Kernels.Graph;
+using Esen.Native.Errors;
 using Esen.Native.Partitions;
 using Esen.Solver.Problems;
 using Esen.Solver.Profiles;
@@ -96,7 +97,17 @@ public sealed class MeasuredGpuProfiler
         {
             int sms = policy.SmsForShare(missing[i]);
             _progress($"{member}: batch {batch} on {sms} SMs ({mechanism.ToName()}, {i + 1}/{missing.Length})");
-            PartitionMeasurement run = Measurer.Measure([graph], batch, mechanism, [missing[i]]);
+            PartitionMeasurement run;
+            try
+            {
+                run = Measurer.Measure([graph], batch, mechanism, [missing[i]]);
+            }
+            catch (EsenNativeException ex)
+            {
+                // Out of memory in a partition, a driver refusal: one line naming device, member and size.
+                throw new NotSupportedException($"{Measurer.Gpu}: member {member} at batch {batch} on {sms} SMs: {ex.Message}", ex);
+            }
+
             if (run.GrantedSms[0] != sms)
             {
                 _progress($"{member}: the driver granted {run.GrantedSms[0]} SMs where {sms} were planned");

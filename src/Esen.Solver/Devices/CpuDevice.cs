@@ -13,11 +13,18 @@ public sealed record CpuDevice(string Name, int Cores, double GflopsPerCore, lon
     public override int Units => Cores;
 
     /// <summary>Whole cores for a share, rounded to nearest, at least one.</summary>
-    public override int UnitsForShare(double percent)
+    public override int UnitsForShare(double percent) => CoresForShare(percent, Cores);
+
+    /// <summary>
+    /// The whole cores a share of <paramref name="percent"/> of <paramref name="cores"/> amounts to:
+    /// rounded to nearest, at least one. The planner, the cost model and the runtime's CPU partitions all use it.
+    /// </summary>
+    public static int CoresForShare(double percent, int cores)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(percent);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(percent, 100.0);
-        return Math.Clamp((int)Math.Round(percent / 100.0 * Cores, MidpointRounding.AwayFromZero), 1, Cores);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cores);
+        return Math.Clamp((int)Math.Round(percent / 100.0 * cores, MidpointRounding.AwayFromZero), 1, cores);
     }
 
     /// <summary>
