@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Esen.Solver.Problems;
+using Esen.TestUtilities;
 
 namespace Esen.Cli.Tests;
 
@@ -39,6 +40,31 @@ public sealed class CostModelCommandsTests : IDisposable
     }
 
     [Fact]
+    public void Profile_SeveralBatches_GiveOneMemberPerModelAndBatch()
+    {
+        string problemPath = Path.Combine(_directory, "batches.json");
+        (int exit, _, string error) = CliRunner.Run("profile", "resnet18", "--device", "H200", "--batch", "8", "32", "--problem", problemPath);
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        Problem problem = ProblemReader.ReadFile(problemPath);
+        Assert.Equal(["resnet18-b8-fp32", "resnet18-b32-fp32"], problem.Members.Select(m => m.Name));
+        Assert.True(problem.Members[1].LatencyMs.LatencyAt(100) > problem.Members[0].LatencyMs.LatencyAt(100));
+    }
+
+    [SkippableFact]
+    public void Profile_MeasuredOnAMissingGpu_ExitsOneNamingTheDevice()
+    {
+        Skip.If(TestEnv.Probe.HasCudaDevice, "GPU: this machine has a CUDA device, so cuda:0 is available");
+
+        (int exit, string output, string error) = CliRunner.Run("profile", "resnet18", "--device", "cuda:0", "--measured");
+
+        Assert.Equal(ExitCodes.Failure, exit);
+        Assert.Equal("", output);
+        string line = Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains("cuda:0", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Profile_Cascade_CarriesReach()
     {
         string problemPath = Path.Combine(_directory, "cascade.json");
@@ -56,6 +82,9 @@ public sealed class CostModelCommandsTests : IDisposable
     [InlineData("resnet50", "--device", "V100", "--precision", "int8")]
     [InlineData("nosuchnet", "--device", "V100")]
     [InlineData("resnet50", "--device", "V100", "--kind", "cascade", "--problem", "x.json")]
+    [InlineData("resnet50", "--device", "V100", "--batch", "0")]
+    [InlineData("resnet50", "--device", "cuda:0")]
+    [InlineData("resnet50", "--device", "cuda:0", "--measured", "--mechanism", "mps-percentage")]
     public void Profile_BadInput_ExitsWithTwoAndOneLine(params string[] args)
     {
         (int exit, _, string error) = CliRunner.Run(["profile", .. args]);

@@ -4,11 +4,17 @@ using System.Text;
 using System.Text.Json;
 using Esen.Cli.Output;
 using Esen.Kernels.Graph;
+using Esen.Kernels.Zoo;
+using Esen.Native;
+using Esen.Native.Partitions;
+using Esen.Runtime.Execution;
 using Esen.Runtime.Profiling;
+using Esen.Runtime.Specs;
 using Esen.Solver.CostModel;
 using Esen.Solver.Devices;
 using Esen.Solver.Formats;
 using Esen.Solver.Problems;
+using Esen.Solver.Profiles;
 
 namespace Esen.Cli.Commands;
 
@@ -27,8 +33,8 @@ public static class ProfileCommand
     {
         var models = new Argument<string[]>("model") { Description = "Built-in architectures or ONNX files (one member each).", Arity = ArgumentArity.OneOrMore };
         var device = new Option<string>("--device", "-d") { Description = "Catalogue device (V100, A100-40GB, H100-SXM, cpu, ...).", Required = true };
-        var batch = new Option<int>("--batch", "-b") { Description = "Batch size of every member.", DefaultValueFactory = _ => 1 };
-        var shares = new Option<string>("--shares") { Description = "Shares in percent: START:END:STEP or a comma list.", DefaultValueFactory = _ => "10:100:10" };
+        var batch = new Option<int[]>("--batch", "-b") { Description = "Batch sizes; each model is one member per batch.", DefaultValueFactory = _ => [1], AllowMultipleArgumentsPerToken = true };
+        var shares = new Option<string?>("--shares") { Description = "Shares in percent: START:END:STEP or a comma list (default 10:100:10; on cuda:N every partition size the mechanism grants)." };
         var precision = new Option<string>("--precision", "-p") { Description = "fp32 | fp16 | int8", DefaultValueFactory = _ => "fp32" };
         precision.AcceptOnlyFromAmong("fp32", "fp16", "int8");
         var sequence = new Option<int>("--seq") { Description = "Sequence length of BERT members.", DefaultValueFactory = _ => 128 };
@@ -39,12 +45,14 @@ public static class ProfileCommand
         kind.AcceptOnlyFromAmong("ensemble", "cascade");
         var objective = new Option<string?>("--objective") { Description = "makespan (ensemble); period | latency (cascade, default latency)." };
         var reach = new Option<string?>("--reach") { Description = "Cascade: fraction of inputs reaching each stage, comma-separated (first is 1)." };
-        var measured = new Option<bool>("--measured") { Description = "With --device cpu: measure the latencies on the CPU executor (a share's cores = its threads) instead of the cost model." };
+        var measured = new Option<bool>("--measured") { Description = "Measure instead of modelling: --device cpu on the CPU executor (a share's cores = its threads), --device cuda:N on real SM partitions." };
+        var mechanism = new Option<string?>("--mechanism") { Description = "With --device cuda:N: green | mps-affinity (default: the first the GPU offers)." };
+        var store = new Option<string?>("--store") { Description = "With --device cuda:N: the profile store folder (default $ESEN_PROFILE_STORE, else ~/.cache/esen/profiles)." };
         var deviceCount = new Option<int>("--device-count") { Description = "Devices of this type in the problem.", DefaultValueFactory = _ => 1 };
 
-        var command = new Command("profile", "Latency per SM share and memory of each model on a device, from the analytic cost model.");
+        var command = new Command("profile", "Latency per SM share and memory of each model on a device: the analytic cost model, or measured (--measured).");
         command.Arguments.Add(models);
-        foreach (Option option in new Option[] { device, batch, shares, precision, sequence, devices, json, problem, kind, objective, reach, deviceCount, measured })
+        foreach (Option option in new Option[] { device, batch, shares, precision, sequence, devices, json, problem, kind, objective, reach, deviceCount, measured, mechanism, store })
         {
             command.Options.Add(option);
         }
@@ -55,13 +63,10 @@ public static class ProfileCommand
             TextWriter error = parse.InvocationConfiguration.Error;
             try
             {
-                DeviceCatalog catalog = parse.GetValue(devices) is string file ? DeviceCatalog.BuiltIn.WithFile(file) : DeviceCatalog.BuiltIn;
-                Device target = catalog.Find(parse.GetValue(device)!);
-                int[] percents = ParseShares(parse.GetValue(shares)!);
-                int batchSize = parse.GetValue(batch);
-                if (batchSize < 1 || batchSize > 65536)
+                int[] batches = parse.GetValue(batch)!;
+                if (batches.Length == 0 || batches.Any(b => b is < 1 or > 65536))
                 {
-                    throw new FormatException($"--batch must be in 1..65536, got {batchSize}");
+                    throw new FormatException($"--batch must be in 1..65536, got {string.Join(' ', batches)}");
                 }
 
                 if (!PrecisionInfo.TryParse(parse.GetValue(precision)!, out Precision arithmetic))
@@ -69,14 +74,47 @@ public static class ProfileCommand
                     throw new FormatException($"--precision '{parse.GetValue(precision)}' is not fp32, fp16 or int8");
                 }
 
-                var profiles = parse.GetValue(models)!
-                    .Select(m => Profile(new ProfiledMember(m, batchSize, arithmetic, parse.GetValue(sequence)), target, percents))
-                    .ToList();
-                string source = "analytic cost model";
-                if (parse.GetValue(measured))
+                ProfiledMember[] members = [.. parse.GetValue(models)!.SelectMany(m => batches.Select(b => new ProfiledMember(m, b, arithmetic, parse.GetValue(sequence))))];
+                string deviceName = parse.GetValue(device)!;
+                List<MemberProfile> profiles;
+                ProfileTarget target;
+                int[] percents;
+                string source;
+                if (DeviceSpec.TryParse(deviceName) is { Kind: DeviceKind.Cuda } cuda)
                 {
-                    source = "measured on the CPU executor (median of 5 runs)";
-                    profiles = [.. profiles.Select(p => p with { LatenciesMs = CpuProfiler.MeasureShares(p.Spec.Model, p.Spec.Batch, target, p.Units, error) })];
+                    if (!parse.GetValue(measured))
+                    {
+                        throw new FormatException($"--device {cuda} is a real GPU: add --measured to measure it, or plan with the cost model of a catalogue GPU (--device H200)");
+                    }
+
+                    PartitionMechanism? forced = ParseMechanism(parse.GetValue(mechanism));
+                    var measurer = new CudaGpuMeasurer(cuda.Ordinal);
+                    PartitionMechanism chosen = CudaRunnerFactory.ChooseMechanism(measurer.Capabilities, forced);
+                    if (chosen == PartitionMechanism.None)
+                    {
+                        throw new NotSupportedException($"{measurer.Gpu} offers no SM partitions here ({string.Join("; ", PartitionPlanner.Assess(measurer.Capabilities).Where(a => !a.Available).Select(a => $"{a.Mechanism.ToName()}: {a.Reason}"))})");
+                    }
+
+                    SmPartitionPolicy policy = measurer.Policy(chosen);
+                    percents = parse.GetValue(shares) is string text ? ParseShares(text) : [.. policy.GrantableShares()];
+                    var profiler = new MeasuredGpuProfiler(measurer, parse.GetValue(store) is string folder ? new ProfileStore(folder) : new ProfileStore(), "fp32", line => error.WriteLine($"measuring {line}"));
+                    target = new ProfileTarget($"{measurer.Gpu.Name} (cuda:{cuda.Ordinal})", "SMs", measurer.Gpu.MemoryBytes / (1024.0 * 1024.0), measurer.Gpu.Sms);
+                    profiles = [.. members.Select(m => Measured(m, profiler, chosen, percents, policy))];
+                    source = $"measured on {measurer.Gpu} with {chosen.ToName()} partitions, driver {NativeRuntime.FormatCudaVersion(measurer.Gpu.DriverVersion)} (median of {profiles[0].Runs} runs)";
+                }
+                else
+                {
+                    DeviceCatalog catalog = parse.GetValue(devices) is string file ? DeviceCatalog.BuiltIn.WithFile(file) : DeviceCatalog.BuiltIn;
+                    Device catalogued = catalog.Find(deviceName);
+                    percents = ParseShares(parse.GetValue(shares) ?? "10:100:10");
+                    target = new ProfileTarget(catalogued.Name, catalogued is GpuDevice ? "SMs" : "cores", catalogued.MemoryMb, catalogued.Units);
+                    profiles = [.. members.Select(m => Profile(m, catalogued, percents))];
+                    source = "analytic cost model";
+                    if (parse.GetValue(measured))
+                    {
+                        source = "measured on the CPU executor (median of 5 runs)";
+                        profiles = [.. profiles.Select(p => p with { LatenciesMs = CpuProfiler.MeasureShares(p.Spec.Model, p.Spec.Batch, catalogued, p.Units, error) })];
+                    }
                 }
 
                 WriteTable(profiles, target, percents, source, output);
@@ -88,15 +126,21 @@ public static class ProfileCommand
 
                 if (parse.GetValue(problem) is string problemPath)
                 {
-                    Problem built = BuildProblem(profiles, target, parse.GetValue(kind)!, parse.GetValue(objective), parse.GetValue(reach), parse.GetValue(deviceCount));
+                    Problem built = BuildProblem(profiles, target, source, parse.GetValue(kind)!, parse.GetValue(objective), parse.GetValue(reach), parse.GetValue(deviceCount));
                     ProblemWriter.WriteFile(built, problemPath);
                     output.WriteLine($"problem written to {problemPath}");
                 }
 
                 return ExitCodes.Ok;
             }
+            catch (NotSupportedException e) when (DeviceSpec.TryParse(parse.GetValue(device)!) is { Kind: DeviceKind.Cuda })
+            {
+                // A GPU, mechanism or partition that is not there: unavailable, not bad input.
+                error.WriteLine($"esen profile: {e.Message}");
+                return ExitCodes.Failure;
+            }
             catch (Exception e) when (e is FormatException or KeyNotFoundException or DeviceFileException or GraphException
-                or NotSupportedException or ArgumentException or IOException or UnauthorizedAccessException or InvalidDataException)
+                or NotSupportedException or ArgumentException or IOException or UnauthorizedAccessException or InvalidDataException or ProfileStoreException)
             {
                 error.WriteLine($"esen profile: {e.Message}");
                 return ExitCodes.BadInput;
@@ -104,6 +148,11 @@ public static class ProfileCommand
         });
         return command;
     }
+
+    private static PartitionMechanism? ParseMechanism(string? name) =>
+        name is null ? null
+        : PartitionMechanismNames.TryParse(name, out PartitionMechanism m) && m is PartitionMechanism.GreenContext or PartitionMechanism.MpsExecutionAffinity ? m
+        : throw new FormatException($"--mechanism '{name}' is not green or mps-affinity");
 
     /// <summary>Parses "10:100:10" or "10,50,100" into sorted distinct shares in 1..100.</summary>
     /// <exception cref="FormatException">Malformed, or a share outside 1..100.</exception>
@@ -142,13 +191,23 @@ public static class ProfileCommand
         IReadOnlyList<KernelCost> kernels = model.Kernels(work, device);
         int[] units = [.. percents.Select(p => device.UnitsForShare(p))];
         double[] latencies = [.. units.Select(n => kernels.Sum(k => k.Seconds(n)) * 1000)];
-        return new MemberProfile(spec, work, kernels, percents, units, latencies);
+        return new MemberProfile(spec, work, kernels, percents, units, latencies, work.MemoryBytes, 0);
     }
 
-    private static void WriteTable(List<MemberProfile> profiles, Device device, int[] percents, string source, TextWriter output)
+    private static MemberProfile Measured(ProfiledMember spec, MeasuredGpuProfiler profiler, PartitionMechanism mechanism, int[] percents, SmPartitionPolicy policy)
     {
-        string unit = device is GpuDevice ? "SMs" : "cores";
-        var table = new TextTable([">share %", $">{unit}", .. profiles.Select(p => $">{p.Spec.MemberName} ms")]);
+        LayerGraph graph = spec.BuildGraph();
+        string identity = spec.IsBuiltIn
+            ? ModelIdentity.OfArchitecture(spec.Model, new ZooOptions().Seed, [.. graph.Inputs[0].Shape.Dimensions[1..].ToArray().Select(d => checked((int)d))])
+            : ModelIdentity.OfFile(spec.Model);
+        MeasuredMemberTable measured = profiler.Profile(spec.MemberName, graph, identity, spec.Batch, mechanism, percents);
+        return new MemberProfile(spec, spec.BuildWork(), null, percents, [.. percents.Select(p => policy.SmsForShare(p))],
+            [.. percents.Select(measured.Table.LatencyAt)], measured.Profile.MemoryBytes, measured.Profile.Points.Min(p => p.Runs));
+    }
+
+    private static void WriteTable(List<MemberProfile> profiles, ProfileTarget device, int[] percents, string source, TextWriter output)
+    {
+        var table = new TextTable([">share %", $">{device.UnitName}", .. profiles.Select(p => $">{p.Spec.MemberName} ms")]);
         for (int i = 0; i < percents.Length; i++)
         {
             table.AddRow([percents[i].ToString(CultureInfo.InvariantCulture), profiles[0].Units[i].ToString(CultureInfo.InvariantCulture),
@@ -162,13 +221,13 @@ public static class ProfileCommand
         foreach (MemberProfile p in profiles)
         {
             memory.AddRow(p.Spec.MemberName, p.Work.Kernels.Count.ToString(CultureInfo.InvariantCulture), F(p.Work.Flops / 1e9, "F2"),
-                F(p.Work.DramBytes / 1e6, "F1"), Mb(p.Work.WeightBytes), Mb(p.Work.PeakActivationBytes), Mb(p.Work.WorkspaceBytes), Mb(p.Work.MemoryBytes));
+                F(p.Work.DramBytes / 1e6, "F1"), Mb(p.Work.WeightBytes), Mb(p.Work.PeakActivationBytes), Mb(p.Work.WorkspaceBytes), Mb(p.MemoryBytes));
         }
 
         memory.WriteTo(output);
     }
 
-    private static Problem BuildProblem(List<MemberProfile> profiles, Device device, string kindName, string? objectiveName, string? reachText, int deviceCount)
+    private static Problem BuildProblem(List<MemberProfile> profiles, ProfileTarget device, string source, string kindName, string? objectiveName, string? reachText, int deviceCount)
     {
         if (deviceCount < 1)
         {
@@ -191,10 +250,10 @@ public static class ProfileCommand
                 name = $"{p.Spec.MemberName}-{copy}";
             }
 
-            return new ProblemMember(name, Math.Ceiling(p.Work.MemoryBytes / (1024.0 * 1024.0)), new LatencyTable(p.Shares, p.LatenciesMs), reach[i]);
+            return new ProblemMember(name, Math.Ceiling(p.MemoryBytes / (1024.0 * 1024.0)), new LatencyTable(p.Shares, p.LatenciesMs), reach[i]);
         }).ToList();
         var devices = Enumerable.Range(0, deviceCount).Select(i => new ProblemDevice(deviceCount == 1 ? device.Name : $"{device.Name}-{i}", Math.Floor(device.MemoryMb))).ToList();
-        string description = $"esen profile: analytic cost model on {device.Name}; members are ARCH-bBATCH[-sSEQ]-PRECISION";
+        string description = $"esen profile: {source} on {device.Name}; members are ARCH-bBATCH[-sSEQ]-PRECISION";
         try
         {
             return new Problem(kind, objective, devices, members, description);
@@ -218,7 +277,7 @@ public static class ProfileCommand
         return values.Length == stages ? values : throw new FormatException($"--reach has {values.Length} values for {stages} models");
     }
 
-    private static string ToJson(List<MemberProfile> profiles, Device device, int[] percents, string source)
+    private static string ToJson(List<MemberProfile> profiles, ProfileTarget device, int[] percents, string source)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, JsonOutput.WriterOptions))
@@ -240,7 +299,7 @@ public static class ProfileCommand
                 json.WriteNumber("weights_mb", MbValue(p.Work.WeightBytes));
                 json.WriteNumber("activations_mb", MbValue(p.Work.PeakActivationBytes));
                 json.WriteNumber("workspace_mb", MbValue(p.Work.WorkspaceBytes));
-                json.WriteNumber("memory_mb", MbValue(p.Work.MemoryBytes));
+                json.WriteNumber("memory_mb", MbValue(p.MemoryBytes));
                 json.WriteStartObject("units");
                 for (int i = 0; i < percents.Length; i++)
                 {
@@ -255,6 +314,12 @@ public static class ProfileCommand
                 }
 
                 json.WriteEndObject();
+                if (p.Kernels is null)
+                {
+                    json.WriteEndObject();
+                    continue;
+                }
+
                 json.WriteStartArray("kernels");
                 for (int k = 0; k < p.Kernels.Count; k++)
                 {
@@ -286,5 +351,9 @@ public static class ProfileCommand
 
     private static double MbValue(long bytes) => Math.Round(bytes / (1024.0 * 1024.0), 2);
 
-    private sealed record MemberProfile(ProfiledMember Spec, ModelWork Work, IReadOnlyList<KernelCost> Kernels, int[] Shares, int[] Units, double[] LatenciesMs);
+    /// <summary>A member's row: the cost model's kernels (null when measured), its table and its memory.</summary>
+    private sealed record MemberProfile(ProfiledMember Spec, ModelWork Work, IReadOnlyList<KernelCost>? Kernels, int[] Shares, int[] Units, double[] LatenciesMs, long MemoryBytes, int Runs);
+
+    /// <summary>The device profiled: a catalogue device or a real GPU.</summary>
+    private sealed record ProfileTarget(string Name, string UnitName, double MemoryMb, int Units);
 }

@@ -47,20 +47,23 @@ public sealed partial record ProfiledMember(string Model, int Batch, Precision P
     /// <summary>Builds the graph and its kernel list.</summary>
     /// <exception cref="KeyNotFoundException">Neither a built-in architecture nor an existing file.</exception>
     /// <exception cref="GraphException">The graph is invalid at this batch (an ONNX file that fixes another batch is made batch-dynamic first).</exception>
-    public ModelWork BuildWork()
+    public ModelWork BuildWork() => IsBuiltIn
+        ? ZooWorkloads.Build(Model, Batch, Precision, SequenceLength)
+        : GraphWorkload.Build(BuildGraph(), Batch, Precision, ModelName);
+
+    /// <summary>The member's graph at its batch: the architecture with its default seed, or the ONNX file.</summary>
+    /// <exception cref="KeyNotFoundException">Neither a built-in architecture nor an existing file.</exception>
+    /// <exception cref="GraphException">The file cannot run at this batch.</exception>
+    public LayerGraph BuildGraph()
     {
         if (IsBuiltIn)
         {
-            return ZooWorkloads.Build(Model, Batch, Precision, SequenceLength);
+            return ModelZoo.Build(Model, new ZooOptions(SequenceLength: SequenceLength));
         }
 
-        if (!File.Exists(Model))
-        {
-            throw new KeyNotFoundException($"'{Model}' is neither a built-in architecture ({string.Join(", ", ModelZoo.Names)}) nor an existing ONNX file");
-        }
-
-        LayerGraph graph = OnnxModel.Load(Model).ForBatch(Batch);
-        return GraphWorkload.Build(graph, Batch, Precision, ModelName);
+        return File.Exists(Model)
+            ? OnnxModel.Load(Model).ForBatch(Batch)
+            : throw new KeyNotFoundException($"'{Model}' is neither a built-in architecture ({string.Join(", ", ModelZoo.Names)}) nor an existing ONNX file");
     }
 
     [GeneratedRegex(@"^(?<model>[a-z0-9]+(?:-base)?)-b(?<batch>\d{1,6})(?:-s(?<seq>\d{1,4}))?-(?<precision>fp32|fp16|int8)(?:-\d+)?$")]
