@@ -54,10 +54,26 @@ public class DoctorCommandTests
         string text = output.ToString();
         Assert.Contains("CUDA devices: 1 (driver 12.4)", text, StringComparison.Ordinal);
         Assert.Matches(@"cuda:0\s+NVIDIA A100-SXM4-40GB\s+108\s+40\.0\s+8\.0\s+off", text);
-        Assert.Contains("SM partitions on cuda:0 (automatic choice: GreenContext)", text, StringComparison.Ordinal);
-        Assert.Matches(@"GreenContext\s+yes", text);
-        Assert.Matches(@"MpsExecutionAffinity\s+no\s+needs the MPS control daemon", text);
-        Assert.Matches(@"None\s+yes", text);
+        Assert.Contains("SM partitions on cuda:0 (automatic choice: green)", text, StringComparison.Ordinal);
+        Assert.Matches(@"green\s+yes", text);
+        Assert.Matches(@"mps-affinity\s+no\s+needs the MPS control daemon", text);
+        Assert.Matches(@"none\s+yes", text);
+        Assert.Contains("nvidia-cuda-mps-control -d", text, StringComparison.Ordinal);
+        Assert.Contains("export CUDA_MPS_PIPE_DIRECTORY=", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Doctor_gives_no_mps_advice_when_the_daemon_runs()
+    {
+        var library = new LibraryAvailability("CUDA driver", true, "13.0", "libcuda.so.1", null, ["libcuda.so.1: loaded"]);
+        var device = new CudaDeviceProperties(new CudaDevice(0), "NVIDIA H200", 132, 141UL << 30, 9, 0, MpsEnabled: true, ExecAffinitySupported: true);
+        var probe = new NativeAvailability(library, library with { Name = "COIN-OR CBC" }, 13000, 1, null) { Devices = [device] };
+        using var output = new StringWriter();
+
+        DoctorCommand.Write(probe, verbose: false, output);
+
+        Assert.Matches(@"mps-affinity\s+yes", output.ToString());
+        Assert.DoesNotContain("nvidia-cuda-mps-control -d", output.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -81,16 +81,35 @@ public static class DoctorCommand
         {
             var capabilities = PartitionCapabilities.From(device, probe.DriverVersion ?? 0);
             output.WriteLine();
-            output.WriteLine($"SM partitions on {device.Device} (automatic choice: {PartitionPlanner.Choose(capabilities)}):");
+            output.WriteLine($"SM partitions on {device.Device} (automatic choice: {PartitionPlanner.Choose(capabilities).ToName()}):");
             var mechanisms = new TextTable("mechanism", "available", "why");
             foreach (MechanismAvailability mechanism in PartitionPlanner.Assess(capabilities))
             {
-                mechanisms.AddRow(mechanism.Mechanism.ToString(), mechanism.Available ? "yes" : "no", mechanism.Reason);
+                mechanisms.AddRow(mechanism.Mechanism.ToName(), mechanism.Available ? "yes" : "no", mechanism.Reason);
             }
 
             mechanisms.WriteTo(output);
         }
+
+        if (probe.Devices.Any(d => d.ComputeMajor >= 7 && !d.MpsEnabled))
+        {
+            output.WriteLine();
+            output.WriteLine(MpsDaemonHint);
+        }
     }
+
+    /// <summary>
+    /// How to start an MPS control daemon for MPS execution affinity: private pipe and log folders (so
+    /// no root-owned /tmp/nvidia-mps is needed), started before Esen, Esen run in the same environment.
+    /// </summary>
+    public const string MpsDaemonHint = """
+        MPS execution affinity needs the MPS control daemon running before Esen starts. With private folders:
+          export CUDA_MPS_PIPE_DIRECTORY=/tmp/esen-mps/pipe CUDA_MPS_LOG_DIRECTORY=/tmp/esen-mps/log
+          mkdir -p "$CUDA_MPS_PIPE_DIRECTORY" "$CUDA_MPS_LOG_DIRECTORY"
+          nvidia-cuda-mps-control -d
+        then run esen from the same shell (the variables tell it where the daemon listens); stop the daemon with
+          echo quit | nvidia-cuda-mps-control
+        """;
 
     private static string TriedNames(LibraryAvailability library) =>
         string.Join(", ", library.Attempts.Select(a => a[..a.IndexOf(':', StringComparison.Ordinal)]));
