@@ -47,6 +47,9 @@ public class InteropLayoutTests
     {
         Assert.Equal(16, (int)Marshal.OffsetOf<cudnnConvolutionFwdAlgoPerf_t>(nameof(cudnnConvolutionFwdAlgoPerf_t.memory)));
         Assert.Equal(24, (int)Marshal.OffsetOf<cudnnConvolutionFwdAlgoPerf_t>(nameof(cudnnConvolutionFwdAlgoPerf_t.determinism)));
+
+        // The executor keeps only algorithms whose reported math type its precision admits.
+        Assert.Equal(28, (int)Marshal.OffsetOf<cudnnConvolutionFwdAlgoPerf_t>(nameof(cudnnConvolutionFwdAlgoPerf_t.mathType)));
     }
 
     [Fact]
@@ -88,8 +91,12 @@ public class InteropLayoutTests
         Assert.Equal(0, (int)CublasOperation.None);
         Assert.Equal(1, (int)CublasOperation.Transpose);
         Assert.Equal(2, (int)CublasOperation.ConjugateTranspose);
+        Assert.Equal(0, (int)CublasMath.Default);
+        Assert.Equal(2, (int)CublasMath.Pedantic);
         Assert.Equal(3, (int)CublasMath.Tf32TensorOp);
+        Assert.Equal(16, (int)CublasMath.DisallowReducedPrecisionReduction);
         Assert.Equal(68, (int)CublasComputeType.Compute32F);
+        Assert.Equal(69, (int)CublasComputeType.Compute32FPedantic);
         Assert.Equal(77, (int)CublasComputeType.Compute32FFastTf32);
         Assert.Equal(0, (int)CudaDataType.R32F);
         Assert.Equal(2, (int)CudaDataType.R16F);
@@ -110,7 +117,10 @@ public class InteropLayoutTests
         Assert.Equal(0, (int)CudnnTensorFormat.Nchw);
         Assert.Equal(1, (int)CudnnTensorFormat.Nhwc);
         Assert.Equal(1, (int)CudnnConvolutionMode.CrossCorrelation);
+        Assert.Equal(0, (int)CudnnMathType.Default);
         Assert.Equal(1, (int)CudnnMathType.TensorOp);
+        Assert.Equal(2, (int)CudnnMathType.TensorOpAllowConversion);
+        Assert.Equal(3, (int)CudnnMathType.Fma);
         Assert.Equal(6, (int)CudnnConvolutionForwardAlgorithm.Winograd);
         Assert.Equal(7, (int)CudnnConvolutionForwardAlgorithm.WinogradNonfused);
     }

@@ -17,6 +17,9 @@ public sealed record CudaExecutorOptions
 
     /// <summary>Run convolutions through cuDNN when it is loadable (else, or when false: im2col + cuBLAS).</summary>
     public bool UseCudnn { get; init; } = true;
+
+    /// <summary>The arithmetic of convolutions and GEMMs (<see cref="GpuMath"/>); fp32 unless TF32 is asked for.</summary>
+    public GpuPrecision Precision { get; init; }
 }
 
 /// <summary>
@@ -24,7 +27,8 @@ public sealed record CudaExecutorOptions
 /// for Conv, the PTX kernels of kernels/*.cu for the rest. Per binding of the input shapes it plans
 /// once: the schedule shared with the CPU executor (<see cref="ExecutionSchedule"/>: constant folding,
 /// view aliasing, liveness-planned arenas), the device regions (<see cref="CudaLayout"/>), one cuDNN
-/// algorithm per convolution shape, allocation and constant upload, and the lowered steps
+/// algorithm per convolution shape that computes in <see cref="CudaExecutorOptions.Precision"/>
+/// (<see cref="GpuMath"/>), allocation and constant upload, and the lowered steps
 /// (<see cref="CudaLowering"/>). A run queues the input uploads, the steps and the output downloads
 /// on the executor's one stream and synchronises that stream once, at the end, to hand the outputs
 /// back. Runs are serialised (one set of buffers per plan).
@@ -170,7 +174,7 @@ public sealed class CudaExecutor : IExecutor
     private unsafe Plan BuildPlan(InferredShapes shapes)
     {
         var schedule = ExecutionSchedule.Build(Graph, shapes, Cpu.CpuNodeCompiler.IsView);
-        var layout = CudaLayout.Create(schedule, _runner.ChooseConvolution);
+        var layout = CudaLayout.Create(schedule, new GpuMath(Options.Precision), _runner.ProposeConvolutions);
 
         // Lower once against placeholder bases first, so an unsupported node fails before any allocation.
         CudaLowering.Lower(layout, new ulong[layout.Regions.Count]);
@@ -247,8 +251,9 @@ public sealed class CudaExecutor : IExecutor
     {
         private readonly PtxModuleCache _modules;
         private readonly CudnnHandle? _cudnn;
-        private readonly Dictionary<ConvolutionShape, ConvolutionDescriptors> _descriptors = [];
+        private readonly Dictionary<(ConvolutionShape, CudnnMathType), ConvolutionDescriptors> _descriptors = [];
         private CublasHandle? _cublas;
+        private CublasMath? _blasMathMode;
 
         public DeviceRunner(CudaStream stream, bool useCudnn)
         {
@@ -264,26 +269,28 @@ public sealed class CudaExecutor : IExecutor
 
         public void RequireCublas() => _cublas ??= CublasHandle.Create(Stream);
 
-        /// <summary>cuDNN's best algorithm for the shape, when cuDNN is in use and computes the same output size.</summary>
-        public ConvolutionAlgorithm? ChooseConvolution(ConvolutionShape shape)
+        /// <summary>
+        /// cuDNN's algorithms for the shape with <paramref name="mathType"/> on its descriptor, best first;
+        /// none when cuDNN is not in use or computes another output size.
+        /// </summary>
+        public IReadOnlyList<ConvolutionAlgorithmChoice> ProposeConvolutions(ConvolutionShape shape, CudnnMathType mathType)
         {
             if (_cudnn is null)
             {
-                return null;
+                return [];
             }
 
-            ConvolutionDescriptors d = DescriptorsFor(shape);
+            ConvolutionDescriptors d = DescriptorsFor(shape, mathType);
 
             // cuDNN pads symmetrically; ONNX pads (auto_pad SAME_*, explicit pads) may not be, and then the
             // output size differs and the convolution takes the im2col path.
             (int n, int c, int h, int w) = d.Convolution.OutputDimensions(d.X, d.W);
             if ((n, c, h, w) != (shape.Batch, shape.OutChannels, shape.OutH, shape.OutW))
             {
-                return null;
+                return [];
             }
 
-            IReadOnlyList<ConvolutionAlgorithmChoice> choices = _cudnn.GetForwardAlgorithms(d.X, d.W, d.Convolution, d.Y);
-            return choices.Count == 0 ? null : new ConvolutionAlgorithm(choices[0].Algorithm, choices[0].WorkspaceBytes);
+            return _cudnn.GetForwardAlgorithms(d.X, d.W, d.Convolution, d.Y);
         }
 
         public void Launch<TArgs>(PtxKernel<TArgs> kernel, LaunchConfig config, in TArgs args)
@@ -293,6 +300,12 @@ public sealed class CudaExecutor : IExecutor
         public void Gemm(in GemmCall call)
         {
             CublasHandle cublas = _cublas ?? throw new InvalidOperationException("cuBLAS was not initialised for a plan with GEMMs");
+            if (_blasMathMode != call.MathMode)
+            {
+                cublas.SetMathMode(call.MathMode);
+                _blasMathMode = call.MathMode;
+            }
+
             if (call.BatchCount == 1)
             {
                 cublas.Sgemm(call.TransA, call.TransB, call.M, call.N, call.K, call.Alpha, new DevicePtr(call.A), call.Lda,
@@ -303,14 +316,14 @@ public sealed class CudaExecutor : IExecutor
                 cublas.GemmStridedBatchedEx(
                     call.TransA, call.TransB, call.M, call.N, call.K, call.Alpha, new DevicePtr(call.A), CudaDataType.R32F, call.Lda, call.StrideA,
                     new DevicePtr(call.B), CudaDataType.R32F, call.Ldb, call.StrideB, call.Beta, new DevicePtr(call.C), CudaDataType.R32F, call.Ldc,
-                    call.StrideC, call.BatchCount);
+                    call.StrideC, call.BatchCount, call.ComputeType);
             }
         }
 
         public void Convolution(ConvolutionCall call)
         {
             CudnnHandle cudnn = _cudnn ?? throw new InvalidOperationException("cuDNN step without a cuDNN handle");
-            ConvolutionDescriptors d = DescriptorsFor(call.Shape);
+            ConvolutionDescriptors d = DescriptorsFor(call.Shape, call.MathType);
             cudnn.ConvolutionForward(
                 1f, d.X, new DevicePtr(call.X), d.W, new DevicePtr(call.W), d.Convolution, call.Algorithm,
                 new DevicePtr(call.Workspace), call.WorkspaceBytes, 0f, d.Y, new DevicePtr(call.Y));
@@ -327,12 +340,13 @@ public sealed class CudaExecutor : IExecutor
             _cudnn?.Dispose();
         }
 
-        private ConvolutionDescriptors DescriptorsFor(ConvolutionShape s)
+        // cuDNN runs an algorithm in the math type of the descriptor it is given, so each math type has its own.
+        private ConvolutionDescriptors DescriptorsFor(ConvolutionShape s, CudnnMathType mathType)
         {
-            if (!_descriptors.TryGetValue(s, out ConvolutionDescriptors? d))
+            if (!_descriptors.TryGetValue((s, mathType), out ConvolutionDescriptors? d))
             {
-                d = ConvolutionDescriptors.Create(s);
-                _descriptors[s] = d;
+                d = ConvolutionDescriptors.Create(s, mathType);
+                _descriptors[(s, mathType)] = d;
             }
 
             return d;
@@ -342,7 +356,7 @@ public sealed class CudaExecutor : IExecutor
     private sealed record ConvolutionDescriptors(TensorDescriptor X, FilterDescriptor W, ConvolutionDescriptor Convolution, TensorDescriptor Y) : IDisposable
     {
         [SuppressMessage("Reliability", "CA2000", Justification = "Disposed on failure; owned by the record on success.")]
-        public static ConvolutionDescriptors Create(ConvolutionShape s)
+        public static ConvolutionDescriptors Create(ConvolutionShape s, CudnnMathType mathType)
         {
             var created = new List<IDisposable>(4);
             T Keep<T>(T descriptor)
@@ -358,7 +372,7 @@ public sealed class CudaExecutor : IExecutor
                 return new ConvolutionDescriptors(
                     Keep(TensorDescriptor.Create4d(CudnnTensorFormat.Nchw, CudnnDataType.Float, s.Batch, s.InChannels, s.InH, s.InW)),
                     Keep(FilterDescriptor.Create4d(CudnnDataType.Float, CudnnTensorFormat.Nchw, s.OutChannels, s.InChannels / s.Groups, s.KernelH, s.KernelW)),
-                    Keep(ConvolutionDescriptor.Create2d(w.PadTop, w.PadLeft, w.StrideH, w.StrideW, w.DilationH, w.DilationW, groupCount: s.Groups)),
+                    Keep(ConvolutionDescriptor.Create2d(w.PadTop, w.PadLeft, w.StrideH, w.StrideW, w.DilationH, w.DilationW, groupCount: s.Groups, mathType: mathType)),
                     Keep(TensorDescriptor.Create4d(CudnnTensorFormat.Nchw, CudnnDataType.Float, s.Batch, s.OutChannels, s.OutH, s.OutW)));
             }
             catch

@@ -1,5 +1,6 @@
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
+using Esen.Native.Cudnn;
 
 namespace Esen.Kernels.Cuda;
 
@@ -32,7 +33,8 @@ internal sealed record DeviceRegion(DeviceRegionKind Kind, string Value, long By
 /// The device memory of one plan, before any address is known: the two arenas (offsets from the
 /// shared <see cref="ExecutionSchedule"/>), one region per graph input, graph output and constant a
 /// running node reads, and the workspace. It also fixes how each convolution runs (cuDNN with a chosen
-/// algorithm, or im2col + cuBLAS) because that decides the workspace size.
+/// algorithm, or im2col + cuBLAS) because that decides the workspace size, and the math every
+/// convolution and GEMM of the plan runs in.
 /// </summary>
 internal sealed class CudaLayout
 {
@@ -41,13 +43,17 @@ internal sealed class CudaLayout
     private readonly Dictionary<DataType, int> _arenaRegion = [];
     private readonly Dictionary<string, ConvolutionAlgorithm> _cudnn = [];
 
-    private CudaLayout(ExecutionSchedule schedule)
+    private CudaLayout(ExecutionSchedule schedule, GpuMath math)
     {
         Schedule = schedule;
+        Math = math;
     }
 
     /// <summary>The shared schedule (constants, running nodes, arena offsets).</summary>
     public ExecutionSchedule Schedule { get; }
+
+    /// <summary>The precision's cuDNN and cuBLAS settings, which the lowering hands to every call.</summary>
+    public GpuMath Math { get; }
 
     /// <summary>The regions to allocate; <see cref="CudaLowering.Lower"/> takes their base addresses in this order.</summary>
     public IReadOnlyList<DeviceRegion> Regions => _regions;
@@ -59,12 +65,15 @@ internal sealed class CudaLayout
     public int WorkspaceRegion { get; private set; }
 
     /// <summary>
-    /// Lays out <paramref name="schedule"/>. <paramref name="chooseConvolution"/> returns the cuDNN
-    /// algorithm for a convolution shape, or null for the im2col path (always null without cuDNN).
+    /// Lays out <paramref name="schedule"/> for <paramref name="math"/>. <paramref name="proposeConvolutions"/>
+    /// returns cuDNN's algorithms for a convolution shape whose descriptor has the given math type, best
+    /// first (none without cuDNN); a convolution runs the first that <see cref="GpuMath.Admits"/>, or
+    /// im2col + cuBLAS when there is none.
     /// </summary>
-    public static CudaLayout Create(ExecutionSchedule schedule, Func<ConvolutionShape, ConvolutionAlgorithm?> chooseConvolution)
+    public static CudaLayout Create(
+        ExecutionSchedule schedule, GpuMath math, Func<ConvolutionShape, CudnnMathType, IReadOnlyList<ConvolutionAlgorithmChoice>> proposeConvolutions)
     {
-        var layout = new CudaLayout(schedule);
+        var layout = new CudaLayout(schedule, math);
         InferredShapes shapes = schedule.Shapes;
         foreach (DataType type in new[] { DataType.Float32, DataType.Int64 })
         {
@@ -93,14 +102,14 @@ internal sealed class CudaLayout
         foreach (Node node in schedule.Running.Where(n => n.OpType == "Conv"))
         {
             ConvolutionShape shape = CudaLowering.ConvolutionShapeOf(node, shapes);
-            if (chooseConvolution(shape) is { } algorithm)
+            if (math.ChooseConvolution(proposeConvolutions(shape, math.ConvolutionMathType)) is { } chosen)
             {
-                layout._cudnn[node.Outputs[0]] = algorithm;
-                workspace = Math.Max(workspace, (long)algorithm.WorkspaceBytes);
+                layout._cudnn[node.Outputs[0]] = new ConvolutionAlgorithm(chosen.Algorithm, chosen.WorkspaceBytes, chosen.MathType);
+                workspace = System.Math.Max(workspace, (long)chosen.WorkspaceBytes);
             }
             else
             {
-                workspace = Math.Max(workspace, (long)shape.PatchRows * shape.Positions * sizeof(float));
+                workspace = System.Math.Max(workspace, (long)shape.PatchRows * shape.Positions * sizeof(float));
             }
         }
 

@@ -60,10 +60,12 @@ internal readonly record struct ConvolutionShape(
 
 /// <summary>
 /// A cuDNN forward convolution without bias (the bias and activation follow as an epilogue launch),
-/// with the algorithm chosen once for its shape and the workspace that algorithm needs.
+/// with the algorithm chosen once for its shape, the workspace that algorithm needs and the math type
+/// cuDNN reported for it, which the convolution descriptor carries when it runs.
 /// </summary>
 internal sealed record ConvolutionCall(
-    ConvolutionShape Shape, ulong X, ulong W, ulong Y, CudnnConvolutionForwardAlgorithm Algorithm, ulong Workspace, ulong WorkspaceBytes);
+    ConvolutionShape Shape, ulong X, ulong W, ulong Y, CudnnConvolutionForwardAlgorithm Algorithm, ulong Workspace, ulong WorkspaceBytes,
+    CudnnMathType MathType);
 
-/// <summary>The cuDNN algorithm for one convolution shape and the workspace it needs.</summary>
-internal readonly record struct ConvolutionAlgorithm(CudnnConvolutionForwardAlgorithm Algorithm, ulong WorkspaceBytes);
+/// <summary>The cuDNN algorithm for one convolution shape, the workspace it needs and its math type.</summary>
+internal readonly record struct ConvolutionAlgorithm(CudnnConvolutionForwardAlgorithm Algorithm, ulong WorkspaceBytes, CudnnMathType MathType);

@@ -24,18 +24,22 @@ public sealed class CudaExecutorConformanceTests(CudaExecutorFixture fixture)
 public class CudaExecutorGraphTests
 {
     [SkippableTheory]
-    [InlineData("cnn", true)]
-    [InlineData("cnn", false)]
-    [InlineData("attention", true)]
-    [InlineData("matmul", true)]
-    public void Graph_OnTheGpu_MatchesTheCpuExecutor(string name, bool useCudnn)
+    [InlineData("cnn", true, GpuPrecision.Fp32)]
+    [InlineData("cnn", false, GpuPrecision.Fp32)]
+    [InlineData("attention", true, GpuPrecision.Fp32)]
+    [InlineData("matmul", true, GpuPrecision.Fp32)]
+    [InlineData("cnn", true, GpuPrecision.Tf32)]
+    [InlineData("cnn", false, GpuPrecision.Tf32)]
+    [InlineData("attention", true, GpuPrecision.Tf32)]
+    public void Graph_OnTheGpu_MatchesTheCpuExecutor(string name, bool useCudnn, GpuPrecision precision)
     {
         Requires.CudaDevice();
         LayerGraph graph = CudaLoweringTests.Graph(name);
         Dictionary<string, Tensor> inputs = CudaTestGraphs.Inputs(graph);
-        using var gpu = new CudaExecutor(graph, new CudaExecutorOptions { UseCudnn = useCudnn });
+        using var gpu = new CudaExecutor(graph, new CudaExecutorOptions { UseCudnn = useCudnn, Precision = precision });
         using var cpu = new Esen.Kernels.Cpu.CpuExecutor(graph);
         IReadOnlyDictionary<string, Tensor> expected = cpu.Run(inputs);
+        double bound = precision == GpuPrecision.Fp32 ? GpuTolerance.Fp32RelativeL2 : GpuTolerance.Tf32RelativeL2;
 
         // Twice: the second run reuses the plan, its buffers and the loaded modules.
         for (int run = 0; run < 2; run++)
@@ -43,7 +47,7 @@ public class CudaExecutorGraphTests
             IReadOnlyDictionary<string, Tensor> actual = gpu.Run(inputs);
             foreach (ValueInfo output in graph.Outputs)
             {
-                TensorAssert.Close(expected[output.Name], actual[output.Name], rtol: 1e-3, atol: 1e-4, $"{name} run {run} output '{output.Name}'");
+                GpuTolerance.AssertRelativeL2(expected[output.Name].Floats, actual[output.Name].Floats, bound, $"{name} {precision.ToName()} run {run} output '{output.Name}'");
             }
         }
     }

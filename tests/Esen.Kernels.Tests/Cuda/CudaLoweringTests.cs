@@ -271,7 +271,7 @@ public class CudaLoweringTests
             Marshal.Copy(x, 0, xp, x.Length);
             Marshal.Copy(w, 0, wp, w.Length);
             Marshal.Copy(actual, 0, yp, actual.Length);
-            LoweredPlanHarness.ColumnMajorGemm(GemmCall.RowMajor(transX, transW, m, n, k, 0.5f, (ulong)xp, ldx, (ulong)wp, ldw, 2f, (ulong)yp, n));
+            LoweredPlanHarness.ColumnMajorGemm(GemmCall.RowMajor(new GpuMath(GpuPrecision.Fp32), transX, transW, m, n, k, 0.5f, (ulong)xp, ldx, (ulong)wp, ldw, 2f, (ulong)yp, n));
             Marshal.Copy(yp, actual, 0, actual.Length);
         }
         finally
@@ -287,9 +287,9 @@ public class CudaLoweringTests
     [Fact]
     public void RowMajorGemmMapping_SwapsOperandsAndDimensions()
     {
-        GemmCall call = GemmCall.RowMajor(transX: true, transW: false, m: 7, n: 5, k: 3, 1f, x: 0x100, ldx: 7, w: 0x200, ldw: 5, 0f, y: 0x300, ldy: 5);
+        GemmCall call = GemmCall.RowMajor(new GpuMath(GpuPrecision.Fp32), transX: true, transW: false, m: 7, n: 5, k: 3, 1f, x: 0x100, ldx: 7, w: 0x200, ldw: 5, 0f, y: 0x300, ldy: 5);
         Assert.Equal(
-            new GemmCall(CublasOperation.None, CublasOperation.Transpose, 5, 7, 3, 1f, 0x200, 5, 0, 0x100, 7, 0, 0f, 0x300, 5, 0, 1),
+            new GemmCall(CublasOperation.None, CublasOperation.Transpose, 5, 7, 3, 1f, 0x200, 5, 0, 0x100, 7, 0, 0f, 0x300, 5, 0, 1, CublasMath.Default, CublasComputeType.Compute32F),
             call);
     }
 

@@ -5,6 +5,7 @@ using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Tests.DeviceKernels;
 using Esen.Native.Cublas;
+using Esen.Native.Cudnn;
 
 namespace Esen.Kernels.Tests.Cuda;
 
@@ -23,21 +24,29 @@ internal static class LoweredPlanHarness
     /// </summary>
     private const int MaxHostGrid = 4;
 
-    /// <summary>Lays out and lowers <paramref name="graph"/> for these inputs with made-up region addresses.</summary>
-    public static (CudaLayout Layout, IReadOnlyList<CudaStep> Steps, ulong[] Bases) Lower(LayerGraph graph, IReadOnlyDictionary<string, TensorShape> inputs)
+    /// <summary>
+    /// Lays out and lowers <paramref name="graph"/> for these inputs with made-up region addresses, in
+    /// <paramref name="math"/> (fp32 by default), with <paramref name="proposeConvolutions"/> standing in
+    /// for cuDNN's heuristic (by default it proposes nothing: every convolution takes the im2col path).
+    /// </summary>
+    public static (CudaLayout Layout, IReadOnlyList<CudaStep> Steps, ulong[] Bases) Lower(
+        LayerGraph graph, IReadOnlyDictionary<string, TensorShape> inputs, GpuMath math = default,
+        Func<ConvolutionShape, CudnnMathType, IReadOnlyList<ConvolutionAlgorithmChoice>>? proposeConvolutions = null)
     {
-        CudaLayout layout = Layout(graph, inputs);
+        CudaLayout layout = Layout(graph, inputs, math, proposeConvolutions);
 
         // Regions 4 GiB apart, so an address identifies its region.
         ulong[] bases = [.. Enumerable.Range(0, layout.Regions.Count).Select(i => (ulong)(i + 1) << 32)];
         return (layout, CudaLowering.Lower(layout, bases), bases);
     }
 
-    /// <summary>The layout (im2col convolutions) of <paramref name="graph"/> for these input shapes.</summary>
-    public static CudaLayout Layout(LayerGraph graph, IReadOnlyDictionary<string, TensorShape> inputs)
+    /// <summary>The layout of <paramref name="graph"/> for these input shapes (im2col convolutions unless cuDNN is stood in for).</summary>
+    public static CudaLayout Layout(
+        LayerGraph graph, IReadOnlyDictionary<string, TensorShape> inputs, GpuMath math = default,
+        Func<ConvolutionShape, CudnnMathType, IReadOnlyList<ConvolutionAlgorithmChoice>>? proposeConvolutions = null)
     {
         var schedule = ExecutionSchedule.Build(graph, ShapeInference.Infer(graph, inputs), CpuNodeCompiler.IsView);
-        return CudaLayout.Create(schedule, _ => null);
+        return CudaLayout.Create(schedule, math, proposeConvolutions ?? ((_, _) => []));
     }
 
     /// <summary>Runs the plan on the host and returns the graph outputs.</summary>
