@@ -61,6 +61,7 @@ public sealed class AnalyticCostModel
                 flops /= Constants.WinogradSpeedup;
             }
 
+            // Every precision but fp32 (tf32, fp16, int8) runs on the tensor cores.
             efficiency = precision == Precision.Fp32 ? Constants.Fp32Efficiency
                 : layer.Op == LayerOp.Gemm ? Constants.TensorGemmEfficiency
                 : Constants.TensorConvEfficiency;

@@ -11,6 +11,9 @@ public enum Precision
 
     /// <summary>8-bit integer on the tensor cores.</summary>
     Int8,
+
+    /// <summary>32-bit float data on the TF32 tensor cores (compute capability 8.0 and later).</summary>
+    Tf32,
 }
 
 /// <summary>Parsing and sizes for <see cref="Precision"/>.</summary>
@@ -19,16 +22,16 @@ public static class PrecisionInfo
     /// <summary>Bytes per tensor element.</summary>
     public static int BytesPerElement(this Precision precision) => precision switch
     {
-        Precision.Fp32 => 4,
+        Precision.Fp32 or Precision.Tf32 => 4,
         Precision.Fp16 => 2,
         Precision.Int8 => 1,
         _ => throw new ArgumentOutOfRangeException(nameof(precision)),
     };
 
-    /// <summary>The lower-case name used on the command line and in JSON ("fp32", "fp16", "int8").</summary>
+    /// <summary>The lower-case name used on the command line and in JSON ("fp32", "fp16", "int8", "tf32").</summary>
     public static string ToName(this Precision precision) => precision.ToString().ToLowerInvariant();
 
-    /// <summary>Parses "fp32", "fp16" or "int8" (case-insensitive).</summary>
+    /// <summary>Parses "fp32", "fp16", "int8" or "tf32" (case-insensitive).</summary>
     public static bool TryParse(string text, out Precision precision)
     {
         foreach (Precision candidate in Enum.GetValues<Precision>())
@@ -42,5 +45,20 @@ public static class PrecisionInfo
 
         precision = default;
         return false;
+    }
+
+    /// <summary>
+    /// The dense TF32 tensor-core peak of a GPU in TFLOPS, or null where it has none. TF32 arrived with
+    /// Ampere (compute capability 8.0); an unknown compute capability counts as none. NVIDIA's
+    /// datasheets give dense TF32 as half the dense FP16 tensor peak: A100 156 vs 312 TFLOPS, H100 SXM
+    /// 494.7 vs 989.4.
+    /// </summary>
+    public static double? Tf32TensorTflops(string computeCapability, double fp16TensorTflops)
+    {
+        ArgumentNullException.ThrowIfNull(computeCapability);
+        string major = computeCapability.Split('.')[0];
+        return int.TryParse(major, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int m) && m >= 8
+            ? fp16TensorTflops / 2
+            : null;
     }
 }

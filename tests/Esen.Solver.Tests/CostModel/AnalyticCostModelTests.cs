@@ -32,6 +32,16 @@ public class AnalyticCostModelTests
     }
 
     [Fact]
+    public void FullWave_Tf32_RunsAtTensorEfficiencyTimesTheTf32Peak()
+    {
+        // 100 tiles on the 108-SM A100: one wave, at the dense TF32 peak of 156 TFLOPS.
+        var layer = new LayerWork("fc", LayerOp.Gemm, 2.0 * 1280 * 1280 * 64, 1, 0, new GemmShape(1280, 1280, 64));
+        KernelCost cost = s_model.Kernel(layer, DeviceCatalog.BuiltIn.Find("A100-40GB"), Precision.Tf32);
+        double expected = layer.Flops / 100 / (156e12 / 108 * s_model.Constants.TensorGemmEfficiency);
+        Assert.Equal(expected, cost.ComputeSeconds(108), 12);
+    }
+
+    [Fact]
     public void SplitK_FillsTheDeviceWhenTilesAreFew()
     {
         // 4 tiles on an 80-SM V100 with K = 4608: split min(ceil(80/4), 4608/256) = min(20, 18) = 18.
@@ -48,6 +58,7 @@ public class AnalyticCostModelTests
     [InlineData(1, 1, 1, Precision.Fp32, false)]
     [InlineData(3, 1, 32, Precision.Fp32, false)]
     [InlineData(3, 1, 1, Precision.Fp16, false)]
+    [InlineData(3, 1, 1, Precision.Tf32, false)]
     public void Winograd_OnlyForDenseThreeByThreeStrideOneFp32(int kernel, int stride, int groups, Precision precision, bool expected)
     {
         var window = new ConvWindow(kernel, kernel, stride, stride, 1, 1, groups);
@@ -127,6 +138,10 @@ public class AnalyticCostModelTests
         var layer = new LayerWork("fc", LayerOp.Gemm, 1e6, 1e3, 0, new GemmShape(10, 10, 10));
         var error = Assert.Throws<NotSupportedException>(() => s_model.Kernel(layer, s_v100, Precision.Int8));
         Assert.Contains("V100", error.Message, StringComparison.Ordinal);
+
+        // Volta's tensor cores take FP16 only; TF32 came with Ampere.
+        error = Assert.Throws<NotSupportedException>(() => s_model.Kernel(layer, s_v100, Precision.Tf32));
+        Assert.Contains("tf32", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -91,6 +91,42 @@ public class DeviceCatalogTests
         Assert.Equal(125e12, v100.PeakFlops(Precision.Fp16));
     }
 
+    // Datasheet TF32 columns (gpu-facts §3): half the dense FP16 tensor peak from Ampere on, none before.
+    [Theory]
+    [InlineData("A100-40GB", 156e12)]
+    [InlineData("H100-SXM", 494.7e12)]
+    [InlineData("H100-PCIe", 378e12)]
+    [InlineData("H200", 494.7e12)]
+    [InlineData("A10", 62.5e12)]
+    [InlineData("V100", null)]
+    [InlineData("T4", null)]
+    public void PeakFlops_Tf32_IsHalfTheFp16TensorPeakFromAmpereOn(string name, double? expected)
+    {
+        double? peak = DeviceCatalog.BuiltIn.Find(name).PeakFlops(Precision.Tf32);
+        Assert.Equal(expected.HasValue, peak.HasValue);
+        if (expected is double value)
+        {
+            Assert.Equal(value, peak!.Value, value * 1e-9);
+        }
+    }
+
+    [Theory]
+    [InlineData("8.0", 312.0, 156.0)]
+    [InlineData("12.0", 100.0, 50.0)]
+    [InlineData("7.5", 65.0, null)]
+    [InlineData("unknown", 312.0, null)]
+    public void Tf32TensorTflops_NeedsAKnownAmpereOrLaterComputeCapability(string computeCapability, double fp16, double? expected) =>
+        Assert.Equal(expected, PrecisionInfo.Tf32TensorTflops(computeCapability, fp16));
+
+    [Fact]
+    public void Tf32_IsNamedAndStoredAsFp32()
+    {
+        Assert.True(PrecisionInfo.TryParse("tf32", out Precision precision));
+        Assert.Equal(Precision.Tf32, precision);
+        Assert.Equal("tf32", precision.ToName());
+        Assert.Equal(4, precision.BytesPerElement());
+    }
+
     [Fact]
     public void LocalCpu_IsMeasuredWithPositiveFigures()
     {
