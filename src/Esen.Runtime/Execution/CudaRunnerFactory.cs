@@ -11,7 +11,8 @@ namespace Esen.Runtime.Execution;
 /// <summary>
 /// Runners for members on <c>cuda:N</c>: each CUDA device is split once into SM partitions for the
 /// shares the plan gives its members (<see cref="SmPartitionSet"/>, mechanism chosen by capability or
-/// forced), and each member's <see cref="CudaExecutor"/> queues all its work on its partition's stream.
+/// forced), and each member's <see cref="CudaExecutor"/> queues all its work on its partition's stream,
+/// computing in the spec's <see cref="EnsembleSpec.Precision"/>.
 /// Members on other devices go to the CPU runner factory. The factory owns the partitions: dispose it
 /// after the runtime built from it.
 /// </summary>
@@ -103,6 +104,14 @@ public sealed class CudaRunnerFactory : IMemberRunnerFactory, IDisposable
         return PartitionPlanner.Plan(capabilities, [.. MembersOn(spec, device).Select(i => (double)plan.Shares[i])], mechanism);
     }
 
+    /// <summary>The options of a member's executor on <paramref name="device"/>: its ordinal and the spec's precision.</summary>
+    public static CudaExecutorOptions ExecutorOptions(EnsembleSpec spec, DeviceSpec device)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(device);
+        return new CudaExecutorOptions { DeviceOrdinal = device.Ordinal, Precision = spec.Precision };
+    }
+
     /// <inheritdoc/>
     public IMemberRunner Create(EnsembleSpec spec, int index, PartitionGrant grant)
     {
@@ -114,7 +123,7 @@ public sealed class CudaRunnerFactory : IMemberRunnerFactory, IDisposable
         }
 
         SmPartition partition = PartitionOf(index, grant.Device);
-        var executor = new CudaExecutor(_graphs(spec, index), partition.Stream, new CudaExecutorOptions { DeviceOrdinal = grant.Device.Ordinal });
+        var executor = new CudaExecutor(_graphs(spec, index), partition.Stream, ExecutorOptions(spec, grant.Device));
         return new GraphMemberRunner(executor);
     }
 

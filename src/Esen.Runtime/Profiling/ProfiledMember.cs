@@ -66,6 +66,6 @@ public sealed partial record ProfiledMember(string Model, int Batch, Precision P
             : throw new KeyNotFoundException($"'{Model}' is neither a built-in architecture ({string.Join(", ", ModelZoo.Names)}) nor an existing ONNX file");
     }
 
-    [GeneratedRegex(@"^(?<model>[a-z0-9]+(?:-base)?)-b(?<batch>\d{1,6})(?:-s(?<seq>\d{1,4}))?-(?<precision>fp32|fp16|int8)(?:-\d+)?$")]
+    [GeneratedRegex(@"^(?<model>[a-z0-9]+(?:-base)?)-b(?<batch>\d{1,6})(?:-s(?<seq>\d{1,4}))?-(?<precision>fp32|fp16|int8|tf32)(?:-\d+)?$")]
     private static partial Regex MemberNamePattern();
 }

@@ -1,3 +1,4 @@
+using Esen.Kernels.Cuda;
 using Esen.Kernels.Graph;
 
 namespace Esen.Runtime.Specs;
@@ -126,6 +127,10 @@ public sealed record ExitSpec(IReadOnlyList<double> Thresholds)
 /// <param name="Batching">Dynamic batching.</param>
 /// <param name="Solver">The solver that plans the partitions: search, milp, greedy or equal.</param>
 /// <param name="Description">Free text.</param>
+/// <param name="Precision">
+/// The arithmetic of the members' convolutions and GEMMs on CUDA devices, and the peak the cost model
+/// plans GPUs with; fp32 unless the spec opts into tf32. The CPU executor always computes fp32.
+/// </param>
 public sealed record EnsembleSpec(
     string SourceName,
     EnsembleKind Kind,
@@ -136,7 +141,8 @@ public sealed record EnsembleSpec(
     InputSpec? Input,
     BatchingSpec Batching,
     string Solver,
-    string? Description = null)
+    string? Description = null,
+    GpuPrecision Precision = GpuPrecision.Fp32)
 {
     /// <summary>The format tag.</summary>
     public const string FormatTag = "esen-ensemble/1";

@@ -1,5 +1,6 @@
 using Esen.Solver.Formats;
 using System.Text.Json;
+using Esen.Kernels.Cuda;
 using Esen.Kernels.Graph;
 
 namespace Esen.Runtime.Specs;
@@ -11,7 +12,7 @@ namespace Esen.Runtime.Specs;
 public static class EnsembleSpecReader
 {
     private static readonly string[] s_rootFields =
-        ["format", "kind", "combine", "exit", "device", "members", "input", "batching", "solver", "description"];
+        ["format", "kind", "combine", "exit", "device", "members", "input", "batching", "solver", "description", "precision"];
 
     private static readonly string[] s_memberFields = ["name", "model", "architecture", "seed", "weight", "device"];
     private static readonly string[] s_exitFields = ["rule", "threshold"];
@@ -148,7 +149,8 @@ public static class EnsembleSpecReader
             }
 
             string? description = fields.TryGetValue("description", out JsonElement text) ? String(text, "$.description") : null;
-            return new EnsembleSpec(source, kind, combine, exit, device, members, input, batching, solver, description);
+            GpuPrecision precision = fields.TryGetValue("precision", out JsonElement p) ? ReadPrecision(p, "$.precision") : GpuPrecision.Fp32;
+            return new EnsembleSpec(source, kind, combine, exit, device, members, input, batching, solver, description, precision);
         }
 
         private MemberSpec ReadMember(JsonElement element, string path)
@@ -281,6 +283,14 @@ public static class EnsembleSpecReader
             }
 
             return new BatchingSpec(maxBatch, delay);
+        }
+
+        private GpuPrecision ReadPrecision(JsonElement element, string path)
+        {
+            string name = String(element, path);
+            return GpuPrecisions.TryParse(name, out GpuPrecision precision)
+                ? precision
+                : throw Error(path, $"unknown precision '{name}' (known: {string.Join(", ", GpuPrecisions.Names)})");
         }
 
         private DeviceSpec ReadDevice(JsonElement element, string path)

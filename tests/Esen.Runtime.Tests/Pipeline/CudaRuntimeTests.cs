@@ -1,3 +1,4 @@
+using Esen.Kernels.Cuda;
 using Esen.Kernels.Graph;
 using Esen.Native;
 using Esen.Native.Partitions;
@@ -95,12 +96,26 @@ public sealed class CudaRuntimeTests
         Assert.Contains("12.4", ex.Message, StringComparison.Ordinal);
     }
 
-    [SkippableFact]
+    [Theory]
+    [InlineData(GpuPrecision.Fp32)]
+    [InlineData(GpuPrecision.Tf32)]
+    public void ExecutorOptions_CarryTheSpecsPrecisionAndTheDevice(GpuPrecision precision)
+    {
+        EnsembleSpec spec = Spec(s_gpu0, "a") with { Precision = precision };
+
+        CudaExecutorOptions options = CudaRunnerFactory.ExecutorOptions(spec, new DeviceSpec(DeviceKind.Cuda, 1));
+
+        Assert.Equal((1, precision), (options.DeviceOrdinal, options.Precision));
+    }
+
+    [SkippableTheory]
     [Trait("Category", "Gpu")]
-    public async Task EnsembleOnCuda0_EqualsTheCpuRuntime()
+    [InlineData(GpuPrecision.Fp32)]
+    [InlineData(GpuPrecision.Tf32)]
+    public async Task EnsembleOnCuda0_EqualsTheCpuRuntime(GpuPrecision precision)
     {
         Requires.CudaDevice();
-        EnsembleSpec gpuSpec = Spec(s_gpu0, "a", "b");
+        EnsembleSpec gpuSpec = Spec(s_gpu0, "a", "b") with { Precision = precision };
         EnsembleSpec cpuSpec = gpuSpec with { Device = DeviceSpec.Cpu };
         LayerGraph[] graphs = [.. gpuSpec.Members.Select((m, i) => MemberGraphs.Load(gpuSpec, i))];
         var plan = new RuntimePlan(gpuSpec, [new("a", 30), new("b", 70)], "test");
@@ -120,14 +135,13 @@ public sealed class CudaRuntimeTests
             onCpu = await Task.WhenAll(inputs.Select(x => runtime.InferAsync(x)));
         }
 
+        // fp32 differs from the CPU only in the order of the sums; tf32 rounds every product's operands
+        // to a 10-bit mantissa (GpuTolerance says how far that goes).
+        double bound = precision == GpuPrecision.Fp32 ? GpuTolerance.Fp32RelativeL2 : GpuTolerance.Tf32RelativeL2;
         for (int i = 0; i < inputs.Length; i++)
         {
             Assert.Equal(onCpu[i].Shape, onGpu[i].Shape);
-            for (int j = 0; j < onCpu[i].Floats.Length; j++)
-            {
-                // cuBLAS/cuDNN sum in other orders than the CPU kernels.
-                Assert.Equal(onCpu[i].Floats[j], onGpu[i].Floats[j], 1e-3f);
-            }
+            GpuTolerance.AssertRelativeL2(onCpu[i].Floats, onGpu[i].Floats, bound, $"{precision.ToName()} input {i}");
         }
     }
 

@@ -1,3 +1,5 @@
+using Esen.Kernels.Cuda;
+using Esen.Kernels.Graph;
 using Esen.Runtime.Planning;
 using Esen.Runtime.Specs;
 using Esen.Solver.Devices;
@@ -31,5 +33,18 @@ public sealed class EnsemblePlannerTests
             null, BatchingSpec.Default, "equal");
 
         Assert.Equal([50, 50, 100], RuntimePlan.Equal(spec).Shares);
+    }
+
+    [Theory]
+    [InlineData(GpuPrecision.Fp32, Precision.Fp32)]
+    [InlineData(GpuPrecision.Tf32, Precision.Tf32)]
+    public void Work_IsCostedInTheSpecsPrecision(GpuPrecision precision, Precision costed)
+    {
+        var spec = new EnsembleSpec(
+            "s.json", EnsembleKind.Ensemble, CombineRule.Mean, null, new DeviceSpec(DeviceKind.Simulated, 0, "h100"),
+            [new("a", null, "resnet18", 1)], new InputSpec("input", new TensorShape(TensorShape.Dynamic, 3, 32, 32)), BatchingSpec.Default, "equal",
+            Precision: precision);
+
+        Assert.Equal(costed, EnsembleModels.Load(spec).Work(0, 1).Precision);
     }
 }

@@ -1,3 +1,4 @@
+using Esen.Kernels.Cuda;
 using Esen.Kernels.Graph;
 using Esen.Runtime.Specs;
 
@@ -31,6 +32,36 @@ public sealed class EnsembleSpecReaderTests : IDisposable
         Assert.Equal(BatchingSpec.Default, spec.Batching);
         Assert.Equal("search", spec.Solver);
         Assert.Null(spec.Exit);
+        Assert.Equal(GpuPrecision.Fp32, spec.Precision);
+    }
+
+    [Theory]
+    [InlineData("fp32", GpuPrecision.Fp32)]
+    [InlineData("tf32", GpuPrecision.Tf32)]
+    public void Read_Precision_OptsIntoTf32(string name, GpuPrecision precision)
+    {
+        EnsembleSpec spec = Read($$"""
+            {"format": "esen-ensemble/1", "kind": "ensemble", "combine": "mean", "device": "cuda:0", "precision": "{{name}}",
+             "members": [{"name": "a", "model": "a.onnx"}]}
+            """);
+
+        Assert.Equal(precision, spec.Precision);
+    }
+
+    [Theory]
+    [InlineData("\"fp16\"", "unknown precision 'fp16' (known: fp32, tf32)")]
+    [InlineData("\"TF32\"", "unknown precision 'TF32' (known: fp32, tf32)")]
+    [InlineData("32", "expected a string")]
+    public void Read_BadPrecision_NamesTheFileTheFieldAndTheKnownValues(string value, string detail)
+    {
+        var ex = Assert.Throws<EnsembleSpecException>(() => Read($$"""
+            {"format": "esen-ensemble/1", "kind": "ensemble", "combine": "mean", "precision": {{value}},
+             "members": [{"name": "a", "model": "a.onnx"}]}
+            """));
+
+        Assert.Equal("$.precision", ex.JsonPath);
+        Assert.StartsWith("spec.json: $.precision: ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(detail, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
