@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Esen.Kernels.Cpu;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
@@ -61,6 +63,35 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(exit == ExitCodes.Ok, stderr);
         Assert.Contains("stage small: reached 4", stdout, StringComparison.Ordinal);
         Assert.Contains("simulated device time", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_PrecisionTf32_OverridesTheSpecAndPlansTheSimulatedGpuAtTheTensorCorePeak()
+    {
+        string spec = Write("sim.json", """
+            {"format": "esen-ensemble/1", "kind": "ensemble", "combine": "mean", "device": "sim:h100", "solver": "equal",
+             "input": {"name": "input", "shape": ["N", 3, 32, 32]}, "batching": {"max_batch": 16},
+             "members": [{"name": "a", "architecture": "resnet18", "seed": 1}]}
+            """);
+        string inputPath = Path.Combine(_folder, "in.pb");
+        File.WriteAllBytes(inputPath, OnnxModel.SerializeTensor("input", SeededImages(1, 32)));
+
+        (int fp32Exit, string fp32, string fp32Error) = CliRunner.Run("run", spec, "--input", inputPath);
+        (int tf32Exit, string tf32, string tf32Error) = CliRunner.Run("run", spec, "--input", inputPath, "--precision", "tf32");
+
+        Assert.True(fp32Exit == ExitCodes.Ok, fp32Error);
+        Assert.True(tf32Exit == ExitCodes.Ok, tf32Error);
+        Assert.True(PredictedMs(tf32) < PredictedMs(fp32), $"tf32: {tf32}\nfp32: {fp32}");
+    }
+
+    [Fact]
+    public void Run_UnknownPrecision_IsRejectedNamingTheChoices()
+    {
+        (int exit, _, string stderr) = CliRunner.Run("run", "spec.json", "--input", "in.pb", "--precision", "fp16");
+
+        Assert.NotEqual(ExitCodes.Ok, exit);
+        Assert.Contains("fp16", stderr, StringComparison.Ordinal);
+        Assert.Contains("tf32", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -140,6 +171,14 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(exit == ExitCodes.Ok, stdout + stderr);
         Assert.DoesNotMatch(@"on \d+ SMs \([a-z-]+, \d+/\d+\)", stderr);
         Assert.Contains("stored", stdout, StringComparison.Ordinal);
+    }
+
+    // "Plan (equal, optimal) on sim:h100: a 100 %; predicted 0.27 ms per batch of 16".
+    private static double PredictedMs(string stdout)
+    {
+        Match match = Regex.Match(stdout, @"predicted (\d+\.\d+) ms");
+        Assert.True(match.Success, stdout);
+        return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
     private string Write(string name, string json)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Esen.Cli.Output;
+using Esen.Kernels.Cuda;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Zoo;
 using Esen.Native;
@@ -35,8 +36,9 @@ public static class ProfileCommand
         var device = new Option<string>("--device", "-d") { Description = "Catalogue device (V100, A100-40GB, H100-SXM, cpu, ...).", Required = true };
         var batch = new Option<int[]>("--batch", "-b") { Description = "Batch sizes; each model is one member per batch.", DefaultValueFactory = _ => [1], AllowMultipleArgumentsPerToken = true };
         var shares = new Option<string?>("--shares") { Description = "Shares in percent: START:END:STEP or a comma list (default 10:100:10; on cuda:N every partition size the mechanism grants)." };
-        var precision = new Option<string>("--precision", "-p") { Description = "fp32 | fp16 | int8", DefaultValueFactory = _ => "fp32" };
-        precision.AcceptOnlyFromAmong("fp32", "fp16", "int8");
+        string[] precisions = [.. Enum.GetValues<Precision>().Select(p => p.ToName())];
+        var precision = new Option<string>("--precision", "-p") { Description = string.Join(" | ", precisions) + " (tf32: the TF32 tensor-core peak, Ampere and later; on cuda:N fp32 or tf32)", DefaultValueFactory = _ => "fp32" };
+        precision.AcceptOnlyFromAmong(precisions);
         var sequence = new Option<int>("--seq") { Description = "Sequence length of BERT members.", DefaultValueFactory = _ => 128 };
         var devices = new Option<string?>("--devices") { Description = "An esen-devices/1 file with more devices." };
         var json = new Option<string?>("--json") { Description = "Write the profile (esen-profile/1) to this file." };
@@ -71,7 +73,7 @@ public static class ProfileCommand
 
                 if (!PrecisionInfo.TryParse(parse.GetValue(precision)!, out Precision arithmetic))
                 {
-                    throw new FormatException($"--precision '{parse.GetValue(precision)}' is not fp32, fp16 or int8");
+                    throw new FormatException($"--precision '{parse.GetValue(precision)}' is not one of {string.Join(", ", precisions)}");
                 }
 
                 ProfiledMember[] members = [.. parse.GetValue(models)!.SelectMany(m => batches.Select(b => new ProfiledMember(m, b, arithmetic, parse.GetValue(sequence))))];
@@ -88,7 +90,9 @@ public static class ProfileCommand
                     }
 
                     PartitionMechanism? forced = ParseMechanism(parse.GetValue(mechanism));
-                    var measurer = new CudaGpuMeasurer(cuda.Ordinal);
+                    GpuPrecision executorPrecision = PrecisionMap.CudaExecutor(arithmetic)
+                        ?? throw new FormatException($"--precision {arithmetic.ToName()}: the CUDA executor computes {string.Join(" or ", GpuPrecisions.Names)}");
+                    var measurer = new CudaGpuMeasurer(cuda.Ordinal, new CudaExecutorOptions { Precision = executorPrecision });
                     PartitionMechanism chosen = CudaRunnerFactory.ChooseMechanism(measurer.Capabilities, forced);
                     if (chosen == PartitionMechanism.None)
                     {
@@ -97,7 +101,7 @@ public static class ProfileCommand
 
                     SmPartitionPolicy policy = measurer.Policy(chosen);
                     percents = parse.GetValue(shares) is string text ? ParseShares(text) : [.. policy.GrantableShares()];
-                    var profiler = new MeasuredGpuProfiler(measurer, parse.GetValue(store) is string folder ? new ProfileStore(folder) : new ProfileStore(), "fp32", line => error.WriteLine($"measuring {line}"));
+                    var profiler = new MeasuredGpuProfiler(measurer, parse.GetValue(store) is string folder ? new ProfileStore(folder) : new ProfileStore(), arithmetic.ToName(), line => error.WriteLine($"measuring {line}"));
                     target = new ProfileTarget($"{measurer.Gpu.Name} (cuda:{cuda.Ordinal})", "SMs", measurer.Gpu.MemoryBytes / (1024.0 * 1024.0), measurer.Gpu.Sms);
                     profiles = [.. members.Select(m => Measured(m, profiler, chosen, percents, policy))];
                     source = $"measured on {measurer.Gpu} with {chosen.ToName()} partitions, driver {NativeRuntime.FormatCudaVersion(measurer.Gpu.DriverVersion)} (median of {profiles[0].Runs} runs)";

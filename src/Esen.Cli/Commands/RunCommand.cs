@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Diagnostics;
 using Esen.Cli.Output;
+using Esen.Kernels.Cuda;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
 using Esen.Native;
@@ -26,9 +27,6 @@ public static class RunCommand
 {
     private const int DefaultChannels = 3;
     private const int DefaultImageSize = 112;
-
-    // fp32 on the GPU differs from the CPU executor only by summation order (docs/cuda-executor.md).
-    private const double Fp32RelativeL2 = 1e-4;
     private static readonly DeviceSpec s_h100 = new(DeviceKind.Simulated, 0, "h100");
 
     /// <summary>Creates the command.</summary>
@@ -40,6 +38,8 @@ public static class RunCommand
         var inputs = new Option<int>("--inputs") { Description = "Seeded inputs the built-in ensemble runs on the CPU.", DefaultValueFactory = _ => 8 };
         var store = new Option<string?>("--store") { Description = "cuda:N members: the profile store folder (default $ESEN_PROFILE_STORE, else ~/.cache/esen/profiles)." };
         var mechanism = new Option<string?>("--mechanism") { Description = "cuda:N members: green | mps-affinity | none (default: the first the GPU offers; none = no partitions)." };
+        var precision = new Option<string?>("--precision") { Description = $"{string.Join(" | ", GpuPrecisions.Names)}: the math of convolutions and GEMMs on GPUs (overrides the spec's \"precision\"; default fp32)." };
+        precision.AcceptOnlyFromAmong([.. GpuPrecisions.Names]);
         var command = new Command("run", "Plan and run an ensemble or cascade (no SPEC: the built-in three-model ensemble).");
         command.Arguments.Add(spec);
         command.Options.Add(input);
@@ -47,6 +47,7 @@ public static class RunCommand
         command.Options.Add(inputs);
         command.Options.Add(mechanism);
         command.Options.Add(store);
+        command.Options.Add(precision);
         command.SetAction(async (parse, cancellationToken) =>
         {
             TextWriter stdout = parse.InvocationConfiguration.Output;
@@ -54,9 +55,10 @@ public static class RunCommand
             try
             {
                 string? specPath = parse.GetValue(spec);
+                GpuPrecision? math = parse.GetValue(precision) is string name && GpuPrecisions.TryParse(name, out GpuPrecision p) ? p : null;
                 if (specPath is null)
                 {
-                    return await RunDefaultAsync(parse.GetValue(inputs), stdout, stderr, cancellationToken);
+                    return await RunDefaultAsync(parse.GetValue(inputs), math, stdout, stderr, cancellationToken);
                 }
 
                 string? inputPath = parse.GetValue(input);
@@ -80,7 +82,7 @@ public static class RunCommand
                 }
 
                 string? storePath = parse.GetValue(store);
-                return await RunSpecAsync(specPath, inputPath, parse.GetValue(output), forced, storePath is null ? new ProfileStore() : new ProfileStore(storePath), stdout, stderr, cancellationToken);
+                return await RunSpecAsync(specPath, math, inputPath, parse.GetValue(output), forced, storePath is null ? new ProfileStore() : new ProfileStore(storePath), stdout, stderr, cancellationToken);
             }
             catch (EnsembleSpecException ex)
             {
@@ -116,7 +118,8 @@ public static class RunCommand
         new BatchingSpec(MaxBatch: 4, MaxDelayMs: 2),
         "search");
 
-    private static async Task<int> RunDefaultAsync(int inputCount, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    // The precision decides what the simulated H100 is planned with; the CPU computes fp32 regardless.
+    private static async Task<int> RunDefaultAsync(int inputCount, GpuPrecision? precision, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         if (inputCount < 1)
         {
@@ -124,7 +127,7 @@ public static class RunCommand
             return ExitCodes.BadInput;
         }
 
-        EnsembleSpec cpuSpec = DefaultSpec(DeviceSpec.Cpu);
+        EnsembleSpec cpuSpec = DefaultSpec(DeviceSpec.Cpu) with { Precision = precision ?? GpuPrecision.Fp32 };
         await stdout.WriteLineAsync($"Ensemble: {string.Join(", ", cpuSpec.Members.Select(m => m.Name))} (seeded weights), input {cpuSpec.Input!.Shape}, combine {cpuSpec.Combine.ToString().ToLowerInvariant()}, batch {cpuSpec.Batching.MaxBatch}");
         var progress = new Progress(stderr, 5);
 
@@ -221,10 +224,13 @@ public static class RunCommand
 
     private static string Percent(double? fraction) => fraction is double f ? $"{f * 100:F0} %" : "-";
 
-    private static async Task<int> RunSpecAsync(string specPath, string inputPath, string? outputPath, PartitionMechanism? mechanism, ProfileStore store, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> RunSpecAsync(
+        string specPath, GpuPrecision? precision, string inputPath, string? outputPath, PartitionMechanism? mechanism, ProfileStore store,
+        TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         // Before any progress line, so a missing GPU is the one line on stderr.
-        EnsembleSpec spec = EnsembleSpecReader.ReadFile(specPath);
+        EnsembleSpec read = EnsembleSpecReader.ReadFile(specPath);
+        EnsembleSpec spec = precision is { } overridden ? read with { Precision = overridden } : read;
         CudaRunnerFactory.EnsureDevices(spec, NativeRuntime.Probe());
         bool cuda = Enumerable.Range(0, spec.Members.Count).Any(i => spec.DeviceOf(i).Kind == DeviceKind.Cuda);
         var progress = new Progress(stderr, cuda ? 5 : 4);
@@ -244,7 +250,8 @@ public static class RunCommand
             if (cuda)
             {
                 progress.Step($"measuring the members on partitions of {string.Join(", ", Enumerable.Range(0, spec.Members.Count).Select(spec.DeviceOf).Where(d => d.Kind == DeviceKind.Cuda).Distinct())} and planning with {spec.Solver}");
-                measured = MeasuredPlanner.Plan(models, d => new CudaGpuMeasurer(d.Ordinal), store, "fp32", mechanism, null, line => stderr.WriteLine($"      {line}"));
+                measured = MeasuredPlanner.Plan(
+                    models, d => new CudaGpuMeasurer(d.Ordinal, CudaRunnerFactory.ExecutorOptions(spec, d)), store, spec.Precision.ToName(), mechanism, null, line => stderr.WriteLine($"      {line}"));
                 plan = measured.Plan;
                 WriteMeasuredPlan(spec, measured, stdout);
             }
@@ -314,8 +321,9 @@ public static class RunCommand
         {
             progress.Step("checking against the members run one by one on the CPU executor");
             ReferenceComparison check = CpuReference.Compare(combined.Floats, CpuReference.Run(spec, models.Graphs, input).Floats);
-            bool close = check.RelativeL2 <= Fp32RelativeL2;
-            await stdout.WriteLineAsync($"Check against the CPU executor: relative L2 {check.RelativeL2:E2} (fp32 bound {Fp32RelativeL2:E0}), max |difference| {check.MaxAbsDifference:E2}: {(close ? "EQUAL" : "DIFFERENT")}");
+            double bound = new GpuMath(spec.Precision).CpuRelativeL2Tolerance;
+            bool close = check.RelativeL2 <= bound;
+            await stdout.WriteLineAsync($"Check against the CPU executor: relative L2 {check.RelativeL2:E2} ({spec.Precision.ToName()} bound {bound:E0}), max |difference| {check.MaxAbsDifference:E2}: {(close ? "EQUAL" : "DIFFERENT")}");
             status = close ? ExitCodes.Ok : ExitCodes.Failure;
         }
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Esen.Kernels.Cuda;
 using Esen.Kernels.Graph;
 using Esen.Runtime.Execution;
 using Esen.Runtime.Profiling;
@@ -39,9 +38,6 @@ public sealed class EnsembleModels
     /// <summary>Runners for <see cref="EnsembleRuntime.Create"/> on these graphs.</summary>
     public IMemberRunnerFactory CpuRunners => new CpuRunnerFactory((_, i) => Graphs[i]);
 
-    // TF32 is priced at the tensor-core peak; whatever else the executors run is fp32.
-    private Precision CostModelPrecision => Spec.Precision == GpuPrecision.Tf32 ? Precision.Tf32 : Precision.Fp32;
-
     /// <summary>
     /// Runners for <paramref name="plan"/>: the CPU executor, or, when a member is on <c>cuda:N</c>, a
     /// <see cref="CudaRunnerFactory"/> (SM partitions with <see cref="RuntimeOptions.SmPartitionMechanism"/>)
@@ -60,7 +56,7 @@ public sealed class EnsembleModels
 
     /// <summary>Member <paramref name="member"/>'s kernels at <paramref name="batch"/> in the spec's precision (cached).</summary>
     public ModelWork Work(int member, int batch) =>
-        _work.GetOrAdd((member, batch), key => GraphWorkload.Build(Graphs[key.Member], key.Batch, CostModelPrecision, Spec.Members[key.Member].Name));
+        _work.GetOrAdd((member, batch), key => GraphWorkload.Build(Graphs[key.Member], key.Batch, PrecisionMap.CostModel(Spec.Precision), Spec.Members[key.Member].Name));
 
     /// <summary>The simulator's timing of a simulated device, for <see cref="RuntimeOptions.VirtualTiming"/>.</summary>
     public SimulatedDeviceTiming Timing(DeviceSpec device)

@@ -39,7 +39,7 @@ public class CudaExecutorGraphTests
         using var gpu = new CudaExecutor(graph, new CudaExecutorOptions { UseCudnn = useCudnn, Precision = precision });
         using var cpu = new Esen.Kernels.Cpu.CpuExecutor(graph);
         IReadOnlyDictionary<string, Tensor> expected = cpu.Run(inputs);
-        double bound = precision == GpuPrecision.Fp32 ? GpuTolerance.Fp32RelativeL2 : GpuTolerance.Tf32RelativeL2;
+        double bound = new GpuMath(precision).CpuRelativeL2Tolerance;
 
         // Twice: the second run reuses the plan, its buffers and the loaded modules.
         for (int run = 0; run < 2; run++)
@@ -47,7 +47,7 @@ public class CudaExecutorGraphTests
             IReadOnlyDictionary<string, Tensor> actual = gpu.Run(inputs);
             foreach (ValueInfo output in graph.Outputs)
             {
-                GpuTolerance.AssertRelativeL2(expected[output.Name].Floats, actual[output.Name].Floats, bound, $"{name} {precision.ToName()} run {run} output '{output.Name}'");
+                RelativeL2.AssertAtMost(expected[output.Name].Floats, actual[output.Name].Floats, bound, $"{name} {precision.ToName()} run {run} output '{output.Name}'");
             }
         }
     }

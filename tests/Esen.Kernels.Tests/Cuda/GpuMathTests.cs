@@ -38,6 +38,12 @@ public class GpuMathTests
     }
 
     [Theory]
+    [InlineData(GpuPrecision.Fp32, 1e-4)]
+    [InlineData(GpuPrecision.Tf32, 1e-2)]
+    public void CpuRelativeL2Tolerance_OfEachPrecision(GpuPrecision precision, double bound) =>
+        Assert.Equal(bound, new GpuMath(precision).CpuRelativeL2Tolerance);
+
+    [Theory]
     [InlineData(GpuPrecision.Fp32, CudnnMathType.Fma, true)]
     [InlineData(GpuPrecision.Fp32, CudnnMathType.Default, false)] // may run TF32 on Ampere and later
     [InlineData(GpuPrecision.Fp32, CudnnMathType.TensorOp, false)]

@@ -136,12 +136,12 @@ public sealed class CudaRuntimeTests
         }
 
         // fp32 differs from the CPU only in the order of the sums; tf32 rounds every product's operands
-        // to a 10-bit mantissa (GpuTolerance says how far that goes).
-        double bound = precision == GpuPrecision.Fp32 ? GpuTolerance.Fp32RelativeL2 : GpuTolerance.Tf32RelativeL2;
+        // to a 10-bit mantissa (GpuMath.CpuRelativeL2Tolerance says how far each may go).
+        double bound = new GpuMath(precision).CpuRelativeL2Tolerance;
         for (int i = 0; i < inputs.Length; i++)
         {
             Assert.Equal(onCpu[i].Shape, onGpu[i].Shape);
-            GpuTolerance.AssertRelativeL2(onCpu[i].Floats, onGpu[i].Floats, bound, $"{precision.ToName()} input {i}");
+            RelativeL2.AssertAtMost(onCpu[i].Floats, onGpu[i].Floats, bound, $"{precision.ToName()} input {i}");
         }
     }
 
