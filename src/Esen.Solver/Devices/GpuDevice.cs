@@ -87,7 +87,7 @@ public sealed record GpuDevice(
         Precision.Fp32 => Fp32Tflops * 1e12,
         Precision.Fp16 => Fp16Tflops * 1e12,
         Precision.Int8 => Int8Tops * 1e12,
-        Precision.Tf32 => PrecisionInfo.Tf32TensorTflops(ComputeCapability, Fp16Tflops) * 1e12,
+        Precision.Tf32 => PrecisionInfo.Tf32TensorTflops(ComputeMajor, Fp16Tflops) * 1e12,
         _ => throw new ArgumentOutOfRangeException(nameof(precision)),
     };
 }

@@ -49,16 +49,10 @@ public static class PrecisionInfo
 
     /// <summary>
     /// The dense TF32 tensor-core peak of a GPU in TFLOPS, or null where it has none. TF32 arrived with
-    /// Ampere (compute capability 8.0); an unknown compute capability counts as none. NVIDIA's
+    /// Ampere (compute capability 8.0); an unknown compute capability (0) counts as none. NVIDIA's
     /// datasheets give dense TF32 as half the dense FP16 tensor peak: A100 156 vs 312 TFLOPS, H100 SXM
     /// 494.7 vs 989.4.
     /// </summary>
-    public static double? Tf32TensorTflops(string computeCapability, double fp16TensorTflops)
-    {
-        ArgumentNullException.ThrowIfNull(computeCapability);
-        string major = computeCapability.Split('.')[0];
-        return int.TryParse(major, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int m) && m >= 8
-            ? fp16TensorTflops / 2
-            : null;
-    }
+    public static double? Tf32TensorTflops(int computeMajor, double fp16TensorTflops) =>
+        computeMajor >= 8 ? fp16TensorTflops / 2 : null;
 }

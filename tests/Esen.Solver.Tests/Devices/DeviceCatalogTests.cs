@@ -115,8 +115,11 @@ public class DeviceCatalogTests
     [InlineData("12.0", 100.0, 50.0)]
     [InlineData("7.5", 65.0, null)]
     [InlineData("unknown", 312.0, null)]
-    public void Tf32TensorTflops_NeedsAKnownAmpereOrLaterComputeCapability(string computeCapability, double fp16, double? expected) =>
-        Assert.Equal(expected, PrecisionInfo.Tf32TensorTflops(computeCapability, fp16));
+    public void Tf32Peak_NeedsAKnownAmpereOrLaterComputeCapability(string computeCapability, double fp16, double? expected)
+    {
+        var gpu = (GpuDevice)DeviceCatalog.BuiltIn.Find("A100-40GB") with { ComputeCapability = computeCapability, Fp16Tflops = fp16 };
+        Assert.Equal(expected * 1e12, gpu.PeakFlops(Precision.Tf32));
+    }
 
     [Fact]
     public void Tf32_IsNamedAndStoredAsFp32()
