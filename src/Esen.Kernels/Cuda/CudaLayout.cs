@@ -46,14 +46,14 @@ internal sealed class CudaLayout
     private CudaLayout(ExecutionSchedule schedule, GpuMath math)
     {
         Schedule = schedule;
-        Math = math;
+        GpuMath = math;
     }
 
     /// <summary>The shared schedule (constants, running nodes, arena offsets).</summary>
     public ExecutionSchedule Schedule { get; }
 
     /// <summary>The precision's cuDNN and cuBLAS settings, which the lowering hands to every call.</summary>
-    public GpuMath Math { get; }
+    public GpuMath GpuMath { get; }
 
     /// <summary>The regions to allocate; <see cref="CudaLowering.Lower"/> takes their base addresses in this order.</summary>
     public IReadOnlyList<DeviceRegion> Regions => _regions;
@@ -105,11 +105,11 @@ internal sealed class CudaLayout
             if (math.ChooseConvolution(proposeConvolutions(shape, math.ConvolutionMathType)) is { } chosen)
             {
                 layout._cudnn[node.Outputs[0]] = new ConvolutionAlgorithm(chosen.Algorithm, chosen.WorkspaceBytes, chosen.MathType);
-                workspace = System.Math.Max(workspace, (long)chosen.WorkspaceBytes);
+                workspace = Math.Max(workspace, (long)chosen.WorkspaceBytes);
             }
             else
             {
-                workspace = System.Math.Max(workspace, (long)shape.PatchRows * shape.Positions * sizeof(float));
+                workspace = Math.Max(workspace, (long)shape.PatchRows * shape.Positions * sizeof(float));
             }
         }
 

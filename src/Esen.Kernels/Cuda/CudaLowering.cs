@@ -192,7 +192,7 @@ internal static class CudaLowering
                         X = image, Col = workspace, Channels = s.InChannels, InH = s.InH, InW = s.InW, OutH = s.OutH, OutW = s.OutW, Window = s.Window,
                     });
                     GemmCall call = GemmCall.RowMajor(
-                        layout.Math, transX: false, transW: false, m: kPerGroup, n: positions, k: patchPerGroup,
+                        layout.GpuMath, transX: false, transW: false, m: kPerGroup, n: positions, k: patchPerGroup,
                         alpha: 1f, x: Address(w), ldx: patchPerGroup, w: workspace, ldw: positions, beta: 0f, y: output, ldy: positions);
                     Steps.Add(new GemmStep(node.Describe(), s.Groups == 1 ? call : call.Batched(
                         s.Groups, strideX: (long)kPerGroup * patchPerGroup, strideW: (long)patchPerGroup * positions, strideY: (long)kPerGroup * positions)));
@@ -226,7 +226,7 @@ internal static class CudaLowering
             }
 
             Steps.Add(new GemmStep(node.Describe(), GemmCall.RowMajor(
-                layout.Math, ta, tb, m, n, k, alpha, Address(a), (int)aShape[1], Address(b), (int)bShape[1], addC ? beta : 0f, Address(y), n)));
+                layout.GpuMath, ta, tb, m, n, k, alpha, Address(a), (int)aShape[1], Address(b), (int)bShape[1], addC ? beta : 0f, Address(y), n)));
             FusedActivation activation = FusedActivations.Of(node);
             if (activation.Kind != ActivationKind.None)
             {
@@ -246,7 +246,7 @@ internal static class CudaLowering
             int count = batch.Aggregate(1, (p, d) => p * d);
             int aCount = aBatch.Aggregate(1, (p, d) => p * d), bCount = bBatch.Aggregate(1, (p, d) => p * d);
             GemmCall single(ulong aAt, ulong bAt, ulong yAt, int rows) =>
-                GemmCall.RowMajor(layout.Math, false, false, rows, n, k, 1f, aAt, k, bAt, n, 0f, yAt, n);
+                GemmCall.RowMajor(layout.GpuMath, false, false, rows, n, k, 1f, aAt, k, bAt, n, 0f, yAt, n);
             if (bCount == 1 && aCount == count)
             {
                 // B is shared by every batch entry: one GEMM with the batch folded into M.
