@@ -251,7 +251,7 @@ public static class RunCommand
             {
                 progress.Step($"measuring the members on partitions of {string.Join(", ", Enumerable.Range(0, spec.Members.Count).Select(spec.DeviceOf).Where(d => d.Kind == DeviceKind.Cuda).Distinct())} and planning with {spec.Solver}");
                 measured = MeasuredPlanner.Plan(
-                    models, d => new CudaGpuMeasurer(d.Ordinal, CudaRunnerFactory.ExecutorOptions(spec, d)), store, spec.Precision.ToName(), mechanism, null, line => stderr.WriteLine($"      {line}"));
+                    models, d => new CudaGpuMeasurer(d.Ordinal, CudaRunnerFactory.ExecutorOptions(spec, d)), store, mechanism, null, line => stderr.WriteLine($"      {line}"));
                 plan = measured.Plan;
                 WriteMeasuredPlan(spec, measured, stdout);
             }

@@ -1,3 +1,4 @@
+using Esen.Kernels.Cuda;
 using Esen.Kernels.Graph;
 using Esen.Native.Partitions;
 using Esen.Runtime.Execution;
@@ -53,8 +54,7 @@ public static class MeasuredPlanner
     /// <summary>Plans <paramref name="models"/>' spec.</summary>
     /// <param name="models">The spec's members.</param>
     /// <param name="measurerOf">The measurer of each <c>cuda:N</c> device.</param>
-    /// <param name="store">Where measured curves are kept; null measures everything.</param>
-    /// <param name="precision">The executors' precision ("fp32", "tf32"), part of the store key.</param>
+    /// <param name="store">Where measured curves are kept (keyed by the spec's precision among others); null measures everything.</param>
     /// <param name="forced">A mechanism to use instead of the device's first in-process one.</param>
     /// <param name="solver">The solver; the spec's by default.</param>
     /// <param name="progress">Progress lines.</param>
@@ -64,7 +64,6 @@ public static class MeasuredPlanner
         EnsembleModels models,
         Func<DeviceSpec, IGpuMeasurer> measurerOf,
         ProfileStore? store,
-        string precision,
         PartitionMechanism? forced = null,
         string? solver = null,
         Action<string>? progress = null)
@@ -87,7 +86,7 @@ public static class MeasuredPlanner
         {
             foreach ((DeviceSpec device, (IGpuMeasurer measurer, PartitionMechanism mechanism)) in gpus)
             {
-                var profiler = new MeasuredGpuProfiler(measurer, store, precision, progress);
+                var profiler = new MeasuredGpuProfiler(measurer, store, spec.Precision.ToName(), progress);
                 foreach (int i in CudaRunnerFactory.MembersOn(spec, device))
                 {
                     tables[i] = profiler.Profile(spec.Members[i].Name, models.Graphs[i], IdentityOf(spec, i, models.Graphs[i]), batch, mechanism);

@@ -1,3 +1,4 @@
+using Esen.Kernels.Cuda;
 using Esen.Kernels.Graph;
 using Esen.Native.Partitions;
 using Esen.Runtime.Planning;
@@ -30,7 +31,7 @@ public sealed class MeasuredPlannerTests : IDisposable
         EnsembleModels models = EnsembleModels.Load(Spec("search"));
         var gpu = new FakeGpu();
 
-        MeasuredPlan plan = MeasuredPlanner.Plan(models, _ => gpu, new ProfileStore(_storeDirectory), "fp32");
+        MeasuredPlan plan = MeasuredPlanner.Plan(models, _ => gpu, new ProfileStore(_storeDirectory));
 
         SmPartitionPolicy policy = gpu.Policy(PartitionMechanism.GreenContext);
         IReadOnlyList<int> menu = policy.GrantableShares();
@@ -60,10 +61,10 @@ public sealed class MeasuredPlannerTests : IDisposable
     {
         EnsembleModels models = EnsembleModels.Load(Spec("search"));
         var store = new ProfileStore(_storeDirectory);
-        MeasuredPlan first = MeasuredPlanner.Plan(models, _ => new FakeGpu(), store, "fp32");
+        MeasuredPlan first = MeasuredPlanner.Plan(models, _ => new FakeGpu(), store);
         var gpu = new FakeGpu();
 
-        MeasuredPlan second = MeasuredPlanner.Plan(models, _ => gpu, store, "fp32");
+        MeasuredPlan second = MeasuredPlanner.Plan(models, _ => gpu, store);
 
         Assert.Empty(gpu.AloneRuns);
         Assert.Equal(2, gpu.TogetherRuns.Count);
@@ -79,10 +80,10 @@ public sealed class MeasuredPlannerTests : IDisposable
     {
         EnsembleModels models = EnsembleModels.Load(Spec("search"));
         var store = new ProfileStore(_storeDirectory);
-        _ = MeasuredPlanner.Plan(models, _ => new FakeGpu(), store, "fp32");
+        _ = MeasuredPlanner.Plan(models, _ => new FakeGpu(), store);
         var gpu = new FakeGpu { Driver = driver, Name = name };
 
-        _ = MeasuredPlanner.Plan(models, _ => gpu, store, precision);
+        _ = MeasuredPlanner.Plan(EnsembleModels.Load(Spec("search") with { Precision = precision == "tf32" ? GpuPrecision.Tf32 : GpuPrecision.Fp32 }), _ => gpu, store);
 
         Assert.Equal(3 * gpu.Policy(PartitionMechanism.GreenContext).GrantableShares().Count, gpu.AloneRuns.Count);
     }
@@ -92,13 +93,13 @@ public sealed class MeasuredPlannerTests : IDisposable
     {
         EnsembleModels models = EnsembleModels.Load(Spec("search"));
         var store = new ProfileStore(_storeDirectory);
-        _ = MeasuredPlanner.Plan(models, _ => new FakeGpu(), store, "fp32");
+        _ = MeasuredPlanner.Plan(models, _ => new FakeGpu(), store);
         string entry = Directory.GetFiles(_storeDirectory).First();
         File.WriteAllText(entry, File.ReadAllText(entry)[..40]);
         var lines = new List<string>();
         var gpu = new FakeGpu();
 
-        _ = MeasuredPlanner.Plan(models, _ => gpu, store, "fp32", progress: lines.Add);
+        _ = MeasuredPlanner.Plan(models, _ => gpu, store, progress: lines.Add);
 
         Assert.Contains(lines, l => l.StartsWith("profile store: ", StringComparison.Ordinal) && l.Contains(Path.GetFileName(entry), StringComparison.Ordinal));
         Assert.Equal(gpu.Policy(PartitionMechanism.GreenContext).GrantableShares().Count, gpu.AloneRuns.Count);
@@ -114,7 +115,7 @@ public sealed class MeasuredPlannerTests : IDisposable
         EnsembleModels models = EnsembleModels.Load(Spec("search"));
         var gpu = new FakeGpu { UnpartitionedFactor = unpartitionedSlowdown };
 
-        MeasuredPlan plan = MeasuredPlanner.Plan(models, _ => gpu, null, "fp32");
+        MeasuredPlan plan = MeasuredPlanner.Plan(models, _ => gpu, null);
 
         Assert.Equal(partitioned, plan.Partitioned);
         Assert.Equal(partitioned ? PartitionMechanism.GreenContext : PartitionMechanism.None, plan.Mechanism);
@@ -128,7 +129,7 @@ public sealed class MeasuredPlannerTests : IDisposable
         EnsembleModels models = EnsembleModels.Load(Spec("search"));
         var gpu = new FakeGpu();
 
-        MeasuredPlan plan = MeasuredPlanner.Plan(models, _ => gpu, null, "fp32", PartitionMechanism.None);
+        MeasuredPlan plan = MeasuredPlanner.Plan(models, _ => gpu, null, PartitionMechanism.None);
 
         Assert.Empty(gpu.AloneRuns);
         Assert.Equal([100, 100, 100], plan.Plan.Shares);
@@ -141,7 +142,7 @@ public sealed class MeasuredPlannerTests : IDisposable
     {
         EnsembleModels models = EnsembleModels.Load(Spec("search"));
 
-        var ex = Assert.Throws<NotSupportedException>(() => MeasuredPlanner.Plan(models, _ => new FakeGpu(), null, "fp32", PartitionMechanism.MpsExecutionAffinity));
+        var ex = Assert.Throws<NotSupportedException>(() => MeasuredPlanner.Plan(models, _ => new FakeGpu(), null, PartitionMechanism.MpsExecutionAffinity));
 
         Assert.Contains("MPS", ex.Message, StringComparison.Ordinal);
     }
