@@ -88,7 +88,7 @@ public sealed class MeasuredGpuProfiler
             }
             else if (lookup.Status != ProfileLookupStatus.Absent)
             {
-                _progress($"profile store: {lookup.Reason}; measuring {member} again");
+                _progress($"profile store: {lookup.Reason}; measuring {member} on {Measurer.Gpu} again");
             }
         }
 
