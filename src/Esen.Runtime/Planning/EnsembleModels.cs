@@ -54,6 +54,9 @@ public sealed class EnsembleModels
     public static EnsembleModels Load(EnsembleSpec spec) =>
         new(spec, [.. Enumerable.Range(0, spec.Members.Count).Select(i => MemberGraphs.Load(spec, i))]);
 
+    /// <summary>The same graphs under other batching (a graph does not depend on it), e.g. to run one spec at several batch sizes.</summary>
+    public EnsembleModels WithBatching(BatchingSpec batching) => new(Spec with { Batching = batching }, [.. Graphs]);
+
     /// <summary>Member <paramref name="member"/>'s kernels at <paramref name="batch"/> in the spec's precision (cached).</summary>
     public ModelWork Work(int member, int batch) =>
         _work.GetOrAdd((member, batch), key => GraphWorkload.Build(Graphs[key.Member], key.Batch, PrecisionMap.CostModel(Spec.Precision), Spec.Members[key.Member].Name));
