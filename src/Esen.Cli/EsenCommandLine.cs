@@ -13,6 +13,7 @@ public static class EsenCommandLine
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(CostModelCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(OnnxTestCommand.Create());

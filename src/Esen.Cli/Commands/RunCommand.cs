@@ -104,17 +104,19 @@ public static class RunCommand
     }
 
     /// <summary>
-    /// The built-in ensemble: three zoo CNNs with seeded weights at 112×112 (they end in global pooling,
-    /// so a quarter of the ImageNet pixels keeps the CPU run short), averaged.
+    /// The built-in ensemble: three zoo CNNs with seeded weights, averaged; by default at 112×112 (they
+    /// end in global pooling, so a quarter of the ImageNet pixels keeps the CPU run short).
     /// </summary>
-    public static EnsembleSpec DefaultSpec(DeviceSpec device) => new(
+    /// <param name="device">Where every member runs.</param>
+    /// <param name="imageSize">Height and width of the input images.</param>
+    public static EnsembleSpec DefaultSpec(DeviceSpec device, int imageSize = DefaultImageSize) => new(
         "built-in ensemble",
         EnsembleKind.Ensemble,
         CombineRule.Mean,
         null,
         device,
         [new MemberSpec("resnet18", null, "resnet18", 1), new MemberSpec("mobilenetv2", null, "mobilenetv2", 2), new MemberSpec("resnet50", null, "resnet50", 3)],
-        new InputSpec("input", new TensorShape(TensorShape.Dynamic, DefaultChannels, DefaultImageSize, DefaultImageSize)),
+        new InputSpec("input", new TensorShape(TensorShape.Dynamic, DefaultChannels, imageSize, imageSize)),
         new BatchingSpec(MaxBatch: 4, MaxDelayMs: 2),
         "search");
 
