@@ -6,6 +6,7 @@ using Esen.Kernels.Cuda;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
 using Esen.Native;
+using Esen.Native.Errors;
 using Esen.Native.Partitions;
 using Esen.Runtime;
 using Esen.Runtime.Execution;
@@ -96,6 +97,12 @@ public static class RunCommand
             }
             catch (NotSupportedException ex)
             {
+                await stderr.WriteLineAsync($"unavailable: {ex.Message}");
+                return ExitCodes.Failure;
+            }
+            catch (EsenNativeException ex)
+            {
+                // A driver, cuBLAS or cuDNN failure while running (out of device memory, say).
                 await stderr.WriteLineAsync($"unavailable: {ex.Message}");
                 return ExitCodes.Failure;
             }

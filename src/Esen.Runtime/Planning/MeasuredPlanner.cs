@@ -1,5 +1,6 @@
 using Esen.Kernels.Cuda;
 using Esen.Kernels.Graph;
+using Esen.Native.Errors;
 using Esen.Native.Partitions;
 using Esen.Runtime.Execution;
 using Esen.Runtime.Profiling;
@@ -120,11 +121,11 @@ public static class MeasuredPlanner
             if (devicePlan is not null)
             {
                 progress($"{device}: measuring the planned partitions with every member running");
-                plannedRun = measurer.Measure(graphs, batch, mechanism, [.. members.Select(i => plan.Shares[i])], progress);
+                plannedRun = MeasureLayout(measurer, spec, members, () => measurer.Measure(graphs, batch, mechanism, [.. members.Select(i => plan.Shares[i])], progress));
             }
 
             progress($"{device}: measuring every member on all SMs at once (no partitions)");
-            PartitionMeasurement unpartitioned = measurer.Measure(graphs, batch, PartitionMechanism.None, [.. members.Select(_ => 100)], progress);
+            PartitionMeasurement unpartitioned = MeasureLayout(measurer, spec, members, () => measurer.Measure(graphs, batch, PartitionMechanism.None, [.. members.Select(_ => 100)], progress));
             devices.Add(new MeasuredDevicePlan(device, measurer.Gpu, mechanism, members, [.. members.Where(tables.ContainsKey).Select(i => tables[i])], devicePlan, plannedRun, unpartitioned));
         }
 
@@ -133,6 +134,20 @@ public static class MeasuredPlanner
             && devices.Max(d => d.PlannedRun!.Batch.MedianMs) <= devices.Max(d => d.Unpartitioned.Batch.MedianMs);
         PartitionMechanism chosen = pays ? gpus.Values.First().Mechanism : PartitionMechanism.None;
         return new MeasuredPlan(plan, chosen, devices, [.. planned.Where(p => p.Device.Kind != DeviceKind.Cuda)]);
+    }
+
+    // A driver error while the members run together (out of memory, a refused context) is one line
+    // naming the device and the members, not a stack trace.
+    private static PartitionMeasurement MeasureLayout(IGpuMeasurer measurer, EnsembleSpec spec, IReadOnlyList<int> members, Func<PartitionMeasurement> measure)
+    {
+        try
+        {
+            return measure();
+        }
+        catch (EsenNativeException ex)
+        {
+            throw new NotSupportedException($"{measurer.Gpu}: members {string.Join(", ", members.Select(i => spec.Members[i].Name))} together: {ex.Message}", ex);
+        }
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Esen.Kernels.Cuda;
 using Esen.Kernels.Graph;
+using Esen.Native.Errors;
 using Esen.Native.Partitions;
 using Esen.Runtime.Planning;
 using Esen.Runtime.Profiling;
@@ -147,6 +148,20 @@ public sealed class MeasuredPlannerTests : IDisposable
         Assert.Contains("MPS", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Plan_WhenTheMembersDoNotFitTogether_FailsInOneLineNamingDeviceAndMembers()
+    {
+        EnsembleModels models = EnsembleModels.Load(Spec("search"));
+        var gpu = new FakeGpu { FailTogether = new EsenNativeException("CUDA driver", 2, "cuMemAlloc: CUDA_ERROR_OUT_OF_MEMORY (2)") };
+
+        var ex = Assert.Throws<NotSupportedException>(() => MeasuredPlanner.Plan(models, _ => gpu, null));
+
+        Assert.Contains("NVIDIA H200", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("small, medium, large", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("CUDA_ERROR_OUT_OF_MEMORY", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+    }
+
     private static EnsembleSpec Spec(string solver) => new(
         "gpu.json", EnsembleKind.Ensemble, CombineRule.Mean, null, s_gpu0,
         [new MemberSpec("small", null, "mobilenetv2", 1), new MemberSpec("medium", null, "resnet18", 2), new MemberSpec("large", null, "resnet50", 3)],
@@ -165,6 +180,8 @@ public sealed class MeasuredPlannerTests : IDisposable
         public int Driver { get; init; } = 13000;
 
         public double UnpartitionedFactor { get; init; } = 0.8;
+
+        public Exception? FailTogether { get; init; }
 
         public List<(int Member, int Sms)> AloneRuns { get; } = [];
 
@@ -191,6 +208,10 @@ public sealed class MeasuredPlannerTests : IDisposable
             else
             {
                 TogetherRuns.Add(mechanism);
+                if (FailTogether is not null)
+                {
+                    throw FailTogether;
+                }
             }
 
             double batchMs = mechanism == PartitionMechanism.None ? UnpartitionedFactor * index.Sum(m => LatencyMs(m, 132)) : ms.Max();
