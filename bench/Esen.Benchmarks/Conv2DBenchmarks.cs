@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Esen.Kernels.Cpu.Kernels;
+using Esen.Kernels.Ops;
 
 namespace Esen.Benchmarks;
 

@@ -2,6 +2,7 @@ using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Cpu.Ops;
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
+using Esen.Kernels.Ops;
 
 namespace Esen.Kernels.Cpu;
 
@@ -87,18 +88,14 @@ internal static class CpuNodeCompiler
             case "Tanh":
             case "HardSigmoid":
             {
-                FusedActivation activation = node.OpType switch
-                {
-                    "LeakyRelu" => new FusedActivation(ActivationKind.LeakyRelu, node.GetFloat("alpha", 0.01f)),
-                    "HardSigmoid" => new FusedActivation(ActivationKind.HardSigmoid, node.GetFloat("alpha", 0.2f), node.GetFloat("beta", 0.5f)),
-                    _ => new FusedActivation(FusedActivations.Parse(node.OpType)!.Value),
-                };
+                FusedActivation activation = Activations.Of(node, _ => null)!.Value;
                 return s => CpuOps.Activate(s[x].Floats, s[y].Floats, activation);
             }
 
             case "Clip":
             {
-                float min = node.GetFloat("min", float.NegativeInfinity), max = node.GetFloat("max", float.PositiveInfinity);
+                // Bounds given as inputs are read on every run: they may be computed.
+                (float min, float max) = Activations.ClipAttributes(node);
                 int minSlot = Optional(1), maxSlot = Optional(2);
                 return s => CpuOps.Activate(s[x].Floats, s[y].Floats, new FusedActivation(
                     ActivationKind.Clip, minSlot >= 0 ? s[minSlot].Floats[0] : min, maxSlot >= 0 ? s[maxSlot].Floats[0] : max));
@@ -281,7 +278,7 @@ internal static class CpuNodeCompiler
             PadTop: oneD ? 0 : g.PadsBegin[0], PadLeft: g.PadsBegin[last], PadBottom: oneD ? 0 : g.PadsEnd[0], PadRight: g.PadsEnd[last],
             DilationH: oneD ? 1 : g.Dilations[0], DilationW: g.Dilations[last],
             Groups: (int)node.GetInt("group", 1));
-        FusedActivation activation = FusedActivations.Of(node);
+        FusedActivation activation = Activations.FusedInto(node);
 
         // Constant weights (the usual case) are packed for the GEMM once, here, instead of on every run.
         if (c.Constant(1) is { } constantWeights
@@ -311,7 +308,7 @@ internal static class CpuNodeCompiler
             cStrides = [padded[0] == 1 ? 0 : (int)padded[1], padded[1] == 1 ? 0 : 1];
         }
 
-        FusedActivation activation = FusedActivations.Of(node);
+        FusedActivation activation = Activations.FusedInto(node);
         return s =>
         {
             Span<float> output = s[y].Floats;

@@ -1,8 +1,7 @@
-using Esen.Kernels.Cpu;
-using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Cpu.Ops;
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
+using Esen.Kernels.Ops;
 
 namespace Esen.Kernels.Cuda;
 
@@ -199,7 +198,7 @@ internal static class CudaLowering
                 }
             }
 
-            FusedActivation activation = FusedActivations.Of(node);
+            FusedActivation activation = Activations.FusedInto(node);
             ulong bias = node.HasInput(2) ? Address(node.Inputs[2]) : 0;
             if (bias != 0 || activation.Kind != ActivationKind.None)
             {
@@ -227,7 +226,7 @@ internal static class CudaLowering
 
             Steps.Add(new GemmStep(node.Describe(), GemmCall.RowMajor(
                 layout.GpuMath, ta, tb, m, n, k, alpha, Address(a), (int)aShape[1], Address(b), (int)bShape[1], addC ? beta : 0f, Address(y), n)));
-            FusedActivation activation = FusedActivations.Of(node);
+            FusedActivation activation = Activations.FusedInto(node);
             if (activation.Kind != ActivationKind.None)
             {
                 Epilogue(y, y, bias: 0, channels: 1, inner: 1, activation);
@@ -490,30 +489,10 @@ internal static class CudaLowering
             });
         }
 
-        private FusedActivation ActivationOf()
-        {
-            Node node = _node;
-            return node.OpType switch
-            {
-                "LeakyRelu" => new FusedActivation(ActivationKind.LeakyRelu, node.GetFloat("alpha", 0.01f)),
-                "HardSigmoid" => new FusedActivation(ActivationKind.HardSigmoid, node.GetFloat("alpha", 0.2f), node.GetFloat("beta", 0.5f)),
-                "Clip" => new FusedActivation(ActivationKind.Clip, ClipBound(1, "min", float.NegativeInfinity), ClipBound(2, "max", float.PositiveInfinity)),
-                _ => new FusedActivation(FusedActivations.Parse(node.OpType)!.Value),
-            };
-        }
-
-        // Clip's bounds are attributes (opset < 11) or inputs; an input bound must be a constant.
-        private float ClipBound(int input, string attribute, float fallback)
-        {
-            if (!_node.HasInput(input))
-            {
-                return _node.GetFloat(attribute, fallback);
-            }
-
-            return _schedule.Constants.TryGetValue(_node.Inputs[input], out Tensor? bound)
-                ? bound.Floats[0]
-                : throw Unsupported($"its {attribute} bound '{_node.Inputs[input]}' is computed at run time; the CUDA epilogue needs it at plan time");
-        }
+        // Clip's bounds as inputs must be constants: the CUDA epilogue takes them at plan time.
+        private FusedActivation ActivationOf() =>
+            Activations.Of(_node, name => _schedule.Constants.GetValueOrDefault(name))
+            ?? throw Unsupported("its Clip bounds are computed at run time; the CUDA epilogue needs them at plan time");
 
         private void Copy(ulong from, ulong to, TensorInfo info)
         {

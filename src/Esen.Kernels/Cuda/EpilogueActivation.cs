@@ -1,4 +1,4 @@
-using Esen.Kernels.Cpu.Kernels;
+using Esen.Kernels.Ops;
 
 namespace Esen.Kernels.Cuda;
 

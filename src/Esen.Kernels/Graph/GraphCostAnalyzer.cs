@@ -1,5 +1,4 @@
-using Esen.Kernels.Cpu;
-using Esen.Kernels.Cpu.Kernels;
+using Esen.Kernels.Ops;
 
 namespace Esen.Kernels.Graph;
 
@@ -107,7 +106,7 @@ public static class GraphCostAnalyzer
         long macs = gemm?.Macs ?? 0;
         long flops = node.OpType switch
         {
-            "Conv" or "Gemm" => (2 * macs) + (node.HasInput(2) ? outputs : 0) + (FusedActivations.Of(node).Kind != ActivationKind.None ? outputs : 0),
+            "Conv" or "Gemm" => (2 * macs) + (node.HasInput(2) ? outputs : 0) + (Activations.FusedInto(node).Kind != ActivationKind.None ? outputs : 0),
             "MatMul" => 2 * macs,
             "Add" or "Sub" or "Mul" or "Div" or "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "Clip"
                 or "HardSigmoid" or "Erf" => outputs,

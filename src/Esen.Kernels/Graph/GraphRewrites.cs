@@ -1,5 +1,5 @@
 using Esen.Kernels.Cpu;
-using Esen.Kernels.Cpu.Kernels;
+using Esen.Kernels.Ops;
 
 namespace Esen.Kernels.Graph;
 
@@ -61,7 +61,7 @@ public static class GraphRewrites
         {
             Node? conv = graph.Nodes.FirstOrDefault(n => n.OpType == "Conv" && n.Outputs[0] == bn.Inputs[0]);
             if (conv is null || replaced.ContainsKey(conv) || consumers[conv.Outputs[0]].Count != 1 || IsGraphOutput(graph, conv.Outputs[0])
-                || !initializers.TryGetValue(conv.Inputs[1], out Tensor? weights) || FusedActivations.Of(conv).Kind != ActivationKind.None
+                || !initializers.TryGetValue(conv.Inputs[1], out Tensor? weights) || Activations.FusedInto(conv).Kind != ActivationKind.None
                 || bn.Inputs.Skip(1).Take(4).Any(i => !initializers.ContainsKey(i)) || bn.Outputs.Skip(1).Any(o => o.Length > 0))
             {
                 continue;
@@ -97,7 +97,7 @@ public static class GraphRewrites
 
     /// <summary>
     /// Fuses Relu, LeakyRelu, Sigmoid, Tanh, HardSigmoid and Clip (constant bounds) into the epilogue of
-    /// the Conv or Gemm that feeds them alone (<see cref="FusedActivations"/> attributes).
+    /// the Conv or Gemm that feeds them alone (<see cref="Activations"/> attributes).
     /// </summary>
     public static LayerGraph FuseActivations(LayerGraph graph)
     {
@@ -105,65 +105,21 @@ public static class GraphRewrites
         var replaced = new Dictionary<Node, Node?>();
         foreach (Node activation in graph.Nodes)
         {
-            ActivationKind? kind = FusedActivations.Parse(activation.OpType);
+            ActivationKind? kind = Activations.KindOf(activation.OpType);
             Node? producer = graph.Nodes.FirstOrDefault(n => n.Outputs.Contains(activation.Inputs[0]));
             if (kind is null || producer is null || producer.OpType is not ("Conv" or "Gemm") || replaced.ContainsKey(producer)
                 || consumers[producer.Outputs[0]].Count != 1 || IsGraphOutput(graph, producer.Outputs[0])
-                || FusedActivations.Of(producer).Kind != ActivationKind.None || !TryParameters(graph, activation, out float alpha, out float beta))
+                || Activations.FusedInto(producer).Kind != ActivationKind.None
+                || Activations.Of(activation, name => graph.Initializers.GetValueOrDefault(name)) is not FusedActivation fused)
             {
                 continue;
             }
 
-            replaced[producer] = producer.WithAttributes(new Dictionary<string, AttributeValue>
-            {
-                [FusedActivations.KindAttribute] = AttributeValue.String(activation.OpType),
-                [FusedActivations.AlphaAttribute] = AttributeValue.Float(alpha),
-                [FusedActivations.BetaAttribute] = AttributeValue.Float(beta),
-            }) with { Outputs = [activation.Outputs[0]] };
+            replaced[producer] = producer.WithAttributes(Activations.FusionAttributes(activation.OpType, fused)) with { Outputs = [activation.Outputs[0]] };
             replaced[activation] = null;
         }
 
         return Rebuild(graph, replaced, graph.Initializers);
-    }
-
-    private static bool TryParameters(LayerGraph graph, Node activation, out float alpha, out float beta)
-    {
-        (alpha, beta) = activation.OpType switch
-        {
-            "LeakyRelu" => (activation.GetFloat("alpha", 0.01f), 0f),
-            "HardSigmoid" => (activation.GetFloat("alpha", 0.2f), activation.GetFloat("beta", 0.5f)),
-            "Clip" => (activation.GetFloat("min", float.NegativeInfinity), activation.GetFloat("max", float.PositiveInfinity)),
-            _ => (0f, 0f),
-        };
-        if (activation.OpType != "Clip")
-        {
-            return true;
-        }
-
-        // Clip's bounds as inputs (opset 11+) must be initializers to be fused.
-        for (int i = 1; i <= 2; i++)
-        {
-            if (!activation.HasInput(i))
-            {
-                continue;
-            }
-
-            if (!graph.Initializers.TryGetValue(activation.Inputs[i], out Tensor? bound) || bound.DataType != DataType.Float32 || bound.ElementCount != 1)
-            {
-                return false;
-            }
-
-            if (i == 1)
-            {
-                alpha = bound.Floats[0];
-            }
-            else
-            {
-                beta = bound.Floats[0];
-            }
-        }
-
-        return true;
     }
 
     private static LayerGraph Rebuild(LayerGraph graph, Dictionary<Node, Node?> replaced, IReadOnlyDictionary<string, Tensor> initializers)

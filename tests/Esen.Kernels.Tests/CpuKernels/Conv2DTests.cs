@@ -1,4 +1,5 @@
 using Esen.Kernels.Cpu.Kernels;
+using Esen.Kernels.Ops;
 
 namespace Esen.Kernels.Tests.Cpu;
 

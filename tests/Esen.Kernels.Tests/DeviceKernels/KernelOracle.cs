@@ -1,5 +1,6 @@
 using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Cuda;
+using Esen.Kernels.Ops;
 
 namespace Esen.Kernels.Tests.DeviceKernels;
 

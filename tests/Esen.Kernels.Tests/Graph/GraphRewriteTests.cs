@@ -1,6 +1,7 @@
 using Esen.Kernels.Cpu;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
+using Esen.Kernels.Ops;
 using Esen.Kernels.Tests.Execution;
 using Esen.TestUtilities;
 
@@ -53,7 +54,7 @@ public class GraphRewriteTests
         LayerGraph graph = GraphRewrites.FoldBatchNormIntoConv(ConvBnReluNet());
         LayerGraph fused = GraphRewrites.FuseActivations(graph);
         Assert.DoesNotContain(fused.Nodes, n => n.OpType is "Relu" or "Clip" or "Sigmoid");
-        Assert.Equal(["Relu", "Clip", "Sigmoid"], fused.Nodes.Where(n => n.Has(FusedActivations.KindAttribute)).Select(n => n.GetString(FusedActivations.KindAttribute, string.Empty)));
+        Assert.Equal(["Relu", "Clip", "Sigmoid"], fused.Nodes.Where(n => n.Has(Activations.KindAttribute)).Select(n => n.GetString(Activations.KindAttribute, string.Empty)));
         AssertSameOutputs(graph, fused, RandomInputs(graph, 2));
     }
 

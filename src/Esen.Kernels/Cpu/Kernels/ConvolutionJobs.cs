@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Esen.Kernels.Ops;
 
 namespace Esen.Kernels.Cpu.Kernels;
 

@@ -1,3 +1,5 @@
+using Esen.Kernels.Ops;
+
 namespace Esen.Kernels.Cpu.Kernels;
 
 public static partial class CpuKernels

@@ -1,3 +1,5 @@
+using Esen.Kernels.Ops;
+
 namespace Esen.Kernels.Cpu.Kernels;
 
 /// <summary>Register tile (Mr×Nr) and cache blocks (Mc×Kc of A in L2, Kc×Nr of B in L1, Kc×Nc of B in L3).</summary>

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
-using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Graph;
+using Esen.Kernels.Ops;
 
 namespace Esen.Kernels.Cpu.Ops;
 

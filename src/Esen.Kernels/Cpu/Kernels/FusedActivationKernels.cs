@@ -1,51 +1,21 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using Esen.Kernels.Ops;
 
 namespace Esen.Kernels.Cpu.Kernels;
 
-/// <summary>The activation a Conv or Gemm kernel applies in its epilogue, after the bias.</summary>
-public enum ActivationKind
+/// <summary>The CPU's epilogue of a <see cref="FusedActivation"/>.</summary>
+internal static class FusedActivationKernels
 {
-    /// <summary>y = x.</summary>
-    None,
-
-    /// <summary>y = max(x, 0).</summary>
-    Relu,
-
-    /// <summary>y = x ≥ 0 ? x : Alpha·x.</summary>
-    LeakyRelu,
-
-    /// <summary>y = min(max(x, Alpha), Beta).</summary>
-    Clip,
-
-    /// <summary>y = 1 / (1 + e^−x).</summary>
-    Sigmoid,
-
-    /// <summary>y = tanh(x).</summary>
-    Tanh,
-
-    /// <summary>y = max(0, min(1, Alpha·x + Beta)).</summary>
-    HardSigmoid,
-}
-
-/// <summary>An epilogue activation with its parameters (ONNX attribute meanings).</summary>
-/// <param name="Kind">Which function.</param>
-/// <param name="Alpha">LeakyRelu slope, Clip minimum, HardSigmoid slope.</param>
-/// <param name="Beta">Clip maximum, HardSigmoid offset.</param>
-public readonly record struct FusedActivation(ActivationKind Kind, float Alpha = 0f, float Beta = 0f)
-{
-    /// <summary>No activation.</summary>
-    public static FusedActivation None => default;
-
     /// <summary>values[i] = act(values[i] + bias), vectorised; the epilogue of the GEMM and convolution kernels.</summary>
-    internal void Apply(Span<float> values, float bias)
+    internal static void Apply(this FusedActivation activation, Span<float> values, float bias)
     {
         if (bias != 0f)
         {
             TensorPrimitives.Add(values, bias, values);
         }
 
-        switch (Kind)
+        switch (activation.Kind)
         {
             case ActivationKind.None:
                 break;
@@ -53,11 +23,11 @@ public readonly record struct FusedActivation(ActivationKind Kind, float Alpha =
                 TensorPrimitives.Max(values, 0f, values);
                 break;
             case ActivationKind.LeakyRelu:
-                LeakyRelu(values, Alpha);
+                LeakyRelu(values, activation.Alpha);
                 break;
             case ActivationKind.Clip:
-                TensorPrimitives.Max(values, Alpha, values);
-                TensorPrimitives.Min(values, Beta, values);
+                TensorPrimitives.Max(values, activation.Alpha, values);
+                TensorPrimitives.Min(values, activation.Beta, values);
                 break;
             case ActivationKind.Sigmoid:
                 TensorPrimitives.Sigmoid(values, values);
@@ -66,13 +36,13 @@ public readonly record struct FusedActivation(ActivationKind Kind, float Alpha =
                 TensorPrimitives.Tanh(values, values);
                 break;
             case ActivationKind.HardSigmoid:
-                TensorPrimitives.Multiply(values, Alpha, values);
-                TensorPrimitives.Add(values, Beta, values);
+                TensorPrimitives.Multiply(values, activation.Alpha, values);
+                TensorPrimitives.Add(values, activation.Beta, values);
                 TensorPrimitives.Max(values, 0f, values);
                 TensorPrimitives.Min(values, 1f, values);
                 break;
             default:
-                throw new InvalidOperationException($"unknown activation {Kind}");
+                throw new InvalidOperationException($"unknown activation {activation.Kind}");
         }
     }
 
