@@ -114,8 +114,9 @@ internal static class CpuNodeCompiler
             case "AveragePool":
             {
                 TensorShape xs = Shape(x);
-                var pool = new PoolShape(WindowGeometry.Resolve(node, xs, node.GetInts("kernel_shape")!, allowCeil: true), xs[0] * xs[1]);
-                bool includePad = node.GetInt("count_include_pad", 0) != 0, columnMajor = node.GetInt("storage_order", 0) != 0;
+                PoolWindow window = SlidingWindows.Pool(node, xs);
+                var pool = new PoolShape(window.Geometry, xs[0] * xs[1]);
+                bool includePad = window.CountIncludePad, columnMajor = window.ColumnMajorIndices;
                 int indices = outputs.Length > 1 ? outputs[1] : -1;
                 return node.OpType == "MaxPool"
                     ? s => CpuOps.MaxPool(pool, s[x].Floats, s[y].Floats, indices >= 0 ? s[indices].Int64s : default, columnMajor, threads)
@@ -268,7 +269,7 @@ internal static class CpuNodeCompiler
             throw new UnsupportedModelException($"{node.Describe()}: {xs.Rank - 2}-D convolution is not supported (1-D and 2-D only)");
         }
 
-        WindowGeometry g = WindowGeometry.Resolve(node, xs, ws.Dimensions[2..].ToArray(), allowCeil: false);
+        WindowGeometry g = SlidingWindows.Conv(node, xs, ws);
         bool oneD = xs.Rank == 3;
         int last = g.SpatialRank - 1;
         var shape = new Conv2DShape(

@@ -58,7 +58,7 @@ internal static class CudaLowering
             throw new UnsupportedModelException($"{node.Describe()}: {xs.Rank - 2}-D convolution has no CUDA lowering (1-D and 2-D only)");
         }
 
-        WindowGeometry g = WindowGeometry.Resolve(node, xs, ws.Dimensions[2..].ToArray(), allowCeil: false);
+        WindowGeometry g = SlidingWindows.Conv(node, xs, ws);
         bool oneD = xs.Rank == 3;
         int last = g.SpatialRank - 1;
         var window = new Window2D
@@ -343,9 +343,10 @@ internal static class CudaLowering
                 throw Unsupported("its indices output has no CUDA lowering");
             }
 
-            WindowGeometry g = WindowGeometry.Resolve(node, xs, node.GetInts("kernel_shape")!, allowCeil: true);
-            bool includePad = node.GetInt("count_include_pad", 0) != 0;
-            if (node.OpType == "AveragePool" && includePad && node.GetInt("ceil_mode", 0) != 0)
+            PoolWindow pool = SlidingWindows.Pool(node, xs);
+            WindowGeometry g = pool.Geometry;
+            bool includePad = pool.CountIncludePad;
+            if (node.OpType == "AveragePool" && includePad && pool.CeilMode)
             {
                 // esen_avg_pool divides by the full kernel area, which ONNX does not for windows past the padded edge.
                 throw Unsupported("count_include_pad with ceil_mode has no CUDA lowering");

@@ -111,7 +111,7 @@ public static class GraphCostAnalyzer
             "Add" or "Sub" or "Mul" or "Div" or "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "Clip"
                 or "HardSigmoid" or "Erf" => outputs,
             "BatchNormalization" => 2 * outputs,
-            "MaxPool" or "AveragePool" => outputs * WindowSize(node),
+            "MaxPool" or "AveragePool" => outputs * SlidingWindows.Pool(node, shapes[node.Inputs[0]].Shape).Geometry.KernelSize,
             "GlobalAveragePool" => shapes[node.Inputs[0]].Shape.ElementCount,
             "Softmax" => 3 * outputs,
             "LayerNormalization" => 8 * outputs,
@@ -119,8 +119,6 @@ public static class GraphCostAnalyzer
         };
         return new NodeCost(node, macs, flops, read, written, parameters, activations + written, gemm);
     }
-
-    private static long WindowSize(Node node) => node.GetInts("kernel_shape")?.Aggregate(1L, (a, b) => a * b) ?? 1;
 
     private static GemmView? Gemm(InferredShapes shapes, Node node)
     {

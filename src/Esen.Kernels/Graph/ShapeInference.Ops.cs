@@ -1,3 +1,5 @@
+using Esen.Kernels.Ops;
+
 namespace Esen.Kernels.Graph;
 
 public static partial class ShapeInference
@@ -64,19 +66,12 @@ public static partial class ShapeInference
             throw c.Fail($"input channels {x[1]} with weights {w} do not fit group={group}");
         }
 
-        long[] kernel = w.Dimensions[2..].ToArray();
-        long[]? declared = c.Node.GetInts("kernel_shape");
-        if (declared is not null && !declared.AsSpan().SequenceEqual(kernel))
-        {
-            throw c.Fail($"kernel_shape [{string.Join(',', declared)}] does not match weights {w}");
-        }
-
         if (c.Has(2) && (c.FloatShape(2).Rank != 1 || c.Shape(2)[0] != w[0]))
         {
             throw c.Fail($"bias {c.Shape(2)} does not match {w[0]} output channels");
         }
 
-        WindowGeometry window = WindowGeometry.Resolve(c.Node, x, kernel, allowCeil: false);
+        WindowGeometry window = SlidingWindows.Conv(c.Node, x, w);
         return new TensorShape([x[0], w[0], .. window.Output.Select(o => (long)o)]);
     }
 
@@ -189,8 +184,7 @@ public static partial class ShapeInference
     private static TensorShape Pool(InferenceContext c)
     {
         TensorShape x = c.FloatShape(0);
-        long[] kernel = c.Node.GetInts("kernel_shape") ?? throw c.Fail("kernel_shape is required");
-        WindowGeometry window = WindowGeometry.Resolve(c.Node, x, kernel, allowCeil: true);
+        WindowGeometry window = SlidingWindows.Pool(c.Node, x).Geometry;
         return new TensorShape([x[0], x[1], .. window.Output.Select(o => (long)o)]);
     }
 

@@ -1,4 +1,5 @@
 using Esen.Kernels.Graph;
+using Esen.Kernels.Ops;
 using Esen.Solver.CostModel;
 using Esen.Solver.Devices;
 
@@ -81,7 +82,7 @@ public static class GraphWorkload
                 inputBytes + outputBytes,
                 weightBytes,
                 anchor.Gemm is GemmView g ? Shape(g, anchor.Node, shapes) with { N = group.Costs.Where(c => c.Node.OpType == anchor.Node.OpType).Sum(c => c.Gemm!.Value.N) } : null,
-                anchor.Node.OpType == "Conv" ? Window(anchor.Node) : null));
+                anchor.Node.OpType == "Conv" ? Window(anchor.Node, shapes) : null));
         }
 
         long weights = graph.Initializers.Keys.Sum(Bytes);
@@ -224,13 +225,13 @@ public static class GraphWorkload
             : new GemmShape(view.M, view.N, view.K, view.Count);
     }
 
-    private static ConvWindow Window(Node node)
+    // The cost model's window is 2-D: a 1-D convolution is one row, a 3-D one its last two dimensions.
+    private static ConvWindow Window(Node node, InferredShapes shapes)
     {
-        long[] kernel = node.GetInts("kernel_shape") ?? [1, 1];
-        long[] strides = node.GetInts("strides") ?? [1, 1];
-        long[] dilations = node.GetInts("dilations") ?? [1, 1];
-        static int At(long[] values, int i) => (int)(i < values.Length ? values[i] : values[^1]);
-        return new ConvWindow(At(kernel, 0), At(kernel, 1), At(strides, 0), At(strides, 1), At(dilations, 0), At(dilations, 1), (int)node.GetInt("group", 1));
+        WindowGeometry g = SlidingWindows.Conv(node, shapes[node.Inputs[0]].Shape, shapes[node.Inputs[1]].Shape);
+        int h = g.SpatialRank - 2, w = g.SpatialRank - 1;
+        return new ConvWindow(
+            h >= 0 ? g.Kernel[h] : 1, g.Kernel[w], h >= 0 ? g.Strides[h] : 1, g.Strides[w], h >= 0 ? g.Dilations[h] : 1, g.Dilations[w], (int)node.GetInt("group", 1));
     }
 
     /// <summary>

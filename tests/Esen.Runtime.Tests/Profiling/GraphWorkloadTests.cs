@@ -19,6 +19,23 @@ public class GraphWorkloadTests
         Assert.Single(work.Kernels, k => k.Op == LayerOp.Gemm);
     }
 
+    [Fact]
+    public void AConvWithoutKernelShape_TakesItsWindowFromTheWeights()
+    {
+        // ONNX lets kernel_shape be omitted: the weights' spatial size is the kernel.
+        var builder = new GraphBuilder("conv");
+        string x = builder.Input("x", TensorShape.Dynamic, 3, 32, 32);
+        builder.Output(builder.Conv(x, 8, kernel: 5, stride: 2, pad: 2));
+        LayerGraph graph = builder.Build();
+        Node conv = graph.Nodes.Single(n => n.OpType == "Conv");
+        var attributes = conv.Attributes.Where(a => a.Key != "kernel_shape").ToDictionary(a => a.Key, a => a.Value);
+        LayerGraph withoutKernelShape = graph.With([.. graph.Nodes.Select(n => n == conv ? n with { Attributes = attributes } : n)], graph.Initializers);
+
+        ConvWindow window = GraphWorkload.Build(withoutKernelShape, 1, Precision.Fp32).Kernels.Single(k => k.Op == LayerOp.Conv).Window!.Value;
+
+        Assert.Equal(new ConvWindow(5, 5, 2, 2, 1, 1, 1), window);
+    }
+
     [Theory]
     [InlineData("resnet50", 4)]
     [InlineData("densenet121", 2)]
