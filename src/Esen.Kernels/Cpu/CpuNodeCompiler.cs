@@ -295,10 +295,10 @@ internal static class CpuNodeCompiler
     {
         Node node = c.Node;
         int a = inputs[0], b = inputs[1], cSlot = inputs.Length > 2 ? inputs[2] : -1;
-        bool ta = node.GetInt("transA", 0) != 0, tb = node.GetInt("transB", 0) != 0;
-        float alpha = node.GetFloat("alpha", 1f), beta = node.GetFloat("beta", 1f);
+        GemmAttributes attributes = GemmAttributes.Of(node);
+        (bool ta, bool tb, float alpha, float beta) = attributes;
         TensorShape aShape = slots[a].Info.Shape, bShape = slots[b].Info.Shape, yShape = slots[y].Info.Shape;
-        int m = (int)yShape[0], n = (int)yShape[1], k = (int)(ta ? aShape[0] : aShape[1]);
+        int m = (int)yShape[0], n = (int)yShape[1], k = (int)attributes.RowsAndDepthOfA(aShape).K;
         int lda = (int)aShape[1], ldb = (int)bShape[1];
         bool addC = cSlot >= 0 && beta != 0f;
         int[] cStrides = [];

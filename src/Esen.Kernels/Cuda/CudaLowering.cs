@@ -211,10 +211,10 @@ internal static class CudaLowering
             Node node = _node;
             string a = node.Inputs[0], b = node.Inputs[1], y = node.Outputs[0];
             RequireFloat(a, b, y);
-            bool ta = node.GetInt("transA", 0) != 0, tb = node.GetInt("transB", 0) != 0;
-            float alpha = node.GetFloat("alpha", 1f), beta = node.GetFloat("beta", 1f);
+            GemmAttributes attributes = GemmAttributes.Of(node);
+            (bool ta, bool tb, float alpha, float beta) = attributes;
             TensorShape aShape = ShapeOf(a), bShape = ShapeOf(b), yShape = ShapeOf(y);
-            int m = (int)yShape[0], n = (int)yShape[1], k = (int)(ta ? aShape[0] : aShape[1]);
+            int m = (int)yShape[0], n = (int)yShape[1], k = (int)attributes.RowsAndDepthOfA(aShape).K;
             bool addC = node.HasInput(2) && beta != 0f;
             if (addC)
             {

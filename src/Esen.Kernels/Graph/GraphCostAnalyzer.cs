@@ -134,8 +134,7 @@ public static class GraphCostAnalyzer
             case "Gemm":
             {
                 TensorShape a = shapes[node.Inputs[0]].Shape, y = shapes[node.Outputs[0]].Shape;
-                long k = node.GetInt("transA", 0) != 0 ? a[0] : a[1];
-                return new GemmView(y[0], y[1], k);
+                return new GemmView(y[0], y[1], GemmAttributes.Of(node).RowsAndDepthOfA(a).K);
             }
 
             case "MatMul":

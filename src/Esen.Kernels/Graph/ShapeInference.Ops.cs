@@ -83,12 +83,12 @@ public static partial class ShapeInference
             throw c.Fail($"Gemm needs 2-D inputs, got {a} and {b}");
         }
 
-        bool ta = c.Node.GetInt("transA", 0) != 0, tb = c.Node.GetInt("transB", 0) != 0;
-        long m = ta ? a[1] : a[0], k = ta ? a[0] : a[1];
-        long kb = tb ? b[1] : b[0], n = tb ? b[0] : b[1];
+        GemmAttributes gemm = GemmAttributes.Of(c.Node);
+        (long m, long k) = gemm.RowsAndDepthOfA(a);
+        (long kb, long n) = gemm.DepthAndColumnsOfB(b);
         if (k != kb)
         {
-            throw c.Fail($"inner dimensions differ: A {a}{(ta ? "ᵀ" : string.Empty)} and B {b}{(tb ? "ᵀ" : string.Empty)}");
+            throw c.Fail($"inner dimensions differ: A {a}{(gemm.TransA ? "ᵀ" : string.Empty)} and B {b}{(gemm.TransB ? "ᵀ" : string.Empty)}");
         }
 
         var y = new TensorShape(m, n);
