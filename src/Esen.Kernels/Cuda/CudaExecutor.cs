@@ -20,12 +20,19 @@ public sealed record CudaExecutorOptions
 
     /// <summary>The arithmetic of convolutions and GEMMs (<see cref="GpuMath"/>); fp32 unless TF32 is asked for.</summary>
     public GpuPrecision Precision { get; init; }
+
+    /// <summary>
+    /// Whether to run <see cref="GraphRewrites.Optimize"/> (constant folding, BatchNorm folded into Conv,
+    /// activations fused into the Conv/Gemm epilogues) before planning, as the CPU executor does
+    /// (default: true): fewer launches and no BatchNorm pass. Outputs stay equal up to float rounding.
+    /// </summary>
+    public bool Optimize { get; init; } = true;
 }
 
 /// <summary>
 /// Runs a <see cref="LayerGraph"/> on a GPU: cuBLAS for Gemm and MatMul, cuDNN (or im2col + cuBLAS)
 /// for Conv, the PTX kernels of kernels/*.cu for the rest. Per binding of the input shapes it plans
-/// once: the schedule shared with the CPU executor (<see cref="ExecutionSchedule"/>: constant folding,
+/// once, on the rewritten graph unless <see cref="CudaExecutorOptions.Optimize"/> is off: the schedule shared with the CPU executor (<see cref="ExecutionSchedule"/>: constant folding,
 /// view aliasing, liveness-planned arenas), the device regions (<see cref="CudaLayout"/>), one cuDNN
 /// algorithm per convolution shape that computes in <see cref="CudaExecutorOptions.Precision"/>
 /// (<see cref="GpuMath"/>), allocation and constant upload, and the lowered steps
@@ -41,6 +48,9 @@ public sealed class CudaExecutor : IExecutor
     private readonly CudaStream? _ownedStream;
     private readonly DeviceRunner _runner;
 
+    /// <summary>The graph that is planned and run: <see cref="Graph"/>, rewritten when <see cref="CudaExecutorOptions.Optimize"/> is set.</summary>
+    private readonly LayerGraph _runGraph;
+
     /// <summary>Creates an executor on the primary context of <see cref="CudaExecutorOptions.DeviceOrdinal"/>, with its own stream.</summary>
     /// <exception cref="Native.Errors.EsenNativeException">No CUDA driver or device.</exception>
     public CudaExecutor(LayerGraph graph, CudaExecutorOptions? options = null)
@@ -52,6 +62,7 @@ public sealed class CudaExecutor : IExecutor
         {
             _ownedStream = _ownedContext.CreateStream();
             Graph = graph;
+            _runGraph = Options.Optimize ? GraphRewrites.Optimize(graph) : graph;
             _runner = new DeviceRunner(_ownedStream, Options.UseCudnn);
         }
         catch
@@ -72,6 +83,7 @@ public sealed class CudaExecutor : IExecutor
         ArgumentNullException.ThrowIfNull(stream);
         Graph = graph;
         Options = options ?? new CudaExecutorOptions();
+        _runGraph = Options.Optimize ? GraphRewrites.Optimize(graph) : graph;
         _runner = new DeviceRunner(stream, Options.UseCudnn);
     }
 
@@ -164,7 +176,7 @@ public sealed class CudaExecutor : IExecutor
         string key = string.Join(';', Graph.Inputs.Select(i => shapes.TryGetValue(i.Name, out TensorShape? s) ? s.ToString() : "?"));
         if (!_plans.TryGetValue(key, out Plan? plan))
         {
-            plan = BuildPlan(ShapeInference.Infer(Graph, shapes));
+            plan = BuildPlan(ShapeInference.Infer(_runGraph, shapes));
             _plans[key] = plan;
         }
 
@@ -173,7 +185,7 @@ public sealed class CudaExecutor : IExecutor
 
     private unsafe Plan BuildPlan(InferredShapes shapes)
     {
-        var schedule = ExecutionSchedule.Build(Graph, shapes, Cpu.CpuNodeCompiler.IsView);
+        var schedule = ExecutionSchedule.Build(_runGraph, shapes, Cpu.CpuNodeCompiler.IsView);
         var layout = CudaLayout.Create(schedule, new GpuMath(Options.Precision), _runner.ProposeConvolutions);
 
         // Lower once against placeholder bases first, so an unsupported node fails before any allocation.

@@ -23,27 +23,39 @@ public class HostLoweredPlanTests
     }
 
     [SkippableTheory]
-    [InlineData("mnist-cntk")]
-    [InlineData("cifar10-cnn")]
-    [InlineData("iris-mlp")]
-    public void LoweredPlan_OfARealModel_MatchesTheCpuExecutor(string folder) => AssertModelMatchesCpu(folder);
+    [InlineData("mnist-cntk", false)]
+    [InlineData("cifar10-cnn", false)]
+    [InlineData("iris-mlp", false)]
+    [InlineData("mnist-cntk", true)]
+    [InlineData("cifar10-cnn", true)]
+    [InlineData("iris-mlp", true)]
+    public void LoweredPlan_OfARealModel_MatchesTheCpuExecutor(string folder, bool optimize) => AssertModelMatchesCpu(folder, optimize);
+
+    [SkippableTheory]
+    [MemberData(nameof(CudaLoweringTests.GraphNames), MemberType = typeof(CudaLoweringTests))]
+    public void LoweredPlan_OfTheRewrittenGraph_MatchesTheCpuExecutor(string name)
+    {
+        // What CudaExecutor plans by default: BatchNorm folded, activations in the Conv/Gemm epilogues.
+        LayerGraph graph = CudaLoweringTests.Graph(name);
+        AssertMatchesCpu(graph, CudaTestGraphs.Inputs(graph), name, optimize: true);
+    }
 
     // About 80 s on the host (one thread per CUDA thread, a naive GEMM): a sweep, not needed for the small-model checks above.
     [SkippableFact]
     [Trait("Category", "Slow")]
     public void LoweredPlan_OfSqueezeNet_MatchesTheCpuExecutor() => AssertModelMatchesCpu("squeezenet1.1-fp32");
 
-    private static void AssertModelMatchesCpu(string folder)
+    private static void AssertModelMatchesCpu(string folder, bool optimize = false)
     {
         string directory = Requires.SharedDirectory($"models/{folder}");
         LayerGraph graph = OnnxModel.Load(Path.Combine(directory, "model.onnx"));
         IReadOnlyList<Tensor> data = OnnxTestCase.ReadTensors(new OnnxTestCase(directory).DataSets.First(), "input");
-        AssertMatchesCpu(graph, graph.Inputs.Select((v, i) => KeyValuePair.Create(v.Name, data[i])).ToDictionary(), folder);
+        AssertMatchesCpu(graph, graph.Inputs.Select((v, i) => KeyValuePair.Create(v.Name, data[i])).ToDictionary(), folder, optimize);
     }
 
-    private static void AssertMatchesCpu(LayerGraph graph, Dictionary<string, Tensor> inputs, string what)
+    private static void AssertMatchesCpu(LayerGraph graph, Dictionary<string, Tensor> inputs, string what, bool optimize = false)
     {
-        Dictionary<string, Tensor> actual = LoweredPlanHarness.Run(graph, inputs);
+        Dictionary<string, Tensor> actual = LoweredPlanHarness.Run(graph, inputs, optimize);
         using var cpu = new CpuExecutor(graph, new CpuExecutorOptions { Threads = 1 });
         IReadOnlyDictionary<string, Tensor> expected = cpu.Run(inputs);
         foreach (ValueInfo output in graph.Outputs)

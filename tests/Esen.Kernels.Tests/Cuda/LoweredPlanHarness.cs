@@ -49,10 +49,14 @@ internal static class LoweredPlanHarness
         return CudaLayout.Create(schedule, math, proposeConvolutions ?? ((_, _) => []));
     }
 
-    /// <summary>Runs the plan on the host and returns the graph outputs.</summary>
-    public static Dictionary<string, Tensor> Run(LayerGraph graph, IReadOnlyDictionary<string, Tensor> inputs)
+    /// <summary>
+    /// Runs the plan on the host and returns the graph outputs; with <paramref name="optimize"/>, of the
+    /// rewritten graph, as <see cref="CudaExecutor"/> plans it by default.
+    /// </summary>
+    public static Dictionary<string, Tensor> Run(LayerGraph graph, IReadOnlyDictionary<string, Tensor> inputs, bool optimize = false)
     {
         KernelToolchain.RequireClangPlusPlus();
+        graph = optimize ? GraphRewrites.Optimize(graph) : graph;
         CudaLayout layout = Layout(graph, ExecutionSchedule.BindInputs(graph, inputs));
         IntPtr[] memory = [.. layout.Regions.Select(r => Marshal.AllocHGlobal((nint)Math.Max(r.Bytes, 1)))];
         try
