@@ -27,6 +27,12 @@ public sealed record CudaExecutorOptions
     /// (default: true): fewer launches and no BatchNorm pass. Outputs stay equal up to float rounding.
     /// </summary>
     public bool Optimize { get; init; } = true;
+
+    /// <summary>
+    /// The SM count cuBLAS picks its kernels for: the SMs of the member's partition, so a GEMM in a
+    /// 16-SM green context is not tiled for the whole GPU (gpu-facts §1.4); 0 = all SMs.
+    /// </summary>
+    public int CublasSmCountTarget { get; init; }
 }
 
 /// <summary>
@@ -63,7 +69,7 @@ public sealed class CudaExecutor : IExecutor
             _ownedStream = _ownedContext.CreateStream();
             Graph = graph;
             _runGraph = Options.Optimize ? GraphRewrites.Optimize(graph) : graph;
-            _runner = new DeviceRunner(_ownedStream, Options.UseCudnn);
+            _runner = new DeviceRunner(_ownedStream, Options);
         }
         catch
         {
@@ -84,7 +90,7 @@ public sealed class CudaExecutor : IExecutor
         Graph = graph;
         Options = options ?? new CudaExecutorOptions();
         _runGraph = Options.Optimize ? GraphRewrites.Optimize(graph) : graph;
-        _runner = new DeviceRunner(stream, Options.UseCudnn);
+        _runner = new DeviceRunner(stream, Options);
     }
 
     /// <inheritdoc/>
@@ -265,13 +271,15 @@ public sealed class CudaExecutor : IExecutor
         private readonly CudnnHandle? _cudnn;
         private readonly Dictionary<(ConvolutionShape, CudnnMathType), ConvolutionDescriptors> _descriptors = [];
         private CublasHandle? _cublas;
+        private readonly int _cublasSmCountTarget;
         private CublasMath? _blasMathMode;
 
-        public DeviceRunner(CudaStream stream, bool useCudnn)
+        public DeviceRunner(CudaStream stream, CudaExecutorOptions options)
         {
             Stream = stream;
+            _cublasSmCountTarget = options.CublasSmCountTarget;
             _modules = PtxModuleCache.For(stream.Context);
-            if (useCudnn && NativeRuntime.Probe().HasCudnn)
+            if (options.UseCudnn && NativeRuntime.Probe().HasCudnn)
             {
                 _cudnn = CudnnHandle.Create(stream);
             }
@@ -279,7 +287,17 @@ public sealed class CudaExecutor : IExecutor
 
         public CudaStream Stream { get; }
 
-        public void RequireCublas() => _cublas ??= CublasHandle.Create(Stream);
+        public void RequireCublas()
+        {
+            if (_cublas is null)
+            {
+                _cublas = CublasHandle.Create(Stream);
+                if (_cublasSmCountTarget > 0)
+                {
+                    _cublas.SmCountTarget = _cublasSmCountTarget;
+                }
+            }
+        }
 
         /// <summary>
         /// cuDNN's algorithms for the shape with <paramref name="mathType"/> on its descriptor, best first;

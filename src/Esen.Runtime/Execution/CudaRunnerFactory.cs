@@ -112,6 +112,13 @@ public sealed class CudaRunnerFactory : IMemberRunnerFactory, IDisposable
         return new CudaExecutorOptions { DeviceOrdinal = device.Ordinal, Precision = spec.Precision };
     }
 
+    /// <summary><paramref name="options"/> for an executor in a partition: cuBLAS targets the SMs it was granted.</summary>
+    public static CudaExecutorOptions InPartition(CudaExecutorOptions options, PartitionMechanism mechanism, int grantedSms)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options with { CublasSmCountTarget = SmPartition.CublasSmCountTarget(mechanism, grantedSms) };
+    }
+
     /// <inheritdoc/>
     public IMemberRunner Create(EnsembleSpec spec, int index, PartitionGrant grant)
     {
@@ -123,7 +130,8 @@ public sealed class CudaRunnerFactory : IMemberRunnerFactory, IDisposable
         }
 
         SmPartition partition = PartitionOf(index, grant.Device);
-        var executor = new CudaExecutor(_graphs(spec, index), partition.Stream, ExecutorOptions(spec, grant.Device));
+        var executor = new CudaExecutor(_graphs(spec, index), partition.Stream,
+            InPartition(ExecutorOptions(spec, grant.Device), partition.Mechanism, partition.GrantedSmCount ?? 0));
         return new GraphMemberRunner(executor);
     }
 

@@ -4,6 +4,7 @@ using Esen.Kernels.Graph;
 using Esen.Native;
 using Esen.Native.Cuda;
 using Esen.Native.Partitions;
+using Esen.Runtime.Execution;
 
 namespace Esen.Runtime.Profiling;
 
@@ -161,7 +162,7 @@ public sealed class CudaGpuMeasurer : IGpuMeasurer
             ValueInfo input = runnable.Inputs[0];
             var feed = new Dictionary<string, Tensor> { [input.Name] = Tensor.SeededRandom(input.Shape.WithBatch(batch), batch, 1f) };
             ulong freeBefore = CudaDriver.MemoryInfo(partition.Context).Free;
-            var executor = new CudaExecutor(runnable, partition.Stream, options);
+            var executor = new CudaExecutor(runnable, partition.Stream, CudaRunnerFactory.InPartition(options, partition.Mechanism, partition.GrantedSmCount ?? 0));
             CudaEvent? start = null;
             try
             {

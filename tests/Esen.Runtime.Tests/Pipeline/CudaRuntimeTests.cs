@@ -37,6 +37,20 @@ public sealed class CudaRuntimeTests
         Assert.Contains("2 CUDA device(s)", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(PartitionMechanism.GreenContext, 40, 40)]
+    [InlineData(PartitionMechanism.MpsExecutionAffinity, 18, 18)]
+    [InlineData(PartitionMechanism.None, 132, 0)]
+    public void AnExecutorInAPartition_TargetsCublasAtItsGrantedSms(PartitionMechanism mechanism, int granted, int target)
+    {
+        EnsembleSpec spec = Spec(s_gpu0, "a") with { Precision = Kernels.Cuda.GpuPrecision.Tf32 };
+
+        Kernels.Cuda.CudaExecutorOptions options = CudaRunnerFactory.InPartition(CudaRunnerFactory.ExecutorOptions(spec, s_gpu0), mechanism, granted);
+
+        Assert.Equal(target, options.CublasSmCountTarget);
+        Assert.Equal(Kernels.Cuda.GpuPrecision.Tf32, options.Precision);
+    }
+
     [Fact]
     public void CpuOnlySpec_NeedsNoCudaDevice()
     {
