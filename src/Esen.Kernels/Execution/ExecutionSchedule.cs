@@ -1,4 +1,3 @@
-using Esen.Kernels.Cpu;
 using Esen.Kernels.Graph;
 
 namespace Esen.Kernels.Execution;
@@ -111,19 +110,9 @@ internal sealed class ExecutionSchedule
                 continue;
             }
 
-            if (node.Inputs.All(i => i.Length == 0 || constants.ContainsKey(i)))
+            if (ConstantEvaluator.InputsKnown(node, constants))
             {
-                Tensor?[] values = CpuNodeCompiler.Evaluate(
-                    graph.Opset, node, node.Inputs.Select(i => i.Length == 0 ? null : constants[i]).ToArray(),
-                    node.Outputs.Select(o => o.Length == 0 ? null : shapes[o]).ToArray());
-                for (int i = 0; i < node.Outputs.Count; i++)
-                {
-                    if (values[i] is { } value)
-                    {
-                        constants[node.Outputs[i]] = value;
-                    }
-                }
-
+                ConstantEvaluator.Fold(graph.Opset, node, constants, o => shapes[o]);
                 continue;
             }
 

@@ -1,4 +1,3 @@
-using Esen.Kernels.Cpu;
 using Esen.Kernels.Ops;
 
 namespace Esen.Kernels.Graph;
@@ -25,23 +24,14 @@ public static class GraphRewrites
         var kept = new List<Node>();
         foreach (Node node in graph.Nodes)
         {
-            if (!node.Inputs.All(i => i.Length == 0 || constants.ContainsKey(i)))
+            if (!ConstantEvaluator.InputsKnown(node, constants))
             {
                 kept.Add(node);
                 continue;
             }
 
             ShapeInference.InferNode(graph.Opset, node, values, constants);
-            Tensor?[] outputs = CpuNodeCompiler.Evaluate(
-                graph.Opset, node, node.Inputs.Select(i => i.Length == 0 ? null : constants[i]).ToArray(),
-                node.Outputs.Select(o => o.Length == 0 ? null : values[o]).ToArray());
-            for (int i = 0; i < outputs.Length; i++)
-            {
-                if (outputs[i] is { } tensor)
-                {
-                    constants[node.Outputs[i]] = tensor;
-                }
-            }
+            ConstantEvaluator.Fold(graph.Opset, node, constants, o => values[o]);
         }
 
         return graph.With(kept, Referenced(graph, kept, constants));

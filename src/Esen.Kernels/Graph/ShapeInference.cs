@@ -183,16 +183,9 @@ public static partial class ShapeInference
         {
             constants[node.Outputs[0]] = Tensor.Vector(ShapeRange(context));
         }
-        else if (context.AllInputsConstant && node.Outputs.Where(o => o.Length > 0).All(o => values[o].Shape.ElementCount <= MaxEvaluatedElements)
-            && ConstantEvaluator.TryEvaluate(opset, node, context.InputConstants(), node.Outputs.Select(o => o.Length > 0 ? values[o] : null).ToArray(), out Tensor?[]? result))
+        else if (context.AllInputsConstant && node.Outputs.Where(o => o.Length > 0).All(o => values[o].Shape.ElementCount <= MaxEvaluatedElements))
         {
-            for (int i = 0; i < node.Outputs.Count; i++)
-            {
-                if (node.Outputs[i].Length > 0)
-                {
-                    constants[node.Outputs[i]] = result[i]!;
-                }
-            }
+            ConstantEvaluator.Fold(opset, node, constants, o => values[o]);
         }
     }
 
