@@ -186,21 +186,18 @@ public sealed class CudaGpuMeasurer : IGpuMeasurer
             }
         }
 
+        // The partition's context is current for the whole run, so the events and the executor's
+        // launches all go to the same context whichever thread runs this.
         public double TimedRun()
         {
             using (_partition.Context.Push())
             {
                 _start.Record(_partition.Stream);
-            }
-
-            _ = _executor.Run(_feed);
-            using (_partition.Context.Push())
-            {
+                _ = _executor.Run(_feed);
                 _end.Record(_partition.Stream);
                 _end.Synchronize();
+                return CudaEvent.ElapsedMilliseconds(_start, _end);
             }
-
-            return CudaEvent.ElapsedMilliseconds(_start, _end);
         }
 
         public void Dispose()
