@@ -16,7 +16,7 @@ internal static class CudaLowering
     /// <summary>The ops the CUDA executor can run (besides those folded into constants at plan time).</summary>
     public static IReadOnlySet<string> SupportedOps { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        "Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "Clip",
+        "Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "Clip", "Erf",
         "Identity", "Dropout", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Cast", "MaxPool", "AveragePool", "GlobalAveragePool",
         "BatchNormalization", "Softmax", "LayerNormalization", "Transpose", "Slice", "Concat",
     };
@@ -113,6 +113,10 @@ internal static class CudaLowering
                 case "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Clip":
                     RequireFloat(x, y);
                     Epilogue(x, y, bias: 0, channels: 1, inner: 1, ActivationOf());
+                    break;
+                case "Erf":
+                    RequireFloat(x, y);
+                    Epilogue(x, y, bias: 0, channels: 1, inner: 1, EpilogueActivation.Erf);
                     break;
                 case "Identity" or "Dropout" or "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze" or "Cast":
                     View(x, y);
@@ -480,13 +484,16 @@ internal static class CudaLowering
             }
         }
 
-        private void Epilogue(string x, string y, ulong bias, int channels, int inner, FusedActivation activation)
+        private void Epilogue(string x, string y, ulong bias, int channels, int inner, FusedActivation activation) =>
+            Epilogue(x, y, bias, channels, inner, (EpilogueActivation)activation.Kind, activation.Alpha, activation.Beta);
+
+        private void Epilogue(string x, string y, ulong bias, int channels, int inner, EpilogueActivation activation, float alpha = 0f, float beta = 0f)
         {
             long count = ShapeOf(y).ElementCount;
             Launch(PtxKernels.BiasActivation, LaunchConfig.GridStride(count), new CudaKernelArgs.BiasActivation
             {
                 X = Address(x), Bias = bias, Y = Address(y), Count = (int)count, Channels = channels, Inner = inner,
-                Activation = (EpilogueActivation)activation.Kind, Alpha = activation.Alpha, Beta = activation.Beta,
+                Activation = activation, Alpha = alpha, Beta = beta,
             });
         }
 

@@ -56,10 +56,9 @@ public class CudaExecutorGraphTests
     public void UnsupportedOp_FailsInPrepare_BeforeAnyRun()
     {
         Requires.CudaDevice();
-        var g = new GraphBuilder("erf");
-        g.Output(g.Erf(g.Input("x", 2, 4), name: "erf_7"));
-        using var gpu = new CudaExecutor(g.Build());
-        var error = Assert.Throws<UnsupportedModelException>(() => gpu.Prepare(new Dictionary<string, TensorShape> { ["x"] = new(2, 4) }));
-        Assert.Contains("Erf node 'erf_7'", error.Message, StringComparison.Ordinal);
+        LayerGraph graph = CudaLoweringTests.Conv3D();
+        using var gpu = new CudaExecutor(graph);
+        var error = Assert.Throws<UnsupportedModelException>(() => gpu.Prepare(CudaTestGraphs.Shapes(graph)));
+        Assert.Contains("Conv node 'conv3d_7'", error.Message, StringComparison.Ordinal);
     }
 }

@@ -230,12 +230,9 @@ public class CudaLoweringTests
     [Fact]
     public void OpWithoutDeviceKernel_IsRejectedAtPlanTime_NamingNodeAndOp()
     {
-        var g = new GraphBuilder("erf");
-        string x = g.Input("x", 2, 4);
-        g.Output(g.Erf(g.Relu(x), name: "erf_7"));
-        LayerGraph graph = g.Build();
+        LayerGraph graph = Conv3D();
         var error = Assert.Throws<UnsupportedModelException>(() => LoweredPlanHarness.Lower(graph, CudaTestGraphs.Shapes(graph)));
-        Assert.Contains("Erf node 'erf_7'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Conv node 'conv3d_7'", error.Message, StringComparison.Ordinal);
         Assert.Contains("no CUDA lowering", error.Message, StringComparison.Ordinal);
     }
 
@@ -291,6 +288,15 @@ public class CudaLoweringTests
         Assert.Equal(
             new GemmCall(CublasOperation.None, CublasOperation.Transpose, 5, 7, 3, 1f, 0x200, 5, 0, 0x100, 7, 0, 0f, 0x300, 5, 0, 1, CublasMath.Default, CublasComputeType.Compute32F),
             call);
+    }
+
+    /// <summary>A 3-D convolution, which neither executor runs.</summary>
+    internal static LayerGraph Conv3D()
+    {
+        var g = new GraphBuilder("conv3d");
+        string x = g.Input("x", 1, 2, 3, 4, 4);
+        g.Output(g.Conv(x, 2, [1, 1, 1], [1, 1, 1], [0, 0, 0, 0, 0, 0], [1, 1, 1], name: "conv3d_7"));
+        return g.Build();
     }
 
     internal static LayerGraph Graph(string name) => name switch

@@ -23,7 +23,7 @@ internal static class CudaTestGraphs
         return g.Build();
     }
 
-    /// <summary>Transformer-style blocks: batched and broadcast MatMul, Transpose, broadcasting binary ops, Slice, Concat, LayerNorm, Clip, Sigmoid, Tanh, HardSigmoid.</summary>
+    /// <summary>Transformer-style blocks: batched and broadcast MatMul, Transpose, broadcasting binary ops, GELU (Erf), Slice, Concat, LayerNorm, Clip, Sigmoid, Tanh, HardSigmoid.</summary>
     public static LayerGraph Attention()
     {
         var g = new GraphBuilder("attention", seed: 23, batch: 2);
@@ -35,7 +35,7 @@ internal static class CudaTestGraphs
         string attention = g.Softmax(scores, name: "attn");
         string context = g.MatMul(attention, x, name: "context");
         string gate = g.Sigmoid(g.Sub(context, x, name: "diff"), name: "gate");
-        string mixed = g.Div(g.Add(context, gate, name: "sum"), g.Initializer("two", Tensor.FromFloats(new TensorShape(6), [2f, 2f, 2f, 2f, 2f, 2f])), name: "half");
+        string mixed = g.Div(g.Add(g.Gelu(context, name: "gelu"), gate, name: "sum"), g.Initializer("two", Tensor.FromFloats(new TensorShape(6), [2f, 2f, 2f, 2f, 2f, 2f])), name: "half");
         string left = g.Op("Slice", [mixed, g.Ints("s.starts", 1), g.Ints("s.ends", 5), g.Ints("s.axes", 1)], name: "slice");
         string right = g.Tanh(g.Op("Slice", [x, g.Ints("r.starts", 4, 0), g.Ints("r.ends", 0, 6), g.Ints("r.axes", 1, 2), g.Ints("r.steps", -1, 2)], name: "reversed"), name: "tanh");
         string joined = g.Concat(2, [left, right], name: "concat");

@@ -73,6 +73,7 @@ internal static class KernelOracle
     public static double Activate(double x, EpilogueActivation activation, float alpha, float beta) => activation switch
     {
         EpilogueActivation.Gelu => 0.5 * x * (1 + Erf(x / Math.Sqrt(2))),
+        EpilogueActivation.Erf => Erf(x),
         _ => CpuKernels.Activate((float)x, new FusedActivation((ActivationKind)activation, alpha, beta)),
     };
 
