@@ -348,34 +348,18 @@ internal static class CudaLowering
             }
 
             PoolWindow pool = SlidingWindows.Pool(node, xs);
-            WindowGeometry g = pool.Geometry;
-            bool includePad = pool.CountIncludePad;
-            if (node.OpType == "AveragePool" && includePad && pool.CeilMode)
-            {
-                // esen_avg_pool divides by the full kernel area, which ONNX does not for windows past the padded edge.
-                throw Unsupported("count_include_pad with ceil_mode has no CUDA lowering");
-            }
-
-            var window = new Window2D
-            {
-                KernelH = g.Kernel[0], KernelW = g.Kernel[1], StrideH = g.Strides[0], StrideW = g.Strides[1],
-                PadTop = g.PadsBegin[0], PadLeft = g.PadsBegin[1], DilationH = g.Dilations[0], DilationW = g.Dilations[1],
-            };
             int planes = (int)(xs[0] * xs[1]);
+            Pool3D window = Pool3D.Of(new PoolShape(pool.Geometry, planes));
             LaunchConfig config = LaunchConfig.GridStride(ys.ElementCount);
             if (node.OpType == "MaxPool")
             {
-                Launch(PtxKernels.MaxPool, config, new CudaKernelArgs.MaxPool
-                {
-                    X = Address(x), Y = Address(y), Planes = planes, InH = (int)xs[2], InW = (int)xs[3], OutH = (int)ys[2], OutW = (int)ys[3], Window = window,
-                });
+                Launch(PtxKernels.MaxPool, config, new CudaKernelArgs.MaxPool { X = Address(x), Y = Address(y), Planes = planes, Window = window });
             }
             else
             {
                 Launch(PtxKernels.AvgPool, config, new CudaKernelArgs.AvgPool
                 {
-                    X = Address(x), Y = Address(y), Planes = planes, InH = (int)xs[2], InW = (int)xs[3], OutH = (int)ys[2], OutW = (int)ys[3], Window = window,
-                    CountIncludePad = includePad ? 1 : 0,
+                    X = Address(x), Y = Address(y), Planes = planes, Window = window, CountIncludePad = pool.CountIncludePad ? 1 : 0,
                 });
             }
         }

@@ -5,7 +5,7 @@ namespace Esen.Kernels.Tests.Cuda;
 /// <summary>Small seeded graphs that cover every op the CUDA lowering supports.</summary>
 internal static class CudaTestGraphs
 {
-    /// <summary>Conv (plain and grouped, asymmetric pads) → activations → pooling → batch norm → global pooling → Gemm → softmax.</summary>
+    /// <summary>Conv (plain and grouped, asymmetric pads) → activations → pooling (ceil mode, count_include_pad) → batch norm → global pooling → Gemm → softmax.</summary>
     public static LayerGraph Cnn()
     {
         var g = new GraphBuilder("cnn", seed: 11, batch: 2);
@@ -15,7 +15,9 @@ internal static class CudaTestGraphs
         h = g.Conv(h, 6, [3, 2], [1, 1], [1, 0, 0, 1], [1, 1], groups: 2, name: "conv1");
         h = g.BatchNorm(h, name: "bn1");
         h = g.LeakyRelu(h, 0.1f, name: "leaky1");
-        h = g.AveragePool(h, kernel: 2, stride: 1, pad: 1, countIncludePad: true, name: "avg1");
+        // [2,6,4,4] → [2,6,3,3]: with ceil_mode the last window in each dimension reaches past the padding, and
+        // count_include_pad divides by the part inside the padded input.
+        h = g.AveragePool(h, kernel: 3, stride: 2, pad: 1, ceilMode: true, countIncludePad: true, name: "avg1");
         h = g.GlobalAveragePool(h, name: "gap");
         h = g.Flatten(h, name: "flat");
         h = g.Gemm(h, 5, name: "fc");
