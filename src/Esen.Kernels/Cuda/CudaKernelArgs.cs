@@ -74,6 +74,24 @@ internal static class CudaKernelArgs
         public int YOffset;
     }
 
+    /// <summary>
+    /// <c>esen_gather</c>: Y[o, j, :] = X[o, Indices[j], :] over 4-byte words (int64 data with Inner doubled); an index
+    /// out of range stores FaultCode at Fault.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Gather
+    {
+        public ulong X;
+        public ulong Indices;
+        public ulong Y;
+        public int Outer;
+        public int Axis;
+        public int Inner;
+        public int Count;
+        public ulong Fault;
+        public int FaultCode;
+    }
+
     /// <summary><c>esen_max_pool</c>.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct MaxPool

@@ -18,7 +18,7 @@ internal static class CudaLowering
     {
         "Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "Clip", "Erf",
         "Identity", "Dropout", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Cast", "MaxPool", "AveragePool", "GlobalAveragePool",
-        "BatchNormalization", "Softmax", "LayerNormalization", "Transpose", "Slice", "Concat",
+        "BatchNormalization", "Softmax", "LayerNormalization", "Transpose", "Slice", "Concat", "Gather",
     };
 
     /// <summary>
@@ -47,6 +47,13 @@ internal static class CudaLowering
 
         return lowering.Steps;
     }
+
+    /// <summary>
+    /// The error a run's fault word reports, or null when it is 0: a kernel that meets an error planning cannot rule out
+    /// stores the 1-based index of its step there (<see cref="CudaStep.Fault"/>).
+    /// </summary>
+    public static GraphException? FaultError(IReadOnlyList<CudaStep> steps, int faultWord) =>
+        faultWord == 0 ? null : new GraphException($"{steps[faultWord - 1].Node}: {steps[faultWord - 1].Fault} (found on the device)");
 
     /// <summary>The 2-D convolution a Conv node computes (1-D as height 1).</summary>
     /// <exception cref="UnsupportedModelException">A 3-D (or higher) convolution.</exception>
@@ -156,6 +163,9 @@ internal static class CudaLowering
 
                 case "Slice":
                     Slice(x, y);
+                    break;
+                case "Gather":
+                    Gather(x, node.Inputs[1], y);
                     break;
                 default:
                     Concat(y);
@@ -444,6 +454,19 @@ internal static class CudaLowering
             StridedCopy(Address(x) + (ulong)(start * sizeof(float)), y, Dims(slice.OutputShape.ToIntArray()), Dims(inStrides));
         }
 
+        private void Gather(string x, string indices, string y)
+        {
+            TensorShape xs = ShapeOf(x);
+            int axis = xs.NormalizeAxis(_node.GetInt("axis", 0), _node.Describe());
+            int words = DataTypes.SizeOf(Shapes[x].DataType) / sizeof(float);
+            long outer = xs.Product(0, axis), inner = xs.Product(axis + 1, xs.Rank) * words, count = ShapeOf(indices).ElementCount;
+            Launch(PtxKernels.Gather, LaunchConfig.GridStride(outer * count * inner), new CudaKernelArgs.Gather
+            {
+                X = Address(x), Indices = Address(indices), Y = Address(y), Outer = (int)outer, Axis = (int)xs[axis], Inner = (int)inner,
+                Count = (int)count, Fault = bases[layout.FaultRegion], FaultCode = Steps.Count + 1,
+            }, fault: $"an index is out of range for a dimension of {xs[axis]}");
+        }
+
         private void Concat(string y)
         {
             RequireFloat([.. _node.Inputs, y]);
@@ -502,8 +525,8 @@ internal static class CudaLowering
             });
         }
 
-        private void Launch<TArgs>(PtxKernel<TArgs> kernel, LaunchConfig config, TArgs args)
-            where TArgs : unmanaged => Steps.Add(new KernelStep<TArgs>(_node.Describe(), kernel, config, args));
+        private void Launch<TArgs>(PtxKernel<TArgs> kernel, LaunchConfig config, TArgs args, string? fault = null)
+            where TArgs : unmanaged => Steps.Add(new KernelStep<TArgs>(_node.Describe(), kernel, config, args) { Fault = fault });
 
         private ulong Address(string value)
         {

@@ -11,7 +11,7 @@ namespace Esen.Kernels.Tests.Cuda;
 /// <summary>The pure half of the CUDA executor: graph → device steps, checked without a GPU.</summary>
 public class CudaLoweringTests
 {
-    public static TheoryData<string> GraphNames => ["cnn", "attention", "matmul", "fire"];
+    public static TheoryData<string> GraphNames => ["cnn", "attention", "matmul", "fire", "embedding"];
 
     [Fact]
     public void Cnn_LowersEveryNodeToTheExpectedSteps()
@@ -304,6 +304,7 @@ public class CudaLoweringTests
         "cnn" => CudaTestGraphs.Cnn(),
         "attention" => CudaTestGraphs.Attention(),
         "fire" => ConcatGraphs.Fire(batch: 1),
+        "embedding" => CudaTestGraphs.Embedding(),
         _ => CudaTestGraphs.BroadcastMatMul(),
     };
 

@@ -59,9 +59,32 @@ internal static class CudaTestGraphs
         return g.Build();
     }
 
-    /// <summary>Seeded inputs for <paramref name="graph"/>'s declared input shapes.</summary>
+    /// <summary>
+    /// Token embeddings gathered by int64 ids given at run time, a Gather with constant indices (negative ones
+    /// included) along an inner axis of a computed tensor, and a Gather of int64 data at run time.
+    /// </summary>
+    public static LayerGraph Embedding()
+    {
+        var g = new GraphBuilder("embedding", seed: 31);
+        string ids = g.Input("ids", DataType.Int64, new TensorShape(2, 5));
+        string tokens = g.Gather(g.Weight("token.table", new TensorShape(7, 6), 1f), ids, name: "tokens");
+        string h = g.Tanh(g.Add(tokens, g.Weight("position.table", new TensorShape(5, 6), 1f), name: "embed"), name: "tanh");
+        g.Output(g.Gather(h, g.Initializer("pick.indices", Tensor.FromInt64s(new TensorShape(2, 2), [0, -1, 3, 1])), axis: 2, name: "pick"));
+        g.Output(g.Gather(ids, g.Ints("last.index", -1), axis: 1, name: "last_ids"));
+        return g.Build();
+    }
+
+    /// <summary>
+    /// Seeded inputs for <paramref name="graph"/>'s declared input shapes: floats in [−1, 1), and int64 values in
+    /// [−2, 2], which index any axis of at least 3 (negative ones from the end).
+    /// </summary>
     public static Dictionary<string, Tensor> Inputs(LayerGraph graph, int seed = 7) =>
-        graph.Inputs.Select((input, i) => KeyValuePair.Create(input.Name, Tensor.SeededRandom(input.Shape, seed + i, 1f))).ToDictionary();
+        graph.Inputs.Select((input, i) => KeyValuePair.Create(input.Name, input.DataType == DataType.Int64
+            ? SmallIntegers(input.Shape, new Random(seed + i))
+            : Tensor.SeededRandom(input.Shape, seed + i, 1f))).ToDictionary();
+
+    private static Tensor SmallIntegers(TensorShape shape, Random random) =>
+        Tensor.FromInt64s(shape, [.. Enumerable.Range(0, (int)shape.ElementCount).Select(_ => (long)random.Next(-2, 3))]);
 
     /// <summary>The declared input shapes of <paramref name="graph"/>.</summary>
     public static Dictionary<string, TensorShape> Shapes(LayerGraph graph) => graph.Inputs.ToDictionary(i => i.Name, i => i.Shape);
