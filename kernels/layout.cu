@@ -1,5 +1,5 @@
-// Data movement: contiguous copy, strided copy (transpose, expand, slice up to rank 6) and the
-// per-input step of concat.
+// Data movement: contiguous copy, strided copy (transpose, expand, slice up to rank 6), the
+// per-input step of concat, and gather.
 #include "esen_cuda.h"
 
 // y[i] = x[i] for i < count.
@@ -43,5 +43,31 @@ ESEN_KERNEL void esen_concat_slab(const float* x, float* y, int outer, int slab,
     {
         const long long row = i / slab;
         y[row * y_row + y_offset + (i - row * slab)] = x[i];
+    }
+}
+
+// Gather along an axis: viewing x as [outer, axis, inner] and y as [outer, count, inner] (count =
+// the number of indices), y[o, j, :] = x[o, indices[j], :], a negative index counting from the end.
+// Moves 4-byte words, so int64 data is gathered with inner doubled. ONNX makes an index outside
+// [−axis, axis) an error: its elements of y are written 0 and fault_code is stored in *fault, which
+// the executor reads after the run and reports.
+ESEN_KERNEL void esen_gather(const float* x, const long long* indices, float* y, int outer, int axis,
+                             int inner, int count, int* fault, int fault_code)
+{
+    const long long total = static_cast<long long>(outer) * count * inner;
+    for (long long i = esen_global_index(); i < total; i += esen_grid_stride())
+    {
+        const long long row = i / inner;
+        long long index = indices[row % count];
+        index = index < 0 ? index + axis : index;
+        if (index < 0 || index >= axis)
+        {
+            y[i] = 0.0f;
+            // Atomic, so the threads that find bad indices store their (equal) code without a data
+            // race, on the host build too; on a GPU it is one 32-bit store.
+            __atomic_store_n(fault, fault_code, __ATOMIC_RELAXED);
+            continue;
+        }
+        y[i] = x[((row / count) * axis + index) * inner + i % inner];
     }
 }

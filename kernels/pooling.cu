@@ -1,71 +1,115 @@
-// 2-D pooling over NCHW tensors. planes = N·C; each plane is in_h × in_w in x and out_h × out_w
-// in y. Windows follow EsenWindow2D (top/left pads; positions outside the input are padding).
+// Pooling over NC... tensors: max and average pooling with windows over up to three spatial
+// dimensions (EsenPool3D), and global average pooling.
 #include "block_reduce.cuh"
 
-// Max over the window's in-bounds positions (padding never wins; a NaN does, as in ONNX's reference).
-ESEN_KERNEL void esen_max_pool(const float* x, float* y, int planes, int in_h, int in_w, int out_h,
-                               int out_w, EsenWindow2D window)
+// A pooling window over three spatial dimensions (d, h, w), passed by value; 1-D and 2-D pools
+// have leading size-1 dimensions. Esen.Kernels mirrors it as Pool3D. x holds `planes` (N·C)
+// planes of input[0]·input[1]·input[2] values, y as many of output[0]·output[1]·output[2].
+struct EsenPool3D
 {
-    const long long count = static_cast<long long>(planes) * out_h * out_w;
-    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    int input[3];
+    int output[3];
+    int kernel[3];
+    int stride[3];
+    int pad_begin[3];
+    int pad_end[3]; // the explicit padding after the input; ceil_mode may add windows that reach past it
+    int dilation[3];
+};
+
+// Splits flat output index i into its plane and its position in each spatial dimension.
+ESEN_DEVICE long long esen_pool_position(long long i, const EsenPool3D& p, int position[3])
+{
+    for (int d = 2; d >= 0; --d)
     {
-        const int ow = static_cast<int>(i % out_w);
-        const int oh = static_cast<int>((i / out_w) % out_h);
-        const float* plane = x + (i / (static_cast<long long>(out_w) * out_h)) * in_h * in_w;
-        float best = -ESEN_INFINITY;
-        for (int kh = 0; kh < window.kernel_h; ++kh)
+        position[d] = static_cast<int>(i % p.output[d]);
+        i /= p.output[d];
+    }
+    return i;
+}
+
+// Input coordinate of tap k of the window at output position o in spatial dimension d.
+ESEN_DEVICE int esen_pool_tap(const EsenPool3D& p, int d, int o, int k)
+{
+    return o * p.stride[d] - p.pad_begin[d] + k * p.dilation[d];
+}
+
+// Calls visit(value) for each tap of the window at output position o that reads the input, in
+// row-major tap order (the CPU executor's order, so sums agree to the bit).
+template <class Visit>
+ESEN_DEVICE void esen_pool_window(const float* plane, const EsenPool3D& p, const int o[3], Visit visit)
+{
+    for (int kd = 0; kd < p.kernel[0]; ++kd)
+    {
+        const int id = esen_pool_tap(p, 0, o[0], kd);
+        if (id < 0 || id >= p.input[0])
         {
-            const int ih = oh * window.stride_h - window.pad_top + kh * window.dilation_h;
-            if (ih < 0 || ih >= in_h)
+            continue;
+        }
+        for (int kh = 0; kh < p.kernel[1]; ++kh)
+        {
+            const int ih = esen_pool_tap(p, 1, o[1], kh);
+            if (ih < 0 || ih >= p.input[1])
             {
                 continue;
             }
-            for (int kw = 0; kw < window.kernel_w; ++kw)
+            const float* row = plane + (static_cast<long long>(id) * p.input[1] + ih) * p.input[2];
+            for (int kw = 0; kw < p.kernel[2]; ++kw)
             {
-                const int iw = ow * window.stride_w - window.pad_left + kw * window.dilation_w;
-                if (iw >= 0 && iw < in_w)
+                const int iw = esen_pool_tap(p, 2, o[2], kw);
+                if (iw >= 0 && iw < p.input[2])
                 {
-                    const float v = plane[ih * in_w + iw];
-                    best = (v > best || v != v) ? v : best;
+                    visit(row[iw]);
                 }
             }
         }
+    }
+}
+
+// Max over the window's in-bounds positions (padding never wins; a NaN does, as in ONNX's reference).
+ESEN_KERNEL void esen_max_pool(const float* x, float* y, int planes, EsenPool3D pool)
+{
+    const long long in_plane = static_cast<long long>(pool.input[0]) * pool.input[1] * pool.input[2];
+    const long long count = planes * (static_cast<long long>(pool.output[0]) * pool.output[1] * pool.output[2]);
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        int o[3];
+        const float* plane = x + esen_pool_position(i, pool, o) * in_plane;
+        float best = -ESEN_INFINITY;
+        esen_pool_window(plane, pool, o, [&](float v) { best = (v > best || v != v) ? v : best; });
         y[i] = best;
     }
 }
 
-// Mean over the window. count_include_pad != 0: the divisor is kernel_h·kernel_w (ONNX
-// AveragePool count_include_pad=1 with ceil_mode=0); otherwise the number of in-bounds positions.
-ESEN_KERNEL void esen_avg_pool(const float* x, float* y, int planes, int in_h, int in_w, int out_h,
-                               int out_w, EsenWindow2D window, int count_include_pad)
+// Mean over the window. The divisor counts the window positions inside the input, or with
+// count_include_pad != 0 those inside the input and its explicit padding: a window that ceil_mode
+// extends past the padding is clipped to it, as ONNX AveragePool defines. The window is a box, so
+// both counts are products over the dimensions. A window with nothing to count gives 0 (as the CPU
+// executor).
+ESEN_KERNEL void esen_avg_pool(const float* x, float* y, int planes, EsenPool3D pool,
+                               int count_include_pad)
 {
-    const long long count = static_cast<long long>(planes) * out_h * out_w;
+    const long long in_plane = static_cast<long long>(pool.input[0]) * pool.input[1] * pool.input[2];
+    const long long count = planes * (static_cast<long long>(pool.output[0]) * pool.output[1] * pool.output[2]);
     for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
     {
-        const int ow = static_cast<int>(i % out_w);
-        const int oh = static_cast<int>((i / out_w) % out_h);
-        const float* plane = x + (i / (static_cast<long long>(out_w) * out_h)) * in_h * in_w;
-        float sum = 0.0f;
-        int inside = 0;
-        for (int kh = 0; kh < window.kernel_h; ++kh)
+        int o[3];
+        const float* plane = x + esen_pool_position(i, pool, o) * in_plane;
+        int divisor = 1;
+        for (int d = 0; d < 3; ++d)
         {
-            const int ih = oh * window.stride_h - window.pad_top + kh * window.dilation_h;
-            if (ih < 0 || ih >= in_h)
+            const int low = count_include_pad != 0 ? -pool.pad_begin[d] : 0;
+            const int high = pool.input[d] + (count_include_pad != 0 ? pool.pad_end[d] : 0);
+            int counted = 0;
+            for (int k = 0; k < pool.kernel[d]; ++k)
             {
-                continue;
+                const int at = esen_pool_tap(pool, d, o[d], k);
+                counted += at >= low && at < high ? 1 : 0;
             }
-            for (int kw = 0; kw < window.kernel_w; ++kw)
-            {
-                const int iw = ow * window.stride_w - window.pad_left + kw * window.dilation_w;
-                if (iw >= 0 && iw < in_w)
-                {
-                    sum += plane[ih * in_w + iw];
-                    ++inside;
-                }
-            }
+            divisor *= counted;
         }
-        const int divisor = count_include_pad != 0 ? window.kernel_h * window.kernel_w : inside;
-        y[i] = sum / static_cast<float>(divisor);
+        float sum = 0.0f;
+        esen_pool_window(plane, pool, o, [&](float v) { sum += v; });
+        y[i] = divisor == 0 ? 0.0f : sum / static_cast<float>(divisor);
     }
 }
 

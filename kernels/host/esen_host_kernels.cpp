@@ -83,6 +83,7 @@ static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_ENTRY(esen_copy),
     ESEN_HOST_ENTRY(esen_strided_copy),
     ESEN_HOST_ENTRY(esen_concat_slab),
+    ESEN_HOST_ENTRY(esen_gather),
     ESEN_HOST_ENTRY(esen_max_pool),
     ESEN_HOST_ENTRY(esen_avg_pool),
     ESEN_HOST_ENTRY(esen_global_avg_pool),

@@ -146,8 +146,24 @@ public sealed class CudaExecutor : IExecutor
                     outputs[name] = tensor;
                 }
 
+                int[] fault = [0];
+                if (plan.FaultRegion is { } faultRegion)
+                {
+                    MemoryHandle pin = fault.AsMemory().Pin();
+                    pins.Add(pin);
+                    plan.Buffers[faultRegion].CopyToHostAsync((byte*)pin.Pointer, sizeof(int), Stream);
+                }
+
                 // The one synchronisation of a run: the outputs must be on the host before they are returned.
                 Stream.Synchronize();
+                if (CudaLowering.FaultError(plan.Steps, fault[0]) is { } error)
+                {
+                    // The next run starts with a clear fault word.
+                    plan.Buffers[plan.FaultRegion!.Value].ClearAsync(Stream);
+                    Stream.Synchronize();
+                    throw error;
+                }
+
                 return outputs;
             }
             finally
@@ -214,6 +230,7 @@ public sealed class CudaExecutor : IExecutor
             var pins = new List<MemoryHandle>();
             try
             {
+                buffers[layout.FaultRegion].ClearAsync(Stream);
                 for (int i = 0; i < layout.Regions.Count; i++)
                 {
                     if (layout.Regions[i].Kind == DeviceRegionKind.Constant)
@@ -238,7 +255,8 @@ public sealed class CudaExecutor : IExecutor
             (int, string)[] Of(DeviceRegionKind kind) =>
                 [.. layout.Regions.Select((r, i) => (i, r)).Where(p => p.r.Kind == kind).Select(p => (p.i, p.r.Value))];
             var info = new ExecutionPlanInfo(shapes, schedule.Running.Count, schedule.ArenaBytes, schedule.UnplannedBytes, schedule.InPlaceConcatInputs);
-            return new Plan([.. buffers], steps, Of(DeviceRegionKind.Input), Of(DeviceRegionKind.Output), info);
+            int? faultRegion = steps.Any(s => s.Fault is not null) ? layout.FaultRegion : null;
+            return new Plan([.. buffers], steps, Of(DeviceRegionKind.Input), Of(DeviceRegionKind.Output), faultRegion, info);
         }
         catch
         {
@@ -251,8 +269,10 @@ public sealed class CudaExecutor : IExecutor
         }
     }
 
+    /// <param name="FaultRegion">The fault word's region when a step may set it (it is then read after each run), else null.</param>
     private sealed record Plan(
-        DeviceBuffer<byte>[] Buffers, IReadOnlyList<CudaStep> Steps, (int Region, string Name)[] Inputs, (int Region, string Name)[] Outputs, ExecutionPlanInfo Info)
+        DeviceBuffer<byte>[] Buffers, IReadOnlyList<CudaStep> Steps, (int Region, string Name)[] Inputs, (int Region, string Name)[] Outputs,
+        int? FaultRegion, ExecutionPlanInfo Info)
         : IDisposable
     {
         public void Dispose()

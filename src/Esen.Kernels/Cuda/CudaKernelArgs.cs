@@ -6,7 +6,7 @@ namespace Esen.Kernels.Cuda;
 /// Launch arguments, one unmanaged struct per kernel signature in kernels/*.cu, fields in the
 /// entry point's parameter order with the same widths: device pointers are <see cref="ulong"/>,
 /// C <c>int</c> is <see cref="int"/>, <c>float</c> is <see cref="float"/>, by-value structs are
-/// <see cref="Dims6"/> and <see cref="Window2D"/>. Each struct's memory layout equals the packed
+/// <see cref="Dims6"/>, <see cref="Window2D"/> and <see cref="Pool3D"/>. Each struct's memory layout equals the packed
 /// PTX parameter buffer (every parameter at its own alignment), so it can be handed to
 /// <c>cuLaunchKernel</c> either as that buffer (<c>CU_LAUNCH_PARAM_BUFFER_POINTER</c>) or as one
 /// pointer per field. A test parses every committed PTX <c>.entry</c> and checks field count,
@@ -74,6 +74,24 @@ internal static class CudaKernelArgs
         public int YOffset;
     }
 
+    /// <summary>
+    /// <c>esen_gather</c>: Y[o, j, :] = X[o, Indices[j], :] over 4-byte words (int64 data with Inner doubled); an index
+    /// out of range stores FaultCode at Fault.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Gather
+    {
+        public ulong X;
+        public ulong Indices;
+        public ulong Y;
+        public int Outer;
+        public int Axis;
+        public int Inner;
+        public int Count;
+        public ulong Fault;
+        public int FaultCode;
+    }
+
     /// <summary><c>esen_max_pool</c>.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct MaxPool
@@ -81,25 +99,17 @@ internal static class CudaKernelArgs
         public ulong X;
         public ulong Y;
         public int Planes;
-        public int InH;
-        public int InW;
-        public int OutH;
-        public int OutW;
-        public Window2D Window;
+        public Pool3D Window;
     }
 
-    /// <summary><c>esen_avg_pool</c>; CountIncludePad ≠ 0 divides by the kernel area.</summary>
+    /// <summary><c>esen_avg_pool</c>; CountIncludePad ≠ 0 counts the explicit padding in the divisor.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct AvgPool
     {
         public ulong X;
         public ulong Y;
         public int Planes;
-        public int InH;
-        public int InW;
-        public int OutH;
-        public int OutW;
-        public Window2D Window;
+        public Pool3D Window;
         public int CountIncludePad;
     }
 

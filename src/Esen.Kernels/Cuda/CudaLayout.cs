@@ -21,6 +21,12 @@ internal enum DeviceRegionKind
 
     /// <summary>Scratch of the convolutions (im2col matrix or cuDNN workspace); one at a time, so shared.</summary>
     Workspace,
+
+    /// <summary>
+    /// One int a kernel sets when it meets an error that planning cannot rule out (a Gather index out of range):
+    /// zeroed when the plan is made, read after each run (<see cref="CudaStep.Fault"/>).
+    /// </summary>
+    Fault,
 }
 
 /// <summary>One device allocation of a plan.</summary>
@@ -32,7 +38,7 @@ internal sealed record DeviceRegion(DeviceRegionKind Kind, string Value, long By
 /// <summary>
 /// The device memory of one plan, before any address is known: the two arenas (offsets from the
 /// shared <see cref="ExecutionSchedule"/>), one region per graph input, graph output and constant a
-/// running node reads, and the workspace. It also fixes how each convolution runs (cuDNN with a chosen
+/// running node reads, the workspace and the fault word. It also fixes how each convolution runs (cuDNN with a chosen
 /// algorithm, or im2col + cuBLAS) because that decides the workspace size, and the math every
 /// convolution and GEMM of the plan runs in.
 /// </summary>
@@ -63,6 +69,9 @@ internal sealed class CudaLayout
 
     /// <summary>Index of the workspace region.</summary>
     public int WorkspaceRegion { get; private set; }
+
+    /// <summary>Index of the fault word's region.</summary>
+    public int FaultRegion { get; private set; }
 
     /// <summary>
     /// Lays out <paramref name="schedule"/> for <paramref name="math"/>. <paramref name="proposeConvolutions"/>
@@ -114,6 +123,7 @@ internal sealed class CudaLayout
         }
 
         layout.WorkspaceRegion = layout.Add(DeviceRegionKind.Workspace, "workspace", workspace);
+        layout.FaultRegion = layout.Add(DeviceRegionKind.Fault, "fault", sizeof(int));
         foreach (ValueInfo output in shapes.Graph.Outputs)
         {
             layout.Add(DeviceRegionKind.Output, output.Name, shapes[output.Name].ByteCount);

@@ -16,9 +16,9 @@ internal static class CudaLowering
     /// <summary>The ops the CUDA executor can run (besides those folded into constants at plan time).</summary>
     public static IReadOnlySet<string> SupportedOps { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        "Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "Clip",
+        "Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "Clip", "Erf",
         "Identity", "Dropout", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Cast", "MaxPool", "AveragePool", "GlobalAveragePool",
-        "BatchNormalization", "Softmax", "LayerNormalization", "Transpose", "Slice", "Concat",
+        "BatchNormalization", "Softmax", "LayerNormalization", "Transpose", "Slice", "Concat", "Gather",
     };
 
     /// <summary>
@@ -47,6 +47,13 @@ internal static class CudaLowering
 
         return lowering.Steps;
     }
+
+    /// <summary>
+    /// The error a run's fault word reports, or null when it is 0: a kernel that meets an error planning cannot rule out
+    /// stores the 1-based index of its step there (<see cref="CudaStep.Fault"/>).
+    /// </summary>
+    public static GraphException? FaultError(IReadOnlyList<CudaStep> steps, int faultWord) =>
+        faultWord == 0 ? null : new GraphException($"{steps[faultWord - 1].Node}: {steps[faultWord - 1].Fault} (found on the device)");
 
     /// <summary>The 2-D convolution a Conv node computes (1-D as height 1).</summary>
     /// <exception cref="UnsupportedModelException">A 3-D (or higher) convolution.</exception>
@@ -114,6 +121,10 @@ internal static class CudaLowering
                     RequireFloat(x, y);
                     Epilogue(x, y, bias: 0, channels: 1, inner: 1, ActivationOf());
                     break;
+                case "Erf":
+                    RequireFloat(x, y);
+                    Epilogue(x, y, bias: 0, channels: 1, inner: 1, EpilogueActivation.Erf);
+                    break;
                 case "Identity" or "Dropout" or "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze" or "Cast":
                     View(x, y);
                     break;
@@ -152,6 +163,9 @@ internal static class CudaLowering
 
                 case "Slice":
                     Slice(x, y);
+                    break;
+                case "Gather":
+                    Gather(x, node.Inputs[1], y);
                     break;
                 default:
                     Concat(y);
@@ -344,34 +358,18 @@ internal static class CudaLowering
             }
 
             PoolWindow pool = SlidingWindows.Pool(node, xs);
-            WindowGeometry g = pool.Geometry;
-            bool includePad = pool.CountIncludePad;
-            if (node.OpType == "AveragePool" && includePad && pool.CeilMode)
-            {
-                // esen_avg_pool divides by the full kernel area, which ONNX does not for windows past the padded edge.
-                throw Unsupported("count_include_pad with ceil_mode has no CUDA lowering");
-            }
-
-            var window = new Window2D
-            {
-                KernelH = g.Kernel[0], KernelW = g.Kernel[1], StrideH = g.Strides[0], StrideW = g.Strides[1],
-                PadTop = g.PadsBegin[0], PadLeft = g.PadsBegin[1], DilationH = g.Dilations[0], DilationW = g.Dilations[1],
-            };
             int planes = (int)(xs[0] * xs[1]);
+            Pool3D window = Pool3D.Of(new PoolShape(pool.Geometry, planes));
             LaunchConfig config = LaunchConfig.GridStride(ys.ElementCount);
             if (node.OpType == "MaxPool")
             {
-                Launch(PtxKernels.MaxPool, config, new CudaKernelArgs.MaxPool
-                {
-                    X = Address(x), Y = Address(y), Planes = planes, InH = (int)xs[2], InW = (int)xs[3], OutH = (int)ys[2], OutW = (int)ys[3], Window = window,
-                });
+                Launch(PtxKernels.MaxPool, config, new CudaKernelArgs.MaxPool { X = Address(x), Y = Address(y), Planes = planes, Window = window });
             }
             else
             {
                 Launch(PtxKernels.AvgPool, config, new CudaKernelArgs.AvgPool
                 {
-                    X = Address(x), Y = Address(y), Planes = planes, InH = (int)xs[2], InW = (int)xs[3], OutH = (int)ys[2], OutW = (int)ys[3], Window = window,
-                    CountIncludePad = includePad ? 1 : 0,
+                    X = Address(x), Y = Address(y), Planes = planes, Window = window, CountIncludePad = pool.CountIncludePad ? 1 : 0,
                 });
             }
         }
@@ -456,6 +454,19 @@ internal static class CudaLowering
             StridedCopy(Address(x) + (ulong)(start * sizeof(float)), y, Dims(slice.OutputShape.ToIntArray()), Dims(inStrides));
         }
 
+        private void Gather(string x, string indices, string y)
+        {
+            TensorShape xs = ShapeOf(x);
+            int axis = xs.NormalizeAxis(_node.GetInt("axis", 0), _node.Describe());
+            int words = DataTypes.SizeOf(Shapes[x].DataType) / sizeof(float);
+            long outer = xs.Product(0, axis), inner = xs.Product(axis + 1, xs.Rank) * words, count = ShapeOf(indices).ElementCount;
+            Launch(PtxKernels.Gather, LaunchConfig.GridStride(outer * count * inner), new CudaKernelArgs.Gather
+            {
+                X = Address(x), Indices = Address(indices), Y = Address(y), Outer = (int)outer, Axis = (int)xs[axis], Inner = (int)inner,
+                Count = (int)count, Fault = bases[layout.FaultRegion], FaultCode = Steps.Count + 1,
+            }, fault: $"an index is out of range for a dimension of {xs[axis]}");
+        }
+
         private void Concat(string y)
         {
             RequireFloat([.. _node.Inputs, y]);
@@ -480,13 +491,16 @@ internal static class CudaLowering
             }
         }
 
-        private void Epilogue(string x, string y, ulong bias, int channels, int inner, FusedActivation activation)
+        private void Epilogue(string x, string y, ulong bias, int channels, int inner, FusedActivation activation) =>
+            Epilogue(x, y, bias, channels, inner, (EpilogueActivation)activation.Kind, activation.Alpha, activation.Beta);
+
+        private void Epilogue(string x, string y, ulong bias, int channels, int inner, EpilogueActivation activation, float alpha = 0f, float beta = 0f)
         {
             long count = ShapeOf(y).ElementCount;
             Launch(PtxKernels.BiasActivation, LaunchConfig.GridStride(count), new CudaKernelArgs.BiasActivation
             {
                 X = Address(x), Bias = bias, Y = Address(y), Count = (int)count, Channels = channels, Inner = inner,
-                Activation = (EpilogueActivation)activation.Kind, Alpha = activation.Alpha, Beta = activation.Beta,
+                Activation = activation, Alpha = alpha, Beta = beta,
             });
         }
 
@@ -511,8 +525,8 @@ internal static class CudaLowering
             });
         }
 
-        private void Launch<TArgs>(PtxKernel<TArgs> kernel, LaunchConfig config, TArgs args)
-            where TArgs : unmanaged => Steps.Add(new KernelStep<TArgs>(_node.Describe(), kernel, config, args));
+        private void Launch<TArgs>(PtxKernel<TArgs> kernel, LaunchConfig config, TArgs args, string? fault = null)
+            where TArgs : unmanaged => Steps.Add(new KernelStep<TArgs>(_node.Describe(), kernel, config, args) { Fault = fault });
 
         private ulong Address(string value)
         {

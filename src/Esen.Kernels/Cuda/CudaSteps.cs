@@ -20,6 +20,12 @@ internal interface ICudaStepRunner
 /// <param name="Node">The node it belongs to (<c>Node.Describe()</c>), for errors and traces.</param>
 internal abstract record CudaStep(string Node)
 {
+    /// <summary>
+    /// Why the run fails when this step stores its fault code (its 1-based index in the plan's steps) in the fault word
+    /// (<see cref="CudaLayout.FaultRegion"/>); null for a step that never does.
+    /// </summary>
+    public string? Fault { get; init; }
+
     /// <summary>Hands the step to <paramref name="runner"/>.</summary>
     public abstract void Run(ICudaStepRunner runner);
 }

@@ -4,7 +4,7 @@ namespace Esen.Kernels.Cuda;
 
 /// <summary>
 /// The activation codes of <c>esen_bias_activation</c> (kernels/activation.cu): the values of
-/// <see cref="ActivationKind"/>, plus GELU, which only the CUDA epilogue has.
+/// <see cref="ActivationKind"/>, plus GELU and erf, which only the CUDA epilogue has.
 /// </summary>
 internal enum EpilogueActivation
 {
@@ -18,4 +18,7 @@ internal enum EpilogueActivation
 
     /// <summary>0.5·x·(1 + erf(x/√2)) (ONNX Gelu, approximate = "none").</summary>
     Gelu = 7,
+
+    /// <summary>erf(x) (ONNX Erf).</summary>
+    Erf = 8,
 }

@@ -36,6 +36,8 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.ConcatSlab> ConcatSlab { get; } = new("layout", "esen_concat_slab");
 
+    public static PtxKernel<CudaKernelArgs.Gather> Gather { get; } = new("layout", "esen_gather");
+
     public static PtxKernel<CudaKernelArgs.MaxPool> MaxPool { get; } = new("pooling", "esen_max_pool");
 
     public static PtxKernel<CudaKernelArgs.AvgPool> AvgPool { get; } = new("pooling", "esen_avg_pool");
@@ -65,7 +67,7 @@ internal static class PtxKernels
     /// <summary>All of the above.</summary>
     public static IReadOnlyList<PtxKernel> All { get; } =
     [
-        BiasActivation, Add, Sub, Mul, Div, Copy, StridedCopy, ConcatSlab, MaxPool, AvgPool, GlobalAvgPool,
+        BiasActivation, Add, Sub, Mul, Div, Copy, StridedCopy, ConcatSlab, Gather, MaxPool, AvgPool, GlobalAvgPool,
         BatchNorm, LayerNorm, Softmax, Im2Col, EnsembleMean, EnsembleWeightedMean, EnsembleVote, CascadeGate,
         GatherRows, ScatterRows,
     ];

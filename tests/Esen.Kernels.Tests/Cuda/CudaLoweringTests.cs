@@ -11,7 +11,7 @@ namespace Esen.Kernels.Tests.Cuda;
 /// <summary>The pure half of the CUDA executor: graph → device steps, checked without a GPU.</summary>
 public class CudaLoweringTests
 {
-    public static TheoryData<string> GraphNames => ["cnn", "attention", "matmul", "fire"];
+    public static TheoryData<string> GraphNames => ["cnn", "attention", "matmul", "fire", "embedding"];
 
     [Fact]
     public void Cnn_LowersEveryNodeToTheExpectedSteps()
@@ -230,12 +230,9 @@ public class CudaLoweringTests
     [Fact]
     public void OpWithoutDeviceKernel_IsRejectedAtPlanTime_NamingNodeAndOp()
     {
-        var g = new GraphBuilder("erf");
-        string x = g.Input("x", 2, 4);
-        g.Output(g.Erf(g.Relu(x), name: "erf_7"));
-        LayerGraph graph = g.Build();
+        LayerGraph graph = Conv3D();
         var error = Assert.Throws<UnsupportedModelException>(() => LoweredPlanHarness.Lower(graph, CudaTestGraphs.Shapes(graph)));
-        Assert.Contains("Erf node 'erf_7'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Conv node 'conv3d_7'", error.Message, StringComparison.Ordinal);
         Assert.Contains("no CUDA lowering", error.Message, StringComparison.Ordinal);
     }
 
@@ -293,11 +290,21 @@ public class CudaLoweringTests
             call);
     }
 
+    /// <summary>A 3-D convolution, which neither executor runs.</summary>
+    internal static LayerGraph Conv3D()
+    {
+        var g = new GraphBuilder("conv3d");
+        string x = g.Input("x", 1, 2, 3, 4, 4);
+        g.Output(g.Conv(x, 2, [1, 1, 1], [1, 1, 1], [0, 0, 0, 0, 0, 0], [1, 1, 1], name: "conv3d_7"));
+        return g.Build();
+    }
+
     internal static LayerGraph Graph(string name) => name switch
     {
         "cnn" => CudaTestGraphs.Cnn(),
         "attention" => CudaTestGraphs.Attention(),
         "fire" => ConcatGraphs.Fire(batch: 1),
+        "embedding" => CudaTestGraphs.Embedding(),
         _ => CudaTestGraphs.BroadcastMatMul(),
     };
 

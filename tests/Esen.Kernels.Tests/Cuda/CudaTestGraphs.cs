@@ -5,7 +5,7 @@ namespace Esen.Kernels.Tests.Cuda;
 /// <summary>Small seeded graphs that cover every op the CUDA lowering supports.</summary>
 internal static class CudaTestGraphs
 {
-    /// <summary>Conv (plain and grouped, asymmetric pads) → activations → pooling → batch norm → global pooling → Gemm → softmax.</summary>
+    /// <summary>Conv (plain and grouped, asymmetric pads) → activations → pooling (ceil mode, count_include_pad) → batch norm → global pooling → Gemm → softmax.</summary>
     public static LayerGraph Cnn()
     {
         var g = new GraphBuilder("cnn", seed: 11, batch: 2);
@@ -15,7 +15,9 @@ internal static class CudaTestGraphs
         h = g.Conv(h, 6, [3, 2], [1, 1], [1, 0, 0, 1], [1, 1], groups: 2, name: "conv1");
         h = g.BatchNorm(h, name: "bn1");
         h = g.LeakyRelu(h, 0.1f, name: "leaky1");
-        h = g.AveragePool(h, kernel: 2, stride: 1, pad: 1, countIncludePad: true, name: "avg1");
+        // [2,6,4,4] → [2,6,3,3]: with ceil_mode the last window in each dimension reaches past the padding, and
+        // count_include_pad divides by the part inside the padded input.
+        h = g.AveragePool(h, kernel: 3, stride: 2, pad: 1, ceilMode: true, countIncludePad: true, name: "avg1");
         h = g.GlobalAveragePool(h, name: "gap");
         h = g.Flatten(h, name: "flat");
         h = g.Gemm(h, 5, name: "fc");
@@ -23,7 +25,7 @@ internal static class CudaTestGraphs
         return g.Build();
     }
 
-    /// <summary>Transformer-style blocks: batched and broadcast MatMul, Transpose, broadcasting binary ops, Slice, Concat, LayerNorm, Clip, Sigmoid, Tanh, HardSigmoid.</summary>
+    /// <summary>Transformer-style blocks: batched and broadcast MatMul, Transpose, broadcasting binary ops, GELU (Erf), Slice, Concat, LayerNorm, Clip, Sigmoid, Tanh, HardSigmoid.</summary>
     public static LayerGraph Attention()
     {
         var g = new GraphBuilder("attention", seed: 23, batch: 2);
@@ -35,7 +37,7 @@ internal static class CudaTestGraphs
         string attention = g.Softmax(scores, name: "attn");
         string context = g.MatMul(attention, x, name: "context");
         string gate = g.Sigmoid(g.Sub(context, x, name: "diff"), name: "gate");
-        string mixed = g.Div(g.Add(context, gate, name: "sum"), g.Initializer("two", Tensor.FromFloats(new TensorShape(6), [2f, 2f, 2f, 2f, 2f, 2f])), name: "half");
+        string mixed = g.Div(g.Add(g.Gelu(context, name: "gelu"), gate, name: "sum"), g.Initializer("two", Tensor.FromFloats(new TensorShape(6), [2f, 2f, 2f, 2f, 2f, 2f])), name: "half");
         string left = g.Op("Slice", [mixed, g.Ints("s.starts", 1), g.Ints("s.ends", 5), g.Ints("s.axes", 1)], name: "slice");
         string right = g.Tanh(g.Op("Slice", [x, g.Ints("r.starts", 4, 0), g.Ints("r.ends", 0, 6), g.Ints("r.axes", 1, 2), g.Ints("r.steps", -1, 2)], name: "reversed"), name: "tanh");
         string joined = g.Concat(2, [left, right], name: "concat");
@@ -57,9 +59,32 @@ internal static class CudaTestGraphs
         return g.Build();
     }
 
-    /// <summary>Seeded inputs for <paramref name="graph"/>'s declared input shapes.</summary>
+    /// <summary>
+    /// Token embeddings gathered by int64 ids given at run time, a Gather with constant indices (negative ones
+    /// included) along an inner axis of a computed tensor, and a Gather of int64 data at run time.
+    /// </summary>
+    public static LayerGraph Embedding()
+    {
+        var g = new GraphBuilder("embedding", seed: 31);
+        string ids = g.Input("ids", DataType.Int64, new TensorShape(2, 5));
+        string tokens = g.Gather(g.Weight("token.table", new TensorShape(7, 6), 1f), ids, name: "tokens");
+        string h = g.Tanh(g.Add(tokens, g.Weight("position.table", new TensorShape(5, 6), 1f), name: "embed"), name: "tanh");
+        g.Output(g.Gather(h, g.Initializer("pick.indices", Tensor.FromInt64s(new TensorShape(2, 2), [0, -1, 3, 1])), axis: 2, name: "pick"));
+        g.Output(g.Gather(ids, g.Ints("last.index", -1), axis: 1, name: "last_ids"));
+        return g.Build();
+    }
+
+    /// <summary>
+    /// Seeded inputs for <paramref name="graph"/>'s declared input shapes: floats in [−1, 1), and int64 values in
+    /// [−2, 2], which index any axis of at least 3 (negative ones from the end).
+    /// </summary>
     public static Dictionary<string, Tensor> Inputs(LayerGraph graph, int seed = 7) =>
-        graph.Inputs.Select((input, i) => KeyValuePair.Create(input.Name, Tensor.SeededRandom(input.Shape, seed + i, 1f))).ToDictionary();
+        graph.Inputs.Select((input, i) => KeyValuePair.Create(input.Name, input.DataType == DataType.Int64
+            ? SmallIntegers(input.Shape, new Random(seed + i))
+            : Tensor.SeededRandom(input.Shape, seed + i, 1f))).ToDictionary();
+
+    private static Tensor SmallIntegers(TensorShape shape, Random random) =>
+        Tensor.FromInt64s(shape, [.. Enumerable.Range(0, (int)shape.ElementCount).Select(_ => (long)random.Next(-2, 3))]);
 
     /// <summary>The declared input shapes of <paramref name="graph"/>.</summary>
     public static Dictionary<string, TensorShape> Shapes(LayerGraph graph) => graph.Inputs.ToDictionary(i => i.Name, i => i.Shape);

@@ -40,6 +40,20 @@ public class HostLoweredPlanTests
         AssertMatchesCpu(graph, CudaTestGraphs.Inputs(graph), name, optimize: true);
     }
 
+    [SkippableFact]
+    public void GatherIndexOutOfRange_AtRunTime_FailsNamingTheNode_AsOnTheCpu()
+    {
+        // The token table has 7 rows: 7 and −8 are outside [−7, 7).
+        LayerGraph graph = CudaTestGraphs.Embedding();
+        Dictionary<string, Tensor> inputs = CudaTestGraphs.Inputs(graph);
+        inputs["ids"] = Tensor.FromInt64s(new TensorShape(2, 5), [0, 1, 2, 3, 4, 5, 6, 7, -7, -8]);
+        var error = Assert.Throws<GraphException>(() => LoweredPlanHarness.Run(graph, inputs));
+        Assert.StartsWith("Gather node 'tokens': an index is out of range for a dimension of 7", error.Message, StringComparison.Ordinal);
+
+        using var cpu = new CpuExecutor(graph);
+        Assert.StartsWith("Gather node 'tokens': index 7", Assert.Throws<GraphException>(() => cpu.Run(inputs)).Message, StringComparison.Ordinal);
+    }
+
     // About 80 s on the host (one thread per CUDA thread, a naive GEMM): a sweep, not needed for the small-model checks above.
     [SkippableFact]
     [Trait("Category", "Slow")]

@@ -14,7 +14,7 @@ namespace Esen.Kernels.Tests.Cuda;
 /// host-built kernels (<see cref="HostKernels"/>, the same .cu sources), and cuBLAS calls to a naive
 /// column-major GEMM written from cuBLAS's documented semantics — so the row-major transpose mapping
 /// is checked against an independent definition, not against itself. Convolutions take the im2col
-/// path (no cuDNN here).
+/// path (no cuDNN here). A fault a kernel reports is thrown after the steps, as the executor does.
 /// </summary>
 internal static class LoweredPlanHarness
 {
@@ -78,10 +78,16 @@ internal static class LoweredPlanHarness
                 }
             }
 
+            Marshal.WriteInt32(memory[layout.FaultRegion], 0);
             var runner = new HostRunner();
             foreach (CudaStep step in steps)
             {
                 step.Run(runner);
+            }
+
+            if (CudaLowering.FaultError(steps, Marshal.ReadInt32(memory[layout.FaultRegion])) is { } error)
+            {
+                throw error;
             }
 
             var outputs = new Dictionary<string, Tensor>();

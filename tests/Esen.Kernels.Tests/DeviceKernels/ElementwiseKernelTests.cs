@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Esen.Kernels.Cuda;
 
 namespace Esen.Kernels.Tests.DeviceKernels;
@@ -99,6 +100,28 @@ public sealed class ElementwiseKernelTests
             double expected = KernelOracle.Activate(x[i], EpilogueActivation.Gelu, 0, 0);
             double bound = (0.5 * Math.Abs(x[i]) * 4e-7) + (2.5e-7 * Math.Abs(expected));
             Assert.True(Math.Abs(actual[i] - expected) <= bound, $"gelu({x[i]}) = {actual[i]:R}, expected {expected:R}");
+        }
+    }
+
+    [SkippableFact]
+    public void Erf_KeepsRelativeAccuracyNearZero_AndTheFitErrorBeyond()
+    {
+        // A sweep of [−6, 6] and magnitudes down to 1e-30 of both signs, where an absolute bound alone would hide a wrong slope.
+        float[] x = [.. Enumerable.Range(0, 2401).Select(i => -6f + (i * 0.005f)), .. Enumerable.Range(1, 30).SelectMany(k => new[] { MathF.Pow(10f, -k), -3f * MathF.Pow(10f, -k) })];
+        using HostBuffer xs = HostBuffer.Of(x), y = HostBuffer.Uninitialized(x.Length);
+        HostKernels.Launch(PtxKernels.BiasActivation, grid: 3, block: 64, new CudaKernelArgs.BiasActivation
+        {
+            X = xs.Address, Y = y.Address, Count = x.Length, Channels = 1, Inner = 1, Activation = EpilogueActivation.Erf,
+        });
+
+        // Below 0.5 the series is exact to float rounding (measured 1.5e-7 relative, 2.5 ulps); beyond, the A&S 7.1.26 fit
+        // (1.5e-7) plus the rounding of t, the polynomial and e^(−x²) (measured 2.7e-7, just above 0.5).
+        float[] actual = y.ToFloats();
+        for (int i = 0; i < x.Length; i++)
+        {
+            double expected = KernelOracle.Erf(x[i]);
+            double bound = Math.Abs(x[i]) < 0.5 ? 3e-7 * Math.Abs(expected) : 4e-7;
+            Assert.True(Math.Abs(actual[i] - expected) <= bound, $"erf({x[i]:R}) = {actual[i]:R}, expected {expected:R}");
         }
     }
 
@@ -221,4 +244,57 @@ public sealed class ElementwiseKernelTests
             inputs.Zip(axisLengths).SelectMany(p => p.First.Skip(o * p.Second * Inner).Take(p.Second * Inner)))];
         Assert.Equal(expected, y.ToFloats());
     }
+
+    [SkippableFact]
+    public void Gather_PicksRowsAlongTheAxis_NegativeIndicesFromTheEnd()
+    {
+        // x [3, 5, 4] gathered along axis 1 by six indices: y [3, 6, 4].
+        const int Outer = 3, Axis = 5, Inner = 4;
+        long[] indices = [2, -1, 0, -5, 4, 2];
+        float[] x = KernelOracle.RandomValues(50, Outer * Axis * Inner);
+        using HostBuffer xs = HostBuffer.Of(x), index = Int64s(indices), fault = HostBuffer.Of([0]), y = HostBuffer.Uninitialized(Outer * indices.Length * Inner);
+        HostKernels.Launch(PtxKernels.Gather, grid: 2, block: 32, new CudaKernelArgs.Gather
+        {
+            X = xs.Address, Indices = index.Address, Y = y.Address, Outer = Outer, Axis = Axis, Inner = Inner, Count = indices.Length,
+            Fault = fault.Address, FaultCode = 9,
+        });
+
+        float[] expected = [.. Enumerable.Range(0, Outer).SelectMany(o => indices.SelectMany(j => x.Skip(((o * Axis) + (int)(j < 0 ? j + Axis : j)) * Inner).Take(Inner)))];
+        Assert.Equal(expected, y.ToFloats());
+        Assert.Equal([0], fault.ToInts());
+    }
+
+    [SkippableFact]
+    public void Gather_OfInt64Data_MovesBothWordsOfEachElement()
+    {
+        // int64 x [2, 4] along axis 1: Inner counts 4-byte words, two per element.
+        long[] x = [10, -20, 1L << 40, -(1L << 35), 5, 6, 7, long.MinValue];
+        long[] indices = [3, -4, 1];
+        using HostBuffer xs = Int64s(x), index = Int64s(indices), fault = HostBuffer.Of([0]), y = HostBuffer.Uninitialized(2 * indices.Length * 2);
+        HostKernels.Launch(PtxKernels.Gather, grid: 1, block: 32, new CudaKernelArgs.Gather
+        {
+            X = xs.Address, Indices = index.Address, Y = y.Address, Outer = 2, Axis = 4, Inner = 2, Count = indices.Length,
+            Fault = fault.Address, FaultCode = 9,
+        });
+
+        Assert.Equal([-(1L << 35), 10, -20, long.MinValue, 5, 6], MemoryMarshal.Cast<int, long>(y.ToInts()).ToArray());
+    }
+
+    [SkippableFact]
+    public void Gather_IndexOutOfRange_WritesZerosAndStoresTheFaultCode()
+    {
+        long[] indices = [1, 5, -6, -5];
+        float[] x = KernelOracle.RandomValues(51, 5 * 2);
+        using HostBuffer xs = HostBuffer.Of(x), index = Int64s(indices), fault = HostBuffer.Of([0]), y = HostBuffer.Uninitialized(indices.Length * 2);
+        HostKernels.Launch(PtxKernels.Gather, grid: 1, block: 32, new CudaKernelArgs.Gather
+        {
+            X = xs.Address, Indices = index.Address, Y = y.Address, Outer = 1, Axis = 5, Inner = 2, Count = indices.Length,
+            Fault = fault.Address, FaultCode = 9,
+        });
+
+        Assert.Equal([x[2], x[3], 0, 0, 0, 0, x[0], x[1]], y.ToFloats());
+        Assert.Equal([9], fault.ToInts());
+    }
+
+    private static HostBuffer Int64s(long[] values) => HostBuffer.Of(MemoryMarshal.Cast<long, int>(values).ToArray());
 }

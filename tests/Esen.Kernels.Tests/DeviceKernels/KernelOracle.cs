@@ -73,6 +73,7 @@ internal static class KernelOracle
     public static double Activate(double x, EpilogueActivation activation, float alpha, float beta) => activation switch
     {
         EpilogueActivation.Gelu => 0.5 * x * (1 + Erf(x / Math.Sqrt(2))),
+        EpilogueActivation.Erf => Erf(x),
         _ => CpuKernels.Activate((float)x, new FusedActivation((ActivationKind)activation, alpha, beta)),
     };
 
@@ -130,40 +131,59 @@ internal static class KernelOracle
     public static int WindowOutput(int size, int kernel, int stride, int pad, int dilation) =>
         ((size + (2 * pad) - (dilation * (kernel - 1)) - 1) / stride) + 1;
 
-    public static double[] Pool(float[] x, int planes, int inH, int inW, int outH, int outW, Window2D w, bool max, bool countIncludePad)
+    /// <summary>
+    /// Output size of a pooling window (ONNX MaxPool and AveragePool): floor((size + pads − dilation·(kernel − 1) − 1) / stride) + 1,
+    /// or the ceiling in ceil mode, where a last window that would start past the input and its leading padding is dropped.
+    /// </summary>
+    public static int PoolOutput(int size, int kernel, int stride, int padBegin, int padEnd, int dilation, bool ceil)
     {
-        double[] y = new double[planes * outH * outW];
-        for (int p = 0; p < planes; p++)
-        {
-            for (int oh = 0; oh < outH; oh++)
-            {
-                for (int ow = 0; ow < outW; ow++)
-                {
-                    double best = double.NegativeInfinity, sum = 0;
-                    int inside = 0;
-                    for (int kh = 0; kh < w.KernelH; kh++)
-                    {
-                        for (int kw = 0; kw < w.KernelW; kw++)
-                        {
-                            int ih = (oh * w.StrideH) - w.PadTop + (kh * w.DilationH);
-                            int iw = (ow * w.StrideW) - w.PadLeft + (kw * w.DilationW);
-                            if (ih >= 0 && ih < inH && iw >= 0 && iw < inW)
-                            {
-                                double v = x[(((p * inH) + ih) * inW) + iw];
-                                best = Math.Max(best, v);
-                                sum += v;
-                                inside++;
-                            }
-                        }
-                    }
+        int room = size + padBegin + padEnd - (dilation * (kernel - 1)) - 1;
+        int output = (ceil ? (room + stride - 1) / stride : room / stride) + 1;
+        return ceil && (output - 1) * stride >= size + padBegin ? output - 1 : output;
+    }
 
-                    y[(((p * outH) + oh) * outW) + ow] = max ? best : sum / (countIncludePad ? w.KernelH * w.KernelW : inside);
+    /// <summary>
+    /// Max or average pooling of <paramref name="planes"/> planes, tap by tap over the three spatial dimensions. The
+    /// average divides by the taps inside the input or, with <paramref name="countIncludePad"/>, inside the input and
+    /// its explicit padding (never the taps past both, which ceil mode can create); a window with none gives 0.
+    /// </summary>
+    public static double[] Pool(float[] x, int planes, Pool3D w, bool max, bool countIncludePad)
+    {
+        int[] input = Dims(w.Input), output = Dims(w.Output), kernel = Dims(w.Kernel), stride = Dims(w.Strides);
+        int[] begin = Dims(w.PadsBegin), end = Dims(w.PadsEnd), dilation = Dims(w.Dilations);
+        int inPlane = Product(input), outPlane = Product(output);
+        double[] y = new double[planes * outPlane];
+        for (int i = 0; i < y.Length; i++)
+        {
+            int[] o = Coordinates(i % outPlane, output);
+            double best = double.NegativeInfinity, sum = 0;
+            int inside = 0, padded = 0;
+            foreach (int tap in Enumerable.Range(0, Product(kernel)))
+            {
+                int[] k = Coordinates(tap, kernel);
+                int[] at = [.. Enumerable.Range(0, 3).Select(d => (o[d] * stride[d]) - begin[d] + (k[d] * dilation[d]))];
+                if (Enumerable.Range(0, 3).All(d => at[d] >= -begin[d] && at[d] < input[d] + end[d]))
+                {
+                    padded++;
+                }
+
+                if (Enumerable.Range(0, 3).All(d => at[d] >= 0 && at[d] < input[d]))
+                {
+                    double v = x[((i / outPlane) * inPlane) + FlatIndex(at, input)];
+                    best = double.IsNaN(v) || v > best ? v : best;
+                    sum += v;
+                    inside++;
                 }
             }
+
+            int divisor = countIncludePad ? padded : inside;
+            y[i] = max ? best : divisor == 0 ? 0 : sum / divisor;
         }
 
         return y;
     }
+
+    private static int[] Dims(Spatial3 s) => [s.D, s.H, s.W];
 
     /// <summary>
     /// Direct convolution of one NCHW image with OIHW weights, from the ONNX Conv definition

@@ -3,7 +3,7 @@ using Esen.Kernels.Cuda;
 
 namespace Esen.Kernels.Tests.DeviceKernels;
 
-/// <summary>Host runs of pooling.cu (max, average), im2col.cu and batch-norm over NCHW tensors.</summary>
+/// <summary>Host runs of pooling.cu (max and average, 1-D to 3-D windows), im2col.cu and batch-norm over NCHW tensors.</summary>
 public sealed class WindowKernelTests
 {
     // Each case: planes (N·C), H, W, kernel h, kernel w, stride h, stride w, pad h, pad w, dilation h, dilation w.
@@ -15,37 +15,52 @@ public sealed class WindowKernelTests
         [1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1],
     ];
 
+    // Each case: planes (N·C); then for each spatial dimension d, h, w in turn: input, kernel, stride, pad before,
+    // pad after, dilation; last ceil_mode. 2-D windows have d trivial, 1-D ones d and h.
+    public static TheoryData<int[]> PoolWindows() =>
+    [
+        [6, 1, 1, 1, 0, 0, 1, 7, 3, 2, 1, 1, 1, 9, 2, 1, 0, 0, 2, 0],
+        [2, 1, 1, 1, 0, 0, 1, 5, 2, 2, 0, 0, 1, 5, 2, 2, 0, 0, 1, 0],
+        [3, 1, 1, 1, 0, 0, 1, 11, 3, 1, 1, 1, 2, 6, 3, 2, 1, 1, 1, 0],
+        [1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 1, 0],
+
+        // Ceil mode: the last window of 8 + 1 + 1 starts at 7 and reaches past the padding (taps 7, 8, 9).
+        [2, 1, 1, 1, 0, 0, 1, 8, 3, 2, 1, 1, 1, 8, 3, 2, 1, 1, 1, 1],
+        [1, 1, 1, 1, 0, 0, 1, 6, 3, 2, 1, 0, 1, 7, 2, 3, 0, 1, 1, 1],
+
+        // 1-D, and 3-D with dilations and asymmetric pads.
+        [3, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 1, 13, 4, 3, 2, 1, 1, 1],
+        [3, 5, 2, 2, 1, 0, 1, 4, 3, 1, 1, 1, 1, 6, 2, 2, 0, 1, 2, 1],
+        [1, 11, 2, 4, 0, 0, 3, 11, 2, 4, 0, 0, 3, 11, 2, 4, 0, 0, 3, 1],
+    ];
+
     [SkippableTheory]
-    [MemberData(nameof(Windows))]
+    [MemberData(nameof(PoolWindows))]
     public void MaxPool_MatchesOracle(int[] geometry)
     {
-        (int planes, int inH, int inW, int outH, int outW, Window2D window) = Parse(geometry);
-        float[] x = KernelOracle.RandomValues(geometry.Sum(), planes * inH * inW);
-        using HostBuffer xs = HostBuffer.Of(x), y = HostBuffer.Uninitialized(planes * outH * outW);
-        HostKernels.Launch(PtxKernels.MaxPool, grid: 2, block: 37, new CudaKernelArgs.MaxPool
-        {
-            X = xs.Address, Y = y.Address, Planes = planes, InH = inH, InW = inW, OutH = outH, OutW = outW, Window = window,
-        });
+        (int planes, Pool3D window) = ParsePool(geometry);
+        float[] x = KernelOracle.RandomValues(geometry.Sum(), planes * Volume(window.Input));
+        using HostBuffer xs = HostBuffer.Of(x), y = HostBuffer.Uninitialized(planes * Volume(window.Output));
+        HostKernels.Launch(PtxKernels.MaxPool, grid: 2, block: 37, new CudaKernelArgs.MaxPool { X = xs.Address, Y = y.Address, Planes = planes, Window = window });
 
-        KernelOracle.AssertClose(KernelOracle.Pool(x, planes, inH, inW, outH, outW, window, max: true, countIncludePad: false), y.ToFloats(), 0, 0, "max pool");
+        KernelOracle.AssertClose(KernelOracle.Pool(x, planes, window, max: true, countIncludePad: false), y.ToFloats(), 0, 0, "max pool");
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Windows))]
+    [MemberData(nameof(PoolWindows))]
     public void AvgPool_MatchesOracle_WithAndWithoutPadCounting(int[] geometry)
     {
-        (int planes, int inH, int inW, int outH, int outW, Window2D window) = Parse(geometry);
-        float[] x = KernelOracle.RandomValues(geometry.Sum() + 1, planes * inH * inW);
+        (int planes, Pool3D window) = ParsePool(geometry);
+        float[] x = KernelOracle.RandomValues(geometry.Sum() + 1, planes * Volume(window.Input));
         foreach (bool countIncludePad in new[] { false, true })
         {
-            using HostBuffer xs = HostBuffer.Of(x), y = HostBuffer.Uninitialized(planes * outH * outW);
+            using HostBuffer xs = HostBuffer.Of(x), y = HostBuffer.Uninitialized(planes * Volume(window.Output));
             HostKernels.Launch(PtxKernels.AvgPool, grid: 3, block: 32, new CudaKernelArgs.AvgPool
             {
-                X = xs.Address, Y = y.Address, Planes = planes, InH = inH, InW = inW, OutH = outH, OutW = outW, Window = window,
-                CountIncludePad = countIncludePad ? 1 : 0,
+                X = xs.Address, Y = y.Address, Planes = planes, Window = window, CountIncludePad = countIncludePad ? 1 : 0,
             });
 
-            double[] expected = KernelOracle.Pool(x, planes, inH, inW, outH, outW, window, max: false, countIncludePad);
+            double[] expected = KernelOracle.Pool(x, planes, window, max: false, countIncludePad);
             KernelOracle.AssertClose(expected, y.ToFloats(), 1e-6, 1e-6, $"average pool (count_include_pad={countIncludePad})");
         }
     }
@@ -95,6 +110,19 @@ public sealed class WindowKernelTests
         })];
         KernelOracle.AssertClose(expected, y.ToFloats(), 2e-6, 2e-6, "batch norm");
     }
+
+    private static (int Planes, Pool3D Window) ParsePool(int[] g)
+    {
+        bool ceil = g[^1] != 0;
+        Spatial3 Each(Func<int[], int> value) => Spatial3.Of([.. Enumerable.Range(0, 3).Select(d => value(g[(1 + (6 * d))..(7 + (6 * d))]))]);
+        return (g[0], new Pool3D
+        {
+            Input = Each(v => v[0]), Kernel = Each(v => v[1]), Strides = Each(v => v[2]), PadsBegin = Each(v => v[3]), PadsEnd = Each(v => v[4]),
+            Dilations = Each(v => v[5]), Output = Each(v => KernelOracle.PoolOutput(v[0], v[1], v[2], v[3], v[4], v[5], ceil)),
+        });
+    }
+
+    private static int Volume(Spatial3 s) => s.D * s.H * s.W;
 
     private static (int Planes, int InH, int InW, int OutH, int OutW, Window2D Window) Parse(int[] g)
     {
