@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # Installs, only where missing, what Esen needs on a fresh Debian 12 machine:
-#   coinor-libcbc3    MILP solver (libCbcSolver.so.3)
 #   clang-19          CUDA C -> PTX and host builds of kernels/
 #   libclang-rt-19-dev clang-19's sanitizer runtime (kernel host tests run ThreadSanitizer)
 #   libonnx-testdata  ONNX's own backend conformance cases
 # The .NET SDK is expected to be on PATH already. Idempotent: quick when everything is present.
 set -euo pipefail
 
-packages=(coinor-libcbc3 clang-19 libclang-rt-19-dev libonnx-testdata)
+packages=(clang-19 libclang-rt-19-dev libonnx-testdata)
 missing=()
 for pkg in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then

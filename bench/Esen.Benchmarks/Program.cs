@@ -9,6 +9,11 @@ if (args is ["cputime", ..])
     return Esen.Benchmarks.CpuTimeKernelReport.Run(Console.Out);
 }
 
+if (args is ["solvers", ..])
+{
+    return Esen.Benchmarks.SolverReport.Run(args, Console.Out);
+}
+
 if (args is ["models", ..])
 {
     return Esen.Benchmarks.Models.ModelLatencyComparison.Run(Console.Out);

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Esen.Native.Cublas;
 using Esen.Native.Cuda;
 using Esen.Native.Cudnn;
@@ -24,13 +23,11 @@ public sealed record LibraryAvailability(
 
 /// <summary>The result of <see cref="NativeRuntime.Probe"/>: what native support this process has.</summary>
 /// <param name="Cuda">The CUDA driver library.</param>
-/// <param name="Cbc">COIN-OR CBC.</param>
 /// <param name="DriverVersion">The CUDA driver version (e.g. 12040), when the driver loaded.</param>
 /// <param name="DeviceCount">CUDA devices visible after <c>cuInit(0)</c>; 0 when there is no driver.</param>
 /// <param name="CudaReason">Why there is no usable CUDA device, when there is none.</param>
 public sealed record NativeAvailability(
     LibraryAvailability Cuda,
-    LibraryAvailability Cbc,
     int? DriverVersion,
     int DeviceCount,
     string? CudaReason)
@@ -55,9 +52,6 @@ public sealed record NativeAvailability(
 
     private static LibraryAvailability NotProbed(NativeLibraryDescriptor library) =>
         new(library.DisplayName, false, null, null, "not probed", []);
-
-    /// <summary>True when CBC loaded and reported its version.</summary>
-    public bool HasCbc => Cbc.Loaded;
 }
 
 /// <summary>The single availability check that executors, tests and <c>esen doctor</c> use.</summary>
@@ -72,7 +66,7 @@ public static class NativeRuntime
     {
         (LibraryAvailability cuda, int? driverVersion, int deviceCount, string? cudaReason) = ProbeCuda();
         (IReadOnlyList<CudaDeviceProperties> devices, string? deviceReason) = deviceCount > 0 ? ProbeDevices(deviceCount) : ([], null);
-        return new NativeAvailability(cuda, ProbeCbc(), driverVersion, devices.Count, cudaReason ?? deviceReason)
+        return new NativeAvailability(cuda, driverVersion, devices.Count, cudaReason ?? deviceReason)
         {
             Cublas = ProbeMathLibrary(NativeLibraries.Cublas, CublasVersion),
             Cudnn = ProbeMathLibrary(NativeLibraries.Cudnn, CudnnVersion),
@@ -167,27 +161,6 @@ public static class NativeRuntime
 
         return (library, version, devices, null);
     }
-
-    private static LibraryAvailability ProbeCbc()
-    {
-        LibraryLoadResult load = NativeLibraryResolver.Load(NativeLibraries.Cbc);
-        if (!load.IsLoaded)
-        {
-            return Unavailable(load, $"{load.Library.DisplayName} not found");
-        }
-
-        try
-        {
-            return new LibraryAvailability(load.Library.DisplayName, true, CbcVersion(), load.LoadedFrom, null, load.Attempts);
-        }
-        catch (EntryPointNotFoundException ex)
-        {
-            return Unavailable(load, $"{load.LoadedFrom} has no CBC C API: {ex.Message}");
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static string? CbcVersion() => Marshal.PtrToStringUTF8(Interop.Interop.Cbc.Cbc_getVersion());
 
     private static LibraryAvailability Unavailable(LibraryLoadResult load, string reason) =>
         new(load.Library.DisplayName, false, null, load.LoadedFrom, reason, load.Attempts);

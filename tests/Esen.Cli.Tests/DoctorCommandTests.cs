@@ -1,21 +1,34 @@
 using Esen.Cli.Commands;
 using Esen.Native;
 using Esen.Native.Cuda;
+using Esen.Solver.Milp;
 using Esen.TestUtilities;
 
 namespace Esen.Cli.Tests;
 
 public class DoctorCommandTests
 {
-    [SkippableFact]
-    public void Doctor_reports_cbc_found_with_version_and_exits_zero()
+    [Fact]
+    public void Doctor_reports_every_milp_backend_found_with_its_version_and_exits_zero()
     {
-        Requires.Cbc();
-
         (int exitCode, string output, _) = CliRunner.Run("doctor");
 
         Assert.Equal(ExitCodes.Ok, exitCode);
-        Assert.Matches(@"COIN-OR CBC\s+found\s+\d+\.\d+\.\d+", output);
+        foreach (string backend in new[] { "cp-sat", "scip", "highs", "cbc" })
+        {
+            Assert.Matches($@"(?m)^{backend}\s+found\s+.*Google OR-Tools \d+\.\d+\.\d+", output);
+        }
+    }
+
+    [Fact]
+    public void Doctor_says_why_a_milp_backend_is_missing()
+    {
+        var library = new LibraryAvailability("CUDA driver", false, null, null, "CUDA driver not found", ["libcuda.so.1: not found"]);
+        using var output = new StringWriter();
+
+        DoctorCommand.Write(new NativeAvailability(library, null, 0, "CUDA driver not found"), [new MissingBackend()], verbose: false, output);
+
+        Assert.Matches(@"(?m)^gurobi\s+missing\s+no licence here", output.ToString());
     }
 
     [SkippableFact]
@@ -46,10 +59,10 @@ public class DoctorCommandTests
     {
         var library = new LibraryAvailability("CUDA driver", true, "12.4", "libcuda.so.1", null, ["libcuda.so.1: loaded"]);
         var device = new CudaDeviceProperties(new CudaDevice(0), "NVIDIA A100-SXM4-40GB", 108, 40UL << 30, 8, 0, MpsEnabled: false, ExecAffinitySupported: false);
-        var probe = new NativeAvailability(library, library with { Name = "COIN-OR CBC" }, 12040, 1, null) { Devices = [device] };
+        var probe = new NativeAvailability(library, 12040, 1, null) { Devices = [device] };
         using var output = new StringWriter();
 
-        DoctorCommand.Write(probe, verbose: false, output);
+        DoctorCommand.Write(probe, [], verbose: false, output);
 
         string text = output.ToString();
         Assert.Contains("CUDA devices: 1 (driver 12.4)", text, StringComparison.Ordinal);
@@ -67,10 +80,10 @@ public class DoctorCommandTests
     {
         var library = new LibraryAvailability("CUDA driver", true, "13.0", "libcuda.so.1", null, ["libcuda.so.1: loaded"]);
         var device = new CudaDeviceProperties(new CudaDevice(0), "NVIDIA H200", 132, 141UL << 30, 9, 0, MpsEnabled: true, ExecAffinitySupported: true);
-        var probe = new NativeAvailability(library, library with { Name = "COIN-OR CBC" }, 13000, 1, null) { Devices = [device] };
+        var probe = new NativeAvailability(library, 13000, 1, null) { Devices = [device] };
         using var output = new StringWriter();
 
-        DoctorCommand.Write(probe, verbose: false, output);
+        DoctorCommand.Write(probe, [], verbose: false, output);
 
         Assert.Matches(@"mps-affinity\s+yes", output.ToString());
         Assert.DoesNotContain("nvidia-cuda-mps-control -d", output.ToString(), StringComparison.Ordinal);
@@ -83,5 +96,16 @@ public class DoctorCommandTests
 
         Assert.NotEqual(ExitCodes.Ok, exitCode);
         Assert.Contains("no-such-command", error, StringComparison.Ordinal);
+    }
+
+    private sealed class MissingBackend : IMilpSolver
+    {
+        public string Name => "gurobi";
+
+        public bool IsSupported => false;
+
+        public string Availability => "no licence here";
+
+        public MilpResult Solve(MilpModel model, MilpSolveOptions options) => MilpResult.Failed(Availability, TimeSpan.Zero);
     }
 }

@@ -11,40 +11,101 @@ public sealed class PlanCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    [SkippableFact]
-    public void Plan_Example_PrintsTheTableAndTheOptimalAssignment()
+    [Fact]
+    public void Plan_Example_PrintsTheTableWithEveryBackendAndTheOptimalAssignment()
     {
-        Requires.Cbc();
-
         (int exit, string output, string _) = CliRunner.Run("plan", Example);
 
         Assert.Equal(ExitCodes.Ok, exit);
         Assert.Contains("lower bound: 9.78 ms", output, StringComparison.Ordinal);
-        foreach (string solver in new[] { "search", "milp", "greedy", "equal", "exhaustive" })
+        foreach (string solver in new[] { "search", "milp:cp-sat", "milp:scip", "milp:highs", "milp:cbc", "greedy", "equal", "exhaustive" })
         {
-            Assert.Contains(solver, output, StringComparison.Ordinal);
+            Assert.Matches($@"(?m)^{solver}\s+(optimal|feasible)\s+[0-9.]+\s+9\.78\s+[0-9.]+ %\s+[0-9.]+", output);
         }
 
         Assert.Matches(@"resnet50-b8\s+v100\s+60\s+9\.78", output);
     }
 
-    [SkippableFact]
-    public void Plan_AllJson_PrintsOneObjectPerSolver()
+    [Fact]
+    public void Plan_AllJson_PrintsOneObjectPerSolverAndBackend()
     {
-        Requires.Cbc();
-
         (int exit, string output, string _) = CliRunner.Run("plan", Example, "--solver", "all", "--json");
 
         Assert.Equal(ExitCodes.Ok, exit);
         using var json = JsonDocument.Parse(output);
         JsonElement[] results = [.. json.RootElement.EnumerateArray()];
-        Assert.Equal(["search", "milp", "greedy", "equal", "exhaustive"], results.Select(r => r.GetProperty("solver").GetString()));
-        JsonElement milp = results[1];
-        Assert.Equal("optimal", milp.GetProperty("status").GetString());
-        Assert.Equal(9.78, milp.GetProperty("objective_ms").GetDouble());
-        Assert.Equal(3, milp.GetProperty("assignments").GetArrayLength());
-        Assert.True(milp.GetProperty("solve_ms").GetDouble() >= 0);
-        Assert.Equal(17.44, results[3].GetProperty("objective_ms").GetDouble());
+        Assert.Equal(
+            ["search", "milp:cp-sat", "milp:scip", "milp:highs", "milp:cbc", "greedy", "equal", "exhaustive"],
+            results.Select(r => r.GetProperty("solver").GetString()));
+        foreach (JsonElement milp in results[1..5])
+        {
+            Assert.Equal("optimal", milp.GetProperty("status").GetString());
+            Assert.Equal(9.78, milp.GetProperty("objective_ms").GetDouble());
+            Assert.Equal(9.78, milp.GetProperty("bound_ms").GetDouble());
+            Assert.Equal(0, milp.GetProperty("gap").GetDouble());
+            Assert.Equal(3, milp.GetProperty("assignments").GetArrayLength());
+            Assert.True(milp.GetProperty("solve_ms").GetDouble() >= 0);
+        }
+
+        Assert.Equal(17.44, results[6].GetProperty("objective_ms").GetDouble());
+    }
+
+    [Theory]
+    [InlineData("cp-sat")]
+    [InlineData("scip")]
+    [InlineData("highs")]
+    [InlineData("cbc")]
+    public void Plan_MilpBackend_PicksOne(string backend)
+    {
+        (int exit, string output, string _) = CliRunner.Run("plan", Example, "--solver", "milp", "--milp-backend", backend, "--json");
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal($"milp:{backend}", json.RootElement.GetProperty("solver").GetString());
+        Assert.Equal(9.78, json.RootElement.GetProperty("objective_ms").GetDouble());
+    }
+
+    [Fact]
+    public void Plan_MilpWithoutBackend_UsesTheDefault_AllWithOneBackend_RunsOnlyIt()
+    {
+        (int _, string single, string _) = CliRunner.Run("plan", Example, "--solver", "milp", "--json");
+        (int exit, string all, string _) = CliRunner.Run("plan", Example, "--milp-backend", "scip", "--json");
+
+        using var one = JsonDocument.Parse(single);
+        Assert.Equal("milp:cp-sat", one.RootElement.GetProperty("solver").GetString());
+        Assert.Equal(ExitCodes.Ok, exit);
+        using var many = JsonDocument.Parse(all);
+        Assert.Equal(["search", "milp:scip", "greedy", "equal", "exhaustive"], many.RootElement.EnumerateArray().Select(r => r.GetProperty("solver").GetString()));
+    }
+
+    [Fact]
+    public void Plan_UnknownMilpBackend_IsAParseErrorNamingIt()
+    {
+        (int exit, string _, string error) = CliRunner.Run("plan", Example, "--milp-backend", "gurobi");
+
+        Assert.NotEqual(ExitCodes.Ok, exit);
+        Assert.Contains("gurobi", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_InfeasibleForEveryBackend_OneLineReason_Exit3()
+    {
+        string path = Write("infeasible-packing.json", """
+            {"format":"esen-problem/1","kind":"ensemble","objective":"makespan",
+             "devices":[{"name":"gpu0","memory_mb":1000},{"name":"gpu1","memory_mb":1000}],
+             "members":[{"name":"a","memory_mb":10,"latency_ms":{"60":2}},
+                        {"name":"b","memory_mb":10,"latency_ms":{"60":2}},
+                        {"name":"c","memory_mb":10,"latency_ms":{"60":2}}]}
+            """);
+
+        (int exit, string output, string error) = CliRunner.Run("plan", path, "--solver", "all", "--json");
+
+        Assert.Equal(ExitCodes.Infeasible, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.All(json.RootElement.EnumerateArray().Where(r => r.GetProperty("solver").GetString() is "search" or "exhaustive" || r.GetProperty("solver").GetString()!.StartsWith("milp:", StringComparison.Ordinal)),
+            r => Assert.Equal("infeasible", r.GetProperty("status").GetString()));
+        string line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("infeasible: ", line, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using Xunit;
 namespace Esen.TestUtilities;
 
 /// <summary>
-/// Declares what a test needs. A missing GPU always skips (no machine here has one). A missing CBC,
+/// Declares what a test needs. A missing GPU always skips (no machine here has one). A missing
 /// shared folder or ONNX test data skips on a developer machine but fails under CI, where the
 /// bootstrap installs them: a skipped test there would hide a broken set-up.
 /// </summary>
@@ -15,10 +15,6 @@ public static class Requires
     /// <summary>Skips unless a CUDA device answered the probe.</summary>
     public static void CudaDevice() =>
         Skip.IfNot(TestEnv.Probe.HasCudaDevice, $"{GpuSkipPrefix} {TestEnv.Probe.CudaReason}");
-
-    /// <summary>Needs COIN-OR CBC (scripts/bootstrap.sh installs it).</summary>
-    public static void Cbc() =>
-        Need(TestEnv.Probe.HasCbc, $"COIN-OR CBC is not loadable ({TestEnv.Probe.Cbc.Reason}); run scripts/bootstrap.sh");
 
     /// <summary>Needs a folder; returns its path.</summary>
     public static string Directory(string path, string what)

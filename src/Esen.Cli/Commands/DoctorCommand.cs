@@ -3,30 +3,31 @@ using Esen.Cli.Output;
 using Esen.Native;
 using Esen.Native.Cuda;
 using Esen.Native.Partitions;
+using Esen.Solver.Milp;
 
 namespace Esen.Cli.Commands;
 
-/// <summary><c>esen doctor</c>: what native support this machine has, and why anything is missing.</summary>
+/// <summary><c>esen doctor</c>: what native support and MILP backends this machine has, and why anything is missing.</summary>
 public static class DoctorCommand
 {
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
         var verbose = new Option<bool>("--verbose", "-v") { Description = "List every library name tried, with its outcome." };
-        var command = new Command("doctor", "Probe the native libraries (CUDA, cuBLAS, cuDNN, CBC) and CUDA devices.");
+        var command = new Command("doctor", "Probe the native libraries (CUDA, cuBLAS, cuDNN), the MILP backends (OR-Tools) and CUDA devices.");
         command.Options.Add(verbose);
         command.SetAction(parse =>
         {
-            Write(NativeRuntime.Probe(), parse.GetValue(verbose), parse.InvocationConfiguration.Output);
+            Write(NativeRuntime.Probe(), [.. MilpBackends.All.Select(MilpBackends.Create)], parse.GetValue(verbose), parse.InvocationConfiguration.Output);
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    /// <summary>Writes the probe as a table, then the CUDA summary and, if asked, every attempt.</summary>
-    public static void Write(NativeAvailability probe, bool verbose, TextWriter output)
+    /// <summary>Writes the probe and the MILP backends as tables, then the CUDA summary and, if asked, every attempt.</summary>
+    public static void Write(NativeAvailability probe, IReadOnlyList<IMilpSolver> milpBackends, bool verbose, TextWriter output)
     {
-        LibraryAvailability[] libraries = [probe.Cuda, probe.Cublas, probe.Cudnn, probe.Cbc];
+        LibraryAvailability[] libraries = [probe.Cuda, probe.Cublas, probe.Cudnn];
         var table = new TextTable("library", "status", "version", "loaded from / reason");
         foreach (LibraryAvailability library in libraries)
         {
@@ -38,6 +39,14 @@ public static class DoctorCommand
         }
 
         table.WriteTo(output);
+        output.WriteLine();
+        var backends = new TextTable("MILP backend", "status", "version / reason");
+        foreach (IMilpSolver backend in milpBackends)
+        {
+            backends.AddRow(backend.Name, backend.IsSupported ? "found" : "missing", backend.Availability);
+        }
+
+        backends.WriteTo(output);
         output.WriteLine();
         output.WriteLine(probe.HasCudaDevice
             ? $"CUDA devices: {probe.DeviceCount} (driver {NativeRuntime.FormatCudaVersion(probe.DriverVersion)})"

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Esen.Cli.Output;
+using Esen.Solver.Milp;
 using Esen.Solver.Planning;
 using Esen.Solver.Problems;
 using Esen.Solver.Solvers;
@@ -20,6 +21,11 @@ public static class PlanCommand
             DefaultValueFactory = _ => "all",
         };
         solverOption.AcceptOnlyFromAmong([.. AllocationSolvers.AllNames, "all"]);
+        var backendOption = new Option<string?>("--milp-backend")
+        {
+            Description = $"The MILP's solver: {string.Join(" | ", MilpBackends.All.Select(b => b.ToName()))} (default {MilpBackends.Default.ToName()}; with --solver all, every one).",
+        };
+        backendOption.AcceptOnlyFromAmong([.. MilpBackends.All.Select(b => b.ToName())]);
         var timeLimitOption = new Option<double>("--time-limit", "-t")
         {
             Description = "Seconds per solver (the MILP uses them; the others finish sooner).",
@@ -31,6 +37,7 @@ public static class PlanCommand
         var command = new Command("plan", "Assign members to devices and SM shares; compare solvers with a lower bound.");
         command.Arguments.Add(problemArgument);
         command.Options.Add(solverOption);
+        command.Options.Add(backendOption);
         command.Options.Add(timeLimitOption);
         command.Options.Add(threadsOption);
         command.Options.Add(jsonOption);
@@ -65,8 +72,10 @@ public static class PlanCommand
 
             string solverName = parse.GetValue(solverOption)!;
             bool all = solverName == "all";
+            MilpBackend? backend = parse.GetValue(backendOption) is string backendName ? MilpBackends.Parse(backendName) : null;
             var options = new SolverOptions { TimeLimit = TimeSpan.FromSeconds(seconds), Threads = threads };
-            PlanResult[] results = [.. (all ? AllocationSolvers.Names : [solverName]).Select(name => AllocationSolvers.Create(name)!.Solve(problem, options))];
+            IReadOnlyList<IAllocationSolver> solvers = all ? AllocationSolvers.CreateAll(backend) : [AllocationSolvers.Create(solverName, backend)!];
+            PlanResult[] results = [.. solvers.Select(solver => solver.Solve(problem, options))];
 
             if (parse.GetValue(jsonOption))
             {

@@ -210,9 +210,9 @@ public static class RunCommand
                 (RuntimePlan plan, IReadOnlyList<DevicePlan> devices) = models.Plan(solver);
                 PlanResult result = devices[0].Result;
                 search ??= plan;
-                AddRow(table, solver, result.Status.ToString().ToLowerInvariant(), plan.Shares, result.SolveTime.TotalMilliseconds.ToString("F1"), result.ObjectiveMs, models.Predict(device, all, plan.Shares), baseline);
+                AddRow(table, solver, PlanResultJson.StatusName(result.Status), plan.Shares, result.SolveTime.TotalMilliseconds.ToString("F1"), result.ObjectiveMs, models.Predict(device, all, plan.Shares), baseline);
             }
-            catch (Exception ex) when (ex is InvalidOperationException or DllNotFoundException)
+            catch (InvalidOperationException ex)
             {
                 table.AddRow([solver, "unavailable", .. spec.Members.Select(_ => "-"), "-", "-", "-", "-", ex.Message]);
             }
@@ -270,7 +270,7 @@ public static class RunCommand
                 (plan, IReadOnlyList<DevicePlan> devicePlans) = models.Plan();
                 foreach (DevicePlan device in devicePlans)
                 {
-                    await stdout.WriteLineAsync($"Plan ({plan.Solver}, {device.Result.Status.ToString().ToLowerInvariant()}) on {device.Device}: " +
+                    await stdout.WriteLineAsync($"Plan ({plan.Solver}, {PlanResultJson.StatusName(device.Result.Status)}) on {device.Device}: " +
                         string.Join(", ", device.Members.Select(m => $"{spec.Members[m].Name} {plan.Shares[m]} %")) + $"; predicted {device.Result.ObjectiveMs:F2} ms per batch of {spec.Batching.MaxBatch}");
                 }
             }

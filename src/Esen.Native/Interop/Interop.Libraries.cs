@@ -8,7 +8,6 @@ internal static partial class Interop
         internal const string Cuda = "esen-cuda";
         internal const string Cublas = "esen-cublas";
         internal const string Cudnn = "esen-cudnn";
-        internal const string Cbc = "esen-cbc";
     }
 }
 
@@ -32,13 +31,6 @@ public static class NativeLibraries
         Interop.Libraries.Cudnn, "cuDNN", "ESEN_CUDNN_PATH",
         OperatingSystem.IsWindows() ? ["cudnn64_9.dll"] : ["libcudnn.so.9", "libcudnn.so"]);
 
-    /// <summary>COIN-OR CBC's C API; the Cbc_* functions live in libCbcSolver, not libCbc.</summary>
-    public static NativeLibraryDescriptor Cbc { get; } = new(
-        Interop.Libraries.Cbc, "COIN-OR CBC", "ESEN_CBC_PATH",
-        OperatingSystem.IsWindows()
-            ? ["CbcSolver.dll", "libCbcSolver-3.dll"]
-            : ["libCbcSolver.so.3", "libCbcSolver.so", "libCbc.so"]);
-
     /// <summary>All of them, in the order the doctor reports them.</summary>
-    public static IReadOnlyList<NativeLibraryDescriptor> All { get; } = [Cuda, Cublas, Cudnn, Cbc];
+    public static IReadOnlyList<NativeLibraryDescriptor> All { get; } = [Cuda, Cublas, Cudnn];
 }

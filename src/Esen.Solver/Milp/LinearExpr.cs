@@ -55,6 +55,18 @@ public sealed class LinearExpr
         return new([.. variables.Select((v, i) => (v, coefficients[i]))], 0);
     }
 
+    /// <summary>The terms with repeated variables merged and zero coefficients dropped, by variable index.</summary>
+    internal (Variable Variable, double Coefficient)[] MergedTerms()
+    {
+        var merged = new Dictionary<Variable, double>();
+        foreach ((Variable v, double c) in _terms)
+        {
+            merged[v] = merged.GetValueOrDefault(v) + c;
+        }
+
+        return [.. merged.Where(t => t.Value != 0).OrderBy(t => t.Key.Index).Select(t => (t.Key, t.Value))];
+    }
+
     /// <summary>The expression's value for a vector of variable values.</summary>
     public double Evaluate(IReadOnlyList<double> values) => _terms.Sum(t => t.Coefficient * values[t.Variable.Index]) + Constant;
 

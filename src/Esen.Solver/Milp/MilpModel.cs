@@ -59,6 +59,11 @@ public sealed class MilpModel
     /// <summary>Adds a constraint built with the comparison operators, e.g. <c>model.Add(x + 2 * y &lt;= 4)</c>.</summary>
     public LinearConstraint Add(BoundedLinearExpr constraint, string? name = null)
     {
+        if (double.IsNaN(constraint.Lower) || double.IsNaN(constraint.Upper) || !double.IsFinite(constraint.Expression.Constant))
+        {
+            throw new ArgumentException($"constraint {name} has bounds [{constraint.Lower}, {constraint.Upper}] and constant {constraint.Expression.Constant}", nameof(constraint));
+        }
+
         foreach ((Variable v, double c) in constraint.Expression.Terms)
         {
             if (v.Model != this)

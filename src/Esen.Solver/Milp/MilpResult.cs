@@ -18,7 +18,7 @@ public enum MilpStatus
     /// <summary>A limit stopped the search before any solution.</summary>
     NoSolutionFound,
 
-    /// <summary>The solver gave up (numerics) or failed.</summary>
+    /// <summary>The backend is missing, refused the model, gave up (numerics) or failed; see <see cref="MilpResult.Message"/>.</summary>
     Abandoned,
 }
 
@@ -31,8 +31,8 @@ public sealed record MilpSolveOptions
     /// <summary>Threads inside one solve.</summary>
     public int Threads { get; init; } = 1;
 
-    /// <summary>Stop at this relative gap; null for the solver's default.</summary>
-    public double? RelativeGap { get; init; }
+    /// <summary>Stop at this relative gap between solution and bound; 0 (the default) proves optimality.</summary>
+    public double RelativeGap { get; init; }
 }
 
 /// <summary>The outcome of <see cref="IMilpSolver.Solve"/>.</summary>
@@ -41,8 +41,12 @@ public sealed record MilpSolveOptions
 /// <param name="BestBound">The best proven bound on the objective, NaN when unknown.</param>
 /// <param name="Values">Variable values by index, empty without a solution.</param>
 /// <param name="SolveTime">Wall-clock time of the solve, including the export.</param>
-public sealed record MilpResult(MilpStatus Status, double Objective, double BestBound, double[] Values, TimeSpan SolveTime)
+/// <param name="Message">One line on why the backend could not solve the model (<see cref="MilpStatus.Abandoned"/>).</param>
+public sealed record MilpResult(MilpStatus Status, double Objective, double BestBound, double[] Values, TimeSpan SolveTime, string? Message = null)
 {
+    /// <summary>A solve the backend could not run or finish, with the reason in one line.</summary>
+    public static MilpResult Failed(string message, TimeSpan solveTime) => new(MilpStatus.Abandoned, double.NaN, double.NaN, [], solveTime, message);
+
     /// <summary>True when <see cref="Values"/> holds a solution.</summary>
     public bool HasSolution => Status is MilpStatus.Optimal or MilpStatus.Feasible;
 
@@ -60,12 +64,18 @@ public sealed record MilpResult(MilpStatus Status, double Objective, double Best
 /// <summary>A MILP backend.</summary>
 public interface IMilpSolver
 {
-    /// <summary>Short name ("cbc").</summary>
+    /// <summary>Short name (<c>cp-sat</c>, <c>scip</c>, ...).</summary>
     string Name { get; }
 
     /// <summary>True when the backend can run in this process (its native library loaded).</summary>
     bool IsSupported { get; }
 
-    /// <summary>Solves the model; never throws for infeasible or unbounded models (see the status).</summary>
+    /// <summary>The backend's version when it is supported, else why it is not (one line).</summary>
+    string Availability { get; }
+
+    /// <summary>
+    /// Solves the model. Never throws for infeasible or unbounded models, nor when the backend is
+    /// missing, refuses the model or fails: the status says so, with <see cref="MilpResult.Message"/>.
+    /// </summary>
     MilpResult Solve(MilpModel model, MilpSolveOptions options);
 }

@@ -22,25 +22,26 @@ public enum MilpFormulation
 
 /// <summary>
 /// <c>milp</c>: the exact mixed-integer program on the solver-neutral <see cref="MilpModel"/>, solved by
-/// an <see cref="IMilpSolver"/> backend (CBC by default) within the time limit; reports status,
-/// objective, best bound and gap.
+/// an <see cref="IMilpSolver"/> backend within the time limit; reports status, objective, best bound
+/// and gap. A time limit ends with the best plan found, its bound and status <c>time_limit</c>; a
+/// backend that is missing or fails ends with status <c>no_solution</c> and its one-line message.
 /// </summary>
 public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation formulation = MilpFormulation.Structured) : IAllocationSolver
 {
-    /// <summary>The structured formulation on CBC.</summary>
+    /// <summary>The structured formulation on the default backend (<see cref="MilpBackends.Default"/>).</summary>
     public MilpAllocationSolver()
-        : this(new CbcMilpSolver())
+        : this(MilpBackends.Create(MilpBackends.Default))
     {
     }
 
     /// <summary>
     /// Start from the search plan and try first fit before each packing MILP (default). Off, every
-    /// decision is CBC's; the tests use that to exercise the packing model itself.
+    /// decision is the backend's; the tests use that to exercise the packing model itself.
     /// </summary>
     public bool UseHeuristics { get; init; } = true;
 
-    /// <inheritdoc/>
-    public string Name => formulation == MilpFormulation.Textbook ? "milp-textbook" : "milp";
+    /// <summary><c>milp:BACKEND</c>, or <c>milp-textbook:BACKEND</c> for the textbook formulation.</summary>
+    public string Name => $"{(formulation == MilpFormulation.Textbook ? "milp-textbook" : "milp")}:{backend.Name}";
 
     /// <inheritdoc/>
     public PlanResult Solve(Problem problem, SolverOptions options)
@@ -55,7 +56,7 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
 
         if (!backend.IsSupported)
         {
-            return Outcome.Without(Name, PlanStatus.NoSolution, bound, $"the MILP backend '{backend.Name}' is not available (run esen doctor)", clock);
+            return Outcome.Without(Name, PlanStatus.NoSolution, bound, $"{backend.Name} is not available: {backend.Availability}", clock);
         }
 
         if (formulation == MilpFormulation.Textbook)
@@ -86,12 +87,15 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
         {
             hi = candidates.Length - 1;
             int[] loosest = instance.MinimalShares(candidates[hi])!;
-            (MilpStatus status, int[]? placement) = PackingFeasibility(instance, loosest, Remaining(options, clock), options.Threads);
+            MilpResult packing = PackingFeasibility(instance, loosest, Remaining(options, clock), options.Threads, out int[]? placement);
             if (placement is null)
             {
-                return status == MilpStatus.Infeasible
-                    ? Outcome.Infeasible(Name, "the members do not fit the devices even at their smallest shares (MILP)", clock)
-                    : Outcome.Without(Name, PlanStatus.TimeLimit, bound, "the time limit passed before a placement was found", clock);
+                return packing.Status switch
+                {
+                    MilpStatus.Infeasible => Outcome.Infeasible(Name, "the members do not fit the devices even at their smallest shares (MILP)", clock),
+                    MilpStatus.Abandoned => Outcome.Without(Name, PlanStatus.NoSolution, bound, packing.Message!, clock),
+                    _ => Outcome.Without(Name, PlanStatus.TimeLimit, bound, "the time limit passed before a placement was found", clock),
+                };
             }
 
             best = new Plan(placement, loosest);
@@ -100,6 +104,7 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
         // provenLo: every candidate below it is proven infeasible. A packing MILP gets half the
         // remaining time (all of it when it is the last candidate); one that runs out leaves the bound
         // where it is but the bisection goes on above it, so the rest of the time still improves the plan.
+        // Only time leaves a candidate undecided, so a plan without proof ends as time_limit.
         int provenLo = lo;
         string? undecided = null;
         while (lo < hi)
@@ -112,9 +117,19 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
 
             int mid = (lo + hi) >>> 1;
             int[] shares = instance.MinimalShares(candidates[mid])!;
-            (MilpStatus status, int[]? placement) = UseHeuristics && Packing.FirstFit(instance, shares) is int[] quick
-                ? (MilpStatus.Feasible, quick)
-                : PackingFeasibility(instance, shares, lo + 1 < hi ? remaining / 2 : remaining, options.Threads);
+            int[]? placement = UseHeuristics ? Packing.FirstFit(instance, shares) : null;
+            MilpStatus status = MilpStatus.Feasible;
+            if (placement is null)
+            {
+                MilpResult packing = PackingFeasibility(instance, shares, lo + 1 < hi ? remaining / 2 : remaining, options.Threads, out placement);
+                if (packing.Status == MilpStatus.Abandoned)
+                {
+                    return Outcome.Without(Name, PlanStatus.NoSolution, bound, packing.Message!, clock);
+                }
+
+                status = packing.Status;
+            }
+
             if (placement is not null)
             {
                 hi = mid;
@@ -137,11 +152,12 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
         }
 
         bool optimal = provenLo >= hi;
-        return Outcome.WithPlan(Name, instance, bound, best, clock, provenOptimal: optimal, provenBound: candidates[Math.Min(provenLo, hi)], reason: optimal ? null : undecided ?? "time limit");
+        return Outcome.WithPlan(Name, instance, bound, best, clock, provenOptimal: optimal, provenBound: candidates[Math.Min(provenLo, hi)],
+            reason: optimal ? null : undecided ?? "time limit", timedOut: !optimal);
     }
 
     /// <summary>Can members with fixed shares be placed? One binary per member × device.</summary>
-    private (MilpStatus Status, int[]? Placement) PackingFeasibility(Instance instance, int[] shares, TimeSpan limit, int threads)
+    private MilpResult PackingFeasibility(Instance instance, int[] shares, TimeSpan limit, int threads, out int[]? placement)
     {
         var model = new MilpModel();
         var x = new Variable?[instance.MemberCount, instance.DeviceCount];
@@ -163,10 +179,11 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
         MilpResult result = backend.Solve(model, new MilpSolveOptions { TimeLimit = limit, Threads = threads });
         if (!result.HasSolution)
         {
-            return (result.Status, null);
+            placement = null;
+            return result;
         }
 
-        int[] placement = new int[instance.MemberCount];
+        placement = new int[instance.MemberCount];
         for (int i = 0; i < instance.MemberCount; i++)
         {
             for (int d = 0; d < instance.DeviceCount; d++)
@@ -178,7 +195,7 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
             }
         }
 
-        return (result.Status, placement);
+        return result;
     }
 
     // One binary per member × device × share. Structured: useful shares, symmetry breaking, warm start.
@@ -264,6 +281,11 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
         }
 
         MilpResult result = backend.Solve(model, new MilpSolveOptions { TimeLimit = Remaining(options, clock), Threads = options.Threads });
+        if (result.Status is MilpStatus.Abandoned or MilpStatus.Unbounded)
+        {
+            return Outcome.Without(Name, PlanStatus.NoSolution, bound, result.Message ?? $"{backend.Name} ended {result.Status}", clock);
+        }
+
         if (result.Status == MilpStatus.Infeasible && incumbent is not null)
         {
             // A feasible warm start contradicts the claim; never report a solvable problem as infeasible.
@@ -275,11 +297,13 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
             return Outcome.Infeasible(Name, "no assignment satisfies the capacities (MILP)", clock);
         }
 
+        // Left: a time limit, with or without a solution.
+        double provenBound = double.IsFinite(result.BestBound) ? result.BestBound : double.NegativeInfinity;
         if (!result.HasSolution)
         {
             return incumbent is not null
-                ? Outcome.WithPlan(Name, instance, bound, incumbent, clock, reason: $"MILP ended {result.Status}; the warm start is returned")
-                : Outcome.Without(Name, PlanStatus.TimeLimit, bound, $"MILP ended {result.Status} without a solution", clock);
+                ? Outcome.WithPlan(Name, instance, bound, incumbent, clock, provenBound: provenBound, reason: "time limit before a solution; the warm start is returned", timedOut: true)
+                : Outcome.Without(Name, PlanStatus.TimeLimit, bound, "the time limit passed before a solution was found", clock);
         }
 
         int[] deviceOf = new int[instance.MemberCount];
@@ -300,9 +324,8 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
         }
 
         bool optimal = result.Status == MilpStatus.Optimal;
-        return Outcome.WithPlan(Name, instance, bound, new Plan(deviceOf, shareOf), clock, provenOptimal: optimal,
-            provenBound: double.IsFinite(result.BestBound) ? result.BestBound : double.NegativeInfinity,
-            reason: optimal ? null : "time limit");
+        return Outcome.WithPlan(Name, instance, bound, new Plan(deviceOf, shareOf), clock, provenOptimal: optimal, provenBound: provenBound,
+            reason: optimal ? null : "time limit", timedOut: !optimal);
     }
 
     // Σ over devices of a member's binaries = 1; per device Σ share ≤ 100 and Σ memory ≤ capacity.

@@ -9,12 +9,14 @@ internal static class Outcome
     // Objectives equal to the bound up to rounding count as proven optimal.
     private const double Tolerance = 1e-9;
 
-    public static PlanResult WithPlan(string solver, Instance instance, InstanceBound bound, Plan plan, Stopwatch clock, bool provenOptimal = false, double provenBound = double.NegativeInfinity, string? reason = null)
+    /// <summary>A plan; <c>optimal</c> when proven or at the bound, else <c>time_limit</c> when the time limit stopped the solver, else <c>feasible</c>.</summary>
+    public static PlanResult WithPlan(string solver, Instance instance, InstanceBound bound, Plan plan, Stopwatch clock, bool provenOptimal = false, double provenBound = double.NegativeInfinity, string? reason = null, bool timedOut = false)
     {
         double objective = instance.ObjectiveOfShares(plan.ShareOf);
         double best = Math.Max(bound.ValueMs, provenBound);
         bool optimal = provenOptimal || objective <= best * (1 + Tolerance);
-        return new PlanResult(solver, optimal ? PlanStatus.Optimal : PlanStatus.Feasible, plan, objective, Math.Min(best, objective), clock.Elapsed, reason);
+        PlanStatus status = optimal ? PlanStatus.Optimal : timedOut ? PlanStatus.TimeLimit : PlanStatus.Feasible;
+        return new PlanResult(solver, status, plan, objective, Math.Min(best, objective), clock.Elapsed, reason);
     }
 
     public static PlanResult Infeasible(string solver, string reason, Stopwatch clock) =>

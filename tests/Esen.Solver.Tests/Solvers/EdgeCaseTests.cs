@@ -1,3 +1,4 @@
+using Esen.Solver.Milp;
 using Esen.Solver.Planning;
 using Esen.Solver.Problems;
 using Esen.Solver.Solvers;
@@ -26,10 +27,12 @@ public class EdgeCaseTests
         Assert.Contains("'big' needs 2500 MB", new SearchSolver().Solve(problem, s_options).Reason, StringComparison.Ordinal);
     }
 
-    [SkippableFact]
-    public void InfeasibleOnlyByPacking_IsProvenBySearchExhaustiveAndMilp()
+    public static TheoryData<MilpBackend> Backends => [.. MilpBackends.All];
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public void InfeasibleOnlyByPacking_IsProvenBySearchExhaustiveAndMilp(MilpBackend backend)
     {
-        Requires.Cbc();
         // Three members need 60 % each; two devices offer 200 % in total but hold one member each.
         ProblemMember[] members = [.. Enumerable.Range(0, 3).Select(i => Member($"m{i}", 10, (60, 2.0), (100, 1.0)))];
         Problem problem = Ensemble([Device("gpu0", 1000), Device("gpu1", 1000)], members);
@@ -37,14 +40,15 @@ public class EdgeCaseTests
         Assert.False(LowerBound.Compute(problem).IsInfeasible);
         Assert.Equal(PlanStatus.Infeasible, new ExhaustiveSolver().Solve(problem, s_options).Status);
         Assert.Equal(PlanStatus.Infeasible, new SearchSolver().Solve(problem, s_options).Status);
-        Assert.Equal(PlanStatus.Infeasible, new MilpAllocationSolver().Solve(problem, s_options).Status);
-        Assert.Equal(PlanStatus.Infeasible, new MilpAllocationSolver { UseHeuristics = false }.Solve(problem, s_options).Status);
+        PlanResult milp = new MilpAllocationSolver(MilpBackends.Create(backend)).Solve(problem, s_options);
+        Assert.Equal(PlanStatus.Infeasible, milp.Status);
+        Assert.False(string.IsNullOrEmpty(milp.Reason));
+        Assert.Equal(PlanStatus.Infeasible, new MilpAllocationSolver(MilpBackends.Create(backend)) { UseHeuristics = false }.Solve(problem, s_options).Status);
     }
 
-    [SkippableFact]
+    [Fact]
     public void Ties_IdenticalMembers_AllExactSolversAgree()
     {
-        Requires.Cbc();
         ProblemMember[] members = [.. Enumerable.Range(0, 4).Select(i => Member($"twin{i}", 100, (10, 9.0), (20, 5.0), (30, 5.0), (50, 3.0), (100, 2.0)))];
         Problem problem = Ensemble([Device("gpu0", 1000), Device("gpu1", 1000)], members);
 
@@ -55,10 +59,9 @@ public class EdgeCaseTests
         CrossValidationTests.AssertSameOptimum(oracle, new MilpAllocationSolver().Solve(problem, s_options), problem, "milp");
     }
 
-    [SkippableFact]
+    [Fact]
     public void SingleShareTables_AreHonoured()
     {
-        Requires.Cbc();
         Problem problem = Ensemble([Device("gpu0", 1000)], [Member("fixed", 10, (30, 7.0)), Member("flexible", 10, (10, 20.0), (50, 6.0), (70, 4.0), (80, 3.0))]);
 
         foreach (IAllocationSolver solver in new IAllocationSolver[] { new SearchSolver(), new MilpAllocationSolver(), new ExhaustiveSolver() })
@@ -70,10 +73,9 @@ public class EdgeCaseTests
         }
     }
 
-    [SkippableFact]
+    [Fact]
     public void OneMember_GetsItsFastestShare_EvenWhenTheTableIsNotMonotone()
     {
-        Requires.Cbc();
         Problem problem = Ensemble([Device("gpu0", 1000)], [Member("solo", 10, (10, 9.0), (70, 2.0), (100, 2.5))]);
 
         foreach (IAllocationSolver solver in new IAllocationSolver[] { new SearchSolver(), new MilpAllocationSolver(), new GreedySolver(), new ExhaustiveSolver() })
@@ -84,7 +86,7 @@ public class EdgeCaseTests
         }
     }
 
-    [SkippableTheory]
+    [Theory]
     [InlineData(Objective.Makespan, 1)]
     [InlineData(Objective.Makespan, 8)]
     [InlineData(Objective.Period, 16)]
@@ -92,7 +94,6 @@ public class EdgeCaseTests
     [InlineData(Objective.Latency, 4)]
     public void SixtyFourMembers_PlansAreValid_SearchNoBetterThanMilp(Objective objective, int devices)
     {
-        Requires.Cbc();
         // 64 members need at least 64 % in total: 1 % steps on one device, 5 % steps from four devices up.
         int step = objective == Objective.Latency && devices > 1 ? 5 : 1;
         Problem problem = RandomProblems.Create(new Random(64 + devices), objective, members: 64, devices, shareStep: step, identicalDevices: true, memoryTightness: 0.5);

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Globalization;
+using Esen.Solver.Milp;
+using Esen.Solver.Planning;
+using Esen.Solver.Problems;
+using Esen.Solver.Solvers;
+
+namespace Esen.Benchmarks;
+
+/// <summary>
+/// One table of the search and the structured MILP on every backend over the benchmark problems
+/// (<see cref="BenchmarkProblems"/>), loose and tight memory: status, objective, gap to the bound and
+/// wall time; the search's time is the median of 21 solves after a warm-up, each MILP cell is one cold
+/// solve on one thread. A quick figure on a shared machine where BenchmarkDotNet's runs are too long.
+/// Run: <c>dotnet run -c Release --project bench/Esen.Benchmarks -- solvers [--time-limit S]
+/// [--backends cp-sat,scip,highs,cbc] [--cells 16x4x5,32x8x5,64x16x5,128x32x5] [--objective makespan|latency]</c>.
+/// </summary>
+internal static class SolverReport
+{
+    private const int SearchRepeats = 21;
+
+    public static int Run(string[] args, TextWriter output)
+    {
+        double seconds = double.Parse(Argument(args, "--time-limit") ?? "30", CultureInfo.InvariantCulture);
+        MilpBackend[] backends = Argument(args, "--backends") is string names
+            ? [.. names.Split(',').Select(n => MilpBackends.Parse(n) ?? throw new ArgumentException($"unknown backend '{n}'"))]
+            : [.. MilpBackends.All];
+        int[][] cells = [.. (Argument(args, "--cells") ?? "16x4x5,32x8x5,64x16x5,128x32x5").Split(',').Select(c => c.Split('x').Select(int.Parse).ToArray())];
+        Objective objective = Argument(args, "--objective") == "latency" ? Objective.Latency : Objective.Makespan;
+        var options = new SolverOptions { TimeLimit = TimeSpan.FromSeconds(seconds), Threads = 1 };
+
+        output.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {LoadAverage()}, {objective.ToJsonName()}, MILP limit {seconds} s, 1 thread");
+        output.WriteLine();
+        output.WriteLine($"| K | D | step | memory | search | {string.Join(" | ", backends.Select(b => $"milp:{b.ToName()}"))} |");
+        output.WriteLine($"|---|---|---|---|---|{string.Concat(backends.Select(_ => "---|"))}");
+        foreach (int[] cell in cells)
+        {
+            foreach (bool tight in new[] { false, true })
+            {
+                Problem problem = BenchmarkProblems.Create(cell[0], cell[1], cell[2], tight, objective: objective);
+                string search = Cell(MedianSearch(problem, options, out TimeSpan searchTime), searchTime);
+                string[] milp = [.. backends.Select(b => Timed(() => new MilpAllocationSolver(MilpBackends.Create(b)).Solve(problem, options)))];
+                output.WriteLine($"| {cell[0]} | {cell[1]} | {cell[2]} % | {(tight ? "tight" : "loose")} | {search} | {string.Join(" | ", milp)} |");
+            }
+        }
+
+        return 0;
+    }
+
+    private static PlanResult MedianSearch(Problem problem, SolverOptions options, out TimeSpan median)
+    {
+        var solver = new SearchSolver();
+        PlanResult result = solver.Solve(problem, options);
+        var times = new List<TimeSpan>(SearchRepeats);
+        for (int n = 0; n < SearchRepeats; n++)
+        {
+            var clock = Stopwatch.StartNew();
+            result = solver.Solve(problem, options);
+            times.Add(clock.Elapsed);
+        }
+
+        median = times.Order().ElementAt(SearchRepeats / 2);
+        return result;
+    }
+
+    private static string Timed(Func<PlanResult> solve)
+    {
+        var clock = Stopwatch.StartNew();
+        PlanResult result = solve();
+        return Cell(result, clock.Elapsed);
+    }
+
+    private static string Cell(PlanResult result, TimeSpan time)
+    {
+        string duration = time.TotalSeconds >= 1
+            ? string.Create(CultureInfo.InvariantCulture, $"{time.TotalSeconds:0.0} s")
+            : string.Create(CultureInfo.InvariantCulture, $"{time.TotalMilliseconds:0.##} ms");
+        return result.ObjectiveMs is double objective
+            ? string.Create(CultureInfo.InvariantCulture, $"{PlanResultJson.StatusName(result.Status)} {objective:0.###}, gap {result.Gap:P2}, {duration}")
+            : $"{PlanResultJson.StatusName(result.Status)}, {duration}";
+    }
+
+    private static string? Argument(string[] args, string name) =>
+        Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+}
