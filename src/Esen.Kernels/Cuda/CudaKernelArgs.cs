@@ -162,6 +162,17 @@ internal static class CudaKernelArgs
         public int Cols;
     }
 
+    /// <summary><c>esen_softmax_axis</c> along the middle axis of [Outer, Axis, Inner]. One thread per column.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SoftmaxAxis
+    {
+        public ulong X;
+        public ulong Y;
+        public int Outer;
+        public int Axis;
+        public int Inner;
+    }
+
     /// <summary><c>esen_im2col</c> for one NCHW image.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct Im2Col

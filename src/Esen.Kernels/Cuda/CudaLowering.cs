@@ -401,17 +401,21 @@ internal static class CudaLowering
             int opset = Shapes.Graph.Opset;
             int axis = xs.NormalizeAxis(node.GetInt("axis", opset < 13 ? 1 : -1), node.Describe());
 
-            // Before opset 13 Softmax flattens to 2-D at the axis; since then it works along one axis,
-            // which esen_softmax supports when it is the innermost one.
-            if (opset >= 13 && xs.Product(axis + 1, xs.Rank) != 1)
+            // Before opset 13 Softmax flattens to 2-D at the axis; since then it works along one axis.
+            long outer = xs.Product(0, axis);
+            long length = opset < 13 ? xs.Product(axis, xs.Rank) : xs[axis], inner = opset < 13 ? 1 : xs.Product(axis + 1, xs.Rank);
+            if (inner == 1)
             {
-                throw Unsupported($"softmax over axis {axis} of {xs} (not the last one) has no CUDA lowering");
+                Launch(PtxKernels.Softmax, LaunchConfig.BlockPerRow(outer, length), new CudaKernelArgs.Softmax
+                {
+                    X = Address(x), Y = Address(y), Rows = (int)outer, Cols = (int)length,
+                });
+                return;
             }
 
-            long rows = xs.Product(0, axis), cols = xs.Product(axis, xs.Rank);
-            Launch(PtxKernels.Softmax, LaunchConfig.BlockPerRow(rows, cols), new CudaKernelArgs.Softmax
+            Launch(PtxKernels.SoftmaxAxis, LaunchConfig.GridStride(outer * inner), new CudaKernelArgs.SoftmaxAxis
             {
-                X = Address(x), Y = Address(y), Rows = (int)rows, Cols = (int)cols,
+                X = Address(x), Y = Address(y), Outer = (int)outer, Axis = (int)length, Inner = (int)inner,
             });
         }
 

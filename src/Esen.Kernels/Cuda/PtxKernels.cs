@@ -50,6 +50,8 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.Softmax> Softmax { get; } = new("softmax", "esen_softmax");
 
+    public static PtxKernel<CudaKernelArgs.SoftmaxAxis> SoftmaxAxis { get; } = new("softmax", "esen_softmax_axis");
+
     public static PtxKernel<CudaKernelArgs.Im2Col> Im2Col { get; } = new("im2col", "esen_im2col");
 
     public static PtxKernel<CudaKernelArgs.EnsembleMean> EnsembleMean { get; } = new("ensemble", "esen_ensemble_mean");
@@ -68,7 +70,7 @@ internal static class PtxKernels
     public static IReadOnlyList<PtxKernel> All { get; } =
     [
         BiasActivation, Add, Sub, Mul, Div, Copy, StridedCopy, ConcatSlab, Gather, MaxPool, AvgPool, GlobalAvgPool,
-        BatchNorm, LayerNorm, Softmax, Im2Col, EnsembleMean, EnsembleWeightedMean, EnsembleVote, CascadeGate,
+        BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, EnsembleMean, EnsembleWeightedMean, EnsembleVote, CascadeGate,
         GatherRows, ScatterRows,
     ];
 }

@@ -236,15 +236,26 @@ public class CudaLoweringTests
         Assert.Contains("no CUDA lowering", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void SoftmaxOverAnInnerAxis_IsRejectedAtPlanTime()
+    [Theory]
+    [InlineData(1, 2, 3, 4)]
+    [InlineData(0, 1, 2, 12)]
+    [InlineData(-1, 6, 4, 1)]
+    public void Softmax_OverAnInnerAxis_TakesAThreadPerColumn_TheLastAxisABlockPerRow(int axis, int outer, int length, int inner)
     {
         var g = new GraphBuilder("softmax");
         string x = g.Input("x", 2, 3, 4);
-        g.Output(g.Softmax(x, axis: 1, name: "sm"));
+        g.Output(g.Softmax(x, axis, name: "sm"));
         LayerGraph graph = g.Build();
-        var error = Assert.Throws<UnsupportedModelException>(() => LoweredPlanHarness.Lower(graph, CudaTestGraphs.Shapes(graph)));
-        Assert.StartsWith("Softmax node 'sm': softmax over axis 1", error.Message, StringComparison.Ordinal);
+        CudaStep step = Assert.Single(LoweredPlanHarness.Lower(graph, CudaTestGraphs.Shapes(graph)).Steps, s => NodeName(s) == "sm");
+        if (inner == 1)
+        {
+            CudaKernelArgs.Softmax rows = Assert.IsType<KernelStep<CudaKernelArgs.Softmax>>(step).Args;
+            Assert.Equal((outer, length), (rows.Rows, rows.Cols));
+            return;
+        }
+
+        CudaKernelArgs.SoftmaxAxis columns = Assert.IsType<KernelStep<CudaKernelArgs.SoftmaxAxis>>(step).Args;
+        Assert.Equal((outer, length, inner), (columns.Outer, columns.Axis, columns.Inner));
     }
 
     [Theory]

@@ -25,7 +25,7 @@ internal static class CudaTestGraphs
         return g.Build();
     }
 
-    /// <summary>Transformer-style blocks: batched and broadcast MatMul, Transpose, broadcasting binary ops, GELU (Erf), Slice, Concat, LayerNorm, Clip, Sigmoid, Tanh, HardSigmoid.</summary>
+    /// <summary>Transformer-style blocks: batched and broadcast MatMul, Transpose, broadcasting binary ops, GELU (Erf), softmax over every axis, Slice, Concat, LayerNorm, Clip, Sigmoid, Tanh, HardSigmoid.</summary>
     public static LayerGraph Attention()
     {
         var g = new GraphBuilder("attention", seed: 23, batch: 2);
@@ -45,6 +45,10 @@ internal static class CudaTestGraphs
         string clipped = g.Clip(normed, -0.5f, 0.75f, name: "clip");
         g.Output(g.HardSigmoid(g.Reshape(clipped, [2, -1], name: "reshape"), name: "hard"));
         g.Output(attention);
+
+        // Softmax over the other axes of the scores [2, 5, 5]: a thread per column.
+        g.Output(g.Softmax(scores, axis: 0, name: "batch_softmax"));
+        g.Output(g.Softmax(scores, axis: -2, name: "column_softmax"));
         return g.Build();
     }
 

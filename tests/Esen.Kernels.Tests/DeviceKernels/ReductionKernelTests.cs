@@ -5,7 +5,7 @@ namespace Esen.Kernels.Tests.DeviceKernels;
 /// <summary>
 /// Host runs of the block-reduction kernels (softmax, layer-norm, global average pooling) on
 /// ragged shapes: rows shorter than the block, longer than it, and block sizes that are not
-/// powers of two.
+/// powers of two; and of softmax along an inner axis, a thread per column.
 /// </summary>
 public sealed class ReductionKernelTests
 {
@@ -38,6 +38,44 @@ public sealed class ReductionKernelTests
         HostKernels.Launch(PtxKernels.Softmax, grid: 1, block: 32, new CudaKernelArgs.Softmax { X = data.Address, Y = data.Address, Rows = 1, Cols = x.Length });
 
         KernelOracle.AssertClose([0.5, 0, 0, 0, 0.5], data.ToFloats(), 1e-7, 0, "softmax of huge logits");
+    }
+
+    [SkippableTheory]
+    [InlineData(1, 3, 20, 1, 32)]
+    [InlineData(2, 9, 4, 1, 33)]
+    [InlineData(3, 1, 5, 2, 32)]
+    [InlineData(2, 300, 70, 3, 48)]
+    public void SoftmaxAxis_MatchesOracle(int outer, int axis, int inner, int grid, int block)
+    {
+        float[] x = KernelOracle.RandomValues((outer * 100) + axis + inner, outer * axis * inner, -8f, 8f);
+        using HostBuffer xs = HostBuffer.Of(x), y = HostBuffer.Uninitialized(x.Length);
+        HostKernels.Launch(PtxKernels.SoftmaxAxis, grid, block, new CudaKernelArgs.SoftmaxAxis
+        {
+            X = xs.Address, Y = y.Address, Outer = outer, Axis = axis, Inner = inner,
+        });
+
+        // The oracle's rows are the columns [o, :, i], moved to the last axis and back.
+        float[] columns = new float[x.Length];
+        int Along(int c, int a) => ((c / inner * axis) + a) * inner + (c % inner);
+        for (int c = 0; c < outer * inner; c++)
+        {
+            for (int a = 0; a < axis; a++)
+            {
+                columns[(c * axis) + a] = x[Along(c, a)];
+            }
+        }
+
+        double[] rows = KernelOracle.Softmax(columns, outer * inner, axis);
+        double[] expected = new double[x.Length];
+        for (int c = 0; c < outer * inner; c++)
+        {
+            for (int a = 0; a < axis; a++)
+            {
+                expected[Along(c, a)] = rows[(c * axis) + a];
+            }
+        }
+
+        KernelOracle.AssertClose(expected, y.ToFloats(), 1e-7, 2e-6, "softmax along an inner axis");
     }
 
     [SkippableTheory]
