@@ -80,6 +80,8 @@ static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_ENTRY(esen_sub),
     ESEN_HOST_ENTRY(esen_mul),
     ESEN_HOST_ENTRY(esen_div),
+    ESEN_HOST_ENTRY(esen_cast_float_to_int64),
+    ESEN_HOST_ENTRY(esen_cast_int64_to_float),
     ESEN_HOST_ENTRY(esen_copy),
     ESEN_HOST_ENTRY(esen_strided_copy),
     ESEN_HOST_ENTRY(esen_concat_slab),

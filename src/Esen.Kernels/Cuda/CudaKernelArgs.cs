@@ -42,6 +42,15 @@ internal static class CudaKernelArgs
         public Dims6 BStrides;
     }
 
+    /// <summary><c>esen_cast_float_to_int64</c> and <c>esen_cast_int64_to_float</c>: Y[i] = X[i] converted.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Cast
+    {
+        public ulong X;
+        public ulong Y;
+        public int Count;
+    }
+
     /// <summary><c>esen_copy</c>.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct Copy

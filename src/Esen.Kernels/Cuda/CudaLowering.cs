@@ -125,8 +125,11 @@ internal static class CudaLowering
                     RequireFloat(x, y);
                     Epilogue(x, y, bias: 0, channels: 1, inner: 1, EpilogueActivation.Erf);
                     break;
-                case "Identity" or "Dropout" or "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze" or "Cast":
+                case "Identity" or "Dropout" or "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze":
                     View(x, y);
+                    break;
+                case "Cast":
+                    Cast(x, y);
                     break;
                 case "MaxPool" or "AveragePool":
                     Pool(x, y);
@@ -319,13 +322,24 @@ internal static class CudaLowering
             });
         }
 
-        private void View(string x, string y)
+        private void Cast(string x, string y)
         {
-            if (Shapes[x].DataType != Shapes[y].DataType)
+            DataType from = Shapes[x].DataType, to = Shapes[y].DataType;
+            if (from == to)
             {
-                throw Unsupported($"a cast from {DataTypes.Name(Shapes[x].DataType)} to {DataTypes.Name(Shapes[y].DataType)} has no CUDA kernel");
+                View(x, y);
+                return;
             }
 
+            long count = ShapeOf(y).ElementCount;
+            Launch(from == DataType.Float32 ? PtxKernels.CastFloatToInt64 : PtxKernels.CastInt64ToFloat, LaunchConfig.GridStride(count), new CudaKernelArgs.Cast
+            {
+                X = Address(x), Y = Address(y), Count = (int)count,
+            });
+        }
+
+        private void View(string x, string y)
+        {
             // An aliased view is free; one whose input is a graph input or constant is a copy, as on the CPU.
             if (_schedule.RootOf(y) != _schedule.RootOf(x) || layout.Place(x) != layout.Place(y))
             {

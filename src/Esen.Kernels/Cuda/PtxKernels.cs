@@ -30,6 +30,10 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.Binary> Div { get; } = new("elementwise", "esen_div");
 
+    public static PtxKernel<CudaKernelArgs.Cast> CastFloatToInt64 { get; } = new("elementwise", "esen_cast_float_to_int64");
+
+    public static PtxKernel<CudaKernelArgs.Cast> CastInt64ToFloat { get; } = new("elementwise", "esen_cast_int64_to_float");
+
     public static PtxKernel<CudaKernelArgs.Copy> Copy { get; } = new("layout", "esen_copy");
 
     public static PtxKernel<CudaKernelArgs.StridedCopy> StridedCopy { get; } = new("layout", "esen_strided_copy");
@@ -69,8 +73,8 @@ internal static class PtxKernels
     /// <summary>All of the above.</summary>
     public static IReadOnlyList<PtxKernel> All { get; } =
     [
-        BiasActivation, Add, Sub, Mul, Div, Copy, StridedCopy, ConcatSlab, Gather, MaxPool, AvgPool, GlobalAvgPool,
-        BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, EnsembleMean, EnsembleWeightedMean, EnsembleVote, CascadeGate,
-        GatherRows, ScatterRows,
+        BiasActivation, Add, Sub, Mul, Div, CastFloatToInt64, CastInt64ToFloat, Copy, StridedCopy, ConcatSlab, Gather, MaxPool,
+        AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, EnsembleMean, EnsembleWeightedMean, EnsembleVote,
+        CascadeGate, GatherRows, ScatterRows,
     ];
 }

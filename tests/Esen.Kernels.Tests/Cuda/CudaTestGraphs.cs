@@ -65,7 +65,8 @@ internal static class CudaTestGraphs
 
     /// <summary>
     /// Token embeddings gathered by int64 ids given at run time, a Gather with constant indices (negative ones
-    /// included) along an inner axis of a computed tensor, and a Gather of int64 data at run time.
+    /// included) along an inner axis of a computed tensor, a Gather of int64 data at run time, and the casts
+    /// float → int64 (computed indices) and int64 → float.
     /// </summary>
     public static LayerGraph Embedding()
     {
@@ -75,8 +76,16 @@ internal static class CudaTestGraphs
         string h = g.Tanh(g.Add(tokens, g.Weight("position.table", new TensorShape(5, 6), 1f), name: "embed"), name: "tanh");
         g.Output(g.Gather(h, g.Initializer("pick.indices", Tensor.FromInt64s(new TensorShape(2, 2), [0, -1, 3, 1])), axis: 2, name: "pick"));
         g.Output(g.Gather(ids, g.Ints("last.index", -1), axis: 1, name: "last_ids"));
+
+        // Indices computed on the device: 2.9·offsets truncated toward zero to int64, in [−2, 2]; and the ids back to float.
+        string offsets = g.Input("offsets", 2, 5);
+        string computed = g.Op("Cast", [g.Mul(offsets, g.Initializer("spread", Tensor.Scalar(2.9f)), name: "spread_offsets")], Cast(DataType.Int64), name: "offset_ids");
+        g.Output(g.Gather(g.Weight("row.table", new TensorShape(5, 3), 1f), computed, name: "rows"));
+        g.Output(g.Op("Cast", [ids], Cast(DataType.Float32), name: "ids_as_float"));
         return g.Build();
     }
+
+    private static Dictionary<string, AttributeValue> Cast(DataType to) => new() { ["to"] = AttributeValue.Int((int)to) };
 
     /// <summary>
     /// Seeded inputs for <paramref name="graph"/>'s declared input shapes: floats in [−1, 1), and int64 values in

@@ -170,6 +170,28 @@ public sealed class ElementwiseKernelTests
         KernelOracle.AssertClose(expected, y.ToFloats(), 0, 1.2e-7, op);
     }
 
+    [SkippableFact]
+    public void CastFloatToInt64_TruncatesTowardZero_SaturatesAndMapsNaNToZero_AsCSharp()
+    {
+        // C# float → long conversions saturate and take NaN to 0 (since .NET 9), which is the CPU executor's cast.
+        float[] x = [.. KernelOracle.RandomValues(60, 200, -1e6f, 1e6f), 2.9f, -2.9f, 0.5f, -0.5f, -0f, 16777217f, 1e19f, -1e19f,
+            9.223372e18f, -9.223372e18f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, float.MaxValue, float.MinValue];
+        using HostBuffer xs = HostBuffer.Of(x), y = HostBuffer.Uninitialized(2 * x.Length);
+        HostKernels.Launch(PtxKernels.CastFloatToInt64, grid: 2, block: 64, new CudaKernelArgs.Cast { X = xs.Address, Y = y.Address, Count = x.Length });
+
+        Assert.Equal([.. x.Select(v => (long)v)], MemoryMarshal.Cast<int, long>(y.ToInts()).ToArray());
+    }
+
+    [SkippableFact]
+    public void CastInt64ToFloat_RoundsToNearestEven_AsCSharp()
+    {
+        long[] x = [0, -3, 1 << 24, (1 << 24) + 1, (1 << 24) + 3, (1L << 53) + 1, long.MaxValue, long.MinValue, -(1L << 40) - 1, 123456789];
+        using HostBuffer xs = Int64s(x), y = HostBuffer.Uninitialized(x.Length);
+        HostKernels.Launch(PtxKernels.CastInt64ToFloat, grid: 1, block: 32, new CudaKernelArgs.Cast { X = xs.Address, Y = y.Address, Count = x.Length });
+
+        Assert.Equal([.. x.Select(v => (float)v)], y.ToFloats());
+    }
+
     [SkippableTheory]
     [InlineData(1, 32)]
     [InlineData(1000, 64)]
