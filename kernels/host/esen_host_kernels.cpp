@@ -76,6 +76,7 @@ struct EsenHostEntry
 
 static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_ENTRY(esen_bias_activation),
+    ESEN_HOST_ENTRY(esen_clip),
     ESEN_HOST_ENTRY(esen_add),
     ESEN_HOST_ENTRY(esen_sub),
     ESEN_HOST_ENTRY(esen_mul),

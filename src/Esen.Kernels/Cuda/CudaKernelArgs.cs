@@ -29,6 +29,19 @@ internal static class CudaKernelArgs
         public float Beta;
     }
 
+    /// <summary><c>esen_clip</c>: y = min(max(x, *Min), *Max), bounds read on the device; Lo or Hi where Min or Max is 0.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Clip
+    {
+        public ulong X;
+        public ulong Y;
+        public int Count;
+        public ulong Min;
+        public ulong Max;
+        public float Lo;
+        public float Hi;
+    }
+
     /// <summary><c>esen_add</c>, <c>esen_sub</c>, <c>esen_mul</c>, <c>esen_div</c>: y = a ∘ b with broadcasting strides.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct Binary

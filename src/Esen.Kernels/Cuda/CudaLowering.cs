@@ -118,8 +118,7 @@ internal static class CudaLowering
                     Binary(x, node.Inputs[1], y);
                     break;
                 case "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Clip":
-                    RequireFloat(x, y);
-                    Epilogue(x, y, bias: 0, channels: 1, inner: 1, ActivationOf());
+                    Activation(x, y);
                     break;
                 case "Erf":
                     RequireFloat(x, y);
@@ -522,10 +521,26 @@ internal static class CudaLowering
             });
         }
 
-        // Clip's bounds as inputs must be constants: the CUDA epilogue takes them at plan time.
-        private FusedActivation ActivationOf() =>
-            Activations.Of(_node, name => _schedule.Constants.GetValueOrDefault(name))
-            ?? throw Unsupported("its Clip bounds are computed at run time; the CUDA epilogue needs them at plan time");
+        private void Activation(string x, string y)
+        {
+            RequireFloat(x, y);
+            if (Activations.Of(_node, name => _schedule.Constants.GetValueOrDefault(name)) is { } activation)
+            {
+                Epilogue(x, y, bias: 0, channels: 1, inner: 1, activation);
+                return;
+            }
+
+            // Clip with a bound computed at run time: esen_clip reads both bounds from device memory (constants are there too).
+            string min = _node.HasInput(1) ? _node.Inputs[1] : string.Empty, max = _node.HasInput(2) ? _node.Inputs[2] : string.Empty;
+            RequireFloat(min, max);
+            (float lo, float hi) = Activations.ClipAttributes(_node);
+            long count = ShapeOf(y).ElementCount;
+            Launch(PtxKernels.Clip, LaunchConfig.GridStride(count), new CudaKernelArgs.Clip
+            {
+                X = Address(x), Y = Address(y), Count = (int)count, Min = min.Length > 0 ? Address(min) : 0, Max = max.Length > 0 ? Address(max) : 0,
+                Lo = lo, Hi = hi,
+            });
+        }
 
         private void Copy(ulong from, ulong to, TensorInfo info)
         {

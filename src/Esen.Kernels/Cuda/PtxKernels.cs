@@ -22,6 +22,8 @@ internal static class PtxKernels
 {
     public static PtxKernel<CudaKernelArgs.BiasActivation> BiasActivation { get; } = new("activation", "esen_bias_activation");
 
+    public static PtxKernel<CudaKernelArgs.Clip> Clip { get; } = new("activation", "esen_clip");
+
     public static PtxKernel<CudaKernelArgs.Binary> Add { get; } = new("elementwise", "esen_add");
 
     public static PtxKernel<CudaKernelArgs.Binary> Sub { get; } = new("elementwise", "esen_sub");
@@ -73,8 +75,8 @@ internal static class PtxKernels
     /// <summary>All of the above.</summary>
     public static IReadOnlyList<PtxKernel> All { get; } =
     [
-        BiasActivation, Add, Sub, Mul, Div, CastFloatToInt64, CastInt64ToFloat, Copy, StridedCopy, ConcatSlab, Gather, MaxPool,
-        AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, EnsembleMean, EnsembleWeightedMean, EnsembleVote,
-        CascadeGate, GatherRows, ScatterRows,
+        BiasActivation, Clip, Add, Sub, Mul, Div, CastFloatToInt64, CastInt64ToFloat, Copy, StridedCopy, ConcatSlab, Gather,
+        MaxPool, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, EnsembleMean, EnsembleWeightedMean,
+        EnsembleVote, CascadeGate, GatherRows, ScatterRows,
     ];
 }

@@ -11,7 +11,7 @@ namespace Esen.Kernels.Tests.Cuda;
 /// <summary>The pure half of the CUDA executor: graph → device steps, checked without a GPU.</summary>
 public class CudaLoweringTests
 {
-    public static TheoryData<string> GraphNames => ["cnn", "attention", "matmul", "fire", "embedding"];
+    public static TheoryData<string> GraphNames => ["cnn", "attention", "matmul", "fire", "embedding", "clip"];
 
     [Fact]
     public void Cnn_LowersEveryNodeToTheExpectedSteps()
@@ -236,6 +236,19 @@ public class CudaLoweringTests
         Assert.Contains("no CUDA lowering", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ClipWithRunTimeBounds_ReadsThemWhereTheyLive()
+    {
+        LayerGraph graph = CudaTestGraphs.RunTimeClip();
+        (CudaLayout layout, IReadOnlyList<CudaStep> steps, ulong[] bases) = LoweredPlanHarness.Lower(graph, CudaTestGraphs.Shapes(graph));
+        ulong At(string value) => bases[layout.Place(value).Region] + (ulong)layout.Place(value).ByteOffset;
+        CudaKernelArgs.Clip Args(string node) => Assert.IsType<KernelStep<CudaKernelArgs.Clip>>(Assert.Single(steps, s => NodeName(s) == node)).Args;
+
+        Assert.Equal((At("lo"), At("hi")), (Args("both").Min, Args("both").Max));
+        Assert.Equal((0UL, At("hi"), float.NegativeInfinity), (Args("upper_only").Min, Args("upper_only").Max, Args("upper_only").Lo));
+        Assert.Equal((At("hi"), At("cap")), (Args("crossed").Min, Args("crossed").Max));
+    }
+
     [Theory]
     [InlineData(1, 2, 3, 4)]
     [InlineData(0, 1, 2, 12)]
@@ -316,6 +329,7 @@ public class CudaLoweringTests
         "attention" => CudaTestGraphs.Attention(),
         "fire" => ConcatGraphs.Fire(batch: 1),
         "embedding" => CudaTestGraphs.Embedding(),
+        "clip" => CudaTestGraphs.RunTimeClip(),
         _ => CudaTestGraphs.BroadcastMatMul(),
     };
 

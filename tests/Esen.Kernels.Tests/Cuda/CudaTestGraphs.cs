@@ -85,6 +85,22 @@ internal static class CudaTestGraphs
         return g.Build();
     }
 
+    /// <summary>
+    /// Clip with bounds computed at run time: a minimum given as an input and a maximum computed from it, only a
+    /// maximum (the minimum omitted), and a run-time minimum above a constant maximum (crossed bounds: the maximum wins).
+    /// </summary>
+    public static LayerGraph RunTimeClip()
+    {
+        var g = new GraphBuilder("clip", seed: 41);
+        string x = g.Input("x", 3, 7);
+        string lo = g.Input("lo");
+        string hi = g.Add(lo, g.Initializer("width", Tensor.Scalar(0.6f)), name: "hi");
+        g.Output(g.Op("Clip", [x, lo, hi], name: "both"));
+        g.Output(g.Op("Clip", [g.Tanh(x, name: "tanh"), string.Empty, hi], name: "upper_only"));
+        g.Output(g.Op("Clip", [x, hi, g.Initializer("cap", Tensor.Scalar(-0.5f))], name: "crossed"));
+        return g.Build();
+    }
+
     private static Dictionary<string, AttributeValue> Cast(DataType to) => new() { ["to"] = AttributeValue.Int((int)to) };
 
     /// <summary>

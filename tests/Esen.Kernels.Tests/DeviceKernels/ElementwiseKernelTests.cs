@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
+using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Cuda;
+using Esen.Kernels.Ops;
 
 namespace Esen.Kernels.Tests.DeviceKernels;
 
@@ -81,6 +83,37 @@ public sealed class ElementwiseKernelTests
             X = data.Address, Y = data.Address, Count = 1, Channels = 1, Inner = 1, Activation = activation, Alpha = alpha, Beta = beta,
         });
         return data.ToFloats()[0];
+    }
+
+    [SkippableTheory]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void Clip_ReadsItsBoundsOnTheDevice_AndTakesTheDefaultForAnAbsentOne(bool hasMin, bool hasMax)
+    {
+        float[] x = [.. KernelOracle.RandomValues(70, 100), float.NaN, float.NegativeInfinity, float.PositiveInfinity];
+        using HostBuffer xs = HostBuffer.Of(x), min = HostBuffer.Of([-0.75f]), max = HostBuffer.Of([1.5f]), y = HostBuffer.Uninitialized(x.Length);
+        HostKernels.Launch(PtxKernels.Clip, grid: 2, block: 32, new CudaKernelArgs.Clip
+        {
+            X = xs.Address, Y = y.Address, Count = x.Length, Min = hasMin ? min.Address : 0, Max = hasMax ? max.Address : 0,
+            Lo = float.NegativeInfinity, Hi = float.PositiveInfinity,
+        });
+
+        var bounds = new FusedActivation(ActivationKind.Clip, hasMin ? -0.75f : float.NegativeInfinity, hasMax ? 1.5f : float.PositiveInfinity);
+        Assert.Equal([.. x.Select(v => CpuKernels.Activate(v, bounds))], y.ToFloats());
+    }
+
+    [SkippableFact]
+    public void Clip_WithCrossedBounds_GivesTheMaximum()
+    {
+        float[] x = KernelOracle.RandomValues(71, 40);
+        using HostBuffer xs = HostBuffer.Of(x), min = HostBuffer.Of([1f]), max = HostBuffer.Of([-1f]), y = HostBuffer.Uninitialized(x.Length);
+        HostKernels.Launch(PtxKernels.Clip, grid: 1, block: 32, new CudaKernelArgs.Clip
+        {
+            X = xs.Address, Y = y.Address, Count = x.Length, Min = min.Address, Max = max.Address,
+        });
+
+        Assert.All(y.ToFloats(), v => Assert.Equal(-1f, v));
     }
 
     [SkippableFact]
