@@ -161,7 +161,7 @@ internal static class CudaKernelArgs
         public float Epsilon;
     }
 
-    /// <summary><c>esen_layer_norm</c> over the last axis; Bias may be 0. One block per row.</summary>
+    /// <summary><c>esen_layer_norm</c> over rows; Bias, Mean and InvStdDev may be 0. One block per row.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct LayerNorm
     {
@@ -169,6 +169,8 @@ internal static class CudaKernelArgs
         public ulong Y;
         public ulong Scale;
         public ulong Bias;
+        public ulong Mean;
+        public ulong InvStdDev;
         public int Rows;
         public int Cols;
         public float Epsilon;

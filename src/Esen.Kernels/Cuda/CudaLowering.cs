@@ -434,13 +434,9 @@ internal static class CudaLowering
 
         private void LayerNorm(string x, string y)
         {
-            RequireFloat(x, y);
             Node node = _node;
-            if (node.Outputs.Skip(1).Any(o => o.Length > 0))
-            {
-                throw Unsupported("its mean and inverse-deviation outputs have no CUDA lowering");
-            }
-
+            string mean = node.Outputs.Count > 1 ? node.Outputs[1] : string.Empty, invStdDev = node.Outputs.Count > 2 ? node.Outputs[2] : string.Empty;
+            RequireFloat(x, y, mean, invStdDev);
             TensorShape xs = ShapeOf(x);
             int axis = xs.NormalizeAxis(node.GetInt("axis", -1), node.Describe());
             long rows = xs.Product(0, axis), cols = xs.Product(axis, xs.Rank);
@@ -455,6 +451,7 @@ internal static class CudaLowering
             Launch(PtxKernels.LayerNorm, LaunchConfig.BlockPerRow(rows, cols), new CudaKernelArgs.LayerNorm
             {
                 X = Address(x), Y = Address(y), Scale = Address(node.Inputs[1]), Bias = node.HasInput(2) ? Address(node.Inputs[2]) : 0,
+                Mean = mean.Length > 0 ? Address(mean) : 0, InvStdDev = invStdDev.Length > 0 ? Address(invStdDev) : 0,
                 Rows = (int)rows, Cols = (int)cols, Epsilon = node.GetFloat("epsilon", 1e-5f),
             });
         }

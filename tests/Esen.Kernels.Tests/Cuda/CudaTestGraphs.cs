@@ -25,7 +25,7 @@ internal static class CudaTestGraphs
         return g.Build();
     }
 
-    /// <summary>Transformer-style blocks: batched and broadcast MatMul, Transpose, broadcasting binary ops, GELU (Erf), softmax over every axis, Slice, Concat, LayerNorm, Clip, Sigmoid, Tanh, HardSigmoid.</summary>
+    /// <summary>Transformer-style blocks: batched and broadcast MatMul, Transpose, broadcasting binary ops, GELU (Erf), softmax over every axis, Slice, Concat, LayerNorm with its mean and inverse-deviation outputs, Clip, Sigmoid, Tanh, HardSigmoid.</summary>
     public static LayerGraph Attention()
     {
         var g = new GraphBuilder("attention", seed: 23, batch: 2);
@@ -41,10 +41,16 @@ internal static class CudaTestGraphs
         string left = g.Op("Slice", [mixed, g.Ints("s.starts", 1), g.Ints("s.ends", 5), g.Ints("s.axes", 1)], name: "slice");
         string right = g.Tanh(g.Op("Slice", [x, g.Ints("r.starts", 4, 0), g.Ints("r.ends", 0, 6), g.Ints("r.axes", 1, 2), g.Ints("r.steps", -1, 2)], name: "reversed"), name: "tanh");
         string joined = g.Concat(2, [left, right], name: "concat");
-        string normed = g.LayerNorm(joined, name: "ln");
+        // Over the last two axes of [2, 4, 9], with the row means and inverse deviations as outputs too.
+        string[] ln = g.Node(
+            "LayerNormalization", [joined, g.Weight("ln.scale", new TensorShape(4, 9), 1f), g.Weight("ln.bias", new TensorShape(4, 9), 1f)],
+            new Dictionary<string, AttributeValue> { ["axis"] = AttributeValue.Int(1), ["epsilon"] = AttributeValue.Float(1e-5f) }, outputs: 3, name: "ln");
+        string normed = ln[0];
         string clipped = g.Clip(normed, -0.5f, 0.75f, name: "clip");
         g.Output(g.HardSigmoid(g.Reshape(clipped, [2, -1], name: "reshape"), name: "hard"));
         g.Output(attention);
+        g.Output(ln[1]);
+        g.Output(ln[2]);
 
         // Softmax over the other axes of the scores [2, 5, 5]: a thread per column.
         g.Output(g.Softmax(scores, axis: 0, name: "batch_softmax"));

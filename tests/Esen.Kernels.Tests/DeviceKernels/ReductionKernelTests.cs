@@ -87,24 +87,29 @@ public sealed class ReductionKernelTests
         float[] scale = KernelOracle.RandomValues(1, cols, 0.5f, 2f);
         float[] bias = KernelOracle.RandomValues(2, cols);
         using HostBuffer xs = HostBuffer.Of(x), scales = HostBuffer.Of(scale), biases = HostBuffer.Of(bias), y = HostBuffer.Uninitialized(x.Length);
+        using HostBuffer means = HostBuffer.Uninitialized(rows), inverseDeviations = HostBuffer.Uninitialized(rows);
         HostKernels.Launch(PtxKernels.LayerNorm, grid, block, new CudaKernelArgs.LayerNorm
         {
-            X = xs.Address, Y = y.Address, Scale = scales.Address, Bias = biases.Address, Rows = rows, Cols = cols, Epsilon = Epsilon,
+            X = xs.Address, Y = y.Address, Scale = scales.Address, Bias = biases.Address, Mean = means.Address, InvStdDev = inverseDeviations.Address,
+            Rows = rows, Cols = cols, Epsilon = Epsilon,
         });
 
-        double[] expected = new double[x.Length];
+        double[] expected = new double[x.Length], expectedMeans = new double[rows], expectedInverses = new double[rows];
         for (int r = 0; r < rows; r++)
         {
             double[] row = [.. x.Skip(r * cols).Take(cols).Select(v => (double)v)];
             double mean = row.Average();
             double variance = row.Average(v => (v - mean) * (v - mean));
+            (expectedMeans[r], expectedInverses[r]) = (mean, 1 / Math.Sqrt(variance + Epsilon));
             for (int j = 0; j < cols; j++)
             {
-                expected[(r * cols) + j] = ((row[j] - mean) / Math.Sqrt(variance + Epsilon) * scale[j]) + bias[j];
+                expected[(r * cols) + j] = ((row[j] - mean) * expectedInverses[r] * scale[j]) + bias[j];
             }
         }
 
         KernelOracle.AssertClose(expected, y.ToFloats(), 2e-5, 2e-5, "layer norm");
+        KernelOracle.AssertClose(expectedMeans, means.ToFloats(), 2e-6, 2e-6, "layer norm mean");
+        KernelOracle.AssertClose(expectedInverses, inverseDeviations.ToFloats(), 2e-6, 2e-6, "layer norm inverse deviation");
     }
 
     [SkippableFact]
