@@ -360,11 +360,6 @@ internal static class CudaLowering
             RequireFloat(x, y);
             Node node = _node;
             TensorShape xs = ShapeOf(x), ys = ShapeOf(y);
-            if (xs.Rank != 4)
-            {
-                throw Unsupported($"{xs.Rank - 2}-D pooling has no CUDA lowering (2-D only)");
-            }
-
             if (node.Outputs.Count > 1 && node.Outputs[1].Length > 0)
             {
                 throw Unsupported("its indices output has no CUDA lowering");

@@ -11,7 +11,7 @@ namespace Esen.Kernels.Tests.Cuda;
 /// <summary>The pure half of the CUDA executor: graph → device steps, checked without a GPU.</summary>
 public class CudaLoweringTests
 {
-    public static TheoryData<string> GraphNames => ["cnn", "attention", "matmul", "fire", "embedding", "clip"];
+    public static TheoryData<string> GraphNames => ["cnn", "attention", "matmul", "fire", "embedding", "clip", "pools"];
 
     [Fact]
     public void Cnn_LowersEveryNodeToTheExpectedSteps()
@@ -330,6 +330,7 @@ public class CudaLoweringTests
         "fire" => ConcatGraphs.Fire(batch: 1),
         "embedding" => CudaTestGraphs.Embedding(),
         "clip" => CudaTestGraphs.RunTimeClip(),
+        "pools" => CudaTestGraphs.Pools(),
         _ => CudaTestGraphs.BroadcastMatMul(),
     };
 

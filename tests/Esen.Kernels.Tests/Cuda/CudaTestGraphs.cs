@@ -107,6 +107,32 @@ internal static class CudaTestGraphs
         return g.Build();
     }
 
+    /// <summary>1-D and 3-D pooling, max and average: dilations, asymmetric pads, ceil mode and count_include_pad.</summary>
+    public static LayerGraph Pools()
+    {
+        var g = new GraphBuilder("pools", seed: 53);
+        string x1 = g.Input("x1", 2, 3, 13);
+        g.Output(g.Op("MaxPool", [x1], Pool([3], [2], [1, 0], [1], ceil: true), name: "max1d"));
+        g.Output(g.Op("AveragePool", [x1], Pool([4], [3], [2, 1], [1], ceil: true, countIncludePad: true), name: "avg1d"));
+        string x3 = g.Input("x3", 1, 2, 5, 6, 7);
+        g.Output(g.Op("MaxPool", [x3], Pool([2, 2, 3], [2, 1, 2], [1, 0, 1, 0, 1, 1], [1, 2, 1], ceil: true), name: "max3d"));
+        g.Output(g.Op("AveragePool", [x3], Pool([3, 3, 3], [1, 1, 1], [1, 1, 1, 1, 1, 1], [1, 1, 1], ceil: false), name: "avg3d"));
+
+        // Dilated windows that ceil mode lets reach past the input in h and w (no padding): their divisor clips them.
+        g.Output(g.Op("AveragePool", [x3], Pool([2, 2, 2], [2, 2, 3], [0, 0, 0, 0, 0, 0], [2, 2, 2], ceil: true, countIncludePad: true), name: "avg3d_dilated"));
+        return g.Build();
+    }
+
+    private static Dictionary<string, AttributeValue> Pool(long[] kernel, long[] strides, long[] pads, long[] dilations, bool ceil, bool countIncludePad = false) => new()
+    {
+        ["kernel_shape"] = AttributeValue.Ints(kernel),
+        ["strides"] = AttributeValue.Ints(strides),
+        ["pads"] = AttributeValue.Ints(pads),
+        ["dilations"] = AttributeValue.Ints(dilations),
+        ["ceil_mode"] = AttributeValue.Int(ceil ? 1 : 0),
+        ["count_include_pad"] = AttributeValue.Int(countIncludePad ? 1 : 0),
+    };
+
     private static Dictionary<string, AttributeValue> Cast(DataType to) => new() { ["to"] = AttributeValue.Int((int)to) };
 
     /// <summary>
