@@ -1,4 +1,5 @@
-// Bias + activation epilogue for GEMM/convolution outputs (and plain activations: bias = null).
+// Bias + activation epilogue for GEMM/convolution outputs (and plain activations: bias = null), and
+// Clip with bounds computed at run time.
 #include "esen_cuda.h"
 
 // Activation codes: the order of Esen.Kernels.Cpu.Kernels.ActivationKind, then GELU.
@@ -105,5 +106,18 @@ ESEN_KERNEL void esen_bias_activation(const float* x, const float* bias, float* 
             v += bias[(static_cast<int>(i) / inner) % channels];
         }
         y[i] = esen_activate(v, activation, alpha, beta);
+    }
+}
+
+// Clip whose bounds are computed at run time: each is a one-element tensor in device memory, read
+// here, or absent (a null pointer), when lo or hi stands in (ONNX Clip's default, ±infinity).
+ESEN_KERNEL void esen_clip(const float* x, float* y, int count, const float* min, const float* max,
+                           float lo, float hi)
+{
+    const float lower = min != nullptr ? *min : lo;
+    const float upper = max != nullptr ? *max : hi;
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        y[i] = esen_clamp(x[i], lower, upper);
     }
 }

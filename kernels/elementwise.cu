@@ -1,4 +1,4 @@
-// Elementwise binary operators with NumPy/ONNX broadcasting.
+// Elementwise binary operators with NumPy/ONNX broadcasting, and the float ↔ int64 casts.
 //
 // Broadcasting is described by strides: the output shape is right-aligned into ESEN_MAX_RANK (6)
 // dimensions (missing leading dimensions are 1), and each input gets one stride per output
@@ -70,4 +70,29 @@ ESEN_KERNEL void esen_div(const float* a, const float* b, float* y, int count, E
                           EsenDims6 a_strides, EsenDims6 b_strides)
 {
     esen_binary<ESEN_BINARY_DIV>(a, b, y, count, out_dims, a_strides, b_strides);
+}
+
+// float → int64 as the CPU executor's cast: toward zero, NaN to 0, and values beyond the int64 range
+// saturated, which is also what cvt.rzi.s64.f32 gives; written out because the C++ conversion is
+// undefined for those values on the host. 2^63 is exactly a float.
+ESEN_KERNEL void esen_cast_float_to_int64(const float* x, long long* y, int count)
+{
+    constexpr float two63 = 9223372036854775808.0f;
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        const float v = x[i];
+        y[i] = v != v ? 0
+             : v >= two63 ? 0x7FFFFFFFFFFFFFFFLL
+             : v < -two63 ? -0x7FFFFFFFFFFFFFFFLL - 1
+             : static_cast<long long>(v);
+    }
+}
+
+// int64 → float, rounded to nearest (even on a tie), as C# and cvt.rn.f32.s64.
+ESEN_KERNEL void esen_cast_int64_to_float(const long long* x, float* y, int count)
+{
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        y[i] = static_cast<float>(x[i]);
+    }
 }

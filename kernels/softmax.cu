@@ -1,5 +1,6 @@
 // Softmax over the last axis: y[r, j] = e^(x[r, j] − m) / Σ_k e^(x[r, k] − m), m = max_k x[r, k]
 // (subtracting the row maximum keeps every exponent ≤ 0). One block per row, grid-stride over rows.
+// esen_softmax_axis below takes any other axis.
 #include "block_reduce.cuh"
 
 ESEN_KERNEL void esen_softmax(const float* x, float* y, int rows, int cols)
@@ -29,6 +30,37 @@ ESEN_KERNEL void esen_softmax(const float* x, float* y, int rows, int cols)
         for (int j = tid; j < cols; j += block)
         {
             out[j] *= inverse_sum;
+        }
+    }
+}
+
+// Softmax along an axis that is not the innermost: viewing x as [outer, axis, inner], each of the
+// outer·inner columns gets y[o, :, i] = e^(x[o, :, i] − m) / Σ_k e^(x[o, k, i] − m), m the column's
+// maximum. One thread per column, grid-stride over columns: neighbouring threads read neighbouring
+// elements, so the loads coalesce, where a block per column would read elements inner apart.
+ESEN_KERNEL void esen_softmax_axis(const float* x, float* y, int outer, int axis, int inner)
+{
+    const long long columns = static_cast<long long>(outer) * inner;
+    for (long long c = esen_global_index(); c < columns; c += esen_grid_stride())
+    {
+        const long long start = (c / inner) * axis * inner + c % inner;
+        float column_max = -ESEN_INFINITY;
+        for (int a = 0; a < axis; ++a)
+        {
+            column_max = ESEN_FMAX(column_max, x[start + static_cast<long long>(a) * inner]);
+        }
+        float sum = 0.0f;
+        for (int a = 0; a < axis; ++a)
+        {
+            const long long at = start + static_cast<long long>(a) * inner;
+            const float e = esen_exp(x[at] - column_max);
+            y[at] = e;
+            sum += e;
+        }
+        const float inverse_sum = 1.0f / sum;
+        for (int a = 0; a < axis; ++a)
+        {
+            y[start + static_cast<long long>(a) * inner] *= inverse_sum;
         }
     }
 }

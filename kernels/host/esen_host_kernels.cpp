@@ -76,10 +76,13 @@ struct EsenHostEntry
 
 static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_ENTRY(esen_bias_activation),
+    ESEN_HOST_ENTRY(esen_clip),
     ESEN_HOST_ENTRY(esen_add),
     ESEN_HOST_ENTRY(esen_sub),
     ESEN_HOST_ENTRY(esen_mul),
     ESEN_HOST_ENTRY(esen_div),
+    ESEN_HOST_ENTRY(esen_cast_float_to_int64),
+    ESEN_HOST_ENTRY(esen_cast_int64_to_float),
     ESEN_HOST_ENTRY(esen_copy),
     ESEN_HOST_ENTRY(esen_strided_copy),
     ESEN_HOST_ENTRY(esen_concat_slab),
@@ -90,6 +93,7 @@ static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_ENTRY(esen_batch_norm),
     ESEN_HOST_ENTRY(esen_layer_norm),
     ESEN_HOST_ENTRY(esen_softmax),
+    ESEN_HOST_ENTRY(esen_softmax_axis),
     ESEN_HOST_ENTRY(esen_im2col),
     ESEN_HOST_ENTRY(esen_ensemble_mean),
     ESEN_HOST_ENTRY(esen_ensemble_weighted_mean),

@@ -29,6 +29,19 @@ internal static class CudaKernelArgs
         public float Beta;
     }
 
+    /// <summary><c>esen_clip</c>: y = min(max(x, *Min), *Max), bounds read on the device; Lo or Hi where Min or Max is 0.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Clip
+    {
+        public ulong X;
+        public ulong Y;
+        public int Count;
+        public ulong Min;
+        public ulong Max;
+        public float Lo;
+        public float Hi;
+    }
+
     /// <summary><c>esen_add</c>, <c>esen_sub</c>, <c>esen_mul</c>, <c>esen_div</c>: y = a ∘ b with broadcasting strides.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct Binary
@@ -40,6 +53,15 @@ internal static class CudaKernelArgs
         public Dims6 OutDims;
         public Dims6 AStrides;
         public Dims6 BStrides;
+    }
+
+    /// <summary><c>esen_cast_float_to_int64</c> and <c>esen_cast_int64_to_float</c>: Y[i] = X[i] converted.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Cast
+    {
+        public ulong X;
+        public ulong Y;
+        public int Count;
     }
 
     /// <summary><c>esen_copy</c>.</summary>
@@ -139,7 +161,7 @@ internal static class CudaKernelArgs
         public float Epsilon;
     }
 
-    /// <summary><c>esen_layer_norm</c> over the last axis; Bias may be 0. One block per row.</summary>
+    /// <summary><c>esen_layer_norm</c> over rows; Bias, Mean and InvStdDev may be 0. One block per row.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct LayerNorm
     {
@@ -147,6 +169,8 @@ internal static class CudaKernelArgs
         public ulong Y;
         public ulong Scale;
         public ulong Bias;
+        public ulong Mean;
+        public ulong InvStdDev;
         public int Rows;
         public int Cols;
         public float Epsilon;
@@ -160,6 +184,17 @@ internal static class CudaKernelArgs
         public ulong Y;
         public int Rows;
         public int Cols;
+    }
+
+    /// <summary><c>esen_softmax_axis</c> along the middle axis of [Outer, Axis, Inner]. One thread per column.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SoftmaxAxis
+    {
+        public ulong X;
+        public ulong Y;
+        public int Outer;
+        public int Axis;
+        public int Inner;
     }
 
     /// <summary><c>esen_im2col</c> for one NCHW image.</summary>

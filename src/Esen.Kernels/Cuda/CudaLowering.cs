@@ -118,15 +118,17 @@ internal static class CudaLowering
                     Binary(x, node.Inputs[1], y);
                     break;
                 case "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Clip":
-                    RequireFloat(x, y);
-                    Epilogue(x, y, bias: 0, channels: 1, inner: 1, ActivationOf());
+                    Activation(x, y);
                     break;
                 case "Erf":
                     RequireFloat(x, y);
                     Epilogue(x, y, bias: 0, channels: 1, inner: 1, EpilogueActivation.Erf);
                     break;
-                case "Identity" or "Dropout" or "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze" or "Cast":
+                case "Identity" or "Dropout" or "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze":
                     View(x, y);
+                    break;
+                case "Cast":
+                    Cast(x, y);
                     break;
                 case "MaxPool" or "AveragePool":
                     Pool(x, y);
@@ -319,13 +321,24 @@ internal static class CudaLowering
             });
         }
 
-        private void View(string x, string y)
+        private void Cast(string x, string y)
         {
-            if (Shapes[x].DataType != Shapes[y].DataType)
+            DataType from = Shapes[x].DataType, to = Shapes[y].DataType;
+            if (from == to)
             {
-                throw Unsupported($"a cast from {DataTypes.Name(Shapes[x].DataType)} to {DataTypes.Name(Shapes[y].DataType)} has no CUDA kernel");
+                View(x, y);
+                return;
             }
 
+            long count = ShapeOf(y).ElementCount;
+            Launch(from == DataType.Float32 ? PtxKernels.CastFloatToInt64 : PtxKernels.CastInt64ToFloat, LaunchConfig.GridStride(count), new CudaKernelArgs.Cast
+            {
+                X = Address(x), Y = Address(y), Count = (int)count,
+            });
+        }
+
+        private void View(string x, string y)
+        {
             // An aliased view is free; one whose input is a graph input or constant is a copy, as on the CPU.
             if (_schedule.RootOf(y) != _schedule.RootOf(x) || layout.Place(x) != layout.Place(y))
             {
@@ -347,11 +360,6 @@ internal static class CudaLowering
             RequireFloat(x, y);
             Node node = _node;
             TensorShape xs = ShapeOf(x), ys = ShapeOf(y);
-            if (xs.Rank != 4)
-            {
-                throw Unsupported($"{xs.Rank - 2}-D pooling has no CUDA lowering (2-D only)");
-            }
-
             if (node.Outputs.Count > 1 && node.Outputs[1].Length > 0)
             {
                 throw Unsupported("its indices output has no CUDA lowering");
@@ -401,29 +409,29 @@ internal static class CudaLowering
             int opset = Shapes.Graph.Opset;
             int axis = xs.NormalizeAxis(node.GetInt("axis", opset < 13 ? 1 : -1), node.Describe());
 
-            // Before opset 13 Softmax flattens to 2-D at the axis; since then it works along one axis,
-            // which esen_softmax supports when it is the innermost one.
-            if (opset >= 13 && xs.Product(axis + 1, xs.Rank) != 1)
+            // Before opset 13 Softmax flattens to 2-D at the axis; since then it works along one axis.
+            long outer = xs.Product(0, axis);
+            long length = opset < 13 ? xs.Product(axis, xs.Rank) : xs[axis], inner = opset < 13 ? 1 : xs.Product(axis + 1, xs.Rank);
+            if (inner == 1)
             {
-                throw Unsupported($"softmax over axis {axis} of {xs} (not the last one) has no CUDA lowering");
+                Launch(PtxKernels.Softmax, LaunchConfig.BlockPerRow(outer, length), new CudaKernelArgs.Softmax
+                {
+                    X = Address(x), Y = Address(y), Rows = (int)outer, Cols = (int)length,
+                });
+                return;
             }
 
-            long rows = xs.Product(0, axis), cols = xs.Product(axis, xs.Rank);
-            Launch(PtxKernels.Softmax, LaunchConfig.BlockPerRow(rows, cols), new CudaKernelArgs.Softmax
+            Launch(PtxKernels.SoftmaxAxis, LaunchConfig.GridStride(outer * inner), new CudaKernelArgs.SoftmaxAxis
             {
-                X = Address(x), Y = Address(y), Rows = (int)rows, Cols = (int)cols,
+                X = Address(x), Y = Address(y), Outer = (int)outer, Axis = (int)length, Inner = (int)inner,
             });
         }
 
         private void LayerNorm(string x, string y)
         {
-            RequireFloat(x, y);
             Node node = _node;
-            if (node.Outputs.Skip(1).Any(o => o.Length > 0))
-            {
-                throw Unsupported("its mean and inverse-deviation outputs have no CUDA lowering");
-            }
-
+            string mean = node.Outputs.Count > 1 ? node.Outputs[1] : string.Empty, invStdDev = node.Outputs.Count > 2 ? node.Outputs[2] : string.Empty;
+            RequireFloat(x, y, mean, invStdDev);
             TensorShape xs = ShapeOf(x);
             int axis = xs.NormalizeAxis(node.GetInt("axis", -1), node.Describe());
             long rows = xs.Product(0, axis), cols = xs.Product(axis, xs.Rank);
@@ -438,6 +446,7 @@ internal static class CudaLowering
             Launch(PtxKernels.LayerNorm, LaunchConfig.BlockPerRow(rows, cols), new CudaKernelArgs.LayerNorm
             {
                 X = Address(x), Y = Address(y), Scale = Address(node.Inputs[1]), Bias = node.HasInput(2) ? Address(node.Inputs[2]) : 0,
+                Mean = mean.Length > 0 ? Address(mean) : 0, InvStdDev = invStdDev.Length > 0 ? Address(invStdDev) : 0,
                 Rows = (int)rows, Cols = (int)cols, Epsilon = node.GetFloat("epsilon", 1e-5f),
             });
         }
@@ -504,10 +513,26 @@ internal static class CudaLowering
             });
         }
 
-        // Clip's bounds as inputs must be constants: the CUDA epilogue takes them at plan time.
-        private FusedActivation ActivationOf() =>
-            Activations.Of(_node, name => _schedule.Constants.GetValueOrDefault(name))
-            ?? throw Unsupported("its Clip bounds are computed at run time; the CUDA epilogue needs them at plan time");
+        private void Activation(string x, string y)
+        {
+            RequireFloat(x, y);
+            if (Activations.Of(_node, name => _schedule.Constants.GetValueOrDefault(name)) is { } activation)
+            {
+                Epilogue(x, y, bias: 0, channels: 1, inner: 1, activation);
+                return;
+            }
+
+            // Clip with a bound computed at run time: esen_clip reads both bounds from device memory (constants are there too).
+            string min = _node.HasInput(1) ? _node.Inputs[1] : string.Empty, max = _node.HasInput(2) ? _node.Inputs[2] : string.Empty;
+            RequireFloat(min, max);
+            (float lo, float hi) = Activations.ClipAttributes(_node);
+            long count = ShapeOf(y).ElementCount;
+            Launch(PtxKernels.Clip, LaunchConfig.GridStride(count), new CudaKernelArgs.Clip
+            {
+                X = Address(x), Y = Address(y), Count = (int)count, Min = min.Length > 0 ? Address(min) : 0, Max = max.Length > 0 ? Address(max) : 0,
+                Lo = lo, Hi = hi,
+            });
+        }
 
         private void Copy(ulong from, ulong to, TensorInfo info)
         {

@@ -22,6 +22,8 @@ internal static class PtxKernels
 {
     public static PtxKernel<CudaKernelArgs.BiasActivation> BiasActivation { get; } = new("activation", "esen_bias_activation");
 
+    public static PtxKernel<CudaKernelArgs.Clip> Clip { get; } = new("activation", "esen_clip");
+
     public static PtxKernel<CudaKernelArgs.Binary> Add { get; } = new("elementwise", "esen_add");
 
     public static PtxKernel<CudaKernelArgs.Binary> Sub { get; } = new("elementwise", "esen_sub");
@@ -29,6 +31,10 @@ internal static class PtxKernels
     public static PtxKernel<CudaKernelArgs.Binary> Mul { get; } = new("elementwise", "esen_mul");
 
     public static PtxKernel<CudaKernelArgs.Binary> Div { get; } = new("elementwise", "esen_div");
+
+    public static PtxKernel<CudaKernelArgs.Cast> CastFloatToInt64 { get; } = new("elementwise", "esen_cast_float_to_int64");
+
+    public static PtxKernel<CudaKernelArgs.Cast> CastInt64ToFloat { get; } = new("elementwise", "esen_cast_int64_to_float");
 
     public static PtxKernel<CudaKernelArgs.Copy> Copy { get; } = new("layout", "esen_copy");
 
@@ -50,6 +56,8 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.Softmax> Softmax { get; } = new("softmax", "esen_softmax");
 
+    public static PtxKernel<CudaKernelArgs.SoftmaxAxis> SoftmaxAxis { get; } = new("softmax", "esen_softmax_axis");
+
     public static PtxKernel<CudaKernelArgs.Im2Col> Im2Col { get; } = new("im2col", "esen_im2col");
 
     public static PtxKernel<CudaKernelArgs.EnsembleMean> EnsembleMean { get; } = new("ensemble", "esen_ensemble_mean");
@@ -67,8 +75,8 @@ internal static class PtxKernels
     /// <summary>All of the above.</summary>
     public static IReadOnlyList<PtxKernel> All { get; } =
     [
-        BiasActivation, Add, Sub, Mul, Div, Copy, StridedCopy, ConcatSlab, Gather, MaxPool, AvgPool, GlobalAvgPool,
-        BatchNorm, LayerNorm, Softmax, Im2Col, EnsembleMean, EnsembleWeightedMean, EnsembleVote, CascadeGate,
-        GatherRows, ScatterRows,
+        BiasActivation, Clip, Add, Sub, Mul, Div, CastFloatToInt64, CastInt64ToFloat, Copy, StridedCopy, ConcatSlab, Gather,
+        MaxPool, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, EnsembleMean, EnsembleWeightedMean,
+        EnsembleVote, CascadeGate, GatherRows, ScatterRows,
     ];
 }

@@ -29,6 +29,8 @@ public class CudaExecutorGraphTests
     [InlineData("attention", true, GpuPrecision.Fp32)]
     [InlineData("matmul", true, GpuPrecision.Fp32)]
     [InlineData("embedding", true, GpuPrecision.Fp32)]
+    [InlineData("clip", true, GpuPrecision.Fp32)]
+    [InlineData("pools", true, GpuPrecision.Fp32)]
     [InlineData("cnn", true, GpuPrecision.Tf32)]
     [InlineData("cnn", false, GpuPrecision.Tf32)]
     [InlineData("attention", true, GpuPrecision.Tf32)]

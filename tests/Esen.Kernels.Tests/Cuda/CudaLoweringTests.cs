@@ -11,7 +11,7 @@ namespace Esen.Kernels.Tests.Cuda;
 /// <summary>The pure half of the CUDA executor: graph → device steps, checked without a GPU.</summary>
 public class CudaLoweringTests
 {
-    public static TheoryData<string> GraphNames => ["cnn", "attention", "matmul", "fire", "embedding"];
+    public static TheoryData<string> GraphNames => ["cnn", "attention", "matmul", "fire", "embedding", "clip", "pools"];
 
     [Fact]
     public void Cnn_LowersEveryNodeToTheExpectedSteps()
@@ -237,14 +237,38 @@ public class CudaLoweringTests
     }
 
     [Fact]
-    public void SoftmaxOverAnInnerAxis_IsRejectedAtPlanTime()
+    public void ClipWithRunTimeBounds_ReadsThemWhereTheyLive()
+    {
+        LayerGraph graph = CudaTestGraphs.RunTimeClip();
+        (CudaLayout layout, IReadOnlyList<CudaStep> steps, ulong[] bases) = LoweredPlanHarness.Lower(graph, CudaTestGraphs.Shapes(graph));
+        ulong At(string value) => bases[layout.Place(value).Region] + (ulong)layout.Place(value).ByteOffset;
+        CudaKernelArgs.Clip Args(string node) => Assert.IsType<KernelStep<CudaKernelArgs.Clip>>(Assert.Single(steps, s => NodeName(s) == node)).Args;
+
+        Assert.Equal((At("lo"), At("hi")), (Args("both").Min, Args("both").Max));
+        Assert.Equal((0UL, At("hi"), float.NegativeInfinity), (Args("upper_only").Min, Args("upper_only").Max, Args("upper_only").Lo));
+        Assert.Equal((At("hi"), At("cap")), (Args("crossed").Min, Args("crossed").Max));
+    }
+
+    [Theory]
+    [InlineData(1, 2, 3, 4)]
+    [InlineData(0, 1, 2, 12)]
+    [InlineData(-1, 6, 4, 1)]
+    public void Softmax_OverAnInnerAxis_TakesAThreadPerColumn_TheLastAxisABlockPerRow(int axis, int outer, int length, int inner)
     {
         var g = new GraphBuilder("softmax");
         string x = g.Input("x", 2, 3, 4);
-        g.Output(g.Softmax(x, axis: 1, name: "sm"));
+        g.Output(g.Softmax(x, axis, name: "sm"));
         LayerGraph graph = g.Build();
-        var error = Assert.Throws<UnsupportedModelException>(() => LoweredPlanHarness.Lower(graph, CudaTestGraphs.Shapes(graph)));
-        Assert.StartsWith("Softmax node 'sm': softmax over axis 1", error.Message, StringComparison.Ordinal);
+        CudaStep step = Assert.Single(LoweredPlanHarness.Lower(graph, CudaTestGraphs.Shapes(graph)).Steps, s => NodeName(s) == "sm");
+        if (inner == 1)
+        {
+            CudaKernelArgs.Softmax rows = Assert.IsType<KernelStep<CudaKernelArgs.Softmax>>(step).Args;
+            Assert.Equal((outer, length), (rows.Rows, rows.Cols));
+            return;
+        }
+
+        CudaKernelArgs.SoftmaxAxis columns = Assert.IsType<KernelStep<CudaKernelArgs.SoftmaxAxis>>(step).Args;
+        Assert.Equal((outer, length, inner), (columns.Outer, columns.Axis, columns.Inner));
     }
 
     [Theory]
@@ -305,6 +329,8 @@ public class CudaLoweringTests
         "attention" => CudaTestGraphs.Attention(),
         "fire" => ConcatGraphs.Fire(batch: 1),
         "embedding" => CudaTestGraphs.Embedding(),
+        "clip" => CudaTestGraphs.RunTimeClip(),
+        "pools" => CudaTestGraphs.Pools(),
         _ => CudaTestGraphs.BroadcastMatMul(),
     };
 

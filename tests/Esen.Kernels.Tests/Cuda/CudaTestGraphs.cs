@@ -25,7 +25,7 @@ internal static class CudaTestGraphs
         return g.Build();
     }
 
-    /// <summary>Transformer-style blocks: batched and broadcast MatMul, Transpose, broadcasting binary ops, GELU (Erf), Slice, Concat, LayerNorm, Clip, Sigmoid, Tanh, HardSigmoid.</summary>
+    /// <summary>Transformer-style blocks: batched and broadcast MatMul, Transpose, broadcasting binary ops, GELU (Erf), softmax over every axis, Slice, Concat, LayerNorm with its mean and inverse-deviation outputs, Clip, Sigmoid, Tanh, HardSigmoid.</summary>
     public static LayerGraph Attention()
     {
         var g = new GraphBuilder("attention", seed: 23, batch: 2);
@@ -41,10 +41,20 @@ internal static class CudaTestGraphs
         string left = g.Op("Slice", [mixed, g.Ints("s.starts", 1), g.Ints("s.ends", 5), g.Ints("s.axes", 1)], name: "slice");
         string right = g.Tanh(g.Op("Slice", [x, g.Ints("r.starts", 4, 0), g.Ints("r.ends", 0, 6), g.Ints("r.axes", 1, 2), g.Ints("r.steps", -1, 2)], name: "reversed"), name: "tanh");
         string joined = g.Concat(2, [left, right], name: "concat");
-        string normed = g.LayerNorm(joined, name: "ln");
+        // Over the last two axes of [2, 4, 9], with the row means and inverse deviations as outputs too.
+        string[] ln = g.Node(
+            "LayerNormalization", [joined, g.Weight("ln.scale", new TensorShape(4, 9), 1f), g.Weight("ln.bias", new TensorShape(4, 9), 1f)],
+            new Dictionary<string, AttributeValue> { ["axis"] = AttributeValue.Int(1), ["epsilon"] = AttributeValue.Float(1e-5f) }, outputs: 3, name: "ln");
+        string normed = ln[0];
         string clipped = g.Clip(normed, -0.5f, 0.75f, name: "clip");
         g.Output(g.HardSigmoid(g.Reshape(clipped, [2, -1], name: "reshape"), name: "hard"));
         g.Output(attention);
+        g.Output(ln[1]);
+        g.Output(ln[2]);
+
+        // Softmax over the other axes of the scores [2, 5, 5]: a thread per column.
+        g.Output(g.Softmax(scores, axis: 0, name: "batch_softmax"));
+        g.Output(g.Softmax(scores, axis: -2, name: "column_softmax"));
         return g.Build();
     }
 
@@ -61,7 +71,8 @@ internal static class CudaTestGraphs
 
     /// <summary>
     /// Token embeddings gathered by int64 ids given at run time, a Gather with constant indices (negative ones
-    /// included) along an inner axis of a computed tensor, and a Gather of int64 data at run time.
+    /// included) along an inner axis of a computed tensor, a Gather of int64 data at run time, and the casts
+    /// float → int64 (computed indices) and int64 → float.
     /// </summary>
     public static LayerGraph Embedding()
     {
@@ -71,8 +82,58 @@ internal static class CudaTestGraphs
         string h = g.Tanh(g.Add(tokens, g.Weight("position.table", new TensorShape(5, 6), 1f), name: "embed"), name: "tanh");
         g.Output(g.Gather(h, g.Initializer("pick.indices", Tensor.FromInt64s(new TensorShape(2, 2), [0, -1, 3, 1])), axis: 2, name: "pick"));
         g.Output(g.Gather(ids, g.Ints("last.index", -1), axis: 1, name: "last_ids"));
+
+        // Indices computed on the device: 2.9·offsets truncated toward zero to int64, in [−2, 2]; and the ids back to float.
+        string offsets = g.Input("offsets", 2, 5);
+        string computed = g.Op("Cast", [g.Mul(offsets, g.Initializer("spread", Tensor.Scalar(2.9f)), name: "spread_offsets")], Cast(DataType.Int64), name: "offset_ids");
+        g.Output(g.Gather(g.Weight("row.table", new TensorShape(5, 3), 1f), computed, name: "rows"));
+        g.Output(g.Op("Cast", [ids], Cast(DataType.Float32), name: "ids_as_float"));
         return g.Build();
     }
+
+    /// <summary>
+    /// Clip with bounds computed at run time: a minimum given as an input and a maximum computed from it, only a
+    /// maximum (the minimum omitted), and a run-time minimum above a constant maximum (crossed bounds: the maximum wins).
+    /// </summary>
+    public static LayerGraph RunTimeClip()
+    {
+        var g = new GraphBuilder("clip", seed: 41);
+        string x = g.Input("x", 3, 7);
+        string lo = g.Input("lo");
+        string hi = g.Add(lo, g.Initializer("width", Tensor.Scalar(0.6f)), name: "hi");
+        g.Output(g.Op("Clip", [x, lo, hi], name: "both"));
+        g.Output(g.Op("Clip", [g.Tanh(x, name: "tanh"), string.Empty, hi], name: "upper_only"));
+        g.Output(g.Op("Clip", [x, hi, g.Initializer("cap", Tensor.Scalar(-0.5f))], name: "crossed"));
+        return g.Build();
+    }
+
+    /// <summary>1-D and 3-D pooling, max and average: dilations, asymmetric pads, ceil mode and count_include_pad.</summary>
+    public static LayerGraph Pools()
+    {
+        var g = new GraphBuilder("pools", seed: 53);
+        string x1 = g.Input("x1", 2, 3, 13);
+        g.Output(g.Op("MaxPool", [x1], Pool([3], [2], [1, 0], [1], ceil: true), name: "max1d"));
+        g.Output(g.Op("AveragePool", [x1], Pool([4], [3], [2, 1], [1], ceil: true, countIncludePad: true), name: "avg1d"));
+        string x3 = g.Input("x3", 1, 2, 5, 6, 7);
+        g.Output(g.Op("MaxPool", [x3], Pool([2, 2, 3], [2, 1, 2], [1, 0, 1, 0, 1, 1], [1, 2, 1], ceil: true), name: "max3d"));
+        g.Output(g.Op("AveragePool", [x3], Pool([3, 3, 3], [1, 1, 1], [1, 1, 1, 1, 1, 1], [1, 1, 1], ceil: false), name: "avg3d"));
+
+        // Dilated windows that ceil mode lets reach past the input in h and w (no padding): their divisor clips them.
+        g.Output(g.Op("AveragePool", [x3], Pool([2, 2, 2], [2, 2, 3], [0, 0, 0, 0, 0, 0], [2, 2, 2], ceil: true, countIncludePad: true), name: "avg3d_dilated"));
+        return g.Build();
+    }
+
+    private static Dictionary<string, AttributeValue> Pool(long[] kernel, long[] strides, long[] pads, long[] dilations, bool ceil, bool countIncludePad = false) => new()
+    {
+        ["kernel_shape"] = AttributeValue.Ints(kernel),
+        ["strides"] = AttributeValue.Ints(strides),
+        ["pads"] = AttributeValue.Ints(pads),
+        ["dilations"] = AttributeValue.Ints(dilations),
+        ["ceil_mode"] = AttributeValue.Int(ceil ? 1 : 0),
+        ["count_include_pad"] = AttributeValue.Int(countIncludePad ? 1 : 0),
+    };
+
+    private static Dictionary<string, AttributeValue> Cast(DataType to) => new() { ["to"] = AttributeValue.Int((int)to) };
 
     /// <summary>
     /// Seeded inputs for <paramref name="graph"/>'s declared input shapes: floats in [−1, 1), and int64 values in

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
+using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Cuda;
+using Esen.Kernels.Ops;
 
 namespace Esen.Kernels.Tests.DeviceKernels;
 
@@ -81,6 +83,37 @@ public sealed class ElementwiseKernelTests
             X = data.Address, Y = data.Address, Count = 1, Channels = 1, Inner = 1, Activation = activation, Alpha = alpha, Beta = beta,
         });
         return data.ToFloats()[0];
+    }
+
+    [SkippableTheory]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void Clip_ReadsItsBoundsOnTheDevice_AndTakesTheDefaultForAnAbsentOne(bool hasMin, bool hasMax)
+    {
+        float[] x = [.. KernelOracle.RandomValues(70, 100), float.NaN, float.NegativeInfinity, float.PositiveInfinity];
+        using HostBuffer xs = HostBuffer.Of(x), min = HostBuffer.Of([-0.75f]), max = HostBuffer.Of([1.5f]), y = HostBuffer.Uninitialized(x.Length);
+        HostKernels.Launch(PtxKernels.Clip, grid: 2, block: 32, new CudaKernelArgs.Clip
+        {
+            X = xs.Address, Y = y.Address, Count = x.Length, Min = hasMin ? min.Address : 0, Max = hasMax ? max.Address : 0,
+            Lo = float.NegativeInfinity, Hi = float.PositiveInfinity,
+        });
+
+        var bounds = new FusedActivation(ActivationKind.Clip, hasMin ? -0.75f : float.NegativeInfinity, hasMax ? 1.5f : float.PositiveInfinity);
+        Assert.Equal([.. x.Select(v => CpuKernels.Activate(v, bounds))], y.ToFloats());
+    }
+
+    [SkippableFact]
+    public void Clip_WithCrossedBounds_GivesTheMaximum()
+    {
+        float[] x = KernelOracle.RandomValues(71, 40);
+        using HostBuffer xs = HostBuffer.Of(x), min = HostBuffer.Of([1f]), max = HostBuffer.Of([-1f]), y = HostBuffer.Uninitialized(x.Length);
+        HostKernels.Launch(PtxKernels.Clip, grid: 1, block: 32, new CudaKernelArgs.Clip
+        {
+            X = xs.Address, Y = y.Address, Count = x.Length, Min = min.Address, Max = max.Address,
+        });
+
+        Assert.All(y.ToFloats(), v => Assert.Equal(-1f, v));
     }
 
     [SkippableFact]
@@ -168,6 +201,28 @@ public sealed class ElementwiseKernelTests
         })];
         // One correctly rounded float operation per element.
         KernelOracle.AssertClose(expected, y.ToFloats(), 0, 1.2e-7, op);
+    }
+
+    [SkippableFact]
+    public void CastFloatToInt64_TruncatesTowardZero_SaturatesAndMapsNaNToZero_AsCSharp()
+    {
+        // C# float → long conversions saturate and take NaN to 0 (since .NET 9), which is the CPU executor's cast.
+        float[] x = [.. KernelOracle.RandomValues(60, 200, -1e6f, 1e6f), 2.9f, -2.9f, 0.5f, -0.5f, -0f, 16777217f, 1e19f, -1e19f,
+            9.223372e18f, -9.223372e18f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, float.MaxValue, float.MinValue];
+        using HostBuffer xs = HostBuffer.Of(x), y = HostBuffer.Uninitialized(2 * x.Length);
+        HostKernels.Launch(PtxKernels.CastFloatToInt64, grid: 2, block: 64, new CudaKernelArgs.Cast { X = xs.Address, Y = y.Address, Count = x.Length });
+
+        Assert.Equal([.. x.Select(v => (long)v)], MemoryMarshal.Cast<int, long>(y.ToInts()).ToArray());
+    }
+
+    [SkippableFact]
+    public void CastInt64ToFloat_RoundsToNearestEven_AsCSharp()
+    {
+        long[] x = [0, -3, 1 << 24, (1 << 24) + 1, (1 << 24) + 3, (1L << 53) + 1, long.MaxValue, long.MinValue, -(1L << 40) - 1, 123456789];
+        using HostBuffer xs = Int64s(x), y = HostBuffer.Uninitialized(x.Length);
+        HostKernels.Launch(PtxKernels.CastInt64ToFloat, grid: 1, block: 32, new CudaKernelArgs.Cast { X = xs.Address, Y = y.Address, Count = x.Length });
+
+        Assert.Equal([.. x.Select(v => (float)v)], y.ToFloats());
     }
 
     [SkippableTheory]

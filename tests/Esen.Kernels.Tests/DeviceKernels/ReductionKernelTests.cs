@@ -5,7 +5,7 @@ namespace Esen.Kernels.Tests.DeviceKernels;
 /// <summary>
 /// Host runs of the block-reduction kernels (softmax, layer-norm, global average pooling) on
 /// ragged shapes: rows shorter than the block, longer than it, and block sizes that are not
-/// powers of two.
+/// powers of two; and of softmax along an inner axis, a thread per column.
 /// </summary>
 public sealed class ReductionKernelTests
 {
@@ -41,6 +41,44 @@ public sealed class ReductionKernelTests
     }
 
     [SkippableTheory]
+    [InlineData(1, 3, 20, 1, 32)]
+    [InlineData(2, 9, 4, 1, 33)]
+    [InlineData(3, 1, 5, 2, 32)]
+    [InlineData(2, 300, 70, 3, 48)]
+    public void SoftmaxAxis_MatchesOracle(int outer, int axis, int inner, int grid, int block)
+    {
+        float[] x = KernelOracle.RandomValues((outer * 100) + axis + inner, outer * axis * inner, -8f, 8f);
+        using HostBuffer xs = HostBuffer.Of(x), y = HostBuffer.Uninitialized(x.Length);
+        HostKernels.Launch(PtxKernels.SoftmaxAxis, grid, block, new CudaKernelArgs.SoftmaxAxis
+        {
+            X = xs.Address, Y = y.Address, Outer = outer, Axis = axis, Inner = inner,
+        });
+
+        // The oracle's rows are the columns [o, :, i], moved to the last axis and back.
+        float[] columns = new float[x.Length];
+        int Along(int c, int a) => ((c / inner * axis) + a) * inner + (c % inner);
+        for (int c = 0; c < outer * inner; c++)
+        {
+            for (int a = 0; a < axis; a++)
+            {
+                columns[(c * axis) + a] = x[Along(c, a)];
+            }
+        }
+
+        double[] rows = KernelOracle.Softmax(columns, outer * inner, axis);
+        double[] expected = new double[x.Length];
+        for (int c = 0; c < outer * inner; c++)
+        {
+            for (int a = 0; a < axis; a++)
+            {
+                expected[Along(c, a)] = rows[(c * axis) + a];
+            }
+        }
+
+        KernelOracle.AssertClose(expected, y.ToFloats(), 1e-7, 2e-6, "softmax along an inner axis");
+    }
+
+    [SkippableTheory]
     [MemberData(nameof(Shapes))]
     public void LayerNorm_MatchesOracle(int rows, int cols, int grid, int block)
     {
@@ -49,24 +87,29 @@ public sealed class ReductionKernelTests
         float[] scale = KernelOracle.RandomValues(1, cols, 0.5f, 2f);
         float[] bias = KernelOracle.RandomValues(2, cols);
         using HostBuffer xs = HostBuffer.Of(x), scales = HostBuffer.Of(scale), biases = HostBuffer.Of(bias), y = HostBuffer.Uninitialized(x.Length);
+        using HostBuffer means = HostBuffer.Uninitialized(rows), inverseDeviations = HostBuffer.Uninitialized(rows);
         HostKernels.Launch(PtxKernels.LayerNorm, grid, block, new CudaKernelArgs.LayerNorm
         {
-            X = xs.Address, Y = y.Address, Scale = scales.Address, Bias = biases.Address, Rows = rows, Cols = cols, Epsilon = Epsilon,
+            X = xs.Address, Y = y.Address, Scale = scales.Address, Bias = biases.Address, Mean = means.Address, InvStdDev = inverseDeviations.Address,
+            Rows = rows, Cols = cols, Epsilon = Epsilon,
         });
 
-        double[] expected = new double[x.Length];
+        double[] expected = new double[x.Length], expectedMeans = new double[rows], expectedInverses = new double[rows];
         for (int r = 0; r < rows; r++)
         {
             double[] row = [.. x.Skip(r * cols).Take(cols).Select(v => (double)v)];
             double mean = row.Average();
             double variance = row.Average(v => (v - mean) * (v - mean));
+            (expectedMeans[r], expectedInverses[r]) = (mean, 1 / Math.Sqrt(variance + Epsilon));
             for (int j = 0; j < cols; j++)
             {
-                expected[(r * cols) + j] = ((row[j] - mean) / Math.Sqrt(variance + Epsilon) * scale[j]) + bias[j];
+                expected[(r * cols) + j] = ((row[j] - mean) * expectedInverses[r] * scale[j]) + bias[j];
             }
         }
 
         KernelOracle.AssertClose(expected, y.ToFloats(), 2e-5, 2e-5, "layer norm");
+        KernelOracle.AssertClose(expectedMeans, means.ToFloats(), 2e-6, 2e-6, "layer norm mean");
+        KernelOracle.AssertClose(expectedInverses, inverseDeviations.ToFloats(), 2e-6, 2e-6, "layer norm inverse deviation");
     }
 
     [SkippableFact]
