@@ -11,9 +11,11 @@ namespace Esen.Benchmarks;
 /// One table of the search and the structured MILP on every backend over the benchmark problems
 /// (<see cref="BenchmarkProblems"/>), loose and tight memory: status, objective, gap to the bound and
 /// wall time; the search's time is the median of 21 solves after a warm-up, each MILP cell is one cold
-/// solve on one thread. A quick figure on a shared machine where BenchmarkDotNet's runs are too long.
+/// solve on one thread. <c>--no-heuristics</c> takes the search's warm start and first fit away, so
+/// every backend solves the same models from scratch. A quick figure on a shared machine where
+/// BenchmarkDotNet's runs are too long.
 /// Run: <c>dotnet run -c Release --project bench/Esen.Benchmarks -- solvers [--time-limit S]
-/// [--backends cp-sat,scip,highs,cbc] [--cells 16x4x5,32x8x5,64x16x5,128x32x5] [--objective makespan|latency]</c>.
+/// [--backends cp-sat,scip,highs,cbc] [--cells 16x4x5,32x8x5,64x16x5,128x32x5] [--objective makespan|latency] [--no-heuristics]</c>.
 /// </summary>
 internal static class SolverReport
 {
@@ -27,9 +29,10 @@ internal static class SolverReport
             : [.. MilpBackends.All];
         int[][] cells = [.. (Argument(args, "--cells") ?? "16x4x5,32x8x5,64x16x5,128x32x5").Split(',').Select(c => c.Split('x').Select(int.Parse).ToArray())];
         Objective objective = Argument(args, "--objective") == "latency" ? Objective.Latency : Objective.Makespan;
+        bool heuristics = !args.Contains("--no-heuristics");
         var options = new SolverOptions { TimeLimit = TimeSpan.FromSeconds(seconds), Threads = 1 };
 
-        output.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {LoadAverage()}, {objective.ToJsonName()}, MILP limit {seconds} s, 1 thread");
+        output.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {LoadAverage()}, {objective.ToJsonName()}, MILP limit {seconds} s, 1 thread{(heuristics ? "" : ", no heuristics")}");
         output.WriteLine();
         output.WriteLine($"| K | D | step | memory | search | {string.Join(" | ", backends.Select(b => $"milp:{b.ToName()}"))} |");
         output.WriteLine($"|---|---|---|---|---|{string.Concat(backends.Select(_ => "---|"))}");
@@ -39,7 +42,7 @@ internal static class SolverReport
             {
                 Problem problem = BenchmarkProblems.Create(cell[0], cell[1], cell[2], tight, objective: objective);
                 string search = Cell(MedianSearch(problem, options, out TimeSpan searchTime), searchTime);
-                string[] milp = [.. backends.Select(b => Timed(() => new MilpAllocationSolver(MilpBackends.Create(b)).Solve(problem, options)))];
+                string[] milp = [.. backends.Select(b => Timed(() => new MilpAllocationSolver(MilpBackends.Create(b)) { UseHeuristics = heuristics }.Solve(problem, options)))];
                 output.WriteLine($"| {cell[0]} | {cell[1]} | {cell[2]} % | {(tight ? "tight" : "loose")} | {search} | {string.Join(" | ", milp)} |");
             }
         }

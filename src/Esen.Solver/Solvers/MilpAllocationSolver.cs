@@ -35,8 +35,9 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
     }
 
     /// <summary>
-    /// Start from the search plan and try first fit before each packing MILP (default). Off, every
-    /// decision is the backend's; the tests use that to exercise the packing model itself.
+    /// Start from the search plan and try first fit and the repair of the best placement before each
+    /// packing MILP (default). Off, every decision is the backend's; the tests use that to exercise the
+    /// packing model itself.
     /// </summary>
     public bool UseHeuristics { get; init; } = true;
 
@@ -117,7 +118,7 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
 
             int mid = (lo + hi) >>> 1;
             int[] shares = instance.MinimalShares(candidates[mid])!;
-            int[]? placement = UseHeuristics ? Packing.FirstFit(instance, shares) : null;
+            int[]? placement = UseHeuristics ? Packing.FirstFit(instance, shares) ?? Packing.Repair(instance, shares, best.DeviceOf) : null;
             MilpStatus status = MilpStatus.Feasible;
             if (placement is null)
             {
@@ -201,6 +202,12 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
     // One binary per member × device × share. Structured: useful shares, symmetry breaking, warm start.
     private PlanResult SolveAssignment(Instance instance, InstanceBound bound, Plan? incumbent, SolverOptions options, Stopwatch clock)
     {
+        // A warm start at the lower bound is optimal already; the model could only confirm it.
+        if (incumbent is not null && Outcome.WithPlan(Name, instance, bound, incumbent, clock) is { Status: PlanStatus.Optimal } atBound)
+        {
+            return atBound;
+        }
+
         bool textbook = formulation == MilpFormulation.Textbook;
         Problem problem = instance.Problem;
         var model = new MilpModel();

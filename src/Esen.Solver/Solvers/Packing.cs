@@ -5,7 +5,8 @@ namespace Esen.Solver.Solvers;
 /// <summary>
 /// Two-dimensional bin packing of members (share, memory) into devices (100 %, device memory): is
 /// there a placement once every member's share is fixed? First-fit decreasing under several item
-/// orders, then a depth-first search that skips interchangeable devices and stops after a node
+/// orders, then a repair of a known placement that fits memory (moves and swaps that shrink the share
+/// overload), then a depth-first search that skips interchangeable devices and stops after a node
 /// budget. A finished search without a placement proves there is none.
 /// </summary>
 internal static class Packing
@@ -28,20 +29,116 @@ internal static class Packing
         return null;
     }
 
-    /// <summary>First fit, then a depth-first search of at most <paramref name="nodeBudget"/> nodes.</summary>
-    public static Result Pack(Instance instance, int[] shares, int nodeBudget)
+    /// <summary>
+    /// First fit, then the repair of <paramref name="start"/> (when given), then a depth-first search of
+    /// at most <paramref name="nodeBudget"/> nodes.
+    /// </summary>
+    public static Result Pack(Instance instance, int[] shares, int nodeBudget, int[]? start = null)
     {
         if (!PassesNecessaryChecks(instance, shares))
         {
             return new(null, ProvenInfeasible: true);
         }
 
-        if (FirstFit(instance, shares) is int[] placement)
+        if ((FirstFit(instance, shares) ?? (start is null ? null : Repair(instance, shares, start))) is int[] placement)
         {
             return new(placement, false);
         }
 
         return new DepthFirst(instance, shares, nodeBudget).Run();
+    }
+
+    /// <summary>
+    /// Local search from <paramref name="start"/>, a placement that fits memory (typically the one of a
+    /// larger candidate, whose shares are no larger): moves one member, or swaps two, between devices
+    /// while the total share overload Σ_d max(0, load_d − 100) drops and memory still fits. Returns a
+    /// placement without overload, or null at a local minimum (no proof of anything).
+    /// </summary>
+    public static int[]? Repair(Instance instance, int[] shares, int[] start)
+    {
+        int[] placement = [.. start];
+        int[] load = new int[instance.DeviceCount];
+        double[] memory = new double[instance.DeviceCount];
+        for (int i = 0; i < placement.Length; i++)
+        {
+            load[placement[i]] += shares[i];
+            memory[placement[i]] += instance.Memory[i];
+        }
+
+        int overload = load.Sum(Over);
+        bool improved = true;
+        while (overload > 0 && improved)
+        {
+            improved = false;
+            for (int i = 0; i < placement.Length && !improved; i++)
+            {
+                int a = placement[i];
+                if (load[a] <= Problem.DeviceShareCapacity)
+                {
+                    continue;
+                }
+
+                improved = TryMove(instance, shares, placement, load, memory, i, ref overload) || TrySwap(instance, shares, placement, load, memory, i, ref overload);
+            }
+        }
+
+        return overload == 0 ? placement : null;
+    }
+
+    private static int Over(int load) => Math.Max(0, load - Problem.DeviceShareCapacity);
+
+    private static bool TryMove(Instance instance, int[] shares, int[] placement, int[] load, double[] memory, int i, ref int overload)
+    {
+        int a = placement[i];
+        for (int b = 0; b < load.Length; b++)
+        {
+            int gain = Over(load[a]) + Over(load[b]) - Over(load[a] - shares[i]) - Over(load[b] + shares[i]);
+            if (b != a && gain > 0 && Instance.FitsMemory(memory[b] + instance.Memory[i], instance.DeviceMemory[b]))
+            {
+                Move(instance, shares, placement, load, memory, i, b);
+                overload -= gain;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool TrySwap(Instance instance, int[] shares, int[] placement, int[] load, double[] memory, int i, ref int overload)
+    {
+        int a = placement[i];
+        for (int j = 0; j < placement.Length; j++)
+        {
+            int b = placement[j];
+            int delta = shares[i] - shares[j];
+            if (b == a || delta <= 0)
+            {
+                continue;
+            }
+
+            int gain = Over(load[a]) + Over(load[b]) - Over(load[a] - delta) - Over(load[b] + delta);
+            if (gain > 0
+                && Instance.FitsMemory(memory[a] - instance.Memory[i] + instance.Memory[j], instance.DeviceMemory[a])
+                && Instance.FitsMemory(memory[b] - instance.Memory[j] + instance.Memory[i], instance.DeviceMemory[b]))
+            {
+                Move(instance, shares, placement, load, memory, i, b);
+                Move(instance, shares, placement, load, memory, j, a);
+                overload -= gain;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void Move(Instance instance, int[] shares, int[] placement, int[] load, double[] memory, int i, int to)
+    {
+        int from = placement[i];
+        load[from] -= shares[i];
+        memory[from] -= instance.Memory[i];
+        load[to] += shares[i];
+        memory[to] += instance.Memory[i];
+        placement[i] = to;
     }
 
     private static bool PassesNecessaryChecks(Instance instance, int[] shares)

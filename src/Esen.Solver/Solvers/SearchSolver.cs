@@ -9,8 +9,9 @@ namespace Esen.Solver.Solvers;
 /// Makespan and period: binary search over the candidate objective values; at a candidate T every
 /// member takes its smallest share with latency ≤ T, and T is feasible when those shares (with the
 /// memory) pack into the devices. On one device packing is a sum, so the search is exact; on several
-/// it is a 2-D bin packing solved by first fit plus a budgeted depth-first search, exact whenever the
-/// depth-first search finishes (the result says optimal only then, or when it meets the lower bound).
+/// it is a 2-D bin packing solved by first fit, a repair of the best placement so far and a budgeted
+/// depth-first search, exact whenever the depth-first search finishes (the result says optimal only
+/// then, or when it meets the lower bound).
 /// Cascade latency: on one device a multiple-choice knapsack over shares (exact); on several, a
 /// worst-fit placement, the knapsack per device, and moves/swaps of members between devices while
 /// they improve (a local optimum: heuristic).
@@ -59,7 +60,7 @@ public sealed class SearchSolver : IAllocationSolver
         {
             int mid = (lo + hi) >>> 1;
             int[] shares = instance.MinimalShares(candidates[mid])!;
-            Packing.Result packed = Packing.Pack(instance, shares, NodeBudget);
+            Packing.Result packed = Packing.Pack(instance, shares, NodeBudget, best.DeviceOf);
             if (packed.DeviceOf is int[] placement)
             {
                 hi = mid;
