@@ -33,8 +33,9 @@ ESEN_DEVICE int esen_pool_tap(const EsenPool3D& p, int d, int o, int k)
     return o * p.stride[d] - p.pad_begin[d] + k * p.dilation[d];
 }
 
-// Calls visit(value) for each tap of the window at output position o that reads the input, in
-// row-major tap order (the CPU executor's order, so sums agree to the bit).
+// Calls visit(value, id, ih, iw) for each tap of the window at output position o that reads the
+// input (at (id, ih, iw)), in row-major tap order: the CPU executor's order, so sums agree to the bit
+// and the first maximum is the same one.
 template <class Visit>
 ESEN_DEVICE void esen_pool_window(const float* plane, const EsenPool3D& p, const int o[3], Visit visit)
 {
@@ -58,7 +59,7 @@ ESEN_DEVICE void esen_pool_window(const float* plane, const EsenPool3D& p, const
                 const int iw = esen_pool_tap(p, 2, o[2], kw);
                 if (iw >= 0 && iw < p.input[2])
                 {
-                    visit(row[iw]);
+                    visit(row[iw], id, ih, iw);
                 }
             }
         }
@@ -66,17 +67,34 @@ ESEN_DEVICE void esen_pool_window(const float* plane, const EsenPool3D& p, const
 }
 
 // Max over the window's in-bounds positions (padding never wins; a NaN does, as in ONNX's reference).
-ESEN_KERNEL void esen_max_pool(const float* x, float* y, int planes, EsenPool3D pool)
+// indices, when not null, receives where each maximum is (ONNX MaxPool's Indices output): the flat
+// index into x of its first occurrence in the window, the spatial part row-major, or column-major
+// with column_major != 0 (storage_order = 1); 0 within the plane for a window with no input position.
+ESEN_KERNEL void esen_max_pool(const float* x, float* y, int planes, EsenPool3D pool,
+                               long long* indices, int column_major)
 {
     const long long in_plane = static_cast<long long>(pool.input[0]) * pool.input[1] * pool.input[2];
     const long long count = planes * (static_cast<long long>(pool.output[0]) * pool.output[1] * pool.output[2]);
     for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
     {
         int o[3];
-        const float* plane = x + esen_pool_position(i, pool, o) * in_plane;
+        const long long plane_index = esen_pool_position(i, pool, o);
         float best = -ESEN_INFINITY;
-        esen_pool_window(plane, pool, o, [&](float v) { best = (v > best || v != v) ? v : best; });
+        long long at = -1;
+        esen_pool_window(x + plane_index * in_plane, pool, o, [&](float v, int id, int ih, int iw) {
+            if (at < 0 || v > best || (v != v && best == best))
+            {
+                best = v;
+                at = column_major != 0
+                    ? (static_cast<long long>(iw) * pool.input[1] + ih) * pool.input[0] + id
+                    : (static_cast<long long>(id) * pool.input[1] + ih) * pool.input[2] + iw;
+            }
+        });
         y[i] = best;
+        if (indices != nullptr)
+        {
+            indices[i] = plane_index * in_plane + (at < 0 ? 0 : at);
+        }
     }
 }
 
@@ -108,7 +126,7 @@ ESEN_KERNEL void esen_avg_pool(const float* x, float* y, int planes, EsenPool3D 
             divisor *= counted;
         }
         float sum = 0.0f;
-        esen_pool_window(plane, pool, o, [&](float v) { sum += v; });
+        esen_pool_window(plane, pool, o, [&](float v, int, int, int) { sum += v; });
         y[i] = divisor == 0 ? 0.0f : sum / static_cast<float>(divisor);
     }
 }

@@ -114,7 +114,7 @@ internal static class CudaKernelArgs
         public int FaultCode;
     }
 
-    /// <summary><c>esen_max_pool</c>.</summary>
+    /// <summary><c>esen_max_pool</c>; Indices (int64, may be 0) receives each maximum's flat index, column-major when ColumnMajor ≠ 0.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct MaxPool
     {
@@ -122,6 +122,8 @@ internal static class CudaKernelArgs
         public ulong Y;
         public int Planes;
         public Pool3D Window;
+        public ulong Indices;
+        public int ColumnMajor;
     }
 
     /// <summary><c>esen_avg_pool</c>; CountIncludePad ≠ 0 counts the explicit padding in the divisor.</summary>

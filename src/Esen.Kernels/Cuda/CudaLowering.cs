@@ -360,18 +360,18 @@ internal static class CudaLowering
             RequireFloat(x, y);
             Node node = _node;
             TensorShape xs = ShapeOf(x), ys = ShapeOf(y);
-            if (node.Outputs.Count > 1 && node.Outputs[1].Length > 0)
-            {
-                throw Unsupported("its indices output has no CUDA lowering");
-            }
-
             PoolWindow pool = SlidingWindows.Pool(node, xs);
             int planes = (int)(xs[0] * xs[1]);
             Pool3D window = Pool3D.Of(new PoolShape(pool.Geometry, planes));
             LaunchConfig config = LaunchConfig.GridStride(ys.ElementCount);
             if (node.OpType == "MaxPool")
             {
-                Launch(PtxKernels.MaxPool, config, new CudaKernelArgs.MaxPool { X = Address(x), Y = Address(y), Planes = planes, Window = window });
+                string indices = node.Outputs.Count > 1 ? node.Outputs[1] : string.Empty;
+                Launch(PtxKernels.MaxPool, config, new CudaKernelArgs.MaxPool
+                {
+                    X = Address(x), Y = Address(y), Planes = planes, Window = window, Indices = indices.Length > 0 ? Address(indices) : 0,
+                    ColumnMajor = pool.ColumnMajorIndices ? 1 : 0,
+                });
             }
             else
             {

@@ -107,7 +107,10 @@ internal static class CudaTestGraphs
         return g.Build();
     }
 
-    /// <summary>1-D and 3-D pooling, max and average: dilations, asymmetric pads, ceil mode and count_include_pad.</summary>
+    /// <summary>
+    /// 1-D and 3-D pooling, max and average: dilations, asymmetric pads, ceil mode and count_include_pad; and MaxPool's
+    /// indices output, row-major (3-D) and column-major (2-D).
+    /// </summary>
     public static LayerGraph Pools()
     {
         var g = new GraphBuilder("pools", seed: 53);
@@ -115,11 +118,21 @@ internal static class CudaTestGraphs
         g.Output(g.Op("MaxPool", [x1], Pool([3], [2], [1, 0], [1], ceil: true), name: "max1d"));
         g.Output(g.Op("AveragePool", [x1], Pool([4], [3], [2, 1], [1], ceil: true, countIncludePad: true), name: "avg1d"));
         string x3 = g.Input("x3", 1, 2, 5, 6, 7);
-        g.Output(g.Op("MaxPool", [x3], Pool([2, 2, 3], [2, 1, 2], [1, 0, 1, 0, 1, 1], [1, 2, 1], ceil: true), name: "max3d"));
+        string[] max3d = g.Node("MaxPool", [x3], Pool([2, 2, 3], [2, 1, 2], [1, 0, 1, 0, 1, 1], [1, 2, 1], ceil: true), outputs: 2, name: "max3d");
+        g.Output(max3d[0]);
+        g.Output(max3d[1]);
         g.Output(g.Op("AveragePool", [x3], Pool([3, 3, 3], [1, 1, 1], [1, 1, 1, 1, 1, 1], [1, 1, 1], ceil: false), name: "avg3d"));
 
         // Dilated windows that ceil mode lets reach past the input in h and w (no padding): their divisor clips them.
         g.Output(g.Op("AveragePool", [x3], Pool([2, 2, 2], [2, 2, 3], [0, 0, 0, 0, 0, 0], [2, 2, 2], ceil: true, countIncludePad: true), name: "avg3d_dilated"));
+
+        // 2-D max pooling with its indices column-major (storage_order = 1).
+        string x2 = g.Input("x2", 2, 2, 6, 5);
+        Dictionary<string, AttributeValue> columnMajor = Pool([3, 2], [2, 2], [1, 0, 1, 1], [1, 1], ceil: false);
+        columnMajor["storage_order"] = AttributeValue.Int(1);
+        string[] max2d = g.Node("MaxPool", [x2], columnMajor, outputs: 2, name: "max2d");
+        g.Output(max2d[0]);
+        g.Output(max2d[1]);
         return g.Build();
     }
 

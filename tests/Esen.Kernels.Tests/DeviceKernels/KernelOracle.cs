@@ -19,12 +19,17 @@ internal static class KernelOracle
         return [.. Enumerable.Range(0, count).Select(_ => low + ((high - low) * random.NextSingle()))];
     }
 
-    /// <summary>|expected − actual| ≤ absolute + relative·|expected| for every element; names the first failure.</summary>
+    /// <summary>|expected − actual| ≤ absolute + relative·|expected| for every element, or both NaN; names the first failure.</summary>
     public static void AssertClose(IReadOnlyList<double> expected, IReadOnlyList<float> actual, double absolute, double relative, string what)
     {
         Assert.Equal(expected.Count, actual.Count);
         for (int i = 0; i < expected.Count; i++)
         {
+            if (double.IsNaN(expected[i]) && float.IsNaN(actual[i]))
+            {
+                continue;
+            }
+
             double error = Math.Abs(expected[i] - actual[i]);
             Assert.True(
                 error <= absolute + (relative * Math.Abs(expected[i])),
@@ -181,6 +186,43 @@ internal static class KernelOracle
         }
 
         return y;
+    }
+
+    /// <summary>
+    /// ONNX MaxPool's Indices: for each window, the flat index into x of the first in-bounds tap (in tap order) that
+    /// holds the window's maximum (the first NaN when the maximum is NaN), its spatial part row-major or, with
+    /// <paramref name="columnMajor"/>, column-major; the plane's first element for a window of padding only.
+    /// </summary>
+    public static long[] PoolArgMax(float[] x, int planes, Pool3D w, bool columnMajor)
+    {
+        double[] max = Pool(x, planes, w, max: true, countIncludePad: false);
+        int[] input = Dims(w.Input), output = Dims(w.Output), kernel = Dims(w.Kernel), stride = Dims(w.Strides), begin = Dims(w.PadsBegin), dilation = Dims(w.Dilations);
+        int inPlane = Product(input), outPlane = Product(output);
+        long[] indices = new long[max.Length];
+        for (int i = 0; i < max.Length; i++)
+        {
+            int[] o = Coordinates(i % outPlane, output);
+            long plane = (long)(i / outPlane) * inPlane;
+            indices[i] = plane;
+            foreach (int tap in Enumerable.Range(0, Product(kernel)))
+            {
+                int[] k = Coordinates(tap, kernel);
+                int[] at = [.. Enumerable.Range(0, 3).Select(d => (o[d] * stride[d]) - begin[d] + (k[d] * dilation[d]))];
+                if (Enumerable.Range(0, 3).Any(d => at[d] < 0 || at[d] >= input[d]))
+                {
+                    continue;
+                }
+
+                double v = x[plane + FlatIndex(at, input)];
+                if (v == max[i] || (double.IsNaN(v) && double.IsNaN(max[i])))
+                {
+                    indices[i] = plane + (columnMajor ? FlatIndex([at[2], at[1], at[0]], [input[2], input[1], input[0]]) : FlatIndex(at, input));
+                    break;
+                }
+            }
+        }
+
+        return indices;
     }
 
     private static int[] Dims(Spatial3 s) => [s.D, s.H, s.W];

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Cuda;
 
@@ -36,14 +37,23 @@ public sealed class WindowKernelTests
 
     [SkippableTheory]
     [MemberData(nameof(PoolWindows))]
-    public void MaxPool_MatchesOracle(int[] geometry)
+    public void MaxPool_MatchesOracle_WithItsIndicesInBothStorageOrders(int[] geometry)
     {
         (int planes, Pool3D window) = ParsePool(geometry);
         float[] x = KernelOracle.RandomValues(geometry.Sum(), planes * Volume(window.Input));
-        using HostBuffer xs = HostBuffer.Of(x), y = HostBuffer.Uninitialized(planes * Volume(window.Output));
-        HostKernels.Launch(PtxKernels.MaxPool, grid: 2, block: 37, new CudaKernelArgs.MaxPool { X = xs.Address, Y = y.Address, Planes = planes, Window = window });
+        x[x.Length / 3] = float.NaN; // a NaN maximum has the NaN's index
+        int outputs = planes * Volume(window.Output);
+        foreach (bool columnMajor in new[] { false, true })
+        {
+            using HostBuffer xs = HostBuffer.Of(x), y = HostBuffer.Uninitialized(outputs), indices = HostBuffer.Uninitialized(2 * outputs);
+            HostKernels.Launch(PtxKernels.MaxPool, grid: 2, block: 37, new CudaKernelArgs.MaxPool
+            {
+                X = xs.Address, Y = y.Address, Planes = planes, Window = window, Indices = indices.Address, ColumnMajor = columnMajor ? 1 : 0,
+            });
 
-        KernelOracle.AssertClose(KernelOracle.Pool(x, planes, window, max: true, countIncludePad: false), y.ToFloats(), 0, 0, "max pool");
+            KernelOracle.AssertClose(KernelOracle.Pool(x, planes, window, max: true, countIncludePad: false), y.ToFloats(), 0, 0, "max pool");
+            Assert.Equal(KernelOracle.PoolArgMax(x, planes, window, columnMajor), MemoryMarshal.Cast<int, long>(indices.ToInts()).ToArray());
+        }
     }
 
     [SkippableTheory]
