@@ -72,7 +72,7 @@ public sealed class PlanCommandTests : IDisposable
         (int exit, string all, string _) = CliRunner.Run("plan", Example, "--milp-backend", "scip", "--json");
 
         using var one = JsonDocument.Parse(single);
-        Assert.Equal("milp:cp-sat", one.RootElement.GetProperty("solver").GetString());
+        Assert.Equal("milp:scip", one.RootElement.GetProperty("solver").GetString());
         Assert.Equal(ExitCodes.Ok, exit);
         using var many = JsonDocument.Parse(all);
         Assert.Equal(["search", "milp:scip", "greedy", "equal", "exhaustive"], many.RootElement.EnumerateArray().Select(r => r.GetProperty("solver").GetString()));

@@ -30,7 +30,7 @@ public sealed class CpSatMilpSolver : IMilpSolver
     public bool IsSupported => OrToolsRuntime.LoadError is null;
 
     /// <inheritdoc/>
-    public string Availability => OrToolsRuntime.LoadError ?? $"CP-SAT, Google OR-Tools {OrToolsRuntime.Version}";
+    public string Availability => OrToolsRuntime.LoadError ?? $"CP-SAT through Google OR-Tools {OrToolsRuntime.Version}";
 
     /// <inheritdoc/>
     public MilpResult Solve(MilpModel model, MilpSolveOptions options)

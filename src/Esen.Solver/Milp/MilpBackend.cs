@@ -22,8 +22,8 @@ public static class MilpBackends
     /// <summary>Every backend, in the order <c>esen plan --solver all</c> lists them.</summary>
     public static IReadOnlyList<MilpBackend> All { get; } = [MilpBackend.CpSat, MilpBackend.Scip, MilpBackend.Highs, MilpBackend.Cbc];
 
-    /// <summary>The backend <c>--solver milp</c> uses: the fastest on the benchmark problems (docs/solvers.md, "Backends").</summary>
-    public static MilpBackend Default => MilpBackend.CpSat;
+    /// <summary>The backend <c>--solver milp</c> uses: the fastest on the benchmark problems (docs/solvers.md, "Measurements").</summary>
+    public static MilpBackend Default => MilpBackend.Scip;
 
     /// <summary>The command-line name: <c>cp-sat</c>, <c>scip</c>, <c>highs</c> or <c>cbc</c>.</summary>
     public static string ToName(this MilpBackend backend) => backend switch

@@ -108,33 +108,20 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
         // Only time leaves a candidate undecided, so a plan without proof ends as time_limit.
         int provenLo = lo;
         string? undecided = null;
-        while (lo < hi)
+        while (lo < hi && Remaining(options, clock) > TimeSpan.Zero)
         {
-            TimeSpan remaining = Remaining(options, clock);
-            if (remaining <= TimeSpan.Zero)
-            {
-                break;
-            }
-
             int mid = (lo + hi) >>> 1;
-            int[] shares = instance.MinimalShares(candidates[mid])!;
-            int[]? placement = UseHeuristics ? Packing.FirstFit(instance, shares) ?? Packing.Repair(instance, shares, best.DeviceOf) : null;
-            MilpStatus status = MilpStatus.Feasible;
-            if (placement is null)
+            TimeSpan remaining = Remaining(options, clock);
+            (MilpStatus status, int[]? placement, string? failure) = Decide(mid, lo + 1 < hi ? remaining / 2 : remaining);
+            if (failure is not null)
             {
-                MilpResult packing = PackingFeasibility(instance, shares, lo + 1 < hi ? remaining / 2 : remaining, options.Threads, out placement);
-                if (packing.Status == MilpStatus.Abandoned)
-                {
-                    return Outcome.Without(Name, PlanStatus.NoSolution, bound, packing.Message!, clock);
-                }
-
-                status = packing.Status;
+                return Outcome.Without(Name, PlanStatus.NoSolution, bound, failure, clock);
             }
 
             if (placement is not null)
             {
                 hi = mid;
-                best = new Plan(placement, shares);
+                best = new Plan(placement, instance.MinimalShares(candidates[mid])!);
             }
             else
             {
@@ -152,9 +139,49 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
             }
         }
 
+        // The bisection can end with time left and an undecided candidate below the plan. The rest of
+        // the time goes to the candidate just below the plan: infeasible proves the plan optimal.
+        while (provenLo < hi && Remaining(options, clock) > TimeSpan.Zero)
+        {
+            (MilpStatus status, int[]? placement, string? failure) = Decide(hi - 1, Remaining(options, clock));
+            if (failure is not null)
+            {
+                return Outcome.Without(Name, PlanStatus.NoSolution, bound, failure, clock);
+            }
+
+            if (placement is not null)
+            {
+                hi--;
+                best = new Plan(placement, instance.MinimalShares(candidates[hi])!);
+            }
+            else if (status == MilpStatus.Infeasible)
+            {
+                provenLo = hi;
+            }
+            else
+            {
+                undecided = $"packing at {candidates[hi - 1]} ms undecided in the time left";
+                break;
+            }
+        }
+
         bool optimal = provenLo >= hi;
         return Outcome.WithPlan(Name, instance, bound, best, clock, provenOptimal: optimal, provenBound: candidates[Math.Min(provenLo, hi)],
             reason: optimal ? null : undecided ?? "time limit", timedOut: !optimal);
+
+        // Packs the minimal shares of one candidate: first fit and the repair of the best placement,
+        // then the packing MILP; a backend failure comes back as its message.
+        (MilpStatus Status, int[]? Placement, string? Failure) Decide(int candidate, TimeSpan limit)
+        {
+            int[] shares = instance.MinimalShares(candidates[candidate])!;
+            if (UseHeuristics && (Packing.FirstFit(instance, shares) ?? Packing.Repair(instance, shares, best.DeviceOf)) is int[] quick)
+            {
+                return (MilpStatus.Feasible, quick, null);
+            }
+
+            MilpResult packing = PackingFeasibility(instance, shares, limit, options.Threads, out int[]? placement);
+            return (packing.Status, placement, packing.Status == MilpStatus.Abandoned ? packing.Message : null);
+        }
     }
 
     /// <summary>Can members with fixed shares be placed? One binary per member × device.</summary>
