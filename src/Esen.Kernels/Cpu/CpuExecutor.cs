@@ -27,7 +27,7 @@ public sealed record CpuExecutorOptions
 public sealed class CpuExecutor : IExecutor
 {
     /// <summary>int64 inputs up to this many elements specialise the plan on their values.</summary>
-    public const int MaxSpecializedElements = 64;
+    public const int MaxSpecializedElements = ExecutionSchedule.MaxSpecializedElements;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Plan> _plans = [];
@@ -120,14 +120,8 @@ public sealed class CpuExecutor : IExecutor
 
     private Plan GetPlan(IReadOnlyDictionary<string, TensorShape> shapes, IReadOnlyDictionary<string, Tensor>? inputs = null)
     {
-        // Small int64 inputs usually carry shapes, axes or indices that decide other shapes: the plan
-        // is specialised on their values (part of the key), so that inference can use them.
-        Dictionary<string, Tensor> known = _runGraph.Inputs
-            .Where(i => i.DataType == DataType.Int64 && inputs is not null && inputs.TryGetValue(i.Name, out Tensor? t) && t.ElementCount <= MaxSpecializedElements)
-            .ToDictionary(i => i.Name, i => inputs![i.Name]);
-        string key = string.Join(';', _runGraph.Inputs.Select(i =>
-            (shapes.TryGetValue(i.Name, out TensorShape? s) ? s.ToString() : "?")
-            + (known.TryGetValue(i.Name, out Tensor? value) ? "=" + string.Join(',', value.Int64s) : string.Empty)));
+        Dictionary<string, Tensor> known = ExecutionSchedule.SpecializedInputs(_runGraph, inputs);
+        string key = ExecutionSchedule.PlanKey(_runGraph, shapes, known);
         if (!_plans.TryGetValue(key, out Plan? plan))
         {
             plan = BuildPlan(ShapeInference.Infer(_runGraph, shapes, known));

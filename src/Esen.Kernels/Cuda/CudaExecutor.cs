@@ -118,7 +118,7 @@ public sealed class CudaExecutor : IExecutor
         IReadOnlyDictionary<string, TensorShape> shapes = ExecutionSchedule.BindInputs(Graph, inputs);
         lock (_gate)
         {
-            Plan plan = GetPlan(shapes);
+            Plan plan = GetPlan(shapes, inputs);
             var pins = new List<MemoryHandle>();
             try
             {
@@ -193,12 +193,15 @@ public sealed class CudaExecutor : IExecutor
         }
     }
 
-    private Plan GetPlan(IReadOnlyDictionary<string, TensorShape> shapes)
+    // As on the CPU, small int64 inputs specialise the plan on their values (ExecutionSchedule.SpecializedInputs): they
+    // are uploaded with the constants, and nodes they decide (a Reshape's shape, a Slice's starts) are planned with them.
+    private Plan GetPlan(IReadOnlyDictionary<string, TensorShape> shapes, IReadOnlyDictionary<string, Tensor>? inputs = null)
     {
-        string key = string.Join(';', Graph.Inputs.Select(i => shapes.TryGetValue(i.Name, out TensorShape? s) ? s.ToString() : "?"));
+        Dictionary<string, Tensor> known = ExecutionSchedule.SpecializedInputs(_runGraph, inputs);
+        string key = ExecutionSchedule.PlanKey(_runGraph, shapes, known);
         if (!_plans.TryGetValue(key, out Plan? plan))
         {
-            plan = BuildPlan(ShapeInference.Infer(_runGraph, shapes));
+            plan = BuildPlan(ShapeInference.Infer(_runGraph, shapes, known));
             _plans[key] = plan;
         }
 

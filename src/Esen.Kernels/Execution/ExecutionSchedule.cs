@@ -13,6 +13,9 @@ namespace Esen.Kernels.Execution;
 /// </summary>
 internal sealed class ExecutionSchedule
 {
+    /// <summary>int64 inputs up to this many elements specialise a plan on their values (<see cref="SpecializedInputs"/>).</summary>
+    public const int MaxSpecializedElements = 64;
+
     private readonly Dictionary<string, string> _root;
     private readonly Dictionary<string, long> _offsets;
     private readonly Dictionary<string, (int First, int Last)> _liveRanges;
@@ -72,6 +75,23 @@ internal sealed class ExecutionSchedule
 
     /// <summary>How many Concat inputs live in their slice of the Concat's output instead of being copied there.</summary>
     public int InPlaceConcatInputs => _concatContainer.Count;
+
+    /// <summary>
+    /// The int64 inputs whose values a plan is specialised on: those of at most <see cref="MaxSpecializedElements"/>
+    /// elements. Small int64 inputs usually carry shapes, axes or indices that decide other shapes, so inference needs
+    /// their values; the plan holds them as constants and is keyed on them (<see cref="PlanKey"/>). None without
+    /// <paramref name="inputs"/> (a plan made from shapes alone).
+    /// </summary>
+    public static Dictionary<string, Tensor> SpecializedInputs(LayerGraph graph, IReadOnlyDictionary<string, Tensor>? inputs) =>
+        graph.Inputs
+            .Where(i => i.DataType == DataType.Int64 && inputs is not null && inputs.TryGetValue(i.Name, out Tensor? t) && t.ElementCount <= MaxSpecializedElements)
+            .ToDictionary(i => i.Name, i => inputs![i.Name]);
+
+    /// <summary>The key of the plan for input shapes <paramref name="shapes"/> and specialised input values <paramref name="known"/>.</summary>
+    public static string PlanKey(LayerGraph graph, IReadOnlyDictionary<string, TensorShape> shapes, IReadOnlyDictionary<string, Tensor> known) =>
+        string.Join(';', graph.Inputs.Select(i =>
+            (shapes.TryGetValue(i.Name, out TensorShape? s) ? s.ToString() : "?")
+            + (known.TryGetValue(i.Name, out Tensor? value) ? "=" + string.Join(',', value.Int64s) : string.Empty)));
 
     /// <summary>The shapes of the given inputs, checking that each graph input is there with its element type.</summary>
     /// <exception cref="GraphException">An input is missing or has the wrong element type.</exception>

@@ -46,12 +46,34 @@ public class HostLoweredPlanTests
         // The token table has 7 rows: 7 and −8 are outside [−7, 7).
         LayerGraph graph = CudaTestGraphs.Embedding();
         Dictionary<string, Tensor> inputs = CudaTestGraphs.Inputs(graph);
-        inputs["ids"] = Tensor.FromInt64s(new TensorShape(2, 5), [0, 1, 2, 3, 4, 5, 6, 7, -7, -8]);
+        inputs["ids"] = Tensor.FromInt64s(new TensorShape(2, 40), [.. Enumerable.Range(0, 78).Select(i => (long)(i % 7)), 7, -8]);
         var error = Assert.Throws<GraphException>(() => LoweredPlanHarness.Run(graph, inputs));
         Assert.StartsWith("Gather node 'tokens': an index is out of range for a dimension of 7", error.Message, StringComparison.Ordinal);
 
         using var cpu = new CpuExecutor(graph);
         Assert.StartsWith("Gather node 'tokens': index 7", Assert.Throws<GraphException>(() => cpu.Run(inputs)).Message, StringComparison.Ordinal);
+    }
+
+    [SkippableTheory]
+    [InlineData(new long[] { 4, -1, 3 }, new long[] { 3, -4 })]
+    [InlineData(new long[] { 0, 12, 1 }, new long[] { -1 })]
+    public void SmallInt64Inputs_SpecialiseThePlan_AsOnTheCpu(long[] shape, long[] indices)
+    {
+        // A Reshape's shape and a Gather's indices given as graph inputs: the plan is made for their values.
+        var graph = new LayerGraph(
+            "int64_inputs",
+            [new ValueInfo("x", DataType.Float32, new TensorShape(2, 3, 4)), new ValueInfo("shape", DataType.Int64, new TensorShape(3)),
+             new ValueInfo("i", DataType.Int64, new TensorShape(indices.Length))],
+            [new ValueInfo("y", DataType.Float32, TensorShape.Scalar), new ValueInfo("z", DataType.Float32, TensorShape.Scalar)],
+            [new Node("reshape", "Reshape", ["x", "shape"], ["r"]), new Node("relu", "Relu", ["r"], ["y"]),
+             new Node("gather", "Gather", ["x", "i"], ["z"], new Dictionary<string, AttributeValue> { ["axis"] = AttributeValue.Int(2) })],
+            new Dictionary<string, Tensor>(),
+            LayerGraph.DefaultOpset);
+        var inputs = new Dictionary<string, Tensor>
+        {
+            ["x"] = Tensor.SeededRandom(new TensorShape(2, 3, 4), 71, 1f), ["shape"] = Tensor.Vector(shape), ["i"] = Tensor.Vector(indices),
+        };
+        AssertMatchesCpu(graph, inputs, $"shape [{string.Join(',', shape)}]");
     }
 
     // About 80 s on the host (one thread per CUDA thread, a naive GEMM): a sweep, not needed for the small-model checks above.

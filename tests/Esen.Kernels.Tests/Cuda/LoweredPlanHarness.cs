@@ -40,24 +40,29 @@ internal static class LoweredPlanHarness
         return (layout, CudaLowering.Lower(layout, bases), bases);
     }
 
-    /// <summary>The layout of <paramref name="graph"/> for these input shapes (im2col convolutions unless cuDNN is stood in for).</summary>
+    /// <summary>
+    /// The layout of <paramref name="graph"/> for these input shapes and specialised int64 input values <paramref name="known"/>
+    /// (im2col convolutions unless cuDNN is stood in for).
+    /// </summary>
     public static CudaLayout Layout(
         LayerGraph graph, IReadOnlyDictionary<string, TensorShape> inputs, GpuMath math = default,
-        Func<ConvolutionShape, CudnnMathType, IReadOnlyList<ConvolutionAlgorithmChoice>>? proposeConvolutions = null)
+        Func<ConvolutionShape, CudnnMathType, IReadOnlyList<ConvolutionAlgorithmChoice>>? proposeConvolutions = null,
+        IReadOnlyDictionary<string, Tensor>? known = null)
     {
-        var schedule = ExecutionSchedule.Build(graph, ShapeInference.Infer(graph, inputs), CpuNodeCompiler.IsView);
+        var schedule = ExecutionSchedule.Build(graph, ShapeInference.Infer(graph, inputs, known), CpuNodeCompiler.IsView);
         return CudaLayout.Create(schedule, math, proposeConvolutions ?? ((_, _) => []));
     }
 
     /// <summary>
     /// Runs the plan on the host and returns the graph outputs; with <paramref name="optimize"/>, of the
-    /// rewritten graph, as <see cref="CudaExecutor"/> plans it by default.
+    /// rewritten graph, as <see cref="CudaExecutor"/> plans it by default. Small int64 inputs specialise the
+    /// plan, as in the executor.
     /// </summary>
     public static Dictionary<string, Tensor> Run(LayerGraph graph, IReadOnlyDictionary<string, Tensor> inputs, bool optimize = false)
     {
         KernelToolchain.RequireClangPlusPlus();
         graph = optimize ? GraphRewrites.Optimize(graph) : graph;
-        CudaLayout layout = Layout(graph, ExecutionSchedule.BindInputs(graph, inputs));
+        CudaLayout layout = Layout(graph, ExecutionSchedule.BindInputs(graph, inputs), known: ExecutionSchedule.SpecializedInputs(graph, inputs));
         IntPtr[] memory = [.. layout.Regions.Select(r => Marshal.AllocHGlobal((nint)Math.Max(r.Bytes, 1)))];
         try
         {
