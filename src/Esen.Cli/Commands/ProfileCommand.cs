@@ -201,9 +201,7 @@ public static class ProfileCommand
     private static MemberProfile Measured(ProfiledMember spec, MeasuredGpuProfiler profiler, PartitionMechanism mechanism, int[] percents, SmPartitionPolicy policy)
     {
         LayerGraph graph = spec.BuildGraph();
-        string identity = spec.IsBuiltIn
-            ? ModelIdentity.OfArchitecture(spec.Model, new ZooOptions().Seed, [.. graph.Inputs[0].Shape.Dimensions[1..].ToArray().Select(d => checked((int)d))])
-            : ModelIdentity.OfFile(spec.Model);
+        string identity = MeasuredGpuProfiler.IdentityOf(spec.IsBuiltIn ? null : spec.Model, spec.IsBuiltIn ? spec.Model : null, new ZooOptions().Seed, graph);
         MeasuredMemberTable measured = profiler.Profile(spec.MemberName, graph, identity, spec.Batch, mechanism, percents);
         return new MemberProfile(spec, spec.BuildWork(), null, percents, [.. percents.Select(p => policy.SmsForShare(p))],
             [.. percents.Select(measured.Table.LatencyAt)], measured.Profile.MemoryBytes, measured.Profile.Points.Min(p => p.Runs));

@@ -90,7 +90,7 @@ public static class MeasuredPlanner
                 var profiler = new MeasuredGpuProfiler(measurer, store, spec.Precision.ToName(), progress);
                 foreach (int i in CudaRunnerFactory.MembersOn(spec, device))
                 {
-                    tables[i] = profiler.Profile(spec.Members[i].Name, models.Graphs[i], IdentityOf(spec, i, models.Graphs[i]), batch, mechanism);
+                    tables[i] = profiler.Profile(spec.Members[i].Name, models.Graphs[i], MeasuredGpuProfiler.IdentityOf(spec.Members[i].ModelPath, spec.Members[i].Architecture, spec.Members[i].Seed, models.Graphs[i]), batch, mechanism);
                 }
             }
         }
@@ -148,19 +148,5 @@ public static class MeasuredPlanner
         {
             throw new NotSupportedException($"{measurer.Gpu}: members {string.Join(", ", members.Select(i => spec.Members[i].Name))} together: {ex.Message}", ex);
         }
-    }
-
-    /// <summary>
-    /// What a member's stored curve is keyed by: the ONNX file's hash, or the architecture with its
-    /// seed and input shape.
-    /// </summary>
-    public static string IdentityOf(EnsembleSpec spec, int member, LayerGraph graph)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(graph);
-        MemberSpec m = spec.Members[member];
-        return m.ModelPath is { } path
-            ? ModelIdentity.OfFile(path)
-            : ModelIdentity.OfArchitecture(m.Architecture!, m.Seed, [.. graph.Inputs[0].Shape.Dimensions[1..].ToArray().Select(d => checked((int)d))]);
     }
 }

@@ -58,6 +58,21 @@ public sealed class MeasuredGpuProfiler
     }
 
     /// <summary>
+    /// What a model's stored curve is keyed by: the ONNX file's hash, or the built-in architecture with
+    /// the seed of its weights and its input shape (from <paramref name="graph"/>, without the batch).
+    /// </summary>
+    public static string IdentityOf(string? modelPath, string? architecture, int seed, LayerGraph graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        return modelPath is not null
+            ? ModelIdentity.OfFile(modelPath)
+            : ModelIdentity.OfArchitecture(
+                architecture ?? throw new ArgumentException("a model is an ONNX file or a built-in architecture", nameof(architecture)),
+                seed,
+                [.. graph.Inputs[0].Shape.Dimensions[1..].ToArray().Select(d => checked((int)d))]);
+    }
+
+    /// <summary>
     /// The member's latency at <paramref name="shares"/> (default: every share the mechanism can grant):
     /// from the store where it has every SM count, measured (and stored) otherwise.
     /// </summary>

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Ops;
 
@@ -189,43 +190,11 @@ internal static partial class CpuOps
     /// <summary>Applies a fused activation in place (the Conv/Gemm epilogue, and the standalone ops).</summary>
     public static void Activate(Span<float> x, FusedActivation activation) => Activate(x, x, activation);
 
-    /// <summary>y = act(x) element-wise, with ONNX's definitions.</summary>
+    /// <summary>y = act(x) element-wise, with ONNX's definitions (the epilogue's own code, on a copy of x).</summary>
     public static void Activate(ReadOnlySpan<float> x, Span<float> y, FusedActivation activation)
     {
-        switch (activation.Kind)
-        {
-            case ActivationKind.None:
-                x.CopyTo(y);
-                break;
-            case ActivationKind.Relu:
-                TensorPrimitives.Max(x, 0f, y);
-                break;
-            case ActivationKind.LeakyRelu:
-                for (int i = 0; i < x.Length; i++)
-                {
-                    y[i] = x[i] >= 0f ? x[i] : activation.Alpha * x[i];
-                }
-
-                break;
-            case ActivationKind.Clip:
-                TensorPrimitives.Max(x, activation.Alpha, y);
-                TensorPrimitives.Min(y, activation.Beta, y);
-                break;
-            case ActivationKind.Sigmoid:
-                TensorPrimitives.Sigmoid(x, y);
-                break;
-            case ActivationKind.Tanh:
-                TensorPrimitives.Tanh(x, y);
-                break;
-            case ActivationKind.HardSigmoid:
-                TensorPrimitives.Multiply(x, activation.Alpha, y);
-                TensorPrimitives.Add(y, activation.Beta, y);
-                TensorPrimitives.Max(y, 0f, y);
-                TensorPrimitives.Min(y, 1f, y);
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(activation), activation.Kind, "unknown activation");
-        }
+        x.CopyTo(y);
+        activation.Apply(y, 0f);
     }
 
     /// <summary>y = erf(x) (error below 2·10⁻⁷ absolute; see <see cref="Erf(double)"/>).</summary>
