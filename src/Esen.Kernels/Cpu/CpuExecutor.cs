@@ -148,7 +148,7 @@ public sealed class CpuExecutor : IExecutor
         }
 
         // Constant folding, view aliasing and liveness-based arena offsets are shared with the CUDA executor.
-        var schedule = ExecutionSchedule.Build(_runGraph, shapes, CpuNodeCompiler.IsView);
+        var schedule = ExecutionSchedule.Build(_runGraph, shapes);
         IReadOnlyDictionary<string, Tensor> constants = schedule.Constants;
         IReadOnlyList<Node> running = schedule.Running;
         foreach (ValueInfo input in _runGraph.Inputs)

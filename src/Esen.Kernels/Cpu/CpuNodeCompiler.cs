@@ -15,9 +15,6 @@ internal delegate void CpuKernel(ValueSlot[] slots);
 /// </summary>
 internal static class CpuNodeCompiler
 {
-    /// <summary>The ops whose output is the input reinterpreted (the executor may alias their buffers).</summary>
-    public static bool IsView(string opType) => opType is "Identity" or "Dropout" or "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze";
-
     /// <summary>Runs a node once on constant inputs and returns new output tensors.</summary>
     public static Tensor?[] Evaluate(int opset, Node node, Tensor?[] inputs, TensorInfo?[] outputInfos)
     {
@@ -133,7 +130,7 @@ internal static class CpuNodeCompiler
             {
                 TensorShape xs = Shape(x);
                 int batch = (int)xs[0], channels = (int)xs[1], plane = (int)xs.Product(2, xs.Rank);
-                float epsilon = node.GetFloat("epsilon", 1e-5f);
+                float epsilon = AxisOps.BatchNormEpsilon(node);
                 int scale = inputs[1], bias = inputs[2], mean = inputs[3], variance = inputs[4];
                 return s => CpuOps.BatchNormalization(
                     s[x].Floats, s[y].Floats, batch, channels, plane, s[scale].Floats, s[bias].Floats, s[mean].Floats, s[variance].Floats, epsilon);
@@ -141,14 +138,8 @@ internal static class CpuNodeCompiler
 
             case "Softmax":
             {
-                TensorShape xs = Shape(x);
-                int axis = xs.NormalizeAxis(node.GetInt("axis", c.Opset < 13 ? 1 : -1), node.Describe());
-                int outer = (int)xs.Product(0, axis);
-
-                // Before opset 13 Softmax flattens to 2-D at the axis; since then it works along one axis.
-                int length = c.Opset < 13 ? (int)xs.Product(axis, xs.Rank) : (int)xs[axis];
-                int inner = c.Opset < 13 ? 1 : (int)xs.Product(axis + 1, xs.Rank);
-                return s => CpuOps.Softmax(s[x].Floats, s[y].Floats, outer, length, inner);
+                (_, long outer, long length, long inner) = AxisOps.Softmax(node, Shape(x), c.Opset);
+                return s => CpuOps.Softmax(s[x].Floats, s[y].Floats, (int)outer, (int)length, (int)inner);
             }
 
             case "LayerNormalization":
@@ -176,9 +167,8 @@ internal static class CpuNodeCompiler
                 return Concat(c, slots, inputs, y);
             case "Gather":
             {
-                TensorShape xs = Shape(x);
-                int axis = xs.NormalizeAxis(node.GetInt("axis", 0), node.Describe());
-                int outer = (int)xs.Product(0, axis), length = (int)xs[axis], inner = (int)xs.Product(axis + 1, xs.Rank);
+                (_, long outer64, long length64, long inner64) = AxisOps.Gather(node, Shape(x));
+                int outer = (int)outer64, length = (int)length64, inner = (int)inner64;
                 int indices = inputs[1];
                 string what = node.Describe();
                 return IsFloat(x)
@@ -369,7 +359,7 @@ internal static class CpuNodeCompiler
     private static CpuKernel Concat(InferenceContext c, ValueSlot[] slots, int[] inputs, int y)
     {
         TensorShape ys = slots[y].Info.Shape;
-        int axis = ys.NormalizeAxis(c.Node.GetInt("axis", 0), c.Node.Describe());
+        int axis = AxisOps.ConcatAxis(c.Node, ys.Rank);
         int outer = (int)ys.Product(0, axis), inner = (int)ys.Product(axis + 1, ys.Rank), outputBlock = (int)ys[axis] * inner;
         int[] blocks = inputs.Select(i => (int)slots[i].Info.Shape[axis] * inner).ToArray();
         int[] offsets = new int[inputs.Length];
@@ -409,9 +399,8 @@ internal static class CpuNodeCompiler
         int x = inputs[0], scale = inputs.Length > 1 ? inputs[1] : -1, bias = inputs.Length > 2 ? inputs[2] : -1;
         int y = outputs[0], mean = outputs.Length > 1 ? outputs[1] : -1, inv = outputs.Length > 2 ? outputs[2] : -1;
         TensorShape xs = slots[x].Info.Shape;
-        int axis = xs.NormalizeAxis(node.GetInt("axis", -1), node.Describe());
-        int rows = (int)xs.Product(0, axis), cols = (int)xs.Product(axis, xs.Rank);
-        float epsilon = node.GetFloat("epsilon", 1e-5f);
+        ((int axis, long rows64, long cols64, _), float epsilon) = AxisOps.LayerNorm(node, xs);
+        int rows = (int)rows64, cols = (int)cols64;
         int[] normalized = xs.Dimensions[axis..].ToArray().Select(d => (int)d).ToArray();
 
         // Scale and bias broadcast to the normalised shape; they are expanded into row buffers made here.

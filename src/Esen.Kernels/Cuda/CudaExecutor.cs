@@ -210,7 +210,7 @@ public sealed class CudaExecutor : IExecutor
 
     private unsafe Plan BuildPlan(InferredShapes shapes)
     {
-        var schedule = ExecutionSchedule.Build(_runGraph, shapes, Cpu.CpuNodeCompiler.IsView);
+        var schedule = ExecutionSchedule.Build(_runGraph, shapes);
         var layout = CudaLayout.Create(schedule, new GpuMath(Options.Precision), _runner.ProposeConvolutions);
 
         // Lower once against placeholder bases first, so an unsupported node fails before any allocation.

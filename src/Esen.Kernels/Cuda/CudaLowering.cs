@@ -13,14 +13,6 @@ namespace Esen.Kernels.Cuda;
 /// </summary>
 internal static class CudaLowering
 {
-    /// <summary>The ops the CUDA executor can run (besides those folded into constants at plan time).</summary>
-    public static IReadOnlySet<string> SupportedOps { get; } = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "Clip", "Erf",
-        "Identity", "Dropout", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Cast", "MaxPool", "AveragePool", "GlobalAveragePool",
-        "BatchNormalization", "Softmax", "LayerNormalization", "Transpose", "Slice", "Concat", "Gather",
-    };
-
     /// <summary>
     /// The steps of one run, in stream order: every running node's steps, then one copy per graph
     /// output into its output region. <paramref name="regionBases"/> are the device addresses of
@@ -97,11 +89,6 @@ internal static class CudaLowering
         public void Lower(Node node)
         {
             _node = node;
-            if (!SupportedOps.Contains(node.OpType))
-            {
-                throw Unsupported($"operator '{node.OpType}' has no CUDA lowering");
-            }
-
             string x = node.Inputs[0], y = node.Outputs[0];
             switch (node.OpType)
             {
@@ -169,9 +156,11 @@ internal static class CudaLowering
                 case "Gather":
                     Gather(x, node.Inputs[1], y);
                     break;
-                default:
+                case "Concat":
                     Concat(y);
                     break;
+                default:
+                    throw Unsupported($"operator '{node.OpType}' has no CUDA lowering");
             }
         }
 
@@ -397,7 +386,7 @@ internal static class CudaLowering
             {
                 X = Address(x), Y = Address(y), Scale = Address(node.Inputs[1]), Bias = Address(node.Inputs[2]),
                 Mean = Address(node.Inputs[3]), Variance = Address(node.Inputs[4]),
-                Count = (int)count, Channels = (int)xs[1], Inner = (int)xs.Product(2, xs.Rank), Epsilon = node.GetFloat("epsilon", 1e-5f),
+                Count = (int)count, Channels = (int)xs[1], Inner = (int)xs.Product(2, xs.Rank), Epsilon = AxisOps.BatchNormEpsilon(node),
             });
         }
 
@@ -406,12 +395,7 @@ internal static class CudaLowering
             RequireFloat(x, y);
             Node node = _node;
             TensorShape xs = ShapeOf(x);
-            int opset = Shapes.Graph.Opset;
-            int axis = xs.NormalizeAxis(node.GetInt("axis", opset < 13 ? 1 : -1), node.Describe());
-
-            // Before opset 13 Softmax flattens to 2-D at the axis; since then it works along one axis.
-            long outer = xs.Product(0, axis);
-            long length = opset < 13 ? xs.Product(axis, xs.Rank) : xs[axis], inner = opset < 13 ? 1 : xs.Product(axis + 1, xs.Rank);
+            (_, long outer, long length, long inner) = AxisOps.Softmax(node, xs, Shapes.Graph.Opset);
             if (inner == 1)
             {
                 Launch(PtxKernels.Softmax, LaunchConfig.BlockPerRow(outer, length), new CudaKernelArgs.Softmax
@@ -433,8 +417,7 @@ internal static class CudaLowering
             string mean = node.Outputs.Count > 1 ? node.Outputs[1] : string.Empty, invStdDev = node.Outputs.Count > 2 ? node.Outputs[2] : string.Empty;
             RequireFloat(x, y, mean, invStdDev);
             TensorShape xs = ShapeOf(x);
-            int axis = xs.NormalizeAxis(node.GetInt("axis", -1), node.Describe());
-            long rows = xs.Product(0, axis), cols = xs.Product(axis, xs.Rank);
+            ((_, long rows, long cols, _), float epsilon) = AxisOps.LayerNorm(node, xs);
             foreach (string parameter in node.Inputs.Skip(1).Where(p => p.Length > 0))
             {
                 if (ShapeOf(parameter).ElementCount != cols)
@@ -447,7 +430,7 @@ internal static class CudaLowering
             {
                 X = Address(x), Y = Address(y), Scale = Address(node.Inputs[1]), Bias = node.HasInput(2) ? Address(node.Inputs[2]) : 0,
                 Mean = mean.Length > 0 ? Address(mean) : 0, InvStdDev = invStdDev.Length > 0 ? Address(invStdDev) : 0,
-                Rows = (int)rows, Cols = (int)cols, Epsilon = node.GetFloat("epsilon", 1e-5f),
+                Rows = (int)rows, Cols = (int)cols, Epsilon = epsilon,
             });
         }
 
@@ -466,21 +449,22 @@ internal static class CudaLowering
         private void Gather(string x, string indices, string y)
         {
             TensorShape xs = ShapeOf(x);
-            int axis = xs.NormalizeAxis(_node.GetInt("axis", 0), _node.Describe());
+            (_, long outer, long length, long inner) = AxisOps.Gather(_node, xs);
             int words = DataTypes.SizeOf(Shapes[x].DataType) / sizeof(float);
-            long outer = xs.Product(0, axis), inner = xs.Product(axis + 1, xs.Rank) * words, count = ShapeOf(indices).ElementCount;
+            long count = ShapeOf(indices).ElementCount;
+            inner *= words;
             Launch(PtxKernels.Gather, LaunchConfig.GridStride(outer * count * inner), new CudaKernelArgs.Gather
             {
-                X = Address(x), Indices = Address(indices), Y = Address(y), Outer = (int)outer, Axis = (int)xs[axis], Inner = (int)inner,
+                X = Address(x), Indices = Address(indices), Y = Address(y), Outer = (int)outer, Axis = (int)length, Inner = (int)inner,
                 Count = (int)count, Fault = bases[layout.FaultRegion], FaultCode = Steps.Count + 1,
-            }, fault: $"an index is out of range for a dimension of {xs[axis]}");
+            }, fault: $"an index is out of range for a dimension of {length}");
         }
 
         private void Concat(string y)
         {
             RequireFloat([.. _node.Inputs, y]);
             TensorShape ys = ShapeOf(y);
-            int axis = ys.NormalizeAxis(_node.GetInt("axis", 0), _node.Describe());
+            int axis = AxisOps.ConcatAxis(_node, ys.Rank);
             long outer = ys.Product(0, axis), inner = ys.Product(axis + 1, ys.Rank);
             long offset = 0;
             foreach (string input in _node.Inputs)

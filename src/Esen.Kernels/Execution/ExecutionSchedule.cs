@@ -1,4 +1,5 @@
 using Esen.Kernels.Graph;
+using Esen.Kernels.Ops;
 
 namespace Esen.Kernels.Execution;
 
@@ -116,9 +117,9 @@ internal sealed class ExecutionSchedule
         return shapes;
     }
 
-    /// <summary>Plans <paramref name="graph"/> for one binding; <paramref name="isView"/> says which ops may alias their input.</summary>
+    /// <summary>Plans <paramref name="graph"/> for one binding; views (<see cref="OpCatalog.IsView"/>) may alias their input.</summary>
     /// <exception cref="GraphException">A constant node fails, or an arena would exceed <see cref="TensorShape.MaxElements"/>.</exception>
-    public static ExecutionSchedule Build(LayerGraph graph, InferredShapes shapes, Func<string, bool> isView)
+    public static ExecutionSchedule Build(LayerGraph graph, InferredShapes shapes)
     {
         // Constants: initializers and values inference already knows; constant nodes are evaluated once now.
         var constants = new Dictionary<string, Tensor>(shapes.Constants);
@@ -162,7 +163,7 @@ internal sealed class ExecutionSchedule
                 }
 
                 string source = node.Inputs.Count > 0 ? node.Inputs[0] : string.Empty;
-                bool alias = i == 0 && isView(node.OpType) && firstStep.ContainsKey(RootOf(source))
+                bool alias = i == 0 && OpCatalog.IsView(node.OpType) && firstStep.ContainsKey(RootOf(source))
                     && shapes[source].DataType == shapes[output].DataType;
                 if (alias)
                 {
@@ -251,7 +252,7 @@ internal sealed class ExecutionSchedule
         {
             string output = concat.Outputs[0];
             TensorShape shape = shapes[output].Shape;
-            if (shape.Product(0, shape.NormalizeAxis(concat.GetInt("axis", 0), concat.Describe())) != 1)
+            if (shape.Product(0, AxisOps.ConcatAxis(concat, shape.Rank)) != 1)
             {
                 continue;
             }

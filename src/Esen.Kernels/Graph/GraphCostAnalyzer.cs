@@ -104,17 +104,16 @@ public static class GraphCostAnalyzer
         GemmView? gemm = Gemm(shapes, node);
         long outputs = node.Outputs.Count > 0 && node.Outputs[0].Length > 0 ? shapes[node.Outputs[0]].Shape.ElementCount : 0;
         long macs = gemm?.Macs ?? 0;
-        long flops = node.OpType switch
+        long flops = OpCatalog.FamilyOf(node) switch
         {
-            "Conv" or "Gemm" => (2 * macs) + (node.HasInput(2) ? outputs : 0) + (Activations.FusedInto(node).Kind != ActivationKind.None ? outputs : 0),
-            "MatMul" => 2 * macs,
-            "Add" or "Sub" or "Mul" or "Div" or "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "Clip"
-                or "HardSigmoid" or "Erf" => outputs,
-            "BatchNormalization" => 2 * outputs,
-            "MaxPool" or "AveragePool" => outputs * SlidingWindows.Pool(node, shapes[node.Inputs[0]].Shape).Geometry.KernelSize,
-            "GlobalAveragePool" => shapes[node.Inputs[0]].Shape.ElementCount,
-            "Softmax" => 3 * outputs,
-            "LayerNormalization" => 8 * outputs,
+            OpFamily.Convolution or OpFamily.Gemm => (2 * macs) + (node.HasInput(2) ? outputs : 0) + (Activations.FusedInto(node).Kind != ActivationKind.None ? outputs : 0),
+            OpFamily.MatMul => 2 * macs,
+            OpFamily.Arithmetic or OpFamily.Activation => outputs,
+            OpFamily.BatchNormalization => 2 * outputs,
+            OpFamily.Pooling => outputs * SlidingWindows.Pool(node, shapes[node.Inputs[0]].Shape).Geometry.KernelSize,
+            OpFamily.GlobalPooling => shapes[node.Inputs[0]].Shape.ElementCount,
+            OpFamily.Softmax => 3 * outputs,
+            OpFamily.LayerNormalization => 8 * outputs,
             _ => 0,
         };
         return new NodeCost(node, macs, flops, read, written, parameters, activations + written, gemm);

@@ -59,7 +59,7 @@ public static class GraphRewrites
 
             float[] scale = initializers[bn.Inputs[1]].Floats, shift = initializers[bn.Inputs[2]].Floats;
             float[] mean = initializers[bn.Inputs[3]].Floats, variance = initializers[bn.Inputs[4]].Floats;
-            float epsilon = bn.GetFloat("epsilon", 1e-5f);
+            float epsilon = AxisOps.BatchNormEpsilon(bn);
             int channels = (int)weights.Shape[0], perChannel = (int)(weights.ElementCount / channels);
             float[] oldBias = conv.HasInput(2) ? initializers[conv.Inputs[2]].Floats : new float[channels];
             var newWeights = new float[weights.ElementCount];

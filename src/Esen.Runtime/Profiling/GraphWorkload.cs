@@ -33,13 +33,6 @@ public static class GraphWorkload
     /// </summary>
     public const long DefaultWorkspaceBytes = 32L << 20;
 
-    private static readonly HashSet<string> s_views = ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout", "Concat"];
-
-    private static readonly HashSet<string> s_elementwise =
-    [
-        "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "HardSigmoid", "Erf", "BatchNormalization", "Cast",
-    ];
-
     /// <summary>Builds the kernel list and memory figures of <paramref name="graph"/> at a batch and precision.</summary>
     /// <exception cref="GraphException">Shape inference failed.</exception>
     public static ModelWork Build(LayerGraph graph, int batch, Precision precision, string? name = null)
@@ -125,7 +118,7 @@ public static class GraphWorkload
 
             KernelGroup? source = data.Length > 0 ? producer.GetValueOrDefault(data[0]) : null;
             KernelGroup? target = null;
-            if (s_views.Contains(node.OpType))
+            if (LaunchesNothing(node))
             {
                 // A view launches nothing; a single-input view keeps its producer for later fusion decisions.
                 foreach (string output in node.Outputs.Where(o => o.Length > 0))
@@ -136,7 +129,7 @@ public static class GraphWorkload
                 continue;
             }
 
-            if (s_elementwise.Contains(node.OpType) && source is { AcceptsEpilogue: true })
+            if (IsElementwise(node) && source is { AcceptsEpilogue: true })
             {
                 target = source;
             }
@@ -200,17 +193,24 @@ public static class GraphWorkload
         }
 
         Node reader = readers[0];
-        return reader.OpType == "MatMul" || (s_views.Contains(reader.OpType) && reader.OpType != "Concat" && FeedsOnlyMatMul(reader, consumers));
+        return reader.OpType == "MatMul" || (OpCatalog.IsView(reader.OpType) && FeedsOnlyMatMul(reader, consumers));
     }
 
-    private static LayerOp OpOf(Node node) => node.OpType switch
+    // Views launch nothing, and Concat's inputs are written into their slices by their producers (ExecutionSchedule).
+    private static bool LaunchesNothing(Node node) => OpCatalog.IsView(node.OpType) || node.OpType == "Concat";
+
+    // One value out per value in, so it can run in the epilogue of the kernel that produced its input.
+    private static bool IsElementwise(Node node) =>
+        OpCatalog.FamilyOf(node) is OpFamily.Arithmetic or OpFamily.Activation or OpFamily.BatchNormalization or OpFamily.Cast;
+
+    private static LayerOp OpOf(Node node) => OpCatalog.FamilyOf(node) switch
     {
-        "Conv" => LayerOp.Conv,
-        "Gemm" or "MatMul" => LayerOp.Gemm,
-        "MaxPool" or "AveragePool" or "GlobalAveragePool" => LayerOp.Pool,
-        "LayerNormalization" => LayerOp.Normalization,
-        "Softmax" => LayerOp.Softmax,
-        "Transpose" or "Gather" or "Slice" or "Shape" => LayerOp.DataMovement,
+        OpFamily.Convolution => LayerOp.Conv,
+        OpFamily.Gemm or OpFamily.MatMul => LayerOp.Gemm,
+        OpFamily.Pooling or OpFamily.GlobalPooling => LayerOp.Pool,
+        OpFamily.LayerNormalization => LayerOp.Normalization,
+        OpFamily.Softmax => LayerOp.Softmax,
+        OpFamily.DataMovement or OpFamily.PlanTimeValue => LayerOp.DataMovement,
         _ => LayerOp.Elementwise,
     };
 

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Esen.Kernels.Cpu;
 using Esen.Kernels.Cuda;
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
@@ -49,7 +48,7 @@ internal static class LoweredPlanHarness
         Func<ConvolutionShape, CudnnMathType, IReadOnlyList<ConvolutionAlgorithmChoice>>? proposeConvolutions = null,
         IReadOnlyDictionary<string, Tensor>? known = null)
     {
-        var schedule = ExecutionSchedule.Build(graph, ShapeInference.Infer(graph, inputs, known), CpuNodeCompiler.IsView);
+        var schedule = ExecutionSchedule.Build(graph, ShapeInference.Infer(graph, inputs, known));
         return CudaLayout.Create(schedule, math, proposeConvolutions ?? ((_, _) => []));
     }
 

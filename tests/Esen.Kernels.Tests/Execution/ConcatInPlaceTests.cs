@@ -130,7 +130,7 @@ public class ConcatInPlaceTests
     }
 
     private static ExecutionSchedule Schedule(LayerGraph graph, Dictionary<string, TensorShape> shapes) =>
-        ExecutionSchedule.Build(graph, ShapeInference.Infer(graph, shapes), CpuNodeCompiler.IsView);
+        ExecutionSchedule.Build(graph, ShapeInference.Infer(graph, shapes));
 
     private static LayerGraph WithConcatInputsAsOutputs(LayerGraph graph)
     {

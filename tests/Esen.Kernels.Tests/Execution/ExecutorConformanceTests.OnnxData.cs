@@ -1,5 +1,6 @@
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
+using Esen.Kernels.Ops;
 using Esen.TestUtilities;
 
 namespace Esen.Kernels.Tests.Execution;
@@ -38,7 +39,7 @@ public static class OnnxCaseSelection
 {
     /// <summary>
     /// True when the model loads (only float32/int64 tensors, default domain), every node is in
-    /// <see cref="ShapeInference.SupportedOps"/>, and it uses no feature outside Esen's inference
+    /// <see cref="OpCatalog.Operators"/>, and it uses no feature outside Esen's inference
     /// semantics: BatchNormalization training_mode, 3-D convolution.
     /// </summary>
     public static bool InOpSet(string directory)
@@ -53,7 +54,7 @@ public static class OnnxCaseSelection
             return false;
         }
 
-        return graph.Nodes.All(n => ShapeInference.SupportedOps.Contains(n.OpType)
+        return graph.Nodes.All(n => OpCatalog.IsSupported(n.OpType)
             && !(n.OpType == "BatchNormalization" && (n.GetInt("training_mode", 0) != 0 || n.Outputs.Count > 1))
             && !(n.OpType == "Conv" && graph.Inputs.Any(i => i.Name == n.Inputs[0] && i.Shape.Rank == 5)))
             && Directory.GetDirectories(directory, "test_data_set_*").All(set => Directory.GetFiles(set, "*.pb").All(TensorTypeSupported));
