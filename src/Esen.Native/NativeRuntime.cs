@@ -44,6 +44,15 @@ public sealed record NativeAvailability(
     /// <summary>True when at least one CUDA device answered.</summary>
     public bool HasCudaDevice => DeviceCount > 0;
 
+    /// <summary>
+    /// Why CUDA device <paramref name="ordinal"/> cannot be used (the probe's reason when there is no device at all,
+    /// else how many there are), or null when it answered the probe.
+    /// </summary>
+    public string? MissingDevice(int ordinal) =>
+        ordinal >= 0 && ordinal < DeviceCount ? null
+        : DeviceCount == 0 ? CudaReason ?? "no CUDA device answered"
+        : $"this machine has {DeviceCount} CUDA device(s) (cuda:0 … cuda:{DeviceCount - 1})";
+
     /// <summary>True when cuBLAS loaded and reported its version.</summary>
     public bool HasCublas => Cublas.Loaded;
 

@@ -55,7 +55,7 @@ public class GraphCommandsTests
         Assert.Equal(ExitCodes.Ok, exit);
         Assert.Equal(["PASS test_relu", "PASS test_add_bcast"], lines[..2]);
         Assert.StartsWith("SKIP test_add_int8: ", lines[2], StringComparison.Ordinal);
-        Assert.StartsWith("2 passed, 0 failed, 1 skipped (", lines[3], StringComparison.Ordinal);
+        Assert.StartsWith("2 passed, 0 failed, 1 skipped on cpu (", lines[3], StringComparison.Ordinal);
         Assert.Contains("int8", lines[3], StringComparison.Ordinal);
     }
 
@@ -73,7 +73,10 @@ public class GraphCommandsTests
             (int exit, string output, _) = CliRunner.Run("onnx-test", copy, "--rtol", "0", "--atol", "0");
             Assert.Equal(ExitCodes.Failure, exit);
             Assert.StartsWith("FAIL test_relu_broken: ", output, StringComparison.Ordinal);
-            Assert.EndsWith("0 passed, 1 failed", output.TrimEnd(), StringComparison.Ordinal);
+            Assert.Contains("output 'y': element ", output, StringComparison.Ordinal);
+            Assert.Contains("; relative L2 ", output, StringComparison.Ordinal);
+            Assert.Contains(", max |error| ", output, StringComparison.Ordinal);
+            Assert.EndsWith("0 passed, 1 failed on cpu", output.TrimEnd(), StringComparison.Ordinal);
         }
         finally
         {

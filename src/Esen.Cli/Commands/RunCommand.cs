@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Diagnostics;
 using Esen.Cli.Output;
 using Esen.Kernels.Cuda;
+using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
 using Esen.Native;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Esen.Kernels.Cpu;
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
@@ -106,7 +107,8 @@ public static class OnnxTestRunner
 
     /// <summary>
     /// Why <paramref name="actual"/> does not match <paramref name="expected"/> within tolerance, or
-    /// null when it does. NaN matches NaN.
+    /// null when it does. NaN matches NaN. A float mismatch names the worst element and the whole
+    /// output's relative L2 error and largest |difference| (<see cref="ReferenceComparison"/>).
     /// </summary>
     public static string? Compare(Tensor expected, Tensor actual, OnnxTolerance tolerance)
     {
@@ -149,7 +151,15 @@ public static class OnnxTestRunner
             }
         }
 
-        return worst < 0 ? null : $"element {worst} is {a[worst]}, expected {e[worst]} (rtol {tolerance.Rtol}, atol {tolerance.Atol})";
+        if (worst < 0)
+        {
+            return null;
+        }
+
+        ReferenceComparison whole = ReferenceComparison.Of(a, e);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"element {worst} is {a[worst]}, expected {e[worst]} (rtol {tolerance.Rtol}, atol {tolerance.Atol}); relative L2 {whole.RelativeL2:E2}, max |error| {whole.MaxAbsDifference:E2}");
     }
 
     private static Tensor[] ReadTensors(string dataSet, string prefix) =>

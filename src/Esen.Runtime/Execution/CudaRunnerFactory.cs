@@ -55,11 +55,8 @@ public sealed class CudaRunnerFactory : IMemberRunnerFactory, IDisposable
         ArgumentNullException.ThrowIfNull(probe);
         foreach (DeviceSpec device in CudaDevices(spec))
         {
-            if (device.Ordinal >= probe.DeviceCount)
+            if (probe.MissingDevice(device.Ordinal) is { } reason)
             {
-                string reason = probe.DeviceCount == 0
-                    ? probe.CudaReason ?? "no CUDA device answered"
-                    : $"this machine has {probe.DeviceCount} CUDA device(s) (cuda:0 … cuda:{probe.DeviceCount - 1})";
                 throw new NotSupportedException($"no CUDA device {device}: {reason}");
             }
         }

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Cuda;
+using Esen.Kernels.Cuda.Host;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Tests.Execution;
 using Esen.Native.Cublas;
@@ -292,7 +293,7 @@ public class CudaLoweringTests
             Marshal.Copy(x, 0, xp, x.Length);
             Marshal.Copy(w, 0, wp, w.Length);
             Marshal.Copy(actual, 0, yp, actual.Length);
-            LoweredPlanHarness.ColumnMajorGemm(GemmCall.RowMajor(new GpuMath(GpuPrecision.Fp32), transX, transW, m, n, k, 0.5f, (ulong)xp, ldx, (ulong)wp, ldw, 2f, (ulong)yp, n));
+            HostCublas.Gemm(GemmCall.RowMajor(new GpuMath(GpuPrecision.Fp32), transX, transW, m, n, k, 0.5f, (ulong)xp, ldx, (ulong)wp, ldw, 2f, (ulong)yp, n));
             Marshal.Copy(yp, actual, 0, actual.Length);
         }
         finally

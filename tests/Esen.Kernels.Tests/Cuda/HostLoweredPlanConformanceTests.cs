@@ -1,4 +1,5 @@
 using Esen.Kernels.Cuda;
+using Esen.Kernels.Cuda.Host;
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Tests.DeviceKernels;
@@ -7,24 +8,20 @@ using Esen.Kernels.Tests.Execution;
 namespace Esen.Kernels.Tests.Cuda;
 
 /// <summary>
-/// The lowered CUDA plan run on the host (<see cref="LoweredPlanHarness"/>) as an executor, on the rewritten graph as
-/// <see cref="CudaExecutor"/> plans it by default. It plans on every run.
+/// The CUDA executor's plan run on the host (<see cref="CudaHostExecutor"/>) with its defaults: the rewritten graph,
+/// convolutions through the emulated cuDNN. It needs clang-19 for the host build of the kernels.
 /// </summary>
-public sealed class HostLoweredPlanExecutor(LayerGraph graph) : IExecutor
-{
-    public LayerGraph Graph { get; } = graph;
-
-    public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs) => LoweredPlanHarness.Run(Graph, inputs, optimize: true);
-
-    public void Dispose()
-    {
-    }
-}
-
-/// <summary>The host-run CUDA plan; it needs clang-19 for the host build of the kernels.</summary>
 public sealed class HostLoweredPlanFixture : IExecutorFixture
 {
-    public IExecutor Create(LayerGraph graph) => new HostLoweredPlanExecutor(graph);
+    public IExecutor Create(LayerGraph graph) => new CudaHostExecutor(graph);
+
+    public void RequireDevice() => KernelToolchain.RequireClangPlusPlus();
+}
+
+/// <summary>As <see cref="HostLoweredPlanFixture"/>, with every convolution on the im2col + GEMM path.</summary>
+public sealed class HostLoweredIm2colPlanFixture : IExecutorFixture
+{
+    public IExecutor Create(LayerGraph graph) => new CudaHostExecutor(graph, new CudaExecutorOptions { UseCudnn = false });
 
     public void RequireDevice() => KernelToolchain.RequireClangPlusPlus();
 }
@@ -35,3 +32,7 @@ public sealed class HostLoweredPlanFixture : IExecutorFixture
 /// </summary>
 public sealed class HostLoweredPlanConformanceTests(HostLoweredPlanFixture fixture)
     : ExecutorConformanceTests<HostLoweredPlanFixture>(fixture);
+
+/// <summary>The conformance suite on the host-run plan with convolutions as im2col + GEMM.</summary>
+public sealed class HostLoweredIm2colPlanConformanceTests(HostLoweredIm2colPlanFixture fixture)
+    : ExecutorConformanceTests<HostLoweredIm2colPlanFixture>(fixture);

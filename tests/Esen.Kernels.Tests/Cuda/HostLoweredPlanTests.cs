@@ -1,15 +1,18 @@
 using Esen.Kernels.Cpu;
+using Esen.Kernels.Cuda;
+using Esen.Kernels.Cuda.Host;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
 using Esen.Kernels.Tests.Conformance;
+using Esen.Kernels.Tests.DeviceKernels;
 using Esen.TestUtilities;
 
 namespace Esen.Kernels.Tests.Cuda;
 
 /// <summary>
-/// The strongest check available without a GPU: the lowered CUDA plan executed on the host (the
-/// kernels built from the same .cu sources, cuBLAS replaced by its column-major definition) must
-/// give the CPU executor's outputs.
+/// The strongest check available without a GPU: the lowered CUDA plan executed on the host
+/// (<see cref="CudaHostExecutor"/>: the kernels built from the same .cu sources, cuBLAS and cuDNN replaced
+/// by their documented definitions) must give the CPU executor's outputs, on both convolution paths.
 /// </summary>
 public class HostLoweredPlanTests
 {
@@ -19,17 +22,21 @@ public class HostLoweredPlanTests
     {
         LayerGraph graph = CudaLoweringTests.Graph(name);
         Dictionary<string, Tensor> inputs = CudaTestGraphs.Inputs(graph);
-        AssertMatchesCpu(graph, inputs, name);
+        AssertMatchesCpu(graph, inputs, name, new CudaExecutorOptions { Optimize = false, UseCudnn = false });
+        AssertMatchesCpu(graph, inputs, name, new CudaExecutorOptions { Optimize = false });
     }
 
     [SkippableTheory]
-    [InlineData("mnist-cntk", false)]
-    [InlineData("cifar10-cnn", false)]
-    [InlineData("iris-mlp", false)]
-    [InlineData("mnist-cntk", true)]
-    [InlineData("cifar10-cnn", true)]
-    [InlineData("iris-mlp", true)]
-    public void LoweredPlan_OfARealModel_MatchesTheCpuExecutor(string folder, bool optimize) => AssertModelMatchesCpu(folder, optimize);
+    [InlineData("mnist-cntk", false, false)]
+    [InlineData("cifar10-cnn", false, false)]
+    [InlineData("iris-mlp", false, false)]
+    [InlineData("mnist-cntk", true, false)]
+    [InlineData("cifar10-cnn", true, false)]
+    [InlineData("iris-mlp", true, false)]
+    [InlineData("mnist-cntk", true, true)]
+    [InlineData("cifar10-cnn", true, true)]
+    public void LoweredPlan_OfARealModel_MatchesTheCpuExecutor(string folder, bool optimize, bool cudnn) =>
+        AssertModelMatchesCpu(folder, new CudaExecutorOptions { Optimize = optimize, UseCudnn = cudnn });
 
     [SkippableTheory]
     [MemberData(nameof(CudaLoweringTests.GraphNames), MemberType = typeof(CudaLoweringTests))]
@@ -37,7 +44,7 @@ public class HostLoweredPlanTests
     {
         // What CudaExecutor plans by default: BatchNorm folded, activations in the Conv/Gemm epilogues.
         LayerGraph graph = CudaLoweringTests.Graph(name);
-        AssertMatchesCpu(graph, CudaTestGraphs.Inputs(graph), name, optimize: true);
+        AssertMatchesCpu(graph, CudaTestGraphs.Inputs(graph), name, new CudaExecutorOptions());
     }
 
     [SkippableFact]
@@ -47,7 +54,9 @@ public class HostLoweredPlanTests
         LayerGraph graph = CudaTestGraphs.Embedding();
         Dictionary<string, Tensor> inputs = CudaTestGraphs.Inputs(graph);
         inputs["ids"] = Tensor.FromInt64s(new TensorShape(2, 40), [.. Enumerable.Range(0, 78).Select(i => (long)(i % 7)), 7, -8]);
-        var error = Assert.Throws<GraphException>(() => LoweredPlanHarness.Run(graph, inputs));
+        KernelToolchain.RequireClangPlusPlus();
+        using var host = new CudaHostExecutor(graph, new CudaExecutorOptions { Optimize = false });
+        var error = Assert.Throws<GraphException>(() => host.Run(inputs));
         Assert.StartsWith("Gather node 'tokens': an index is out of range for a dimension of 7", error.Message, StringComparison.Ordinal);
 
         using var cpu = new CpuExecutor(graph);
@@ -73,30 +82,32 @@ public class HostLoweredPlanTests
         {
             ["x"] = Tensor.SeededRandom(new TensorShape(2, 3, 4), 71, 1f), ["shape"] = Tensor.Vector(shape), ["i"] = Tensor.Vector(indices),
         };
-        AssertMatchesCpu(graph, inputs, $"shape [{string.Join(',', shape)}]");
+        AssertMatchesCpu(graph, inputs, $"shape [{string.Join(',', shape)}]", new CudaExecutorOptions { Optimize = false });
     }
 
     // About 80 s on the host (one thread per CUDA thread, a naive GEMM): a sweep, not needed for the small-model checks above.
     [SkippableFact]
     [Trait("Category", "Slow")]
-    public void LoweredPlan_OfSqueezeNet_MatchesTheCpuExecutor() => AssertModelMatchesCpu("squeezenet1.1-fp32");
+    public void LoweredPlan_OfSqueezeNet_MatchesTheCpuExecutor() => AssertModelMatchesCpu("squeezenet1.1-fp32", new CudaExecutorOptions { Optimize = false, UseCudnn = false });
 
-    private static void AssertModelMatchesCpu(string folder, bool optimize = false)
+    private static void AssertModelMatchesCpu(string folder, CudaExecutorOptions options)
     {
         string directory = Requires.SharedDirectory($"models/{folder}");
         LayerGraph graph = OnnxModel.Load(Path.Combine(directory, "model.onnx"));
         IReadOnlyList<Tensor> data = OnnxTestCase.ReadTensors(new OnnxTestCase(directory).DataSets.First(), "input");
-        AssertMatchesCpu(graph, graph.Inputs.Select((v, i) => KeyValuePair.Create(v.Name, data[i])).ToDictionary(), folder, optimize);
+        AssertMatchesCpu(graph, graph.Inputs.Select((v, i) => KeyValuePair.Create(v.Name, data[i])).ToDictionary(), folder, options);
     }
 
-    private static void AssertMatchesCpu(LayerGraph graph, Dictionary<string, Tensor> inputs, string what, bool optimize = false)
+    private static void AssertMatchesCpu(LayerGraph graph, Dictionary<string, Tensor> inputs, string what, CudaExecutorOptions options)
     {
-        Dictionary<string, Tensor> actual = LoweredPlanHarness.Run(graph, inputs, optimize);
+        KernelToolchain.RequireClangPlusPlus();
+        using var host = new CudaHostExecutor(graph, options);
+        IReadOnlyDictionary<string, Tensor> actual = host.Run(inputs);
         using var cpu = new CpuExecutor(graph, new CpuExecutorOptions { Threads = 1 });
         IReadOnlyDictionary<string, Tensor> expected = cpu.Run(inputs);
         foreach (ValueInfo output in graph.Outputs)
         {
-            TensorAssert.Close(expected[output.Name], actual[output.Name], rtol: 1e-4, atol: 1e-5, $"{what} output '{output.Name}'");
+            TensorAssert.Close(expected[output.Name], actual[output.Name], rtol: 1e-4, atol: 1e-5, $"{what} ({(options.UseCudnn ? "cuDNN" : "im2col")}) output '{output.Name}'");
         }
     }
 }

@@ -1,3 +1,5 @@
+using Esen.Kernels.Cuda.Host;
+
 namespace Esen.Kernels.Tests.DeviceKernels;
 
 /// <summary>
@@ -17,7 +19,7 @@ public sealed class BarrierSanitizerTests
     [SkippableFact]
     public void CorrectReduction_HasNoDataRace()
     {
-        ProcessResult run = RunDriver(omitBarrier: false);
+        HostProcessResult run = RunDriver(omitBarrier: false);
 
         Assert.DoesNotContain("ThreadSanitizer", run.Stderr, StringComparison.Ordinal);
         Assert.True(run.ExitCode == 0, $"exit code {run.ExitCode}\n{run.Stdout}\n{run.Stderr}");
@@ -27,20 +29,20 @@ public sealed class BarrierSanitizerTests
     [SkippableFact]
     public void ReductionWithoutItsLoopBarrier_IsReportedAsADataRace()
     {
-        ProcessResult run = RunDriver(omitBarrier: true);
+        HostProcessResult run = RunDriver(omitBarrier: true);
 
         Assert.Contains("WARNING: ThreadSanitizer: data race", run.Stderr, StringComparison.Ordinal);
         Assert.NotEqual(0, run.ExitCode);
     }
 
-    private static ProcessResult RunDriver(bool omitBarrier)
+    private static HostProcessResult RunDriver(bool omitBarrier)
     {
         KernelToolchain.RequireThreadSanitizer();
-        string source = Path.Combine(KernelToolchain.KernelsDirectory, "host", "tsan_softmax_driver.cpp");
-        string[] arguments = ["-std=c++20", "-O1", "-g", "-pthread", "-fsanitize=thread", source];
-        string driver = KernelToolchain.CachedBuild(
+        string[] flags = ["-std=c++20", "-O1", "-g", "-pthread", "-fsanitize=thread"];
+        string driver = HostToolchain.CachedBuild(
             omitBarrier ? "tsan_softmax_missing_barrier" : "tsan_softmax",
-            omitBarrier ? [.. arguments, "-DESEN_TEST_OMIT_REDUCTION_BARRIER"] : arguments);
-        return KernelToolchain.Run(driver, [], s_tsanOptions);
+            "host/tsan_softmax_driver.cpp",
+            omitBarrier ? [.. flags, "-DESEN_TEST_OMIT_REDUCTION_BARRIER"] : flags);
+        return HostToolchain.Run(driver, [], s_tsanOptions);
     }
 }

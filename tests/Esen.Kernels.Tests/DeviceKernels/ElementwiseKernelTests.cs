@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Cuda;
+using Esen.Kernels.Cuda.Host;
 using Esen.Kernels.Ops;
 
 namespace Esen.Kernels.Tests.DeviceKernels;

@@ -1,4 +1,5 @@
 using Esen.Kernels.Cuda;
+using Esen.Kernels.Cuda.Host;
 
 namespace Esen.Kernels.Tests.DeviceKernels;
 

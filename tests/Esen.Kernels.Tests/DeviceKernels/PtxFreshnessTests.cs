@@ -1,3 +1,5 @@
+using Esen.Kernels.Cuda.Host;
+
 namespace Esen.Kernels.Tests.DeviceKernels;
 
 /// <summary>
@@ -13,10 +15,10 @@ public sealed class PtxFreshnessTests
         string fresh = Directory.CreateTempSubdirectory("esen-ptx-").FullName;
         try
         {
-            ProcessResult build = KernelToolchain.Run(
+            HostProcessResult build = HostToolchain.Run(
                 Path.Combine(KernelToolchain.KernelsDirectory, "build.sh"),
                 [fresh],
-                new Dictionary<string, string> { ["CLANG"] = Path.Combine(KernelToolchain.LlvmBin, "clang") });
+                new Dictionary<string, string> { ["CLANG"] = Path.Combine(HostToolchain.LlvmBin, "clang") });
             Assert.True(build.ExitCode == 0, $"kernels/build.sh failed:\n{build.Stderr}");
 
             string committed = Path.Combine(KernelToolchain.KernelsDirectory, "ptx");

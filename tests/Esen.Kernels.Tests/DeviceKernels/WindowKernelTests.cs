@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Cuda;
+using Esen.Kernels.Cuda.Host;
 
 namespace Esen.Kernels.Tests.DeviceKernels;
 
