@@ -26,6 +26,19 @@ public class NativeProbeTests
         Assert.Equal(probe.HasCudaDevice, probe.CudaReason is null);
     }
 
+    [Fact]
+    public void MissingDevice_GivesTheProbesReason_OrTheDeviceCount_OrNothingForAPresentDevice()
+    {
+        var library = new LibraryAvailability("CUDA driver", false, null, null, "not found", []);
+        var none = new NativeAvailability(library, null, 0, "CUDA driver not found");
+        var two = new NativeAvailability(library with { Loaded = true, Reason = null }, 13000, 2, null);
+
+        Assert.Equal("CUDA driver not found", none.MissingDevice(0));
+        Assert.Equal("no CUDA device answered", (none with { CudaReason = null }).MissingDevice(0));
+        Assert.Null(two.MissingDevice(1));
+        Assert.Equal("this machine has 2 CUDA device(s) (cuda:0 … cuda:1)", two.MissingDevice(2));
+    }
+
     [Theory]
     [InlineData(90100, "9.1.0")]
     [InlineData(91002, "9.10.2")]
