@@ -6,7 +6,10 @@ public static class ExitCodes
     /// <summary>Success.</summary>
     public const int Ok = 0;
 
-    /// <summary>An unexpected failure (a bug or an environment problem).</summary>
+    /// <summary>
+    /// A failure: a failed test or check, something this machine lacks (a GPU, a native library, a compiler: the line says
+    /// <c>unavailable:</c> where a command checks before it starts), or a bug.
+    /// </summary>
     public const int Failure = 1;
 
     /// <summary>Malformed input: the message names the file and the field or tensor.</summary>

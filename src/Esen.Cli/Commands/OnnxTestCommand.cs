@@ -195,4 +195,4 @@ public static class OnnxTestCommand
 /// <param name="Device">The GPU of the cuda executor (<c>cuda:N</c>).</param>
 /// <param name="Threads">The CPU executor's threads.</param>
 /// <param name="Im2col">Whether the CUDA executors run every convolution as im2col + GEMM instead of cuDNN.</param>
-public sealed record OnnxTestSettings(string Executor = "cpu", string Device = "cuda:0", int Threads = 1, bool Im2col = false);
+public sealed record OnnxTestSettings(string Executor, string Device, int Threads, bool Im2col);

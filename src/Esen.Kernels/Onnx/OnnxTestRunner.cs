@@ -98,9 +98,11 @@ public static class OnnxTestRunner
         {
             return new OnnxTestResult(name, OnnxTestStatus.Failed, e.Message, compared);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException
+            or Native.Errors.EsenNativeException)
         {
-            // A kernel rejected what shape inference let through: report it against this test, keep running the others.
+            // A kernel, or on a GPU the driver, cuBLAS or cuDNN, rejected what shape inference let through: report it against
+            // this test, keep running the others.
             return new OnnxTestResult(name, OnnxTestStatus.Failed, $"{e.GetType().Name}: {e.Message}", compared);
         }
     }
