@@ -56,7 +56,6 @@ public sealed class CudaHostExecutor : IExecutor
     {
         // As on the GPU, small int64 inputs specialise the plan on their values.
         CudaLayout layout = Layout(ExecutionSchedule.BindInputs(Graph, inputs), ExecutionSchedule.SpecializedInputs(_runGraph, inputs));
-        CudaLowering.Lower(layout, new ulong[layout.Regions.Count]);
         HostKernelLibrary.EnsureLoaded();
         HostBuffer[] regions = [.. layout.Regions.Select(r => HostBuffer.OfBytes(r.Bytes))];
         try
