@@ -1,5 +1,5 @@
-// Data movement: contiguous copy, strided copy (transpose, expand, slice up to rank 6), the
-// per-input step of concat, and gather.
+// Data movement: contiguous copy, strided copy (transpose, expand, slice up to rank 6; float32
+// and int64), the per-input step of concat, and gather.
 #include "esen_cuda.h"
 
 // y[i] = x[i] for i < count.
@@ -14,9 +14,11 @@ ESEN_KERNEL void esen_copy(const float* x, float* y, int count)
 // y is contiguous with shape out_dims (right-aligned into 6 dimensions, leading ones = 1);
 // output element (c0..c5) reads x[Σ c_d·in_strides[d]]. Transpose with permutation perm:
 // out_dims[d] = in_dims[perm[d]] and in_strides[d] = contiguous stride of input dimension perm[d].
-// A stride of 0 repeats (expands) a dimension.
-ESEN_KERNEL void esen_strided_copy(const float* x, float* y, int count, EsenDims6 out_dims,
-                                   EsenDims6 in_strides)
+// A stride of 0 repeats (expands) a dimension. Strides count elements: 4-byte ones in
+// esen_strided_copy, 8-byte (int64) ones in esen_strided_copy_int64.
+template <class T>
+ESEN_DEVICE void esen_strided_copy_of(const T* x, T* y, int count, const EsenDims6& out_dims,
+                                      const EsenDims6& in_strides)
 {
     for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
     {
@@ -29,6 +31,18 @@ ESEN_KERNEL void esen_strided_copy(const float* x, float* y, int count, EsenDims
         }
         y[i] = x[offset];
     }
+}
+
+ESEN_KERNEL void esen_strided_copy(const float* x, float* y, int count, EsenDims6 out_dims,
+                                   EsenDims6 in_strides)
+{
+    esen_strided_copy_of(x, y, count, out_dims, in_strides);
+}
+
+ESEN_KERNEL void esen_strided_copy_int64(const long long* x, long long* y, int count,
+                                         EsenDims6 out_dims, EsenDims6 in_strides)
+{
+    esen_strided_copy_of(x, y, count, out_dims, in_strides);
 }
 
 // One input of a concat: viewing x as [outer, slab] and y as [outer, y_row] (slab = the input's

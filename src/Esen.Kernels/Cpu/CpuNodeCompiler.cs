@@ -78,7 +78,7 @@ internal static class CpuNodeCompiler
             case "Sub":
             case "Mul":
             case "Div":
-                return Binary(node.OpType, BroadcastPlan.Create(Shape(x), Shape(inputs[1]), Shape(y)), x, inputs[1], y, IsFloat(y));
+                return Binary(node, BroadcastPlan.Create(Shape(x), Shape(inputs[1]), Shape(y)), x, inputs[1], y, IsFloat(y));
             case "Relu":
             case "LeakyRelu":
             case "Sigmoid":
@@ -237,7 +237,7 @@ internal static class CpuNodeCompiler
         ? s => CpuOps.StridedCopy<float>(s[x].Floats, s[y].Floats, outDims, inStrides, start)
         : s => CpuOps.StridedCopy<long>(s[x].Int64s, s[y].Int64s, outDims, inStrides, start);
 
-    private static CpuKernel Binary(string op, BroadcastPlan plan, int a, int b, int y, bool isFloat) => (op, isFloat) switch
+    private static CpuKernel Binary(Node node, BroadcastPlan plan, int a, int b, int y, bool isFloat) => (node.OpType, isFloat) switch
     {
         ("Add", true) => s => CpuOps.Binary<float, AddOp<float>>(plan, s[a].Floats, s[b].Floats, s[y].Floats),
         ("Sub", true) => s => CpuOps.Binary<float, SubtractOp<float>>(plan, s[a].Floats, s[b].Floats, s[y].Floats),
@@ -246,8 +246,11 @@ internal static class CpuNodeCompiler
         ("Add", false) => s => CpuOps.Binary<long, AddOp<long>>(plan, s[a].Int64s, s[b].Int64s, s[y].Int64s),
         ("Sub", false) => s => CpuOps.Binary<long, SubtractOp<long>>(plan, s[a].Int64s, s[b].Int64s, s[y].Int64s),
         ("Mul", false) => s => CpuOps.Binary<long, MultiplyOp<long>>(plan, s[a].Int64s, s[b].Int64s, s[y].Int64s),
-        _ => s => CpuOps.Binary<long, DivideOp<long>>(plan, s[a].Int64s, s[b].Int64s, s[y].Int64s),
+        _ => DivideInt64(node.Describe(), plan, a, b, y),
     };
+
+    private static CpuKernel DivideInt64(string what, BroadcastPlan plan, int a, int b, int y) =>
+        s => CpuOps.DivideInt64(plan, s[a].Int64s, s[b].Int64s, s[y].Int64s, what);
 
     private static CpuKernel Conv(InferenceContext c, ValueSlot[] slots, int[] inputs, int y, int threads)
     {

@@ -42,7 +42,10 @@ internal static class CudaKernelArgs
         public float Hi;
     }
 
-    /// <summary><c>esen_add</c>, <c>esen_sub</c>, <c>esen_mul</c>, <c>esen_div</c>: y = a ∘ b with broadcasting strides.</summary>
+    /// <summary>
+    /// <c>esen_add</c>, <c>esen_sub</c>, <c>esen_mul</c>, <c>esen_div</c> (float32) and <c>esen_add_int64</c>,
+    /// <c>esen_sub_int64</c>, <c>esen_mul_int64</c>: y = a ∘ b with broadcasting strides.
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct Binary
     {
@@ -53,6 +56,24 @@ internal static class CudaKernelArgs
         public Dims6 OutDims;
         public Dims6 AStrides;
         public Dims6 BStrides;
+    }
+
+    /// <summary>
+    /// <c>esen_div_int64</c>: y = a / b truncated toward zero, with broadcasting strides; a zero divisor or −2⁶³ / −1
+    /// stores FaultCode at Fault.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct DivInt64
+    {
+        public ulong A;
+        public ulong B;
+        public ulong Y;
+        public int Count;
+        public Dims6 OutDims;
+        public Dims6 AStrides;
+        public Dims6 BStrides;
+        public ulong Fault;
+        public int FaultCode;
     }
 
     /// <summary><c>esen_cast_float_to_int64</c> and <c>esen_cast_int64_to_float</c>: Y[i] = X[i] converted.</summary>
@@ -73,7 +94,7 @@ internal static class CudaKernelArgs
         public int Count;
     }
 
-    /// <summary><c>esen_strided_copy</c>: transpose, expand, slice.</summary>
+    /// <summary><c>esen_strided_copy</c> and <c>esen_strided_copy_int64</c>: transpose, expand, slice.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct StridedCopy
     {

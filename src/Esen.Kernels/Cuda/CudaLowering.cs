@@ -143,7 +143,6 @@ internal static class CudaLowering
                     break;
                 case "Transpose":
                 {
-                    RequireFloat(x, y);
                     TensorShape xs = ShapeOf(x);
                     int[] perm = ShapeInference.Permutation(node, xs.Rank);
                     StridedCopy(Address(x), y, Dims(perm.Select(p => (int)xs[p]).ToArray()), Dims6.TransposeStrides(xs.ToIntArray(), perm));
@@ -293,21 +292,37 @@ internal static class CudaLowering
 
         private void Binary(string a, string b, string y)
         {
-            RequireFloat(a, b, y);
+            // Shape inference gives a, b and y one element type: float32, or int64 (shape arithmetic).
+            bool int64 = Shapes[y].DataType == DataType.Int64;
             int[] outShape = ShapeOf(y).ToIntArray();
-            PtxKernel<CudaKernelArgs.Binary> kernel = _node.OpType switch
-            {
-                "Add" => PtxKernels.Add,
-                "Sub" => PtxKernels.Sub,
-                "Mul" => PtxKernels.Mul,
-                _ => PtxKernels.Div,
-            };
             long count = ShapeOf(y).ElementCount;
-            Launch(kernel, LaunchConfig.GridStride(count), new CudaKernelArgs.Binary
+            LaunchConfig config = LaunchConfig.GridStride(count);
+            var args = new CudaKernelArgs.Binary
             {
                 A = Address(a), B = Address(b), Y = Address(y), Count = (int)count, OutDims = Dims(outShape),
                 AStrides = Broadcast(ShapeOf(a).ToIntArray(), outShape), BStrides = Broadcast(ShapeOf(b).ToIntArray(), outShape),
-            });
+            };
+            if (int64 && _node.OpType == "Div")
+            {
+                Launch(PtxKernels.DivInt64, config, new CudaKernelArgs.DivInt64
+                {
+                    A = args.A, B = args.B, Y = args.Y, Count = args.Count, OutDims = args.OutDims, AStrides = args.AStrides, BStrides = args.BStrides,
+                    Fault = bases[layout.FaultRegion], FaultCode = Steps.Count + 1,
+                }, fault: CpuOps.Int64DivisionFault);
+                return;
+            }
+
+            PtxKernel<CudaKernelArgs.Binary> kernel = (_node.OpType, int64) switch
+            {
+                ("Add", false) => PtxKernels.Add,
+                ("Sub", false) => PtxKernels.Sub,
+                ("Mul", false) => PtxKernels.Mul,
+                ("Div", false) => PtxKernels.Div,
+                ("Add", true) => PtxKernels.AddInt64,
+                ("Sub", true) => PtxKernels.SubInt64,
+                _ => PtxKernels.MulInt64,
+            };
+            Launch(kernel, config, args);
         }
 
         private void Cast(string x, string y)
@@ -436,23 +451,21 @@ internal static class CudaLowering
 
         private void Slice(string x, string y)
         {
-            RequireFloat(x, y);
             SliceGeometry slice = SliceGeometry.Resolve(Shapes.ContextOf(_node));
             int[] strides = CpuOps.Strides(ShapeOf(x));
             long start = slice.Starts.Select((s, i) => s * strides[i]).Sum();
             int[] inStrides = strides.Select((s, i) => (int)(s * slice.Steps[i])).ToArray();
 
             // Leading padded dimensions have size 1, so their stride is never multiplied by a non-zero index.
-            StridedCopy(Address(x) + (ulong)(start * sizeof(float)), y, Dims(slice.OutputShape.ToIntArray()), Dims(inStrides));
+            StridedCopy(Address(x) + (ulong)(start * DataTypes.SizeOf(Shapes[x].DataType)), y, Dims(slice.OutputShape.ToIntArray()), Dims(inStrides));
         }
 
         private void Gather(string x, string indices, string y)
         {
             TensorShape xs = ShapeOf(x);
             (_, long outer, long length, long inner) = AxisOps.Gather(_node, xs);
-            int words = DataTypes.SizeOf(Shapes[x].DataType) / sizeof(float);
             long count = ShapeOf(indices).ElementCount;
-            inner *= words;
+            inner *= Words(x);
             Launch(PtxKernels.Gather, LaunchConfig.GridStride(outer * count * inner), new CudaKernelArgs.Gather
             {
                 X = Address(x), Indices = Address(indices), Y = Address(y), Outer = (int)outer, Axis = (int)length, Inner = (int)inner,
@@ -462,10 +475,10 @@ internal static class CudaLowering
 
         private void Concat(string y)
         {
-            RequireFloat([.. _node.Inputs, y]);
+            // Shape inference gives every input y's element type; esen_concat_slab moves 4-byte words.
             TensorShape ys = ShapeOf(y);
             int axis = AxisOps.ConcatAxis(_node, ys.Rank);
-            long outer = ys.Product(0, axis), inner = ys.Product(axis + 1, ys.Rank);
+            long outer = ys.Product(0, axis), inner = ys.Product(axis + 1, ys.Rank) * Words(y);
             long offset = 0;
             foreach (string input in _node.Inputs)
             {
@@ -527,8 +540,10 @@ internal static class CudaLowering
 
         private void StridedCopy(ulong from, string y, Dims6 outDims, Dims6 inStrides)
         {
+            // Strides count elements of y's type: 4-byte floats or 8-byte int64 values.
             long count = ShapeOf(y).ElementCount;
-            Launch(PtxKernels.StridedCopy, LaunchConfig.GridStride(count), new CudaKernelArgs.StridedCopy
+            PtxKernel<CudaKernelArgs.StridedCopy> kernel = Shapes[y].DataType == DataType.Int64 ? PtxKernels.StridedCopyInt64 : PtxKernels.StridedCopy;
+            Launch(kernel, LaunchConfig.GridStride(count), new CudaKernelArgs.StridedCopy
             {
                 X = from, Y = Address(y), Count = (int)count, OutDims = outDims, InStrides = inStrides,
             });
@@ -544,6 +559,9 @@ internal static class CudaLowering
         }
 
         private TensorShape ShapeOf(string value) => Shapes[value].Shape;
+
+        // 4-byte words per element of a value, for the kernels that move words (gather, concat): 2 for int64.
+        private int Words(string value) => DataTypes.SizeOf(Shapes[value].DataType) / sizeof(float);
 
         private void RequireFloat(params string[] values)
         {

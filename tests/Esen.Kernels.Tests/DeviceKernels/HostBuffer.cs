@@ -43,6 +43,9 @@ internal sealed class HostBuffer : IDisposable
         return buffer;
     }
 
+    /// <summary>A buffer holding the int64 <paramref name="values"/>, two 4-byte elements each.</summary>
+    public static HostBuffer Of(long[] values) => Of(MemoryMarshal.Cast<long, int>(values).ToArray());
+
     /// <summary>A buffer of <paramref name="length"/> elements that are all the guard pattern (never written = visible).</summary>
     public static HostBuffer Uninitialized(int length) => new(length);
 
@@ -63,6 +66,9 @@ internal sealed class HostBuffer : IDisposable
         Marshal.Copy(_memory, values, 0, Length);
         return values;
     }
+
+    /// <summary>The contents as int64 values (pairs of 4-byte elements).</summary>
+    public long[] ToInt64s() => MemoryMarshal.Cast<int, long>(ToInts()).ToArray();
 
     public void Dispose() => Marshal.FreeHGlobal(_memory);
 
