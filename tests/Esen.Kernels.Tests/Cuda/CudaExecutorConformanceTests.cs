@@ -31,6 +31,7 @@ public class CudaExecutorGraphTests
     [InlineData("embedding", true, GpuPrecision.Fp32)]
     [InlineData("clip", true, GpuPrecision.Fp32)]
     [InlineData("pools", true, GpuPrecision.Fp32)]
+    [InlineData("int64", true, GpuPrecision.Fp32)]
     [InlineData("cnn", true, GpuPrecision.Tf32)]
     [InlineData("cnn", false, GpuPrecision.Tf32)]
     [InlineData("attention", true, GpuPrecision.Tf32)]

@@ -11,7 +11,7 @@ namespace Esen.Kernels.Tests.Cuda;
 /// <summary>The pure half of the CUDA executor: graph → device steps, checked without a GPU.</summary>
 public class CudaLoweringTests
 {
-    public static TheoryData<string> GraphNames => ["cnn", "attention", "matmul", "fire", "embedding", "clip", "pools"];
+    public static TheoryData<string> GraphNames => ["cnn", "attention", "matmul", "fire", "embedding", "clip", "pools", "int64"];
 
     [Fact]
     public void Cnn_LowersEveryNodeToTheExpectedSteps()
@@ -237,6 +237,27 @@ public class CudaLoweringTests
     }
 
     [Fact]
+    public void Int64Arithmetic_LowersToTheInt64Kernels_OnlyDivisionReportingAFault()
+    {
+        LayerGraph graph = CudaTestGraphs.ShapeArithmetic();
+        (CudaLayout layout, IReadOnlyList<CudaStep> steps, ulong[] bases) = LoweredPlanHarness.Lower(graph, CudaTestGraphs.Shapes(graph));
+        string Of(string node) => string.Join(' ', steps.Where(s => NodeName(s) == node).Select(Kind));
+
+        Assert.Equal(
+            ["esen_mul_int64", "esen_add_int64", "esen_div_int64", "esen_sub_int64", "esen_div_int64", "esen_strided_copy_int64", "esen_strided_copy_int64", "esen_concat_slab esen_concat_slab"],
+            new[] { "big", "wrapped", "quotient", "negative", "small_quotient", "transposed", "every_third", "joined" }.Select(Of));
+        CudaStep quotient = Assert.Single(steps, s => NodeName(s) == "quotient");
+        CudaKernelArgs.DivInt64 args = Assert.IsType<KernelStep<CudaKernelArgs.DivInt64>>(quotient).Args;
+        Assert.Equal((bases[layout.FaultRegion], steps.ToList().IndexOf(quotient) + 1), (args.Fault, args.FaultCode));
+        Assert.Equal(["Div node 'quotient'", "Div node 'small_quotient'"], steps.Where(s => s.Fault is not null).Select(s => s.Node));
+
+        // Concat moves 4-byte words: [2, 13] and [2, 40] int64 inputs are slabs of 26 and 80 words in rows of 106.
+        Assert.Equal(
+            [(2, 26, 106, 0), (2, 80, 106, 26)],
+            steps.Where(s => NodeName(s) == "joined").Select(s => Assert.IsType<KernelStep<CudaKernelArgs.ConcatSlab>>(s).Args).Select(a => (a.Outer, a.Slab, a.YRow, a.YOffset)));
+    }
+
+    [Fact]
     public void ClipWithRunTimeBounds_ReadsThemWhereTheyLive()
     {
         LayerGraph graph = CudaTestGraphs.RunTimeClip();
@@ -331,6 +352,7 @@ public class CudaLoweringTests
         "embedding" => CudaTestGraphs.Embedding(),
         "clip" => CudaTestGraphs.RunTimeClip(),
         "pools" => CudaTestGraphs.Pools(),
+        "int64" => CudaTestGraphs.ShapeArithmetic(),
         _ => CudaTestGraphs.BroadcastMatMul(),
     };
 

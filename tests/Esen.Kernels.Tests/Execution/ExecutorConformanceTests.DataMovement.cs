@@ -102,6 +102,31 @@ public abstract partial class ExecutorConformanceTests<TFixture>
         Close([.. expected], y, "Slice");
     }
 
+    [SkippableFact]
+    public void Int64DataMovement_TransposeSliceConcat_MoveWholeValues()
+    {
+        // int64 x [5, 20]: 100 values, more than a plan specialises on, so each op runs on the executor's device.
+        // Values whose high and low words differ: a move of half a value would show.
+        var random = new Random(20261206);
+        long[] x = [.. Enumerable.Range(0, 100).Select(_ => random.NextInt64(long.MinValue, long.MaxValue))];
+        long[] z = [.. Enumerable.Range(0, 65).Select(_ => random.NextInt64(long.MinValue, long.MaxValue))];
+        Tensor tx = Tensor.FromInt64s(new TensorShape(5, 20), x), tz = Tensor.FromInt64s(new TensorShape(5, 13), z);
+
+        Tensor transposed = RunNode("Transpose", [("x", tx)], new() { ["perm"] = AttributeValue.Ints(1, 0) })["y"];
+        Assert.Equal(new TensorShape(20, 5), transposed.Shape);
+        Assert.Equal([.. Enumerable.Range(0, 100).Select(i => x[((i % 5) * 20) + (i / 5)])], transposed.Int64s);
+
+        // Columns 18, 15, …, 3 of rows 4, 2, 0.
+        Tensor sliced = RunNode("Slice", [("x", tx), ("starts", Tensor.Vector(-1, 18)), ("ends", Tensor.Vector(-100, 0)), ("axes", Tensor.Vector(0, 1)), ("steps", Tensor.Vector(-2, -3))],
+            initializers: ["starts", "ends", "axes", "steps"])["y"];
+        Assert.Equal(new TensorShape(3, 6), sliced.Shape);
+        Assert.Equal([.. new[] { 4, 2, 0 }.SelectMany(r => new[] { 18, 15, 12, 9, 6, 3 }.Select(c => x[(r * 20) + c]))], sliced.Int64s);
+
+        Tensor joined = RunNode("Concat", [("x", tx), ("z", tz)], new() { ["axis"] = AttributeValue.Int(1) })["y"];
+        Assert.Equal(new TensorShape(5, 33), joined.Shape);
+        Assert.Equal([.. Enumerable.Range(0, 5).SelectMany(r => x.Skip(r * 20).Take(20).Concat(z.Skip(r * 13).Take(13)))], joined.Int64s);
+    }
+
     [SkippableTheory]
     [InlineData(0)]
     [InlineData(1)]
