@@ -31,8 +31,8 @@ ESEN_DEVICE float esen_binary_apply(float a, float b, int*, int)
 // int64 as the CPU executor computes it (C# unchecked arithmetic): sums, differences and products
 // wrap in two's complement, computed on unsigned values because signed overflow is undefined in
 // C++; the quotient truncates toward zero (C, and ONNX Div). A zero divisor and −2^63 / −1 have no
-// int64 quotient (and are undefined in C++ and in PTX div.s64): the element is written 0 and
-// fault_code is stored in *fault, which the executor reads after the run and reports.
+// int64 quotient (and are undefined in C++ and in PTX div.s64): the element is written 0 and the
+// fault is reported (esen_report_fault).
 template <int Op>
 ESEN_DEVICE long long esen_binary_apply(long long a, long long b, int* fault, int fault_code)
 {
@@ -46,9 +46,7 @@ ESEN_DEVICE long long esen_binary_apply(long long a, long long b, int* fault, in
         default:
             if (b == 0 || (b == -1 && a == -0x7FFFFFFFFFFFFFFFLL - 1))
             {
-                // Atomic, as in esen_gather: threads that meet a bad pair store their equal code
-                // without a data race, on the host build too.
-                __atomic_store_n(fault, fault_code, __ATOMIC_RELAXED);
+                esen_report_fault(fault, fault_code);
                 return 0;
             }
             return a / b;

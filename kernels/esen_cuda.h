@@ -127,6 +127,18 @@ struct EsenWindow2D
     int dilation_h, dilation_w;
 };
 
+// A kernel that meets an error planning cannot rule out (a Gather index out of range, an int64
+// division without a quotient) stores its step's fault_code in the plan's fault word, which the
+// executor reads after the run and turns into an error naming the node. Only the first faulting step
+// in stream order keeps its code (a compare-and-swap from 0), so the node named is the one the CPU
+// executor, running the same order, fails at. Atomic, so the threads of a launch that meet the error
+// race on nothing, on the host build too.
+ESEN_DEVICE void esen_report_fault(int* fault, int fault_code)
+{
+    int none = 0;
+    __atomic_compare_exchange_n(fault, &none, fault_code, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
 // e^x as 2^(x·log2 e): the only exponential available without libdevice.
 ESEN_DEVICE float esen_exp(float x) { return ESEN_EXP2(x * 1.4426950408889634f); }
 

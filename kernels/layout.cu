@@ -63,8 +63,8 @@ ESEN_KERNEL void esen_concat_slab(const float* x, float* y, int outer, int slab,
 // Gather along an axis: viewing x as [outer, axis, inner] and y as [outer, count, inner] (count =
 // the number of indices), y[o, j, :] = x[o, indices[j], :], a negative index counting from the end.
 // Moves 4-byte words, so int64 data is gathered with inner doubled. ONNX makes an index outside
-// [−axis, axis) an error: its elements of y are written 0 and fault_code is stored in *fault, which
-// the executor reads after the run and reports.
+// [−axis, axis) an error: its elements of y are written 0 and the fault is reported
+// (esen_report_fault).
 ESEN_KERNEL void esen_gather(const float* x, const long long* indices, float* y, int outer, int axis,
                              int inner, int count, int* fault, int fault_code)
 {
@@ -77,9 +77,7 @@ ESEN_KERNEL void esen_gather(const float* x, const long long* indices, float* y,
         if (index < 0 || index >= axis)
         {
             y[i] = 0.0f;
-            // Atomic, so the threads that find bad indices store their (equal) code without a data
-            // race, on the host build too; on a GPU it is one 32-bit store.
-            __atomic_store_n(fault, fault_code, __ATOMIC_RELAXED);
+            esen_report_fault(fault, fault_code);
             continue;
         }
         y[i] = x[((row / count) * axis + index) * inner + i % inner];

@@ -70,6 +70,23 @@ public class HostLoweredPlanTests
         Assert.Equal(Expected, Assert.Throws<GraphException>(() => cpu.Run(inputs)).Message);
     }
 
+    [SkippableFact]
+    public void TwoFaultingNodes_TheFirstInStreamOrderIsNamed_AsOnTheCpu()
+    {
+        // ids / ids meets the zero ids; ids / (ids − ids) divides by zero everywhere, later in the stream.
+        var g = new GraphBuilder("two_faults");
+        string ids = g.Input("ids", DataType.Int64, new TensorShape(2, 40));
+        g.Output(g.Div(ids, ids, name: "first"));
+        g.Output(g.Div(ids, g.Sub(ids, ids, name: "zeros"), name: "second"));
+        LayerGraph graph = g.Build();
+        Dictionary<string, Tensor> inputs = CudaTestGraphs.Inputs(graph);
+        Assert.Contains(0L, inputs["ids"].Int64s);
+
+        Assert.StartsWith("Div node 'first':", Assert.Throws<GraphException>(() => LoweredPlanHarness.Run(graph, inputs)).Message, StringComparison.Ordinal);
+        using var cpu = new CpuExecutor(graph);
+        Assert.StartsWith("Div node 'first':", Assert.Throws<GraphException>(() => cpu.Run(inputs)).Message, StringComparison.Ordinal);
+    }
+
     [SkippableTheory]
     [InlineData(new long[] { 4, -1, 3 }, new long[] { 3, -4 })]
     [InlineData(new long[] { 0, 12, 1 }, new long[] { -1 })]

@@ -335,6 +335,20 @@ public sealed class ElementwiseKernelTests
     }
 
     [SkippableFact]
+    public void Gather_IndexOutOfRange_KeepsTheFaultCodeOfAnEarlierStep()
+    {
+        float[] x = KernelOracle.RandomValues(52, 5);
+        using HostBuffer xs = HostBuffer.Of(x), index = HostBuffer.Of([1L, 5]), fault = HostBuffer.Of([4]), y = HostBuffer.Uninitialized(2);
+        HostKernels.Launch(PtxKernels.Gather, grid: 1, block: 32, new CudaKernelArgs.Gather
+        {
+            X = xs.Address, Indices = index.Address, Y = y.Address, Outer = 1, Axis = 5, Inner = 1, Count = 2, Fault = fault.Address, FaultCode = 9,
+        });
+
+        Assert.Equal([x[1], 0], y.ToFloats());
+        Assert.Equal([4], fault.ToInts());
+    }
+
+    [SkippableFact]
     public void Gather_IndexOutOfRange_WritesZerosAndStoresTheFaultCode()
     {
         long[] indices = [1, 5, -6, -5];

@@ -90,6 +90,16 @@ public sealed class Int64KernelTests
         Assert.Equal(FaultCode, fault);
     }
 
+    [SkippableFact]
+    public void Div_KeepsTheFaultCodeOfAnEarlierStep()
+    {
+        // An earlier launch in the stream stored 3: the node it names is the first to fail, as on the CPU.
+        (long[] actual, int fault) = Run("div", [4, 5], [2], [2, 0], [2], earlierFault: 3);
+
+        Assert.Equal([2, 0], actual);
+        Assert.Equal(3, fault);
+    }
+
     public static TheoryData<int[], int[]> Transposes() => new()
     {
         { [3, 5], [1, 0] },
@@ -138,11 +148,11 @@ public sealed class Int64KernelTests
         Assert.Equal([1L << 40, 3, long.MinValue, 1, -8, long.MaxValue, 6, -5], y.ToInt64s());
     }
 
-    private static (long[] Y, int Fault) Run(string op, long[] a, int[] aShape, long[] b, int[] bShape)
+    private static (long[] Y, int Fault) Run(string op, long[] a, int[] aShape, long[] b, int[] bShape, int earlierFault = 0)
     {
         int[] outShape = KernelOracle.BroadcastShape(aShape, bShape);
         int count = KernelOracle.Product(outShape);
-        using HostBuffer aBuffer = HostBuffer.Of(a), bBuffer = HostBuffer.Of(b), y = HostBuffer.Uninitialized(2 * count), fault = HostBuffer.Of([0]);
+        using HostBuffer aBuffer = HostBuffer.Of(a), bBuffer = HostBuffer.Of(b), y = HostBuffer.Uninitialized(2 * count), fault = HostBuffer.Of([earlierFault]);
         var args = new CudaKernelArgs.Binary
         {
             A = aBuffer.Address, B = bBuffer.Address, Y = y.Address, Count = count, OutDims = Dims6.Shape(outShape),
