@@ -174,7 +174,7 @@ public static class EnsembleBench
                 {
                     planned = MeasuredPlanner.Plan(atBatch, _ => measurer, options.Store, partitions, progress: progress);
                 }
-                catch (InvalidOperationException ex)
+                catch (EsenException ex) when (ex.Kind == EsenErrorKind.Infeasible)
                 {
                     omissions.Add(new BenchOmission(mechanism, BenchSplit.Planned, batch, ex.Message));
                     continue;
