@@ -32,12 +32,16 @@ public static class ExitCodes
     public static bool IsReported(Exception exception) => EsenException.KindOf(exception) is not null;
 
     /// <summary>Writes the one line of a reported error (unavailable ones say so) and returns its exit code.</summary>
-    public static int Report(Exception exception, TextWriter stderr)
+    /// <param name="exception">An error <see cref="IsReported"/> accepts.</param>
+    /// <param name="stderr">Where the line goes.</param>
+    /// <param name="command">The command's name, to start the line with "esen COMMAND: "; null for none.</param>
+    public static int Report(Exception exception, TextWriter stderr, string? command = null)
     {
         ArgumentNullException.ThrowIfNull(exception);
         ArgumentNullException.ThrowIfNull(stderr);
         EsenErrorKind kind = EsenException.KindOf(exception) ?? throw new ArgumentException("not an error Esen reports", nameof(exception), exception);
-        stderr.WriteLine(kind == EsenErrorKind.Unavailable ? $"unavailable: {exception.Message}" : exception.Message);
+        string prefix = command is null ? "" : $"esen {command}: ";
+        stderr.WriteLine(kind == EsenErrorKind.Unavailable ? $"{prefix}unavailable: {exception.Message}" : prefix + exception.Message);
         return Of(kind);
     }
 }

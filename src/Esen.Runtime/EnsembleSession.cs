@@ -101,6 +101,27 @@ public sealed class EnsembleSession : IAsyncDisposable
     }
 
     /// <summary>
+    /// Fails unless every <c>cuda:N</c> device of <paramref name="spec"/> is present; <see cref="LoadAsync(EnsembleSpec, SessionOptions?, CancellationToken)"/>
+    /// checks it first too. A host calls it to fail before work of its own (reading inputs, say).
+    /// </summary>
+    /// <exception cref="EsenException">A device is missing (<see cref="EsenErrorKind.Unavailable"/>; the message names it and the probe's reason).</exception>
+    public static void EnsureDevices(EnsembleSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (UsesCudaDevice(spec))
+        {
+            try
+            {
+                CudaRunnerFactory.EnsureDevices(spec, NativeRuntime.Probe());
+            }
+            catch (NotSupportedException ex)
+            {
+                throw new EsenException(EsenErrorKind.Unavailable, ex.Message, ex);
+            }
+        }
+    }
+
+    /// <summary>
     /// Infers one request: <paramref name="input"/> is [rows, …sample] with rows ≥ 1 and the answer
     /// [rows, …output]. Requests from any number of callers are batched together; waits while the
     /// request queue is full.
@@ -184,11 +205,8 @@ public sealed class EnsembleSession : IAsyncDisposable
         }
 
         // Before loading anything, so a missing GPU is the first and only complaint.
+        EnsureDevices(spec);
         bool cuda = UsesCudaDevice(spec);
-        if (cuda)
-        {
-            CudaRunnerFactory.EnsureDevices(spec, NativeRuntime.Probe());
-        }
 
         EnsembleModels models = EnsembleModels.Load(spec);
         RuntimePlan plan;

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Esen.Kernels.Graph;
 using Esen.Native.Errors;
 using Esen.Solver.Devices;
@@ -45,13 +46,13 @@ public sealed class EsenException : Exception
 
         // Malformed files (spec, problem, device list, profile store), graphs and tensors, and
         // arguments checked at the API boundary.
-        JsonFormatException or DeviceFileException or ProfileStoreException or GraphException
+        JsonFormatException or JsonException or DeviceFileException or GraphException or FormatException
             or ArgumentException or KeyNotFoundException or InvalidDataException or FileNotFoundException
             or DirectoryNotFoundException or UnauthorizedAccessException => EsenErrorKind.BadInput,
 
-        // A device, mechanism or library that is not there, or a driver, cuBLAS or cuDNN failure
-        // while running (out of device memory, say).
-        NotSupportedException or EsenNativeException or DllNotFoundException or IOException => EsenErrorKind.Unavailable,
+        // A device, mechanism or library that is not there, a driver, cuBLAS or cuDNN failure while
+        // running (out of device memory, say), or a profile store or output file that cannot be used.
+        NotSupportedException or EsenNativeException or DllNotFoundException or ProfileStoreException or IOException => EsenErrorKind.Unavailable,
         _ => null,
     };
 

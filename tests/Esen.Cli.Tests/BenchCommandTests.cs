@@ -23,7 +23,7 @@ public sealed class BenchCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.Failure, exit);
         Assert.Empty(stdout);
-        Assert.Equal($"esen bench: no CUDA device cuda:0: {probe.CudaReason}", stderr.TrimEnd());
+        Assert.Equal($"esen bench: unavailable: no CUDA device cuda:0: {probe.CudaReason}", stderr.TrimEnd());
     }
 
     [Fact]
@@ -33,7 +33,7 @@ public sealed class BenchCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.Failure, exit);
         Assert.Empty(stdout);
-        Assert.StartsWith("esen bench: no CUDA device cuda:99: ", stderr, StringComparison.Ordinal);
+        Assert.StartsWith("esen bench: unavailable: no CUDA device cuda:99: ", stderr, StringComparison.Ordinal);
         Assert.Single(stderr.TrimEnd().Split('\n'));
     }
 

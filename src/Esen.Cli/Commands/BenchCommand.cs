@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Esen.Cli.Output;
 using Esen.Kernels.Cuda;
-using Esen.Kernels.Graph;
 using Esen.Native;
 using Esen.Runtime.Benchmarking;
 using Esen.Runtime.Execution;
@@ -79,15 +78,9 @@ public static class BenchCommand
 
                 return ExitCodes.Ok;
             }
-            catch (Exception ex) when (ex is FormatException or EnsembleSpecException or GraphException)
+            catch (Exception ex) when (ExitCodes.IsReported(ex))
             {
-                await stderr.WriteLineAsync($"esen bench: {ex.Message}");
-                return ExitCodes.BadInput;
-            }
-            catch (Exception ex) when (ex is NotSupportedException or ProfileStoreException or IOException or UnauthorizedAccessException)
-            {
-                await stderr.WriteLineAsync($"esen bench: {ex.Message}");
-                return ExitCodes.Failure;
+                return ExitCodes.Report(ex, stderr, "bench");
             }
         });
         return command;

@@ -193,11 +193,14 @@ public static class RunCommand
         string specPath, GpuPrecision? precision, string inputPath, string? outputPath, PartitionMechanism? mechanism, ProfileStore store,
         TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var progress = new Progress(stderr, 3);
+        // The spec, then its devices, then the input: the first complaint is the one line on stderr.
+        EnsembleSpec read = EnsembleSpecReader.ReadFile(specPath);
+        EnsembleSession.EnsureDevices(read);
         (string inputName, Tensor input) = OnnxModel.LoadTensor(inputPath);
+        var progress = new Progress(stderr, 3);
         progress.Step($"loading the models of {specPath} and planning");
         var options = new SessionOptions { Precision = precision, Mechanism = mechanism, Store = store, Progress = line => stderr.WriteLine($"      {line}") };
-        await using EnsembleSession session = await EnsembleSession.LoadAsync(specPath, options, cancellationToken);
+        await using EnsembleSession session = await EnsembleSession.LoadAsync(read, options, cancellationToken);
         EnsembleSpec spec = session.Spec;
         if (session.Measured is { } measured)
         {
