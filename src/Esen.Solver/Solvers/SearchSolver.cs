@@ -76,6 +76,14 @@ public sealed class SearchSolver : IAllocationSolver
             }
         }
 
+        // The repair is a local search: a candidate it failed from an earlier, looser placement may
+        // pack from the final one. Walk down while the repair of the best placement succeeds.
+        while (hi - 1 > provenBelow && instance.MinimalShares(candidates[hi - 1]) is int[] lower && Packing.Repair(instance, lower, best.DeviceOf) is int[] placement)
+        {
+            hi--;
+            best = new Plan(placement, lower);
+        }
+
         return Outcome.WithPlan(Name, instance, bound, best, clock, provenOptimal: provenBelow == hi - 1, provenBound: candidates[provenBelow + 1]);
     }
 

@@ -67,7 +67,7 @@ public class PackingTests
             var instance = new Instance(problem);
             int[] shares = instance.MinimalShares(instance.Candidates[random.Next(instance.Candidates.Length)]) ?? instance.MinimalShares(instance.Candidates[^1])!;
             int[] start = [.. Enumerable.Range(0, instance.MemberCount).Select(_ => random.Next(instance.DeviceCount))];
-            bool exists = AnyPlacementFits(problem, shares);
+            bool exists = PackingOracle.Packs(problem, shares);
 
             int[]? placement = Packing.Repair(instance, shares, start);
 
@@ -83,28 +83,6 @@ public class PackingTests
 
         Assert.True(packable > 100, $"only {packable} packable instances");
         Assert.True(found == packable, $"the repair found {found} of {packable} packings");
-    }
-
-    // Every device per member (D^K placements), each through the independent checker.
-    private static bool AnyPlacementFits(Problem problem, int[] shares)
-    {
-        int members = problem.Members.Count;
-        int devices = problem.Devices.Count;
-        int[] placement = new int[members];
-        for (int code = 0; code < (int)Math.Pow(devices, members); code++)
-        {
-            for (int i = 0, rest = code; i < members; i++, rest /= devices)
-            {
-                placement[i] = rest % devices;
-            }
-
-            if (PlanChecker.Violations(problem, new Plan(placement, shares)).Count == 0)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static Problem Ensemble(double[] deviceMemory, (int Share, double Memory)[] members) => new(
