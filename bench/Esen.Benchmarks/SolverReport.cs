@@ -10,7 +10,7 @@ namespace Esen.Benchmarks;
 /// <summary>
 /// One table of the search and the structured MILP on every backend over the benchmark problems
 /// (<see cref="BenchmarkProblems"/>): one row per K × D × step × memory × seed, each cell status,
-/// objective, bound, gap to the bound and wall time; the search's time is the median of 21 solves after
+/// objective, bound and gap to the bound (both left out when optimal) and wall time; the search's time is the median of 21 solves after
 /// a warm-up, each MILP cell is one cold solve on one thread. The last column is the search's excess
 /// over the best plan of the row, "= opt" when that plan is proven optimal (some result's bound meets
 /// it). <c>--no-heuristics</c> takes the search's warm start and first fit away, so every backend
@@ -110,9 +110,14 @@ internal static class SolverReport
         string duration = time.TotalSeconds >= 1
             ? string.Create(CultureInfo.InvariantCulture, $"{time.TotalSeconds:0.0} s")
             : string.Create(CultureInfo.InvariantCulture, $"{time.TotalMilliseconds:0.##} ms");
-        return result.ObjectiveMs is double objective
-            ? string.Create(CultureInfo.InvariantCulture, $"{PlanResultJson.StatusName(result.Status)} {objective:0.###} ≥ {result.BoundMs:0.###}, gap {result.Gap:P2}, {duration}")
-            : string.Create(CultureInfo.InvariantCulture, $"{PlanResultJson.StatusName(result.Status)} ≥ {result.BoundMs:0.###}, {duration}");
+        // An optimal result's bound is its objective and its gap 0: only the others print them.
+        string status = PlanResultJson.StatusName(result.Status);
+        return result switch
+        {
+            { Status: PlanStatus.Optimal, ObjectiveMs: double optimum } => string.Create(CultureInfo.InvariantCulture, $"{status} {optimum:0.###}, {duration}"),
+            { ObjectiveMs: double objective } => string.Create(CultureInfo.InvariantCulture, $"{status} {objective:0.###} ≥ {result.BoundMs:0.###}, gap {result.Gap:P2}, {duration}"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"{status} ≥ {result.BoundMs:0.###}, {duration}"),
+        };
     }
 
     private static string? Argument(string[] args, string name) =>

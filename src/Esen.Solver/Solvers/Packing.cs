@@ -5,9 +5,10 @@ namespace Esen.Solver.Solvers;
 /// <summary>
 /// Two-dimensional bin packing of members (share, memory) into devices (100 %, device memory): is
 /// there a placement once every member's share is fixed? First-fit decreasing under several item
-/// orders, then the breakout repair of a known placement (moves and swaps under weighted share and
-/// memory overloads, <see cref="Repair"/>), then a depth-first search that skips interchangeable devices and stops after a node
-/// budget. A finished search without a placement proves there is none.
+/// orders, then the breakout repair (moves and swaps under weighted share and memory overloads,
+/// <see cref="Repair"/>) of a known placement and of a fresh spread by memory, then a depth-first
+/// search that skips interchangeable devices and stops after a node budget. A finished search
+/// without a placement proves there is none.
 /// </summary>
 internal static class Packing
 {
@@ -33,9 +34,7 @@ internal static class Packing
     }
 
     /// <summary>
-    /// First fit, then the repair of <paramref name="start"/> (without one, of
-    /// <see cref="SpreadByMemory"/>), then a depth-first search of
-    /// at most <paramref name="nodeBudget"/> nodes.
+    /// <see cref="Heuristic"/>, then a depth-first search of at most <paramref name="nodeBudget"/> nodes.
     /// </summary>
     public static Result Pack(Instance instance, int[] shares, int nodeBudget, int[]? start = null)
     {
@@ -44,13 +43,20 @@ internal static class Packing
             return new(null, ProvenInfeasible: true);
         }
 
-        if ((FirstFit(instance, shares) ?? Repair(instance, shares, start ?? SpreadByMemory(instance))) is int[] placement)
-        {
-            return new(placement, false);
-        }
-
-        return new DepthFirst(instance, shares, nodeBudget).Run();
+        return Heuristic(instance, shares, start) is int[] placement
+            ? new(placement, false)
+            : new DepthFirst(instance, shares, nodeBudget).Run();
     }
+
+    /// <summary>
+    /// First fit, then the repair of <paramref name="start"/>, then the repair of
+    /// <see cref="SpreadByMemory"/> (the only start when <paramref name="start"/> is null): a placement, or null (no proof).
+    /// </summary>
+    public static int[]? Heuristic(Instance instance, int[] shares, int[]? start) =>
+        FirstFit(instance, shares)
+            ?? (start is null ? null : Repair(instance, shares, start))
+            // A second start: the layout of a looser candidate can hold the repair where a fresh spread does not.
+            ?? Repair(instance, shares, SpreadByMemory(instance));
 
     /// <summary>
     /// The breakout method (Morris, "The Breakout Method for Escaping from Local Minima", AAAI 1993)

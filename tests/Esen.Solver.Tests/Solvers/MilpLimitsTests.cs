@@ -17,9 +17,9 @@ public class MilpLimitsTests
     [MemberData(nameof(Backends))]
     public void TimeLimit_EndsWithTheBestPlanItsBoundAndStatusTimeLimit(MilpBackend backend)
     {
-        // Tight memory at K = 32, D = 8: the search plan is 1.4 % above the area bound (and the
-        // optimum, which is the bound), and 1 ms leaves no time to close the gap.
-        Problem problem = RandomProblems.Create(new Random(2), Objective.Makespan, members: 32, devices: 8, shareStep: 5, identicalDevices: true, memoryTightness: 0.95);
+        // Tight memory at K = 32, D = 8: the search plan is 2.2 % above the area bound (it is optimal,
+        // but only a packing proof below it can say so), and 1 ms leaves no time for that.
+        Problem problem = RandomProblems.Create(new Random(48), Objective.Makespan, members: 32, devices: 8, shareStep: 5, identicalDevices: true, memoryTightness: 0.95);
         PlanResult search = new SearchSolver().Solve(problem, s_options);
         Assert.NotEqual(PlanStatus.Optimal, search.Status);
 
