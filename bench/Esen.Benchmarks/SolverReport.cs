@@ -10,12 +10,13 @@ namespace Esen.Benchmarks;
 /// <summary>
 /// One table of the search and the structured MILP on every backend over the benchmark problems
 /// (<see cref="BenchmarkProblems"/>): one row per K × D × step × memory × seed, each cell status,
-/// objective, bound and gap to the bound (both left out when optimal) and wall time; the search's time is the median of 21 solves after
-/// a warm-up, each MILP cell is one cold solve on one thread. The last column is the search's excess
-/// over the best plan of the row, "= opt" when that plan is proven optimal (some result's bound meets
-/// it). <c>--no-heuristics</c> takes the search's warm start and first fit away, so every backend
-/// solves the same models from scratch. A quick figure on a shared machine where BenchmarkDotNet's
-/// runs are too long.
+/// objective, bound and gap to the bound (both left out when optimal) and wall time. The search's
+/// time is the median of 21 solves after a second of warm-up (<see cref="Warmup"/>: the code is
+/// tiered up); each MILP cell is one cold solve on one thread. The last column is the search's
+/// excess over the best plan of the row, "= opt" when that plan is proven optimal (some result's
+/// bound meets it). <c>--no-heuristics</c> takes the search's warm start and the packing heuristics
+/// away, so every backend solves the same models from scratch. A quick figure on a shared machine
+/// where BenchmarkDotNet's runs are too long.
 /// Run: <c>dotnet run -c Release --project bench/Esen.Benchmarks -- solvers [--time-limit S]
 /// [--backends none|all|cp-sat,scip,highs,cbc] [--cells 16x4x5,32x8x5,64x16x5,128x32x5] [--seeds N]
 /// [--memory loose|tight|both] [--objective makespan|latency] [--no-heuristics]</c>.
@@ -86,6 +87,7 @@ internal static class SolverReport
     {
         var solver = new SearchSolver();
         PlanResult result = solver.Solve(problem, options);
+        Warmup.Run(() => solver.Solve(problem, options));
         var times = new List<TimeSpan>(SearchRepeats);
         for (int n = 0; n < SearchRepeats; n++)
         {
