@@ -13,7 +13,7 @@ namespace Esen.Solver.Solvers;
 internal static class Packing
 {
     /// <summary>Steps of <see cref="Repair"/> per call: moves, swaps and weight raises together.</summary>
-    public const int RepairSteps = 300;
+    public const int RepairSteps = 1000;
 
     /// <summary>The outcome: a device per member, or none with or without a proof.</summary>
     public readonly record struct Result(int[]? DeviceOf, bool ProvenInfeasible);
