@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
@@ -6,6 +7,7 @@ using Esen.Native;
 using Esen.Native.Cublas;
 using Esen.Native.Cuda;
 using Esen.Native.Cudnn;
+using Esen.Native.Errors;
 
 namespace Esen.Kernels.Cuda;
 
@@ -33,6 +35,16 @@ public sealed record CudaExecutorOptions
     /// 16-SM green context is not tiled for the whole GPU (gpu-facts §1.4); 0 = all SMs.
     /// </summary>
     public int CublasSmCountTarget { get; init; }
+
+    /// <summary>
+    /// Whether each convolution shape's cuDNN algorithms and its im2col + cuBLAS path are timed once, when a plan is
+    /// made, and the fastest runs (<see cref="ConvolutionAlgorithmRule"/>); else cuDNN's heuristic picks (default: true).
+    /// Choices are kept for the process, per shape, device, SM count and precision.
+    /// </summary>
+    public bool MeasureConvolutions { get; init; } = true;
+
+    /// <summary>The most workspace a cuDNN convolution algorithm may use, in bytes (default 256 MiB).</summary>
+    public long ConvolutionWorkspaceLimitBytes { get; init; } = 256L << 20;
 }
 
 /// <summary>
@@ -101,6 +113,21 @@ public sealed class CudaExecutor : IExecutor
 
     /// <summary>The stream every launch, copy, cuBLAS and cuDNN call of this executor goes to.</summary>
     public CudaStream Stream => _runner.Stream;
+
+    /// <summary>
+    /// What planning chose to do differently from the options and why (a convolution measurement that failed and
+    /// fell back to cuDNN's heuristic), in the order it happened.
+    /// </summary>
+    public IReadOnlyList<string> Notes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _runner.Notes];
+            }
+        }
+    }
 
     /// <summary>Plans (or returns the cached plan) for the given input shapes and describes it.</summary>
     /// <exception cref="GraphException">Shape inference failed, or a node has no CUDA lowering (<see cref="UnsupportedModelException"/>).</exception>
@@ -211,7 +238,7 @@ public sealed class CudaExecutor : IExecutor
     private unsafe Plan BuildPlan(InferredShapes shapes)
     {
         var schedule = ExecutionSchedule.Build(_runGraph, shapes);
-        var layout = CudaLayout.Create(schedule, new GpuMath(Options.Precision), _runner.ProposeConvolutions);
+        var layout = CudaLayout.Create(schedule, new GpuMath(Options.Precision), _runner.ChooseConvolution);
 
         // Lower once against placeholder bases first, so an unsupported node fails before any allocation.
         CudaLowering.Lower(layout, new ulong[layout.Regions.Count]);
@@ -290,6 +317,13 @@ public sealed class CudaExecutor : IExecutor
     /// <summary>Carries out steps on one stream: PTX launches, cuBLAS and cuDNN calls bound to it.</summary>
     private sealed class DeviceRunner : ICudaStepRunner, IDisposable
     {
+        /// <summary>Timed runs of the im2col path per measurement, after one untimed run.</summary>
+        private const int Im2ColTimedRuns = 3;
+
+        /// <summary>How each convolution shape runs, decided once per process for a device, SM count, precision and workspace limit.</summary>
+        private static readonly ConcurrentDictionary<ConvolutionChoiceKey, ConvolutionAlgorithm?> s_choices = new();
+
+        private readonly CudaExecutorOptions _options;
         private readonly PtxModuleCache _modules;
         private readonly CudnnHandle? _cudnn;
         private readonly Dictionary<(ConvolutionShape, CudnnMathType), ConvolutionDescriptors> _descriptors = [];
@@ -300,6 +334,7 @@ public sealed class CudaExecutor : IExecutor
         public DeviceRunner(CudaStream stream, CudaExecutorOptions options)
         {
             Stream = stream;
+            _options = options;
             _cublasSmCountTarget = options.CublasSmCountTarget;
             _modules = PtxModuleCache.For(stream.Context);
             if (options.UseCudnn && NativeRuntime.Probe().HasCudnn)
@@ -309,6 +344,8 @@ public sealed class CudaExecutor : IExecutor
         }
 
         public CudaStream Stream { get; }
+
+        public List<string> Notes { get; } = [];
 
         public void RequireCublas()
         {
@@ -323,27 +360,49 @@ public sealed class CudaExecutor : IExecutor
         }
 
         /// <summary>
-        /// cuDNN's algorithms for the shape with <paramref name="mathType"/> on its descriptor, best first;
-        /// none when cuDNN is not in use or computes another output size.
+        /// How <paramref name="shape"/> runs: the process's earlier choice for it, else cuDNN's heuristic proposals and,
+        /// with <see cref="CudaExecutorOptions.MeasureConvolutions"/>, the measured times of cuDNN's algorithms and of
+        /// the im2col path, judged by <see cref="ConvolutionAlgorithmRule"/>. Null: im2col + cuBLAS.
         /// </summary>
-        public IReadOnlyList<ConvolutionAlgorithmChoice> ProposeConvolutions(ConvolutionShape shape, CudnnMathType mathType)
+        public ConvolutionAlgorithm? ChooseConvolution(ConvolutionShape shape)
         {
-            if (_cudnn is null)
+            var math = new GpuMath(_options.Precision);
+            ulong limit = (ulong)Math.Max(0, _options.ConvolutionWorkspaceLimitBytes);
+            var key = new ConvolutionChoiceKey(
+                shape, Stream.Context.Device.Ordinal, _cublasSmCountTarget, _options.Precision, limit, _options.MeasureConvolutions && _cudnn is not null);
+            if (s_choices.TryGetValue(key, out ConvolutionAlgorithm? known))
             {
-                return [];
+                return known;
             }
 
-            ConvolutionDescriptors d = DescriptorsFor(shape, mathType);
-
-            // cuDNN pads symmetrically; ONNX pads (auto_pad SAME_*, explicit pads) may not be, and then the
-            // output size differs and the convolution takes the im2col path.
-            (int n, int c, int h, int w) = d.Convolution.OutputDimensions(d.X, d.W);
-            if ((n, c, h, w) != (shape.Batch, shape.OutChannels, shape.OutH, shape.OutW))
+            if (_cudnn is null || !CudnnComputes(shape, math.ConvolutionMathType))
             {
-                return [];
+                // Nothing to choose among: the convolution takes the im2col path.
+                return null;
             }
 
-            return _cudnn.GetForwardAlgorithms(d.X, d.W, d.Convolution, d.Y);
+            ConvolutionDescriptors d = DescriptorsFor(shape, math.ConvolutionMathType);
+            var candidates = new ConvolutionCandidates(_cudnn.GetForwardAlgorithms(d.X, d.W, d.Convolution, d.Y));
+            if (key.Measured)
+            {
+                try
+                {
+                    candidates = Measure(shape, d, math, limit, candidates);
+                }
+                catch (EsenNativeException ex)
+                {
+                    candidates = candidates with { MeasurementFailure = ex.Message };
+                }
+            }
+
+            ConvolutionDecision decision = ConvolutionAlgorithmRule.Choose(math, limit, candidates);
+            if (decision.Note is { } note)
+            {
+                Notes.Add($"{shape}: {note}");
+            }
+
+            s_choices[key] = decision.Cudnn;
+            return decision.Cudnn;
         }
 
         public void Launch<TArgs>(PtxKernel<TArgs> kernel, LaunchConfig config, in TArgs args)
@@ -393,6 +452,56 @@ public sealed class CudaExecutor : IExecutor
             _cudnn?.Dispose();
         }
 
+        // cuDNN pads symmetrically; ONNX pads (auto_pad SAME_*, explicit pads) may not be, and then the
+        // output size differs and the convolution takes the im2col path.
+        private bool CudnnComputes(ConvolutionShape shape, CudnnMathType mathType)
+        {
+            ConvolutionDescriptors d = DescriptorsFor(shape, mathType);
+            (int n, int c, int h, int w) = d.Convolution.OutputDimensions(d.X, d.W);
+            return (n, c, h, w) == (shape.Batch, shape.OutChannels, shape.OutH, shape.OutW);
+        }
+
+        /// <summary>
+        /// Times cuDNN's algorithms (cudnnFindConvolutionForwardAlgorithmEx, with at most <paramref name="limit"/> bytes
+        /// of workspace, never more than half the free memory) and the im2col path on scratch buffers of the shape's size.
+        /// </summary>
+        private ConvolutionCandidates Measure(ConvolutionShape s, ConvolutionDescriptors d, GpuMath math, ulong limit, ConvolutionCandidates candidates)
+        {
+            CudaContext context = Stream.Context;
+            long xBytes = (long)s.Batch * s.InChannels * s.InH * s.InW * sizeof(float);
+            long wBytes = (long)s.OutChannels * (s.InChannels / s.Groups) * s.KernelH * s.KernelW * sizeof(float);
+            long yBytes = (long)s.Batch * s.OutChannels * s.Positions * sizeof(float);
+            long colBytes = (long)s.PatchRows * s.Positions * sizeof(float);
+            long workspaceBytes = (long)Math.Min(limit, CudaDriver.MemoryInfo(context).Free / 2);
+            using DeviceBuffer<byte> x = context.Allocate<byte>(Math.Max(xBytes, 256));
+            using DeviceBuffer<byte> w = context.Allocate<byte>(Math.Max(wBytes, 256));
+            using DeviceBuffer<byte> y = context.Allocate<byte>(Math.Max(yBytes, 256));
+            using DeviceBuffer<byte> workspace = context.Allocate<byte>(Math.Max(Math.Max(workspaceBytes, colBytes), 256));
+
+            // Zeros, so no algorithm meets NaNs or denormals the real data would not bring.
+            x.ClearAsync(Stream);
+            w.ClearAsync(Stream);
+            Stream.Synchronize();
+            IReadOnlyList<ConvolutionAlgorithmChoice> measured = _cudnn!.FindForwardAlgorithms(
+                d.X, x.Pointer, d.W, w.Pointer, d.Convolution, d.Y, y.Pointer, workspace.Pointer, (ulong)workspaceBytes);
+
+            RequireCublas();
+            List<CudaStep> im2col = CudaLowering.Im2ColConvolution(
+                $"measure {s}", s, math, x.Pointer.Address, w.Pointer.Address, y.Pointer.Address, workspace.Pointer.Address);
+            using CudaEvent start = CudaEvent.Create(context);
+            using CudaEvent end = CudaEvent.Create(context);
+            im2col.ForEach(step => step.Run(this));
+            Stream.Record(start);
+            for (int run = 0; run < Im2ColTimedRuns; run++)
+            {
+                im2col.ForEach(step => step.Run(this));
+            }
+
+            Stream.Record(end);
+            end.Synchronize();
+            return candidates with { Measured = measured, Im2ColMilliseconds = CudaEvent.ElapsedMilliseconds(start, end) / Im2ColTimedRuns };
+        }
+
         // cuDNN runs an algorithm in the math type of the descriptor it is given, so each math type has its own.
         private ConvolutionDescriptors DescriptorsFor(ConvolutionShape s, CudnnMathType mathType)
         {
@@ -405,6 +514,10 @@ public sealed class CudaExecutor : IExecutor
             return d;
         }
     }
+
+    /// <param name="Measured">Whether the choice was (to be) measured; a heuristic choice does not stand in for a measured one.</param>
+    private readonly record struct ConvolutionChoiceKey(
+        ConvolutionShape Shape, int DeviceOrdinal, int SmCount, GpuPrecision Precision, ulong WorkspaceLimitBytes, bool Measured);
 
     private sealed record ConvolutionDescriptors(TensorDescriptor X, FilterDescriptor W, ConvolutionDescriptor Convolution, TensorDescriptor Y) : IDisposable
     {

@@ -88,6 +88,34 @@ internal static partial class Interop
             }
         }
 
+        // cudnn_cnn.h (cuDNN 9): cudnnStatus_t cudnnFindConvolutionForwardAlgorithmEx(cudnnHandle_t handle,
+        //   const cudnnTensorDescriptor_t xDesc, const void *x, const cudnnFilterDescriptor_t wDesc, const void *w,
+        //   const cudnnConvolutionDescriptor_t convDesc, const cudnnTensorDescriptor_t yDesc, void *y,
+        //   const int requestedAlgoCount, int *returnedAlgoCount, cudnnConvolutionFwdAlgoPerf_t *perfResults,
+        //   void *workSpace, size_t workSpaceSizeInBytes). It runs every algorithm on the given buffers and
+        // fills perfResults fastest first; an algorithm that needs more than workSpaceSizeInBytes is reported as failed.
+        [LibraryImport(Libraries.Cudnn)]
+        private static unsafe partial cudnnStatus_t cudnnFindConvolutionForwardAlgorithmEx(
+            SafeCudnnHandle handle, SafeCudnnTensorDescriptorHandle xDesc, ulong x, SafeCudnnFilterDescriptorHandle wDesc, ulong w,
+            SafeCudnnConvolutionDescriptorHandle convDesc, SafeCudnnTensorDescriptorHandle yDesc, ulong y,
+            int requestedAlgoCount, int* returnedAlgoCount, cudnnConvolutionFwdAlgoPerf_t* perfResults, ulong workSpace, nuint workSpaceSizeInBytes);
+
+        /// <summary>Measures the forward algorithms on real buffers, fastest first; returns how many entries were filled.</summary>
+        internal static unsafe cudnnStatus_t cudnnFindConvolutionForwardAlgorithmEx(
+            SafeCudnnHandle handle, SafeCudnnTensorDescriptorHandle xDesc, ulong x, SafeCudnnFilterDescriptorHandle wDesc, ulong w,
+            SafeCudnnConvolutionDescriptorHandle convDesc, SafeCudnnTensorDescriptorHandle yDesc, ulong y,
+            Span<cudnnConvolutionFwdAlgoPerf_t> results, out int returned, ulong workSpace, nuint workSpaceSizeInBytes)
+        {
+            int count = 0;
+            fixed (cudnnConvolutionFwdAlgoPerf_t* p = results)
+            {
+                cudnnStatus_t status = cudnnFindConvolutionForwardAlgorithmEx(
+                    handle, xDesc, x, wDesc, w, convDesc, yDesc, y, results.Length, &count, p, workSpace, workSpaceSizeInBytes);
+                returned = count;
+                return status;
+            }
+        }
+
         [LibraryImport(Libraries.Cudnn)]
         internal static partial cudnnStatus_t cudnnGetConvolutionForwardWorkspaceSize(
             SafeCudnnHandle handle, SafeCudnnTensorDescriptorHandle xDesc, SafeCudnnFilterDescriptorHandle wDesc,
