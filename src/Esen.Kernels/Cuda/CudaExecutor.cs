@@ -45,6 +45,12 @@ public sealed record CudaExecutorOptions
 
     /// <summary>The most workspace a cuDNN convolution algorithm may use, in bytes (default 256 MiB).</summary>
     public long ConvolutionWorkspaceLimitBytes { get; init; } = 256L << 20;
+
+    /// <summary>
+    /// Whether a prepared plan is captured as a CUDA graph and replayed with one launch per run (default: true),
+    /// when to capture is <see cref="CudaGraphPolicy"/>'s rule. A plan whose capture fails runs step by step, with a note.
+    /// </summary>
+    public bool UseCudaGraphs { get; init; } = true;
 }
 
 /// <summary>
@@ -157,10 +163,7 @@ public sealed class CudaExecutor : IExecutor
                     plan.Buffers[region].CopyFromHostAsync((byte*)pin.Pointer, tensor.ByteCount, Stream);
                 }
 
-                foreach (CudaStep step in plan.Steps)
-                {
-                    step.Run(_runner);
-                }
+                RunSteps(plan);
 
                 var outputs = new Dictionary<string, Tensor>();
                 foreach ((int region, string name) in plan.Outputs)
@@ -217,6 +220,44 @@ public sealed class CudaExecutor : IExecutor
             _runner.Dispose();
             _ownedStream?.Dispose();
             _ownedContext?.Dispose();
+        }
+    }
+
+    private void RunSteps(Plan plan)
+    {
+        switch (CudaGraphPolicy.Next(Options.UseCudaGraphs, plan.CompletedRuns, plan.Captured is not null, plan.CaptureFailed))
+        {
+            case PlanRunMode.Capture:
+                try
+                {
+                    plan.Captured = CudaGraph.Capture(Stream, () => RunEach(plan.Steps));
+                }
+                catch (EsenNativeException ex)
+                {
+                    plan.CaptureFailed = true;
+                    _runner.Notes.Add($"capturing a plan of {plan.Steps.Count} steps as a CUDA graph failed ({ex.Message}); it runs step by step");
+                    RunEach(plan.Steps);
+                    break;
+                }
+
+                plan.Captured.Launch(Stream);
+                break;
+            case PlanRunMode.Replay:
+                plan.Captured!.Launch(Stream);
+                break;
+            default:
+                RunEach(plan.Steps);
+                break;
+        }
+
+        plan.CompletedRuns++;
+    }
+
+    private void RunEach(IReadOnlyList<CudaStep> steps)
+    {
+        foreach (CudaStep step in steps)
+        {
+            step.Run(_runner);
         }
     }
 
@@ -305,8 +346,18 @@ public sealed class CudaExecutor : IExecutor
         int? FaultRegion, ExecutionPlanInfo Info)
         : IDisposable
     {
+        /// <summary>Runs completed so far (<see cref="CudaGraphPolicy"/>).</summary>
+        public int CompletedRuns { get; set; }
+
+        /// <summary>The captured graph of the steps, once captured.</summary>
+        public CudaGraph? Captured { get; set; }
+
+        /// <summary>Whether capturing failed; the plan then runs step by step.</summary>
+        public bool CaptureFailed { get; set; }
+
         public void Dispose()
         {
+            Captured?.Dispose();
             foreach (DeviceBuffer<byte> buffer in Buffers)
             {
                 buffer.Dispose();
@@ -328,6 +379,7 @@ public sealed class CudaExecutor : IExecutor
         private readonly CudnnHandle? _cudnn;
         private readonly Dictionary<(ConvolutionShape, CudnnMathType), ConvolutionDescriptors> _descriptors = [];
         private CublasHandle? _cublas;
+        private DeviceBuffer<byte>? _cublasWorkspace;
         private readonly int _cublasSmCountTarget;
         private CublasMath? _blasMathMode;
 
@@ -351,7 +403,11 @@ public sealed class CudaExecutor : IExecutor
         {
             if (_cublas is null)
             {
+                // cuBLAS gets its workspace up front: left to itself it allocates on first use, which a graph capture forbids.
+                CudaDeviceProperties device = CudaDriver.GetProperties(Stream.Context.Device);
+                _cublasWorkspace = Stream.Context.Allocate<byte>(CublasHandle.RecommendedWorkspaceBytes(device.ComputeMajor));
                 _cublas = CublasHandle.Create(Stream);
+                _cublas.SetWorkspace(_cublasWorkspace.Pointer, _cublasWorkspace.Length);
                 if (_cublasSmCountTarget > 0)
                 {
                     _cublas.SmCountTarget = _cublasSmCountTarget;
@@ -449,6 +505,7 @@ public sealed class CudaExecutor : IExecutor
             }
 
             _cublas?.Dispose();
+            _cublasWorkspace?.Dispose();
             _cudnn?.Dispose();
         }
 
