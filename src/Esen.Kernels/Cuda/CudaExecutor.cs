@@ -146,63 +146,63 @@ public sealed class CudaExecutor : IExecutor
     }
 
     /// <inheritdoc/>
-    public unsafe IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs)
+    public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs)
     {
         IReadOnlyDictionary<string, TensorShape> shapes = ExecutionSchedule.BindInputs(Graph, inputs);
         lock (_gate)
         {
             Plan plan = GetPlan(shapes, inputs);
-            var pins = new List<MemoryHandle>();
-            try
+
+            // Inputs go through the plan's page-locked buffer: the uploads are then truly asynchronous, and their
+            // source never moves, so a captured graph can hold them.
+            foreach (StagedValue input in plan.Inputs)
             {
-                foreach ((int region, string name) in plan.Inputs)
+                Tensor tensor = inputs[input.Name];
+                if (tensor.DataType == DataType.Float32)
                 {
-                    Tensor tensor = inputs[name];
-                    MemoryHandle pin = tensor.DataType == DataType.Float32 ? tensor.Floats.AsMemory().Pin() : tensor.Int64s.AsMemory().Pin();
-                    pins.Add(pin);
-                    plan.Buffers[region].CopyFromHostAsync((byte*)pin.Pointer, tensor.ByteCount, Stream);
+                    plan.Staging.Write<float>(input.Offset, tensor.Floats);
                 }
-
-                RunSteps(plan);
-
-                var outputs = new Dictionary<string, Tensor>();
-                foreach ((int region, string name) in plan.Outputs)
+                else
                 {
-                    TensorInfo info = plan.Info.Shapes[name];
-                    Tensor tensor = Tensor.Zeros(info.DataType, info.Shape);
-                    MemoryHandle pin = tensor.DataType == DataType.Float32 ? tensor.Floats.AsMemory().Pin() : tensor.Int64s.AsMemory().Pin();
-                    pins.Add(pin);
-                    plan.Buffers[region].CopyToHostAsync((byte*)pin.Pointer, tensor.ByteCount, Stream);
-                    outputs[name] = tensor;
+                    plan.Staging.Write<long>(input.Offset, tensor.Int64s);
                 }
+            }
 
-                int[] fault = [0];
-                if (plan.FaultRegion is { } faultRegion)
-                {
-                    MemoryHandle pin = fault.AsMemory().Pin();
-                    pins.Add(pin);
-                    plan.Buffers[faultRegion].CopyToHostAsync((byte*)pin.Pointer, sizeof(int), Stream);
-                }
+            RunOnDevice(plan);
 
-                // The one synchronisation of a run: the outputs must be on the host before they are returned.
-                Stream.Synchronize();
+            // The one synchronisation of a run: the outputs must be on the host before they are returned.
+            Stream.Synchronize();
+            if (plan.Fault is { } faultWord)
+            {
+                Span<int> fault = stackalloc int[1];
+                plan.Staging.Read(faultWord.Offset, fault);
                 if (CudaLowering.FaultError(plan.Steps, fault[0]) is { } error)
                 {
                     // The next run starts with a clear fault word.
-                    plan.Buffers[plan.FaultRegion!.Value].ClearAsync(Stream);
+                    plan.Buffers[faultWord.Region].ClearAsync(Stream);
                     Stream.Synchronize();
                     throw error;
                 }
+            }
 
-                return outputs;
-            }
-            finally
+            var outputs = new Dictionary<string, Tensor>();
+            foreach (StagedValue output in plan.Outputs)
             {
-                foreach (MemoryHandle pin in pins)
+                TensorInfo info = plan.Info.Shapes[output.Name];
+                Tensor tensor = Tensor.Zeros(info.DataType, info.Shape);
+                if (tensor.DataType == DataType.Float32)
                 {
-                    pin.Dispose();
+                    plan.Staging.Read<float>(output.Offset, tensor.Floats);
                 }
+                else
+                {
+                    plan.Staging.Read<long>(output.Offset, tensor.Int64s);
+                }
+
+                outputs[output.Name] = tensor;
             }
+
+            return outputs;
         }
     }
 
@@ -223,20 +223,21 @@ public sealed class CudaExecutor : IExecutor
         }
     }
 
-    private void RunSteps(Plan plan)
+    /// <summary>Queues the run's uploads, steps and downloads: step by step, or as the plan's CUDA graph (<see cref="CudaGraphPolicy"/>).</summary>
+    private void RunOnDevice(Plan plan)
     {
         switch (CudaGraphPolicy.Next(Options.UseCudaGraphs, plan.CompletedRuns, plan.Captured is not null, plan.CaptureFailed))
         {
             case PlanRunMode.Capture:
                 try
                 {
-                    plan.Captured = CudaGraph.Capture(Stream, () => RunEach(plan.Steps));
+                    plan.Captured = CudaGraph.Capture(Stream, () => Enqueue(plan));
                 }
                 catch (EsenNativeException ex)
                 {
                     plan.CaptureFailed = true;
                     _runner.Notes.Add($"capturing a plan of {plan.Steps.Count} steps as a CUDA graph failed ({ex.Message}); it runs step by step");
-                    RunEach(plan.Steps);
+                    Enqueue(plan);
                     break;
                 }
 
@@ -246,11 +247,30 @@ public sealed class CudaExecutor : IExecutor
                 plan.Captured!.Launch(Stream);
                 break;
             default:
-                RunEach(plan.Steps);
+                Enqueue(plan);
                 break;
         }
 
         plan.CompletedRuns++;
+    }
+
+    private void Enqueue(Plan plan)
+    {
+        foreach (StagedValue input in plan.Inputs)
+        {
+            plan.Staging.CopyToDeviceAsync(input.Offset, plan.Buffers[input.Region].Pointer, input.Bytes, Stream);
+        }
+
+        RunEach(plan.Steps);
+        foreach (StagedValue output in plan.Outputs)
+        {
+            plan.Staging.CopyFromDeviceAsync(plan.Buffers[output.Region].Pointer, output.Offset, output.Bytes, Stream);
+        }
+
+        if (plan.Fault is { } fault)
+        {
+            plan.Staging.CopyFromDeviceAsync(plan.Buffers[fault.Region].Pointer, fault.Offset, fault.Bytes, Stream);
+        }
     }
 
     private void RunEach(IReadOnlyList<CudaStep> steps)
@@ -323,11 +343,18 @@ public sealed class CudaExecutor : IExecutor
                 }
             }
 
-            (int, string)[] Of(DeviceRegionKind kind) =>
-                [.. layout.Regions.Select((r, i) => (i, r)).Where(p => p.r.Kind == kind).Select(p => (p.i, p.r.Value))];
+            // Staged in the plan's page-locked buffer, in this order: the inputs, the outputs, the fault word when a step may set it.
+            var staged = layout.Regions.Select((r, i) => (Region: i, r.Kind, Name: r.Value, r.Bytes))
+                .Where(r => r.Kind is DeviceRegionKind.Input or DeviceRegionKind.Output
+                    || (r.Kind == DeviceRegionKind.Fault && steps.Any(s => s.Fault is not null)))
+                .OrderBy(r => r.Kind switch { DeviceRegionKind.Input => 0, DeviceRegionKind.Output => 1, _ => 2 })
+                .ToList();
+            (long[] offsets, long stagingBytes) = HostStaging.Lay([.. staged.Select(r => r.Bytes)]);
+            StagedValue[] values = [.. staged.Select((r, i) => new StagedValue(r.Region, r.Name, offsets[i], r.Bytes))];
+            StagedValue[] Of(DeviceRegionKind kind) => [.. values.Where((_, i) => staged[i].Kind == kind)];
             var info = new ExecutionPlanInfo(shapes, schedule.Running.Count, schedule.ArenaBytes, schedule.UnplannedBytes, schedule.InPlaceConcatInputs);
-            int? faultRegion = steps.Any(s => s.Fault is not null) ? layout.FaultRegion : null;
-            return new Plan([.. buffers], steps, Of(DeviceRegionKind.Input), Of(DeviceRegionKind.Output), faultRegion, info);
+            PinnedHostBuffer staging = PinnedHostBuffer.Allocate(Stream.Context, stagingBytes);
+            return new Plan([.. buffers], staging, steps, Of(DeviceRegionKind.Input), Of(DeviceRegionKind.Output), Of(DeviceRegionKind.Fault).FirstOrDefault(), info);
         }
         catch
         {
@@ -340,10 +367,14 @@ public sealed class CudaExecutor : IExecutor
         }
     }
 
-    /// <param name="FaultRegion">The fault word's region when a step may set it (it is then read after each run), else null.</param>
+    /// <summary>A value copied between the plan's page-locked buffer (at <paramref name="Offset"/>) and its device region.</summary>
+    private sealed record StagedValue(int Region, string Name, long Offset, long Bytes);
+
+    /// <param name="Staging">The page-locked host buffer every run's inputs, outputs and fault word pass through.</param>
+    /// <param name="Fault">The fault word when a step may set it (it is then read after each run), else null.</param>
     private sealed record Plan(
-        DeviceBuffer<byte>[] Buffers, IReadOnlyList<CudaStep> Steps, (int Region, string Name)[] Inputs, (int Region, string Name)[] Outputs,
-        int? FaultRegion, ExecutionPlanInfo Info)
+        DeviceBuffer<byte>[] Buffers, PinnedHostBuffer Staging, IReadOnlyList<CudaStep> Steps, StagedValue[] Inputs, StagedValue[] Outputs,
+        StagedValue? Fault, ExecutionPlanInfo Info)
         : IDisposable
     {
         /// <summary>Runs completed so far (<see cref="CudaGraphPolicy"/>).</summary>
@@ -358,6 +389,7 @@ public sealed class CudaExecutor : IExecutor
         public void Dispose()
         {
             Captured?.Dispose();
+            Staging.Dispose();
             foreach (DeviceBuffer<byte> buffer in Buffers)
             {
                 buffer.Dispose();
