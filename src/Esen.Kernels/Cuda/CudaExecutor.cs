@@ -410,6 +410,8 @@ public sealed class CudaExecutor : IExecutor
         private readonly PtxModuleCache _modules;
         private readonly CudnnHandle? _cudnn;
         private readonly Dictionary<(ConvolutionShape, CudnnMathType), ConvolutionDescriptors> _descriptors = [];
+        private readonly Dictionary<int, TensorDescriptor> _biasDescriptors = [];
+        private readonly Dictionary<CudnnActivationMode, ActivationDescriptor> _activations = [];
         private CublasHandle? _cublas;
         private DeviceBuffer<byte>? _cublasWorkspace;
         private readonly int _cublasSmCountTarget;
@@ -524,6 +526,14 @@ public sealed class CudaExecutor : IExecutor
         {
             CudnnHandle cudnn = _cudnn ?? throw new InvalidOperationException("cuDNN step without a cuDNN handle");
             ConvolutionDescriptors d = DescriptorsFor(call.Shape, call.MathType);
+            if (call.FusedActivation is { } mode)
+            {
+                cudnn.ConvolutionBiasActivationForward(
+                    d.X, new DevicePtr(call.X), d.W, new DevicePtr(call.W), d.Convolution, call.Algorithm, new DevicePtr(call.Workspace),
+                    call.WorkspaceBytes, BiasDescriptorFor(call.Shape.OutChannels), new DevicePtr(call.Bias), ActivationFor(mode), d.Y, new DevicePtr(call.Y));
+                return;
+            }
+
             cudnn.ConvolutionForward(
                 1f, d.X, new DevicePtr(call.X), d.W, new DevicePtr(call.W), d.Convolution, call.Algorithm,
                 new DevicePtr(call.Workspace), call.WorkspaceBytes, 0f, d.Y, new DevicePtr(call.Y));
@@ -534,6 +544,16 @@ public sealed class CudaExecutor : IExecutor
             foreach (ConvolutionDescriptors d in _descriptors.Values)
             {
                 d.Dispose();
+            }
+
+            foreach (TensorDescriptor bias in _biasDescriptors.Values)
+            {
+                bias.Dispose();
+            }
+
+            foreach (ActivationDescriptor activation in _activations.Values)
+            {
+                activation.Dispose();
             }
 
             _cublas?.Dispose();
@@ -589,6 +609,29 @@ public sealed class CudaExecutor : IExecutor
             Stream.Record(end);
             end.Synchronize();
             return candidates with { Measured = measured, Im2ColMilliseconds = CudaEvent.ElapsedMilliseconds(start, end) / Im2ColTimedRuns };
+        }
+
+        // The bias of a fused convolution: K floats, broadcast over N, H and W as a 1×K×1×1 tensor.
+        private TensorDescriptor BiasDescriptorFor(int channels)
+        {
+            if (!_biasDescriptors.TryGetValue(channels, out TensorDescriptor? d))
+            {
+                d = TensorDescriptor.Create4d(CudnnTensorFormat.Nchw, CudnnDataType.Float, 1, channels, 1, 1);
+                _biasDescriptors[channels] = d;
+            }
+
+            return d;
+        }
+
+        private ActivationDescriptor ActivationFor(CudnnActivationMode mode)
+        {
+            if (!_activations.TryGetValue(mode, out ActivationDescriptor? d))
+            {
+                d = ActivationDescriptor.Create(mode);
+                _activations[mode] = d;
+            }
+
+            return d;
         }
 
         // cuDNN runs an algorithm in the math type of the descriptor it is given, so each math type has its own.

@@ -2,6 +2,7 @@ using Esen.Kernels.Cpu.Ops;
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Ops;
+using Esen.Native.Cudnn;
 
 namespace Esen.Kernels.Cuda;
 
@@ -206,18 +207,27 @@ internal static class CudaLowering
             RequireFloat(x, w, y);
             ConvolutionShape s = ConvolutionShapeOf(node, Shapes);
             ulong workspace = bases[layout.WorkspaceRegion];
+            FusedActivation activation = Activations.FusedInto(node);
+            ulong bias = node.HasInput(2) ? Address(node.Inputs[2]) : 0;
             if (layout.CudnnConvolutions.TryGetValue(y, out ConvolutionAlgorithm algorithm))
             {
+                CudnnActivationMode? fused = ConvolutionFusion.FusedActivation(algorithm.Algorithm, activation.Kind, bias != 0);
                 Steps.Add(new ConvolutionStep(node.Describe(), new ConvolutionCall(
-                    s, Address(x), Address(w), Address(y), algorithm.Algorithm, workspace, algorithm.WorkspaceBytes, algorithm.MathType)));
+                    s, Address(x), Address(w), Address(y), algorithm.Algorithm, workspace, algorithm.WorkspaceBytes, algorithm.MathType)
+                {
+                    Bias = fused is null ? 0 : bias,
+                    FusedActivation = fused,
+                }));
+                if (fused is not null)
+                {
+                    return;
+                }
             }
             else
             {
                 Steps.AddRange(Im2ColConvolution(node.Describe(), s, layout.GpuMath, Address(x), Address(w), Address(y), workspace));
             }
 
-            FusedActivation activation = Activations.FusedInto(node);
-            ulong bias = node.HasInput(2) ? Address(node.Inputs[2]) : 0;
             if (bias != 0 || activation.Kind != ActivationKind.None)
             {
                 Epilogue(y, y, bias, s.OutChannels, s.Positions, activation);

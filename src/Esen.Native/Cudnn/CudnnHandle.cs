@@ -146,6 +146,25 @@ public sealed class CudnnHandle : IDisposable
         }
     }
 
+    /// <summary>
+    /// y = act(conv(x, w) + bias), queued on the handle's stream (<c>cudnnConvolutionBiasActivationForward</c> with
+    /// alpha1 = 1 and alpha2 = 0, so z, given as y, is not read). The bias descriptor is 1×K×1×1. cuDNN runs
+    /// <see cref="CudnnActivationMode.Identity"/> only with <see cref="CudnnConvolutionForwardAlgorithm.ImplicitPrecompGemm"/>.
+    /// </summary>
+    public void ConvolutionBiasActivationForward(
+        TensorDescriptor xDescriptor, DevicePtr x, FilterDescriptor wDescriptor, DevicePtr w,
+        ConvolutionDescriptor convolution, CudnnConvolutionForwardAlgorithm algorithm, DevicePtr workspace, ulong workspaceBytes,
+        TensorDescriptor biasDescriptor, DevicePtr bias, ActivationDescriptor activation, TensorDescriptor yDescriptor, DevicePtr y)
+    {
+        using (Stream.Context.Push())
+        {
+            CudnnException.ThrowIfFailed(Interop.Interop.Cudnn.cudnnConvolutionBiasActivationForward(
+                _handle, 1f, xDescriptor.Handle, x.Address, wDescriptor.Handle, w.Address, convolution.Handle, algorithm,
+                workspace.Address, (nuint)workspaceBytes, 0f, yDescriptor.Handle, y.Address, biasDescriptor.Handle, bias.Address,
+                activation.Handle, yDescriptor.Handle, y.Address));
+        }
+    }
+
     /// <summary>Destroys the handle (with its context current).</summary>
     public void Dispose() => _handle.Dispose();
 
