@@ -57,12 +57,13 @@ public sealed record CudaExecutorOptions
 /// Runs a <see cref="LayerGraph"/> on a GPU: cuBLAS for Gemm and MatMul, cuDNN (or im2col + cuBLAS)
 /// for Conv, the PTX kernels of kernels/*.cu for the rest. Per binding of the input shapes it plans
 /// once, on the rewritten graph unless <see cref="CudaExecutorOptions.Optimize"/> is off: the schedule shared with the CPU executor (<see cref="ExecutionSchedule"/>: constant folding,
-/// view aliasing, liveness-planned arenas), the device regions (<see cref="CudaLayout"/>), one cuDNN
-/// algorithm per convolution shape that computes in <see cref="CudaExecutorOptions.Precision"/>
-/// (<see cref="GpuMath"/>), allocation and constant upload, and the lowered steps
-/// (<see cref="CudaLowering"/>). A run queues the input uploads, the steps and the output downloads
-/// on the executor's one stream and synchronises that stream once, at the end, to hand the outputs
-/// back. Runs are serialised (one set of buffers per plan).
+/// view aliasing, liveness-planned arenas), the device regions (<see cref="CudaLayout"/>), how each
+/// convolution shape runs (measured once per process, <see cref="ConvolutionAlgorithmRule"/>) in
+/// <see cref="CudaExecutorOptions.Precision"/> (<see cref="GpuMath"/>), allocation and constant upload, a
+/// page-locked staging buffer (<see cref="HostStaging"/>), and the lowered steps (<see cref="CudaLowering"/>).
+/// A run stages the inputs, queues the uploads, the steps and the downloads on the executor's one stream
+/// (from the second run on as a CUDA graph, <see cref="CudaGraphPolicy"/>) and synchronises that stream once,
+/// at the end, to hand the outputs back. Runs are serialised (one set of buffers per plan).
 /// </summary>
 public sealed class CudaExecutor : IExecutor
 {
@@ -121,8 +122,8 @@ public sealed class CudaExecutor : IExecutor
     public CudaStream Stream => _runner.Stream;
 
     /// <summary>
-    /// What planning chose to do differently from the options and why (a convolution measurement that failed and
-    /// fell back to cuDNN's heuristic), in the order it happened.
+    /// What the executor did differently from its options and why (a convolution measurement that failed and fell
+    /// back to cuDNN's heuristic, a plan whose CUDA graph capture failed and that runs step by step), in order.
     /// </summary>
     public IReadOnlyList<string> Notes
     {
