@@ -108,6 +108,26 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("  green planned at batch 32: no feasible plan", lines);
     }
 
+    [Fact]
+    public void Write_FirstRunTimes_AreATableOfTheirOwn_AndInTheJson()
+    {
+        BenchReport recorded = Recorded();
+        BenchReport report = recorded with
+        {
+            Alone = [.. recorded.Alone.Select((m, i) => m with { FirstRunMs = i == 0 ? 830.4 : 42.6 })],
+        };
+        var writer = new StringWriter();
+
+        BenchCommand.Write(report, writer);
+
+        string[] lines = writer.ToString().Split(Environment.NewLine);
+        string[] table = [.. lines.SkipWhile(l => !l.StartsWith("First run of each member", StringComparison.Ordinal)).Skip(3).TakeWhile(l => l.Length > 0)];
+        Assert.Matches(@"^resnet18\s+830$", table[0]);
+        Assert.Matches(@"^mobilenetv2\s+43$", table[1]);
+        Assert.Matches("\"first_run_ms\": ?830.4", report.ToJson());
+        Assert.DoesNotContain("first_run_ms", recorded.ToJson(), StringComparison.Ordinal);
+    }
+
     private static BenchReport Recorded()
     {
         var green = new BenchMechanism(PartitionMechanism.GreenContext);

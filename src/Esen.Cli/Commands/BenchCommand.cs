@@ -107,6 +107,20 @@ public static class BenchCommand
         }
 
         alone.WriteTo(output);
+        if (report.Alone.Any(m => m.FirstRunMs is not null))
+        {
+            output.WriteLine();
+            output.WriteLine("First run of each member, ms (plan, convolution measurements, PTX load, weight upload and the run)");
+            var firstRuns = new TextTable(["member", .. report.Batches.Select(b => $">batch {b}")]);
+            foreach (string member in report.Members)
+            {
+                firstRuns.AddRow([member, .. report.Batches.Select(b =>
+                    report.Alone.FirstOrDefault(m => m.Batch == b && m.Member == member)?.FirstRunMs is { } ms ? $"{ms:F0}" : "-")]);
+            }
+
+            firstRuns.WriteTo(output);
+        }
+
         foreach (int batch in report.Batches)
         {
             output.WriteLine();
