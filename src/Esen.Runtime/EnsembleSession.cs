@@ -75,6 +75,12 @@ public sealed class EnsembleSession : IAsyncDisposable
     /// <summary>Members on <c>cuda:N</c>: the measured curves, the planned and unpartitioned runs and the mechanism chosen; null otherwise.</summary>
     public MeasuredPlan? Measured { get; }
 
+    /// <summary>The input every request carries: its name and shape, the first dimension the batch.</summary>
+    public InputSpec Input => Spec.Input ?? new InputSpec(Models.Graphs[0].Inputs[0].Name, Models.Graphs[0].Inputs[0].Shape);
+
+    /// <summary>The answers' shape, the first dimension the batch (every member of an ensemble or cascade answers alike).</summary>
+    public TensorShape OutputShape => Models.Graphs[0].Outputs[0].Shape;
+
     /// <summary>Whether a member runs on a real CUDA device.</summary>
     public bool UsesCuda => UsesCudaDevice(Spec);
 
