@@ -1,6 +1,5 @@
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
-using Esen.Native.Cudnn;
 
 namespace Esen.Kernels.Cuda;
 
@@ -74,13 +73,11 @@ internal sealed class CudaLayout
     public int FaultRegion { get; private set; }
 
     /// <summary>
-    /// Lays out <paramref name="schedule"/> for <paramref name="math"/>. <paramref name="proposeConvolutions"/>
-    /// returns cuDNN's algorithms for a convolution shape whose descriptor has the given math type, best
-    /// first (none without cuDNN); a convolution runs the first that <see cref="GpuMath.Admits"/>, or
-    /// im2col + cuBLAS when there is none.
+    /// Lays out <paramref name="schedule"/> for <paramref name="math"/>. <paramref name="chooseConvolution"/>
+    /// decides how a convolution shape runs (<see cref="ConvolutionAlgorithmRule"/>): a cuDNN algorithm, or
+    /// null for im2col + cuBLAS.
     /// </summary>
-    public static CudaLayout Create(
-        ExecutionSchedule schedule, GpuMath math, Func<ConvolutionShape, CudnnMathType, IReadOnlyList<ConvolutionAlgorithmChoice>> proposeConvolutions)
+    public static CudaLayout Create(ExecutionSchedule schedule, GpuMath math, Func<ConvolutionShape, ConvolutionAlgorithm?> chooseConvolution)
     {
         var layout = new CudaLayout(schedule, math);
         InferredShapes shapes = schedule.Shapes;
@@ -111,9 +108,9 @@ internal sealed class CudaLayout
         foreach (Node node in schedule.Running.Where(n => n.OpType == "Conv"))
         {
             ConvolutionShape shape = CudaLowering.ConvolutionShapeOf(node, shapes);
-            if (math.ChooseConvolution(proposeConvolutions(shape, math.ConvolutionMathType)) is { } chosen)
+            if (chooseConvolution(shape) is { } chosen)
             {
-                layout._cudnn[node.Outputs[0]] = new ConvolutionAlgorithm(chosen.Algorithm, chosen.WorkspaceBytes, chosen.MathType);
+                layout._cudnn[node.Outputs[0]] = chosen;
                 workspace = Math.Max(workspace, (long)chosen.WorkspaceBytes);
             }
             else

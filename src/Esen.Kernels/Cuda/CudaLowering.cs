@@ -2,6 +2,7 @@ using Esen.Kernels.Cpu.Ops;
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Ops;
+using Esen.Native.Cudnn;
 
 namespace Esen.Kernels.Cuda;
 
@@ -75,6 +76,35 @@ internal static class CudaLowering
             Batch: (int)xs[0], InChannels: (int)xs[1], InH: oneD ? 1 : g.Input[0], InW: g.Input[last],
             OutChannels: (int)ws[0], KernelH: window.KernelH, KernelW: window.KernelW, OutH: oneD ? 1 : g.Output[0], OutW: g.Output[last],
             Window: window, Groups: (int)node.GetInt("group", 1));
+    }
+
+    /// <summary>
+    /// The steps of a convolution without bias on the im2col + cuBLAS path, which needs
+    /// <c>PatchRows · Positions</c> floats of <paramref name="workspace"/>; also what the executor times
+    /// against cuDNN's algorithms (<see cref="ConvolutionAlgorithmRule"/>).
+    /// </summary>
+    public static List<CudaStep> Im2ColConvolution(string node, ConvolutionShape s, GpuMath math, ulong x, ulong w, ulong y, ulong workspace)
+    {
+        // Per image: col = im2col(x_n) ([C·kh·kw, P], P output positions), then per group g
+        // Y_n,g [K/G, P] = W_g [K/G, C/G·kh·kw] · col_g [C/G·kh·kw, P], batched over the groups.
+        var steps = new List<CudaStep>(2 * s.Batch);
+        int kPerGroup = s.OutChannels / s.Groups, patchPerGroup = s.PatchRows / s.Groups, positions = s.Positions;
+        for (int n = 0; n < s.Batch; n++)
+        {
+            ulong image = x + ((ulong)n * (ulong)(s.InChannels * s.InH * s.InW) * sizeof(float));
+            ulong output = y + ((ulong)n * (ulong)(s.OutChannels * positions) * sizeof(float));
+            steps.Add(new KernelStep<CudaKernelArgs.Im2Col>(node, PtxKernels.Im2Col, LaunchConfig.GridStride((long)s.PatchRows * positions), new CudaKernelArgs.Im2Col
+            {
+                X = image, Col = workspace, Channels = s.InChannels, InH = s.InH, InW = s.InW, OutH = s.OutH, OutW = s.OutW, Window = s.Window,
+            }));
+            GemmCall call = GemmCall.RowMajor(
+                math, transX: false, transW: false, m: kPerGroup, n: positions, k: patchPerGroup,
+                alpha: 1f, x: w, ldx: patchPerGroup, w: workspace, ldw: positions, beta: 0f, y: output, ldy: positions);
+            steps.Add(new GemmStep(node, s.Groups == 1 ? call : call.Batched(
+                s.Groups, strideX: (long)kPerGroup * patchPerGroup, strideW: (long)patchPerGroup * positions, strideY: (long)kPerGroup * positions)));
+        }
+
+        return steps;
     }
 
     private sealed class NodeLowering(CudaLayout layout, IReadOnlyList<ulong> bases)
@@ -176,34 +206,27 @@ internal static class CudaLowering
             RequireFloat(x, w, y);
             ConvolutionShape s = ConvolutionShapeOf(node, Shapes);
             ulong workspace = bases[layout.WorkspaceRegion];
+            FusedActivation activation = Activations.FusedInto(node);
+            ulong bias = node.HasInput(2) ? Address(node.Inputs[2]) : 0;
             if (layout.CudnnConvolutions.TryGetValue(y, out ConvolutionAlgorithm algorithm))
             {
+                CudnnActivationMode? fused = ConvolutionFusion.FusedActivation(algorithm.Algorithm, activation.Kind, bias != 0);
                 Steps.Add(new ConvolutionStep(node.Describe(), new ConvolutionCall(
-                    s, Address(x), Address(w), Address(y), algorithm.Algorithm, workspace, algorithm.WorkspaceBytes, algorithm.MathType)));
+                    s, Address(x), Address(w), Address(y), algorithm.Algorithm, workspace, algorithm.WorkspaceBytes, algorithm.MathType)
+                {
+                    Bias = fused is null ? 0 : bias,
+                    FusedActivation = fused,
+                }));
+                if (fused is not null)
+                {
+                    return;
+                }
             }
             else
             {
-                // Per image: col = im2col(x_n) ([C·kh·kw, P], P output positions), then per group g
-                // Y_n,g [K/G, P] = W_g [K/G, C/G·kh·kw] · col_g [C/G·kh·kw, P], batched over the groups.
-                int kPerGroup = s.OutChannels / s.Groups, patchPerGroup = s.PatchRows / s.Groups, positions = s.Positions;
-                for (int n = 0; n < s.Batch; n++)
-                {
-                    ulong image = Address(x) + ((ulong)n * (ulong)(s.InChannels * s.InH * s.InW) * sizeof(float));
-                    ulong output = Address(y) + ((ulong)n * (ulong)(s.OutChannels * positions) * sizeof(float));
-                    Launch(PtxKernels.Im2Col, LaunchConfig.GridStride((long)s.PatchRows * positions), new CudaKernelArgs.Im2Col
-                    {
-                        X = image, Col = workspace, Channels = s.InChannels, InH = s.InH, InW = s.InW, OutH = s.OutH, OutW = s.OutW, Window = s.Window,
-                    });
-                    GemmCall call = GemmCall.RowMajor(
-                        layout.GpuMath, transX: false, transW: false, m: kPerGroup, n: positions, k: patchPerGroup,
-                        alpha: 1f, x: Address(w), ldx: patchPerGroup, w: workspace, ldw: positions, beta: 0f, y: output, ldy: positions);
-                    Steps.Add(new GemmStep(node.Describe(), s.Groups == 1 ? call : call.Batched(
-                        s.Groups, strideX: (long)kPerGroup * patchPerGroup, strideW: (long)patchPerGroup * positions, strideY: (long)kPerGroup * positions)));
-                }
+                Steps.AddRange(Im2ColConvolution(node.Describe(), s, layout.GpuMath, Address(x), Address(w), Address(y), workspace));
             }
 
-            FusedActivation activation = Activations.FusedInto(node);
-            ulong bias = node.HasInput(2) ? Address(node.Inputs[2]) : 0;
             if (bias != 0 || activation.Kind != ActivationKind.None)
             {
                 Epilogue(y, y, bias, s.OutChannels, s.Positions, activation);

@@ -49,7 +49,8 @@ internal static class LoweredPlanHarness
         IReadOnlyDictionary<string, Tensor>? known = null)
     {
         var schedule = ExecutionSchedule.Build(graph, ShapeInference.Infer(graph, inputs, known));
-        return CudaLayout.Create(schedule, math, proposeConvolutions ?? ((_, _) => []));
+        return CudaLayout.Create(schedule, math, shape => ConvolutionAlgorithmRule.Choose(
+            math, ulong.MaxValue, new ConvolutionCandidates(proposeConvolutions?.Invoke(shape, math.ConvolutionMathType) ?? [])).Cudnn);
     }
 
     /// <summary>
