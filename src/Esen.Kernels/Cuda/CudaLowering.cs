@@ -1,3 +1,4 @@
+using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Cpu.Ops;
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
@@ -47,34 +48,26 @@ internal static class CudaLowering
     public static GraphException? FaultError(IReadOnlyList<CudaStep> steps, int faultWord) =>
         faultWord == 0 ? null : new GraphException($"{steps[faultWord - 1].Node}: {steps[faultWord - 1].Fault} (found on the device)");
 
-    /// <summary>The 2-D convolution a Conv node computes (1-D as height 1).</summary>
-    /// <exception cref="UnsupportedModelException">A 3-D (or higher) convolution.</exception>
+    /// <summary>The 2-D convolution a Conv node computes (1-D as height 1); 3-D ones lower through <see cref="Conv3DShape"/>.</summary>
+    /// <exception cref="ArgumentException">A 3-D convolution.</exception>
     public static ConvolutionShape ConvolutionShapeOf(Node node, InferredShapes shapes)
     {
         TensorShape xs = shapes[node.Inputs[0]].Shape, ws = shapes[node.Inputs[1]].Shape;
-        if (xs.Rank is not (3 or 4))
+        if (xs.Rank > 4)
         {
-            throw new UnsupportedModelException($"{node.Describe()}: {xs.Rank - 2}-D convolution has no CUDA lowering (1-D and 2-D only)");
+            throw new ArgumentException($"{node.Describe()}: a 3-D convolution has no 2-D shape", nameof(node));
         }
 
-        WindowGeometry g = SlidingWindows.Conv(node, xs, ws);
-        bool oneD = xs.Rank == 3;
-        int last = g.SpatialRank - 1;
+        WindowGeometry g = SlidingWindows.Conv(node, xs, ws).Padded(2);
         var window = new Window2D
         {
-            KernelH = oneD ? 1 : g.Kernel[0],
-            KernelW = g.Kernel[last],
-            StrideH = oneD ? 1 : g.Strides[0],
-            StrideW = g.Strides[last],
-            PadTop = oneD ? 0 : g.PadsBegin[0],
-            PadLeft = g.PadsBegin[last],
-            DilationH = oneD ? 1 : g.Dilations[0],
-            DilationW = g.Dilations[last],
+            KernelH = g.Kernel[0], KernelW = g.Kernel[1], StrideH = g.Strides[0], StrideW = g.Strides[1],
+            PadTop = g.PadsBegin[0], PadLeft = g.PadsBegin[1], DilationH = g.Dilations[0], DilationW = g.Dilations[1],
         };
         return new ConvolutionShape(
-            Batch: (int)xs[0], InChannels: (int)xs[1], InH: oneD ? 1 : g.Input[0], InW: g.Input[last],
-            OutChannels: (int)ws[0], KernelH: window.KernelH, KernelW: window.KernelW, OutH: oneD ? 1 : g.Output[0], OutW: g.Output[last],
-            Window: window, Groups: (int)node.GetInt("group", 1));
+            Batch: (int)xs[0], InChannels: (int)xs[1], InH: g.Input[0], InW: g.Input[1],
+            OutChannels: (int)ws[0], KernelH: window.KernelH, KernelW: window.KernelW, OutH: g.Output[0], OutW: g.Output[1],
+            Window: window, Groups: SlidingWindows.Groups(node));
     }
 
     private sealed class NodeLowering(CudaLayout layout, IReadOnlyList<ulong> bases)
@@ -175,31 +168,36 @@ internal static class CudaLowering
             Node node = _node;
             string x = node.Inputs[0], w = node.Inputs[1], y = node.Outputs[0];
             RequireFloat(x, w, y);
-            ConvolutionShape s = ConvolutionShapeOf(node, Shapes);
             ulong workspace = bases[layout.WorkspaceRegion];
-            if (layout.CudnnConvolutions.TryGetValue(y, out ConvolutionAlgorithm algorithm))
+            int outChannels, positions;
+            if (ShapeOf(x).Rank == 5)
             {
-                Steps.Add(new ConvolutionStep(node.Describe(), new ConvolutionCall(
-                    s, Address(x), Address(w), Address(y), algorithm.Algorithm, workspace, algorithm.WorkspaceBytes, algorithm.MathType)));
+                // 3-D: im2col_3d and cuBLAS (cuDNN's Nd convolutions are not used).
+                Conv3DShape v = Conv3DShape.Of(node, ShapeOf(x), ShapeOf(w));
+                var window = Window3D.Of(v.Window);
+                (outChannels, positions) = (v.OutChannels, v.Positions);
+                Im2ColGemm(v.Batch, v.Groups, v.OutChannels, v.PatchRows, v.Positions, (long)v.InChannels * v.InputVolume, image => Launch(
+                    PtxKernels.Im2Col3D, LaunchConfig.GridStride((long)v.PatchRows * v.Positions), new CudaKernelArgs.Im2Col3D
+                    {
+                        X = image, Col = workspace, Channels = v.InChannels, Window = window,
+                    }));
             }
             else
             {
-                // Per image: col = im2col(x_n) ([C·kh·kw, P], P output positions), then per group g
-                // Y_n,g [K/G, P] = W_g [K/G, C/G·kh·kw] · col_g [C/G·kh·kw, P], batched over the groups.
-                int kPerGroup = s.OutChannels / s.Groups, patchPerGroup = s.PatchRows / s.Groups, positions = s.Positions;
-                for (int n = 0; n < s.Batch; n++)
+                ConvolutionShape s = ConvolutionShapeOf(node, Shapes);
+                (outChannels, positions) = (s.OutChannels, s.Positions);
+                if (layout.CudnnConvolutions.TryGetValue(y, out ConvolutionAlgorithm algorithm))
                 {
-                    ulong image = Address(x) + ((ulong)n * (ulong)(s.InChannels * s.InH * s.InW) * sizeof(float));
-                    ulong output = Address(y) + ((ulong)n * (ulong)(s.OutChannels * positions) * sizeof(float));
-                    Launch(PtxKernels.Im2Col, LaunchConfig.GridStride((long)s.PatchRows * positions), new CudaKernelArgs.Im2Col
-                    {
-                        X = image, Col = workspace, Channels = s.InChannels, InH = s.InH, InW = s.InW, OutH = s.OutH, OutW = s.OutW, Window = s.Window,
-                    });
-                    GemmCall call = GemmCall.RowMajor(
-                        layout.GpuMath, transX: false, transW: false, m: kPerGroup, n: positions, k: patchPerGroup,
-                        alpha: 1f, x: Address(w), ldx: patchPerGroup, w: workspace, ldw: positions, beta: 0f, y: output, ldy: positions);
-                    Steps.Add(new GemmStep(node.Describe(), s.Groups == 1 ? call : call.Batched(
-                        s.Groups, strideX: (long)kPerGroup * patchPerGroup, strideW: (long)patchPerGroup * positions, strideY: (long)kPerGroup * positions)));
+                    Steps.Add(new ConvolutionStep(node.Describe(), new ConvolutionCall(
+                        s, Address(x), Address(w), Address(y), algorithm.Algorithm, workspace, algorithm.WorkspaceBytes, algorithm.MathType)));
+                }
+                else
+                {
+                    Im2ColGemm(s.Batch, s.Groups, s.OutChannels, s.PatchRows, s.Positions, (long)s.InChannels * s.InH * s.InW, image => Launch(
+                        PtxKernels.Im2Col, LaunchConfig.GridStride((long)s.PatchRows * s.Positions), new CudaKernelArgs.Im2Col
+                        {
+                            X = image, Col = workspace, Channels = s.InChannels, InH = s.InH, InW = s.InW, OutH = s.OutH, OutW = s.OutW, Window = s.Window,
+                        }));
                 }
             }
 
@@ -207,7 +205,26 @@ internal static class CudaLowering
             ulong bias = node.HasInput(2) ? Address(node.Inputs[2]) : 0;
             if (bias != 0 || activation.Kind != ActivationKind.None)
             {
-                Epilogue(y, y, bias, s.OutChannels, s.Positions, activation);
+                Epilogue(y, y, bias, outChannels, positions, activation);
+            }
+        }
+
+        // Per image: col = im2col(x_n) ([C·taps, P] in the workspace, P output positions), then per group g
+        // Y_n,g [K/G, P] = W_g [K/G, C/G·taps] · col_g [C/G·taps, P], batched over the groups.
+        private void Im2ColGemm(int batch, int groups, int outChannels, int patchRows, int positions, long imageLength, Action<ulong> im2col)
+        {
+            Node node = _node;
+            ulong x = Address(node.Inputs[0]), w = Address(node.Inputs[1]), y = Address(node.Outputs[0]), workspace = bases[layout.WorkspaceRegion];
+            int kPerGroup = outChannels / groups, patchPerGroup = patchRows / groups;
+            for (int n = 0; n < batch; n++)
+            {
+                im2col(x + ((ulong)n * (ulong)imageLength * sizeof(float)));
+                ulong output = y + ((ulong)n * (ulong)outChannels * (ulong)positions * sizeof(float));
+                GemmCall call = GemmCall.RowMajor(
+                    layout.GpuMath, transX: false, transW: false, m: kPerGroup, n: positions, k: patchPerGroup,
+                    alpha: 1f, x: w, ldx: patchPerGroup, w: workspace, ldw: positions, beta: 0f, y: output, ldy: positions);
+                Steps.Add(new GemmStep(node.Describe(), groups == 1 ? call : call.Batched(
+                    groups, strideX: (long)kPerGroup * patchPerGroup, strideW: (long)patchPerGroup * positions, strideY: (long)kPerGroup * positions)));
             }
         }
 
@@ -351,7 +368,7 @@ internal static class CudaLowering
             TensorShape xs = ShapeOf(x), ys = ShapeOf(y);
             PoolWindow pool = SlidingWindows.Pool(node, xs);
             int planes = (int)(xs[0] * xs[1]);
-            Pool3D window = Pool3D.Of(new PoolShape(pool.Geometry, planes));
+            var window = Window3D.Of(pool.Geometry);
             LaunchConfig config = LaunchConfig.GridStride(ys.ElementCount);
             if (node.OpType == "MaxPool")
             {

@@ -60,6 +60,8 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.Im2Col> Im2Col { get; } = new("im2col", "esen_im2col");
 
+    public static PtxKernel<CudaKernelArgs.Im2Col3D> Im2Col3D { get; } = new("im2col", "esen_im2col_3d");
+
     public static PtxKernel<CudaKernelArgs.EnsembleMean> EnsembleMean { get; } = new("ensemble", "esen_ensemble_mean");
 
     public static PtxKernel<CudaKernelArgs.EnsembleWeightedMean> EnsembleWeightedMean { get; } = new("ensemble", "esen_ensemble_weighted_mean");
@@ -76,7 +78,7 @@ internal static class PtxKernels
     public static IReadOnlyList<PtxKernel> All { get; } =
     [
         BiasActivation, Clip, Add, Sub, Mul, Div, CastFloatToInt64, CastInt64ToFloat, Copy, StridedCopy, ConcatSlab, Gather,
-        MaxPool, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, EnsembleMean, EnsembleWeightedMean,
+        MaxPool, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean, EnsembleWeightedMean,
         EnsembleVote, CascadeGate, GatherRows, ScatterRows,
     ];
 }
