@@ -132,6 +132,11 @@ internal sealed class CudaLayout
             }
         }
 
+        foreach (Node node in schedule.Running.Where(n => n.OpType == "LayerNormalization"))
+        {
+            workspace = Math.Max(workspace, CudaLowering.LayerNormRowsBytes(node, shapes));
+        }
+
         layout.WorkspaceRegion = layout.Add(DeviceRegionKind.Workspace, "workspace", workspace);
         layout.FaultRegion = layout.Add(DeviceRegionKind.Fault, "fault", sizeof(int));
         foreach (ValueInfo output in shapes.Graph.Outputs)

@@ -48,6 +48,17 @@ internal static class CudaLowering
     public static GraphException? FaultError(IReadOnlyList<CudaStep> steps, int faultWord) =>
         faultWord == 0 ? null : new GraphException($"{steps[faultWord - 1].Node}: {steps[faultWord - 1].Fault} (found on the device)");
 
+    /// <summary>
+    /// The workspace a LayerNormalization needs: one full row (the normalised size) for each of scale and bias,
+    /// in that order, when either broadcasts over the normalised shape; 0 when both are full rows.
+    /// </summary>
+    public static long LayerNormRowsBytes(Node node, InferredShapes shapes)
+    {
+        long cols = AxisOps.LayerNorm(node, shapes[node.Inputs[0]].Shape).Rows.Length;
+        bool broadcasts = node.Inputs.Skip(1).Take(2).Any(p => p.Length > 0 && shapes[p].Shape.ElementCount != cols);
+        return broadcasts ? 2 * cols * sizeof(float) : 0;
+    }
+
     /// <summary>The 2-D convolution a Conv node computes (1-D as height 1); 3-D ones lower through <see cref="Conv3DShape"/>.</summary>
     /// <exception cref="ArgumentException">A 3-D convolution.</exception>
     public static ConvolutionShape ConvolutionShapeOf(Node node, InferredShapes shapes)
@@ -434,18 +445,31 @@ internal static class CudaLowering
             string mean = node.Outputs.Count > 1 ? node.Outputs[1] : string.Empty, invStdDev = node.Outputs.Count > 2 ? node.Outputs[2] : string.Empty;
             RequireFloat(x, y, mean, invStdDev);
             TensorShape xs = ShapeOf(x);
-            ((_, long rows, long cols, _), float epsilon) = AxisOps.LayerNorm(node, xs);
-            foreach (string parameter in node.Inputs.Skip(1).Where(p => p.Length > 0))
+            ((int axis, long rows, long cols, _), float epsilon) = AxisOps.LayerNorm(node, xs);
+            int[] normalized = xs.ToIntArray()[axis..];
+
+            // esen_layer_norm reads full rows: a scale or bias that broadcasts over the normalised shape is expanded
+            // into the workspace first (row i of LayerNormRows), as the CPU executor expands it into a row buffer.
+            ulong Row(int input)
             {
-                if (ShapeOf(parameter).ElementCount != cols)
+                string parameter = node.HasInput(input) ? node.Inputs[input] : string.Empty;
+                if (parameter.Length == 0 || ShapeOf(parameter).ElementCount == cols)
                 {
-                    throw Unsupported($"scale or bias '{parameter}' of shape {ShapeOf(parameter)} broadcasts over the normalised shape; esen_layer_norm takes a full row");
+                    return parameter.Length == 0 ? 0 : Address(parameter);
                 }
+
+                RequireFloat(parameter);
+                ulong row = bases[layout.WorkspaceRegion] + ((ulong)(input - 1) * (ulong)cols * sizeof(float));
+                Launch(PtxKernels.StridedCopy, LaunchConfig.GridStride(cols), new CudaKernelArgs.StridedCopy
+                {
+                    X = Address(parameter), Y = row, Count = (int)cols, OutDims = Dims(normalized), InStrides = Broadcast(ShapeOf(parameter).ToIntArray(), normalized),
+                });
+                return row;
             }
 
             Launch(PtxKernels.LayerNorm, LaunchConfig.BlockPerRow(rows, cols), new CudaKernelArgs.LayerNorm
             {
-                X = Address(x), Y = Address(y), Scale = Address(node.Inputs[1]), Bias = node.HasInput(2) ? Address(node.Inputs[2]) : 0,
+                X = Address(x), Y = Address(y), Scale = Row(1), Bias = Row(2),
                 Mean = mean.Length > 0 ? Address(mean) : 0, InvStdDev = invStdDev.Length > 0 ? Address(invStdDev) : 0,
                 Rows = (int)rows, Cols = (int)cols, Epsilon = epsilon,
             });
