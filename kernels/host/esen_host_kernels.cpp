@@ -85,6 +85,7 @@ static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_ENTRY(esen_cast_int64_to_float),
     ESEN_HOST_ENTRY(esen_copy),
     ESEN_HOST_ENTRY(esen_strided_copy),
+    ESEN_HOST_ENTRY(esen_strided_copy_int64),
     ESEN_HOST_ENTRY(esen_concat_slab),
     ESEN_HOST_ENTRY(esen_gather),
     ESEN_HOST_ENTRY(esen_max_pool),

@@ -73,7 +73,7 @@ internal static class CudaKernelArgs
         public int Count;
     }
 
-    /// <summary><c>esen_strided_copy</c>: transpose, expand, slice.</summary>
+    /// <summary><c>esen_strided_copy</c> and <c>esen_strided_copy_int64</c>: transpose, expand, slice.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct StridedCopy
     {

@@ -147,7 +147,6 @@ internal static class CudaLowering
                     break;
                 case "Transpose":
                 {
-                    RequireFloat(x, y);
                     TensorShape xs = ShapeOf(x);
                     int[] perm = ShapeInference.Permutation(node, xs.Rank);
                     StridedCopy(Address(x), y, Dims(perm.Select(p => (int)xs[p]).ToArray()), Dims6.TransposeStrides(xs.ToIntArray(), perm));
@@ -477,14 +476,13 @@ internal static class CudaLowering
 
         private void Slice(string x, string y)
         {
-            RequireFloat(x, y);
             SliceGeometry slice = SliceGeometry.Resolve(Shapes.ContextOf(_node));
             int[] strides = CpuOps.Strides(ShapeOf(x));
             long start = slice.Starts.Select((s, i) => s * strides[i]).Sum();
             int[] inStrides = strides.Select((s, i) => (int)(s * slice.Steps[i])).ToArray();
 
             // Leading padded dimensions have size 1, so their stride is never multiplied by a non-zero index.
-            StridedCopy(Address(x) + (ulong)(start * sizeof(float)), y, Dims(slice.OutputShape.ToIntArray()), Dims(inStrides));
+            StridedCopy(Address(x) + (ulong)(start * DataTypes.SizeOf(Shapes[x].DataType)), y, Dims(slice.OutputShape.ToIntArray()), Dims(inStrides));
         }
 
         private void Gather(string x, string indices, string y)
@@ -503,10 +501,12 @@ internal static class CudaLowering
 
         private void Concat(string y)
         {
-            RequireFloat([.. _node.Inputs, y]);
             TensorShape ys = ShapeOf(y);
             int axis = AxisOps.ConcatAxis(_node, ys.Rank);
-            long outer = ys.Product(0, axis), inner = ys.Product(axis + 1, ys.Rank);
+
+            // esen_concat_slab moves 4-byte words; an int64 element is two.
+            int words = DataTypes.SizeOf(Shapes[y].DataType) / sizeof(float);
+            long outer = ys.Product(0, axis), inner = ys.Product(axis + 1, ys.Rank) * words;
             long offset = 0;
             foreach (string input in _node.Inputs)
             {
@@ -569,7 +569,7 @@ internal static class CudaLowering
         private void StridedCopy(ulong from, string y, Dims6 outDims, Dims6 inStrides)
         {
             long count = ShapeOf(y).ElementCount;
-            Launch(PtxKernels.StridedCopy, LaunchConfig.GridStride(count), new CudaKernelArgs.StridedCopy
+            Launch(Shapes[y].DataType == DataType.Int64 ? PtxKernels.StridedCopyInt64 : PtxKernels.StridedCopy, LaunchConfig.GridStride(count), new CudaKernelArgs.StridedCopy
             {
                 X = from, Y = Address(y), Count = (int)count, OutDims = outDims, InStrides = inStrides,
             });

@@ -40,6 +40,8 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.StridedCopy> StridedCopy { get; } = new("layout", "esen_strided_copy");
 
+    public static PtxKernel<CudaKernelArgs.StridedCopy> StridedCopyInt64 { get; } = new("layout", "esen_strided_copy_int64");
+
     public static PtxKernel<CudaKernelArgs.ConcatSlab> ConcatSlab { get; } = new("layout", "esen_concat_slab");
 
     public static PtxKernel<CudaKernelArgs.Gather> Gather { get; } = new("layout", "esen_gather");
@@ -77,7 +79,7 @@ internal static class PtxKernels
     /// <summary>All of the above.</summary>
     public static IReadOnlyList<PtxKernel> All { get; } =
     [
-        BiasActivation, Clip, Add, Sub, Mul, Div, CastFloatToInt64, CastInt64ToFloat, Copy, StridedCopy, ConcatSlab, Gather,
+        BiasActivation, Clip, Add, Sub, Mul, Div, CastFloatToInt64, CastInt64ToFloat, Copy, StridedCopy, StridedCopyInt64, ConcatSlab, Gather,
         MaxPool, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean, EnsembleWeightedMean,
         EnsembleVote, CascadeGate, GatherRows, ScatterRows,
     ];
