@@ -326,7 +326,7 @@ public class CudaLoweringTests
             call);
     }
 
-    /// <summary>A grouped 3-D convolution with padding, strides, bias and a fused activation.</summary>
+    /// <summary>A grouped 3-D convolution with padding, strides, a dilation and bias, then a Relu (fused into it when the graph is rewritten).</summary>
     internal static LayerGraph Conv3D()
     {
         var g = new GraphBuilder("conv3d");
