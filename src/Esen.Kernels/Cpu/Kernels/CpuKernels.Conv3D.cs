@@ -26,7 +26,7 @@ public static partial class CpuKernels
         CheckBias(bias, shape.OutChannels);
         int patch = shape.PatchRowsPerGroup, positions = shape.Positions, outPerGroup = shape.OutChannelsPerGroup;
         int image = shape.InChannels * shape.InputVolume;
-        float[] col = ArrayPool<float>.Shared.Rent(shape.PatchRows * positions);
+        float[] col = ArrayPool<float>.Shared.Rent(checked(shape.PatchRows * positions));
         try
         {
             for (int n = 0; n < shape.Batch; n++)
