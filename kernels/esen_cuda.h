@@ -139,6 +139,19 @@ ESEN_DEVICE void esen_report_fault(int* fault, int fault_code)
     __atomic_compare_exchange_n(fault, &none, fault_code, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
+// A sliding window over three spatial dimensions (d, h, w), passed by value (pooling, im2col_3d);
+// 1-D and 2-D windows have leading size-1 dimensions. Esen.Kernels mirrors it as Window3D.
+struct EsenWindow3D
+{
+    int input[3];
+    int output[3];
+    int kernel[3];
+    int stride[3];
+    int pad_begin[3];
+    int pad_end[3]; // the explicit padding after the input; ceil_mode may add windows that reach past it
+    int dilation[3];
+};
+
 // e^x as 2^(x·log2 e): the only exponential available without libdevice.
 ESEN_DEVICE float esen_exp(float x) { return ESEN_EXP2(x * 1.4426950408889634f); }
 

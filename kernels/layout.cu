@@ -14,11 +14,9 @@ ESEN_KERNEL void esen_copy(const float* x, float* y, int count)
 // y is contiguous with shape out_dims (right-aligned into 6 dimensions, leading ones = 1);
 // output element (c0..c5) reads x[Σ c_d·in_strides[d]]. Transpose with permutation perm:
 // out_dims[d] = in_dims[perm[d]] and in_strides[d] = contiguous stride of input dimension perm[d].
-// A stride of 0 repeats (expands) a dimension. Strides count elements: 4-byte ones in
-// esen_strided_copy, 8-byte (int64) ones in esen_strided_copy_int64.
+// A stride of 0 repeats (expands) a dimension. Strides count elements of T.
 template <class T>
-ESEN_DEVICE void esen_strided_copy_of(const T* x, T* y, int count, const EsenDims6& out_dims,
-                                      const EsenDims6& in_strides)
+ESEN_DEVICE void esen_strided_copy_of(const T* x, T* y, int count, const EsenDims6& out_dims, const EsenDims6& in_strides)
 {
     for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
     {
@@ -39,8 +37,9 @@ ESEN_KERNEL void esen_strided_copy(const float* x, float* y, int count, EsenDims
     esen_strided_copy_of(x, y, count, out_dims, in_strides);
 }
 
-ESEN_KERNEL void esen_strided_copy_int64(const long long* x, long long* y, int count,
-                                         EsenDims6 out_dims, EsenDims6 in_strides)
+// The same over int64 elements (Transpose and Slice of int64 tensors).
+ESEN_KERNEL void esen_strided_copy_int64(const long long* x, long long* y, int count, EsenDims6 out_dims,
+                                         EsenDims6 in_strides)
 {
     esen_strided_copy_of(x, y, count, out_dims, in_strides);
 }
@@ -48,7 +47,7 @@ ESEN_KERNEL void esen_strided_copy_int64(const long long* x, long long* y, int c
 // One input of a concat: viewing x as [outer, slab] and y as [outer, y_row] (slab = the input's
 // axis length × the product of the dimensions after the axis), copies x into columns
 // [y_offset, y_offset + slab) of every y row. A concat of k inputs is k launches with growing
-// y_offset.
+// y_offset. Moves 4-byte words: an int64 concat passes slab, y_row and y_offset in words.
 ESEN_KERNEL void esen_concat_slab(const float* x, float* y, int outer, int slab, int y_row,
                                   int y_offset)
 {

@@ -100,6 +100,7 @@ static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_ENTRY(esen_softmax),
     ESEN_HOST_ENTRY(esen_softmax_axis),
     ESEN_HOST_ENTRY(esen_im2col),
+    ESEN_HOST_ENTRY(esen_im2col_3d),
     ESEN_HOST_ENTRY(esen_ensemble_mean),
     ESEN_HOST_ENTRY(esen_ensemble_weighted_mean),
     ESEN_HOST_ENTRY(esen_ensemble_vote),

@@ -6,7 +6,7 @@ namespace Esen.Kernels.Cuda;
 /// Launch arguments, one unmanaged struct per kernel signature in kernels/*.cu, fields in the
 /// entry point's parameter order with the same widths: device pointers are <see cref="ulong"/>,
 /// C <c>int</c> is <see cref="int"/>, <c>float</c> is <see cref="float"/>, by-value structs are
-/// <see cref="Dims6"/>, <see cref="Window2D"/> and <see cref="Pool3D"/>. Each struct's memory layout equals the packed
+/// <see cref="Dims6"/>, <see cref="Window2D"/> and <see cref="Window3D"/>. Each struct's memory layout equals the packed
 /// PTX parameter buffer (every parameter at its own alignment), so it can be handed to
 /// <c>cuLaunchKernel</c> either as that buffer (<c>CU_LAUNCH_PARAM_BUFFER_POINTER</c>) or as one
 /// pointer per field. A test parses every committed PTX <c>.entry</c> and checks field count,
@@ -142,7 +142,7 @@ internal static class CudaKernelArgs
         public ulong X;
         public ulong Y;
         public int Planes;
-        public Pool3D Window;
+        public Window3D Window;
         public ulong Indices;
         public int ColumnMajor;
     }
@@ -154,7 +154,7 @@ internal static class CudaKernelArgs
         public ulong X;
         public ulong Y;
         public int Planes;
-        public Pool3D Window;
+        public Window3D Window;
         public int CountIncludePad;
     }
 
@@ -232,6 +232,16 @@ internal static class CudaKernelArgs
         public int OutH;
         public int OutW;
         public Window2D Window;
+    }
+
+    /// <summary><c>esen_im2col_3d</c> for one NCDHW image.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Im2Col3D
+    {
+        public ulong X;
+        public ulong Col;
+        public int Channels;
+        public Window3D Window;
     }
 
     /// <summary><c>esen_ensemble_mean</c> over member-major stacked outputs.</summary>

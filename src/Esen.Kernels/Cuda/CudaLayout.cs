@@ -1,3 +1,4 @@
+using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
 
@@ -107,6 +108,15 @@ internal sealed class CudaLayout
         long workspace = 0;
         foreach (Node node in schedule.Running.Where(n => n.OpType == "Conv"))
         {
+            TensorShape xs = shapes[node.Inputs[0]].Shape;
+            if (xs.Rank == 5)
+            {
+                // A 3-D convolution runs as im2col_3d + cuBLAS; the workspace holds one image's columns.
+                var volume = Conv3DShape.Of(node, xs, shapes[node.Inputs[1]].Shape);
+                workspace = Math.Max(workspace, (long)volume.PatchRows * volume.Positions * sizeof(float));
+                continue;
+            }
+
             ConvolutionShape shape = CudaLowering.ConvolutionShapeOf(node, shapes);
             if (chooseConvolution(shape) is { } chosen)
             {
@@ -117,6 +127,11 @@ internal sealed class CudaLayout
             {
                 workspace = Math.Max(workspace, (long)shape.PatchRows * shape.Positions * sizeof(float));
             }
+        }
+
+        foreach (Node node in schedule.Running.Where(n => n.OpType == "LayerNormalization"))
+        {
+            workspace = Math.Max(workspace, CudaLowering.LayerNormRowsBytes(node, shapes));
         }
 
         layout.WorkspaceRegion = layout.Add(DeviceRegionKind.Workspace, "workspace", workspace);

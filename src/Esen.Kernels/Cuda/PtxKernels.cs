@@ -70,6 +70,8 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.Im2Col> Im2Col { get; } = new("im2col", "esen_im2col");
 
+    public static PtxKernel<CudaKernelArgs.Im2Col3D> Im2Col3D { get; } = new("im2col", "esen_im2col_3d");
+
     public static PtxKernel<CudaKernelArgs.EnsembleMean> EnsembleMean { get; } = new("ensemble", "esen_ensemble_mean");
 
     public static PtxKernel<CudaKernelArgs.EnsembleWeightedMean> EnsembleWeightedMean { get; } = new("ensemble", "esen_ensemble_weighted_mean");
@@ -87,7 +89,7 @@ internal static class PtxKernels
     [
         BiasActivation, Clip, Add, Sub, Mul, Div, AddInt64, SubInt64, MulInt64, DivInt64, CastFloatToInt64, CastInt64ToFloat, Copy,
         StridedCopy, StridedCopyInt64, ConcatSlab, Gather,
-        MaxPool, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, EnsembleMean, EnsembleWeightedMean,
+        MaxPool, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean, EnsembleWeightedMean,
         EnsembleVote, CascadeGate, GatherRows, ScatterRows,
     ];
 }

@@ -18,6 +18,33 @@ public abstract partial class ExecutorConformanceTests<TFixture>
     }
 
     [SkippableTheory]
+    [InlineData("Transpose")]
+    [InlineData("Slice")]
+    [InlineData("Concat")]
+    public void DataMovement_OfInt64_MovesWholeElements(string op)
+    {
+        // 105 elements: more than ExecutionSchedule.MaxSpecializedElements, so the values move at run time. Element i
+        // holds Value(i), with distinct high and low words; the expected output lists which element each position reads.
+        long[] dims = [3, 5, 7];
+        static long Value(long i) => (i << 33) + i - 50;
+        Tensor x = Tensor.FromInt64s(new TensorShape(dims), [.. Enumerable.Range(0, 105).Select(i => Value(i))]);
+        float[] index = [.. Enumerable.Range(0, 105).Select(i => (float)i)];
+        (Tensor y, IEnumerable<float> read) = op switch
+        {
+            "Transpose" => (RunNode("Transpose", [("x", x)], new() { ["perm"] = AttributeValue.Ints(2, 0, 1) })["y"], Reference.Transpose(index, dims, [2, 0, 1])),
+            "Slice" => (
+                RunNode("Slice", [("x", x), ("starts", Tensor.Vector([1L])), ("ends", Tensor.Vector([5L])), ("axes", Tensor.Vector([1L])), ("steps", Tensor.Vector([2L]))],
+                    initializers: ["starts", "ends", "axes", "steps"])["y"],
+                from i0 in Enumerable.Range(0, 3) from i1 in new[] { 1, 3 } from i2 in Enumerable.Range(0, 7) select (float)Reference.Ravel([i0, i1, i2], dims)),
+            _ => (
+                RunNode("Concat", [("a", x), ("b", x)], new() { ["axis"] = AttributeValue.Int(1) })["y"],
+                from i0 in Enumerable.Range(0, 3) from i1 in Enumerable.Range(0, 10) from i2 in Enumerable.Range(0, 7) select (float)Reference.Ravel([i0, i1 % 5, i2], dims)),
+        };
+        Assert.Equal(DataType.Int64, y.DataType);
+        Assert.Equal(read.Select(i => Value((long)i)), y.Int64s);
+    }
+
+    [SkippableTheory]
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(-1)]
