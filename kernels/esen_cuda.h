@@ -127,6 +127,31 @@ struct EsenWindow2D
     int dilation_h, dilation_w;
 };
 
+// A kernel that meets an error planning cannot rule out (a Gather index out of range, an int64
+// division without a quotient) stores its step's fault_code in the plan's fault word, which the
+// executor reads after the run and turns into an error naming the node. Only the first faulting step
+// in stream order keeps its code (a compare-and-swap from 0), so the node named is the one the CPU
+// executor, running the same order, fails at. Atomic, so the threads of a launch that meet the error
+// race on nothing, on the host build too.
+ESEN_DEVICE void esen_report_fault(int* fault, int fault_code)
+{
+    int none = 0;
+    __atomic_compare_exchange_n(fault, &none, fault_code, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+// A sliding window over three spatial dimensions (d, h, w), passed by value (pooling, im2col_3d);
+// 1-D and 2-D windows have leading size-1 dimensions. Esen.Kernels mirrors it as Window3D.
+struct EsenWindow3D
+{
+    int input[3];
+    int output[3];
+    int kernel[3];
+    int stride[3];
+    int pad_begin[3];
+    int pad_end[3]; // the explicit padding after the input; ceil_mode may add windows that reach past it
+    int dilation[3];
+};
+
 // e^x as 2^(x·log2 e): the only exponential available without libdevice.
 ESEN_DEVICE float esen_exp(float x) { return ESEN_EXP2(x * 1.4426950408889634f); }
 

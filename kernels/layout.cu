@@ -1,5 +1,5 @@
-// Data movement: contiguous copy, strided copy (transpose, expand, slice up to rank 6), the
-// per-input step of concat, and gather.
+// Data movement: contiguous copy, strided copy (transpose, expand, slice up to rank 6; float32
+// and int64), the per-input step of concat, and gather.
 #include "esen_cuda.h"
 
 // y[i] = x[i] for i < count.
@@ -14,9 +14,9 @@ ESEN_KERNEL void esen_copy(const float* x, float* y, int count)
 // y is contiguous with shape out_dims (right-aligned into 6 dimensions, leading ones = 1);
 // output element (c0..c5) reads x[Σ c_d·in_strides[d]]. Transpose with permutation perm:
 // out_dims[d] = in_dims[perm[d]] and in_strides[d] = contiguous stride of input dimension perm[d].
-// A stride of 0 repeats (expands) a dimension.
-ESEN_KERNEL void esen_strided_copy(const float* x, float* y, int count, EsenDims6 out_dims,
-                                   EsenDims6 in_strides)
+// A stride of 0 repeats (expands) a dimension. Strides count elements of T.
+template <class T>
+ESEN_DEVICE void esen_strided_copy_of(const T* x, T* y, int count, const EsenDims6& out_dims, const EsenDims6& in_strides)
 {
     for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
     {
@@ -31,10 +31,23 @@ ESEN_KERNEL void esen_strided_copy(const float* x, float* y, int count, EsenDims
     }
 }
 
+ESEN_KERNEL void esen_strided_copy(const float* x, float* y, int count, EsenDims6 out_dims,
+                                   EsenDims6 in_strides)
+{
+    esen_strided_copy_of(x, y, count, out_dims, in_strides);
+}
+
+// The same over int64 elements (Transpose and Slice of int64 tensors).
+ESEN_KERNEL void esen_strided_copy_int64(const long long* x, long long* y, int count, EsenDims6 out_dims,
+                                         EsenDims6 in_strides)
+{
+    esen_strided_copy_of(x, y, count, out_dims, in_strides);
+}
+
 // One input of a concat: viewing x as [outer, slab] and y as [outer, y_row] (slab = the input's
 // axis length × the product of the dimensions after the axis), copies x into columns
 // [y_offset, y_offset + slab) of every y row. A concat of k inputs is k launches with growing
-// y_offset.
+// y_offset. Moves 4-byte words: an int64 concat passes slab, y_row and y_offset in words.
 ESEN_KERNEL void esen_concat_slab(const float* x, float* y, int outer, int slab, int y_row,
                                   int y_offset)
 {
@@ -49,8 +62,8 @@ ESEN_KERNEL void esen_concat_slab(const float* x, float* y, int outer, int slab,
 // Gather along an axis: viewing x as [outer, axis, inner] and y as [outer, count, inner] (count =
 // the number of indices), y[o, j, :] = x[o, indices[j], :], a negative index counting from the end.
 // Moves 4-byte words, so int64 data is gathered with inner doubled. ONNX makes an index outside
-// [−axis, axis) an error: its elements of y are written 0 and fault_code is stored in *fault, which
-// the executor reads after the run and reports.
+// [−axis, axis) an error: its elements of y are written 0 and the fault is reported
+// (esen_report_fault).
 ESEN_KERNEL void esen_gather(const float* x, const long long* indices, float* y, int outer, int axis,
                              int inner, int count, int* fault, int fault_code)
 {
@@ -63,9 +76,7 @@ ESEN_KERNEL void esen_gather(const float* x, const long long* indices, float* y,
         if (index < 0 || index >= axis)
         {
             y[i] = 0.0f;
-            // Atomic, so the threads that find bad indices store their (equal) code without a data
-            // race, on the host build too; on a GPU it is one 32-bit store.
-            __atomic_store_n(fault, fault_code, __ATOMIC_RELAXED);
+            esen_report_fault(fault, fault_code);
             continue;
         }
         y[i] = x[((row / count) * axis + index) * inner + i % inner];

@@ -1,23 +1,12 @@
 // Pooling over NC... tensors: max and average pooling with windows over up to three spatial
-// dimensions (EsenPool3D), and global average pooling.
+// dimensions (EsenWindow3D), and global average pooling.
 #include "block_reduce.cuh"
 
-// A pooling window over three spatial dimensions (d, h, w), passed by value; 1-D and 2-D pools
-// have leading size-1 dimensions. Esen.Kernels mirrors it as Pool3D. x holds `planes` (N·C)
-// planes of input[0]·input[1]·input[2] values, y as many of output[0]·output[1]·output[2].
-struct EsenPool3D
-{
-    int input[3];
-    int output[3];
-    int kernel[3];
-    int stride[3];
-    int pad_begin[3];
-    int pad_end[3]; // the explicit padding after the input; ceil_mode may add windows that reach past it
-    int dilation[3];
-};
+// x holds `planes` (N·C) planes of input[0]·input[1]·input[2] values, y as many of
+// output[0]·output[1]·output[2] (EsenWindow3D in esen_cuda.h).
 
 // Splits flat output index i into its plane and its position in each spatial dimension.
-ESEN_DEVICE long long esen_pool_position(long long i, const EsenPool3D& p, int position[3])
+ESEN_DEVICE long long esen_pool_position(long long i, const EsenWindow3D& p, int position[3])
 {
     for (int d = 2; d >= 0; --d)
     {
@@ -28,7 +17,7 @@ ESEN_DEVICE long long esen_pool_position(long long i, const EsenPool3D& p, int p
 }
 
 // Input coordinate of tap k of the window at output position o in spatial dimension d.
-ESEN_DEVICE int esen_pool_tap(const EsenPool3D& p, int d, int o, int k)
+ESEN_DEVICE int esen_pool_tap(const EsenWindow3D& p, int d, int o, int k)
 {
     return o * p.stride[d] - p.pad_begin[d] + k * p.dilation[d];
 }
@@ -37,7 +26,7 @@ ESEN_DEVICE int esen_pool_tap(const EsenPool3D& p, int d, int o, int k)
 // input (at (id, ih, iw)), in row-major tap order: the CPU executor's order, so sums agree to the bit
 // and the first maximum is the same one.
 template <class Visit>
-ESEN_DEVICE void esen_pool_window(const float* plane, const EsenPool3D& p, const int o[3], Visit visit)
+ESEN_DEVICE void esen_pool_window(const float* plane, const EsenWindow3D& p, const int o[3], Visit visit)
 {
     for (int kd = 0; kd < p.kernel[0]; ++kd)
     {
@@ -70,7 +59,7 @@ ESEN_DEVICE void esen_pool_window(const float* plane, const EsenPool3D& p, const
 // indices, when not null, receives where each maximum is (ONNX MaxPool's Indices output): the flat
 // index into x of its first occurrence in the window, the spatial part row-major, or column-major
 // with column_major != 0 (storage_order = 1); 0 within the plane for a window with no input position.
-ESEN_KERNEL void esen_max_pool(const float* x, float* y, int planes, EsenPool3D pool,
+ESEN_KERNEL void esen_max_pool(const float* x, float* y, int planes, EsenWindow3D pool,
                                long long* indices, int column_major)
 {
     const long long in_plane = static_cast<long long>(pool.input[0]) * pool.input[1] * pool.input[2];
@@ -103,7 +92,7 @@ ESEN_KERNEL void esen_max_pool(const float* x, float* y, int planes, EsenPool3D 
 // extends past the padding is clipped to it, as ONNX AveragePool defines. The window is a box, so
 // both counts are products over the dimensions. A window with nothing to count gives 0 (as the CPU
 // executor).
-ESEN_KERNEL void esen_avg_pool(const float* x, float* y, int planes, EsenPool3D pool,
+ESEN_KERNEL void esen_avg_pool(const float* x, float* y, int planes, EsenWindow3D pool,
                                int count_include_pad)
 {
     const long long in_plane = static_cast<long long>(pool.input[0]) * pool.input[1] * pool.input[2];

@@ -22,8 +22,11 @@ namespace Esen.Benchmarks;
 /// </summary>
 public static class BenchmarkProblems
 {
+    /// <summary>The seed of the first problem of each cell (the BenchmarkDotNet classes use only that one).</summary>
+    public const int DefaultSeed = 20261122;
+
     /// <summary>The problem for one (K, D, step) cell; the same seed gives the same problem.</summary>
-    public static Problem Create(int members, int devices, int stepPercent, bool tightMemory = false, int seed = 20261122, Objective objective = Objective.Makespan)
+    public static Problem Create(int members, int devices, int stepPercent, bool tightMemory = false, int seed = DefaultSeed, Objective objective = Objective.Makespan)
     {
         var random = new Random(seed + (members * 1000) + (devices * 10) + stepPercent);
         int[] shares = [.. Enumerable.Range(1, 100 / stepPercent).Select(k => k * stepPercent)];

@@ -9,13 +9,17 @@ namespace Esen.Benchmarks;
 
 /// <summary>
 /// One table of the search and the structured MILP on every backend over the benchmark problems
-/// (<see cref="BenchmarkProblems"/>), loose and tight memory: status, objective, gap to the bound and
-/// wall time; the search's time is the median of 21 solves after a warm-up, each MILP cell is one cold
-/// solve on one thread. <c>--no-heuristics</c> takes the search's warm start and first fit away, so
-/// every backend solves the same models from scratch. A quick figure on a shared machine where
-/// BenchmarkDotNet's runs are too long.
+/// (<see cref="BenchmarkProblems"/>): one row per K × D × step × memory × seed, each cell status,
+/// objective, bound and gap to the bound (both left out when optimal) and wall time. The search's
+/// time is the median of 21 solves after a second of warm-up (<see cref="Warmup"/>: the code is
+/// tiered up); each MILP cell is one cold solve on one thread. The last column is the search's
+/// excess over the best plan of the row, "= opt" when that plan is proven optimal (some result's
+/// bound meets it). <c>--no-heuristics</c> takes the search's warm start and the packing heuristics
+/// away, so every backend solves the same models from scratch. A quick figure on a shared machine
+/// where BenchmarkDotNet's runs are too long.
 /// Run: <c>dotnet run -c Release --project bench/Esen.Benchmarks -- solvers [--time-limit S]
-/// [--backends cp-sat,scip,highs,cbc] [--cells 16x4x5,32x8x5,64x16x5,128x32x5] [--objective makespan|latency] [--no-heuristics]</c>.
+/// [--backends none|all|cp-sat,scip,highs,cbc] [--cells 16x4x5,32x8x5,64x16x5,128x32x5] [--seeds N]
+/// [--memory loose|tight|both] [--objective makespan|latency] [--no-heuristics]</c>.
 /// </summary>
 internal static class SolverReport
 {
@@ -24,36 +28,66 @@ internal static class SolverReport
     public static int Run(string[] args, TextWriter output)
     {
         double seconds = double.Parse(Argument(args, "--time-limit") ?? "30", CultureInfo.InvariantCulture);
-        MilpBackend[] backends = Argument(args, "--backends") is string names
-            ? [.. names.Split(',').Select(n => MilpBackends.Parse(n) ?? throw new ArgumentException($"unknown backend '{n}'"))]
-            : [.. MilpBackends.All];
+        MilpBackend[] backends = (Argument(args, "--backends") ?? "all") switch
+        {
+            "all" => [.. MilpBackends.All],
+            "none" => [],
+            string names => [.. names.Split(',').Select(n => MilpBackends.Parse(n) ?? throw new ArgumentException($"--backends: unknown backend '{n}' (none, all, cp-sat, scip, highs, cbc)"))],
+        };
         int[][] cells = [.. (Argument(args, "--cells") ?? "16x4x5,32x8x5,64x16x5,128x32x5").Split(',').Select(c => c.Split('x').Select(int.Parse).ToArray())];
+        int seeds = int.Parse(Argument(args, "--seeds") ?? "1", CultureInfo.InvariantCulture);
+        bool[] tightness = (Argument(args, "--memory") ?? "both") switch
+        {
+            "loose" => [false],
+            "tight" => [true],
+            "both" => [false, true],
+            string other => throw new ArgumentException($"--memory: '{other}' is not loose, tight or both"),
+        };
         Objective objective = Argument(args, "--objective") == "latency" ? Objective.Latency : Objective.Makespan;
         bool heuristics = !args.Contains("--no-heuristics");
         var options = new SolverOptions { TimeLimit = TimeSpan.FromSeconds(seconds), Threads = 1 };
 
         output.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {LoadAverage()}, {objective.ToJsonName()}, MILP limit {seconds} s, 1 thread{(heuristics ? "" : ", no heuristics")}");
         output.WriteLine();
-        output.WriteLine($"| K | D | step | memory | search | {string.Join(" | ", backends.Select(b => $"milp:{b.ToName()}"))} |");
-        output.WriteLine($"|---|---|---|---|---|{string.Concat(backends.Select(_ => "---|"))}");
+        output.WriteLine($"| K | D | step | memory | seed | search | {string.Concat(backends.Select(b => $"milp:{b.ToName()} | "))}search over best |");
+        output.WriteLine($"|---|---|---|---|---|---|{string.Concat(backends.Select(_ => "---|"))}---|");
         foreach (int[] cell in cells)
         {
-            foreach (bool tight in new[] { false, true })
+            foreach (bool tight in tightness)
             {
-                Problem problem = BenchmarkProblems.Create(cell[0], cell[1], cell[2], tight, objective: objective);
-                string search = Cell(MedianSearch(problem, options, out TimeSpan searchTime), searchTime);
-                string[] milp = [.. backends.Select(b => Timed(() => new MilpAllocationSolver(MilpBackends.Create(b)) { UseHeuristics = heuristics }.Solve(problem, options)))];
-                output.WriteLine($"| {cell[0]} | {cell[1]} | {cell[2]} % | {(tight ? "tight" : "loose")} | {search} | {string.Join(" | ", milp)} |");
+                for (int seed = 0; seed < seeds; seed++)
+                {
+                    Problem problem = BenchmarkProblems.Create(cell[0], cell[1], cell[2], tight, BenchmarkProblems.DefaultSeed + seed, objective);
+                    PlanResult search = MedianSearch(problem, options, out TimeSpan searchTime);
+                    (PlanResult Result, TimeSpan Time)[] milp = [.. backends.Select(b => Timed(() => new MilpAllocationSolver(MilpBackends.Create(b)) { UseHeuristics = heuristics }.Solve(problem, options)))];
+                    output.WriteLine($"| {cell[0]} | {cell[1]} | {cell[2]} % | {(tight ? "tight" : "loose")} | {seed} | {Cell(search, searchTime)} | {string.Concat(milp.Select(m => $"{Cell(m.Result, m.Time)} | "))}{SearchOverBest(search, [search, .. milp.Select(m => m.Result)])} |");
+                }
             }
         }
 
         return 0;
     }
 
+    // The search's objective over the row's best plan; "= opt" when a bound of the row meets that plan.
+    private static string SearchOverBest(PlanResult search, PlanResult[] row)
+    {
+        double[] objectives = [.. row.Where(r => r.ObjectiveMs is not null).Select(r => r.ObjectiveMs!.Value)];
+        if (search.ObjectiveMs is not double value || objectives.Length == 0)
+        {
+            return "n/a";
+        }
+
+        double best = objectives.Min();
+        double bound = row.Where(r => double.IsFinite(r.BoundMs)).Select(r => r.BoundMs).DefaultIfEmpty(double.NegativeInfinity).Max();
+        string excess = string.Create(CultureInfo.InvariantCulture, $"{(value - best) / best:P2}");
+        return bound >= best * (1 - 1e-9) ? $"{excess} (= opt)" : excess;
+    }
+
     private static PlanResult MedianSearch(Problem problem, SolverOptions options, out TimeSpan median)
     {
         var solver = new SearchSolver();
         PlanResult result = solver.Solve(problem, options);
+        Warmup.Run(() => solver.Solve(problem, options));
         var times = new List<TimeSpan>(SearchRepeats);
         for (int n = 0; n < SearchRepeats; n++)
         {
@@ -66,11 +100,11 @@ internal static class SolverReport
         return result;
     }
 
-    private static string Timed(Func<PlanResult> solve)
+    private static (PlanResult Result, TimeSpan Time) Timed(Func<PlanResult> solve)
     {
         var clock = Stopwatch.StartNew();
         PlanResult result = solve();
-        return Cell(result, clock.Elapsed);
+        return (result, clock.Elapsed);
     }
 
     private static string Cell(PlanResult result, TimeSpan time)
@@ -78,9 +112,14 @@ internal static class SolverReport
         string duration = time.TotalSeconds >= 1
             ? string.Create(CultureInfo.InvariantCulture, $"{time.TotalSeconds:0.0} s")
             : string.Create(CultureInfo.InvariantCulture, $"{time.TotalMilliseconds:0.##} ms");
-        return result.ObjectiveMs is double objective
-            ? string.Create(CultureInfo.InvariantCulture, $"{PlanResultJson.StatusName(result.Status)} {objective:0.###}, gap {result.Gap:P2}, {duration}")
-            : $"{PlanResultJson.StatusName(result.Status)}, {duration}";
+        // An optimal result's bound is its objective and its gap 0: only the others print them.
+        string status = PlanResultJson.StatusName(result.Status);
+        return result switch
+        {
+            { Status: PlanStatus.Optimal, ObjectiveMs: double optimum } => string.Create(CultureInfo.InvariantCulture, $"{status} {optimum:0.###}, {duration}"),
+            { ObjectiveMs: double objective } => string.Create(CultureInfo.InvariantCulture, $"{status} {objective:0.###} ≥ {result.BoundMs:0.###}, gap {result.Gap:P2}, {duration}"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"{status} ≥ {result.BoundMs:0.###}, {duration}"),
+        };
     }
 
     private static string? Argument(string[] args, string name) =>

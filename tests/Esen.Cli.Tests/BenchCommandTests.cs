@@ -23,7 +23,7 @@ public sealed class BenchCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.Failure, exit);
         Assert.Empty(stdout);
-        Assert.Equal($"esen bench: no CUDA device cuda:0: {probe.CudaReason}", stderr.TrimEnd());
+        Assert.Equal($"esen bench: unavailable: no CUDA device cuda:0: {probe.CudaReason}", stderr.TrimEnd());
     }
 
     [Fact]
@@ -33,7 +33,7 @@ public sealed class BenchCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.Failure, exit);
         Assert.Empty(stdout);
-        Assert.StartsWith("esen bench: no CUDA device cuda:99: ", stderr, StringComparison.Ordinal);
+        Assert.StartsWith("esen bench: unavailable: no CUDA device cuda:99: ", stderr, StringComparison.Ordinal);
         Assert.Single(stderr.TrimEnd().Split('\n'));
     }
 
@@ -106,6 +106,26 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("Not measured:", lines);
         Assert.Contains("  mps-affinity: needs the MPS control daemon", lines);
         Assert.Contains("  green planned at batch 32: no feasible plan", lines);
+    }
+
+    [Fact]
+    public void Write_FirstRunTimes_AreATableOfTheirOwn_AndInTheJson()
+    {
+        BenchReport recorded = Recorded();
+        BenchReport report = recorded with
+        {
+            Alone = [.. recorded.Alone.Select((m, i) => m with { FirstRunMs = i == 0 ? 830.4 : 42.6 })],
+        };
+        var writer = new StringWriter();
+
+        BenchCommand.Write(report, writer);
+
+        string[] lines = writer.ToString().Split(Environment.NewLine);
+        string[] table = [.. lines.SkipWhile(l => !l.StartsWith("First run of each member", StringComparison.Ordinal)).Skip(3).TakeWhile(l => l.Length > 0)];
+        Assert.Matches(@"^resnet18\s+830$", table[0]);
+        Assert.Matches(@"^mobilenetv2\s+43$", table[1]);
+        Assert.Matches("\"first_run_ms\": ?830.4", report.ToJson());
+        Assert.DoesNotContain("first_run_ms", recorded.ToJson(), StringComparison.Ordinal);
     }
 
     private static BenchReport Recorded()

@@ -29,6 +29,6 @@ public sealed class MeasuredProfileTests : IDisposable
         (int exit, _, string stderr) = CliRunner.Run("profile", "mobilenetv2", "--device", "H100-SXM", "--measured");
 
         Assert.Equal(ExitCodes.BadInput, exit);
-        Assert.Contains("no GPU executor", stderr, StringComparison.Ordinal);
+        Assert.Contains("H100-SXM is not a device to measure on", stderr, StringComparison.Ordinal);
     }
 }

@@ -105,6 +105,30 @@ public class GpuSmokeTests
     }
 
     [SkippableFact]
+    public void Captured_graph_replays_its_launches_on_each_launch()
+    {
+        Requires.CudaDevice();
+        using CudaContext context = CudaContext.RetainPrimary(CudaDriver.GetDevice(0));
+        using CudaStream stream = context.CreateStream();
+        using CudaModule module = CudaModule.LoadPtx(context, AddOnePtx, "add_one.ptx");
+        float[] input = RandomFloats(new Random(4), 1000);
+        using DeviceBuffer<float> data = context.Allocate<float>(input.Length);
+        data.CopyFromHost(input);
+        CudaKernel addOne = module.GetKernel("add_one");
+
+        // Capturing queues nothing: the data changes only when the graph is launched, twice here.
+        using CudaGraph graph = CudaGraph.Capture(stream, () =>
+            addOne.Launch(stream, (uint)((input.Length + 255) / 256), 256, 0, new AddOneArgs(data.Pointer, (uint)input.Length)));
+        graph.Launch(stream);
+        graph.Launch(stream);
+        stream.Synchronize();
+        float[] output = new float[input.Length];
+        data.CopyToHost(output);
+
+        Assert.Equal(input.Select(x => x + 1f + 1f), output);
+    }
+
+    [SkippableFact]
     public void Broken_ptx_reports_the_jit_error_log()
     {
         Requires.CudaDevice();

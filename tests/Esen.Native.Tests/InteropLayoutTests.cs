@@ -123,6 +123,10 @@ public class InteropLayoutTests
         Assert.Equal(3, (int)CudnnMathType.Fma);
         Assert.Equal(6, (int)CudnnConvolutionForwardAlgorithm.Winograd);
         Assert.Equal(7, (int)CudnnConvolutionForwardAlgorithm.WinogradNonfused);
+        Assert.Equal(1, (int)CudnnActivationMode.Relu);
+        Assert.Equal(5, (int)CudnnActivationMode.Identity);
+        Assert.Equal(0, (int)CudnnNanPropagation.NotPropagateNan);
+        Assert.Equal(1, (int)CudnnNanPropagation.PropagateNan);
     }
 
     private static void AssertBlittableSize<T>(int expected)

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Esen.Cli.Output;
 using Esen.Kernels.Cuda;
-using Esen.Kernels.Graph;
 using Esen.Native;
 using Esen.Runtime.Benchmarking;
 using Esen.Runtime.Execution;
@@ -79,15 +78,9 @@ public static class BenchCommand
 
                 return ExitCodes.Ok;
             }
-            catch (Exception ex) when (ex is FormatException or EnsembleSpecException or GraphException)
+            catch (Exception ex) when (ExitCodes.IsReported(ex))
             {
-                await stderr.WriteLineAsync($"esen bench: {ex.Message}");
-                return ExitCodes.BadInput;
-            }
-            catch (Exception ex) when (ex is NotSupportedException or ProfileStoreException or IOException or UnauthorizedAccessException)
-            {
-                await stderr.WriteLineAsync($"esen bench: {ex.Message}");
-                return ExitCodes.Failure;
+                return ExitCodes.Report(ex, stderr, "bench");
             }
         });
         return command;
@@ -114,6 +107,20 @@ public static class BenchCommand
         }
 
         alone.WriteTo(output);
+        if (report.Alone.Any(m => m.FirstRunMs is not null))
+        {
+            output.WriteLine();
+            output.WriteLine("First run of each member, ms (plan, convolution measurements, PTX load, weight upload and the run)");
+            var firstRuns = new TextTable(["member", .. report.Batches.Select(b => $">batch {b}")]);
+            foreach (string member in report.Members)
+            {
+                firstRuns.AddRow([member, .. report.Batches.Select(b =>
+                    report.Alone.FirstOrDefault(m => m.Batch == b && m.Member == member)?.FirstRunMs is { } ms ? $"{ms:F0}" : "-")]);
+            }
+
+            firstRuns.WriteTo(output);
+        }
+
         foreach (int batch in report.Batches)
         {
             output.WriteLine();

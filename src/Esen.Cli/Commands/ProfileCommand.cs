@@ -137,17 +137,9 @@ public static class ProfileCommand
 
                 return ExitCodes.Ok;
             }
-            catch (NotSupportedException e) when (DeviceSpec.TryParse(parse.GetValue(device)!) is { Kind: DeviceKind.Cuda })
+            catch (Exception ex) when (ExitCodes.IsReported(ex))
             {
-                // A GPU, mechanism or partition that is not there: unavailable, not bad input.
-                error.WriteLine($"esen profile: {e.Message}");
-                return ExitCodes.Failure;
-            }
-            catch (Exception e) when (e is FormatException or KeyNotFoundException or DeviceFileException or GraphException
-                or NotSupportedException or ArgumentException or IOException or UnauthorizedAccessException or InvalidDataException or ProfileStoreException)
-            {
-                error.WriteLine($"esen profile: {e.Message}");
-                return ExitCodes.BadInput;
+                return ExitCodes.Report(ex, error, "profile");
             }
         });
         return command;

@@ -3,18 +3,14 @@ using System.Globalization;
 using System.Diagnostics;
 using Esen.Cli.Output;
 using Esen.Kernels.Cuda;
-using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
 using Esen.Native;
-using Esen.Native.Errors;
 using Esen.Native.Partitions;
 using Esen.Runtime;
-using Esen.Runtime.Execution;
 using Esen.Runtime.Planning;
 using Esen.Runtime.Profiling;
 using Esen.Runtime.Specs;
-using Esen.Runtime.Timing;
 using Esen.Solver.Devices;
 using Esen.Solver.Planning;
 using Esen.Solver.Profiles;
@@ -86,26 +82,9 @@ public static class RunCommand
                 string? storePath = parse.GetValue(store);
                 return await RunSpecAsync(specPath, math, inputPath, parse.GetValue(output), forced, storePath is null ? new ProfileStore() : new ProfileStore(storePath), stdout, stderr, cancellationToken);
             }
-            catch (EnsembleSpecException ex)
+            catch (Exception ex) when (ExitCodes.IsReported(ex))
             {
-                await stderr.WriteLineAsync(ex.Message);
-                return ExitCodes.BadInput;
-            }
-            catch (GraphException ex)
-            {
-                await stderr.WriteLineAsync(ex.Message);
-                return ExitCodes.BadInput;
-            }
-            catch (NotSupportedException ex)
-            {
-                await stderr.WriteLineAsync($"unavailable: {ex.Message}");
-                return ExitCodes.Failure;
-            }
-            catch (EsenNativeException ex)
-            {
-                // A driver, cuBLAS or cuDNN failure while running (out of device memory, say).
-                await stderr.WriteLineAsync($"unavailable: {ex.Message}");
-                return ExitCodes.Failure;
+                return ExitCodes.Report(ex, stderr);
             }
         });
         return command;
@@ -147,33 +126,33 @@ public static class RunCommand
 
         progress.Step("planning for a simulated H100 (search, milp) and simulating");
         await stdout.WriteLineAsync();
-        ComparePlans(gpuModels, s_h100, stdout);
+        WriteComparison(PlanComparison.Compare(gpuModels, s_h100), cpuSpec, stdout);
 
         progress.Step("planning for this CPU (search, milp)");
         await stdout.WriteLineAsync();
-        RuntimePlan cpuPlan = ComparePlans(cpuModels, DeviceSpec.Cpu, stdout) ?? RuntimePlan.Equal(cpuSpec);
+        WriteComparison(PlanComparison.Compare(cpuModels, DeviceSpec.Cpu), cpuSpec, stdout);
 
-        progress.Step($"running {inputCount} seeded inputs on the CPU with the {cpuPlan.Solver} plan");
+        progress.Step($"running {inputCount} seeded inputs on the CPU with the {cpuSpec.Solver} plan");
         Tensor[] inputs = [.. Enumerable.Range(0, inputCount).Select(SeededInput)];
         Tensor[] answers;
         double[] latenciesMs;
         double wallSeconds, warmupMs;
         RuntimeStatistics statistics;
-        await using (var runtime = EnsembleRuntime.Create(cpuSpec, cpuPlan, cpuModels.CpuRunners))
-        {
-            // The first request plans each member's execution and generates its weights.
-            long warm = Stopwatch.GetTimestamp();
-            _ = await runtime.InferAsync(SeededInput(-1), cancellationToken);
-            warmupMs = Stopwatch.GetElapsedTime(warm).TotalMilliseconds;
+        await using EnsembleSession session = await EnsembleSession.LoadAsync(cpuSpec, cancellationToken: cancellationToken);
 
-            long start = Stopwatch.GetTimestamp();
-            Task<(Tensor, double)>[] pending = [.. inputs.Select(x => TimedAsync(runtime, x, cancellationToken))];
-            (Tensor Answer, double Ms)[] results = await Task.WhenAll(pending);
-            wallSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            answers = [.. results.Select(r => r.Answer)];
-            latenciesMs = [.. results.Select(r => r.Ms).Order()];
-            statistics = runtime.Statistics;
-        }
+        // The first request plans each member's execution and generates its weights.
+        long warm = Stopwatch.GetTimestamp();
+        _ = await session.InferAsync(SeededInput(-1), cancellationToken);
+        warmupMs = Stopwatch.GetElapsedTime(warm).TotalMilliseconds;
+
+        long start = Stopwatch.GetTimestamp();
+        Task<(Tensor, double)>[] pending = [.. inputs.Select(x => TimedAsync(session, x, cancellationToken))];
+        (Tensor Answer, double Ms)[] results = await Task.WhenAll(pending);
+        wallSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        answers = [.. results.Select(r => r.Answer)];
+        latenciesMs = [.. results.Select(r => r.Ms).Order()];
+        statistics = session.Statistics;
+        RuntimePlan cpuPlan = session.Plan;
 
         await stdout.WriteLineAsync();
         await stdout.WriteLineAsync($"Measured on this CPU ({Environment.ProcessorCount} cores; threads per member {string.Join(" / ", cpuPlan.Shares.Select(s => CpuDevice.CoresForShare(s, Environment.ProcessorCount)))}):");
@@ -182,142 +161,83 @@ public static class RunCommand
 
         progress.Step("checking against the members run one by one");
         Tensor stacked = Stack(inputs, cpuSpec.Input.Shape);
-        ReferenceComparison check = CpuReference.Compare(
-            [.. answers.SelectMany(a => a.Floats)], CpuReference.Run(cpuSpec, cpuModels.Graphs, stacked).Floats);
-        double maxDifference = check.MaxAbsDifference, maxMagnitude = check.MaxMagnitude;
-
-        // Batched and single-run GEMMs block their sums differently; agreement is to float rounding.
-        bool equal = maxDifference <= 1e-4 * Math.Max(1, maxMagnitude);
-        await stdout.WriteLineAsync($"Check: combined outputs vs the mean of the members run one by one: max |difference| {maxDifference:E2} (outputs up to {maxMagnitude:F2}): {(equal ? "EQUAL" : "DIFFERENT")}");
+        ReferenceCheck check = session.CheckAgainstCpu(stacked, Stack(answers, answers[0].Shape));
+        await stdout.WriteLineAsync($"Check: combined outputs vs the mean of the members run one by one: max |difference| {check.Comparison.MaxAbsDifference:E2} (outputs up to {check.Comparison.MaxMagnitude:F2}): {(check.Passed ? "EQUAL" : "DIFFERENT")}");
         progress.Done();
-        return equal ? ExitCodes.Ok : ExitCodes.Failure;
+        return check.Passed ? ExitCodes.Ok : ExitCodes.Failure;
     }
 
-    /// <summary>Prints search, milp, the equal split and the default concurrency on one device; returns the search plan.</summary>
-    private static RuntimePlan? ComparePlans(EnsembleModels models, DeviceSpec device, TextWriter stdout)
+    /// <summary>Prints a <see cref="PlanComparison"/> as a table with a line on how it was predicted.</summary>
+    private static void WriteComparison(PlanComparison comparison, EnsembleSpec spec, TextWriter stdout)
     {
-        EnsembleSpec spec = models.Spec;
-        int[] all = [.. Enumerable.Range(0, spec.Members.Count)];
-        Solver.Devices.Device resolved = EnsemblePlanner.Resolve(device);
-        bool gpu = device.Kind == DeviceKind.Simulated;
-        stdout.WriteLine($"Plans for {(gpu ? $"a simulated {resolved.Name} ({resolved.Units} SMs)" : $"this CPU ({resolved.Units} cores, cost model)")}, batch {spec.Batching.MaxBatch}:");
-        Prediction baseline = models.PredictDefault(device, all);
+        bool gpu = comparison.Device is GpuDevice;
+        stdout.WriteLine($"Plans for {(gpu ? $"a simulated {comparison.Device.Name} ({comparison.Device.Units} SMs)" : $"this CPU ({comparison.Device.Units} cores, cost model)")}, batch {spec.Batching.MaxBatch}:");
         var table = new TextTable(["plan", "status", .. spec.Members.Select(m => ">" + m.Name + " %"), ">solve ms", ">table ms", ">JCT ms", ">SM use", ">vs default"]);
-        RuntimePlan? search = null;
-        foreach (string solver in new[] { "search", "milp" })
+        foreach (ComparedPlan plan in comparison.Plans)
         {
-            try
-            {
-                (RuntimePlan plan, IReadOnlyList<DevicePlan> devices) = models.Plan(solver);
-                PlanResult result = devices[0].Result;
-                search ??= plan;
-                AddRow(table, solver, PlanResultJson.StatusName(result.Status), plan.Shares, result.SolveTime.TotalMilliseconds.ToString("F1"), result.ObjectiveMs, models.Predict(device, all, plan.Shares), baseline);
-            }
-            catch (InvalidOperationException ex)
-            {
-                table.AddRow([solver, "unavailable", .. spec.Members.Select(_ => "-"), "-", "-", "-", "-", ex.Message]);
-            }
+            table.AddRow(plan.Shares is null
+                ? [plan.Name, plan.Status, .. spec.Members.Select(_ => "-"), "-", "-", "-", "-", plan.Note ?? "-"]
+                : [plan.Name, plan.Status, .. plan.Shares.Select(s => s.ToString(CultureInfo.InvariantCulture)), Format(plan.SolveMs, "F1"), Format(plan.TableMs, "F2"), Format(plan.Prediction?.JctMs, "F2"),
+                    plan.Prediction?.Utilization is double f ? $"{f * 100:F0} %" : "-", $"{comparison.Speedup(plan):F2}x"]);
         }
 
-        RuntimePlan equal = RuntimePlan.Equal(spec);
-        AddRow(table, "equal split", "naive", equal.Shares, "-", null, models.Predict(device, all, equal.Shares), baseline);
-        table.AddRow(["default", "no limits", .. spec.Members.Select(_ => "100"), "-", "-", baseline.JctMs.ToString("F2"), Percent(baseline.Utilization), "1.00x"]);
         table.WriteTo(stdout);
         stdout.WriteLine(gpu
             ? "table ms = the solver's objective on the cost-model tables; JCT and SM use from the simulator (partitions, shared HBM, interference); default = all members concurrent without SM limits."
             : "table ms = the solver's objective; JCT from the cost model at each member's fraction of the cores; default simulated with all members on all cores.");
-        return search;
     }
 
-    private static void AddRow(TextTable table, string name, string status, int[] shares, string solveMs, double? tableMs, Prediction prediction, Prediction baseline) =>
-        table.AddRow([name, status, .. shares.Select(s => s.ToString()), solveMs, tableMs?.ToString("F2") ?? "-", prediction.JctMs.ToString("F2"), Percent(prediction.Utilization), $"{baseline.JctMs / prediction.JctMs:F2}x"]);
-
-    private static string Percent(double? fraction) => fraction is double f ? $"{f * 100:F0} %" : "-";
+    private static string Format(double? milliseconds, string format) => milliseconds is double ms ? ms.ToString(format, CultureInfo.InvariantCulture) : "-";
 
     private static async Task<int> RunSpecAsync(
         string specPath, GpuPrecision? precision, string inputPath, string? outputPath, PartitionMechanism? mechanism, ProfileStore store,
         TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        // Before any progress line, so a missing GPU is the one line on stderr.
+        // The spec, then its devices, then the input: the first complaint is the one line on stderr.
         EnsembleSpec read = EnsembleSpecReader.ReadFile(specPath);
-        EnsembleSpec spec = precision is { } overridden ? read with { Precision = overridden } : read;
-        CudaRunnerFactory.EnsureDevices(spec, NativeRuntime.Probe());
-        bool cuda = Enumerable.Range(0, spec.Members.Count).Any(i => spec.DeviceOf(i).Kind == DeviceKind.Cuda);
-        var progress = new Progress(stderr, cuda ? 5 : 4);
-        progress.Step($"loading the models of {specPath}");
-        EnsembleModels models = EnsembleModels.Load(spec);
+        EnsembleSession.EnsureDevices(read);
         (string inputName, Tensor input) = OnnxModel.LoadTensor(inputPath);
-        if (input.DataType != DataType.Float32 || input.Shape.Rank < 1 || input.Shape[0] < 1)
+        var progress = new Progress(stderr, 3);
+        progress.Step($"loading the models of {specPath} and planning");
+        var options = new SessionOptions { Precision = precision, Mechanism = mechanism, Store = store, Progress = line => stderr.WriteLine($"      {line}") };
+        await using EnsembleSession session = await EnsembleSession.LoadAsync(read, options, cancellationToken);
+        EnsembleSpec spec = session.Spec;
+        if (session.Measured is { } measured)
         {
-            await stderr.WriteLineAsync($"{inputPath}: tensor '{inputName}' is {input}; expected float with the batch as its first dimension");
+            WriteMeasuredPlan(spec, measured, stdout);
+        }
+
+        foreach (DevicePlan device in session.DevicePlans)
+        {
+            await stdout.WriteLineAsync($"Plan ({session.Plan.Solver}, {PlanResultJson.StatusName(device.Result.Status)}) on {device.Device}: " +
+                string.Join(", ", device.Members.Select(m => $"{spec.Members[m].Name} {session.Plan.Shares[m]} %")) + $"; predicted {device.Result.ObjectiveMs:F2} ms per batch of {spec.Batching.MaxBatch}");
+        }
+
+        progress.Step($"running {input.Shape[0]} inputs");
+        long start = Stopwatch.GetTimestamp();
+        Tensor combined;
+        try
+        {
+            combined = await session.InferRowsAsync(input, cancellationToken);
+        }
+        catch (EsenException ex) when (ex.Kind == EsenErrorKind.BadInput)
+        {
+            await stderr.WriteLineAsync($"{inputPath}: tensor '{inputName}': {ex.Message}");
             return ExitCodes.BadInput;
         }
 
-        RuntimePlan plan;
-        MeasuredPlan? measured = null;
-        try
-        {
-            if (cuda)
-            {
-                progress.Step($"measuring the members on partitions of {string.Join(", ", Enumerable.Range(0, spec.Members.Count).Select(spec.DeviceOf).Where(d => d.Kind == DeviceKind.Cuda).Distinct())} and planning with {spec.Solver}");
-                measured = MeasuredPlanner.Plan(
-                    models, d => new CudaGpuMeasurer(d.Ordinal, CudaRunnerFactory.ExecutorOptions(spec, d)), store, mechanism, null, line => stderr.WriteLine($"      {line}"));
-                plan = measured.Plan;
-                WriteMeasuredPlan(spec, measured, stdout);
-            }
-            else
-            {
-                progress.Step($"planning with {spec.Solver}");
-                (plan, IReadOnlyList<DevicePlan> devicePlans) = models.Plan();
-                foreach (DevicePlan device in devicePlans)
-                {
-                    await stdout.WriteLineAsync($"Plan ({plan.Solver}, {PlanResultJson.StatusName(device.Result.Status)}) on {device.Device}: " +
-                        string.Join(", ", device.Members.Select(m => $"{spec.Members[m].Name} {plan.Shares[m]} %")) + $"; predicted {device.Result.ObjectiveMs:F2} ms per batch of {spec.Batching.MaxBatch}");
-                }
-            }
-        }
-        catch (InvalidOperationException ex)
-        {
-            await stderr.WriteLineAsync(ex.Message);
-            return ExitCodes.Infeasible;
-        }
-
-        int rows = checked((int)input.Shape[0]);
-        progress.Step($"running {rows} inputs");
-        var options = new RuntimeOptions { VirtualTiming = models.Timing, SmPartitionMechanism = measured?.Mechanism ?? mechanism };
-        Tensor[] answers;
-        RuntimeStatistics statistics;
-        IReadOnlyList<TimelineEntry> timeline;
-        long start = Stopwatch.GetTimestamp();
-        IMemberRunnerFactory runners = models.Runners(plan, options);
-        using var partitions = runners as IDisposable;
-        await using (var runtime = EnsembleRuntime.Create(spec, plan, runners, options))
-        {
-            try
-            {
-                answers = await Task.WhenAll(Enumerable.Range(0, rows).Select(r => runtime.InferAsync(Row(input, r), cancellationToken)));
-            }
-            catch (ArgumentException ex)
-            {
-                await stderr.WriteLineAsync($"{inputPath}: {ex.Message}");
-                return ExitCodes.BadInput;
-            }
-
-            statistics = runtime.Statistics;
-            timeline = runtime.Timeline;
-        }
-
         double wall = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        Tensor combined = Tensor.FromFloats(new TensorShape([rows, .. answers[0].Shape.Dimensions[1..]]), [.. answers.SelectMany(a => a.Floats)]);
+        RuntimeStatistics statistics = session.Statistics;
+        long rows = input.Shape[0];
         await stdout.WriteLineAsync($"Ran {rows} inputs in {statistics.Batches} batches (mean {statistics.MeanBatchRows:F1}) in {wall * 1000:F0} ms wall time ({rows / wall:F1} inputs/s, first batches included); output {combined.Shape}");
         foreach (StageStatistics stage in statistics.Stages)
         {
             await stdout.WriteLineAsync($"  stage {stage.Member}: reached {stage.Reached}, exited {stage.Exited} (exit ratio {stage.ExitRatio:P1})");
         }
 
-        if (timeline.Any(e => e.Virtual))
+        if (session.Timeline.Any(e => e.Virtual))
         {
-            await stdout.WriteLineAsync($"  simulated device time: {timeline.Where(e => e.Virtual).Max(e => e.FinishSeconds) * 1000:F3} ms (virtual clock)");
+            await stdout.WriteLineAsync($"  simulated device time: {session.Timeline.Where(e => e.Virtual).Max(e => e.FinishSeconds) * 1000:F3} ms (virtual clock)");
         }
 
         if (outputPath is not null)
@@ -327,14 +247,12 @@ public static class RunCommand
         }
 
         int status = ExitCodes.Ok;
-        if (cuda && spec.Kind == EnsembleKind.Ensemble)
+        if (session.UsesCuda && spec.Kind == EnsembleKind.Ensemble)
         {
             progress.Step("checking against the members run one by one on the CPU executor");
-            ReferenceComparison check = CpuReference.Compare(combined.Floats, CpuReference.Run(spec, models.Graphs, input).Floats);
-            double bound = new GpuMath(spec.Precision).CpuRelativeL2Tolerance;
-            bool close = check.RelativeL2 <= bound;
-            await stdout.WriteLineAsync($"Check against the CPU executor: relative L2 {check.RelativeL2:E2} ({spec.Precision.ToName()} bound {bound:E0}), max |difference| {check.MaxAbsDifference:E2}: {(close ? "EQUAL" : "DIFFERENT")}");
-            status = close ? ExitCodes.Ok : ExitCodes.Failure;
+            ReferenceCheck check = session.CheckAgainstCpu(input, combined);
+            await stdout.WriteLineAsync($"Check against the CPU executor: relative L2 {check.Comparison.RelativeL2:E2} ({spec.Precision.ToName()} bound {check.Bound:E0}), max |difference| {check.Comparison.MaxAbsDifference:E2}: {(check.Passed ? "EQUAL" : "DIFFERENT")}");
+            status = check.Passed ? ExitCodes.Ok : ExitCodes.Failure;
         }
 
         progress.Done();
@@ -376,17 +294,11 @@ public static class RunCommand
                 : "Running without partitions.");
     }
 
-    private static async Task<(Tensor, double)> TimedAsync(EnsembleRuntime runtime, Tensor input, CancellationToken cancellationToken)
+    private static async Task<(Tensor, double)> TimedAsync(EnsembleSession session, Tensor input, CancellationToken cancellationToken)
     {
         long start = Stopwatch.GetTimestamp();
-        Tensor answer = await runtime.InferAsync(input, cancellationToken);
+        Tensor answer = await session.InferAsync(input, cancellationToken);
         return (answer, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-    }
-
-    private static Tensor Row(Tensor input, int row)
-    {
-        int length = checked((int)input.Shape.Product(1, input.Shape.Rank));
-        return Tensor.FromFloats(new TensorShape([1, .. input.Shape.Dimensions[1..]]), input.Floats.AsSpan(row * length, length).ToArray());
     }
 
     private static Tensor Stack(Tensor[] rows, TensorShape sample) =>

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Esen.Cli.Output;
-using Esen.Kernels.Graph;
 using Esen.Runtime.Profiling;
 using Esen.Solver.CostModel;
 using Esen.Solver.Devices;
@@ -84,11 +83,9 @@ public static class SimulateCommand
                 WriteFiles(parse.GetValue(svg), first, TimelineReport.ToSvg, output);
                 return ExitCodes.Ok;
             }
-            catch (Exception e) when (e is ProblemFormatException or FormatException or KeyNotFoundException or DeviceFileException or GraphException
-                or NotSupportedException or ArgumentException or IOException or UnauthorizedAccessException or JsonException)
+            catch (Exception ex) when (ExitCodes.IsReported(ex))
             {
-                error.WriteLine($"esen simulate: {e.Message}");
-                return ExitCodes.BadInput;
+                return ExitCodes.Report(ex, error, "simulate");
             }
         });
         return command;

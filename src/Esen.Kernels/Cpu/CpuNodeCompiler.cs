@@ -57,7 +57,7 @@ internal static class CpuNodeCompiler
     }
 
     /// <summary>Compiles a node; <paramref name="slots"/> give types and shapes (bindings come later).</summary>
-    /// <exception cref="UnsupportedModelException">The node needs something the CPU kernels lack (3-D convolution).</exception>
+    /// <exception cref="UnsupportedModelException">The node's op has no CPU kernel.</exception>
     public static CpuKernel Compile(InferenceContext c, ValueSlot[] slots, int[] inputs, int[] outputs, int threads)
     {
         Node node = c.Node;
@@ -78,7 +78,7 @@ internal static class CpuNodeCompiler
             case "Sub":
             case "Mul":
             case "Div":
-                return Binary(node.OpType, BroadcastPlan.Create(Shape(x), Shape(inputs[1]), Shape(y)), x, inputs[1], y, IsFloat(y));
+                return Binary(node, BroadcastPlan.Create(Shape(x), Shape(inputs[1]), Shape(y)), x, inputs[1], y, IsFloat(y));
             case "Relu":
             case "LeakyRelu":
             case "Sigmoid":
@@ -237,7 +237,7 @@ internal static class CpuNodeCompiler
         ? s => CpuOps.StridedCopy<float>(s[x].Floats, s[y].Floats, outDims, inStrides, start)
         : s => CpuOps.StridedCopy<long>(s[x].Int64s, s[y].Int64s, outDims, inStrides, start);
 
-    private static CpuKernel Binary(string op, BroadcastPlan plan, int a, int b, int y, bool isFloat) => (op, isFloat) switch
+    private static CpuKernel Binary(Node node, BroadcastPlan plan, int a, int b, int y, bool isFloat) => (node.OpType, isFloat) switch
     {
         ("Add", true) => s => CpuOps.Binary<float, AddOp<float>>(plan, s[a].Floats, s[b].Floats, s[y].Floats),
         ("Sub", true) => s => CpuOps.Binary<float, SubtractOp<float>>(plan, s[a].Floats, s[b].Floats, s[y].Floats),
@@ -246,30 +246,33 @@ internal static class CpuNodeCompiler
         ("Add", false) => s => CpuOps.Binary<long, AddOp<long>>(plan, s[a].Int64s, s[b].Int64s, s[y].Int64s),
         ("Sub", false) => s => CpuOps.Binary<long, SubtractOp<long>>(plan, s[a].Int64s, s[b].Int64s, s[y].Int64s),
         ("Mul", false) => s => CpuOps.Binary<long, MultiplyOp<long>>(plan, s[a].Int64s, s[b].Int64s, s[y].Int64s),
-        _ => s => CpuOps.Binary<long, DivideOp<long>>(plan, s[a].Int64s, s[b].Int64s, s[y].Int64s),
+        _ => DivideInt64(node.Describe(), plan, a, b, y),
     };
+
+    private static CpuKernel DivideInt64(string what, BroadcastPlan plan, int a, int b, int y) =>
+        s => CpuOps.DivideInt64(plan, s[a].Int64s, s[b].Int64s, s[y].Int64s, what);
 
     private static CpuKernel Conv(InferenceContext c, ValueSlot[] slots, int[] inputs, int y, int threads)
     {
         Node node = c.Node;
         int x = inputs[0], w = inputs[1], bias = inputs.Length > 2 ? inputs[2] : -1;
         TensorShape xs = slots[x].Info.Shape, ws = slots[w].Info.Shape;
-        if (xs.Rank > 4)
+        FusedActivation activation = Activations.FusedInto(node);
+        if (xs.Rank == 5)
         {
-            throw new UnsupportedModelException($"{node.Describe()}: {xs.Rank - 2}-D convolution is not supported (1-D and 2-D only)");
+            var volume = Conv3DShape.Of(node, xs, ws);
+            return s => CpuKernels.Conv3D(volume, s[x].Floats, s[w].Floats, bias >= 0 ? s[bias].Floats : default, s[y].Floats, activation, threads);
         }
 
-        WindowGeometry g = SlidingWindows.Conv(node, xs, ws);
-        bool oneD = xs.Rank == 3;
-        int last = g.SpatialRank - 1;
+        // 1-D convolutions run as 2-D ones of height 1.
+        WindowGeometry g = SlidingWindows.Conv(node, xs, ws).Padded(2);
         var shape = new Conv2DShape(
-            Batch: (int)xs[0], InChannels: (int)xs[1], InHeight: oneD ? 1 : g.Input[0], InWidth: g.Input[last],
-            OutChannels: (int)ws[0], KernelHeight: oneD ? 1 : g.Kernel[0], KernelWidth: g.Kernel[last],
-            StrideH: oneD ? 1 : g.Strides[0], StrideW: g.Strides[last],
-            PadTop: oneD ? 0 : g.PadsBegin[0], PadLeft: g.PadsBegin[last], PadBottom: oneD ? 0 : g.PadsEnd[0], PadRight: g.PadsEnd[last],
-            DilationH: oneD ? 1 : g.Dilations[0], DilationW: g.Dilations[last],
-            Groups: (int)node.GetInt("group", 1));
-        FusedActivation activation = Activations.FusedInto(node);
+            Batch: (int)xs[0], InChannels: (int)xs[1], InHeight: g.Input[0], InWidth: g.Input[1],
+            OutChannels: (int)ws[0], KernelHeight: g.Kernel[0], KernelWidth: g.Kernel[1],
+            StrideH: g.Strides[0], StrideW: g.Strides[1],
+            PadTop: g.PadsBegin[0], PadLeft: g.PadsBegin[1], PadBottom: g.PadsEnd[0], PadRight: g.PadsEnd[1],
+            DilationH: g.Dilations[0], DilationW: g.Dilations[1],
+            Groups: SlidingWindows.Groups(node));
 
         // Constant weights (the usual case) are packed for the GEMM once, here, instead of on every run.
         if (c.Constant(1) is { } constantWeights

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
@@ -6,6 +7,7 @@ using Esen.Native;
 using Esen.Native.Cublas;
 using Esen.Native.Cuda;
 using Esen.Native.Cudnn;
+using Esen.Native.Errors;
 
 namespace Esen.Kernels.Cuda;
 
@@ -33,18 +35,35 @@ public sealed record CudaExecutorOptions
     /// 16-SM green context is not tiled for the whole GPU (gpu-facts §1.4); 0 = all SMs.
     /// </summary>
     public int CublasSmCountTarget { get; init; }
+
+    /// <summary>
+    /// Whether each convolution shape's cuDNN algorithms and its im2col + cuBLAS path are timed once, when a plan is
+    /// made, and the fastest runs (<see cref="ConvolutionAlgorithmRule"/>); else cuDNN's heuristic picks (default: true).
+    /// Choices are kept for the process, per shape, device, SM count and precision.
+    /// </summary>
+    public bool MeasureConvolutions { get; init; } = true;
+
+    /// <summary>The most workspace a cuDNN convolution algorithm may use, in bytes (default 256 MiB).</summary>
+    public long ConvolutionWorkspaceLimitBytes { get; init; } = 256L << 20;
+
+    /// <summary>
+    /// Whether a prepared plan is captured as a CUDA graph and replayed with one launch per run (default: true),
+    /// when to capture is <see cref="CudaGraphPolicy"/>'s rule. A plan whose capture fails runs step by step, with a note.
+    /// </summary>
+    public bool UseCudaGraphs { get; init; } = true;
 }
 
 /// <summary>
 /// Runs a <see cref="LayerGraph"/> on a GPU: cuBLAS for Gemm and MatMul, cuDNN (or im2col + cuBLAS)
 /// for Conv, the PTX kernels of kernels/*.cu for the rest. Per binding of the input shapes it plans
 /// once, on the rewritten graph unless <see cref="CudaExecutorOptions.Optimize"/> is off: the schedule shared with the CPU executor (<see cref="ExecutionSchedule"/>: constant folding,
-/// view aliasing, liveness-planned arenas), the device regions (<see cref="CudaLayout"/>), one cuDNN
-/// algorithm per convolution shape that computes in <see cref="CudaExecutorOptions.Precision"/>
-/// (<see cref="GpuMath"/>), allocation and constant upload, and the lowered steps
-/// (<see cref="CudaLowering"/>). A run queues the input uploads, the steps and the output downloads
-/// on the executor's one stream and synchronises that stream once, at the end, to hand the outputs
-/// back. Runs are serialised (one set of buffers per plan).
+/// view aliasing, liveness-planned arenas), the device regions (<see cref="CudaLayout"/>), how each
+/// convolution shape runs (measured once per process, <see cref="ConvolutionAlgorithmRule"/>) in
+/// <see cref="CudaExecutorOptions.Precision"/> (<see cref="GpuMath"/>), allocation and constant upload, a
+/// page-locked staging buffer (<see cref="HostStaging"/>), and the lowered steps (<see cref="CudaLowering"/>).
+/// A run stages the inputs, queues the uploads, the steps and the downloads on the executor's one stream
+/// (from the second run on as a CUDA graph, <see cref="CudaGraphPolicy"/>) and synchronises that stream once,
+/// at the end, to hand the outputs back. Runs are serialised (one set of buffers per plan).
 /// </summary>
 public sealed class CudaExecutor : IExecutor
 {
@@ -102,6 +121,21 @@ public sealed class CudaExecutor : IExecutor
     /// <summary>The stream every launch, copy, cuBLAS and cuDNN call of this executor goes to.</summary>
     public CudaStream Stream => _runner.Stream;
 
+    /// <summary>
+    /// What the executor did differently from its options and why (a convolution measurement that failed and fell
+    /// back to cuDNN's heuristic, a plan whose CUDA graph capture failed and that runs step by step), in order.
+    /// </summary>
+    public IReadOnlyList<string> Notes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _runner.Notes];
+            }
+        }
+    }
+
     /// <summary>Plans (or returns the cached plan) for the given input shapes and describes it.</summary>
     /// <exception cref="GraphException">Shape inference failed, or a node has no CUDA lowering (<see cref="UnsupportedModelException"/>).</exception>
     public ExecutionPlanInfo Prepare(IReadOnlyDictionary<string, TensorShape> inputShapes)
@@ -113,66 +147,63 @@ public sealed class CudaExecutor : IExecutor
     }
 
     /// <inheritdoc/>
-    public unsafe IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs)
+    public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs)
     {
         IReadOnlyDictionary<string, TensorShape> shapes = ExecutionSchedule.BindInputs(Graph, inputs);
         lock (_gate)
         {
             Plan plan = GetPlan(shapes, inputs);
-            var pins = new List<MemoryHandle>();
-            try
+
+            // Inputs go through the plan's page-locked buffer: the uploads are then truly asynchronous, and their
+            // source never moves, so a captured graph can hold them.
+            foreach (StagedValue input in plan.Inputs)
             {
-                foreach ((int region, string name) in plan.Inputs)
+                Tensor tensor = inputs[input.Name];
+                if (tensor.DataType == DataType.Float32)
                 {
-                    Tensor tensor = inputs[name];
-                    MemoryHandle pin = tensor.DataType == DataType.Float32 ? tensor.Floats.AsMemory().Pin() : tensor.Int64s.AsMemory().Pin();
-                    pins.Add(pin);
-                    plan.Buffers[region].CopyFromHostAsync((byte*)pin.Pointer, tensor.ByteCount, Stream);
+                    plan.Staging.Write<float>(input.Offset, tensor.Floats);
                 }
-
-                foreach (CudaStep step in plan.Steps)
+                else
                 {
-                    step.Run(_runner);
+                    plan.Staging.Write<long>(input.Offset, tensor.Int64s);
                 }
+            }
 
-                var outputs = new Dictionary<string, Tensor>();
-                foreach ((int region, string name) in plan.Outputs)
-                {
-                    TensorInfo info = plan.Info.Shapes[name];
-                    Tensor tensor = Tensor.Zeros(info.DataType, info.Shape);
-                    MemoryHandle pin = tensor.DataType == DataType.Float32 ? tensor.Floats.AsMemory().Pin() : tensor.Int64s.AsMemory().Pin();
-                    pins.Add(pin);
-                    plan.Buffers[region].CopyToHostAsync((byte*)pin.Pointer, tensor.ByteCount, Stream);
-                    outputs[name] = tensor;
-                }
+            RunOnDevice(plan);
 
-                int[] fault = [0];
-                if (plan.FaultRegion is { } faultRegion)
-                {
-                    MemoryHandle pin = fault.AsMemory().Pin();
-                    pins.Add(pin);
-                    plan.Buffers[faultRegion].CopyToHostAsync((byte*)pin.Pointer, sizeof(int), Stream);
-                }
-
-                // The one synchronisation of a run: the outputs must be on the host before they are returned.
-                Stream.Synchronize();
+            // The one synchronisation of a run: the outputs must be on the host before they are returned.
+            Stream.Synchronize();
+            if (plan.Fault is { } faultWord)
+            {
+                Span<int> fault = stackalloc int[1];
+                plan.Staging.Read(faultWord.Offset, fault);
                 if (CudaLowering.FaultError(plan.Steps, fault[0]) is { } error)
                 {
                     // The next run starts with a clear fault word.
-                    plan.Buffers[plan.FaultRegion!.Value].ClearAsync(Stream);
+                    plan.Buffers[faultWord.Region].ClearAsync(Stream);
                     Stream.Synchronize();
                     throw error;
                 }
+            }
 
-                return outputs;
-            }
-            finally
+            var outputs = new Dictionary<string, Tensor>();
+            foreach (StagedValue output in plan.Outputs)
             {
-                foreach (MemoryHandle pin in pins)
+                TensorInfo info = plan.Info.Shapes[output.Name];
+                Tensor tensor = Tensor.Zeros(info.DataType, info.Shape);
+                if (tensor.DataType == DataType.Float32)
                 {
-                    pin.Dispose();
+                    plan.Staging.Read<float>(output.Offset, tensor.Floats);
                 }
+                else
+                {
+                    plan.Staging.Read<long>(output.Offset, tensor.Int64s);
+                }
+
+                outputs[output.Name] = tensor;
             }
+
+            return outputs;
         }
     }
 
@@ -190,6 +221,64 @@ public sealed class CudaExecutor : IExecutor
             _runner.Dispose();
             _ownedStream?.Dispose();
             _ownedContext?.Dispose();
+        }
+    }
+
+    /// <summary>Queues the run's uploads, steps and downloads: step by step, or as the plan's CUDA graph (<see cref="CudaGraphPolicy"/>).</summary>
+    private void RunOnDevice(Plan plan)
+    {
+        switch (CudaGraphPolicy.Next(Options.UseCudaGraphs, plan.CompletedRuns, plan.Captured is not null, plan.CaptureFailed))
+        {
+            case PlanRunMode.Capture:
+                try
+                {
+                    plan.Captured = CudaGraph.Capture(Stream, () => Enqueue(plan));
+                }
+                catch (EsenNativeException ex)
+                {
+                    plan.CaptureFailed = true;
+                    _runner.Notes.Add($"capturing a plan of {plan.Steps.Count} steps as a CUDA graph failed ({ex.Message}); it runs step by step");
+                    Enqueue(plan);
+                    break;
+                }
+
+                plan.Captured.Launch(Stream);
+                break;
+            case PlanRunMode.Replay:
+                plan.Captured!.Launch(Stream);
+                break;
+            default:
+                Enqueue(plan);
+                break;
+        }
+
+        plan.CompletedRuns++;
+    }
+
+    private void Enqueue(Plan plan)
+    {
+        foreach (StagedValue input in plan.Inputs)
+        {
+            plan.Staging.CopyToDeviceAsync(input.Offset, plan.Buffers[input.Region].Pointer, input.Bytes, Stream);
+        }
+
+        RunEach(plan.Steps);
+        foreach (StagedValue output in plan.Outputs)
+        {
+            plan.Staging.CopyFromDeviceAsync(plan.Buffers[output.Region].Pointer, output.Offset, output.Bytes, Stream);
+        }
+
+        if (plan.Fault is { } fault)
+        {
+            plan.Staging.CopyFromDeviceAsync(plan.Buffers[fault.Region].Pointer, fault.Offset, fault.Bytes, Stream);
+        }
+    }
+
+    private void RunEach(IReadOnlyList<CudaStep> steps)
+    {
+        foreach (CudaStep step in steps)
+        {
+            step.Run(_runner);
         }
     }
 
@@ -211,7 +300,7 @@ public sealed class CudaExecutor : IExecutor
     private unsafe Plan BuildPlan(InferredShapes shapes)
     {
         var schedule = ExecutionSchedule.Build(_runGraph, shapes);
-        var layout = CudaLayout.Create(schedule, new GpuMath(Options.Precision), _runner.ProposeConvolutions);
+        var layout = CudaLayout.Create(schedule, new GpuMath(Options.Precision), _runner.ChooseConvolution);
 
         // Lower once against placeholder bases first, so an unsupported node fails before any allocation.
         CudaLowering.Lower(layout, new ulong[layout.Regions.Count]);
@@ -255,11 +344,18 @@ public sealed class CudaExecutor : IExecutor
                 }
             }
 
-            (int, string)[] Of(DeviceRegionKind kind) =>
-                [.. layout.Regions.Select((r, i) => (i, r)).Where(p => p.r.Kind == kind).Select(p => (p.i, p.r.Value))];
+            // Staged in the plan's page-locked buffer, in this order: the inputs, the outputs, the fault word when a step may set it.
+            var staged = layout.Regions.Select((r, i) => (Region: i, r.Kind, Name: r.Value, r.Bytes))
+                .Where(r => r.Kind is DeviceRegionKind.Input or DeviceRegionKind.Output
+                    || (r.Kind == DeviceRegionKind.Fault && steps.Any(s => s.Fault is not null)))
+                .OrderBy(r => r.Kind switch { DeviceRegionKind.Input => 0, DeviceRegionKind.Output => 1, _ => 2 })
+                .ToList();
+            (long[] offsets, long stagingBytes) = HostStaging.Lay([.. staged.Select(r => r.Bytes)]);
+            StagedValue[] values = [.. staged.Select((r, i) => new StagedValue(r.Region, r.Name, offsets[i], r.Bytes))];
+            StagedValue[] Of(DeviceRegionKind kind) => [.. values.Where((_, i) => staged[i].Kind == kind)];
             var info = new ExecutionPlanInfo(shapes, schedule.Running.Count, schedule.ArenaBytes, schedule.UnplannedBytes, schedule.InPlaceConcatInputs);
-            int? faultRegion = steps.Any(s => s.Fault is not null) ? layout.FaultRegion : null;
-            return new Plan([.. buffers], steps, Of(DeviceRegionKind.Input), Of(DeviceRegionKind.Output), faultRegion, info);
+            PinnedHostBuffer staging = PinnedHostBuffer.Allocate(Stream.Context, stagingBytes);
+            return new Plan([.. buffers], staging, steps, Of(DeviceRegionKind.Input), Of(DeviceRegionKind.Output), Of(DeviceRegionKind.Fault).FirstOrDefault(), info);
         }
         catch
         {
@@ -272,14 +368,29 @@ public sealed class CudaExecutor : IExecutor
         }
     }
 
-    /// <param name="FaultRegion">The fault word's region when a step may set it (it is then read after each run), else null.</param>
+    /// <summary>A value copied between the plan's page-locked buffer (at <paramref name="Offset"/>) and its device region.</summary>
+    private sealed record StagedValue(int Region, string Name, long Offset, long Bytes);
+
+    /// <param name="Staging">The page-locked host buffer every run's inputs, outputs and fault word pass through.</param>
+    /// <param name="Fault">The fault word when a step may set it (it is then read after each run), else null.</param>
     private sealed record Plan(
-        DeviceBuffer<byte>[] Buffers, IReadOnlyList<CudaStep> Steps, (int Region, string Name)[] Inputs, (int Region, string Name)[] Outputs,
-        int? FaultRegion, ExecutionPlanInfo Info)
+        DeviceBuffer<byte>[] Buffers, PinnedHostBuffer Staging, IReadOnlyList<CudaStep> Steps, StagedValue[] Inputs, StagedValue[] Outputs,
+        StagedValue? Fault, ExecutionPlanInfo Info)
         : IDisposable
     {
+        /// <summary>Runs completed so far (<see cref="CudaGraphPolicy"/>).</summary>
+        public int CompletedRuns { get; set; }
+
+        /// <summary>The captured graph of the steps, once captured.</summary>
+        public CudaGraph? Captured { get; set; }
+
+        /// <summary>Whether capturing failed; the plan then runs step by step.</summary>
+        public bool CaptureFailed { get; set; }
+
         public void Dispose()
         {
+            Captured?.Dispose();
+            Staging.Dispose();
             foreach (DeviceBuffer<byte> buffer in Buffers)
             {
                 buffer.Dispose();
@@ -290,16 +401,27 @@ public sealed class CudaExecutor : IExecutor
     /// <summary>Carries out steps on one stream: PTX launches, cuBLAS and cuDNN calls bound to it.</summary>
     private sealed class DeviceRunner : ICudaStepRunner, IDisposable
     {
+        /// <summary>Timed runs of the im2col path per measurement, after one untimed run.</summary>
+        private const int Im2ColTimedRuns = 3;
+
+        /// <summary>How each convolution shape runs, decided once per process for a device, SM count, precision and workspace limit.</summary>
+        private static readonly ConcurrentDictionary<ConvolutionChoiceKey, ConvolutionAlgorithm?> s_choices = new();
+
+        private readonly CudaExecutorOptions _options;
         private readonly PtxModuleCache _modules;
         private readonly CudnnHandle? _cudnn;
         private readonly Dictionary<(ConvolutionShape, CudnnMathType), ConvolutionDescriptors> _descriptors = [];
+        private readonly Dictionary<int, TensorDescriptor> _biasDescriptors = [];
+        private readonly Dictionary<CudnnActivationMode, ActivationDescriptor> _activations = [];
         private CublasHandle? _cublas;
+        private DeviceBuffer<byte>? _cublasWorkspace;
         private readonly int _cublasSmCountTarget;
         private CublasMath? _blasMathMode;
 
         public DeviceRunner(CudaStream stream, CudaExecutorOptions options)
         {
             Stream = stream;
+            _options = options;
             _cublasSmCountTarget = options.CublasSmCountTarget;
             _modules = PtxModuleCache.For(stream.Context);
             if (options.UseCudnn && NativeRuntime.Probe().HasCudnn)
@@ -310,11 +432,17 @@ public sealed class CudaExecutor : IExecutor
 
         public CudaStream Stream { get; }
 
+        public List<string> Notes { get; } = [];
+
         public void RequireCublas()
         {
             if (_cublas is null)
             {
+                // cuBLAS gets its workspace up front: left to itself it allocates on first use, which a graph capture forbids.
+                CudaDeviceProperties device = CudaDriver.GetProperties(Stream.Context.Device);
+                _cublasWorkspace = Stream.Context.Allocate<byte>(CublasHandle.RecommendedWorkspaceBytes(device.ComputeMajor));
                 _cublas = CublasHandle.Create(Stream);
+                _cublas.SetWorkspace(_cublasWorkspace.Pointer, _cublasWorkspace.Length);
                 if (_cublasSmCountTarget > 0)
                 {
                     _cublas.SmCountTarget = _cublasSmCountTarget;
@@ -323,27 +451,49 @@ public sealed class CudaExecutor : IExecutor
         }
 
         /// <summary>
-        /// cuDNN's algorithms for the shape with <paramref name="mathType"/> on its descriptor, best first;
-        /// none when cuDNN is not in use or computes another output size.
+        /// How <paramref name="shape"/> runs: the process's earlier choice for it, else cuDNN's heuristic proposals and,
+        /// with <see cref="CudaExecutorOptions.MeasureConvolutions"/>, the measured times of cuDNN's algorithms and of
+        /// the im2col path, judged by <see cref="ConvolutionAlgorithmRule"/>. Null: im2col + cuBLAS.
         /// </summary>
-        public IReadOnlyList<ConvolutionAlgorithmChoice> ProposeConvolutions(ConvolutionShape shape, CudnnMathType mathType)
+        public ConvolutionAlgorithm? ChooseConvolution(ConvolutionShape shape)
         {
-            if (_cudnn is null)
+            var math = new GpuMath(_options.Precision);
+            ulong limit = (ulong)Math.Max(0, _options.ConvolutionWorkspaceLimitBytes);
+            var key = new ConvolutionChoiceKey(
+                shape, Stream.Context.Device.Ordinal, _cublasSmCountTarget, _options.Precision, limit, _options.MeasureConvolutions && _cudnn is not null);
+            if (s_choices.TryGetValue(key, out ConvolutionAlgorithm? known))
             {
-                return [];
+                return known;
             }
 
-            ConvolutionDescriptors d = DescriptorsFor(shape, mathType);
-
-            // cuDNN pads symmetrically; ONNX pads (auto_pad SAME_*, explicit pads) may not be, and then the
-            // output size differs and the convolution takes the im2col path.
-            (int n, int c, int h, int w) = d.Convolution.OutputDimensions(d.X, d.W);
-            if ((n, c, h, w) != (shape.Batch, shape.OutChannels, shape.OutH, shape.OutW))
+            if (_cudnn is null || !CudnnComputes(shape, math.ConvolutionMathType))
             {
-                return [];
+                // Nothing to choose among: the convolution takes the im2col path.
+                return null;
             }
 
-            return _cudnn.GetForwardAlgorithms(d.X, d.W, d.Convolution, d.Y);
+            ConvolutionDescriptors d = DescriptorsFor(shape, math.ConvolutionMathType);
+            var candidates = new ConvolutionCandidates(_cudnn.GetForwardAlgorithms(d.X, d.W, d.Convolution, d.Y));
+            if (key.Measured)
+            {
+                try
+                {
+                    candidates = Measure(shape, d, math, limit, candidates);
+                }
+                catch (EsenNativeException ex)
+                {
+                    candidates = candidates with { MeasurementFailure = ex.Message };
+                }
+            }
+
+            ConvolutionDecision decision = ConvolutionAlgorithmRule.Choose(math, limit, candidates);
+            if (decision.Note is { } note)
+            {
+                Notes.Add($"{shape}: {note}");
+            }
+
+            s_choices[key] = decision.Cudnn;
+            return decision.Cudnn;
         }
 
         public void Launch<TArgs>(PtxKernel<TArgs> kernel, LaunchConfig config, in TArgs args)
@@ -377,6 +527,14 @@ public sealed class CudaExecutor : IExecutor
         {
             CudnnHandle cudnn = _cudnn ?? throw new InvalidOperationException("cuDNN step without a cuDNN handle");
             ConvolutionDescriptors d = DescriptorsFor(call.Shape, call.MathType);
+            if (call.FusedActivation is { } mode)
+            {
+                cudnn.ConvolutionBiasActivationForward(
+                    d.X, new DevicePtr(call.X), d.W, new DevicePtr(call.W), d.Convolution, call.Algorithm, new DevicePtr(call.Workspace),
+                    call.WorkspaceBytes, BiasDescriptorFor(call.Shape.OutChannels), new DevicePtr(call.Bias), ActivationFor(mode), d.Y, new DevicePtr(call.Y));
+                return;
+            }
+
             cudnn.ConvolutionForward(
                 1f, d.X, new DevicePtr(call.X), d.W, new DevicePtr(call.W), d.Convolution, call.Algorithm,
                 new DevicePtr(call.Workspace), call.WorkspaceBytes, 0f, d.Y, new DevicePtr(call.Y));
@@ -389,8 +547,92 @@ public sealed class CudaExecutor : IExecutor
                 d.Dispose();
             }
 
+            foreach (TensorDescriptor bias in _biasDescriptors.Values)
+            {
+                bias.Dispose();
+            }
+
+            foreach (ActivationDescriptor activation in _activations.Values)
+            {
+                activation.Dispose();
+            }
+
             _cublas?.Dispose();
+            _cublasWorkspace?.Dispose();
             _cudnn?.Dispose();
+        }
+
+        // cuDNN pads symmetrically; ONNX pads (auto_pad SAME_*, explicit pads) may not be, and then the
+        // output size differs and the convolution takes the im2col path.
+        private bool CudnnComputes(ConvolutionShape shape, CudnnMathType mathType)
+        {
+            ConvolutionDescriptors d = DescriptorsFor(shape, mathType);
+            (int n, int c, int h, int w) = d.Convolution.OutputDimensions(d.X, d.W);
+            return (n, c, h, w) == (shape.Batch, shape.OutChannels, shape.OutH, shape.OutW);
+        }
+
+        /// <summary>
+        /// Times cuDNN's algorithms (cudnnFindConvolutionForwardAlgorithmEx, with at most <paramref name="limit"/> bytes
+        /// of workspace, never more than half the free memory) and the im2col path on scratch buffers of the shape's size.
+        /// </summary>
+        private ConvolutionCandidates Measure(ConvolutionShape s, ConvolutionDescriptors d, GpuMath math, ulong limit, ConvolutionCandidates candidates)
+        {
+            CudaContext context = Stream.Context;
+            long xBytes = (long)s.Batch * s.InChannels * s.InH * s.InW * sizeof(float);
+            long wBytes = (long)s.OutChannels * (s.InChannels / s.Groups) * s.KernelH * s.KernelW * sizeof(float);
+            long yBytes = (long)s.Batch * s.OutChannels * s.Positions * sizeof(float);
+            long colBytes = (long)s.PatchRows * s.Positions * sizeof(float);
+            long workspaceBytes = (long)Math.Min(limit, CudaDriver.MemoryInfo(context).Free / 2);
+            using DeviceBuffer<byte> x = context.Allocate<byte>(Math.Max(xBytes, 256));
+            using DeviceBuffer<byte> w = context.Allocate<byte>(Math.Max(wBytes, 256));
+            using DeviceBuffer<byte> y = context.Allocate<byte>(Math.Max(yBytes, 256));
+            using DeviceBuffer<byte> workspace = context.Allocate<byte>(Math.Max(Math.Max(workspaceBytes, colBytes), 256));
+
+            // Zeros, so no algorithm meets NaNs or denormals the real data would not bring.
+            x.ClearAsync(Stream);
+            w.ClearAsync(Stream);
+            Stream.Synchronize();
+            IReadOnlyList<ConvolutionAlgorithmChoice> measured = _cudnn!.FindForwardAlgorithms(
+                d.X, x.Pointer, d.W, w.Pointer, d.Convolution, d.Y, y.Pointer, workspace.Pointer, (ulong)workspaceBytes);
+
+            RequireCublas();
+            List<CudaStep> im2col = CudaLowering.Im2ColConvolution(
+                $"measure {s}", s, math, x.Pointer.Address, w.Pointer.Address, y.Pointer.Address, workspace.Pointer.Address);
+            using CudaEvent start = CudaEvent.Create(context);
+            using CudaEvent end = CudaEvent.Create(context);
+            im2col.ForEach(step => step.Run(this));
+            Stream.Record(start);
+            for (int run = 0; run < Im2ColTimedRuns; run++)
+            {
+                im2col.ForEach(step => step.Run(this));
+            }
+
+            Stream.Record(end);
+            end.Synchronize();
+            return candidates with { Measured = measured, Im2ColMilliseconds = CudaEvent.ElapsedMilliseconds(start, end) / Im2ColTimedRuns };
+        }
+
+        // The bias of a fused convolution: K floats, broadcast over N, H and W as a 1×K×1×1 tensor.
+        private TensorDescriptor BiasDescriptorFor(int channels)
+        {
+            if (!_biasDescriptors.TryGetValue(channels, out TensorDescriptor? d))
+            {
+                d = TensorDescriptor.Create4d(CudnnTensorFormat.Nchw, CudnnDataType.Float, 1, channels, 1, 1);
+                _biasDescriptors[channels] = d;
+            }
+
+            return d;
+        }
+
+        private ActivationDescriptor ActivationFor(CudnnActivationMode mode)
+        {
+            if (!_activations.TryGetValue(mode, out ActivationDescriptor? d))
+            {
+                d = ActivationDescriptor.Create(mode);
+                _activations[mode] = d;
+            }
+
+            return d;
         }
 
         // cuDNN runs an algorithm in the math type of the descriptor it is given, so each math type has its own.
@@ -405,6 +647,10 @@ public sealed class CudaExecutor : IExecutor
             return d;
         }
     }
+
+    /// <param name="Measured">Whether the choice was (to be) measured; a heuristic choice does not stand in for a measured one.</param>
+    private readonly record struct ConvolutionChoiceKey(
+        ConvolutionShape Shape, int DeviceOrdinal, int SmCount, GpuPrecision Precision, ulong WorkspaceLimitBytes, bool Measured);
 
     private sealed record ConvolutionDescriptors(TensorDescriptor X, FilterDescriptor W, ConvolutionDescriptor Convolution, TensorDescriptor Y) : IDisposable
     {

@@ -6,7 +6,7 @@ namespace Esen.Kernels.Cuda;
 /// Launch arguments, one unmanaged struct per kernel signature in kernels/*.cu, fields in the
 /// entry point's parameter order with the same widths: device pointers are <see cref="ulong"/>,
 /// C <c>int</c> is <see cref="int"/>, <c>float</c> is <see cref="float"/>, by-value structs are
-/// <see cref="Dims6"/>, <see cref="Window2D"/> and <see cref="Pool3D"/>. Each struct's memory layout equals the packed
+/// <see cref="Dims6"/>, <see cref="Window2D"/> and <see cref="Window3D"/>. Each struct's memory layout equals the packed
 /// PTX parameter buffer (every parameter at its own alignment), so it can be handed to
 /// <c>cuLaunchKernel</c> either as that buffer (<c>CU_LAUNCH_PARAM_BUFFER_POINTER</c>) or as one
 /// pointer per field. A test parses every committed PTX <c>.entry</c> and checks field count,
@@ -42,7 +42,10 @@ internal static class CudaKernelArgs
         public float Hi;
     }
 
-    /// <summary><c>esen_add</c>, <c>esen_sub</c>, <c>esen_mul</c>, <c>esen_div</c>: y = a ∘ b with broadcasting strides.</summary>
+    /// <summary>
+    /// <c>esen_add</c>, <c>esen_sub</c>, <c>esen_mul</c>, <c>esen_div</c> (float32) and <c>esen_add_int64</c>,
+    /// <c>esen_sub_int64</c>, <c>esen_mul_int64</c>: y = a ∘ b with broadcasting strides.
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct Binary
     {
@@ -53,6 +56,24 @@ internal static class CudaKernelArgs
         public Dims6 OutDims;
         public Dims6 AStrides;
         public Dims6 BStrides;
+    }
+
+    /// <summary>
+    /// <c>esen_div_int64</c>: y = a / b truncated toward zero, with broadcasting strides; a zero divisor or −2⁶³ / −1
+    /// stores FaultCode at Fault.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct DivInt64
+    {
+        public ulong A;
+        public ulong B;
+        public ulong Y;
+        public int Count;
+        public Dims6 OutDims;
+        public Dims6 AStrides;
+        public Dims6 BStrides;
+        public ulong Fault;
+        public int FaultCode;
     }
 
     /// <summary><c>esen_cast_float_to_int64</c> and <c>esen_cast_int64_to_float</c>: Y[i] = X[i] converted.</summary>
@@ -73,7 +94,7 @@ internal static class CudaKernelArgs
         public int Count;
     }
 
-    /// <summary><c>esen_strided_copy</c>: transpose, expand, slice.</summary>
+    /// <summary><c>esen_strided_copy</c> and <c>esen_strided_copy_int64</c>: transpose, expand, slice.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct StridedCopy
     {
@@ -121,7 +142,7 @@ internal static class CudaKernelArgs
         public ulong X;
         public ulong Y;
         public int Planes;
-        public Pool3D Window;
+        public Window3D Window;
         public ulong Indices;
         public int ColumnMajor;
     }
@@ -133,7 +154,7 @@ internal static class CudaKernelArgs
         public ulong X;
         public ulong Y;
         public int Planes;
-        public Pool3D Window;
+        public Window3D Window;
         public int CountIncludePad;
     }
 
@@ -211,6 +232,16 @@ internal static class CudaKernelArgs
         public int OutH;
         public int OutW;
         public Window2D Window;
+    }
+
+    /// <summary><c>esen_im2col_3d</c> for one NCDHW image.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Im2Col3D
+    {
+        public ulong X;
+        public ulong Col;
+        public int Channels;
+        public Window3D Window;
     }
 
     /// <summary><c>esen_ensemble_mean</c> over member-major stacked outputs.</summary>

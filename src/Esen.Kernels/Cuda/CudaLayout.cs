@@ -1,6 +1,6 @@
+using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
-using Esen.Native.Cudnn;
 
 namespace Esen.Kernels.Cuda;
 
@@ -74,13 +74,11 @@ internal sealed class CudaLayout
     public int FaultRegion { get; private set; }
 
     /// <summary>
-    /// Lays out <paramref name="schedule"/> for <paramref name="math"/>. <paramref name="proposeConvolutions"/>
-    /// returns cuDNN's algorithms for a convolution shape whose descriptor has the given math type, best
-    /// first (none without cuDNN); a convolution runs the first that <see cref="GpuMath.Admits"/>, or
-    /// im2col + cuBLAS when there is none.
+    /// Lays out <paramref name="schedule"/> for <paramref name="math"/>. <paramref name="chooseConvolution"/>
+    /// decides how a convolution shape runs (<see cref="ConvolutionAlgorithmRule"/>): a cuDNN algorithm, or
+    /// null for im2col + cuBLAS.
     /// </summary>
-    public static CudaLayout Create(
-        ExecutionSchedule schedule, GpuMath math, Func<ConvolutionShape, CudnnMathType, IReadOnlyList<ConvolutionAlgorithmChoice>> proposeConvolutions)
+    public static CudaLayout Create(ExecutionSchedule schedule, GpuMath math, Func<ConvolutionShape, ConvolutionAlgorithm?> chooseConvolution)
     {
         var layout = new CudaLayout(schedule, math);
         InferredShapes shapes = schedule.Shapes;
@@ -110,16 +108,30 @@ internal sealed class CudaLayout
         long workspace = 0;
         foreach (Node node in schedule.Running.Where(n => n.OpType == "Conv"))
         {
-            ConvolutionShape shape = CudaLowering.ConvolutionShapeOf(node, shapes);
-            if (math.ChooseConvolution(proposeConvolutions(shape, math.ConvolutionMathType)) is { } chosen)
+            TensorShape xs = shapes[node.Inputs[0]].Shape;
+            if (xs.Rank == 5)
             {
-                layout._cudnn[node.Outputs[0]] = new ConvolutionAlgorithm(chosen.Algorithm, chosen.WorkspaceBytes, chosen.MathType);
+                // A 3-D convolution runs as im2col_3d + cuBLAS; the workspace holds one image's columns.
+                var volume = Conv3DShape.Of(node, xs, shapes[node.Inputs[1]].Shape);
+                workspace = Math.Max(workspace, (long)volume.PatchRows * volume.Positions * sizeof(float));
+                continue;
+            }
+
+            ConvolutionShape shape = CudaLowering.ConvolutionShapeOf(node, shapes);
+            if (chooseConvolution(shape) is { } chosen)
+            {
+                layout._cudnn[node.Outputs[0]] = chosen;
                 workspace = Math.Max(workspace, (long)chosen.WorkspaceBytes);
             }
             else
             {
                 workspace = Math.Max(workspace, (long)shape.PatchRows * shape.Positions * sizeof(float));
             }
+        }
+
+        foreach (Node node in schedule.Running.Where(n => n.OpType == "LayerNormalization"))
+        {
+            workspace = Math.Max(workspace, CudaLowering.LayerNormRowsBytes(node, shapes));
         }
 
         layout.WorkspaceRegion = layout.Add(DeviceRegionKind.Workspace, "workspace", workspace);

@@ -1,7 +1,9 @@
+using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Cpu.Ops;
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Ops;
+using Esen.Native.Cudnn;
 
 namespace Esen.Kernels.Cuda;
 
@@ -47,34 +49,73 @@ internal static class CudaLowering
     public static GraphException? FaultError(IReadOnlyList<CudaStep> steps, int faultWord) =>
         faultWord == 0 ? null : new GraphException($"{steps[faultWord - 1].Node}: {steps[faultWord - 1].Fault} (found on the device)");
 
-    /// <summary>The 2-D convolution a Conv node computes (1-D as height 1).</summary>
-    /// <exception cref="UnsupportedModelException">A 3-D (or higher) convolution.</exception>
+    /// <summary>
+    /// The workspace a LayerNormalization needs: one full row (the normalised size) for each of scale and bias,
+    /// in that order, when either broadcasts over the normalised shape; 0 when both are full rows.
+    /// </summary>
+    public static long LayerNormRowsBytes(Node node, InferredShapes shapes)
+    {
+        long cols = AxisOps.LayerNorm(node, shapes[node.Inputs[0]].Shape).Rows.Length;
+        bool broadcasts = node.Inputs.Skip(1).Take(2).Any(p => p.Length > 0 && shapes[p].Shape.ElementCount != cols);
+        return broadcasts ? 2 * cols * sizeof(float) : 0;
+    }
+
+    /// <summary>The 2-D convolution a Conv node computes (1-D as height 1); 3-D ones lower through <see cref="Conv3DShape"/>.</summary>
+    /// <exception cref="ArgumentException">A 3-D convolution.</exception>
     public static ConvolutionShape ConvolutionShapeOf(Node node, InferredShapes shapes)
     {
         TensorShape xs = shapes[node.Inputs[0]].Shape, ws = shapes[node.Inputs[1]].Shape;
-        if (xs.Rank is not (3 or 4))
+        if (xs.Rank > 4)
         {
-            throw new UnsupportedModelException($"{node.Describe()}: {xs.Rank - 2}-D convolution has no CUDA lowering (1-D and 2-D only)");
+            throw new ArgumentException($"{node.Describe()}: a 3-D convolution has no 2-D shape", nameof(node));
         }
 
-        WindowGeometry g = SlidingWindows.Conv(node, xs, ws);
-        bool oneD = xs.Rank == 3;
-        int last = g.SpatialRank - 1;
+        WindowGeometry g = SlidingWindows.Conv(node, xs, ws).Padded(2);
         var window = new Window2D
         {
-            KernelH = oneD ? 1 : g.Kernel[0],
-            KernelW = g.Kernel[last],
-            StrideH = oneD ? 1 : g.Strides[0],
-            StrideW = g.Strides[last],
-            PadTop = oneD ? 0 : g.PadsBegin[0],
-            PadLeft = g.PadsBegin[last],
-            DilationH = oneD ? 1 : g.Dilations[0],
-            DilationW = g.Dilations[last],
+            KernelH = g.Kernel[0], KernelW = g.Kernel[1], StrideH = g.Strides[0], StrideW = g.Strides[1],
+            PadTop = g.PadsBegin[0], PadLeft = g.PadsBegin[1], DilationH = g.Dilations[0], DilationW = g.Dilations[1],
         };
         return new ConvolutionShape(
-            Batch: (int)xs[0], InChannels: (int)xs[1], InH: oneD ? 1 : g.Input[0], InW: g.Input[last],
-            OutChannels: (int)ws[0], KernelH: window.KernelH, KernelW: window.KernelW, OutH: oneD ? 1 : g.Output[0], OutW: g.Output[last],
-            Window: window, Groups: (int)node.GetInt("group", 1));
+            Batch: (int)xs[0], InChannels: (int)xs[1], InH: g.Input[0], InW: g.Input[1],
+            OutChannels: (int)ws[0], KernelH: window.KernelH, KernelW: window.KernelW, OutH: g.Output[0], OutW: g.Output[1],
+            Window: window, Groups: SlidingWindows.Groups(node));
+    }
+
+    /// <summary>
+    /// The steps of a convolution without bias on the im2col + cuBLAS path, which needs
+    /// <c>PatchRows · Positions</c> floats of <paramref name="workspace"/>; also what the executor times
+    /// against cuDNN's algorithms (<see cref="ConvolutionAlgorithmRule"/>).
+    /// </summary>
+    public static List<CudaStep> Im2ColConvolution(string node, ConvolutionShape s, GpuMath math, ulong x, ulong w, ulong y, ulong workspace) =>
+        Im2ColGemm(
+            node, math, s.Batch, s.Groups, s.OutChannels, s.PatchRows, s.Positions, (long)s.InChannels * s.InH * s.InW, x, w, y, workspace,
+            image => new KernelStep<CudaKernelArgs.Im2Col>(node, PtxKernels.Im2Col, LaunchConfig.GridStride((long)s.PatchRows * s.Positions), new CudaKernelArgs.Im2Col
+            {
+                X = image, Col = workspace, Channels = s.InChannels, InH = s.InH, InW = s.InW, OutH = s.OutH, OutW = s.OutW, Window = s.Window,
+            }));
+
+    // Per image: col = im2col(x_n) ([C·taps, P] in the workspace, P output positions), then per group g
+    // Y_n,g [K/G, P] = W_g [K/G, C/G·taps] · col_g [C/G·taps, P], batched over the groups. 2-D and 3-D
+    // convolutions differ only in the im2col step.
+    private static List<CudaStep> Im2ColGemm(
+        string node, GpuMath math, int batch, int groups, int outChannels, int patchRows, int positions, long imageLength,
+        ulong x, ulong w, ulong y, ulong workspace, Func<ulong, CudaStep> im2col)
+    {
+        var steps = new List<CudaStep>(2 * batch);
+        int kPerGroup = outChannels / groups, patchPerGroup = patchRows / groups;
+        for (int n = 0; n < batch; n++)
+        {
+            steps.Add(im2col(x + ((ulong)n * (ulong)imageLength * sizeof(float))));
+            ulong output = y + ((ulong)n * (ulong)outChannels * (ulong)positions * sizeof(float));
+            GemmCall call = GemmCall.RowMajor(
+                math, transX: false, transW: false, m: kPerGroup, n: positions, k: patchPerGroup,
+                alpha: 1f, x: w, ldx: patchPerGroup, w: workspace, ldw: positions, beta: 0f, y: output, ldy: positions);
+            steps.Add(new GemmStep(node, groups == 1 ? call : call.Batched(
+                groups, strideX: (long)kPerGroup * patchPerGroup, strideW: (long)patchPerGroup * positions, strideY: (long)kPerGroup * positions)));
+        }
+
+        return steps;
     }
 
     private sealed class NodeLowering(CudaLayout layout, IReadOnlyList<ulong> bases)
@@ -143,7 +184,6 @@ internal static class CudaLowering
                     break;
                 case "Transpose":
                 {
-                    RequireFloat(x, y);
                     TensorShape xs = ShapeOf(x);
                     int[] perm = ShapeInference.Permutation(node, xs.Rank);
                     StridedCopy(Address(x), y, Dims(perm.Select(p => (int)xs[p]).ToArray()), Dims6.TransposeStrides(xs.ToIntArray(), perm));
@@ -175,39 +215,52 @@ internal static class CudaLowering
             Node node = _node;
             string x = node.Inputs[0], w = node.Inputs[1], y = node.Outputs[0];
             RequireFloat(x, w, y);
-            ConvolutionShape s = ConvolutionShapeOf(node, Shapes);
             ulong workspace = bases[layout.WorkspaceRegion];
-            if (layout.CudnnConvolutions.TryGetValue(y, out ConvolutionAlgorithm algorithm))
+            FusedActivation activation = Activations.FusedInto(node);
+            ulong bias = node.HasInput(2) ? Address(node.Inputs[2]) : 0;
+            int outChannels, positions;
+            if (ShapeOf(x).Rank == 5)
             {
-                Steps.Add(new ConvolutionStep(node.Describe(), new ConvolutionCall(
-                    s, Address(x), Address(w), Address(y), algorithm.Algorithm, workspace, algorithm.WorkspaceBytes, algorithm.MathType)));
+                // 3-D: im2col_3d and cuBLAS (cuDNN's Nd convolutions are not used).
+                Conv3DShape v = Conv3DShape.Of(node, ShapeOf(x), ShapeOf(w));
+                var window = Window3D.Of(v.Window);
+                (outChannels, positions) = (v.OutChannels, v.Positions);
+                string name = node.Describe();
+                Steps.AddRange(Im2ColGemm(
+                    name, layout.GpuMath, v.Batch, v.Groups, v.OutChannels, v.PatchRows, v.Positions, (long)v.InChannels * v.InputVolume,
+                    Address(x), Address(w), Address(y), workspace,
+                    image => new KernelStep<CudaKernelArgs.Im2Col3D>(name, PtxKernels.Im2Col3D, LaunchConfig.GridStride((long)v.PatchRows * v.Positions), new CudaKernelArgs.Im2Col3D
+                    {
+                        X = image, Col = workspace, Channels = v.InChannels, Window = window,
+                    })));
             }
             else
             {
-                // Per image: col = im2col(x_n) ([C·kh·kw, P], P output positions), then per group g
-                // Y_n,g [K/G, P] = W_g [K/G, C/G·kh·kw] · col_g [C/G·kh·kw, P], batched over the groups.
-                int kPerGroup = s.OutChannels / s.Groups, patchPerGroup = s.PatchRows / s.Groups, positions = s.Positions;
-                for (int n = 0; n < s.Batch; n++)
+                ConvolutionShape s = ConvolutionShapeOf(node, Shapes);
+                (outChannels, positions) = (s.OutChannels, s.Positions);
+                if (layout.CudnnConvolutions.TryGetValue(y, out ConvolutionAlgorithm algorithm))
                 {
-                    ulong image = Address(x) + ((ulong)n * (ulong)(s.InChannels * s.InH * s.InW) * sizeof(float));
-                    ulong output = Address(y) + ((ulong)n * (ulong)(s.OutChannels * positions) * sizeof(float));
-                    Launch(PtxKernels.Im2Col, LaunchConfig.GridStride((long)s.PatchRows * positions), new CudaKernelArgs.Im2Col
+                    CudnnActivationMode? fused = ConvolutionFusion.FusedActivation(algorithm.Algorithm, activation.Kind, bias != 0);
+                    Steps.Add(new ConvolutionStep(node.Describe(), new ConvolutionCall(
+                        s, Address(x), Address(w), Address(y), algorithm.Algorithm, workspace, algorithm.WorkspaceBytes, algorithm.MathType)
                     {
-                        X = image, Col = workspace, Channels = s.InChannels, InH = s.InH, InW = s.InW, OutH = s.OutH, OutW = s.OutW, Window = s.Window,
-                    });
-                    GemmCall call = GemmCall.RowMajor(
-                        layout.GpuMath, transX: false, transW: false, m: kPerGroup, n: positions, k: patchPerGroup,
-                        alpha: 1f, x: Address(w), ldx: patchPerGroup, w: workspace, ldw: positions, beta: 0f, y: output, ldy: positions);
-                    Steps.Add(new GemmStep(node.Describe(), s.Groups == 1 ? call : call.Batched(
-                        s.Groups, strideX: (long)kPerGroup * patchPerGroup, strideW: (long)patchPerGroup * positions, strideY: (long)kPerGroup * positions)));
+                        Bias = fused is null ? 0 : bias,
+                        FusedActivation = fused,
+                    }));
+                    if (fused is not null)
+                    {
+                        return;
+                    }
+                }
+                else
+                {
+                    Steps.AddRange(Im2ColConvolution(node.Describe(), s, layout.GpuMath, Address(x), Address(w), Address(y), workspace));
                 }
             }
 
-            FusedActivation activation = Activations.FusedInto(node);
-            ulong bias = node.HasInput(2) ? Address(node.Inputs[2]) : 0;
             if (bias != 0 || activation.Kind != ActivationKind.None)
             {
-                Epilogue(y, y, bias, s.OutChannels, s.Positions, activation);
+                Epilogue(y, y, bias, outChannels, positions, activation);
             }
         }
 
@@ -293,21 +346,37 @@ internal static class CudaLowering
 
         private void Binary(string a, string b, string y)
         {
-            RequireFloat(a, b, y);
+            // Shape inference gives a, b and y one element type: float32, or int64 (shape arithmetic).
+            bool int64 = Shapes[y].DataType == DataType.Int64;
             int[] outShape = ShapeOf(y).ToIntArray();
-            PtxKernel<CudaKernelArgs.Binary> kernel = _node.OpType switch
-            {
-                "Add" => PtxKernels.Add,
-                "Sub" => PtxKernels.Sub,
-                "Mul" => PtxKernels.Mul,
-                _ => PtxKernels.Div,
-            };
             long count = ShapeOf(y).ElementCount;
-            Launch(kernel, LaunchConfig.GridStride(count), new CudaKernelArgs.Binary
+            LaunchConfig config = LaunchConfig.GridStride(count);
+            var args = new CudaKernelArgs.Binary
             {
                 A = Address(a), B = Address(b), Y = Address(y), Count = (int)count, OutDims = Dims(outShape),
                 AStrides = Broadcast(ShapeOf(a).ToIntArray(), outShape), BStrides = Broadcast(ShapeOf(b).ToIntArray(), outShape),
-            });
+            };
+            if (int64 && _node.OpType == "Div")
+            {
+                Launch(PtxKernels.DivInt64, config, new CudaKernelArgs.DivInt64
+                {
+                    A = args.A, B = args.B, Y = args.Y, Count = args.Count, OutDims = args.OutDims, AStrides = args.AStrides, BStrides = args.BStrides,
+                    Fault = bases[layout.FaultRegion], FaultCode = Steps.Count + 1,
+                }, fault: CpuOps.Int64DivisionFault);
+                return;
+            }
+
+            PtxKernel<CudaKernelArgs.Binary> kernel = (_node.OpType, int64) switch
+            {
+                ("Add", false) => PtxKernels.Add,
+                ("Sub", false) => PtxKernels.Sub,
+                ("Mul", false) => PtxKernels.Mul,
+                ("Div", false) => PtxKernels.Div,
+                ("Add", true) => PtxKernels.AddInt64,
+                ("Sub", true) => PtxKernels.SubInt64,
+                _ => PtxKernels.MulInt64,
+            };
+            Launch(kernel, config, args);
         }
 
         private void Cast(string x, string y)
@@ -351,7 +420,7 @@ internal static class CudaLowering
             TensorShape xs = ShapeOf(x), ys = ShapeOf(y);
             PoolWindow pool = SlidingWindows.Pool(node, xs);
             int planes = (int)(xs[0] * xs[1]);
-            Pool3D window = Pool3D.Of(new PoolShape(pool.Geometry, planes));
+            var window = Window3D.Of(pool.Geometry);
             LaunchConfig config = LaunchConfig.GridStride(ys.ElementCount);
             if (node.OpType == "MaxPool")
             {
@@ -417,18 +486,31 @@ internal static class CudaLowering
             string mean = node.Outputs.Count > 1 ? node.Outputs[1] : string.Empty, invStdDev = node.Outputs.Count > 2 ? node.Outputs[2] : string.Empty;
             RequireFloat(x, y, mean, invStdDev);
             TensorShape xs = ShapeOf(x);
-            ((_, long rows, long cols, _), float epsilon) = AxisOps.LayerNorm(node, xs);
-            foreach (string parameter in node.Inputs.Skip(1).Where(p => p.Length > 0))
+            ((int axis, long rows, long cols, _), float epsilon) = AxisOps.LayerNorm(node, xs);
+            int[] normalized = xs.ToIntArray()[axis..];
+
+            // esen_layer_norm reads full rows: a scale or bias that broadcasts over the normalised shape is expanded
+            // into the workspace first (row i of LayerNormRows), as the CPU executor expands it into a row buffer.
+            ulong Row(int input)
             {
-                if (ShapeOf(parameter).ElementCount != cols)
+                string parameter = node.HasInput(input) ? node.Inputs[input] : string.Empty;
+                if (parameter.Length == 0 || ShapeOf(parameter).ElementCount == cols)
                 {
-                    throw Unsupported($"scale or bias '{parameter}' of shape {ShapeOf(parameter)} broadcasts over the normalised shape; esen_layer_norm takes a full row");
+                    return parameter.Length == 0 ? 0 : Address(parameter);
                 }
+
+                RequireFloat(parameter);
+                ulong row = bases[layout.WorkspaceRegion] + ((ulong)(input - 1) * (ulong)cols * sizeof(float));
+                Launch(PtxKernels.StridedCopy, LaunchConfig.GridStride(cols), new CudaKernelArgs.StridedCopy
+                {
+                    X = Address(parameter), Y = row, Count = (int)cols, OutDims = Dims(normalized), InStrides = Broadcast(ShapeOf(parameter).ToIntArray(), normalized),
+                });
+                return row;
             }
 
             Launch(PtxKernels.LayerNorm, LaunchConfig.BlockPerRow(rows, cols), new CudaKernelArgs.LayerNorm
             {
-                X = Address(x), Y = Address(y), Scale = Address(node.Inputs[1]), Bias = node.HasInput(2) ? Address(node.Inputs[2]) : 0,
+                X = Address(x), Y = Address(y), Scale = Row(1), Bias = Row(2),
                 Mean = mean.Length > 0 ? Address(mean) : 0, InvStdDev = invStdDev.Length > 0 ? Address(invStdDev) : 0,
                 Rows = (int)rows, Cols = (int)cols, Epsilon = epsilon,
             });
@@ -436,23 +518,21 @@ internal static class CudaLowering
 
         private void Slice(string x, string y)
         {
-            RequireFloat(x, y);
             SliceGeometry slice = SliceGeometry.Resolve(Shapes.ContextOf(_node));
             int[] strides = CpuOps.Strides(ShapeOf(x));
             long start = slice.Starts.Select((s, i) => s * strides[i]).Sum();
             int[] inStrides = strides.Select((s, i) => (int)(s * slice.Steps[i])).ToArray();
 
             // Leading padded dimensions have size 1, so their stride is never multiplied by a non-zero index.
-            StridedCopy(Address(x) + (ulong)(start * sizeof(float)), y, Dims(slice.OutputShape.ToIntArray()), Dims(inStrides));
+            StridedCopy(Address(x) + (ulong)(start * DataTypes.SizeOf(Shapes[x].DataType)), y, Dims(slice.OutputShape.ToIntArray()), Dims(inStrides));
         }
 
         private void Gather(string x, string indices, string y)
         {
             TensorShape xs = ShapeOf(x);
             (_, long outer, long length, long inner) = AxisOps.Gather(_node, xs);
-            int words = DataTypes.SizeOf(Shapes[x].DataType) / sizeof(float);
             long count = ShapeOf(indices).ElementCount;
-            inner *= words;
+            inner *= Words(x);
             Launch(PtxKernels.Gather, LaunchConfig.GridStride(outer * count * inner), new CudaKernelArgs.Gather
             {
                 X = Address(x), Indices = Address(indices), Y = Address(y), Outer = (int)outer, Axis = (int)length, Inner = (int)inner,
@@ -462,10 +542,10 @@ internal static class CudaLowering
 
         private void Concat(string y)
         {
-            RequireFloat([.. _node.Inputs, y]);
+            // Shape inference gives every input y's element type; esen_concat_slab moves 4-byte words.
             TensorShape ys = ShapeOf(y);
             int axis = AxisOps.ConcatAxis(_node, ys.Rank);
-            long outer = ys.Product(0, axis), inner = ys.Product(axis + 1, ys.Rank);
+            long outer = ys.Product(0, axis), inner = ys.Product(axis + 1, ys.Rank) * Words(y);
             long offset = 0;
             foreach (string input in _node.Inputs)
             {
@@ -527,8 +607,10 @@ internal static class CudaLowering
 
         private void StridedCopy(ulong from, string y, Dims6 outDims, Dims6 inStrides)
         {
+            // Strides count elements of y's type: 4-byte floats or 8-byte int64 values.
             long count = ShapeOf(y).ElementCount;
-            Launch(PtxKernels.StridedCopy, LaunchConfig.GridStride(count), new CudaKernelArgs.StridedCopy
+            PtxKernel<CudaKernelArgs.StridedCopy> kernel = Shapes[y].DataType == DataType.Int64 ? PtxKernels.StridedCopyInt64 : PtxKernels.StridedCopy;
+            Launch(kernel, LaunchConfig.GridStride(count), new CudaKernelArgs.StridedCopy
             {
                 X = from, Y = Address(y), Count = (int)count, OutDims = outDims, InStrides = inStrides,
             });
@@ -544,6 +626,9 @@ internal static class CudaLowering
         }
 
         private TensorShape ShapeOf(string value) => Shapes[value].Shape;
+
+        // 4-byte words per element of a value, for the kernels that move words (gather, concat): 2 for int64.
+        private int Words(string value) => DataTypes.SizeOf(Shapes[value].DataType) / sizeof(float);
 
         private void RequireFloat(params string[] values)
         {

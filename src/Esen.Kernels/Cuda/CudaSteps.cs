@@ -65,13 +65,21 @@ internal readonly record struct ConvolutionShape(
 }
 
 /// <summary>
-/// A cuDNN forward convolution without bias (the bias and activation follow as an epilogue launch),
-/// with the algorithm chosen once for its shape, the workspace that algorithm needs and the math type
-/// cuDNN reported for it, which the convolution descriptor carries when it runs.
+/// A cuDNN forward convolution, with the algorithm chosen once for its shape, the workspace that algorithm needs and
+/// the math type cuDNN reported for it, which the convolution descriptor carries when it runs. Without
+/// <see cref="FusedActivation"/> it computes no bias (the bias and activation follow as an epilogue launch); with it,
+/// cuDNN adds <see cref="Bias"/> (K floats) and applies the activation in the same call (<see cref="ConvolutionFusion"/>).
 /// </summary>
 internal sealed record ConvolutionCall(
     ConvolutionShape Shape, ulong X, ulong W, ulong Y, CudnnConvolutionForwardAlgorithm Algorithm, ulong Workspace, ulong WorkspaceBytes,
-    CudnnMathType MathType);
+    CudnnMathType MathType)
+{
+    /// <summary>The bias's address when the call is fused, else 0.</summary>
+    public ulong Bias { get; init; }
+
+    /// <summary>The activation cuDNN applies after adding the bias; null for a plain convolution.</summary>
+    public CudnnActivationMode? FusedActivation { get; init; }
+}
 
 /// <summary>The cuDNN algorithm for one convolution shape, the workspace it needs and its math type.</summary>
 internal readonly record struct ConvolutionAlgorithm(CudnnConvolutionForwardAlgorithm Algorithm, ulong WorkspaceBytes, CudnnMathType MathType);

@@ -32,6 +32,14 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.Binary> Div { get; } = new("elementwise", "esen_div");
 
+    public static PtxKernel<CudaKernelArgs.Binary> AddInt64 { get; } = new("elementwise", "esen_add_int64");
+
+    public static PtxKernel<CudaKernelArgs.Binary> SubInt64 { get; } = new("elementwise", "esen_sub_int64");
+
+    public static PtxKernel<CudaKernelArgs.Binary> MulInt64 { get; } = new("elementwise", "esen_mul_int64");
+
+    public static PtxKernel<CudaKernelArgs.DivInt64> DivInt64 { get; } = new("elementwise", "esen_div_int64");
+
     public static PtxKernel<CudaKernelArgs.Cast> CastFloatToInt64 { get; } = new("elementwise", "esen_cast_float_to_int64");
 
     public static PtxKernel<CudaKernelArgs.Cast> CastInt64ToFloat { get; } = new("elementwise", "esen_cast_int64_to_float");
@@ -39,6 +47,8 @@ internal static class PtxKernels
     public static PtxKernel<CudaKernelArgs.Copy> Copy { get; } = new("layout", "esen_copy");
 
     public static PtxKernel<CudaKernelArgs.StridedCopy> StridedCopy { get; } = new("layout", "esen_strided_copy");
+
+    public static PtxKernel<CudaKernelArgs.StridedCopy> StridedCopyInt64 { get; } = new("layout", "esen_strided_copy_int64");
 
     public static PtxKernel<CudaKernelArgs.ConcatSlab> ConcatSlab { get; } = new("layout", "esen_concat_slab");
 
@@ -60,6 +70,8 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.Im2Col> Im2Col { get; } = new("im2col", "esen_im2col");
 
+    public static PtxKernel<CudaKernelArgs.Im2Col3D> Im2Col3D { get; } = new("im2col", "esen_im2col_3d");
+
     public static PtxKernel<CudaKernelArgs.EnsembleMean> EnsembleMean { get; } = new("ensemble", "esen_ensemble_mean");
 
     public static PtxKernel<CudaKernelArgs.EnsembleWeightedMean> EnsembleWeightedMean { get; } = new("ensemble", "esen_ensemble_weighted_mean");
@@ -75,8 +87,9 @@ internal static class PtxKernels
     /// <summary>All of the above.</summary>
     public static IReadOnlyList<PtxKernel> All { get; } =
     [
-        BiasActivation, Clip, Add, Sub, Mul, Div, CastFloatToInt64, CastInt64ToFloat, Copy, StridedCopy, ConcatSlab, Gather,
-        MaxPool, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, EnsembleMean, EnsembleWeightedMean,
+        BiasActivation, Clip, Add, Sub, Mul, Div, AddInt64, SubInt64, MulInt64, DivInt64, CastFloatToInt64, CastInt64ToFloat, Copy,
+        StridedCopy, StridedCopyInt64, ConcatSlab, Gather,
+        MaxPool, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean, EnsembleWeightedMean,
         EnsembleVote, CascadeGate, GatherRows, ScatterRows,
     ];
 }

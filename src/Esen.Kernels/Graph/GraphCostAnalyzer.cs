@@ -126,7 +126,7 @@ public static class GraphCostAnalyzer
             case "Conv":
             {
                 TensorShape w = shapes[node.Inputs[1]].Shape, y = shapes[node.Outputs[0]].Shape;
-                long groups = node.GetInt("group", 1);
+                long groups = SlidingWindows.Groups(node);
                 return new GemmView(y[0] * y.Product(2, y.Rank), w[0] / groups, w.Product(1, w.Rank), groups);
             }
 

@@ -42,13 +42,13 @@ public static partial class ShapeInference
     private static TensorShape Conv(InferenceContext c)
     {
         TensorShape x = c.FloatShape(0), w = c.FloatShape(1);
-        long group = c.Node.GetInt("group", 1);
+        long group = SlidingWindows.Groups(c.Node);
         if (w.Rank != x.Rank || x.Rank < 3)
         {
             throw c.Fail($"weights {w} do not match input {x}");
         }
 
-        if (group <= 0 || x[1] % group != 0 || w[0] % group != 0 || w[1] * group != x[1])
+        if (x[1] % group != 0 || w[0] % group != 0 || w[1] * group != x[1])
         {
             throw c.Fail($"input channels {x[1]} with weights {w} do not fit group={group}");
         }

@@ -24,6 +24,20 @@ public sealed record WindowGeometry(int[] Input, int[] Kernel, int[] Strides, in
     public long KernelSize => Kernel.Aggregate(1L, (a, b) => a * b);
 
     /// <summary>
+    /// The same window in <paramref name="rank"/> spatial dimensions: leading dimensions of size 1 with
+    /// stride and dilation 1 and no padding, so a kernel written for <paramref name="rank"/> dimensions runs
+    /// a lower-rank window (a 1-D convolution as a 2-D one of height 1).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is below <see cref="SpatialRank"/>.</exception>
+    public WindowGeometry Padded(int rank)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rank, SpatialRank);
+        int lead = rank - SpatialRank;
+        int[] Lead(int[] values, int fill) => [.. Enumerable.Repeat(fill, lead), .. values];
+        return new WindowGeometry(Lead(Input, 1), Lead(Kernel, 1), Lead(Strides, 1), Lead(Dilations, 1), Lead(PadsBegin, 0), Lead(PadsEnd, 0), Lead(Output, 1));
+    }
+
+    /// <summary>
     /// Resolves the window of <paramref name="node"/> over input shape <paramref name="x"/> (N, C, spatial...).
     /// </summary>
     /// <param name="kernel">The kernel sizes (from the weights for Conv, kernel_shape for pooling).</param>

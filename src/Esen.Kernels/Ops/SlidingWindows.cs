@@ -37,6 +37,15 @@ public static class SlidingWindows
         return WindowGeometry.Resolve(node, x, kernel, allowCeil: false);
     }
 
+    /// <summary>A Conv's group count (attribute group, default 1): input and output channels split into that many independent convolutions.</summary>
+    /// <exception cref="GraphException">group is not a positive int.</exception>
+    public static int Groups(Node node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        long group = node.GetInt("group", 1);
+        return group is > 0 and <= int.MaxValue ? (int)group : throw new GraphException($"{node.Describe()}: group {group} must be positive");
+    }
+
     /// <summary>A pooling node's window over input <paramref name="x"/> and its other attributes.</summary>
     /// <exception cref="GraphException">kernel_shape is missing, or the window does not fit.</exception>
     public static PoolWindow Pool(Node node, TensorShape x)

@@ -75,6 +75,25 @@ public sealed class CublasHandle : IDisposable
         }
     }
 
+    /// <summary>
+    /// The workspace cuBLAS should be given on a device of compute capability <paramref name="computeMajor"/>.x: cuBLAS's
+    /// documentation recommends 32 MiB on Hopper (9.0) and later and 4 MiB on earlier GPUs ("cublasSetWorkspace()").
+    /// </summary>
+    public static long RecommendedWorkspaceBytes(int computeMajor) => computeMajor >= 9 ? 32L << 20 : 4L << 20;
+
+    /// <summary>
+    /// Makes cuBLAS use <paramref name="bytes"/> at <paramref name="workspace"/> instead of memory it allocates itself
+    /// (<c>cublasSetWorkspace_v2</c>); a CUDA graph capture needs that. The buffer must outlive the handle's use of it.
+    /// </summary>
+    public void SetWorkspace(DevicePtr workspace, long bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        using (Stream.Context.Push())
+        {
+            CublasException.ThrowIfFailed(Interop.Interop.Cublas.cublasSetWorkspace(_handle, workspace.Address, (nuint)bytes));
+        }
+    }
+
     /// <summary>Sets the math mode (e.g. TF32 tensor cores).</summary>
     public void SetMathMode(CublasMath mode)
     {

@@ -19,6 +19,9 @@ public sealed class CudaContext : IDisposable
     /// <summary>The device the context belongs to.</summary>
     public CudaDevice Device { get; }
 
+    /// <summary>Whether this is the device's primary context (<see cref="RetainPrimary"/>): one per device and process, whichever wrapper holds it.</summary>
+    public bool IsPrimary => Handle.IsPrimary;
+
     internal SafeCudaContextHandle Handle { get; }
 
     /// <summary>Retains the device's primary context (shared with the CUDA runtime, cuBLAS and cuDNN).</summary>

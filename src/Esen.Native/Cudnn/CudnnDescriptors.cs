@@ -143,3 +143,38 @@ public sealed class ConvolutionDescriptor : IDisposable
     /// <summary>Destroys the descriptor.</summary>
     public void Dispose() => Handle.Dispose();
 }
+
+/// <summary>A cuDNN activation descriptor (mode, NaN propagation, coefficient).</summary>
+public sealed class ActivationDescriptor : IDisposable
+{
+    private ActivationDescriptor(SafeCudnnActivationDescriptorHandle handle)
+    {
+        Handle = handle;
+    }
+
+    internal SafeCudnnActivationDescriptorHandle Handle { get; }
+
+    /// <summary>
+    /// An activation; ReLU propagates NaN, as ONNX Relu (max(x, 0) of NaN is NaN). <paramref name="coefficient"/> is the
+    /// clipping threshold or the ELU alpha; other modes ignore it.
+    /// </summary>
+    [SuppressMessage("Reliability", "CA2000", Justification = "Disposed on failure; owned by the wrapper on success.")]
+    public static ActivationDescriptor Create(CudnnActivationMode mode, double coefficient = 0)
+    {
+        cudnnStatus_t status = Interop.Interop.Cudnn.cudnnCreateActivationDescriptor(out SafeCudnnActivationDescriptorHandle handle);
+        CudnnException.ThrowIfFailed(status, handle, "cudnnCreateActivationDescriptor");
+        try
+        {
+            CudnnException.ThrowIfFailed(Interop.Interop.Cudnn.cudnnSetActivationDescriptor(handle, mode, CudnnNanPropagation.PropagateNan, coefficient));
+            return new ActivationDescriptor(handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Destroys the descriptor.</summary>
+    public void Dispose() => Handle.Dispose();
+}

@@ -97,4 +97,38 @@ public enum CudnnConvolutionForwardAlgorithm
     /// <summary><c>CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED</c>.</summary>
     WinogradNonfused = 7,
 }
+/// <summary><c>cudnnActivationMode_t</c> (cudnn_ops.h).</summary>
+public enum CudnnActivationMode
+{
+    /// <summary>CUDNN_ACTIVATION_SIGMOID.</summary>
+    Sigmoid = 0,
+
+    /// <summary>CUDNN_ACTIVATION_RELU.</summary>
+    Relu = 1,
+
+    /// <summary>CUDNN_ACTIVATION_TANH.</summary>
+    Tanh = 2,
+
+    /// <summary>CUDNN_ACTIVATION_CLIPPED_RELU.</summary>
+    ClippedRelu = 3,
+
+    /// <summary>CUDNN_ACTIVATION_ELU.</summary>
+    Elu = 4,
+
+    /// <summary>CUDNN_ACTIVATION_IDENTITY: only for <c>cudnnConvolutionBiasActivationForward</c>.</summary>
+    Identity = 5,
+
+    /// <summary>CUDNN_ACTIVATION_SWISH.</summary>
+    Swish = 6,
+}
+
+/// <summary><c>cudnnNanPropagation_t</c> (cudnn_graph.h).</summary>
+public enum CudnnNanPropagation
+{
+    /// <summary>CUDNN_NOT_PROPAGATE_NAN.</summary>
+    NotPropagateNan = 0,
+
+    /// <summary>CUDNN_PROPAGATE_NAN.</summary>
+    PropagateNan = 1,
+}
 #pragma warning restore CA1008

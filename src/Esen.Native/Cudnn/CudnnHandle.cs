@@ -7,11 +7,13 @@ using Esen.Native.SafeHandles;
 
 namespace Esen.Native.Cudnn;
 
-/// <summary>One forward-convolution algorithm the cuDNN heuristic proposes.</summary>
+/// <summary>One forward-convolution algorithm the cuDNN heuristic proposes, or one cuDNN measured.</summary>
 /// <param name="Algorithm">The algorithm.</param>
 /// <param name="WorkspaceBytes">Workspace it needs.</param>
 /// <param name="MathType">The math type it runs with.</param>
-public sealed record ConvolutionAlgorithmChoice(CudnnConvolutionForwardAlgorithm Algorithm, ulong WorkspaceBytes, CudnnMathType MathType);
+/// <param name="Milliseconds">The time cuDNN measured for one run (<see cref="CudnnHandle.FindForwardAlgorithms"/>); null for a heuristic proposal.</param>
+public sealed record ConvolutionAlgorithmChoice(
+    CudnnConvolutionForwardAlgorithm Algorithm, ulong WorkspaceBytes, CudnnMathType MathType, float? Milliseconds = null);
 
 /// <summary>
 /// A cuDNN handle bound for life to one created stream and its context (made current around every call).
@@ -87,6 +89,37 @@ public sealed class CudnnHandle : IDisposable
         return choices;
     }
 
+    /// <summary>
+    /// Runs every forward algorithm on the given device buffers (cudnnFindConvolutionForwardAlgorithmEx) and
+    /// returns those that ran within <paramref name="workspaceBytes"/>, fastest first, each with its time. The
+    /// buffers' contents are overwritten (<paramref name="y"/>) or only read; this blocks until the measurement ends.
+    /// </summary>
+    public IReadOnlyList<ConvolutionAlgorithmChoice> FindForwardAlgorithms(
+        TensorDescriptor xDescriptor, DevicePtr x, FilterDescriptor wDescriptor, DevicePtr w, ConvolutionDescriptor convolution,
+        TensorDescriptor yDescriptor, DevicePtr y, DevicePtr workspace, ulong workspaceBytes)
+    {
+        // Twice CUDNN_CONVOLUTION_FWD_ALGO_COUNT (8): an algorithm may be reported once per math type.
+        Span<cudnnConvolutionFwdAlgoPerf_t> results = stackalloc cudnnConvolutionFwdAlgoPerf_t[16];
+        int returned;
+        using (Stream.Context.Push())
+        {
+            CudnnException.ThrowIfFailed(Interop.Interop.Cudnn.cudnnFindConvolutionForwardAlgorithmEx(
+                _handle, xDescriptor.Handle, x.Address, wDescriptor.Handle, w.Address, convolution.Handle, yDescriptor.Handle, y.Address,
+                results, out returned, workspace.Address, (nuint)workspaceBytes));
+        }
+
+        var measured = new List<ConvolutionAlgorithmChoice>(returned);
+        foreach (cudnnConvolutionFwdAlgoPerf_t result in results[..returned])
+        {
+            if (result.status == cudnnStatus_t.CUDNN_STATUS_SUCCESS)
+            {
+                measured.Add(new ConvolutionAlgorithmChoice(result.algo, result.memory, result.mathType, result.time));
+            }
+        }
+
+        return measured;
+    }
+
     /// <summary>Workspace bytes <paramref name="algorithm"/> needs for this shape.</summary>
     public ulong GetForwardWorkspaceSize(
         TensorDescriptor x, FilterDescriptor w, ConvolutionDescriptor convolution, TensorDescriptor y, CudnnConvolutionForwardAlgorithm algorithm)
@@ -110,6 +143,25 @@ public sealed class CudnnHandle : IDisposable
             CudnnException.ThrowIfFailed(Interop.Interop.Cudnn.cudnnConvolutionForward(
                 _handle, alpha, xDescriptor.Handle, x.Address, wDescriptor.Handle, w.Address, convolution.Handle,
                 algorithm, workspace.Address, (nuint)workspaceBytes, beta, yDescriptor.Handle, y.Address));
+        }
+    }
+
+    /// <summary>
+    /// y = act(conv(x, w) + bias), queued on the handle's stream (<c>cudnnConvolutionBiasActivationForward</c> with
+    /// alpha1 = 1 and alpha2 = 0, so z, given as y, is not read). The bias descriptor is 1×K×1×1. cuDNN runs
+    /// <see cref="CudnnActivationMode.Identity"/> only with <see cref="CudnnConvolutionForwardAlgorithm.ImplicitPrecompGemm"/>.
+    /// </summary>
+    public void ConvolutionBiasActivationForward(
+        TensorDescriptor xDescriptor, DevicePtr x, FilterDescriptor wDescriptor, DevicePtr w,
+        ConvolutionDescriptor convolution, CudnnConvolutionForwardAlgorithm algorithm, DevicePtr workspace, ulong workspaceBytes,
+        TensorDescriptor biasDescriptor, DevicePtr bias, ActivationDescriptor activation, TensorDescriptor yDescriptor, DevicePtr y)
+    {
+        using (Stream.Context.Push())
+        {
+            CudnnException.ThrowIfFailed(Interop.Interop.Cudnn.cudnnConvolutionBiasActivationForward(
+                _handle, 1f, xDescriptor.Handle, x.Address, wDescriptor.Handle, w.Address, convolution.Handle, algorithm,
+                workspace.Address, (nuint)workspaceBytes, 0f, yDescriptor.Handle, y.Address, biasDescriptor.Handle, bias.Address,
+                activation.Handle, yDescriptor.Handle, y.Address));
         }
     }
 

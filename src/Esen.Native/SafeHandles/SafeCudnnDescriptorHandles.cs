@@ -53,3 +53,20 @@ public sealed class SafeCudnnConvolutionDescriptorHandle : SafeHandle
     protected override bool ReleaseHandle() =>
         Interop.Interop.Cudnn.cudnnDestroyConvolutionDescriptor(handle) == cudnnStatus_t.CUDNN_STATUS_SUCCESS;
 }
+
+/// <summary>An owned cuDNN activation descriptor.</summary>
+public sealed class SafeCudnnActivationDescriptorHandle : SafeHandle
+{
+    /// <summary>Creates an invalid handle; the interop layer fills it in.</summary>
+    public SafeCudnnActivationDescriptorHandle()
+        : base(IntPtr.Zero, ownsHandle: true)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    /// <inheritdoc/>
+    protected override bool ReleaseHandle() =>
+        Interop.Interop.Cudnn.cudnnDestroyActivationDescriptor(handle) == cudnnStatus_t.CUDNN_STATUS_SUCCESS;
+}

@@ -11,7 +11,8 @@ namespace Esen.Runtime.Benchmarking;
 /// <param name="Member">The member's name.</param>
 /// <param name="Alone">Its batch time: median and spread of the timed runs.</param>
 /// <param name="MemoryBytes">Device memory it took.</param>
-public sealed record BenchMember(int Batch, string Member, TimingSummary Alone, long MemoryBytes);
+/// <param name="FirstRunMs">Its first run (plan, convolution measurements, PTX loading, weight upload, run), host wall clock; null when not taken.</param>
+public sealed record BenchMember(int Batch, string Member, TimingSummary Alone, long MemoryBytes, double? FirstRunMs = null);
 
 /// <summary>The ensemble under one mechanism and split at one batch.</summary>
 /// <param name="Batch">The runtime's largest batch (and the batch of the batch-time measurement).</param>
@@ -103,6 +104,11 @@ public sealed record BenchReport(
                 json.WriteNumber("p90_ms", member.Alone.P90Ms);
                 json.WriteNumber("runs", member.Alone.Runs);
                 json.WriteNumber("memory_bytes", member.MemoryBytes);
+                if (member.FirstRunMs is { } firstRun)
+                {
+                    json.WriteNumber("first_run_ms", firstRun);
+                }
+
                 json.WriteEndObject();
             }
 

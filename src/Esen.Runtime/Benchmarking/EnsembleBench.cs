@@ -144,7 +144,7 @@ public static class EnsembleBench
             {
                 progress($"batch {batch}: {spec.Members[i].Name} alone on all SMs");
                 PartitionMeasurement single = measurer.Measure([models.Graphs[i]], batch, PartitionMechanism.None, [100], progress);
-                alone.Add(new BenchMember(batch, spec.Members[i].Name, single.Members[0], single.MemoryBytes[0]));
+                alone.Add(new BenchMember(batch, spec.Members[i].Name, single.Members[0], single.MemoryBytes[0], single.FirstRunMs?[0]));
                 sequentialSms[i] = single.GrantedSms[0];
                 sequentialMs += single.Members[0].MedianMs;
             }
@@ -174,7 +174,7 @@ public static class EnsembleBench
                 {
                     planned = MeasuredPlanner.Plan(atBatch, _ => measurer, options.Store, partitions, progress: progress);
                 }
-                catch (InvalidOperationException ex)
+                catch (EsenException ex) when (ex.Kind == EsenErrorKind.Infeasible)
                 {
                     omissions.Add(new BenchOmission(mechanism, BenchSplit.Planned, batch, ex.Message));
                     continue;

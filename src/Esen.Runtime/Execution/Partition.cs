@@ -74,7 +74,12 @@ internal sealed class Partition : IDisposable
                 }
                 catch (Exception ex)
                 {
-                    job.Completion.TrySetException(new InvalidOperationException($"member {Member} failed: {ex.Message}", ex));
+                    // Keeps the kind (a tensor the member rejects is bad input; a driver failure leaves it
+                    // unavailable) so the host answers the request as it would the same error anywhere else.
+                    string message = $"member {Member} failed: {ex.Message}";
+                    job.Completion.TrySetException(EsenException.KindOf(ex) is { } kind
+                        ? new EsenException(kind, message, ex)
+                        : new InvalidOperationException(message, ex));
                 }
             }
         }

@@ -111,26 +111,26 @@ public static class EnsemblePlanner
 
     /// <summary>Solves one device's problem with the named solver.</summary>
     /// <exception cref="ArgumentException">An unknown solver.</exception>
-    /// <exception cref="InvalidOperationException">No feasible plan (the message names the device and says why).</exception>
+    /// <exception cref="EsenException">No feasible plan (<see cref="EsenErrorKind.Infeasible"/>; the message names the device and says why).</exception>
     public static PlanResult Solve(Problem problem, string solver, DeviceSpec device, SolverOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
         IAllocationSolver allocation = AllocationSolvers.Create(solver) ?? throw new ArgumentException($"unknown solver '{solver}'", nameof(solver));
         PlanResult result = allocation.Solve(problem, options ?? new SolverOptions { TimeLimit = TimeSpan.FromSeconds(20) });
         return result.Plan is null
-            ? throw new InvalidOperationException($"{solver} found no plan for {device}: {result.Status}, {result.Reason}")
+            ? throw new EsenException(EsenErrorKind.Infeasible, $"{solver} found no plan for {device}: {result.Status}, {result.Reason}")
             : result;
     }
 
     /// <summary>Plans every device of the spec with <paramref name="solver"/> (the spec's by default), from the cost model.</summary>
-    /// <exception cref="InvalidOperationException">A device has no feasible plan (the message says why).</exception>
+    /// <exception cref="EsenException">A device has no feasible plan (<see cref="EsenErrorKind.Infeasible"/>; the message says why).</exception>
     public static (RuntimePlan Plan, IReadOnlyList<DevicePlan> Devices) Plan(
         EnsembleSpec spec, Func<int, ModelWork> work, string? solver = null, SolverOptions? options = null, DeviceCatalog? catalog = null) =>
         Plan(spec, (device, members) => BuildProblem(spec, members, Resolve(device, catalog), work), solver, options);
 
     /// <summary>Plans every device of the spec with <paramref name="solver"/> (the spec's by default) on the problems given.</summary>
     /// <param name="problemOf">A device and the indices of its members → their allocation problem.</param>
-    /// <exception cref="InvalidOperationException">A device has no feasible plan (the message says why).</exception>
+    /// <exception cref="EsenException">A device has no feasible plan (<see cref="EsenErrorKind.Infeasible"/>; the message says why).</exception>
     public static (RuntimePlan Plan, IReadOnlyList<DevicePlan> Devices) Plan(
         EnsembleSpec spec, Func<DeviceSpec, IReadOnlyList<int>, Problem> problemOf, string? solver = null, SolverOptions? options = null)
     {

@@ -60,7 +60,7 @@ public static class MeasuredPlanner
     /// <param name="solver">The solver; the spec's by default.</param>
     /// <param name="progress">Progress lines.</param>
     /// <exception cref="NotSupportedException">A device or mechanism is unavailable (the message says which and why).</exception>
-    /// <exception cref="InvalidOperationException">A device has no feasible plan.</exception>
+    /// <exception cref="EsenException">A device has no feasible plan (<see cref="EsenErrorKind.Infeasible"/>).</exception>
     public static MeasuredPlan Plan(
         EnsembleModels models,
         Func<DeviceSpec, IGpuMeasurer> measurerOf,

@@ -75,13 +75,13 @@ public static class CpuProfiler
     /// in <paramref name="cores"/> (the cores a share amounts to), run with that many executor threads:
     /// the measured path of <c>esen profile --device cpu --measured</c>.
     /// </summary>
-    /// <exception cref="NotSupportedException">The device is not the CPU (no GPU executor in this build).</exception>
+    /// <exception cref="ArgumentException">The device is not the CPU.</exception>
     /// <exception cref="KeyNotFoundException">Neither a built-in architecture nor an existing file.</exception>
     public static double[] MeasureShares(string model, int batch, Device device, IReadOnlyList<int> cores, TextWriter progress)
     {
         if (device is not CpuDevice)
         {
-            throw new NotSupportedException($"measured profiles run on the CPU executor; {device.Name} is not the CPU (this build has no GPU executor)");
+            throw new ArgumentException($"{device.Name} is not a device to measure on: measured profiles run on the CPU executor (--device cpu) or on real SM partitions (--device cuda:N)", nameof(device));
         }
 
         LayerGraph graph = ModelZoo.Contains(model) ? ModelZoo.Build(model)

@@ -102,7 +102,8 @@ public sealed class CudaGpuMeasurer : IGpuMeasurer
                 [.. set.Partitions.Select(p => p.GrantedSmCount ?? Gpu.Sms)],
                 [.. memberMs.Select(TimingSummary.Of)],
                 TimingSummary.Of(batchMs),
-                [.. runners.Select(r => r.MemoryBytes)]);
+                [.. runners.Select(r => r.MemoryBytes)],
+                [.. runners.Select(r => r.FirstRunMs)]);
         }
         finally
         {
@@ -156,6 +157,8 @@ public sealed class CudaGpuMeasurer : IGpuMeasurer
 
         public long MemoryBytes { get; }
 
+        public double FirstRunMs { get; private init; }
+
         public static MemberRun Start(LayerGraph graph, int batch, SmPartition partition, CudaExecutorOptions options, int warmupRuns)
         {
             LayerGraph runnable = graph.ForBatch(batch);
@@ -166,9 +169,15 @@ public sealed class CudaGpuMeasurer : IGpuMeasurer
             CudaEvent? start = null;
             try
             {
+                double firstRunMs = 0;
                 for (int i = 0; i < warmupRuns; i++)
                 {
+                    long began = Stopwatch.GetTimestamp();
                     _ = executor.Run(feed);
+                    if (i == 0)
+                    {
+                        firstRunMs = Stopwatch.GetElapsedTime(began).TotalMilliseconds;
+                    }
                 }
 
                 // Device memory is shared by every context on the device; members warm up one at a time,
@@ -176,7 +185,10 @@ public sealed class CudaGpuMeasurer : IGpuMeasurer
                 ulong freeAfter = CudaDriver.MemoryInfo(partition.Context).Free;
                 start = CudaEvent.Create(partition.Context);
                 CudaEvent end = CudaEvent.Create(partition.Context);
-                return new MemberRun(partition, executor, feed, start, end, freeBefore > freeAfter ? (long)(freeBefore - freeAfter) : 0);
+                return new MemberRun(partition, executor, feed, start, end, freeBefore > freeAfter ? (long)(freeBefore - freeAfter) : 0)
+                {
+                    FirstRunMs = firstRunMs,
+                };
             }
             catch
             {

@@ -47,13 +47,18 @@ public sealed record TimingSummary(double MedianMs, double P10Ms, double P90Ms, 
 /// <param name="Members">Each member's run on its partition's stream.</param>
 /// <param name="Batch">From launching every member's batch together until the last one finished.</param>
 /// <param name="MemoryBytes">Device memory each member took (weights, activations, workspaces).</param>
+/// <param name="FirstRunMs">
+/// Each member's first run, host wall clock: planning (with the convolution algorithm measurements), PTX loading,
+/// the weight upload and the run itself; null where it was not taken.
+/// </param>
 public sealed record PartitionMeasurement(
     PartitionMechanism Mechanism,
     IReadOnlyList<int> SharesPercent,
     IReadOnlyList<int> GrantedSms,
     IReadOnlyList<TimingSummary> Members,
     TimingSummary Batch,
-    IReadOnlyList<long> MemoryBytes);
+    IReadOnlyList<long> MemoryBytes,
+    IReadOnlyList<double>? FirstRunMs = null);
 
 /// <summary>
 /// Measures members on real SM partitions of one GPU. The CUDA implementation is

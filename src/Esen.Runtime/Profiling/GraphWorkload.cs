@@ -225,13 +225,19 @@ public static class GraphWorkload
             : new GemmShape(view.M, view.N, view.K, view.Count);
     }
 
-    // The cost model's window is 2-D: a 1-D convolution is one row, a 3-D one its last two dimensions.
-    private static ConvWindow Window(Node node, InferredShapes shapes)
+    // The cost model's window is 2-D: a 1-D convolution is one row. A 3-D one runs as im2col + GEMM on both
+    // executors (no Winograd rewrite applies), so it has no window and the cost model sees its GEMM only.
+    private static ConvWindow? Window(Node node, InferredShapes shapes)
     {
         WindowGeometry g = SlidingWindows.Conv(node, shapes[node.Inputs[0]].Shape, shapes[node.Inputs[1]].Shape);
-        int h = g.SpatialRank - 2, w = g.SpatialRank - 1;
+        if (g.SpatialRank > 2)
+        {
+            return null;
+        }
+
+        WindowGeometry plane = g.Padded(2);
         return new ConvWindow(
-            h >= 0 ? g.Kernel[h] : 1, g.Kernel[w], h >= 0 ? g.Strides[h] : 1, g.Strides[w], h >= 0 ? g.Dilations[h] : 1, g.Dilations[w], (int)node.GetInt("group", 1));
+            plane.Kernel[0], plane.Kernel[1], plane.Strides[0], plane.Strides[1], plane.Dilations[0], plane.Dilations[1], SlidingWindows.Groups(node));
     }
 
     /// <summary>

@@ -21,11 +21,11 @@ public sealed class AnalyticCostModel
     public CostModelConstants Constants { get; }
 
     /// <summary>Reduces one kernel on one device to its <see cref="KernelCost"/>.</summary>
-    /// <exception cref="NotSupportedException">The device has no peak for <paramref name="precision"/>.</exception>
+    /// <exception cref="ArgumentException">The device has no peak for <paramref name="precision"/>.</exception>
     public KernelCost Kernel(LayerWork layer, Device device, Precision precision)
     {
         double peak = device.PeakFlops(precision)
-            ?? throw new NotSupportedException($"device {device.Name} has no {precision.ToName()} peak (no such tensor cores)");
+            ?? throw new ArgumentException($"device {device.Name} has no {precision.ToName()} peak (no such tensor cores)", nameof(precision));
         return device switch
         {
             GpuDevice gpu => GpuKernel(layer, gpu, precision, peak),

@@ -35,7 +35,7 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
     }
 
     /// <summary>
-    /// Start from the search plan and try first fit and the repair of the best placement before each
+    /// Start from the search plan and try first fit and the repairs (<c>Packing.Heuristic</c>) before each
     /// packing MILP (default). Off, every decision is the backend's; the tests use that to exercise the
     /// packing model itself.
     /// </summary>
@@ -169,12 +169,13 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
         return Outcome.WithPlan(Name, instance, bound, best, clock, provenOptimal: optimal, provenBound: candidates[Math.Min(provenLo, hi)],
             reason: optimal ? null : undecided ?? "time limit", timedOut: !optimal);
 
-        // Packs the minimal shares of one candidate: first fit and the repair of the best placement,
-        // then the packing MILP; a backend failure comes back as its message.
+        // Packs the minimal shares of one candidate: first fit and the repairs of the best placement
+        // and of a fresh spread (Packing.Heuristic, as in the search), then the packing MILP; a
+        // backend failure comes back as its message.
         (MilpStatus Status, int[]? Placement, string? Failure) Decide(int candidate, TimeSpan limit)
         {
             int[] shares = instance.MinimalShares(candidates[candidate])!;
-            if (UseHeuristics && (Packing.FirstFit(instance, shares) ?? Packing.Repair(instance, shares, best.DeviceOf)) is int[] quick)
+            if (UseHeuristics && Packing.Heuristic(instance, shares, best.DeviceOf) is int[] quick)
             {
                 return (MilpStatus.Feasible, quick, null);
             }

@@ -5,12 +5,16 @@ namespace Esen.Solver.Solvers;
 /// <summary>
 /// Two-dimensional bin packing of members (share, memory) into devices (100 %, device memory): is
 /// there a placement once every member's share is fixed? First-fit decreasing under several item
-/// orders, then a repair of a known placement that fits memory (moves and swaps that shrink the share
-/// overload), then a depth-first search that skips interchangeable devices and stops after a node
-/// budget. A finished search without a placement proves there is none.
+/// orders, then the breakout repair (moves and swaps under weighted share and memory overloads,
+/// <see cref="Repair"/>) of a known placement and of a fresh spread by memory, then a depth-first
+/// search that skips interchangeable devices and stops after a node budget. A finished search
+/// without a placement proves there is none.
 /// </summary>
 internal static class Packing
 {
+    /// <summary>Steps of <see cref="Repair"/> per call: moves, swaps and weight raises together.</summary>
+    public const int RepairSteps = 1000;
+
     /// <summary>The outcome: a device per member, or none with or without a proof.</summary>
     public readonly record struct Result(int[]? DeviceOf, bool ProvenInfeasible);
 
@@ -30,8 +34,7 @@ internal static class Packing
     }
 
     /// <summary>
-    /// First fit, then the repair of <paramref name="start"/> (when given), then a depth-first search of
-    /// at most <paramref name="nodeBudget"/> nodes.
+    /// <see cref="Heuristic"/>, then a depth-first search of at most <paramref name="nodeBudget"/> nodes.
     /// </summary>
     public static Result Pack(Instance instance, int[] shares, int nodeBudget, int[]? start = null)
     {
@@ -40,106 +43,61 @@ internal static class Packing
             return new(null, ProvenInfeasible: true);
         }
 
-        if ((FirstFit(instance, shares) ?? (start is null ? null : Repair(instance, shares, start))) is int[] placement)
-        {
-            return new(placement, false);
-        }
-
-        return new DepthFirst(instance, shares, nodeBudget).Run();
+        return Heuristic(instance, shares, start) is int[] placement
+            ? new(placement, false)
+            : new DepthFirst(instance, shares, nodeBudget).Run();
     }
 
     /// <summary>
-    /// Local search from <paramref name="start"/>, a placement that fits memory (typically the one of a
-    /// larger candidate, whose shares are no larger): moves one member, or swaps two, between devices
-    /// while the total share overload Σ_d max(0, load_d − 100) drops and memory still fits. Returns a
-    /// placement without overload, or null at a local minimum (no proof of anything).
+    /// First fit, then the repair of <paramref name="start"/>, then the repair of
+    /// <see cref="SpreadByMemory"/> (the only start when <paramref name="start"/> is null): a placement, or null (no proof).
     /// </summary>
-    public static int[]? Repair(Instance instance, int[] shares, int[] start)
+    public static int[]? Heuristic(Instance instance, int[] shares, int[]? start) =>
+        FirstFit(instance, shares)
+            ?? (start is null ? null : Repair(instance, shares, start))
+            // A second start: the layout of a looser candidate can hold the repair where a fresh spread does not.
+            ?? Repair(instance, shares, SpreadByMemory(instance));
+
+    /// <summary>
+    /// The breakout method (Morris, "The Breakout Method for Escaping from Local Minima", AAAI 1993)
+    /// from <paramref name="start"/>, any placement (typically the one of a larger candidate, whose
+    /// shares are no larger). Each device has two constraints, share ≤ 100 and memory ≤ capacity, each
+    /// with a weight (initially 1); the cost is Σ weight · overload (memory overload in percent of the
+    /// device). Every step makes the move of one member, or the swap of two, off a violated device that
+    /// lowers the cost the most; at a local minimum (no move lowers it) it raises the weight of every
+    /// violated constraint instead. Deterministic (ties go to the lowest index); at most
+    /// <see cref="RepairSteps"/> steps. Returns a placement without overload, or null (no proof of anything).
+    /// </summary>
+    public static int[]? Repair(Instance instance, int[] shares, int[] start) =>
+        new Breakout(instance, shares, start).Run();
+
+    /// <summary>
+    /// A start for <see cref="Repair"/> when there is no placement yet: members in decreasing order of
+    /// memory, each to the device with the most free memory (shares ignored; memory may overflow).
+    /// </summary>
+    public static int[] SpreadByMemory(Instance instance)
     {
-        int[] placement = [.. start];
-        int[] load = new int[instance.DeviceCount];
-        double[] memory = new double[instance.DeviceCount];
-        for (int i = 0; i < placement.Length; i++)
+        double[] free = [.. instance.DeviceMemory];
+        int[] placement = new int[instance.MemberCount];
+        foreach (int i in Enumerable.Range(0, instance.MemberCount).OrderByDescending(i => instance.Memory[i]).ThenBy(i => i))
         {
-            load[placement[i]] += shares[i];
-            memory[placement[i]] += instance.Memory[i];
-        }
-
-        int overload = load.Sum(Over);
-        bool improved = true;
-        while (overload > 0 && improved)
-        {
-            improved = false;
-            for (int i = 0; i < placement.Length && !improved; i++)
+            int chosen = 0;
+            for (int d = 1; d < free.Length; d++)
             {
-                int a = placement[i];
-                if (load[a] <= Problem.DeviceShareCapacity)
+                if (free[d] > free[chosen])
                 {
-                    continue;
+                    chosen = d;
                 }
-
-                improved = TryMove(instance, shares, placement, load, memory, i, ref overload) || TrySwap(instance, shares, placement, load, memory, i, ref overload);
             }
+
+            placement[i] = chosen;
+            free[chosen] -= instance.Memory[i];
         }
 
-        return overload == 0 ? placement : null;
+        return placement;
     }
 
     private static int Over(int load) => Math.Max(0, load - Problem.DeviceShareCapacity);
-
-    private static bool TryMove(Instance instance, int[] shares, int[] placement, int[] load, double[] memory, int i, ref int overload)
-    {
-        int a = placement[i];
-        for (int b = 0; b < load.Length; b++)
-        {
-            int gain = Over(load[a]) + Over(load[b]) - Over(load[a] - shares[i]) - Over(load[b] + shares[i]);
-            if (b != a && gain > 0 && Instance.FitsMemory(memory[b] + instance.Memory[i], instance.DeviceMemory[b]))
-            {
-                Move(instance, shares, placement, load, memory, i, b);
-                overload -= gain;
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool TrySwap(Instance instance, int[] shares, int[] placement, int[] load, double[] memory, int i, ref int overload)
-    {
-        int a = placement[i];
-        for (int j = 0; j < placement.Length; j++)
-        {
-            int b = placement[j];
-            int delta = shares[i] - shares[j];
-            if (b == a || delta <= 0)
-            {
-                continue;
-            }
-
-            int gain = Over(load[a]) + Over(load[b]) - Over(load[a] - delta) - Over(load[b] + delta);
-            if (gain > 0
-                && Instance.FitsMemory(memory[a] - instance.Memory[i] + instance.Memory[j], instance.DeviceMemory[a])
-                && Instance.FitsMemory(memory[b] - instance.Memory[j] + instance.Memory[i], instance.DeviceMemory[b]))
-            {
-                Move(instance, shares, placement, load, memory, i, b);
-                Move(instance, shares, placement, load, memory, j, a);
-                overload -= gain;
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static void Move(Instance instance, int[] shares, int[] placement, int[] load, double[] memory, int i, int to)
-    {
-        int from = placement[i];
-        load[from] -= shares[i];
-        memory[from] -= instance.Memory[i];
-        load[to] += shares[i];
-        memory[to] += instance.Memory[i];
-        placement[i] = to;
-    }
 
     private static bool PassesNecessaryChecks(Instance instance, int[] shares)
     {
@@ -294,6 +252,170 @@ internal static class Packing
             }
 
             return false;
+        }
+    }
+
+    /// <summary>The state of one <see cref="Repair"/>: placement, per-device load, memory and constraint weights.</summary>
+    private sealed class Breakout
+    {
+        // A move must lower the cost by more than rounding noise in the memory sums.
+        private const double Improvement = 1e-9;
+
+        private readonly Instance _instance;
+        private readonly int[] _shares;
+        private readonly int[] _placement;
+        private readonly int[] _load;
+        private readonly double[] _memory;
+        private readonly int[] _shareWeight;
+        private readonly int[] _memoryWeight;
+        private readonly double[] _penalty;
+
+        public Breakout(Instance instance, int[] shares, int[] start)
+        {
+            _instance = instance;
+            _shares = shares;
+            _placement = [.. start];
+            int devices = instance.DeviceCount;
+            _load = new int[devices];
+            _memory = new double[devices];
+            _shareWeight = [.. Enumerable.Repeat(1, devices)];
+            _memoryWeight = [.. Enumerable.Repeat(1, devices)];
+            _penalty = new double[devices];
+            for (int i = 0; i < _placement.Length; i++)
+            {
+                _load[_placement[i]] += shares[i];
+                _memory[_placement[i]] += instance.Memory[i];
+            }
+
+            for (int d = 0; d < devices; d++)
+            {
+                _penalty[d] = Penalty(d, _load[d], _memory[d]);
+            }
+        }
+
+        public int[]? Run()
+        {
+            for (int step = 0; step < RepairSteps; step++)
+            {
+                if (!AnyViolated())
+                {
+                    return _placement;
+                }
+
+                if (!TryBestMove())
+                {
+                    RaiseWeights();
+                }
+            }
+
+            return AnyViolated() ? null : _placement;
+        }
+
+        private bool Violated(int d) => _load[d] > Problem.DeviceShareCapacity || MemoryOver(d, _memory[d]) > 0;
+
+        private bool AnyViolated()
+        {
+            for (int d = 0; d < _load.Length; d++)
+            {
+                if (Violated(d))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private double MemoryOver(int d, double used)
+        {
+            double capacity = _instance.DeviceMemory[d];
+            return Instance.FitsMemory(used, capacity) ? 0 : (used - capacity) * 100 / Math.Max(capacity, 1e-12);
+        }
+
+        private double Penalty(int d, int load, double memory) => (_shareWeight[d] * Over(load)) + (_memoryWeight[d] * MemoryOver(d, memory));
+
+        // The change of cost when device a gives up (share, memory) and device b takes them.
+        private double Delta(int a, int b, int share, double memory) =>
+            Penalty(a, _load[a] - share, _memory[a] - memory) + Penalty(b, _load[b] + share, _memory[b] + memory) - _penalty[a] - _penalty[b];
+
+        private bool TryBestMove()
+        {
+            double best = -Improvement;
+            int bestMember = -1;
+            int bestDevice = -1;
+            int bestPartner = -1;
+            for (int i = 0; i < _placement.Length; i++)
+            {
+                int a = _placement[i];
+                if (!Violated(a))
+                {
+                    continue;
+                }
+
+                for (int b = 0; b < _load.Length; b++)
+                {
+                    double delta = b == a ? 0 : Delta(a, b, _shares[i], _instance.Memory[i]);
+                    if (delta < best)
+                    {
+                        (best, bestMember, bestDevice, bestPartner) = (delta, i, b, -1);
+                    }
+                }
+
+                for (int j = 0; j < _placement.Length; j++)
+                {
+                    int b = _placement[j];
+                    double delta = b == a ? 0 : Delta(a, b, _shares[i] - _shares[j], _instance.Memory[i] - _instance.Memory[j]);
+                    if (delta < best)
+                    {
+                        (best, bestMember, bestDevice, bestPartner) = (delta, i, b, j);
+                    }
+                }
+            }
+
+            if (bestMember < 0)
+            {
+                return false;
+            }
+
+            int from = _placement[bestMember];
+            Move(bestMember, bestDevice);
+            if (bestPartner >= 0)
+            {
+                Move(bestPartner, from);
+            }
+
+            _penalty[from] = Penalty(from, _load[from], _memory[from]);
+            _penalty[bestDevice] = Penalty(bestDevice, _load[bestDevice], _memory[bestDevice]);
+            return true;
+        }
+
+        private void Move(int i, int to)
+        {
+            int from = _placement[i];
+            _load[from] -= _shares[i];
+            _memory[from] -= _instance.Memory[i];
+            _load[to] += _shares[i];
+            _memory[to] += _instance.Memory[i];
+            _placement[i] = to;
+        }
+
+        // Morris's breakout: a local minimum's violated constraints weigh more from now on.
+        private void RaiseWeights()
+        {
+            for (int d = 0; d < _load.Length; d++)
+            {
+                if (_load[d] > Problem.DeviceShareCapacity)
+                {
+                    _shareWeight[d]++;
+                }
+
+                if (MemoryOver(d, _memory[d]) > 0)
+                {
+                    _memoryWeight[d]++;
+                }
+
+                _penalty[d] = Penalty(d, _load[d], _memory[d]);
+            }
         }
     }
 }

@@ -9,9 +9,10 @@ namespace Esen.Solver.Solvers;
 /// Makespan and period: binary search over the candidate objective values; at a candidate T every
 /// member takes its smallest share with latency ≤ T, and T is feasible when those shares (with the
 /// memory) pack into the devices. On one device packing is a sum, so the search is exact; on several
-/// it is a 2-D bin packing solved by first fit, a repair of the best placement so far and a budgeted
-/// depth-first search, exact whenever the depth-first search finishes (the result says optimal only
-/// then, or when it meets the lower bound).
+/// it is a 2-D bin packing solved by first fit, the breakout repair of the best placement so far
+/// (<see cref="Packing.Repair"/>) and a budgeted depth-first search, exact whenever the depth-first
+/// search finishes (the result says optimal only then, or when it meets the lower bound); the gap to
+/// the bound is reported either way.
 /// Cascade latency: on one device a multiple-choice knapsack over shares (exact); on several, a
 /// worst-fit placement, the knapsack per device, and moves/swaps of members between devices while
 /// they improve (a local optimum: heuristic).
@@ -74,6 +75,14 @@ public sealed class SearchSolver : IAllocationSolver
                     provenBelow = mid;
                 }
             }
+        }
+
+        // The repair is a local search: a candidate it failed from an earlier, looser placement may
+        // pack from the final one. Walk down while the repair of the best placement succeeds.
+        while (hi - 1 > provenBelow && instance.MinimalShares(candidates[hi - 1]) is int[] lower && Packing.Repair(instance, lower, best.DeviceOf) is int[] placement)
+        {
+            hi--;
+            best = new Plan(placement, lower);
         }
 
         return Outcome.WithPlan(Name, instance, bound, best, clock, provenOptimal: provenBelow == hi - 1, provenBound: candidates[provenBelow + 1]);

@@ -12,7 +12,7 @@ namespace Esen.Kernels.Tests.Cuda;
 /// <summary>The pure half of the CUDA executor: graph → device steps, checked without a GPU.</summary>
 public class CudaLoweringTests
 {
-    public static TheoryData<string> GraphNames => ["cnn", "attention", "matmul", "fire", "embedding", "clip", "pools"];
+    public static TheoryData<string> GraphNames => ["cnn", "attention", "matmul", "fire", "embedding", "clip", "pools", "int64"];
 
     [Fact]
     public void Cnn_LowersEveryNodeToTheExpectedSteps()
@@ -229,12 +229,45 @@ public class CudaLoweringTests
     }
 
     [Fact]
-    public void OpWithoutDeviceKernel_IsRejectedAtPlanTime_NamingNodeAndOp()
+    public void Conv3D_LowersToIm2Col3DAndOneGemmPerImage_AndMatchesTheCpuExecutor()
     {
         LayerGraph graph = Conv3D();
-        var error = Assert.Throws<UnsupportedModelException>(() => LoweredPlanHarness.Lower(graph, CudaTestGraphs.Shapes(graph)));
-        Assert.Contains("Conv node 'conv3d_7'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("no CUDA lowering", error.Message, StringComparison.Ordinal);
+        (CudaLayout layout, IReadOnlyList<CudaStep> steps, _) = LoweredPlanHarness.Lower(
+            graph, CudaTestGraphs.Shapes(graph), proposeConvolutions: (_, _) => throw new InvalidOperationException("cuDNN was asked for a 3-D convolution"));
+        CudaKernelArgs.Im2Col3D[] im2col = [.. steps.OfType<KernelStep<CudaKernelArgs.Im2Col3D>>().Select(s => s.Args)];
+        Assert.Equal(2, im2col.Length);
+        Assert.Equal(2, steps.OfType<GemmStep>().Count());
+        Assert.Equal((4, 3, 3, 2), (im2col[0].Channels, im2col[0].Window.Output.D, im2col[0].Window.Output.H, im2col[0].Window.Output.W));
+        Assert.Equal((ulong)(4 * 5 * 4 * 4 * sizeof(float)), im2col[1].X - im2col[0].X);
+
+        // One image's columns: 4 channels × 2·2·2 taps by 3·3·2 positions.
+        Assert.Equal(4 * 8 * 18 * sizeof(float), layout.Regions[layout.WorkspaceRegion].Bytes);
+
+        Dictionary<string, Tensor> inputs = CudaTestGraphs.Inputs(graph);
+        using var cpu = new Esen.Kernels.Cpu.CpuExecutor(graph);
+        string y = graph.Outputs[0].Name;
+        TensorAssert.Close(cpu.Run(inputs)[y].Floats, LoweredPlanHarness.Run(graph, inputs)[y].Floats, rtol: 1e-5, atol: 1e-5, "conv3d");
+    }
+
+    [Fact]
+    public void Int64Arithmetic_LowersToTheInt64Kernels_OnlyDivisionReportingAFault()
+    {
+        LayerGraph graph = CudaTestGraphs.ShapeArithmetic();
+        (CudaLayout layout, IReadOnlyList<CudaStep> steps, ulong[] bases) = LoweredPlanHarness.Lower(graph, CudaTestGraphs.Shapes(graph));
+        string Of(string node) => string.Join(' ', steps.Where(s => NodeName(s) == node).Select(Kind));
+
+        Assert.Equal(
+            ["esen_mul_int64", "esen_add_int64", "esen_div_int64", "esen_sub_int64", "esen_div_int64", "esen_strided_copy_int64", "esen_strided_copy_int64", "esen_concat_slab esen_concat_slab"],
+            new[] { "big", "wrapped", "quotient", "negative", "small_quotient", "transposed", "every_third", "joined" }.Select(Of));
+        CudaStep quotient = Assert.Single(steps, s => NodeName(s) == "quotient");
+        CudaKernelArgs.DivInt64 args = Assert.IsType<KernelStep<CudaKernelArgs.DivInt64>>(quotient).Args;
+        Assert.Equal((bases[layout.FaultRegion], steps.ToList().IndexOf(quotient) + 1), (args.Fault, args.FaultCode));
+        Assert.Equal(["Div node 'quotient'", "Div node 'small_quotient'"], steps.Where(s => s.Fault is not null).Select(s => s.Node));
+
+        // Concat moves 4-byte words: [2, 13] and [2, 40] int64 inputs are slabs of 26 and 80 words in rows of 106.
+        Assert.Equal(
+            [(2, 26, 106, 0), (2, 80, 106, 26)],
+            steps.Where(s => NodeName(s) == "joined").Select(s => Assert.IsType<KernelStep<CudaKernelArgs.ConcatSlab>>(s).Args).Select(a => (a.Outer, a.Slab, a.YRow, a.YOffset)));
     }
 
     [Fact]
@@ -315,12 +348,12 @@ public class CudaLoweringTests
             call);
     }
 
-    /// <summary>A 3-D convolution, which neither executor runs.</summary>
+    /// <summary>A grouped 3-D convolution with padding, strides, a dilation and bias, then a Relu (fused into it when the graph is rewritten).</summary>
     internal static LayerGraph Conv3D()
     {
         var g = new GraphBuilder("conv3d");
-        string x = g.Input("x", 1, 2, 3, 4, 4);
-        g.Output(g.Conv(x, 2, [1, 1, 1], [1, 1, 1], [0, 0, 0, 0, 0, 0], [1, 1, 1], name: "conv3d_7"));
+        string x = g.Input("x", 2, 4, 5, 4, 4);
+        g.Output(g.Relu(g.Conv(x, 6, [2, 2, 2], [2, 1, 2], [1, 0, 1, 0, 1, 0], [1, 2, 1], groups: 2, name: "conv3d_7")));
         return g.Build();
     }
 
@@ -332,6 +365,8 @@ public class CudaLoweringTests
         "embedding" => CudaTestGraphs.Embedding(),
         "clip" => CudaTestGraphs.RunTimeClip(),
         "pools" => CudaTestGraphs.Pools(),
+        "int64" => CudaTestGraphs.ShapeArithmetic(),
+        "conv3d" => Conv3D(),
         _ => CudaTestGraphs.BroadcastMatMul(),
     };
 

@@ -93,6 +93,34 @@ internal static class CudaTestGraphs
     }
 
     /// <summary>
+    /// int64 arithmetic on values known only at run time, as exported models compute shapes and indices: products and
+    /// sums that wrap past 2⁶³, quotients of both signs truncated toward zero, operands broadcast; then int64 Transpose,
+    /// Slice (negative step) and Concat of the results. An id of −3 makes the divisor of 'quotient' zero.
+    /// </summary>
+    public static LayerGraph ShapeArithmetic()
+    {
+        var g = new GraphBuilder("int64", seed: 61);
+        // 80 ids: more than ExecutionSchedule.MaxSpecializedElements, so every node below runs on the device.
+        string ids = g.Input("ids", DataType.Int64, new TensorShape(2, 40));
+        string squares = g.Initializer("squares", Tensor.FromInt64s(new TensorShape(40), [.. Enumerable.Range(1, 40).Select(i => (long)i * i)]));
+        string Int(string name, long value) => g.Initializer(name, Tensor.FromInt64s(TensorShape.Scalar, [value]));
+
+        // ids·(2⁶² + 12345) wraps for |ids| ≥ 2; the divisor ids + 3 is in [1, 5] for ids in [−2, 2].
+        string wrapped = g.Add(g.Mul(ids, Int("huge", (1L << 62) + 12345), name: "big"), squares, name: "wrapped");
+        string quotient = g.Div(wrapped, g.Add(ids, Int("three", 3), name: "divisor"), name: "quotient");
+
+        // (ids − i²) / (−7 − 3·ids): small dividends of both signs over divisors in [−13, −1].
+        string negative = g.Sub(Int("minus_seven", -7), g.Mul(ids, Int("times", 3), name: "tripled"), name: "negative");
+        string small = g.Div(g.Sub(ids, squares, name: "shifted"), negative, name: "small_quotient");
+
+        g.Output(wrapped);
+        g.Output(g.Transpose(quotient, [1, 0], name: "transposed"));
+        string everyThird = g.Op("Slice", [small, g.Ints("s.starts", 38), g.Ints("s.ends", 0), g.Ints("s.axes", 1), g.Ints("s.steps", -3)], name: "every_third");
+        g.Output(g.Concat(1, [everyThird, ids], name: "joined"));
+        return g.Build();
+    }
+
+    /// <summary>
     /// Clip with bounds computed at run time: a minimum given as an input and a maximum computed from it, only a
     /// maximum (the minimum omitted), and a run-time minimum above a constant maximum (crossed bounds: the maximum wins).
     /// </summary>

@@ -63,6 +63,39 @@ public class HostLoweredPlanTests
         Assert.StartsWith("Gather node 'tokens': index 7", Assert.Throws<GraphException>(() => cpu.Run(inputs)).Message, StringComparison.Ordinal);
     }
 
+    [SkippableFact]
+    public void Int64DivisionByZero_AtRunTime_FailsNamingTheNode_AsOnTheCpu()
+    {
+        // An id of −3 makes the divisor ids + 3 of 'quotient' zero; the other quotient's divisors stay in [−13, −1].
+        LayerGraph graph = CudaTestGraphs.ShapeArithmetic();
+        Dictionary<string, Tensor> inputs = CudaTestGraphs.Inputs(graph);
+        long[] ids = [.. inputs["ids"].Int64s];
+        ids[57] = -3;
+        inputs["ids"] = Tensor.FromInt64s(new TensorShape(2, 40), ids);
+        const string Expected = "Div node 'quotient': int64 division by zero, or of −2⁶³ by −1";
+        Assert.StartsWith(Expected, Assert.Throws<GraphException>(() => LoweredPlanHarness.Run(graph, inputs)).Message, StringComparison.Ordinal);
+
+        using var cpu = new CpuExecutor(graph);
+        Assert.Equal(Expected, Assert.Throws<GraphException>(() => cpu.Run(inputs)).Message);
+    }
+
+    [SkippableFact]
+    public void TwoFaultingNodes_TheFirstInStreamOrderIsNamed_AsOnTheCpu()
+    {
+        // ids / ids meets the zero ids; ids / (ids − ids) divides by zero everywhere, later in the stream.
+        var g = new GraphBuilder("two_faults");
+        string ids = g.Input("ids", DataType.Int64, new TensorShape(2, 40));
+        g.Output(g.Div(ids, ids, name: "first"));
+        g.Output(g.Div(ids, g.Sub(ids, ids, name: "zeros"), name: "second"));
+        LayerGraph graph = g.Build();
+        Dictionary<string, Tensor> inputs = CudaTestGraphs.Inputs(graph);
+        Assert.Contains(0L, inputs["ids"].Int64s);
+
+        Assert.StartsWith("Div node 'first':", Assert.Throws<GraphException>(() => LoweredPlanHarness.Run(graph, inputs)).Message, StringComparison.Ordinal);
+        using var cpu = new CpuExecutor(graph);
+        Assert.StartsWith("Div node 'first':", Assert.Throws<GraphException>(() => cpu.Run(inputs)).Message, StringComparison.Ordinal);
+    }
+
     [SkippableTheory]
     [InlineData(new long[] { 4, -1, 3 }, new long[] { 3, -4 })]
     [InlineData(new long[] { 0, 12, 1 }, new long[] { -1 })]

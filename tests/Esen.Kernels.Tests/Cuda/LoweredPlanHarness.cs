@@ -1,4 +1,5 @@
 using Esen.Kernels.Cuda;
+using Esen.Kernels.Cuda.Host;
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
 using Esen.Native.Cudnn;
@@ -7,7 +8,7 @@ namespace Esen.Kernels.Tests.Cuda;
 
 /// <summary>
 /// Lowers a graph to CUDA steps against made-up region addresses, for tests that inspect the steps; running a
-/// plan on the host is <see cref="Esen.Kernels.Cuda.Host.CudaHostExecutor"/>'s job.
+/// plan on the host is <see cref="CudaHostExecutor"/>'s job (<see cref="Run"/>).
 /// </summary>
 internal static class LoweredPlanHarness
 {
@@ -37,6 +38,14 @@ internal static class LoweredPlanHarness
         IReadOnlyDictionary<string, Tensor>? known = null)
     {
         var schedule = ExecutionSchedule.Build(graph, ShapeInference.Infer(graph, inputs, known));
-        return CudaLayout.Create(schedule, math, proposeConvolutions ?? ((_, _) => []));
+        return CudaLayout.Create(schedule, math, shape => ConvolutionAlgorithmRule.Choose(
+            math, ulong.MaxValue, new ConvolutionCandidates(proposeConvolutions?.Invoke(shape, math.ConvolutionMathType) ?? [])).Cudnn);
+    }
+
+    /// <summary>Runs <paramref name="graph"/> as given (not rewritten) on <see cref="CudaHostExecutor"/>, every convolution as im2col.</summary>
+    public static IReadOnlyDictionary<string, Tensor> Run(LayerGraph graph, IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        using var host = new CudaHostExecutor(graph, new CudaExecutorOptions { Optimize = false, UseCudnn = false });
+        return host.Run(inputs);
     }
 }

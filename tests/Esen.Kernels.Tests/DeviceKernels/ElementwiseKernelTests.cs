@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Cuda;
 using Esen.Kernels.Cuda.Host;
@@ -213,14 +212,14 @@ public sealed class ElementwiseKernelTests
         using HostBuffer xs = HostBuffer.Of(x), y = HostBuffer.Uninitialized(2 * x.Length);
         HostKernels.Launch(PtxKernels.CastFloatToInt64, grid: 2, block: 64, new CudaKernelArgs.Cast { X = xs.Address, Y = y.Address, Count = x.Length });
 
-        Assert.Equal([.. x.Select(v => (long)v)], MemoryMarshal.Cast<int, long>(y.ToInts()).ToArray());
+        Assert.Equal([.. x.Select(v => (long)v)], y.ToInt64s());
     }
 
     [SkippableFact]
     public void CastInt64ToFloat_RoundsToNearestEven_AsCSharp()
     {
         long[] x = [0, -3, 1 << 24, (1 << 24) + 1, (1 << 24) + 3, (1L << 53) + 1, long.MaxValue, long.MinValue, -(1L << 40) - 1, 123456789];
-        using HostBuffer xs = Int64s(x), y = HostBuffer.Uninitialized(x.Length);
+        using HostBuffer xs = HostBuffer.Of(x), y = HostBuffer.Uninitialized(x.Length);
         HostKernels.Launch(PtxKernels.CastInt64ToFloat, grid: 1, block: 32, new CudaKernelArgs.Cast { X = xs.Address, Y = y.Address, Count = x.Length });
 
         Assert.Equal([.. x.Select(v => (float)v)], y.ToFloats());
@@ -308,7 +307,7 @@ public sealed class ElementwiseKernelTests
         const int Outer = 3, Axis = 5, Inner = 4;
         long[] indices = [2, -1, 0, -5, 4, 2];
         float[] x = KernelOracle.RandomValues(50, Outer * Axis * Inner);
-        using HostBuffer xs = HostBuffer.Of(x), index = Int64s(indices), fault = HostBuffer.Of([0]), y = HostBuffer.Uninitialized(Outer * indices.Length * Inner);
+        using HostBuffer xs = HostBuffer.Of(x), index = HostBuffer.Of(indices), fault = HostBuffer.Of([0]), y = HostBuffer.Uninitialized(Outer * indices.Length * Inner);
         HostKernels.Launch(PtxKernels.Gather, grid: 2, block: 32, new CudaKernelArgs.Gather
         {
             X = xs.Address, Indices = index.Address, Y = y.Address, Outer = Outer, Axis = Axis, Inner = Inner, Count = indices.Length,
@@ -326,14 +325,28 @@ public sealed class ElementwiseKernelTests
         // int64 x [2, 4] along axis 1: Inner counts 4-byte words, two per element.
         long[] x = [10, -20, 1L << 40, -(1L << 35), 5, 6, 7, long.MinValue];
         long[] indices = [3, -4, 1];
-        using HostBuffer xs = Int64s(x), index = Int64s(indices), fault = HostBuffer.Of([0]), y = HostBuffer.Uninitialized(2 * indices.Length * 2);
+        using HostBuffer xs = HostBuffer.Of(x), index = HostBuffer.Of(indices), fault = HostBuffer.Of([0]), y = HostBuffer.Uninitialized(2 * indices.Length * 2);
         HostKernels.Launch(PtxKernels.Gather, grid: 1, block: 32, new CudaKernelArgs.Gather
         {
             X = xs.Address, Indices = index.Address, Y = y.Address, Outer = 2, Axis = 4, Inner = 2, Count = indices.Length,
             Fault = fault.Address, FaultCode = 9,
         });
 
-        Assert.Equal([-(1L << 35), 10, -20, long.MinValue, 5, 6], MemoryMarshal.Cast<int, long>(y.ToInts()).ToArray());
+        Assert.Equal([-(1L << 35), 10, -20, long.MinValue, 5, 6], y.ToInt64s());
+    }
+
+    [SkippableFact]
+    public void Gather_IndexOutOfRange_KeepsTheFaultCodeOfAnEarlierStep()
+    {
+        float[] x = KernelOracle.RandomValues(52, 5);
+        using HostBuffer xs = HostBuffer.Of(x), index = HostBuffer.Of([1L, 5]), fault = HostBuffer.Of([4]), y = HostBuffer.Uninitialized(2);
+        HostKernels.Launch(PtxKernels.Gather, grid: 1, block: 32, new CudaKernelArgs.Gather
+        {
+            X = xs.Address, Indices = index.Address, Y = y.Address, Outer = 1, Axis = 5, Inner = 1, Count = 2, Fault = fault.Address, FaultCode = 9,
+        });
+
+        Assert.Equal([x[1], 0], y.ToFloats());
+        Assert.Equal([4], fault.ToInts());
     }
 
     [SkippableFact]
@@ -341,7 +354,7 @@ public sealed class ElementwiseKernelTests
     {
         long[] indices = [1, 5, -6, -5];
         float[] x = KernelOracle.RandomValues(51, 5 * 2);
-        using HostBuffer xs = HostBuffer.Of(x), index = Int64s(indices), fault = HostBuffer.Of([0]), y = HostBuffer.Uninitialized(indices.Length * 2);
+        using HostBuffer xs = HostBuffer.Of(x), index = HostBuffer.Of(indices), fault = HostBuffer.Of([0]), y = HostBuffer.Uninitialized(indices.Length * 2);
         HostKernels.Launch(PtxKernels.Gather, grid: 1, block: 32, new CudaKernelArgs.Gather
         {
             X = xs.Address, Indices = index.Address, Y = y.Address, Outer = 1, Axis = 5, Inner = 2, Count = indices.Length,
@@ -351,6 +364,4 @@ public sealed class ElementwiseKernelTests
         Assert.Equal([x[2], x[3], 0, 0, 0, 0, x[0], x[1]], y.ToFloats());
         Assert.Equal([9], fault.ToInts());
     }
-
-    private static HostBuffer Int64s(long[] values) => HostBuffer.Of(MemoryMarshal.Cast<long, int>(values).ToArray());
 }

@@ -54,14 +54,14 @@ public sealed class KernelArgsLayoutTests
     public void ArgsStructs_AreBlittable_WithManagedSizeEqualToNativeSize()
     {
         MethodInfo sizeOf = typeof(Unsafe).GetMethod(nameof(Unsafe.SizeOf))!;
-        foreach (Type type in PtxKernels.All.Select(k => k.ArgsType).Append(typeof(Dims6)).Append(typeof(Window2D)).Append(typeof(Pool3D)).Distinct())
+        foreach (Type type in PtxKernels.All.Select(k => k.ArgsType).Append(typeof(Dims6)).Append(typeof(Window2D)).Append(typeof(Window3D)).Distinct())
         {
             Assert.Equal(Marshal.SizeOf(type), (int)sizeOf.MakeGenericMethod(type).Invoke(null, null)!);
         }
 
         Assert.Equal(24, Marshal.SizeOf<Dims6>());
         Assert.Equal(32, Marshal.SizeOf<Window2D>());
-        Assert.Equal(84, Marshal.SizeOf<Pool3D>());
+        Assert.Equal(84, Marshal.SizeOf<Window3D>());
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class KernelArgsLayoutTests
         "u64" or "b64" => field == typeof(ulong),
         "u32" or "s32" or "b32" => field == typeof(int) || (field.IsEnum && Enum.GetUnderlyingType(field) == typeof(int)),
         "f32" => field == typeof(float),
-        "b8" => field == typeof(Dims6) || field == typeof(Window2D) || field == typeof(Pool3D),
+        "b8" => field == typeof(Dims6) || field == typeof(Window2D) || field == typeof(Window3D),
         _ => false,
     };
 }

@@ -152,7 +152,7 @@ internal static class KernelOracle
     /// average divides by the taps inside the input or, with <paramref name="countIncludePad"/>, inside the input and
     /// its explicit padding (never the taps past both, which ceil mode can create); a window with none gives 0.
     /// </summary>
-    public static double[] Pool(float[] x, int planes, Pool3D w, bool max, bool countIncludePad)
+    public static double[] Pool(float[] x, int planes, Window3D w, bool max, bool countIncludePad)
     {
         int[] input = Dims(w.Input), output = Dims(w.Output), kernel = Dims(w.Kernel), stride = Dims(w.Strides);
         int[] begin = Dims(w.PadsBegin), end = Dims(w.PadsEnd), dilation = Dims(w.Dilations);
@@ -193,7 +193,7 @@ internal static class KernelOracle
     /// holds the window's maximum (the first NaN when the maximum is NaN), its spatial part row-major or, with
     /// <paramref name="columnMajor"/>, column-major; the plane's first element for a window of padding only.
     /// </summary>
-    public static long[] PoolArgMax(float[] x, int planes, Pool3D w, bool columnMajor)
+    public static long[] PoolArgMax(float[] x, int planes, Window3D w, bool columnMajor)
     {
         double[] max = Pool(x, planes, w, max: true, countIncludePad: false);
         int[] input = Dims(w.Input), output = Dims(w.Output), kernel = Dims(w.Kernel), stride = Dims(w.Strides), begin = Dims(w.PadsBegin), dilation = Dims(w.Dilations);
@@ -258,6 +258,36 @@ internal static class KernelOracle
                     }
 
                     y[(((o * outH) + oh) * outW) + ow] = sum;
+                }
+            }
+        }
+
+        return y;
+    }
+
+    /// <summary>
+    /// Direct 3-D convolution of one NCDHW image with OIDHW weights over window <paramref name="w"/>, tap by tap
+    /// (positions in the padding read 0).
+    /// </summary>
+    public static double[] Conv3D(float[] x, float[] weights, int channels, int outChannels, Window3D w)
+    {
+        int[] input = Dims(w.Input), output = Dims(w.Output), kernel = Dims(w.Kernel), stride = Dims(w.Strides), begin = Dims(w.PadsBegin), dilation = Dims(w.Dilations);
+        int inVolume = Product(input), outVolume = Product(output), taps = Product(kernel);
+        double[] y = new double[outChannels * outVolume];
+        for (int i = 0; i < y.Length; i++)
+        {
+            int o = i / outVolume;
+            int[] position = Coordinates(i % outVolume, output);
+            for (int c = 0; c < channels; c++)
+            {
+                for (int tap = 0; tap < taps; tap++)
+                {
+                    int[] k = Coordinates(tap, kernel);
+                    int[] at = [.. Enumerable.Range(0, 3).Select(d => (position[d] * stride[d]) - begin[d] + (k[d] * dilation[d]))];
+                    if (Enumerable.Range(0, 3).All(d => at[d] >= 0 && at[d] < input[d]))
+                    {
+                        y[i] += (double)weights[(((o * channels) + c) * taps) + tap] * x[(c * inVolume) + FlatIndex(at, input)];
+                    }
                 }
             }
         }

@@ -5,7 +5,7 @@ using Esen.Kernels.Cuda.Host;
 
 namespace Esen.Kernels.Tests.DeviceKernels;
 
-/// <summary>Host runs of pooling.cu (max and average, 1-D to 3-D windows), im2col.cu and batch-norm over NCHW tensors.</summary>
+/// <summary>Host runs of pooling.cu (max and average, 1-D to 3-D windows), im2col.cu (2-D and 3-D) and batch-norm over NCHW tensors.</summary>
 public sealed class WindowKernelTests
 {
     // Each case: planes (N·C), H, W, kernel h, kernel w, stride h, stride w, pad h, pad w, dilation h, dilation w.
@@ -40,7 +40,7 @@ public sealed class WindowKernelTests
     [MemberData(nameof(PoolWindows))]
     public void MaxPool_MatchesOracle_WithItsIndicesInBothStorageOrders(int[] geometry)
     {
-        (int planes, Pool3D window) = ParsePool(geometry);
+        (int planes, Window3D window) = ParsePool(geometry);
         float[] x = KernelOracle.RandomValues(geometry.Sum(), planes * Volume(window.Input));
         x[x.Length / 3] = float.NaN; // a NaN maximum has the NaN's index
         int outputs = planes * Volume(window.Output);
@@ -61,7 +61,7 @@ public sealed class WindowKernelTests
     [MemberData(nameof(PoolWindows))]
     public void AvgPool_MatchesOracle_WithAndWithoutPadCounting(int[] geometry)
     {
-        (int planes, Pool3D window) = ParsePool(geometry);
+        (int planes, Window3D window) = ParsePool(geometry);
         float[] x = KernelOracle.RandomValues(geometry.Sum() + 1, planes * Volume(window.Input));
         foreach (bool countIncludePad in new[] { false, true })
         {
@@ -98,6 +98,27 @@ public sealed class WindowKernelTests
         KernelOracle.AssertClose(direct, viaIm2Col, 1e-5, 1e-5, "im2col convolution");
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(PoolWindows))]
+    public void Im2Col3D_TimesWeights_IsTheDirectConvolution(int[] geometry)
+    {
+        // The pooling windows as convolution windows: `planes` channels of one image, 3 output channels.
+        (int channels, Window3D window) = ParsePool(geometry);
+        const int OutChannels = 3;
+        int patch = channels * Volume(window.Kernel), positions = Volume(window.Output);
+        float[] x = KernelOracle.RandomValues(9, channels * Volume(window.Input));
+        float[] weights = KernelOracle.RandomValues(10, OutChannels * patch);
+        using HostBuffer xs = HostBuffer.Of(x), col = HostBuffer.Uninitialized(patch * positions);
+        HostKernels.Launch(PtxKernels.Im2Col3D, grid: 2, block: 64, new CudaKernelArgs.Im2Col3D
+        {
+            X = xs.Address, Col = col.Address, Channels = channels, Window = window,
+        });
+
+        float[] viaIm2Col = new float[OutChannels * positions];
+        CpuKernels.Gemm(false, false, OutChannels, positions, patch, 1f, weights, patch, col.ToFloats(), positions, 0f, viaIm2Col, positions);
+        KernelOracle.AssertClose(KernelOracle.Conv3D(x, weights, channels, OutChannels, window), viaIm2Col, 1e-5, 1e-5, "im2col_3d convolution");
+    }
+
     [SkippableFact]
     public void BatchNorm_MatchesOracle()
     {
@@ -122,11 +143,11 @@ public sealed class WindowKernelTests
         KernelOracle.AssertClose(expected, y.ToFloats(), 2e-6, 2e-6, "batch norm");
     }
 
-    private static (int Planes, Pool3D Window) ParsePool(int[] g)
+    private static (int Planes, Window3D Window) ParsePool(int[] g)
     {
         bool ceil = g[^1] != 0;
         Spatial3 Each(Func<int[], int> value) => Spatial3.Of([.. Enumerable.Range(0, 3).Select(d => value(g[(1 + (6 * d))..(7 + (6 * d))]))]);
-        return (g[0], new Pool3D
+        return (g[0], new Window3D
         {
             Input = Each(v => v[0]), Kernel = Each(v => v[1]), Strides = Each(v => v[2]), PadsBegin = Each(v => v[3]), PadsEnd = Each(v => v[4]),
             Dilations = Each(v => v[5]), Output = Each(v => KernelOracle.PoolOutput(v[0], v[1], v[2], v[3], v[4], v[5], ceil)),

@@ -18,6 +18,33 @@ public abstract partial class ExecutorConformanceTests<TFixture>
     }
 
     [SkippableTheory]
+    [InlineData("Transpose")]
+    [InlineData("Slice")]
+    [InlineData("Concat")]
+    public void DataMovement_OfInt64_MovesWholeElements(string op)
+    {
+        // 105 elements: more than ExecutionSchedule.MaxSpecializedElements, so the values move at run time. Element i
+        // holds Value(i), with distinct high and low words; the expected output lists which element each position reads.
+        long[] dims = [3, 5, 7];
+        static long Value(long i) => (i << 33) + i - 50;
+        Tensor x = Tensor.FromInt64s(new TensorShape(dims), [.. Enumerable.Range(0, 105).Select(i => Value(i))]);
+        float[] index = [.. Enumerable.Range(0, 105).Select(i => (float)i)];
+        (Tensor y, IEnumerable<float> read) = op switch
+        {
+            "Transpose" => (RunNode("Transpose", [("x", x)], new() { ["perm"] = AttributeValue.Ints(2, 0, 1) })["y"], Reference.Transpose(index, dims, [2, 0, 1])),
+            "Slice" => (
+                RunNode("Slice", [("x", x), ("starts", Tensor.Vector([1L])), ("ends", Tensor.Vector([5L])), ("axes", Tensor.Vector([1L])), ("steps", Tensor.Vector([2L]))],
+                    initializers: ["starts", "ends", "axes", "steps"])["y"],
+                from i0 in Enumerable.Range(0, 3) from i1 in new[] { 1, 3 } from i2 in Enumerable.Range(0, 7) select (float)Reference.Ravel([i0, i1, i2], dims)),
+            _ => (
+                RunNode("Concat", [("a", x), ("b", x)], new() { ["axis"] = AttributeValue.Int(1) })["y"],
+                from i0 in Enumerable.Range(0, 3) from i1 in Enumerable.Range(0, 10) from i2 in Enumerable.Range(0, 7) select (float)Reference.Ravel([i0, i1 % 5, i2], dims)),
+        };
+        Assert.Equal(DataType.Int64, y.DataType);
+        Assert.Equal(read.Select(i => Value((long)i)), y.Int64s);
+    }
+
+    [SkippableTheory]
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(-1)]
@@ -100,6 +127,31 @@ public abstract partial class ExecutorConformanceTests<TFixture>
 
         Assert.Equal(new TensorShape(kept.Select(k => (long)k.Count).ToArray()), y.Shape);
         Close([.. expected], y, "Slice");
+    }
+
+    [SkippableFact]
+    public void Int64DataMovement_TransposeSliceConcat_MoveWholeValues()
+    {
+        // int64 x [5, 20]: 100 values, more than a plan specialises on, so each op runs on the executor's device.
+        // Values whose high and low words differ: a move of half a value would show.
+        var random = new Random(20261206);
+        long[] x = [.. Enumerable.Range(0, 100).Select(_ => random.NextInt64(long.MinValue, long.MaxValue))];
+        long[] z = [.. Enumerable.Range(0, 65).Select(_ => random.NextInt64(long.MinValue, long.MaxValue))];
+        Tensor tx = Tensor.FromInt64s(new TensorShape(5, 20), x), tz = Tensor.FromInt64s(new TensorShape(5, 13), z);
+
+        Tensor transposed = RunNode("Transpose", [("x", tx)], new() { ["perm"] = AttributeValue.Ints(1, 0) })["y"];
+        Assert.Equal(new TensorShape(20, 5), transposed.Shape);
+        Assert.Equal([.. Enumerable.Range(0, 100).Select(i => x[((i % 5) * 20) + (i / 5)])], transposed.Int64s);
+
+        // Columns 18, 15, …, 3 of rows 4, 2, 0.
+        Tensor sliced = RunNode("Slice", [("x", tx), ("starts", Tensor.Vector(-1, 18)), ("ends", Tensor.Vector(-100, 0)), ("axes", Tensor.Vector(0, 1)), ("steps", Tensor.Vector(-2, -3))],
+            initializers: ["starts", "ends", "axes", "steps"])["y"];
+        Assert.Equal(new TensorShape(3, 6), sliced.Shape);
+        Assert.Equal([.. new[] { 4, 2, 0 }.SelectMany(r => new[] { 18, 15, 12, 9, 6, 3 }.Select(c => x[(r * 20) + c]))], sliced.Int64s);
+
+        Tensor joined = RunNode("Concat", [("x", tx), ("z", tz)], new() { ["axis"] = AttributeValue.Int(1) })["y"];
+        Assert.Equal(new TensorShape(5, 33), joined.Shape);
+        Assert.Equal([.. Enumerable.Range(0, 5).SelectMany(r => x.Skip(r * 20).Take(20).Concat(z.Skip(r * 13).Take(13)))], joined.Int64s);
     }
 
     [SkippableTheory]

@@ -28,6 +28,45 @@ public abstract partial class ExecutorConformanceTests<TFixture>
     }
 
     [SkippableTheory]
+    [InlineData("Add")]
+    [InlineData("Sub")]
+    [InlineData("Mul")]
+    [InlineData("Div")]
+    public void Int64Binary_WrapsAndTruncatesTowardZero_LikeCSharp(string op)
+    {
+        // a [3, 33] is 99 values, more than a plan specialises on, so the op runs on the executor's device; b [33]
+        // broadcasts over its rows. Full-range values wrap on nearly every sum and product; small ones of both signs
+        // show the truncation; −1 divides only values other than −2⁶³.
+        var random = new Random(20261205);
+        long[] a = [long.MinValue, long.MaxValue, -7, 7, .. Enumerable.Range(0, 95).Select(i => i % 2 == 0 ? random.NextInt64(long.MinValue, long.MaxValue) : random.NextInt64(-50, 51))];
+        long[] b = [2, -2, -2, 2, -1, .. Enumerable.Range(0, 28).Select(i => i % 3 == 0 ? random.NextInt64(long.MinValue, long.MaxValue) : random.NextInt64(1, 9) * (i % 2 == 0 ? 1 : -1))];
+        Tensor y = RunNode(op, [("a", Tensor.FromInt64s(new TensorShape(3, 33), a)), ("b", Tensor.FromInt64s(new TensorShape(33), b))])["y"];
+
+        Func<long, long, long> f = op switch
+        {
+            "Add" => (p, q) => unchecked(p + q),
+            "Sub" => (p, q) => unchecked(p - q),
+            "Mul" => (p, q) => unchecked(p * q),
+            _ => (p, q) => p / q,
+        };
+        Assert.Equal(DataType.Int64, y.DataType);
+        Assert.Equal(new TensorShape(3, 33), y.Shape);
+        Assert.Equal([.. a.Select((v, i) => f(v, b[i % 33]))], y.Int64s);
+    }
+
+    [SkippableTheory]
+    [InlineData(0L)]
+    [InlineData(-1L)]
+    public void Int64Div_WithoutAQuotient_FailsNamingTheNode(long divisor)
+    {
+        // 5 / 0, or −2⁶³ / −1, among 99 ordinary quotients: no int64 result, so the run fails naming the node.
+        long[] a = [.. Enumerable.Range(0, 99).Select(i => i == 40 ? long.MinValue : (long)i)];
+        long[] b = [.. Enumerable.Range(0, 33).Select(i => i == 7 ? divisor : (long)i + 1)];
+        var error = Assert.Throws<GraphException>(() => RunNode("Div", [("a", Tensor.FromInt64s(new TensorShape(3, 33), a)), ("b", Tensor.FromInt64s(new TensorShape(33), b))]));
+        Assert.StartsWith("Div node 'node': int64 division by zero, or of −2⁶³ by −1", error.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableTheory]
     [MemberData(nameof(ConformanceData.SimdLengths), MemberType = typeof(ConformanceData))]
     public void Activations_MatchDefinitions(int n)
     {

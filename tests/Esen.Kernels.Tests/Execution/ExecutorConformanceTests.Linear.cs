@@ -49,6 +49,53 @@ public abstract partial class ExecutorConformanceTests<TFixture>
     }
 
     [SkippableTheory]
+    [InlineData(1, 2, 3, 4, 4, 2, 1, 1, 1, 1, false)]
+    [InlineData(2, 4, 5, 6, 7, 6, 3, 2, 1, 2, true)]
+    [InlineData(1, 3, 7, 5, 6, 4, 2, 1, 2, 1, true)]
+    [InlineData(1, 6, 4, 5, 5, 6, 3, 1, 1, 6, false)]
+    [InlineData(2, 2, 6, 6, 6, 5, 1, 3, 2, 1, true)]
+    public void Conv3D_GroupsPadsStridesDilations(int n, int c, int d, int h, int w, int m, int k, int stride, int dilation, int groups, bool withBias)
+    {
+        Tensor x = RandomTensor(14, n, c, d, h, w), weights = RandomTensor(15, m, c / groups, k, 2, k), bias = RandomTensor(16, m);
+        int[] strides = [stride, 1, stride], pads = [1, 0, 2, 0, 1, 1], dilations = [dilation, 1, dilation];
+        var attributes = new Dictionary<string, AttributeValue>
+        {
+            ["strides"] = AttributeValue.Ints([.. strides.Select(v => (long)v)]),
+            ["pads"] = AttributeValue.Ints([.. pads.Select(v => (long)v)]),
+            ["dilations"] = AttributeValue.Ints([.. dilations.Select(v => (long)v)]),
+            ["group"] = AttributeValue.Int(groups),
+        };
+        (string, Tensor)[] inputs = withBias ? [("x", x), ("w", weights), ("b", bias)] : [("x", x), ("w", weights)];
+        Tensor y = RunNode("Conv", inputs, attributes, initializers: withBias ? ["w", "b"] : ["w"])["y"];
+        float[] expected = Reference.Conv3D(x.Floats, x.Shape.ToArray(), weights.Floats, weights.Shape.ToArray(), withBias ? bias.Floats : null, strides, pads, dilations, groups);
+        Close(expected, y, $"Conv3D {x.Shape} w{weights.Shape} s{stride} d{dilation} g{groups}", atol: 1e-4);
+    }
+
+    [SkippableTheory]
+    [InlineData("SAME_UPPER", 2)]
+    [InlineData("SAME_LOWER", 2)]
+    [InlineData("VALID", 1)]
+    public void Conv3D_AutoPad_MatchesExplicitPads(string autoPad, int stride)
+    {
+        Tensor x = RandomTensor(23, 1, 2, 5, 6, 7), weights = RandomTensor(24, 3, 2, 2, 3, 4);
+        Tensor y = RunNode("Conv", [("x", x), ("w", weights)], new()
+        {
+            ["auto_pad"] = AttributeValue.String(autoPad),
+            ["strides"] = AttributeValue.Ints(stride, stride, stride),
+        })["y"];
+        int[] input = [5, 6, 7], kernel = [2, 3, 4], pads = new int[6];
+        for (int i = 0; i < 3 && autoPad != "VALID"; i++)
+        {
+            int total = Math.Max(0, ((((input[i] + stride - 1) / stride) - 1) * stride) + kernel[i] - input[i]);
+            pads[i] = autoPad == "SAME_LOWER" ? total - (total / 2) : total / 2;
+            pads[i + 3] = total - pads[i];
+        }
+
+        float[] expected = Reference.Conv3D(x.Floats, x.Shape.ToArray(), weights.Floats, weights.Shape.ToArray(), null, [stride, stride, stride], pads, [1, 1, 1], 1);
+        Close(expected, y, $"Conv3D auto_pad {autoPad}", atol: 1e-4);
+    }
+
+    [SkippableTheory]
     [InlineData(1, 1, 1, false, false)]
     [InlineData(7, 9, 8, false, true)]
     [InlineData(16, 17, 15, true, false)]

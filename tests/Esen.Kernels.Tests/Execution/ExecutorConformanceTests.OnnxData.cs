@@ -18,7 +18,7 @@ public abstract partial class ExecutorConformanceTests<TFixture>
     /// <summary>Every float32 case of our op set in ../shared/onnx-node passes (manifest.tsv lists them).</summary>
     [SkippableFact]
     public void SharedOnnxNodeCases_AllSelectedPass() =>
-        AllSelectedPass(Requires.SharedDirectory("onnx-node"), expectedSelected: 182);
+        AllSelectedPass(Requires.SharedDirectory("onnx-node"), expectedSelected: 189);
 
     private void AllSelectedPass(string root, int expectedSelected)
     {
@@ -40,7 +40,7 @@ public static class OnnxCaseSelection
     /// <summary>
     /// True when the model loads (only float32/int64 tensors, default domain), every node is in
     /// <see cref="OpCatalog.Operators"/>, and it uses no feature outside Esen's inference
-    /// semantics: BatchNormalization training_mode, 3-D convolution.
+    /// semantics: BatchNormalization training_mode.
     /// </summary>
     public static bool InOpSet(string directory)
     {
@@ -55,8 +55,7 @@ public static class OnnxCaseSelection
         }
 
         return graph.Nodes.All(n => OpCatalog.IsSupported(n.OpType)
-            && !(n.OpType == "BatchNormalization" && (n.GetInt("training_mode", 0) != 0 || n.Outputs.Count > 1))
-            && !(n.OpType == "Conv" && graph.Inputs.Any(i => i.Name == n.Inputs[0] && i.Shape.Rank == 5)))
+            && !(n.OpType == "BatchNormalization" && (n.GetInt("training_mode", 0) != 0 || n.Outputs.Count > 1)))
             && Directory.GetDirectories(directory, "test_data_set_*").All(set => Directory.GetFiles(set, "*.pb").All(TensorTypeSupported));
     }
 

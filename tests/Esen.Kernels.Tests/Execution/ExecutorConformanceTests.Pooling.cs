@@ -125,12 +125,34 @@ public abstract partial class ExecutorConformanceTests<TFixture>
     [InlineData(new long[] { 4, 17 }, -1)]
     [InlineData(new long[] { 2, 3, 8 }, 1)]
     [InlineData(new long[] { 2, 33 }, 0)]
-    public void LayerNormalization_NormalisesTrailingDimensions(long[] dims, int axis)
+    [InlineData(new long[] { 2, 3, 4, 5 }, 1, new long[] { 5 }, new long[] { 4, 1 })]
+    [InlineData(new long[] { 3, 6, 4 }, -2, new long[] { 1, 4 }, new long[] { 6, 1 })]
+    [InlineData(new long[] { 5, 8 }, -1, new long[] { 1 }, new long[] { 8 })]
+    public void LayerNormalization_NormalisesTrailingDimensions_ScaleAndBiasBroadcast(long[] dims, int axis, long[]? scaleDims = null, long[]? biasDims = null)
     {
         Tensor x = RandomTensor(58, dims);
         int a = axis < 0 ? axis + dims.Length : axis;
         long[] normalized = dims[a..];
-        Tensor scale = RandomTensor(59, normalized), bias = RandomTensor(60, normalized);
+        Tensor scale = RandomTensor(59, scaleDims ?? normalized), bias = RandomTensor(60, biasDims ?? normalized);
+
+        // The element of a parameter of shape p that broadcasts to normalised column j (numpy rules).
+        float At(Tensor parameter, int j)
+        {
+            long[] p = parameter.Shape.ToArray();
+            int index = 0, stride = 1;
+            for (int d = normalized.Length - 1, rest = j; d >= 0; rest /= (int)normalized[d], d--)
+            {
+                int pd = d - (normalized.Length - p.Length);
+                if (pd >= 0)
+                {
+                    index += p[pd] == 1 ? 0 : rest % (int)normalized[d] * stride;
+                    stride *= (int)p[pd];
+                }
+            }
+
+            return parameter.Floats[index];
+        }
+
         IReadOnlyDictionary<string, Tensor> outputs = RunNode(
             "LayerNormalization", [("x", x), ("scale", scale), ("bias", bias)], new() { ["axis"] = AttributeValue.Int(axis), ["epsilon"] = AttributeValue.Float(1e-5f) },
             outputs: ["y", "mean", "inv"]);
@@ -144,7 +166,7 @@ public abstract partial class ExecutorConformanceTests<TFixture>
             means[r] = (float)mean;
             for (int j = 0; j < cols; j++)
             {
-                expected[(r * cols) + j] = (float)(((row[j] - mean) / Math.Sqrt(variance + 1e-5) * scale.Floats[j]) + bias.Floats[j]);
+                expected[(r * cols) + j] = (float)(((row[j] - mean) / Math.Sqrt(variance + 1e-5) * At(scale, j)) + At(bias, j));
             }
         }
 

@@ -101,6 +101,59 @@ public static class Reference
         return y;
     }
 
+    /// <summary>Naive 3-D convolution (NCDHW, OIDHW); pads are [d, h, w begins, d, h, w ends] as in ONNX.</summary>
+    public static float[] Conv3D(float[] x, long[] xd, float[] w, long[] wd, float[]? bias, int[] strides, int[] pads, int[] dilations, int groups)
+    {
+        long n = xd[0], c = xd[1], m = wd[0];
+        long[] input = xd[2..], kernel = wd[2..];
+        long[] output = [.. Enumerable.Range(0, 3).Select(d => ((input[d] + pads[d] + pads[d + 3] - (dilations[d] * (kernel[d] - 1)) - 1) / strides[d]) + 1)];
+        long cg = c / groups, mg = m / groups;
+        var y = new float[n * m * output[0] * output[1] * output[2]];
+        int at = 0;
+        for (long b = 0; b < n; b++)
+        {
+            for (long o = 0; o < m; o++)
+            {
+                long g = o / mg;
+                for (long od = 0; od < output[0]; od++)
+                {
+                    for (long oh = 0; oh < output[1]; oh++)
+                    {
+                        for (long ow = 0; ow < output[2]; ow++)
+                        {
+                            double sum = bias?[o] ?? 0;
+                            for (long ci = 0; ci < cg; ci++)
+                            {
+                                for (long kd = 0; kd < kernel[0]; kd++)
+                                {
+                                    for (long kh = 0; kh < kernel[1]; kh++)
+                                    {
+                                        for (long kw = 0; kw < kernel[2]; kw++)
+                                        {
+                                            long id = (od * strides[0]) - pads[0] + (kd * dilations[0]);
+                                            long ih = (oh * strides[1]) - pads[1] + (kh * dilations[1]);
+                                            long iw = (ow * strides[2]) - pads[2] + (kw * dilations[2]);
+                                            if (id >= 0 && id < input[0] && ih >= 0 && ih < input[1] && iw >= 0 && iw < input[2])
+                                            {
+                                                long wAt = (((((o * cg) + ci) * kernel[0]) + kd) * kernel[1] + kh) * kernel[2] + kw;
+                                                long xAt = (((((b * c) + (g * cg) + ci) * input[0]) + id) * input[1] + ih) * input[2] + iw;
+                                                sum += (double)w[wAt] * x[xAt];
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+
+                            y[at++] = (float)sum;
+                        }
+                    }
+                }
+            }
+        }
+
+        return y;
+    }
+
     public static float[] MatMul(float[] a, float[] b, int batch, int m, int k, int n, bool transA = false, bool transB = false)
     {
         var y = new float[batch * m * n];

@@ -97,4 +97,16 @@ public class GraphWorkloadTests
         ModelWork work = ZooWorkloads.Build("vgg16", 1, Precision.Fp32);
         Assert.Equal(13, work.Kernels.Count(k => k.Window is { IsWinogradEligible: true }));
     }
+
+    [Fact]
+    public void Conv3D_HasNoWindow_SoNoWinogradRewrite_AndOneGemmOverTheVolume()
+    {
+        // A 3×3×3, stride-1 convolution runs as im2col + GEMM on both executors.
+        var builder = new GraphBuilder("conv3d");
+        string x = builder.Input("x", 1, 4, 6, 8, 8);
+        builder.Output(builder.Conv(x, 16, [3, 3, 3], [1, 1, 1], [1, 1, 1, 1, 1, 1], [1, 1, 1]));
+        LayerWork conv = GraphWorkload.Build(builder.Build(), 1, Precision.Fp32).Kernels.Single(k => k.Op == LayerOp.Conv);
+        Assert.Null(conv.Window);
+        Assert.Equal(new GemmShape(6 * 8 * 8, 16, 4 * 27), conv.Gemm);
+    }
 }

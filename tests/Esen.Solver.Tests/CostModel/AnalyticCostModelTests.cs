@@ -136,11 +136,11 @@ public class AnalyticCostModelTests
     public void UnsupportedPrecision_IsAClearError()
     {
         var layer = new LayerWork("fc", LayerOp.Gemm, 1e6, 1e3, 0, new GemmShape(10, 10, 10));
-        var error = Assert.Throws<NotSupportedException>(() => s_model.Kernel(layer, s_v100, Precision.Int8));
+        var error = Assert.Throws<ArgumentException>(() => s_model.Kernel(layer, s_v100, Precision.Int8));
         Assert.Contains("V100", error.Message, StringComparison.Ordinal);
 
         // Volta's tensor cores take FP16 only; TF32 came with Ampere.
-        error = Assert.Throws<NotSupportedException>(() => s_model.Kernel(layer, s_v100, Precision.Tf32));
+        error = Assert.Throws<ArgumentException>(() => s_model.Kernel(layer, s_v100, Precision.Tf32));
         Assert.Contains("tf32", error.Message, StringComparison.Ordinal);
     }
 

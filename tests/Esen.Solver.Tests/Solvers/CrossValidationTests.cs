@@ -13,6 +13,10 @@ namespace Esen.Solver.Tests.Solvers;
 public class CrossValidationTests
 {
     private static readonly SolverOptions s_options = new() { TimeLimit = TimeSpan.FromSeconds(30) };
+
+    // For the solves beyond the oracle: these take seconds on a quiet machine, so a time limit here
+    // only means the machine is loaded.
+    private static readonly SolverOptions s_generous = new() { TimeLimit = TimeSpan.FromSeconds(120) };
     private static readonly Objective[] s_objectives = [Objective.Makespan, Objective.Period, Objective.Latency];
 
     public static TheoryData<Objective> Objectives => [.. s_objectives];
@@ -154,10 +158,21 @@ public class CrossValidationTests
         {
             Problem problem = RandomProblems.Create(random, objective, members: random.Next(10, 17), devices: random.Next(3, 5), shareStep: Pick(random, 5, 10), identicalDevices: n % 2 == 0, memoryTightness: n < 3 ? 0.5 : 0.9);
             string label = $"{objective} #{n}";
-            PlanResult expected = reference.Solve(problem, s_options);
-            PlanResult result = milp.Solve(problem, s_options);
+            PlanResult expected = reference.Solve(problem, s_generous);
+            PlanResult result = milp.Solve(problem, s_generous);
 
             AssertValid(result, problem, label);
+            AssertValid(expected, problem, label);
+            if (expected.Status == PlanStatus.TimeLimit || result.Status == PlanStatus.TimeLimit)
+            {
+                // Only a machine too loaded to finish within the generous limit gets here: the two
+                // still may not contradict each other (a plan below the other's proven bound).
+                Assert.True(expected.Status != PlanStatus.Infeasible && result.Status != PlanStatus.Infeasible, $"{label}: infeasible against a time limit");
+                Assert.True(result.ObjectiveMs is not double value || value >= expected.BoundMs - Tolerance(value), $"{label}: {result.Solver} {result.ObjectiveMs} below scip's bound {expected.BoundMs}");
+                Assert.True(expected.ObjectiveMs is not double scip || scip >= result.BoundMs - Tolerance(scip), $"{label}: scip {expected.ObjectiveMs} below {result.Solver}'s bound {result.BoundMs}");
+                continue;
+            }
+
             Assert.True(expected.Status is PlanStatus.Optimal or PlanStatus.Infeasible, $"{label}: scip {expected.Status} {expected.Reason}");
             Assert.True(expected.Status == result.Status, $"{label}: {result.Solver} says {result.Status} ({result.Reason}), scip {expected.Status}");
             if (expected.ObjectiveMs is double optimum)

@@ -17,9 +17,9 @@ public class MilpLimitsTests
     [MemberData(nameof(Backends))]
     public void TimeLimit_EndsWithTheBestPlanItsBoundAndStatusTimeLimit(MilpBackend backend)
     {
-        // Tight memory at K = 32, D = 8: the search plan is above the area bound, and 1 ms leaves no
-        // time to close the gap.
-        Problem problem = RandomProblems.Create(new Random(7), Objective.Makespan, members: 32, devices: 8, shareStep: 5, identicalDevices: true, memoryTightness: 0.95);
+        // Tight memory at K = 32, D = 8: the search plan is 2.2 % above the area bound (it is optimal,
+        // but only a packing proof below it can say so), and 1 ms leaves no time for that.
+        Problem problem = RandomProblems.Create(new Random(48), Objective.Makespan, members: 32, devices: 8, shareStep: 5, identicalDevices: true, memoryTightness: 0.95);
         PlanResult search = new SearchSolver().Solve(problem, s_options);
         Assert.NotEqual(PlanStatus.Optimal, search.Status);
 
@@ -37,13 +37,17 @@ public class MilpLimitsTests
     [MemberData(nameof(Backends))]
     public void TimeLimit_OnAHardInstance_IsKeptAndEndsOptimalOrTimeLimit(MilpBackend backend)
     {
-        Problem problem = RandomProblems.Create(new Random(64), Objective.Makespan, members: 64, devices: 16, shareStep: 5, identicalDevices: true, memoryTightness: 0.95);
+        // Tight memory on unequal devices at K = 64, D = 16: the search plan is 7.6 % above the area
+        // bound, and no backend closes that in seconds.
+        Problem problem = RandomProblems.Create(new Random(44), Objective.Makespan, members: 64, devices: 16, shareStep: 5, identicalDevices: false, memoryTightness: 0.95);
         var limit = TimeSpan.FromSeconds(1);
 
         var clock = Stopwatch.StartNew();
         PlanResult result = new MilpAllocationSolver(MilpBackends.Create(backend)).Solve(problem, s_options with { TimeLimit = limit });
 
-        Assert.True(clock.Elapsed < limit + TimeSpan.FromSeconds(10), $"{backend.ToName()}: a 1 s limit took {clock.Elapsed}");
+        // Generous for a loaded machine and CBC's root phase (it checks the limit between nodes), and
+        // still far below what an ignored limit costs on this instance (minutes).
+        Assert.True(clock.Elapsed < limit + TimeSpan.FromSeconds(25), $"{backend.ToName()}: a 1 s limit took {clock.Elapsed}");
         Assert.True(result.Status is PlanStatus.Optimal or PlanStatus.TimeLimit, $"{result.Status}: {result.Reason}");
         CrossValidationTests.AssertValid(result, problem, result.Solver);
     }

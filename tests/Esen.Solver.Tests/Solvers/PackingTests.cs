@@ -53,6 +53,38 @@ public class PackingTests
         Assert.True(repaired > 50, $"only {repaired} repairs succeeded");
     }
 
+    [Fact]
+    public void Repair_AgainstExhaustivePlacement_IsValidAndFindsEveryPackingThereIs()
+    {
+        // Small instances where every placement can be tried: at a random candidate the oracle says
+        // whether the minimal shares pack; the repair starts from a random placement.
+        var random = new Random(6200);
+        int packable = 0;
+        int found = 0;
+        for (int n = 0; n < 300; n++)
+        {
+            Problem problem = RandomProblems.Create(random, Objective.Makespan, members: random.Next(3, 8), devices: random.Next(2, 4), shareStep: 5, identicalDevices: n % 2 == 0, memoryTightness: 0.5 + (random.NextDouble() * 0.5));
+            var instance = new Instance(problem);
+            int[] shares = instance.MinimalShares(instance.Candidates[random.Next(instance.Candidates.Length)]) ?? instance.MinimalShares(instance.Candidates[^1])!;
+            int[] start = [.. Enumerable.Range(0, instance.MemberCount).Select(_ => random.Next(instance.DeviceCount))];
+            bool exists = PackingOracle.Packs(problem, shares);
+
+            int[]? placement = Packing.Repair(instance, shares, start);
+
+            if (placement is not null)
+            {
+                Assert.True(exists, $"#{n}: the repair packed what the oracle says cannot be packed");
+                Assert.Empty(PlanChecker.Violations(problem, new Plan(placement, shares)));
+                found++;
+            }
+
+            packable += exists ? 1 : 0;
+        }
+
+        Assert.True(packable > 100, $"only {packable} packable instances");
+        Assert.True(found == packable, $"the repair found {found} of {packable} packings");
+    }
+
     private static Problem Ensemble(double[] deviceMemory, (int Share, double Memory)[] members) => new(
         ProblemKind.Ensemble,
         Objective.Makespan,

@@ -20,7 +20,7 @@ public static partial class CpuKernels
         CheckLength(input, shape.InputLength, nameof(input));
         CheckLength(weights, shape.WeightLength, nameof(weights));
         CheckLength(output, shape.OutputLength, nameof(output));
-        CheckBias(bias, shape);
+        CheckBias(bias, shape.OutChannels);
         Conv2D(GemmMicroKernels.Best, shape, input, weights, bias, output, activation, threads);
     }
 
@@ -41,7 +41,7 @@ public static partial class CpuKernels
         shape.Validate();
         CheckLength(input, shape.InputLength, nameof(input));
         CheckLength(output, shape.OutputLength, nameof(output));
-        CheckBias(bias, shape);
+        CheckBias(bias, shape.OutChannels);
         Conv2D(GemmMicroKernels.Best, shape, input, default, bias, output, activation, threads, weights);
     }
 
@@ -94,11 +94,11 @@ public static partial class CpuKernels
         _ => throw new ArgumentOutOfRangeException(nameof(activation), activation.Kind, "unknown activation"),
     };
 
-    private static void CheckBias(ReadOnlySpan<float> bias, in Conv2DShape shape)
+    private static void CheckBias(ReadOnlySpan<float> bias, int outChannels)
     {
-        if (!bias.IsEmpty && bias.Length < shape.OutChannels)
+        if (!bias.IsEmpty && bias.Length < outChannels)
         {
-            throw new ArgumentException($"bias: {bias.Length} elements, {shape.OutChannels} output channels", nameof(bias));
+            throw new ArgumentException($"bias: {bias.Length} elements, {outChannels} output channels", nameof(bias));
         }
     }
 

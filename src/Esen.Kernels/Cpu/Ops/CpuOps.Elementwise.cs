@@ -57,6 +57,41 @@ internal readonly struct DivideOp<T> : IBinaryOp<T>
 }
 
 /// <summary>
+/// int64 x / y truncated toward zero (C# and C integer division, as ONNX Div defines it). A zero divisor and −2⁶³ / −1
+/// have no int64 quotient: they throw <see cref="ArithmeticException"/>, checked here because C# leaves −2⁶³ / −1
+/// implementation-defined in unchecked code.
+/// </summary>
+internal readonly struct TruncatingDivideOp : IBinaryOp<long>
+{
+    public static void Apply(ReadOnlySpan<long> x, ReadOnlySpan<long> y, Span<long> destination)
+    {
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = Divide(x[i], y[i]);
+        }
+    }
+
+    public static void Apply(ReadOnlySpan<long> x, long y, Span<long> destination)
+    {
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = Divide(x[i], y);
+        }
+    }
+
+    public static void Apply(long x, ReadOnlySpan<long> y, Span<long> destination)
+    {
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = Divide(x, y[i]);
+        }
+    }
+
+    private static long Divide(long x, long y) =>
+        y == 0 || (y == -1 && x == long.MinValue) ? throw new ArithmeticException(CpuOps.Int64DivisionFault) : x / y;
+}
+
+/// <summary>
 /// How two inputs broadcast to an output, with adjacent dimensions of the same pattern merged so that
 /// the innermost run is as long as possible: the kernel then makes one span call per outer index.
 /// </summary>
@@ -138,6 +173,29 @@ internal sealed class BroadcastPlan
 
 internal static partial class CpuOps
 {
+    /// <summary>
+    /// Why an int64 Div fails, after the node's name: the CPU executor's error and the CUDA executor's fault say the same.
+    /// </summary>
+    public const string Int64DivisionFault = "int64 division by zero, or of −2⁶³ by −1";
+
+    /// <summary>
+    /// int64 y = a / b with multidirectional broadcasting, truncated toward zero (<see cref="TruncatingDivideOp"/>).
+    /// </summary>
+    /// <exception cref="GraphException">
+    /// A divisor is 0, or −2⁶³ is divided by −1; the message starts with <paramref name="what"/>.
+    /// </exception>
+    public static void DivideInt64(BroadcastPlan plan, ReadOnlySpan<long> a, ReadOnlySpan<long> b, Span<long> y, string what)
+    {
+        try
+        {
+            Binary<long, TruncatingDivideOp>(plan, a, b, y);
+        }
+        catch (ArithmeticException e)
+        {
+            throw new GraphException($"{what}: {Int64DivisionFault}", e);
+        }
+    }
+
     /// <summary>y = a ∘ b with multidirectional broadcasting, one span operation per inner run.</summary>
     public static void Binary<T, TOp>(BroadcastPlan plan, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
         where TOp : IBinaryOp<T>

@@ -12,16 +12,15 @@ internal sealed class PoolShape
 {
     public PoolShape(WindowGeometry window, long planes)
     {
-        int lead = 3 - window.SpatialRank;
-        int[] Pad3(int[] values, int fill) => [.. Enumerable.Repeat(fill, lead), .. values];
+        WindowGeometry volume = window.Padded(3);
         Planes = checked((int)planes);
-        Input = Pad3(window.Input, 1);
-        Output = Pad3(window.Output, 1);
-        Kernel = Pad3(window.Kernel, 1);
-        Strides = Pad3(window.Strides, 1);
-        Dilations = Pad3(window.Dilations, 1);
-        PadsBegin = Pad3(window.PadsBegin, 0);
-        PadsEnd = Pad3(window.PadsEnd, 0);
+        Input = volume.Input;
+        Output = volume.Output;
+        Kernel = volume.Kernel;
+        Strides = volume.Strides;
+        Dilations = volume.Dilations;
+        PadsBegin = volume.PadsBegin;
+        PadsEnd = volume.PadsEnd;
     }
 
     public int Planes { get; }

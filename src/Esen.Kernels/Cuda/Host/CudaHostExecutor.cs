@@ -124,7 +124,9 @@ public sealed class CudaHostExecutor : IExecutor
     private CudaLayout Layout(IReadOnlyDictionary<string, TensorShape> shapes, IReadOnlyDictionary<string, Tensor>? known)
     {
         var schedule = ExecutionSchedule.Build(_runGraph, ShapeInference.Infer(_runGraph, shapes, known));
-        return CudaLayout.Create(
-            schedule, new GpuMath(Options.Precision), Options.UseCudnn ? HostCudnn.ProposeConvolutions : (_, _) => []);
+        var math = new GpuMath(Options.Precision);
+        ulong limit = (ulong)Math.Max(0, Options.ConvolutionWorkspaceLimitBytes);
+        return CudaLayout.Create(schedule, math, shape => ConvolutionAlgorithmRule.Choose(
+            math, limit, new ConvolutionCandidates(Options.UseCudnn ? HostCudnn.ProposeConvolutions(shape, math.ConvolutionMathType) : [])).Cudnn);
     }
 }

@@ -46,6 +46,9 @@ internal sealed unsafe class HostBuffer : IDisposable
         return buffer;
     }
 
+    /// <summary>A buffer holding the int64 <paramref name="values"/>, two 4-byte elements each.</summary>
+    public static HostBuffer Of(long[] values) => Of(MemoryMarshal.Cast<long, int>(values).ToArray());
+
     /// <summary>A buffer of <paramref name="length"/> elements that are all the guard pattern (never written = visible).</summary>
     public static HostBuffer Uninitialized(int length) => new(length);
 
@@ -71,6 +74,9 @@ internal sealed unsafe class HostBuffer : IDisposable
         Marshal.Copy(_memory, values, 0, Length);
         return values;
     }
+
+    /// <summary>The contents as int64 values (pairs of 4-byte elements).</summary>
+    public long[] ToInt64s() => MemoryMarshal.Cast<int, long>(ToInts()).ToArray();
 
     /// <summary>Fails when something wrote past the end of the buffer.</summary>
     /// <param name="what">The buffer as the message names it.</param>

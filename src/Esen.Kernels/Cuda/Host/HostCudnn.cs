@@ -5,7 +5,8 @@ namespace Esen.Kernels.Cuda.Host;
 /// <summary>
 /// cuDNN's forward convolution written from its documented semantics, on host memory: NCHW input, KCRS
 /// filter with C/groups channels per group, cross-correlation (<c>CUDNN_CROSS_CORRELATION</c>), symmetric
-/// zero padding, stride and dilation, y = 1·conv(x, w) + 0·y (cudnnConvolutionForward). Its heuristic
+/// zero padding, stride and dilation, y = 1·conv(x, w) + 0·y (cudnnConvolutionForward), or with a fused bias and
+/// activation y = act(1·conv(x, w) + 0·z + bias[k]) (cudnnConvolutionBiasActivationForward). Its heuristic
 /// proposes one algorithm when cuDNN's output size (cudnnGetConvolution2dForwardOutputDim:
 /// 1 + (in + 2·pad − ((k − 1)·dilation + 1)) / stride) is the graph's, and none otherwise, as the
 /// executor's check against the real library does, so asymmetric ONNX pads take the im2col path here too.
@@ -32,6 +33,7 @@ internal static class HostCudnn
         var x = new ReadOnlySpan<float>((void*)call.X, s.Batch * s.InChannels * s.InH * s.InW);
         var filter = new ReadOnlySpan<float>((void*)call.W, s.OutChannels * groupIn * s.KernelH * s.KernelW);
         var y = new Span<float>((void*)call.Y, s.Batch * s.OutChannels * s.Positions);
+        var bias = call.FusedActivation is null ? default : new ReadOnlySpan<float>((void*)call.Bias, s.OutChannels);
         for (int n = 0; n < s.Batch; n++)
         {
             for (int k = 0; k < s.OutChannels; k++)
@@ -65,7 +67,13 @@ internal static class HostCudnn
                             }
                         }
 
-                        y[(((n * s.OutChannels) + k) * s.Positions) + (oh * s.OutW) + ow] = (float)sum;
+                        y[(((n * s.OutChannels) + k) * s.Positions) + (oh * s.OutW) + ow] = call.FusedActivation switch
+                        {
+                            null => (float)sum,
+                            CudnnActivationMode.Relu => Math.Max(0f, (float)sum + bias[k]),
+                            CudnnActivationMode.Identity => (float)sum + bias[k],
+                            CudnnActivationMode mode => throw new NotSupportedException($"cuDNN's fused convolution takes ReLU or identity, not {mode}"),
+                        };
                     }
                 }
             }

@@ -25,6 +25,13 @@ internal static partial class Interop
         [LibraryImport(Libraries.Cublas)]
         internal static partial cublasStatus_t cublasSetMathMode(SafeCublasHandle handle, CublasMath mode);
 
+        /// <summary>
+        /// <c>cublasStatus_t cublasSetWorkspace_v2(cublasHandle_t handle, void *workspace, size_t workspaceSizeInBytes)</c>
+        /// (cublas_api.h): a user-owned workspace, so cuBLAS never allocates its own, which a stream capture forbids.
+        /// </summary>
+        [LibraryImport(Libraries.Cublas, EntryPoint = "cublasSetWorkspace_v2")]
+        internal static partial cublasStatus_t cublasSetWorkspace(SafeCublasHandle handle, ulong workspace, nuint workspaceSizeInBytes);
+
         [LibraryImport(Libraries.Cublas)]
         internal static partial cublasStatus_t cublasSetSmCountTarget(SafeCublasHandle handle, int smCountTarget);
 

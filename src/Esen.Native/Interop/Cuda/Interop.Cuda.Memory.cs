@@ -18,6 +18,17 @@ internal static partial class Interop
         [LibraryImport(Libraries.Cuda, EntryPoint = "cuMemFree_v2")]
         internal static partial CUresult cuMemFree(ulong dptr);
 
+        /// <summary>
+        /// <c>CUresult cuMemHostAlloc(void **pp, size_t bytesize, unsigned int Flags)</c> (cuda.h): page-locked host
+        /// memory the GPU's copy engines read and write directly, so an async copy from or to it is truly asynchronous.
+        /// </summary>
+        [LibraryImport(Libraries.Cuda)]
+        internal static partial CUresult cuMemHostAlloc(out SafePinnedHostMemoryHandle pp, nuint bytesize, uint flags);
+
+        /// <summary><c>CUresult cuMemFreeHost(void *p)</c>.</summary>
+        [LibraryImport(Libraries.Cuda)]
+        internal static partial CUresult cuMemFreeHost(IntPtr p);
+
         [LibraryImport(Libraries.Cuda, EntryPoint = "cuMemGetInfo_v2")]
         internal static partial CUresult cuMemGetInfo(out nuint free, out nuint total);
 

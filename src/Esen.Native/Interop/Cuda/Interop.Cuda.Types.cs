@@ -80,6 +80,17 @@ internal enum CUdevResourceType
     CU_DEV_RESOURCE_TYPE_SM = 1,
 }
 
+/// <summary>
+/// <c>CUstreamCaptureMode</c> (cuda.h, CUDA ≥ 10.1): which other threads' unsafe calls (allocations, synchronous
+/// copies) invalidate a capture. Thread-local: only the capturing thread's.
+/// </summary>
+internal enum CUstreamCaptureMode
+{
+    CU_STREAM_CAPTURE_MODE_GLOBAL = 0,
+    CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1,
+    CU_STREAM_CAPTURE_MODE_RELAXED = 2,
+}
+
 /// <summary>Flag values from cuda.h used by the bindings.</summary>
 internal static class CudaFlags
 {
@@ -91,6 +102,12 @@ internal static class CudaFlags
 
     /// <summary><c>CU_EVENT_DISABLE_TIMING</c>.</summary>
     internal const uint CU_EVENT_DISABLE_TIMING = 0x2;
+
+    /// <summary>
+    /// <c>CU_MEMHOSTALLOC_PORTABLE</c> (0x01): the page-locked memory counts as pinned for every context, so a buffer
+    /// made in one member's context can stage copies of another's.
+    /// </summary>
+    internal const uint CU_MEMHOSTALLOC_PORTABLE = 0x01;
 
     /// <summary><c>CU_CTX_SCHED_AUTO</c>.</summary>
     internal const uint CU_CTX_SCHED_AUTO = 0x0;

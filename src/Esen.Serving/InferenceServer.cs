@@ -1,0 +1,283 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Esen.Kernels.Graph;
+using Esen.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Esen.Serving;
+
+/// <summary>
+/// Serves loaded sessions over the Open Inference Protocol's REST binding (KServe v2): health,
+/// server and model metadata, and inference with JSON or binary tensor data. Requests from every
+/// connection go into the model's session, so they batch together; a model that already holds
+/// <see cref="ServerOptions.MaxQueuedRequests"/> answers 429 at once; a request past its timeout is
+/// answered 504 and a client that goes away frees its slot. <see cref="StopAsync"/> stops accepting,
+/// answers what is in flight (bounded by <see cref="ServerOptions.DrainTimeout"/>) and returns.
+/// The server does not own the sessions and does not listen to process signals: its host does both.
+/// </summary>
+public sealed partial class InferenceServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly Dictionary<string, ServedModel> _models;
+    private readonly ServerOptions _options;
+    private int _stopping;
+
+    private InferenceServer(WebApplication app, Dictionary<string, ServedModel> models, ServerOptions options)
+    {
+        _app = app;
+        _models = models;
+        _options = options;
+    }
+
+    /// <summary>The port the REST protocol listens on (the one chosen when <see cref="ServerOptions.HttpPort"/> is 0).</summary>
+    public int HttpPort { get; private set; }
+
+    /// <summary>The names of the models served, as clients address them.</summary>
+    public IReadOnlyList<string> ModelNames => [.. _models.Keys];
+
+    /// <summary>Starts listening.</summary>
+    /// <param name="models">Model name → its session. Names are letters, digits, '.', '_' and '-'; clients can only address these.</param>
+    /// <param name="options">Address and limits; the defaults listen on 127.0.0.1:8000.</param>
+    /// <exception cref="ArgumentException">No model, or a name outside the allowed characters.</exception>
+    /// <exception cref="IOException">The address is in use or cannot be bound.</exception>
+    public static async Task<InferenceServer> StartAsync(IReadOnlyDictionary<string, EnsembleSession> models, ServerOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        options ??= new ServerOptions();
+        options.Validate();
+        if (models.Count == 0)
+        {
+            throw new ArgumentException("no model to serve", nameof(models));
+        }
+
+        foreach (string name in models.Keys)
+        {
+            if (!ModelName().IsMatch(name))
+            {
+                throw new ArgumentException($"model name '{name}' may hold only letters, digits, '.', '_' and '-'", nameof(models));
+            }
+        }
+
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IHostLifetime, OwnerLifetime>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = options.MaxConnections;
+            if (options.Host == "localhost")
+            {
+                kestrel.ListenLocalhost(options.HttpPort);
+            }
+            else
+            {
+                kestrel.Listen(IPAddress.TryParse(options.Host, out IPAddress? address)
+                    ? address
+                    : throw new ArgumentException($"--host '{options.Host}' is not an IP address or localhost", nameof(options)), options.HttpPort);
+            }
+        });
+
+        WebApplication app = builder.Build();
+        var served = models.ToDictionary(m => m.Key, m => new ServedModel(m.Key, m.Value, options.MaxQueuedRequests), StringComparer.Ordinal);
+        var server = new InferenceServer(app, served, options);
+        server.MapRoutes();
+        await app.StartAsync(cancellationToken);
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.HttpPort = new Uri(address).Port;
+        return server;
+    }
+
+    /// <summary>Stops accepting requests, answers those in flight (bounded by <see cref="ServerOptions.DrainTimeout"/>) and stops.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopping, 1) == 0)
+        {
+            await _app.StopAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Stops (see <see cref="StopAsync"/>) and releases the listener.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await _app.DisposeAsync();
+        foreach (ServedModel model in _models.Values)
+        {
+            model.Dispose();
+        }
+    }
+
+    private void MapRoutes()
+    {
+        _app.MapGet("/v2/health/live", () => Results.Json(new JsonObject { ["live"] = true }));
+        _app.MapGet("/v2/health/ready", () => Volatile.Read(ref _stopping) == 0
+            ? Results.Json(new JsonObject { ["ready"] = true })
+            : Results.Json(new JsonObject { ["ready"] = false }, statusCode: StatusCodes.Status503ServiceUnavailable));
+        _app.MapGet("/v2", () => Results.Json(new JsonObject
+        {
+            ["name"] = "esen",
+            ["version"] = typeof(InferenceServer).Assembly.GetName().Version?.ToString() ?? "0",
+            ["extensions"] = new JsonArray("binary_tensor_data"),
+        }));
+        foreach (string prefix in new[] { "/v2/models/{name}", "/v2/models/{name}/versions/{version}" })
+        {
+            _app.MapGet(prefix, (string name, string? version) => WithModel(name, version, model =>
+                Results.Json(InferenceProtocol.ModelMetadata(model.Name, model.Session.Input.Name, model.Session.Input.Shape, model.Session.OutputShape))));
+            _app.MapGet(prefix + "/ready", (string name, string? version) => WithModel(name, version, model =>
+                Results.Json(new JsonObject { ["name"] = model.Name, ["ready"] = Volatile.Read(ref _stopping) == 0 })));
+            _app.MapPost(prefix + "/infer", (string name, string? version, HttpContext context) => InferAsync(name, version, context));
+        }
+
+        _app.MapFallback(() => Error(StatusCodes.Status404NotFound, "no such route; the protocol's routes start with /v2"));
+    }
+
+    private IResult WithModel(string name, string? version, Func<ServedModel, IResult> answer) =>
+        Find(name, version, out ServedModel? model, out IResult? missing) ? answer(model!) : missing!;
+
+    private bool Find(string name, string? version, out ServedModel? model, out IResult? missing)
+    {
+        missing = null;
+        if (!_models.TryGetValue(name, out model))
+        {
+            missing = Error(StatusCodes.Status404NotFound, $"unknown model '{name}'; served: {string.Join(", ", _models.Keys.Order(StringComparer.Ordinal))}");
+            return false;
+        }
+
+        if (version is not null && version != "1")
+        {
+            missing = Error(StatusCodes.Status404NotFound, $"model '{name}' has no version '{version}'; it has version 1");
+            return false;
+        }
+
+        return true;
+    }
+
+    private async Task<IResult> InferAsync(string name, string? version, HttpContext context)
+    {
+        if (!Find(name, version, out ServedModel? model, out IResult? missing))
+        {
+            return missing!;
+        }
+
+        if (Volatile.Read(ref _stopping) != 0)
+        {
+            return Error(StatusCodes.Status503ServiceUnavailable, "the server is stopping");
+        }
+
+        if (!model!.TryAdmit())
+        {
+            return Error(StatusCodes.Status429TooManyRequests, $"model '{name}' holds {_options.MaxQueuedRequests} requests already; retry later");
+        }
+
+        try
+        {
+            return await AdmittedAsync(model, context);
+        }
+        finally
+        {
+            model.Release();
+        }
+    }
+
+    private async Task<IResult> AdmittedAsync(ServedModel model, HttpContext context)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadline.CancelAfter(_options.RequestTimeout);
+        DecodedRequest request;
+        try
+        {
+            byte[] body = await ReadBodyAsync(context.Request, deadline.Token);
+            long? headerLength = context.Request.Headers.TryGetValue(InferenceProtocol.HeaderLengthHeader, out var header)
+                ? long.TryParse(header.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out long parsed) ? parsed
+                    : throw new ProtocolException($"{InferenceProtocol.HeaderLengthHeader} '{header}' is not a length")
+                : null;
+            request = InferenceProtocol.Decode(body, headerLength, model.Session.Input.Name, model.SampleShape, _options.MaxElements);
+        }
+        catch (ProtocolException ex)
+        {
+            return Error(StatusCodes.Status400BadRequest, ex.Message);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"the request body cannot be read: {ex.Message}");
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            return Error(StatusCodes.Status504GatewayTimeout, $"the request took longer than {_options.RequestTimeout.TotalSeconds:F0} s");
+        }
+
+        Tensor output;
+        try
+        {
+            output = await model.Session.InferAsync(request.Input, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            return Error(StatusCodes.Status504GatewayTimeout, $"the request took longer than {_options.RequestTimeout.TotalSeconds:F0} s");
+        }
+        catch (EsenException ex)
+        {
+            return Error(ex.Kind == EsenErrorKind.BadInput ? StatusCodes.Status400BadRequest : StatusCodes.Status503ServiceUnavailable, ex.Message);
+        }
+        catch (ObjectDisposedException)
+        {
+            return Error(StatusCodes.Status503ServiceUnavailable, "the server is stopping");
+        }
+
+        (byte[] json, byte[]? binary) = InferenceProtocol.Encode(model.Name, request, output);
+        if (binary is null)
+        {
+            return Results.Bytes(json, "application/json");
+        }
+
+        context.Response.Headers[InferenceProtocol.HeaderLengthHeader] = InferenceProtocol.Length(json.Length);
+        return Results.Bytes([.. json, .. binary], "application/octet-stream");
+    }
+
+    private async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > _options.MaxBodyBytes)
+        {
+            throw new ProtocolException($"the body is {request.ContentLength} bytes, more than the server's limit of {_options.MaxBodyBytes}");
+        }
+
+        using var buffer = new MemoryStream();
+        byte[] chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > _options.MaxBodyBytes)
+            {
+                throw new ProtocolException($"the body is more than the server's limit of {_options.MaxBodyBytes} bytes");
+            }
+
+            await buffer.WriteAsync(chunk.AsMemory(0, read), cancellationToken);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static IResult Error(int status, string message) => Results.Json(InferenceProtocol.Error(message), statusCode: status);
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,128}$")]
+    private static partial Regex ModelName();
+
+    /// <summary>The server's owner starts and stops it; no process signal does.</summary>
+    private sealed class OwnerLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,41 @@
+namespace Esen.Serving;
+
+/// <summary>Where <see cref="InferenceServer"/> listens and the limits that keep one client from hurting the others.</summary>
+public sealed record ServerOptions
+{
+    /// <summary>The address to listen on; loopback unless a deployment says otherwise (a container passes 0.0.0.0).</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>The HTTP port of the REST protocol; 0 picks a free one (<see cref="InferenceServer.HttpPort"/> tells which).</summary>
+    public int HttpPort { get; init; } = 8000;
+
+    /// <summary>Largest request body in bytes (JSON and binary tensor data together).</summary>
+    public long MaxBodyBytes { get; init; } = 64L << 20;
+
+    /// <summary>Largest element count of one input tensor.</summary>
+    public long MaxElements { get; init; } = 16L << 20;
+
+    /// <summary>Open connections at once; Kestrel refuses more.</summary>
+    public long MaxConnections { get; init; } = 1024;
+
+    /// <summary>Requests admitted per model at once (queued or running); one more is answered 429 at once.</summary>
+    public int MaxQueuedRequests { get; init; } = 1024;
+
+    /// <summary>How long a request may take before it is answered 504 and its slot freed.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a stop waits for requests in flight to be answered.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <exception cref="ArgumentOutOfRangeException">A limit is not positive or a port is outside 0–65535.</exception>
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(HttpPort);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(HttpPort, 65535);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBodyBytes, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxElements, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueuedRequests, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RequestTimeout, TimeSpan.Zero);
+    }
+}
