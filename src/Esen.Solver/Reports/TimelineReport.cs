@@ -2,6 +2,10 @@ using System.Text;
 using System.Text.Json;
 using Esen.Solver.Formats;
 using Esen.Solver.Simulation;
+using OxyPlot;
+using OxyPlot.Axes;
+using OxyPlot.Legends;
+using OxyPlot.Series;
 
 namespace Esen.Solver.Reports;
 
@@ -14,11 +18,11 @@ public static class TimelineReport
     /// <summary>The format tag of timeline files.</summary>
     public const string Format = "esen-timeline/1";
 
-    private const double LaneHeight = 22;
-    private const double LabelWidth = 150;
-    private const double PlotWidth = 900;
-    private const double UtilizationHeight = 80;
-    private const double Margin = 20;
+    private const double LaneHeight = 26;
+    private const double Width = 1000;
+    private const double UtilizationHeight = 120;
+    private const string LaneAxis = "lanes";
+    private const string UseAxis = "use";
 
     private static readonly string[] s_palette = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
 
@@ -79,62 +83,74 @@ public static class TimelineReport
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    /// <summary>The Gantt chart with utilisation curves as an SVG document.</summary>
+    /// <summary>
+    /// The Gantt chart with utilisation curves as an SVG document, drawn by OxyPlot: the top of the plot has one lane
+    /// per member (first on top) with a bar per kernel in the member's colour; below it the SM and bandwidth use, as
+    /// steps between the simulator's events, in percent; one time axis in milliseconds for both.
+    /// </summary>
     public static string ToSvg(SimulationResult result)
     {
+        ArgumentNullException.ThrowIfNull(result);
         int lanes = result.Members.Count;
-        double ganttTop = Margin + 24;
-        double utilizationTop = ganttTop + (lanes * LaneHeight) + 30;
-        double height = utilizationTop + UtilizationHeight + 40;
-        var svg = new SvgWriter(LabelWidth + PlotWidth + (2 * Margin), height);
-        double end = Math.Max(result.JctSeconds, 1e-9);
-        double X(double seconds) => Margin + LabelWidth + (seconds / end * PlotWidth);
-
-        svg.Text(Margin, Margin + 4, $"{result.Device}, {result.Mode.ToString().ToLowerInvariant()}: JCT {Ms(result.JctSeconds):0.###} ms, " +
-            $"mean SM use {result.MeanSmUtilization:P0}, mean bandwidth use {result.MeanBandwidthUtilization:P0}", 13);
+        var model = new PlotModel
+        {
+            Title = $"{result.Device}, {result.Mode.ToString().ToLowerInvariant()}: JCT {Ms(result.JctSeconds):0.###} ms, " +
+                $"mean SM use {result.MeanSmUtilization:P0}, mean bandwidth use {result.MeanBandwidthUtilization:P0}",
+            TitleFontSize = 13,
+            Background = OxyColors.White,
+        };
+        var laneAxis = new CategoryAxis
+        {
+            Key = LaneAxis, Position = AxisPosition.Left, StartPosition = 1, EndPosition = 0.32, IsZoomEnabled = false, IsPanEnabled = false,
+            GapWidth = 0.3,
+        };
+        laneAxis.Labels.AddRange(result.Members.Select(m => $"{m.Name} ({m.Units})"));
+        model.Axes.Add(laneAxis);
+        model.Axes.Add(new LinearAxis
+        {
+            Key = UseAxis, Position = AxisPosition.Left, StartPosition = 0, EndPosition = 0.25, Minimum = 0, Maximum = 100,
+            MajorStep = 50, Title = "use %", MajorGridlineStyle = LineStyle.Dot,
+        });
+        model.Axes.Add(new LinearAxis
+        {
+            Position = AxisPosition.Bottom, Minimum = 0, Maximum = Math.Max(Ms(result.JctSeconds), 1e-6), Title = "time (ms)",
+            MajorGridlineStyle = LineStyle.Dot,
+        });
         for (int lane = 0; lane < lanes; lane++)
         {
-            MemberOutcome member = result.Members[lane];
-            double y = ganttTop + (lane * LaneHeight);
-            svg.Text(Margin, y + 15, $"{member.Name} ({member.Units})");
-            string color = s_palette[lane % s_palette.Length];
+            var bars = new RectangleBarSeries
+            {
+                YAxisKey = LaneAxis, RenderInLegend = false, FillColor = OxyColor.Parse(LaneColor(lane)), StrokeThickness = 0.5,
+                StrokeColor = OxyColors.White,
+            };
             foreach (KernelSpan span in result.Kernels.Where(k => k.Member == lane))
             {
-                svg.Rect(X(span.StartSeconds), y + 3, X(span.EndSeconds) - X(span.StartSeconds), LaneHeight - 6, color,
-                    $"{member.Name} #{span.Kernel} {span.Name}: {Ms(span.StartSeconds):0.####}–{Ms(span.EndSeconds):0.####} ms", "white");
+                bars.Items.Add(new RectangleBarItem(Ms(span.StartSeconds), lane - 0.35, Ms(span.EndSeconds), lane + 0.35));
             }
+
+            model.Series.Add(bars);
         }
 
-        // Time axis with five ticks.
-        double axisY = ganttTop + (lanes * LaneHeight) + 4;
-        svg.Line(X(0), axisY, X(end), axisY, "#888");
-        for (int tick = 0; tick <= 4; tick++)
-        {
-            double t = end * tick / 4;
-            svg.Line(X(t), axisY, X(t), axisY + 4, "#888");
-            svg.Text(X(t), axisY + 15, $"{Ms(t):0.###} ms", 10, "middle");
-        }
-
-        double bottom = utilizationTop + UtilizationHeight;
-        svg.Rect(X(0), utilizationTop, PlotWidth, UtilizationHeight, "#f6f6f6");
-        svg.Text(Margin, utilizationTop + 12, "SM use", 11, "start", "#4e79a7");
-        svg.Text(Margin, utilizationTop + 26, "bandwidth use", 11, "start", "#e15759");
-        svg.Polyline(Steps(result.Utilization, s => s.SmFraction, X, bottom), "#4e79a7", 1.5);
-        svg.Polyline(Steps(result.Utilization, s => s.BandwidthFraction, X, bottom), "#e15759", 1.5);
-        svg.Text(X(0) - 4, utilizationTop + 8, "100%", 9, "end");
-        svg.Text(X(0) - 4, bottom, "0%", 9, "end");
-        return svg.ToString();
+        model.Series.Add(UseSteps(result.Utilization, "SM use", s => s.SmFraction, "#4e79a7"));
+        model.Series.Add(UseSteps(result.Utilization, "bandwidth use", s => s.BandwidthFraction, "#e15759"));
+        model.Legends.Add(new Legend { LegendPosition = LegendPosition.BottomRight, LegendPlacement = LegendPlacement.Outside });
+        return SvgExporter.ExportToString(model, Width, 140 + (lanes * LaneHeight) + UtilizationHeight, isDocument: true);
     }
 
-    private static IEnumerable<(double X, double Y)> Steps(
-        IReadOnlyList<UtilizationSegment> segments, Func<UtilizationSegment, double> value, Func<double, double> x, double bottom)
+    /// <summary>The colour of a member's lane, by its index.</summary>
+    public static string LaneColor(int lane) => s_palette[lane % s_palette.Length];
+
+    private static LineSeries UseSteps(IReadOnlyList<UtilizationSegment> segments, string title, Func<UtilizationSegment, double> value, string color)
     {
+        var line = new LineSeries { Title = title, YAxisKey = UseAxis, Color = OxyColor.Parse(color), StrokeThickness = 1.5 };
         foreach (UtilizationSegment segment in segments)
         {
-            double y = bottom - (Math.Clamp(value(segment), 0, 1) * UtilizationHeight);
-            yield return (x(segment.StartSeconds), y);
-            yield return (x(segment.EndSeconds), y);
+            double percent = Math.Clamp(value(segment), 0, 1) * 100;
+            line.Points.Add(new DataPoint(Ms(segment.StartSeconds), percent));
+            line.Points.Add(new DataPoint(Ms(segment.EndSeconds), percent));
         }
+
+        return line;
     }
 
     private static double Ms(double seconds) => Math.Round(seconds * 1000, 6);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Xml.Linq;
 using Esen.Solver.CostModel;
@@ -35,12 +36,24 @@ public class TimelineReportTests
     }
 
     [Fact]
-    public void Svg_IsWellFormedWithOneBarPerKernel()
+    public void Svg_IsWellFormed_WithOneBarPerKernelInItsLanesColour_LabelsAndBothUseCurves()
     {
-        XDocument svg = XDocument.Parse(TimelineReport.ToSvg(Result()));
+        SimulationResult result = Result();
+        XDocument svg = XDocument.Parse(TimelineReport.ToSvg(result));
         XNamespace ns = "http://www.w3.org/2000/svg";
-        Assert.Equal(4, svg.Descendants(ns + "rect").Count(r => r.Element(ns + "title") is not null));
-        Assert.Contains(svg.Descendants(ns + "text"), t => t.Value == "a<b> (40)");
-        Assert.Equal(2, svg.Descendants(ns + "polyline").Count());
+        for (int lane = 0; lane < result.Members.Count; lane++)
+        {
+            // OxyPlot writes a fill as "fill:rgb(r,g,b)" in the style attribute.
+            int rgb = int.Parse(TimelineReport.LaneColor(lane).AsSpan(1), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            string fill = $"fill:rgb({rgb >> 16},{(rgb >> 8) & 0xff},{rgb & 0xff})";
+            int bars = svg.Descendants(ns + "rect").Count(r => ((string?)r.Attribute("style") ?? "").Contains(fill, StringComparison.Ordinal));
+            Assert.Equal(result.Kernels.Count(k => k.Member == lane), bars);
+        }
+
+        string[] texts = [.. svg.Descendants(ns + "text").Select(t => t.Value)];
+        Assert.Contains("a<b> (40)", texts);
+        Assert.Contains("c (40)", texts);
+        Assert.Contains("SM use", texts);
+        Assert.Contains("bandwidth use", texts);
     }
 }
