@@ -95,6 +95,8 @@ public sealed class BenchCommandTests : IDisposable
 
         string[] lines = writer.ToString().Split(Environment.NewLine);
         Assert.Equal("GPU: cuda:0 (NVIDIA H200, 132 SMs), driver 13.0", lines[0]);
+        Assert.Equal(
+            "Executor: cuDNN on, measured convolution algorithms on, CUDA graphs off, graph rewrites on, convolution workspace ≤ 256 MiB", lines[2]);
         Assert.Contains(lines, l => l.StartsWith("resnet18", StringComparison.Ordinal) && l.Contains("4.00 (3.90–4.20)", StringComparison.Ordinal));
         Assert.Contains("Ensemble at batch 8 (closed loop: 16 clients, 160 timed one-input requests):", lines);
         string[] rows = [.. lines.SkipWhile(l => !l.StartsWith("Ensemble at batch 8", StringComparison.Ordinal)).Skip(3).TakeWhile(l => l.Length > 0)];
@@ -106,6 +108,18 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("Not measured:", lines);
         Assert.Contains("  mps-affinity: needs the MPS control daemon", lines);
         Assert.Contains("  green planned at batch 32: no feasible plan", lines);
+    }
+
+    [Fact]
+    public void Json_RecordsTheExecutorsSettings()
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(Recorded().ToJson());
+        System.Text.Json.JsonElement cuda = json.RootElement.GetProperty("cuda");
+
+        Assert.Equal(
+            (true, true, false, true, 256),
+            (cuda.GetProperty("cudnn").GetBoolean(), cuda.GetProperty("measure_convolutions").GetBoolean(), cuda.GetProperty("cuda_graphs").GetBoolean(),
+                cuda.GetProperty("rewrites").GetBoolean(), cuda.GetProperty("convolution_workspace_mib").GetInt32()));
     }
 
     [Fact]
@@ -138,6 +152,7 @@ public sealed class BenchCommandTests : IDisposable
             "built-in ensemble",
             members,
             GpuPrecision.Fp32,
+            new CudaExecutorOptions { UseCudaGraphs = false },
             [8],
             [.. members.Select((m, i) => new BenchMember(8, m, new TimingSummary(4 + i, 3.9 + i, 4.2 + i, 20), 100L << 20))],
             [

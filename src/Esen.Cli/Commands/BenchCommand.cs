@@ -33,11 +33,15 @@ public static class BenchCommand
         var clients = new Option<string?>("--clients") { Description = "Clients of each closed loop (default: twice the batch)." };
         var loopBatches = new Option<string>("--loop-batches") { Description = "Timed requests of each closed loop, in batches' worth.", DefaultValueFactory = _ => "20" };
         var precision = new Option<string?>("--precision") { Description = $"{string.Join(" | ", GpuPrecisions.Names)}: the math of convolutions and GEMMs (overrides the spec's \"precision\"; default fp32)." };
+        var noCudnn = new Option<bool>("--no-cudnn") { Description = "Run every convolution as im2col + cuBLAS (overrides the spec's cuda.cudnn)." };
+        var noMeasure = new Option<bool>("--no-measure-convolutions") { Description = "Take cuDNN's heuristic algorithm instead of timing the candidates once per shape." };
+        var noGraphs = new Option<bool>("--no-cuda-graphs") { Description = "Launch each step every run instead of replaying a captured CUDA graph." };
+        var noRewrites = new Option<bool>("--no-rewrites") { Description = "Plan the graphs as given (no BatchNorm folding, no fused activations)." };
         var json = new Option<string?>("--json") { Description = "Also write the report (esen-bench/1) to this file." };
         var store = new Option<string?>("--store") { Description = $"The profile store for the planned split's measured curves (default: ${ProfileStore.DirectoryVariable}, else $XDG_CACHE_HOME/esen/profiles, else ~/.cache/esen/profiles)." };
         var command = new Command("bench", "Measure on a GPU whether sharing pays: each member alone, then the ensemble under every partition mechanism and split (throughput, p50, p99).");
         command.Arguments.Add(spec);
-        foreach (Option option in new Option[] { device, batch, mechanism, clients, loopBatches, precision, json, store })
+        foreach (Option option in new Option[] { device, batch, mechanism, clients, loopBatches, precision, noCudnn, noMeasure, noGraphs, noRewrites, json, store })
         {
             command.Options.Add(option);
         }
@@ -60,7 +64,16 @@ public static class BenchCommand
                 GpuPrecision? math = parse.GetValue(precision) is string name ? Precision(name) : null;
                 string? specPath = parse.GetValue(spec);
                 EnsembleSpec read = EnsembleBench.PlaceOn(specPath is null ? RunCommand.DefaultSpec(gpu, ImageSize) : EnsembleSpecReader.ReadFile(specPath), gpu);
-                EnsembleSpec benchSpec = math is GpuPrecision overridden ? read with { Precision = overridden } : read;
+                EnsembleSpec benchSpec = (math is GpuPrecision overridden ? read with { Precision = overridden } : read) with
+                {
+                    Cuda = read.Cuda with
+                    {
+                        UseCudnn = read.Cuda.UseCudnn && !parse.GetValue(noCudnn),
+                        MeasureConvolutions = read.Cuda.MeasureConvolutions && !parse.GetValue(noMeasure),
+                        UseCudaGraphs = read.Cuda.UseCudaGraphs && !parse.GetValue(noGraphs),
+                        Optimize = read.Cuda.Optimize && !parse.GetValue(noRewrites),
+                    },
+                };
 
                 // The device before any progress line, so a missing GPU is the one line on stderr.
                 var measurer = new CudaGpuMeasurer(gpu.Ordinal, CudaRunnerFactory.ExecutorOptions(benchSpec, gpu));
@@ -96,6 +109,9 @@ public static class BenchCommand
         ArgumentNullException.ThrowIfNull(output);
         output.WriteLine($"GPU: {report.Gpu}, driver {NativeRuntime.FormatCudaVersion(report.Gpu.DriverVersion)}");
         output.WriteLine($"Ensemble: {report.Ensemble} ({string.Join(", ", report.Members)}), {report.Precision.ToName()}");
+        CudaExecutorOptions e = report.Executor;
+        output.WriteLine($"Executor: cuDNN {OnOff(e.UseCudnn)}, measured convolution algorithms {OnOff(e.MeasureConvolutions)}, " +
+            $"CUDA graphs {OnOff(e.UseCudaGraphs)}, graph rewrites {OnOff(e.Optimize)}, convolution workspace ≤ {e.ConvolutionWorkspaceLimitBytes >> 20} MiB");
         output.WriteLine();
         output.WriteLine("Members alone on all SMs, ms per batch: median (p10–p90)");
         var alone = new TextTable(["member", .. report.Batches.Select(b => $">batch {b}")]);
@@ -187,4 +203,6 @@ public static class BenchCommand
 
         public void Line(string what) => writer.WriteLine($"[{Stopwatch.GetElapsedTime(_start).TotalSeconds,6:F1} s] {what}");
     }
+
+    private static string OnOff(bool on) => on ? "on" : "off";
 }

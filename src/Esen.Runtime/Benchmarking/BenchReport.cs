@@ -53,6 +53,7 @@ public sealed record BenchOmission(BenchMechanism Mechanism, BenchSplit? Split, 
 /// <param name="Ensemble">The spec's name.</param>
 /// <param name="Members">The members' names, in spec order (the order of every share list).</param>
 /// <param name="Precision">The math of the members' convolutions and GEMMs.</param>
+/// <param name="Executor">The CUDA executor's settings the members ran with (the spec's <c>cuda</c> object and the command's overrides).</param>
 /// <param name="Batches">The batches, in the order measured.</param>
 /// <param name="Alone">Each member alone at each batch.</param>
 /// <param name="Rows">The ensemble's rows, by batch, then mechanism, then split.</param>
@@ -62,6 +63,7 @@ public sealed record BenchReport(
     string Ensemble,
     IReadOnlyList<string> Members,
     GpuPrecision Precision,
+    CudaExecutorOptions Executor,
     IReadOnlyList<int> Batches,
     IReadOnlyList<BenchMember> Alone,
     IReadOnlyList<BenchRow> Rows,
@@ -92,6 +94,13 @@ public sealed record BenchReport(
             json.WriteString("ensemble", Ensemble);
             WriteArray(json, "members", Members, json.WriteStringValue);
             json.WriteString("precision", Precision.ToName());
+            json.WriteStartObject("cuda");
+            json.WriteBoolean("cudnn", Executor.UseCudnn);
+            json.WriteBoolean("measure_convolutions", Executor.MeasureConvolutions);
+            json.WriteBoolean("cuda_graphs", Executor.UseCudaGraphs);
+            json.WriteBoolean("rewrites", Executor.Optimize);
+            json.WriteNumber("convolution_workspace_mib", Executor.ConvolutionWorkspaceLimitBytes >> 20);
+            json.WriteEndObject();
             WriteArray(json, "batches", Batches, json.WriteNumberValue);
             json.WriteStartArray("alone");
             foreach (BenchMember member in Alone)

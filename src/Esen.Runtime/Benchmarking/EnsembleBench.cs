@@ -186,7 +186,7 @@ public static class EnsembleBench
             }
         }
 
-        return new BenchReport(measurer.Gpu, spec.SourceName, [.. spec.Members.Select(m => m.Name)], spec.Precision, [.. options.Batches], alone, rows, omissions);
+        return new BenchReport(measurer.Gpu, spec.SourceName, [.. spec.Members.Select(m => m.Name)], spec.Precision, spec.Cuda, [.. options.Batches], alone, rows, omissions);
     }
 
     // The mechanisms to measure, in PartitionPlanner.Preference order then sequential; unavailable ones

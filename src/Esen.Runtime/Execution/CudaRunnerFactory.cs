@@ -101,12 +101,12 @@ public sealed class CudaRunnerFactory : IMemberRunnerFactory, IDisposable
         return PartitionPlanner.Plan(capabilities, [.. MembersOn(spec, device).Select(i => (double)plan.Shares[i])], mechanism);
     }
 
-    /// <summary>The options of a member's executor on <paramref name="device"/>: its ordinal and the spec's precision.</summary>
+    /// <summary>The options of a member's executor on <paramref name="device"/>: the spec's CUDA settings, its ordinal and the spec's precision.</summary>
     public static CudaExecutorOptions ExecutorOptions(EnsembleSpec spec, DeviceSpec device)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(device);
-        return new CudaExecutorOptions { DeviceOrdinal = device.Ordinal, Precision = spec.Precision };
+        return spec.Cuda with { DeviceOrdinal = device.Ordinal, Precision = spec.Precision };
     }
 
     /// <summary><paramref name="options"/> for an executor in a partition: cuBLAS targets the SMs it was granted.</summary>

@@ -150,6 +150,14 @@ public sealed record EnsembleSpec(
     /// <summary>The solvers a spec may name.</summary>
     public static IReadOnlyList<string> Solvers { get; } = ["search", "milp", "greedy", "equal"];
 
+    /// <summary>
+    /// The CUDA executor's settings for <c>cuda:N</c> members (cuDNN, measured convolution algorithms, CUDA graphs,
+    /// graph rewrites, the convolution workspace limit); the device ordinal and <see cref="Precision"/> are applied per
+    /// member by <see cref="Execution.CudaRunnerFactory.ExecutorOptions"/>. The executor's defaults unless the spec's
+    /// <c>cuda</c> object sets them.
+    /// </summary>
+    public CudaExecutorOptions Cuda { get; init; } = new();
+
     /// <summary>The device member <paramref name="index"/> runs on.</summary>
     public DeviceSpec DeviceOf(int index) => Members[index].Device ?? Device;
 }

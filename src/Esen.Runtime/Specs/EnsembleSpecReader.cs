@@ -12,12 +12,13 @@ namespace Esen.Runtime.Specs;
 public static class EnsembleSpecReader
 {
     private static readonly string[] s_rootFields =
-        ["format", "kind", "combine", "exit", "device", "members", "input", "batching", "solver", "description", "precision"];
+        ["format", "kind", "combine", "exit", "device", "members", "input", "batching", "solver", "description", "precision", "cuda"];
 
     private static readonly string[] s_memberFields = ["name", "model", "architecture", "seed", "weight", "device"];
     private static readonly string[] s_exitFields = ["rule", "threshold"];
     private static readonly string[] s_inputFields = ["name", "shape"];
     private static readonly string[] s_batchingFields = ["max_batch", "max_delay_ms"];
+    private static readonly string[] s_cudaFields = ["cudnn", "measure_convolutions", "cuda_graphs", "rewrites", "convolution_workspace_mib"];
 
     /// <summary>Reads a spec file; model paths are resolved against the file's folder.</summary>
     /// <exception cref="EnsembleSpecException">The file is unreadable or invalid.</exception>
@@ -150,7 +151,10 @@ public static class EnsembleSpecReader
 
             string? description = fields.TryGetValue("description", out JsonElement text) ? String(text, "$.description") : null;
             GpuPrecision precision = fields.TryGetValue("precision", out JsonElement p) ? ReadPrecision(p, "$.precision") : GpuPrecision.Fp32;
-            return new EnsembleSpec(source, kind, combine, exit, device, members, input, batching, solver, description, precision);
+            return new EnsembleSpec(source, kind, combine, exit, device, members, input, batching, solver, description, precision)
+            {
+                Cuda = fields.TryGetValue("cuda", out JsonElement cuda) ? ReadCuda(cuda, "$.cuda") : new CudaExecutorOptions(),
+            };
         }
 
         private MemberSpec ReadMember(JsonElement element, string path)
@@ -283,6 +287,24 @@ public static class EnsembleSpecReader
             }
 
             return new BatchingSpec(maxBatch, delay);
+        }
+
+        // The executor's knobs a spec may set; the ordinal and precision come from "device" and "precision".
+        private CudaExecutorOptions ReadCuda(JsonElement element, string path)
+        {
+            Dictionary<string, JsonElement> fields = Fields(element, path, s_cudaFields);
+            var defaults = new CudaExecutorOptions();
+            bool Flag(string name, bool fallback) => fields.TryGetValue(name, out JsonElement value) ? Boolean(value, $"{path}.{name}") : fallback;
+            return defaults with
+            {
+                UseCudnn = Flag("cudnn", defaults.UseCudnn),
+                MeasureConvolutions = Flag("measure_convolutions", defaults.MeasureConvolutions),
+                UseCudaGraphs = Flag("cuda_graphs", defaults.UseCudaGraphs),
+                Optimize = Flag("rewrites", defaults.Optimize),
+                ConvolutionWorkspaceLimitBytes = fields.TryGetValue("convolution_workspace_mib", out JsonElement mib)
+                    ? (long)Integer(mib, $"{path}.convolution_workspace_mib", 0) << 20
+                    : defaults.ConvolutionWorkspaceLimitBytes,
+            };
         }
 
         private GpuPrecision ReadPrecision(JsonElement element, string path)

@@ -45,6 +45,10 @@ public abstract class StrictJsonReader
     protected string String(JsonElement element, string path) =>
         element.ValueKind == JsonValueKind.String ? element.GetString()! : throw Error(path, $"expected a string, got {Describe(element)}");
 
+    /// <summary>A boolean value.</summary>
+    protected bool Boolean(JsonElement element, string path) =>
+        element.ValueKind is JsonValueKind.True or JsonValueKind.False ? element.GetBoolean() : throw Error(path, $"expected true or false, got {Describe(element)}");
+
     /// <summary>A number value.</summary>
     protected double Number(JsonElement element, string path) =>
         element.ValueKind == JsonValueKind.Number ? element.GetDouble() : throw Error(path, $"expected a number, got {Describe(element)}");

@@ -33,6 +33,37 @@ public sealed class EnsembleSpecReaderTests : IDisposable
         Assert.Equal("search", spec.Solver);
         Assert.Null(spec.Exit);
         Assert.Equal(GpuPrecision.Fp32, spec.Precision);
+        Assert.Equal(new CudaExecutorOptions(), spec.Cuda);
+    }
+
+    [Fact]
+    public void Read_Cuda_SetsTheExecutorsSettings_OthersKeepTheirDefaults()
+    {
+        EnsembleSpec spec = Read("""
+            {"format": "esen-ensemble/1", "kind": "ensemble", "combine": "mean", "device": "cuda:0",
+             "cuda": {"cudnn": false, "cuda_graphs": false, "convolution_workspace_mib": 64},
+             "members": [{"name": "a", "model": "a.onnx"}]}
+            """);
+
+        Assert.Equal(
+            new CudaExecutorOptions { UseCudnn = false, UseCudaGraphs = false, ConvolutionWorkspaceLimitBytes = 64L << 20 },
+            spec.Cuda);
+    }
+
+    [Theory]
+    [InlineData("{\"cudnn\": 1}", "$.cuda.cudnn", "expected true or false, got the number 1")]
+    [InlineData("{\"graphs\": true}", "$.cuda.graphs", "unknown field")]
+    [InlineData("{\"convolution_workspace_mib\": -1}", "$.cuda.convolution_workspace_mib", "-1 is below the minimum 0")]
+    [InlineData("true", "$.cuda", "expected an object")]
+    public void Read_BadCuda_NamesTheField(string value, string path, string detail)
+    {
+        var ex = Assert.Throws<EnsembleSpecException>(() => Read($$"""
+            {"format": "esen-ensemble/1", "kind": "ensemble", "combine": "mean", "cuda": {{value}},
+             "members": [{"name": "a", "model": "a.onnx"}]}
+            """));
+
+        Assert.Equal(path, ex.JsonPath);
+        Assert.Contains(detail, ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
