@@ -16,6 +16,7 @@ public static class EsenCommandLine
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
+        root.Subcommands.Add(StudyCommand.Create());
         root.Subcommands.Add(OnnxTestCommand.Create());
         root.Subcommands.Add(PlanCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using Esen.Cli.Output;
 using Esen.Kernels.Cuda;
@@ -77,7 +76,7 @@ public static class BenchCommand
 
                 // The device before any progress line, so a missing GPU is the one line on stderr.
                 var measurer = new CudaGpuMeasurer(gpu.Ordinal, CudaRunnerFactory.ExecutorOptions(benchSpec, gpu));
-                var progress = new Progress(stderr);
+                var progress = new ProgressLog(stderr);
                 progress.Line($"{measurer.Gpu}, driver {NativeRuntime.FormatCudaVersion(measurer.Gpu.DriverVersion)}: loading {string.Join(", ", benchSpec.Members.Select(m => m.Name))}");
                 EnsembleModels models = EnsembleModels.Load(benchSpec);
                 BenchReport report = await EnsembleBench.RunAsync(models, measurer, new RuntimeClosedLoop(), options, progress.Line, cancellationToken);
@@ -195,14 +194,6 @@ public static class BenchCommand
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= 1
             ? value
             : throw new FormatException($"{option} must be a whole number of at least 1, got '{text}'");
-
-    /// <summary>Progress lines with the elapsed time, on stderr.</summary>
-    private sealed class Progress(TextWriter writer)
-    {
-        private readonly long _start = Stopwatch.GetTimestamp();
-
-        public void Line(string what) => writer.WriteLine($"[{Stopwatch.GetElapsedTime(_start).TotalSeconds,6:F1} s] {what}");
-    }
 
     private static string OnOff(bool on) => on ? "on" : "off";
 }

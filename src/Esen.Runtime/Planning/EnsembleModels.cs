@@ -13,7 +13,8 @@ namespace Esen.Runtime.Planning;
 /// <summary>A plan's predicted job completion time for one batch and the device's mean SM (or core) use.</summary>
 /// <param name="JctMs">The slowest member's finish (ensemble) or the period (cascade), in ms.</param>
 /// <param name="Utilization">Time-averaged busy fraction of the device's SMs, when simulated; null otherwise.</param>
-public sealed record Prediction(double JctMs, double? Utilization);
+/// <param name="Timeline">The simulation behind the prediction (kernels per member over time), when simulated.</param>
+public sealed record Prediction(double JctMs, double? Utilization, SimulationResult? Timeline = null);
 
 /// <summary>
 /// The members' graphs of a spec with everything derived from them: kernel lists at any batch (cost
@@ -86,7 +87,7 @@ public sealed class EnsembleModels
         }
 
         SimulationResult result = Timing(device).Simulate([.. members.Select((m, j) => new VirtualLaunch(m, resolved.UnitsForShare(shares[j]), batch))]);
-        return new Prediction(result.JctSeconds * 1000, result.MeanSmUtilization);
+        return new Prediction(result.JctSeconds * 1000, result.MeanSmUtilization, result);
     }
 
     /// <summary>The default concurrency: every member at once on the whole device, no partitions (ESEN's baseline).</summary>
@@ -97,6 +98,6 @@ public sealed class EnsembleModels
         var simulator = new Simulator(resolved, new SimulationOptions { Mode = SharingMode.Default });
         SimulationResult result = simulator.Run(
             [.. members.Select(m => new SimulationMember(Spec.Members[m].Name, AnalyticCostModel.Default.Kernels(Work(m, batch), resolved), resolved.Units))]);
-        return new Prediction(result.JctSeconds * 1000, resolved is CpuDevice ? null : result.MeanSmUtilization);
+        return resolved is CpuDevice ? new Prediction(result.JctSeconds * 1000, null) : new Prediction(result.JctSeconds * 1000, result.MeanSmUtilization, result);
     }
 }

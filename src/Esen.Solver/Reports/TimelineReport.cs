@@ -4,7 +4,6 @@ using Esen.Solver.Formats;
 using Esen.Solver.Simulation;
 using OxyPlot;
 using OxyPlot.Axes;
-using OxyPlot.Legends;
 using OxyPlot.Series;
 
 namespace Esen.Solver.Reports;
@@ -97,7 +96,7 @@ public static class TimelineReport
             Title = $"{result.Device}, {result.Mode.ToString().ToLowerInvariant()}: JCT {Ms(result.JctSeconds):0.###} ms, " +
                 $"mean SM use {result.MeanSmUtilization:P0}, mean bandwidth use {result.MeanBandwidthUtilization:P0}",
             TitleFontSize = 13,
-            Background = OxyColors.White,
+            Background = OxyColors.White, DefaultFont = Charts.ChartFont,
         };
         var laneAxis = new CategoryAxis
         {
@@ -105,6 +104,7 @@ public static class TimelineReport
             GapWidth = 0.3,
         };
         laneAxis.Labels.AddRange(result.Members.Select(m => $"{m.Name} ({m.Units})"));
+        model.PlotMargins = Charts.LeftMarginFor(laneAxis.Labels);
         model.Axes.Add(laneAxis);
         model.Axes.Add(new LinearAxis
         {
@@ -133,7 +133,7 @@ public static class TimelineReport
 
         model.Series.Add(UseSteps(result.Utilization, "SM use", s => s.SmFraction, "#4e79a7"));
         model.Series.Add(UseSteps(result.Utilization, "bandwidth use", s => s.BandwidthFraction, "#e15759"));
-        model.Legends.Add(new Legend { LegendPosition = LegendPosition.BottomRight, LegendPlacement = LegendPlacement.Outside });
+        model.Legends.Add(Charts.Legend());
         return SvgExporter.ExportToString(model, Width, 140 + (lanes * LaneHeight) + UtilizationHeight, isDocument: true);
     }
 

@@ -1,0 +1,52 @@
+using System.Text.RegularExpressions;
+using Esen.Runtime.Studies;
+using Esen.Solver.Reports;
+
+namespace Esen.Runtime.Tests.Studies;
+
+/// <summary>The study's HTML report as a browser renders it: Debian's Chromium, headless, offline.</summary>
+public sealed class EnsembleStudyReportTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("esen-study-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void Report_InChromium_HasEveryChart_EachDrawn_AndTheScreenshotShowsThem()
+    {
+        IReadOnlyList<EnsembleStudyCase> cases = EnsembleStudy.Run(EnsembleStudyTests.SmallEnsembles(), new Esen.Runtime.Specs.DeviceSpec(Esen.Runtime.Specs.DeviceKind.Simulated, 0, "h100"));
+        string page = Path.Combine(_folder, "ensemble-study.html");
+        File.WriteAllText(page, EnsembleStudy.Report(cases, "sim:h100"));
+
+        // The overview, then per ensemble: latency curves, the search and default timelines, MILP against search.
+        string dom = HeadlessChromium.DumpDom(page);
+        string[] figures = [.. Regex.Matches(dom, "<figure id=\"figure-\\d+\">(.*?)</figure>", RegexOptions.Singleline).Select(m => m.Groups[1].Value)];
+        Assert.Equal(5, figures.Length);
+        Assert.All(figures, figure =>
+        {
+            Assert.Single(Regex.Matches(figure, "<svg[ >]"));
+            Assert.True(Regex.Count(figure, "<(rect|polyline|polygon|path|ellipse)[ >]") >= 10, "a chart draws at least ten shapes");
+            Assert.Matches("<text[^>]*>[^<]+</text>", figure);
+            Assert.Contains("<figcaption>", figure, StringComparison.Ordinal);
+        });
+        Assert.Contains("mobilenetv2 (", figures[2], StringComparison.Ordinal);
+
+        // What it draws: the members' colours appear on screen (bars of the overview and the timelines).
+        string png = Path.Combine(_folder, "report.png");
+        HeadlessChromium.Screenshot(page, png, 1100, 5000);
+        PngPixels pixels = PngPixels.Read(png);
+        var colours = new HashSet<int>();
+        for (int y = 0; y < pixels.Height; y += 2)
+        {
+            for (int x = 0; x < pixels.Width; x += 2)
+            {
+                colours.Add(pixels.Rgb(x, y));
+            }
+        }
+
+        foreach (string lane in new[] { TimelineReport.LaneColor(0), TimelineReport.LaneColor(1), TimelineReport.LaneColor(2) })
+        {
+            Assert.Contains(Convert.ToInt32(lane[1..], 16), colours);
+        }
+    }
+}

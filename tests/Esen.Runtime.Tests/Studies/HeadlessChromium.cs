@@ -1,0 +1,58 @@
+using System.Diagnostics;
+
+namespace Esen.Runtime.Tests.Studies;
+
+/// <summary>
+/// Debian's Chromium (installed by scripts/bootstrap.sh) run headless on a local file: the DOM after layout, or a
+/// screenshot. A browser nobody here wrote is the oracle for "the report renders".
+/// </summary>
+internal static class HeadlessChromium
+{
+    private const string Binary = "/usr/bin/chromium";
+
+    /// <summary>The serialised DOM of <paramref name="page"/> after it loaded.</summary>
+    public static string DumpDom(string page) => Run(page, "--dump-dom");
+
+    /// <summary>Writes a <paramref name="width"/> × <paramref name="height"/> PNG screenshot of <paramref name="page"/> to <paramref name="png"/>.</summary>
+    public static void Screenshot(string page, string png, int width, int height)
+    {
+        Run(page, $"--screenshot={png}", $"--window-size={width},{height}");
+        Assert.True(File.Exists(png), $"chromium wrote no screenshot to {png}");
+    }
+
+    private static string Run(string page, params string[] arguments)
+    {
+        Assert.True(File.Exists(Binary), $"{Binary} is missing: scripts/bootstrap.sh installs Debian's chromium");
+        string profile = Directory.CreateTempSubdirectory("esen-chromium-").FullName;
+        var start = new ProcessStartInfo(Binary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+
+        // No sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+        foreach (string argument in (string[])["--headless", "--no-sandbox", "--disable-gpu", $"--user-data-dir={profile}", .. arguments, new Uri(Path.GetFullPath(page)).AbsoluteUri])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            using Process process = Process.Start(start)!;
+            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+            Task<string> stderr = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(TimeSpan.FromSeconds(90)))
+            {
+                process.Kill(entireProcessTree: true);
+                Assert.Fail("chromium did not finish within 90 s");
+            }
+
+            Assert.True(process.ExitCode == 0, $"chromium exited with {process.ExitCode}: {stderr.Result}");
+            return stdout.Result;
+        }
+        finally
+        {
+            Directory.Delete(profile, recursive: true);
+        }
+    }
+}
