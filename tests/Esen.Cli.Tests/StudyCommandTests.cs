@@ -19,8 +19,19 @@ public sealed class StudyCommandTests : IDisposable
         Assert.Equal(1 + (3 * 4), System.Text.RegularExpressions.Regex.Count(report, "<figure id="));
     }
 
+    [Fact]
+    public void Cascade_SweepsTheExitRatio_NoGainWithoutExits_AGainWithThem()
+    {
+        (int exit, string stdout, _) = CliRunner.Run("study", "cascade", "--batch", "8", "--report", _folder);
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("ESCAN reports exit-aware batch-parallel cascades 19.53 % faster", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^\s+0\.0\s+8/8/8\s+\d+\.\d{3}\s+(\d+\.\d{3})\s+\1\s+0\.0\s*$", stdout);
+        Assert.True(File.Exists(Path.Combine(_folder, "cascade-study.html")));
+    }
+
     [Theory]
-    [InlineData("cascade", "the cascade study is not available yet (available: ensemble)")]
+    [InlineData("multitenant", "the multitenant study is not available yet (available: ensemble, cascade)")]
     [InlineData("gacer", "unknown study 'gacer' (known: ensemble, cascade, multitenant, serving)")]
     [InlineData("ensemble --device cpu", "--device 'cpu' is not a simulated GPU (sim:NAME, e.g. sim:h100)")]
     [InlineData("ensemble --batch 0", "--batch must be at least 1, got 0")]

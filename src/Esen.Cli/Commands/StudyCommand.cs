@@ -8,7 +8,7 @@ using Esen.Runtime.Studies;
 namespace Esen.Cli.Commands;
 
 /// <summary>
-/// <c>esen study ensemble [--device sim:NAME] [--batch B] --report DIR</c>: reproduces a source system's
+/// <c>esen study ensemble|cascade [--device sim:NAME] [--batch B] --report DIR</c>: reproduces a source system's
 /// headline comparison in kind and writes it as one self-contained HTML page (docs/studies.md).
 /// </summary>
 public static class StudyCommand
@@ -20,9 +20,9 @@ public static class StudyCommand
     {
         var study = new Argument<string>("study") { Description = $"Which comparison: {string.Join(", ", s_studies)}." };
         var device = new Option<string>("--device", "-d") { Description = "The simulated GPU (sim:NAME from the device catalogue).", DefaultValueFactory = _ => "sim:h100" };
-        var batch = new Option<int>("--batch", "-b") { Description = "The batch of every member.", DefaultValueFactory = _ => 8 };
+        var batch = new Option<int?>("--batch", "-b") { Description = "The batch of every member (default: 8 for ensemble, 32 for cascade)." };
         var report = new Option<string>("--report") { Description = "The folder to write the report into (created if missing).", Required = true };
-        var command = new Command("study", "Reproduce a source system's headline comparison in kind (ESEN's planned partitions against the default concurrency) as an HTML report.");
+        var command = new Command("study", "Reproduce a source system's headline comparison in kind (ESEN: planned partitions against the default concurrency; ESCAN: exit-aware cascades against parallel ones) as an HTML report.");
         command.Arguments.Add(study);
         foreach (Option option in new Option[] { device, batch, report })
         {
@@ -36,39 +36,31 @@ public static class StudyCommand
             try
             {
                 string name = parse.GetValue(study)!;
-                if (name != "ensemble")
+                if (name is not ("ensemble" or "cascade"))
                 {
                     throw new EsenException(
                         EsenErrorKind.BadInput,
-                        s_studies.Contains(name) ? $"the {name} study is not available yet (available: ensemble)" : $"unknown study '{name}' (known: {string.Join(", ", s_studies)})");
+                        s_studies.Contains(name) ? $"the {name} study is not available yet (available: ensemble, cascade)" : $"unknown study '{name}' (known: {string.Join(", ", s_studies)})");
                 }
 
                 string deviceText = parse.GetValue(device)!;
                 DeviceSpec gpu = DeviceSpec.TryParse(deviceText) is { Kind: DeviceKind.Simulated } simulated
                     ? simulated
                     : throw new EsenException(EsenErrorKind.BadInput, $"--device '{deviceText}' is not a simulated GPU (sim:NAME, e.g. sim:h100)");
-                int batchSize = parse.GetValue(batch);
+                int batchSize = parse.GetValue(batch) ?? (name == "ensemble" ? 8 : 32);
                 if (batchSize < 1)
                 {
                     throw new EsenException(EsenErrorKind.BadInput, $"--batch must be at least 1, got {batchSize}");
                 }
 
                 var progress = new ProgressLog(stderr);
-                IReadOnlyList<EnsembleStudyCase> cases = EnsembleStudy.Run(EnsembleStudy.DefaultEnsembles(gpu, batchSize), gpu, what => progress.Line($"planning and simulating {what}"));
-                var table = new TextTable("ensemble", ">default JCT ms", ">planned JCT ms", ">JCT reduction %", ">SM use gain %");
-                foreach (EnsembleStudyCase c in cases)
-                {
-                    table.AddRow(
-                        c.Spec.SourceName, F(c.Comparison.Default.JctMs), F(c.Planned?.Prediction?.JctMs),
-                        F(c.JctReductionPercent, "F1"), F(c.UtilizationGainPercent, "F1"));
-                }
-
-                await stdout.WriteLineAsync($"ESEN reports up to {EnsembleStudy.PublishedJctReductionPercent} % shorter JCT and {EnsembleStudy.PublishedUtilizationGainPercent} % more GPU use; Esen predicts on {deviceText}:");
-                table.WriteTo(stdout);
                 string folder = parse.GetValue(report)!;
                 Directory.CreateDirectory(folder);
-                string page = Path.Combine(folder, "ensemble-study.html");
-                await File.WriteAllTextAsync(page, EnsembleStudy.Report(cases, deviceText), cancellationToken);
+                string page = Path.Combine(folder, $"{name}-study.html");
+                string html = name == "ensemble"
+                    ? Ensemble(gpu, deviceText, batchSize, progress, stdout)
+                    : Cascade(gpu, deviceText, batchSize, progress, stdout);
+                await File.WriteAllTextAsync(page, html, cancellationToken);
                 await stdout.WriteLineAsync($"report written to {page}");
                 return ExitCodes.Ok;
             }
@@ -78,6 +70,36 @@ public static class StudyCommand
             }
         });
         return command;
+    }
+
+    private static string Ensemble(DeviceSpec gpu, string device, int batch, ProgressLog progress, TextWriter stdout)
+    {
+        IReadOnlyList<EnsembleStudyCase> cases = EnsembleStudy.Run(EnsembleStudy.DefaultEnsembles(gpu, batch), gpu, what => progress.Line($"planning and simulating {what}"));
+        var table = new TextTable("ensemble", ">default JCT ms", ">planned JCT ms", ">JCT reduction %", ">SM use gain %");
+        foreach (EnsembleStudyCase c in cases)
+        {
+            table.AddRow(c.Spec.SourceName, F(c.Comparison.Default.JctMs), F(c.Planned?.Prediction?.JctMs), F(c.JctReductionPercent, "F1"), F(c.UtilizationGainPercent, "F1"));
+        }
+
+        stdout.WriteLine($"ESEN reports up to {EnsembleStudy.PublishedJctReductionPercent} % shorter JCT and {EnsembleStudy.PublishedUtilizationGainPercent} % more GPU use; Esen predicts on {device}:");
+        table.WriteTo(stdout);
+        return EnsembleStudy.Report(cases, device);
+    }
+
+    private static string Cascade(DeviceSpec gpu, string device, int batch, ProgressLog progress, TextWriter stdout)
+    {
+        EnsembleSpec stages = CascadeStudy.DefaultCascade(gpu, batch);
+        IReadOnlyList<CascadeStudyPoint> points = CascadeStudy.Run(stages, gpu, CascadeStudy.DefaultExitRatios, what => progress.Line($"planning and simulating at {what}"));
+        var table = new TextTable(">exit ratio", "rows per stage", ">sequential ms", ">parallel ms", ">exit-aware ms", ">gain %");
+        foreach (CascadeStudyPoint p in points)
+        {
+            table.AddRow(F(p.ExitRatio, "F1"), string.Join("/", p.Rows), F(p.SequentialMs), F(p.AllParallelMs), F(p.ExitAwareMs), F(p.GainPercent, "F1"));
+        }
+
+        stdout.WriteLine($"ESCAN reports exit-aware batch-parallel cascades {CascadeStudy.PublishedGainPercent} % faster on average than parallel execution; " +
+            $"Esen predicts for {string.Join(" → ", stages.Members.Select(m => m.Name))} at batch {batch} on {device}:");
+        table.WriteTo(stdout);
+        return CascadeStudy.Report(stages, points, device);
     }
 
     private static string F(double? value, string format = "F3") => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "-";

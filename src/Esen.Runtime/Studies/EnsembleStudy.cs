@@ -106,7 +106,7 @@ public static class EnsembleStudy
         page.Paragraph(string.Create(CultureInfo.InvariantCulture,
             $"ESEN (Neurocomputing 2024) reports up to {PublishedJctReductionPercent} % shorter job completion time (JCT) and " +
             $"{PublishedUtilizationGainPercent} % more GPU utilisation than running the members concurrently without limits. " +
-            $"Esen predicts, on {device}, up to {Percent(best)} shorter JCT and {Percent(bestUse)} more SM use over {cases.Count} ensembles."));
+            $"Esen predicts, on {device}, up to {StudyText.Percent(best)} shorter JCT and {StudyText.Percent(bestUse)} more SM use over {cases.Count} ensembles."));
         page.Paragraph(
             "Why the numbers differ: ESEN measured real GPUs under MPS with its own models and batches; Esen's figures come from its " +
             "analytic cost model and interference-aware simulator of a catalogue GPU, with seeded zoo models, so they are predictions. " +
@@ -126,7 +126,7 @@ public static class EnsembleStudy
                 study.Comparison.Plans.Select(p => (IReadOnlyList<string>)
                 [
                     p.Name, p.Status, .. spec.Members.Select((_, i) => p.Shares is null ? "-" : p.Shares[i].ToString(CultureInfo.InvariantCulture)),
-                    Number(p.SolveMs, "0.0"), Number(p.Prediction?.JctMs, "0.000"), Percent(p.Prediction?.Utilization * 100),
+                    StudyText.Number(p.SolveMs, "0.0"), StudyText.Number(p.Prediction?.JctMs, "0.000"), StudyText.Percent(p.Prediction?.Utilization * 100),
                     study.Comparison.Speedup(p) is { } x ? string.Create(CultureInfo.InvariantCulture, $"{x:0.00}×") : "-",
                 ]));
             page.Figure(
@@ -158,7 +158,4 @@ public static class EnsembleStudy
         ]),
         "Simulated job completion time per ensemble: the default concurrency, the search's partitions and the equal split.");
 
-    private static string Percent(double? value) => value is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v:0.0} %") : "-";
-
-    private static string Number(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
 }

@@ -4,7 +4,7 @@ using Esen.Solver.Reports;
 
 namespace Esen.Runtime.Tests.Studies;
 
-/// <summary>The study's HTML report as a browser renders it: Debian's Chromium, headless, offline.</summary>
+/// <summary>The studies' HTML reports as a browser renders them: Debian's Chromium, headless, offline.</summary>
 public sealed class EnsembleStudyReportTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("esen-study-").FullName;
@@ -12,23 +12,15 @@ public sealed class EnsembleStudyReportTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
-    public void Report_InChromium_HasEveryChart_EachDrawn_AndTheScreenshotShowsThem()
+    public void EnsembleReport_InChromium_HasEveryChart_EachDrawn_AndTheScreenshotShowsThem()
     {
         IReadOnlyList<EnsembleStudyCase> cases = EnsembleStudy.Run(EnsembleStudyTests.SmallEnsembles(), new Esen.Runtime.Specs.DeviceSpec(Esen.Runtime.Specs.DeviceKind.Simulated, 0, "h100"));
         string page = Path.Combine(_folder, "ensemble-study.html");
         File.WriteAllText(page, EnsembleStudy.Report(cases, "sim:h100"));
 
         // The overview, then per ensemble: latency curves, the search and default timelines, MILP against search.
-        string dom = HeadlessChromium.DumpDom(page);
-        string[] figures = [.. Regex.Matches(dom, "<figure id=\"figure-\\d+\">(.*?)</figure>", RegexOptions.Singleline).Select(m => m.Groups[1].Value)];
+        string[] figures = Figures(HeadlessChromium.DumpDom(page));
         Assert.Equal(5, figures.Length);
-        Assert.All(figures, figure =>
-        {
-            Assert.Single(Regex.Matches(figure, "<svg[ >]"));
-            Assert.True(Regex.Count(figure, "<(rect|polyline|polygon|path|ellipse)[ >]") >= 10, "a chart draws at least ten shapes");
-            Assert.Matches("<text[^>]*>[^<]+</text>", figure);
-            Assert.Contains("<figcaption>", figure, StringComparison.Ordinal);
-        });
         Assert.Contains("mobilenetv2 (", figures[2], StringComparison.Ordinal);
 
         // What it draws: the members' colours appear on screen (bars of the overview and the timelines).
@@ -48,5 +40,33 @@ public sealed class EnsembleStudyReportTests : IDisposable
         {
             Assert.Contains(Convert.ToInt32(lane[1..], 16), colours);
         }
+    }
+
+    [Fact]
+    public void CascadeReport_InChromium_HasTheCurvesAndTheTimeline_EachDrawn()
+    {
+        var stages = CascadeStudyTests.SmallCascade();
+        IReadOnlyList<CascadeStudyPoint> points = CascadeStudy.Run(stages, stages.Device, [0, 0.5, 0.9]);
+        string page = Path.Combine(_folder, "cascade-study.html");
+        File.WriteAllText(page, CascadeStudy.Report(stages, points, "sim:h100"));
+
+        string[] figures = Figures(HeadlessChromium.DumpDom(page));
+        Assert.Equal(2, figures.Length);
+        Assert.Contains("exit-aware batch-parallel", figures[0], StringComparison.Ordinal);
+        Assert.Contains("resnet18 (", figures[1], StringComparison.Ordinal);
+    }
+
+    // Each figure of the page as the browser has it, checked to hold one drawn chart with text and a caption.
+    private static string[] Figures(string dom)
+    {
+        string[] figures = [.. Regex.Matches(dom, "<figure id=\"figure-\\d+\">(.*?)</figure>", RegexOptions.Singleline).Select(m => m.Groups[1].Value)];
+        Assert.All(figures, figure =>
+        {
+            Assert.Single(Regex.Matches(figure, "<svg[ >]"));
+            Assert.True(Regex.Count(figure, "<(rect|polyline|polygon|path|ellipse)[ >]") >= 10, "a chart draws at least ten shapes");
+            Assert.Matches("<text[^>]*>[^<]+</text>", figure);
+            Assert.Contains("<figcaption>", figure, StringComparison.Ordinal);
+        });
+        return figures;
     }
 }
