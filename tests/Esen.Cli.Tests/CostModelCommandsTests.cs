@@ -126,7 +126,7 @@ public sealed class CostModelCommandsTests : IDisposable
         Assert.DoesNotContain("latency tables", output, StringComparison.Ordinal);
         using JsonDocument json = JsonDocument.Parse(File.ReadAllText(timeline));
         Assert.Equal("partitioned", json.RootElement.GetProperty("mode").GetString());
-        Assert.StartsWith("<svg", File.ReadAllText(svg), StringComparison.Ordinal);
+        Assert.Equal("svg", System.Xml.Linq.XDocument.Load(svg).Root!.Name.LocalName);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class StudyCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("multitenant", "the multitenant study is not available yet (available: ensemble, cascade)")]
+    [InlineData("serving", "the serving study is not available yet (available: ensemble, cascade, multitenant)")]
     [InlineData("gacer", "unknown study 'gacer' (known: ensemble, cascade, multitenant, serving)")]
     [InlineData("ensemble --device cpu", "--device 'cpu' is not a simulated GPU (sim:NAME, e.g. sim:h100)")]
     [InlineData("ensemble --batch 0", "--batch must be at least 1, got 0")]

@@ -8,7 +8,7 @@ using Esen.Runtime.Studies;
 namespace Esen.Cli.Commands;
 
 /// <summary>
-/// <c>esen study ensemble|cascade [--device sim:NAME] [--batch B] --report DIR</c>: reproduces a source system's
+/// <c>esen study ensemble|cascade|multitenant [--device sim:NAME] [--batch B] --report DIR</c>: reproduces a source system's
 /// headline comparison in kind and writes it as one self-contained HTML page (docs/studies.md).
 /// </summary>
 public static class StudyCommand
@@ -20,9 +20,9 @@ public static class StudyCommand
     {
         var study = new Argument<string>("study") { Description = $"Which comparison: {string.Join(", ", s_studies)}." };
         var device = new Option<string>("--device", "-d") { Description = "The simulated GPU (sim:NAME from the device catalogue).", DefaultValueFactory = _ => "sim:h100" };
-        var batch = new Option<int?>("--batch", "-b") { Description = "The batch of every member (default: 8 for ensemble, 32 for cascade)." };
+        var batch = new Option<int?>("--batch", "-b") { Description = "The batch of every member (default: 32 for cascade, else 8)." };
         var report = new Option<string>("--report") { Description = "The folder to write the report into (created if missing).", Required = true };
-        var command = new Command("study", "Reproduce a source system's headline comparison in kind (ESEN: planned partitions against the default concurrency; ESCAN: exit-aware cascades against parallel ones) as an HTML report.");
+        var command = new Command("study", "Reproduce a source system's headline comparison in kind (ESEN: planned partitions against the default concurrency; ESCAN: exit-aware cascades against parallel ones; GACER: spatial and temporal regulation of tenants) as an HTML report.");
         command.Arguments.Add(study);
         foreach (Option option in new Option[] { device, batch, report })
         {
@@ -36,18 +36,18 @@ public static class StudyCommand
             try
             {
                 string name = parse.GetValue(study)!;
-                if (name is not ("ensemble" or "cascade"))
+                if (name is not ("ensemble" or "cascade" or "multitenant"))
                 {
                     throw new EsenException(
                         EsenErrorKind.BadInput,
-                        s_studies.Contains(name) ? $"the {name} study is not available yet (available: ensemble, cascade)" : $"unknown study '{name}' (known: {string.Join(", ", s_studies)})");
+                        s_studies.Contains(name) ? $"the {name} study is not available yet (available: ensemble, cascade, multitenant)" : $"unknown study '{name}' (known: {string.Join(", ", s_studies)})");
                 }
 
                 string deviceText = parse.GetValue(device)!;
                 DeviceSpec gpu = DeviceSpec.TryParse(deviceText) is { Kind: DeviceKind.Simulated } simulated
                     ? simulated
                     : throw new EsenException(EsenErrorKind.BadInput, $"--device '{deviceText}' is not a simulated GPU (sim:NAME, e.g. sim:h100)");
-                int batchSize = parse.GetValue(batch) ?? (name == "ensemble" ? 8 : 32);
+                int batchSize = parse.GetValue(batch) ?? (name == "cascade" ? 32 : 8);
                 if (batchSize < 1)
                 {
                     throw new EsenException(EsenErrorKind.BadInput, $"--batch must be at least 1, got {batchSize}");
@@ -57,9 +57,12 @@ public static class StudyCommand
                 string folder = parse.GetValue(report)!;
                 Directory.CreateDirectory(folder);
                 string page = Path.Combine(folder, $"{name}-study.html");
-                string html = name == "ensemble"
-                    ? Ensemble(gpu, deviceText, batchSize, progress, stdout)
-                    : Cascade(gpu, deviceText, batchSize, progress, stdout);
+                string html = name switch
+                {
+                    "ensemble" => Ensemble(gpu, deviceText, batchSize, progress, stdout),
+                    "cascade" => Cascade(gpu, deviceText, batchSize, progress, stdout),
+                    _ => Multitenant(gpu, deviceText, batchSize, progress, stdout),
+                };
                 await File.WriteAllTextAsync(page, html, cancellationToken);
                 await stdout.WriteLineAsync($"report written to {page}");
                 return ExitCodes.Ok;
@@ -100,6 +103,22 @@ public static class StudyCommand
             $"Esen predicts for {string.Join(" → ", stages.Members.Select(m => m.Name))} at batch {batch} on {device}:");
         table.WriteTo(stdout);
         return CascadeStudy.Report(stages, points, device);
+    }
+
+    private static string Multitenant(DeviceSpec gpu, string device, int batch, ProgressLog progress, TextWriter stdout)
+    {
+        EnsembleSpec tenants = MultitenantStudy.DefaultTenants(gpu, batch);
+        MultitenantStudyResult result = MultitenantStudy.Run(tenants, gpu, what => progress.Line($"planning and simulating {what}"));
+        var table = new TextTable("sharing", ">ms until every tenant is done");
+        table.AddRow("native (no limits)", F(result.NativeMs));
+        foreach (TemporalSchedule schedule in result.Schedules)
+        {
+            table.AddRow((schedule.Slices == 1 ? "spatial only" : $"spatial + temporal, {schedule.Slices} rounds, slices {string.Join("/", schedule.SlicesPerTenant)}") + (ReferenceEquals(schedule, result.Best) ? " *" : ""), F(schedule.Ms));
+        }
+
+        stdout.WriteLine($"GACER regulates tenants spatially and temporally; Esen predicts for {string.Join(", ", result.Tenants)} at batch {batch} on {device} (* the planner's choice):");
+        table.WriteTo(stdout);
+        return MultitenantStudy.Report(result, device);
     }
 
     private static string F(double? value, string format = "F3") => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "-";

@@ -152,6 +152,7 @@ public sealed class EnsembleBenchTests
         Assert.Equal(report.Ensemble, read.Ensemble);
         Assert.Equal(report.Members, read.Members);
         Assert.Equal("fp32", read.Precision);
+        Assert.Equal(new CudaJson(true, true, true, true, 256), read.Cuda);
         Assert.Equal(report.Batches, read.Batches);
         Assert.Equal(
             report.Alone.Select(m => new AloneJson(m.Batch, m.Member, m.Alone.MedianMs, m.Alone.P10Ms, m.Alone.P90Ms, m.Alone.Runs, m.MemoryBytes)),
@@ -323,7 +324,9 @@ public sealed class EnsembleBenchTests
         return plan.IsFeasible && plan.Partitions.All(p => p.PlannedSms == policy.SmsForShare(share));
     }
 
-    private sealed record BenchJson(string Format, GpuJson Gpu, string Ensemble, string[] Members, string Precision, int[] Batches, AloneJson[] Alone, RowJson[] Rows, OmissionJson[] NotMeasured);
+    private sealed record BenchJson(string Format, GpuJson Gpu, string Ensemble, string[] Members, string Precision, CudaJson Cuda, int[] Batches, AloneJson[] Alone, RowJson[] Rows, OmissionJson[] NotMeasured);
+
+    private sealed record CudaJson(bool Cudnn, bool MeasureConvolutions, bool CudaGraphs, bool Rewrites, int ConvolutionWorkspaceMib);
 
     private sealed record GpuJson(int Ordinal, string Name, int Sms, int ComputeMajor, int DriverVersion, long MemoryBytes);
 

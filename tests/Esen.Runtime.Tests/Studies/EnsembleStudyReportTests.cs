@@ -56,6 +56,20 @@ public sealed class EnsembleStudyReportTests : IDisposable
         Assert.Contains("resnet18 (", figures[1], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void MultitenantReport_InChromium_HasTheComparisonAndTheTimelines_EachDrawn()
+    {
+        var h100 = new Esen.Runtime.Specs.DeviceSpec(Esen.Runtime.Specs.DeviceKind.Simulated, 0, "h100");
+        MultitenantStudyResult result = MultitenantStudy.Run(MultitenantStudy.DefaultTenants(h100), h100);
+        string page = Path.Combine(_folder, "multitenant-study.html");
+        File.WriteAllText(page, MultitenantStudy.Report(result, "sim:h100"));
+
+        string[] figures = Figures(HeadlessChromium.DumpDom(page));
+        Assert.Equal(4, figures.Length);
+        Assert.Contains("spatial only", figures[0], StringComparison.Ordinal);
+        Assert.All(figures[1..], f => Assert.Contains("vgg16 (", f, StringComparison.Ordinal));
+    }
+
     // Each figure of the page as the browser has it, checked to hold one drawn chart with text and a caption.
     private static string[] Figures(string dom)
     {
