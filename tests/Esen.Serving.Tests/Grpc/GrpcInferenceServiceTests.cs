@@ -208,6 +208,19 @@ public sealed class GrpcInferenceServiceTests(ServedEnsemble served) : IClassFix
         }
     }
 
+    [Fact]
+    public async Task RepositoryIndex_NotServed_IsUnimplemented()
+    {
+        // An RPC of Triton's fuller service that Esen's .proto leaves out.
+        var method = new Method<byte[], byte[]>(MethodType.Unary, "inference.GRPCInferenceService", "RepositoryIndex",
+            Marshallers.Create(b => b, b => b), Marshallers.Create(b => b, b => b));
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await served.Channel.CreateCallInvoker().AsyncUnaryCall(method, null, new CallOptions(), []));
+
+        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
+    }
+
     private async Task AssertAnswersAsTheSession(Tensor images, ModelInferResponse answer)
     {
         Tensor expected = await served.Session.InferAsync(images);

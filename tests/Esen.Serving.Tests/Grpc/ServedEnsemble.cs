@@ -30,6 +30,8 @@ public sealed class ServedEnsemble : IAsyncLifetime
 
     internal GRPCInferenceService.GRPCInferenceServiceClient Client { get; private set; } = null!;
 
+    internal GrpcChannel Channel => _channel!;
+
     public async Task InitializeAsync()
     {
         string spec = Path.Combine(_folder, "pair.json");
