@@ -3,11 +3,12 @@
 #   clang-19          CUDA C -> PTX and host builds of kernels/
 #   libclang-rt-19-dev clang-19's sanitizer runtime (kernel host tests run ThreadSanitizer)
 #   libonnx-testdata  ONNX's own backend conformance cases
+#   python3-grpcio, python3-grpc-tools  an independent gRPC client (stubs from our .proto) for the interop tests
 #   chromium          renders the study reports in the tests (headless)
 # The .NET SDK is expected to be on PATH already. Idempotent: quick when everything is present.
 set -euo pipefail
 
-packages=(clang-19 libclang-rt-19-dev libonnx-testdata chromium)
+packages=(clang-19 libclang-rt-19-dev libonnx-testdata python3-grpcio python3-grpc-tools chromium)
 missing=()
 for pkg in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then

@@ -88,6 +88,9 @@ public sealed class EnsembleSession : IAsyncDisposable
     /// <summary>Counts so far (batches, inputs, each cascade stage's reach and exits).</summary>
     public RuntimeStatistics Statistics => _runtime.Statistics;
 
+    /// <summary>What each member's partition holds (spec order): its device, share, and cores or SMs.</summary>
+    public IReadOnlyList<PartitionGrant> Grants => _runtime.Grants;
+
     /// <summary>Every member's span per batch so far.</summary>
     public IReadOnlyList<TimelineEntry> Timeline => _runtime.Timeline;
 

@@ -38,6 +38,18 @@ internal static class InferenceProtocol
     /// <summary>The name of the answer's tensor.</summary>
     public const string OutputName = "output";
 
+    /// <summary>The server's name in its metadata.</summary>
+    public const string ServerName = "esen";
+
+    /// <summary>The platform every served model reports in its metadata.</summary>
+    public const string Platform = "esen";
+
+    /// <summary>The server's version in its metadata.</summary>
+    public static string ServerVersion => typeof(InferenceProtocol).Assembly.GetName().Version?.ToString() ?? "0";
+
+    /// <summary>The protocol extensions the server supports.</summary>
+    public static IReadOnlyList<string> Extensions { get; } = ["binary_tensor_data"];
+
     /// <summary>Decodes an inference request for a model whose one input is <paramref name="inputName"/> of rows of <paramref name="sampleShape"/>.</summary>
     /// <param name="body">The whole body.</param>
     /// <param name="headerLength">The JSON part's length when binary data follows; null when the body is all JSON.</param>
@@ -69,31 +81,17 @@ internal static class InferenceProtocol
 
         if (inputs.Count != 1 || inputs[0] is not JsonObject input)
         {
-            throw new ProtocolException($"the model takes one input, '{inputName}'; the request has {inputs.Count}");
+            throw WrongInputCount(inputName, inputs.Count);
         }
 
         string? name = input["name"]?.GetValueKind() == JsonValueKind.String ? input["name"]!.GetValue<string>() : null;
-        if (name != inputName)
-        {
-            throw new ProtocolException(name is null ? $"input 0 has no \"name\"; expected '{inputName}'" : $"input '{name}' is unknown; the model's input is '{inputName}'");
-        }
-
         string? datatype = input["datatype"]?.GetValueKind() == JsonValueKind.String ? input["datatype"]!.GetValue<string>() : null;
-        if (datatype != Fp32)
-        {
-            throw new ProtocolException($"input '{name}': datatype {datatype ?? "missing"}; expected {Fp32}");
-        }
-
-        TensorShape shape = ShapeOf(input, name, sampleShape);
+        CheckInput(name, datatype, inputName);
+        TensorShape shape = Shape(JsonDimensions(input, inputName, sampleShape), inputName, sampleShape, maxElements);
         long elements = shape.Product(0, shape.Rank);
-        if (elements > maxElements)
-        {
-            throw new ProtocolException($"input '{name}': {elements} elements, more than the server's limit of {maxElements}");
-        }
-
         float[] data = input["parameters"]?["binary_data_size"] is JsonNode size
-            ? BinaryData(binary, size, name, elements)
-            : JsonData(input["data"], name, elements);
+            ? BinaryData(binary, size, inputName, elements)
+            : JsonData(input["data"], inputName, elements);
         bool binaryOutput = Flag(request["parameters"], "binary_data_output")
             || (request["outputs"] is JsonArray outputs && outputs.OfType<JsonObject>().Any(o => Flag(o["parameters"], "binary_data")));
         return new DecodedRequest(id, Kernels.Graph.Tensor.FromFloats(shape, data), OutputName, binaryOutput);
@@ -111,12 +109,7 @@ internal static class InferenceProtocol
         byte[]? binary = null;
         if (request.BinaryOutput)
         {
-            binary = new byte[output.Floats.Length * sizeof(float)];
-            for (int i = 0; i < output.Floats.Length; i++)
-            {
-                BinaryPrimitives.WriteSingleLittleEndian(binary.AsSpan(i * sizeof(float)), output.Floats[i]);
-            }
-
+            binary = LittleEndianBytes(output.Floats);
             tensor["parameters"] = new JsonObject { ["binary_data_size"] = binary.Length };
         }
         else
@@ -133,12 +126,112 @@ internal static class InferenceProtocol
         return (JsonSerializer.SerializeToUtf8Bytes(answer), binary);
     }
 
+    /// <summary>Fails unless a request carries exactly one input (the models served take one).</summary>
+    public static ProtocolException WrongInputCount(string inputName, int count) =>
+        new($"the model takes one input, '{inputName}'; the request has {count}");
+
+    /// <summary>Checks an input's name and element type against the model's one input.</summary>
+    /// <exception cref="ProtocolException">The name is missing or another, or the type is not FP32.</exception>
+    public static void CheckInput(string? name, string? datatype, string inputName)
+    {
+        if (name != inputName)
+        {
+            throw new ProtocolException(string.IsNullOrEmpty(name) ? $"input 0 has no \"name\"; expected '{inputName}'" : $"input '{name}' is unknown; the model's input is '{inputName}'");
+        }
+
+        if (datatype != Fp32)
+        {
+            throw new ProtocolException($"input '{name}': datatype {(string.IsNullOrEmpty(datatype) ? "missing" : datatype)}; expected {Fp32}");
+        }
+    }
+
+    /// <summary>The input's shape, checked: [rows, …sample] with every dimension positive and at most <paramref name="maxElements"/> elements.</summary>
+    /// <exception cref="ProtocolException">Another rank, a dimension below 1, a sample dimension that differs, or too many elements.</exception>
+    public static TensorShape Shape(IReadOnlyList<long> dims, string name, TensorShape sampleShape, long maxElements)
+    {
+        if (dims.Count != sampleShape.Rank + 1)
+        {
+            throw WrongRank(name, sampleShape);
+        }
+
+        for (int i = 0; i < dims.Count; i++)
+        {
+            if (dims[i] < 1)
+            {
+                throw new ProtocolException($"input '{name}': shape dimension {i} is {dims[i]}; expected a positive integer");
+            }
+        }
+
+        for (int i = 1; i < dims.Count; i++)
+        {
+            long expected = sampleShape[i - 1];
+            if (expected != TensorShape.Dynamic && dims[i] != expected)
+            {
+                throw new ProtocolException($"input '{name}': shape [{string.Join(", ", dims)}]; expected [rows, {string.Join(", ", sampleShape.Dimensions.ToArray())}]");
+            }
+        }
+
+        var shape = new TensorShape([.. dims]);
+        long elements = shape.Product(0, shape.Rank);
+        return elements <= maxElements
+            ? shape
+            : throw new ProtocolException($"input '{name}': {elements} elements, more than the server's limit of {maxElements}");
+    }
+
+    /// <summary>Checks that typed data holds exactly the elements its shape does.</summary>
+    /// <exception cref="ProtocolException">Fewer or more.</exception>
+    public static void CheckElementCount(int count, string name, long elements)
+    {
+        if (count != elements)
+        {
+            throw new ProtocolException($"input '{name}': {count} data elements; the shape holds {elements}");
+        }
+    }
+
+    /// <summary>Reads raw FP32 tensor data: the elements row-major, little-endian, unpadded (both bindings lay raw data out so).</summary>
+    /// <param name="where">Where the bytes came from, for the message ("bytes follow the JSON header").</param>
+    /// <exception cref="ProtocolException">The byte count is not the shape's element count × 4.</exception>
+    public static float[] LittleEndianFloats(ReadOnlySpan<byte> bytes, string name, long elements, string where)
+    {
+        if (bytes.Length != elements * sizeof(float))
+        {
+            throw new ProtocolException($"input '{name}': {bytes.Length} {where}; the shape holds {elements} FP32 elements ({elements * sizeof(float)} bytes)");
+        }
+
+        float[] data = new float[elements];
+        if (BitConverter.IsLittleEndian)
+        {
+            bytes.CopyTo(MemoryMarshal.AsBytes(data.AsSpan()));
+        }
+        else
+        {
+            for (int i = 0; i < data.Length; i++)
+            {
+                data[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(i * sizeof(float))..]);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>FP32 data as raw bytes, laid out as <see cref="LittleEndianFloats"/> reads them.</summary>
+    public static byte[] LittleEndianBytes(ReadOnlySpan<float> values)
+    {
+        byte[] bytes = new byte[values.Length * sizeof(float)];
+        for (int i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+        }
+
+        return bytes;
+    }
+
     /// <summary>The model metadata document: name, platform, and the input and output tensors (−1 for the batch).</summary>
     public static JsonObject ModelMetadata(string name, string inputName, TensorShape input, TensorShape output) => new()
     {
         ["name"] = name,
         ["versions"] = new JsonArray("1"),
-        ["platform"] = "esen",
+        ["platform"] = Platform,
         ["inputs"] = new JsonArray(TensorMetadata(inputName, input)),
         ["outputs"] = new JsonArray(TensorMetadata(OutputName, output)),
     };
@@ -150,38 +243,32 @@ internal static class InferenceProtocol
     {
         ["name"] = name,
         ["datatype"] = Fp32,
-        ["shape"] = new JsonArray([.. shape.Dimensions.ToArray().Select((d, i) => JsonValue.Create(i == 0 ? -1 : d))]),
+        ["shape"] = new JsonArray([.. MetadataShape(shape).Select(d => JsonValue.Create(d))]),
     };
 
-    private static TensorShape ShapeOf(JsonObject input, string name, TensorShape sampleShape)
+    /// <summary>A tensor's shape as metadata gives it: −1 for the batch, any size.</summary>
+    public static long[] MetadataShape(TensorShape shape) => [.. shape.Dimensions.ToArray().Select((d, i) => i == 0 ? -1 : d)];
+
+    private static long[] JsonDimensions(JsonObject input, string name, TensorShape sampleShape)
     {
-        if (input["shape"] is not JsonArray dims || dims.Count != sampleShape.Rank + 1)
+        if (input["shape"] is not JsonArray dims)
         {
-            throw new ProtocolException($"input '{name}': \"shape\" must list {sampleShape.Rank + 1} dimensions, [rows, {string.Join(", ", sampleShape.Dimensions.ToArray())}]");
+            throw WrongRank(name, sampleShape);
         }
 
         long[] shape = new long[dims.Count];
         for (int i = 0; i < shape.Length; i++)
         {
-            if (dims[i] is not JsonValue value || !value.TryGetValue(out long d) || d < 1)
-            {
-                throw new ProtocolException($"input '{name}': shape dimension {i} is {dims[i]?.ToJsonString() ?? "null"}; expected a positive integer");
-            }
-
-            shape[i] = d;
+            shape[i] = dims[i] is JsonValue value && value.TryGetValue(out long d)
+                ? d
+                : throw new ProtocolException($"input '{name}': shape dimension {i} is {dims[i]?.ToJsonString() ?? "null"}; expected a positive integer");
         }
 
-        for (int i = 1; i < shape.Length; i++)
-        {
-            long expected = sampleShape[i - 1];
-            if (expected != TensorShape.Dynamic && shape[i] != expected)
-            {
-                throw new ProtocolException($"input '{name}': shape [{string.Join(", ", shape)}]; expected [rows, {string.Join(", ", sampleShape.Dimensions.ToArray())}]");
-            }
-        }
-
-        return new TensorShape(shape);
+        return shape;
     }
+
+    private static ProtocolException WrongRank(string name, TensorShape sampleShape) =>
+        new($"input '{name}': \"shape\" must list {sampleShape.Rank + 1} dimensions, [rows, {string.Join(", ", sampleShape.Dimensions.ToArray())}]");
 
     private static float[] JsonData(JsonNode? data, string name, long elements)
     {
@@ -192,9 +279,8 @@ internal static class InferenceProtocol
 
         var values = new List<float>(checked((int)elements));
         Flatten(array, values, name, elements);
-        return values.Count == elements
-            ? [.. values]
-            : throw new ProtocolException($"input '{name}': {values.Count} data elements; the shape holds {elements}");
+        CheckElementCount(values.Count, name, elements);
+        return [.. values];
     }
 
     // The protocol allows the data flat or nested like the shape; both are read in row-major order.
@@ -229,25 +315,7 @@ internal static class InferenceProtocol
             throw new ProtocolException($"input '{name}': binary_data_size {size.ToJsonString()}; the shape holds {elements} FP32 elements ({elements * sizeof(float)} bytes)");
         }
 
-        if (binary.Length != bytes)
-        {
-            throw new ProtocolException($"input '{name}': {binary.Length} bytes follow the JSON header; binary_data_size says {bytes}");
-        }
-
-        float[] data = new float[elements];
-        if (BitConverter.IsLittleEndian)
-        {
-            binary.Span.CopyTo(MemoryMarshal.AsBytes(data.AsSpan()));
-        }
-        else
-        {
-            for (int i = 0; i < data.Length; i++)
-            {
-                data[i] = BinaryPrimitives.ReadSingleLittleEndian(binary.Span[(i * sizeof(float))..]);
-            }
-        }
-
-        return data;
+        return LittleEndianFloats(binary.Span, name, elements, "bytes follow the JSON header");
     }
 
     private static bool Flag(JsonNode? parameters, string name) =>

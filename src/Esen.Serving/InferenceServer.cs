@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Esen.Kernels.Graph;
 using Esen.Runtime;
+using Esen.Serving.Grpc;
+using Esen.Serving.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -12,6 +14,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Prometheus;
+using HttpProtocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols;
+using KestrelServerOptions = Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions;
 
 namespace Esen.Serving;
 
@@ -36,10 +41,14 @@ public sealed partial class InferenceServer : IAsyncDisposable
         _app = app;
         _models = models;
         _options = options;
+        Metrics = new ServingMetrics(models.Values);
     }
 
     /// <summary>The port the REST protocol listens on (the one chosen when <see cref="ServerOptions.HttpPort"/> is 0).</summary>
     public int HttpPort { get; private set; }
+
+    /// <summary>The port the gRPC binding listens on (the one chosen when <see cref="ServerOptions.GrpcPort"/> is 0); null without gRPC.</summary>
+    public int? GrpcPort { get; private set; }
 
     /// <summary>The names of the models served, as clients address them.</summary>
     public IReadOnlyList<string> ModelNames => [.. _models.Keys];
@@ -76,25 +85,26 @@ public sealed partial class InferenceServer : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
             kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
             kestrel.Limits.MaxConcurrentUpgradedConnections = options.MaxConnections;
-            if (options.Host == "localhost")
+            Listen(kestrel, options.Host, options.HttpPort, HttpProtocols.Http1AndHttp2);
+            if (options.GrpcPort is { } grpcPort)
             {
-                kestrel.ListenLocalhost(options.HttpPort);
-            }
-            else
-            {
-                kestrel.Listen(IPAddress.TryParse(options.Host, out IPAddress? address)
-                    ? address
-                    : throw new ArgumentException($"--host '{options.Host}' is not an IP address or localhost", nameof(options)), options.HttpPort);
+                // gRPC needs HTTP/2; without TLS there is no protocol negotiation, so the port speaks HTTP/2 only.
+                Listen(kestrel, options.Host, grpcPort, HttpProtocols.Http2);
             }
         });
+        InferenceServer? server = null;
+        builder.Services.AddSingleton(_ => server!);
+        builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = (int)Math.Min(options.MaxBodyBytes, int.MaxValue));
 
         WebApplication app = builder.Build();
         var served = models.ToDictionary(m => m.Key, m => new ServedModel(m.Key, m.Value, options.MaxQueuedRequests), StringComparer.Ordinal);
-        var server = new InferenceServer(app, served, options);
+        server = new InferenceServer(app, served, options);
         server.MapRoutes();
         await app.StartAsync(cancellationToken);
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.HttpPort = new Uri(address).Port;
+        // One address per listener in listen order (localhost binds two addresses on one port).
+        int[] ports = [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a).Port).Distinct()];
+        server.HttpPort = ports[0];
+        server.GrpcPort = options.GrpcPort is null ? null : ports[1];
         return server;
     }
 
@@ -118,17 +128,68 @@ public sealed partial class InferenceServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The server's Prometheus metrics, exposed at /metrics.</summary>
+    internal ServingMetrics Metrics { get; }
+
+    /// <summary>Whether a stop has begun: new inference requests are refused and readiness is false.</summary>
+    internal bool IsStopping => Volatile.Read(ref _stopping) != 0;
+
+    /// <summary>Address and limits.</summary>
+    internal ServerOptions Options => _options;
+
+    /// <summary>The answer of an inference refused because the model is full.</summary>
+    internal string Busy(string name) => $"model '{name}' holds {_options.MaxQueuedRequests} requests already; retry later";
+
+    /// <summary>The answer of an inference past <see cref="ServerOptions.RequestTimeout"/>.</summary>
+    internal string TookTooLong() => $"the request took longer than {_options.RequestTimeout.TotalSeconds:F0} s";
+
+    /// <summary>The answer of an inference that arrives while the server stops.</summary>
+    internal const string Stopping = "the server is stopping";
+
+    /// <summary>Finds a served model; <paramref name="version"/> null or empty is any (each model has version "1").</summary>
+    /// <returns>Null when found, else the message naming what is missing.</returns>
+    internal string? Lookup(string name, string? version, out ServedModel? model)
+    {
+        if (!_models.TryGetValue(name, out model))
+        {
+            return $"unknown model '{name}'; served: {string.Join(", ", _models.Keys.Order(StringComparer.Ordinal))}";
+        }
+
+        return string.IsNullOrEmpty(version) || version == "1" ? null : $"model '{name}' has no version '{version}'; it has version 1";
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, string host, int port, HttpProtocols protocols)
+    {
+        if (host == "localhost")
+        {
+            kestrel.ListenLocalhost(port, listen => listen.Protocols = protocols);
+        }
+        else
+        {
+            kestrel.Listen(IPAddress.TryParse(host, out IPAddress? address)
+                ? address
+                : throw new ArgumentException($"--host '{host}' is not an IP address or localhost", nameof(host)), port, listen => listen.Protocols = protocols);
+        }
+    }
+
     private void MapRoutes()
     {
+        _app.Use(CountRestInference);
+        _app.MapMetrics("/metrics", Metrics.Registry);
+        if (_options.GrpcPort is not null)
+        {
+            _app.MapGrpcService<GrpcInferenceService>();
+        }
+
         _app.MapGet("/v2/health/live", () => Results.Json(new JsonObject { ["live"] = true }));
         _app.MapGet("/v2/health/ready", () => Volatile.Read(ref _stopping) == 0
             ? Results.Json(new JsonObject { ["ready"] = true })
             : Results.Json(new JsonObject { ["ready"] = false }, statusCode: StatusCodes.Status503ServiceUnavailable));
         _app.MapGet("/v2", () => Results.Json(new JsonObject
         {
-            ["name"] = "esen",
-            ["version"] = typeof(InferenceServer).Assembly.GetName().Version?.ToString() ?? "0",
-            ["extensions"] = new JsonArray("binary_tensor_data"),
+            ["name"] = InferenceProtocol.ServerName,
+            ["version"] = InferenceProtocol.ServerVersion,
+            ["extensions"] = new JsonArray([.. InferenceProtocol.Extensions.Select(e => JsonValue.Create(e))]),
         }));
         foreach (string prefix in new[] { "/v2/models/{name}", "/v2/models/{name}/versions/{version}" })
         {
@@ -136,7 +197,7 @@ public sealed partial class InferenceServer : IAsyncDisposable
                 Results.Json(InferenceProtocol.ModelMetadata(model.Name, model.Session.Input.Name, model.Session.Input.Shape, model.Session.OutputShape))));
             _app.MapGet(prefix + "/ready", (string name, string? version) => WithModel(name, version, model =>
                 Results.Json(new JsonObject { ["name"] = model.Name, ["ready"] = Volatile.Read(ref _stopping) == 0 })));
-            _app.MapPost(prefix + "/infer", (string name, string? version, HttpContext context) => InferAsync(name, version, context));
+            _app.MapPost(prefix + "/infer", (string name, string? version, HttpContext context) => InferAsync(name, version, context)).WithMetadata(RestInference);
         }
 
         _app.MapFallback(() => Error(StatusCodes.Status404NotFound, "no such route; the protocol's routes start with /v2"));
@@ -147,20 +208,21 @@ public sealed partial class InferenceServer : IAsyncDisposable
 
     private bool Find(string name, string? version, out ServedModel? model, out IResult? missing)
     {
-        missing = null;
-        if (!_models.TryGetValue(name, out model))
-        {
-            missing = Error(StatusCodes.Status404NotFound, $"unknown model '{name}'; served: {string.Join(", ", _models.Keys.Order(StringComparer.Ordinal))}");
-            return false;
-        }
+        string? message = Lookup(name, version, out model);
+        missing = message is null ? null : Error(StatusCodes.Status404NotFound, message);
+        return message is null;
+    }
 
-        if (version is not null && version != "1")
+    private async Task CountRestInference(HttpContext context, RequestDelegate next)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        await next(context);
+        if (context.GetEndpoint()?.Metadata.Contains(RestInference) == true)
         {
-            missing = Error(StatusCodes.Status404NotFound, $"model '{name}' has no version '{version}'; it has version 1");
-            return false;
+            string? name = context.Request.RouteValues["name"] as string;
+            Metrics.Answered(name is not null && _models.ContainsKey(name) ? name : null, ServingMetrics.Rest,
+                context.Response.StatusCode.ToString(CultureInfo.InvariantCulture), start);
         }
-
-        return true;
     }
 
     private async Task<IResult> InferAsync(string name, string? version, HttpContext context)
@@ -172,12 +234,12 @@ public sealed partial class InferenceServer : IAsyncDisposable
 
         if (Volatile.Read(ref _stopping) != 0)
         {
-            return Error(StatusCodes.Status503ServiceUnavailable, "the server is stopping");
+            return Error(StatusCodes.Status503ServiceUnavailable, Stopping);
         }
 
         if (!model!.TryAdmit())
         {
-            return Error(StatusCodes.Status429TooManyRequests, $"model '{name}' holds {_options.MaxQueuedRequests} requests already; retry later");
+            return Error(StatusCodes.Status429TooManyRequests, Busy(name));
         }
 
         try
@@ -214,7 +276,7 @@ public sealed partial class InferenceServer : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
-            return Error(StatusCodes.Status504GatewayTimeout, $"the request took longer than {_options.RequestTimeout.TotalSeconds:F0} s");
+            return Error(StatusCodes.Status504GatewayTimeout, TookTooLong());
         }
 
         Tensor output;
@@ -224,7 +286,7 @@ public sealed partial class InferenceServer : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
-            return Error(StatusCodes.Status504GatewayTimeout, $"the request took longer than {_options.RequestTimeout.TotalSeconds:F0} s");
+            return Error(StatusCodes.Status504GatewayTimeout, TookTooLong());
         }
         catch (EsenException ex)
         {
@@ -232,7 +294,7 @@ public sealed partial class InferenceServer : IAsyncDisposable
         }
         catch (ObjectDisposedException)
         {
-            return Error(StatusCodes.Status503ServiceUnavailable, "the server is stopping");
+            return Error(StatusCodes.Status503ServiceUnavailable, Stopping);
         }
 
         (byte[] json, byte[]? binary) = InferenceProtocol.Encode(model.Name, request, output);
@@ -269,6 +331,9 @@ public sealed partial class InferenceServer : IAsyncDisposable
     }
 
     private static IResult Error(int status, string message) => Results.Json(InferenceProtocol.Error(message), statusCode: status);
+
+    // Marks the REST inference endpoints, whose answers the metrics count.
+    private static readonly object RestInference = new();
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,128}$")]
     private static partial Regex ModelName();

@@ -9,6 +9,9 @@ public sealed record ServerOptions
     /// <summary>The HTTP port of the REST protocol; 0 picks a free one (<see cref="InferenceServer.HttpPort"/> tells which).</summary>
     public int HttpPort { get; init; } = 8000;
 
+    /// <summary>The port of the gRPC binding (HTTP/2 without TLS); 0 picks a free one (<see cref="InferenceServer.GrpcPort"/> tells which), null serves no gRPC.</summary>
+    public int? GrpcPort { get; init; }
+
     /// <summary>Largest request body in bytes (JSON and binary tensor data together).</summary>
     public long MaxBodyBytes { get; init; } = 64L << 20;
 
@@ -27,11 +30,21 @@ public sealed record ServerOptions
     /// <summary>How long a stop waits for requests in flight to be answered.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <exception cref="ArgumentOutOfRangeException">A limit is not positive or a port is outside 0–65535.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is not positive, a port is outside 0–65535, or both protocols name one port.</exception>
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegative(HttpPort);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(HttpPort, 65535);
+        if (GrpcPort is { } grpcPort)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(grpcPort, nameof(GrpcPort));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(grpcPort, 65535, nameof(GrpcPort));
+            if (grpcPort != 0 && grpcPort == HttpPort)
+            {
+                throw new ArgumentOutOfRangeException(nameof(GrpcPort), grpcPort, "the gRPC port must differ from the HTTP port");
+            }
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBodyBytes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxElements, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1);

@@ -4,7 +4,7 @@ namespace Esen.TestUtilities;
 
 /// <summary>
 /// Declares what a test needs. A missing GPU always skips (no machine here has one). A missing
-/// shared folder or ONNX test data skips on a developer machine but fails under CI, where the
+/// shared folder, ONNX test data or bootstrap package skips on a developer machine but fails under CI, where the
 /// bootstrap installs them: a skipped test there would hide a broken set-up.
 /// </summary>
 public static class Requires
@@ -26,6 +26,9 @@ public static class Requires
     /// <summary>Needs a folder under ../shared; returns its path.</summary>
     public static string SharedDirectory(string relative) =>
         Directory(Path.Combine(TestEnv.SharedDirectory, relative), $"shared material '{relative}'");
+
+    /// <summary>Needs something scripts/bootstrap.sh installs (a Debian package, a Python module); <paramref name="reason"/> says what is missing.</summary>
+    public static void Installed(bool present, string reason) => Need(present, reason);
 
     private static void Need(bool present, string reason)
     {
