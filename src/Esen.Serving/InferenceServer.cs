@@ -44,6 +44,9 @@ public sealed partial class InferenceServer : IAsyncDisposable
     /// <summary>The names of the models served, as clients address them.</summary>
     public IReadOnlyList<string> ModelNames => [.. _models.Keys];
 
+    /// <summary>Requests admitted by <paramref name="model"/> and not answered yet.</summary>
+    internal int InFlight(string model) => _models[model].InFlight;
+
     /// <summary>Starts listening.</summary>
     /// <param name="models">Model name → its session. Names are letters, digits, '.', '_' and '-'; clients can only address these.</param>
     /// <param name="options">Address and limits; the defaults listen on 127.0.0.1:8000.</param>
@@ -214,7 +217,7 @@ public sealed partial class InferenceServer : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
-            return Error(StatusCodes.Status504GatewayTimeout, $"the request took longer than {_options.RequestTimeout.TotalSeconds:F0} s");
+            return TimedOut();
         }
 
         Tensor output;
@@ -224,7 +227,7 @@ public sealed partial class InferenceServer : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
-            return Error(StatusCodes.Status504GatewayTimeout, $"the request took longer than {_options.RequestTimeout.TotalSeconds:F0} s");
+            return TimedOut();
         }
         catch (EsenException ex)
         {
@@ -267,6 +270,9 @@ public sealed partial class InferenceServer : IAsyncDisposable
 
         return buffer.ToArray();
     }
+
+    private IResult TimedOut() =>
+        Error(StatusCodes.Status504GatewayTimeout, string.Create(CultureInfo.InvariantCulture, $"the request took longer than {_options.RequestTimeout.TotalSeconds:0.###} s"));
 
     private static IResult Error(int status, string message) => Results.Json(InferenceProtocol.Error(message), statusCode: status);
 
