@@ -3,10 +3,11 @@
 #   clang-19          CUDA C -> PTX and host builds of kernels/
 #   libclang-rt-19-dev clang-19's sanitizer runtime (kernel host tests run ThreadSanitizer)
 #   libonnx-testdata  ONNX's own backend conformance cases
+#   curl              an independent HTTP client for the tests of esen serve
 # The .NET SDK is expected to be on PATH already. Idempotent: quick when everything is present.
 set -euo pipefail
 
-packages=(clang-19 libclang-rt-19-dev libonnx-testdata)
+packages=(clang-19 libclang-rt-19-dev libonnx-testdata curl)
 missing=()
 for pkg in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
