@@ -87,6 +87,36 @@ public sealed partial class ServeCommandTests : IDisposable
         Assert.Contains(results, r => r.Status == 200 && r.Finished > signalled);
     }
 
+    [Theory]
+    [InlineData("--max-queue", "0", "--max-queue 0 is out of range")]
+    [InlineData("--http", "70000", "--http 70000 is out of range")]
+    [InlineData("--max-body-bytes", "-5", "--max-body-bytes -5 is out of range")]
+    [InlineData("--timeout", "0", "--timeout 00:00:00 is out of range")]
+    [InlineData("--timeout", "NaN", "--timeout NaN is not a number of seconds")]
+    public void Serve_OptionOutOfRange_FailsBeforeLoadingWithOneLineNamingTheFlag(string flag, string value, string message)
+    {
+        (int exit, string stdout, string stderr) = CliRunner.Run("serve", WriteSpec(maxBatch: 4, maxDelayMs: 1), flag, value);
+
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Equal("", stdout);
+        Assert.StartsWith("esen serve: " + message, stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public void Serve_TwoSpecsOfOneName_FailsNamingBoth()
+    {
+        string first = WriteSpec(maxBatch: 4, maxDelayMs: 1);
+        string other = Directory.CreateDirectory(Path.Combine(_folder, "other")).FullName;
+        string second = Path.Combine(other, "pair.json");
+        File.Copy(first, second);
+
+        (int exit, _, string stderr) = CliRunner.Run("serve", first, second);
+
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Contains($"{second}: its model name 'pair' is taken by {first}", stderr, StringComparison.Ordinal);
+    }
+
     private string WriteSpec(int maxBatch, int maxDelayMs)
     {
         string path = Path.Combine(_folder, "pair.json");

@@ -16,6 +16,14 @@ public static class ServeCommand
     /// <summary>The model name of the built-in ensemble.</summary>
     public const string DefaultModelName = "default";
 
+    private static readonly Dictionary<string, string> s_flags = new(StringComparer.Ordinal)
+    {
+        [nameof(ServerOptions.HttpPort)] = "--http",
+        [nameof(ServerOptions.MaxQueuedRequests)] = "--max-queue",
+        [nameof(ServerOptions.MaxBodyBytes)] = "--max-body-bytes",
+        [nameof(ServerOptions.RequestTimeout)] = "--timeout",
+    };
+
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
@@ -47,11 +55,12 @@ public static class ServeCommand
                     HttpPort = parse.GetValue(port),
                     Host = parse.GetValue(host)!,
                     MaxQueuedRequests = parse.GetValue(maxQueue),
-                    RequestTimeout = parse.GetValue(timeout) is double seconds && seconds > 0 && double.IsFinite(seconds)
+                    RequestTimeout = parse.GetValue(timeout) is double seconds && Math.Abs(seconds) < TimeSpan.MaxValue.TotalSeconds
                         ? TimeSpan.FromSeconds(seconds)
-                        : throw new ArgumentException($"--timeout {seconds} is not a positive number of seconds"),
+                        : throw new ArgumentException($"--timeout {seconds} is not a number of seconds"),
                     MaxBodyBytes = parse.GetValue(maxBody),
                 };
+                Validate(options);
                 return ServeAsync(parse.GetValue(specs) ?? [], parse.GetValue(members), options, stdout, stderr).GetAwaiter().GetResult();
             }
             catch (Exception ex) when (ExitCodes.IsReported(ex))
@@ -60,6 +69,19 @@ public static class ServeCommand
             }
         });
         return command;
+    }
+
+    // Before the models load (seconds), and in the flags' terms.
+    private static void Validate(ServerOptions options)
+    {
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentOutOfRangeException ex) when (ex.ParamName is { } property && s_flags.TryGetValue(property, out string? flag))
+        {
+            throw new ArgumentException($"{flag} {ex.ActualValue} is out of range: ports are 0 to 65535; limits and the timeout must be positive", ex);
+        }
     }
 
     /// <summary>The model name of a spec file: its file name without the extension (<c>models/pair.json</c> → <c>pair</c>).</summary>
