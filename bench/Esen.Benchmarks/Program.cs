@@ -19,6 +19,11 @@ if (args is ["models", ..])
     return Esen.Benchmarks.Models.ModelLatencyComparison.Run(Console.Out);
 }
 
+if (args is ["serving", ..])
+{
+    return Esen.Benchmarks.ServingLoad.Run(args, Console.Out);
+}
+
 // Exit code 1 when a benchmark failed to build or run, so scripts notice.
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;

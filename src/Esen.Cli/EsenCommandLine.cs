@@ -21,6 +21,7 @@ public static class EsenCommandLine
         root.Subcommands.Add(PlanCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(StoreCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         return root;
     }
 }

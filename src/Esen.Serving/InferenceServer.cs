@@ -53,6 +53,9 @@ public sealed partial class InferenceServer : IAsyncDisposable
     /// <summary>The names of the models served, as clients address them.</summary>
     public IReadOnlyList<string> ModelNames => [.. _models.Keys];
 
+    /// <summary>Requests admitted by <paramref name="model"/> and not answered yet.</summary>
+    internal int InFlight(string model) => _models[model].InFlight;
+
     /// <summary>Starts listening.</summary>
     /// <param name="models">Model name → its session. Names are letters, digits, '.', '_' and '-'; clients can only address these.</param>
     /// <param name="options">Address and limits; the defaults listen on 127.0.0.1:8000.</param>
@@ -141,7 +144,7 @@ public sealed partial class InferenceServer : IAsyncDisposable
     internal string Busy(string name) => $"model '{name}' holds {_options.MaxQueuedRequests} requests already; retry later";
 
     /// <summary>The answer of an inference past <see cref="ServerOptions.RequestTimeout"/>.</summary>
-    internal string TookTooLong() => $"the request took longer than {_options.RequestTimeout.TotalSeconds:F0} s";
+    internal string TookTooLong() => string.Create(CultureInfo.InvariantCulture, $"the request took longer than {_options.RequestTimeout.TotalSeconds:0.###} s");
 
     /// <summary>The answer of an inference that arrives while the server stops.</summary>
     internal const string Stopping = "the server is stopping";

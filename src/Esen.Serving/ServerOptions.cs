@@ -30,8 +30,9 @@ public sealed record ServerOptions
     /// <summary>How long a stop waits for requests in flight to be answered.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <exception cref="ArgumentOutOfRangeException">A limit is not positive, a port is outside 0–65535, or both protocols name one port.</exception>
-    internal void Validate()
+    /// <summary>Checks the limits (<see cref="InferenceServer.StartAsync"/> does too); a host calls it to fail before loading models.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is not positive, a port is outside 0–65535, or both protocols name one port (its <see cref="ArgumentException.ParamName"/> names the property).</exception>
+    public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegative(HttpPort);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(HttpPort, 65535);

@@ -6,7 +6,7 @@ using Grpc.Core;
 
 namespace Esen.Serving.Tests.Grpc;
 
-public sealed class GrpcInferenceServiceTests(ServedEnsemble served) : IClassFixture<ServedEnsemble>
+public sealed class GrpcInferenceServiceTests(GrpcServedEnsemble served) : IClassFixture<GrpcServedEnsemble>
 {
     // Rows batched with other requests sum in another order than alone: float rounding only.
     private const double Tolerance = 1e-5;
@@ -42,7 +42,7 @@ public sealed class GrpcInferenceServiceTests(ServedEnsemble served) : IClassFix
     [InlineData("1")]
     public async Task ModelReady_ServedModel_IsReady(string version)
     {
-        ModelReadyResponse answer = await served.Client.ModelReadyAsync(new ModelReadyRequest { Name = ServedEnsemble.ModelName, Version = version });
+        ModelReadyResponse answer = await served.Client.ModelReadyAsync(new ModelReadyRequest { Name = GrpcServedEnsemble.ModelName, Version = version });
 
         Assert.True(answer.Ready);
     }
@@ -54,19 +54,19 @@ public sealed class GrpcInferenceServiceTests(ServedEnsemble served) : IClassFix
 
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
         Assert.Contains("'nope'", error.Status.Detail, StringComparison.Ordinal);
-        Assert.Contains(ServedEnsemble.ModelName, error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains(GrpcServedEnsemble.ModelName, error.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task ModelMetadata_GivesTheSessionsInputAndOutputWithAnyBatch()
     {
-        ModelMetadataResponse answer = await served.Client.ModelMetadataAsync(new ModelMetadataRequest { Name = ServedEnsemble.ModelName });
+        ModelMetadataResponse answer = await served.Client.ModelMetadataAsync(new ModelMetadataRequest { Name = GrpcServedEnsemble.ModelName });
 
-        Assert.Equal(ServedEnsemble.ModelName, answer.Name);
+        Assert.Equal(GrpcServedEnsemble.ModelName, answer.Name);
         Assert.Equal(["1"], answer.Versions);
         Assert.Equal("esen", answer.Platform);
         var input = Assert.Single(answer.Inputs);
-        Assert.Equal(ServedEnsemble.InputName, input.Name);
+        Assert.Equal(GrpcServedEnsemble.InputName, input.Name);
         Assert.Equal("FP32", input.Datatype);
         Assert.Equal([-1L, 3, 32, 32], input.Shape);
         var output = Assert.Single(answer.Outputs);
@@ -78,7 +78,7 @@ public sealed class GrpcInferenceServiceTests(ServedEnsemble served) : IClassFix
     public async Task ModelMetadata_UnknownVersion_IsNotFound()
     {
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
-            await served.Client.ModelMetadataAsync(new ModelMetadataRequest { Name = ServedEnsemble.ModelName, Version = "7" }));
+            await served.Client.ModelMetadataAsync(new ModelMetadataRequest { Name = GrpcServedEnsemble.ModelName, Version = "7" }));
 
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
         Assert.Contains("version '7'", error.Status.Detail, StringComparison.Ordinal);
@@ -87,7 +87,7 @@ public sealed class GrpcInferenceServiceTests(ServedEnsemble served) : IClassFix
     [Fact]
     public async Task ModelInfer_TypedContents_AnswersAsTheSessionDoes()
     {
-        Tensor images = ServedEnsemble.Images(3, seed: 31);
+        Tensor images = GrpcServedEnsemble.Images(3, seed: 31);
         ModelInferRequest request = Request(images);
         request.Id = "typed-3";
         request.Inputs[0].Contents = new InferTensorContents { Fp32Contents = { images.Floats.ToArray() } };
@@ -95,14 +95,14 @@ public sealed class GrpcInferenceServiceTests(ServedEnsemble served) : IClassFix
         ModelInferResponse answer = await served.Client.ModelInferAsync(request);
 
         Assert.Equal("typed-3", answer.Id);
-        Assert.Equal(ServedEnsemble.ModelName, answer.ModelName);
+        Assert.Equal(GrpcServedEnsemble.ModelName, answer.ModelName);
         await AssertAnswersAsTheSession(images, answer);
     }
 
     [Fact]
     public async Task ModelInfer_RawContents_AnswersAsTheSessionDoes()
     {
-        Tensor images = ServedEnsemble.Images(2, seed: 32);
+        Tensor images = GrpcServedEnsemble.Images(2, seed: 32);
         ModelInferRequest request = Request(images);
         request.RawInputContents.Add(ByteString.CopyFrom(InferenceProtocol.LittleEndianBytes(images.Floats)));
 
@@ -115,7 +115,7 @@ public sealed class GrpcInferenceServiceTests(ServedEnsemble served) : IClassFix
     [Fact]
     public async Task ModelInfer_UnknownModel_IsNotFound()
     {
-        ModelInferRequest request = Raw(ServedEnsemble.Images(1, seed: 33));
+        ModelInferRequest request = Raw(GrpcServedEnsemble.Images(1, seed: 33));
         request.ModelName = "nope";
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await served.Client.ModelInferAsync(request));
@@ -140,7 +140,7 @@ public sealed class GrpcInferenceServiceTests(ServedEnsemble served) : IClassFix
     [MemberData(nameof(BadInputs))]
     public async Task ModelInfer_BadInput_IsInvalidArgumentNamingTheInput(string fault, string message)
     {
-        Tensor image = ServedEnsemble.Images(1, seed: 34);
+        Tensor image = GrpcServedEnsemble.Images(1, seed: 34);
         ModelInferRequest request = Raw(image);
         ModelInferRequest.Types.InferInputTensor input = request.Inputs[0];
         switch (fault)
@@ -167,19 +167,19 @@ public sealed class GrpcInferenceServiceTests(ServedEnsemble served) : IClassFix
     [Fact]
     public async Task ModelInfer_ModelFull_IsResourceExhaustedAtOnce()
     {
-        var full = new ServedEnsemble(new ServerOptions { HttpPort = 0, GrpcPort = 0, MaxQueuedRequests = 1 });
+        var full = new GrpcServedEnsemble(new ServerOptions { HttpPort = 0, GrpcPort = 0, MaxQueuedRequests = 1 });
         await full.InitializeAsync();
         try
         {
-            Assert.Null(full.Server.Lookup(ServedEnsemble.ModelName, null, out ServedModel? model));
+            Assert.Null(full.Server.Lookup(GrpcServedEnsemble.ModelName, null, out ServedModel? model));
             Assert.True(model!.TryAdmit());
-            var error = await Assert.ThrowsAsync<RpcException>(async () => await full.Client.ModelInferAsync(Raw(ServedEnsemble.Images(1, seed: 35))));
+            var error = await Assert.ThrowsAsync<RpcException>(async () => await full.Client.ModelInferAsync(Raw(GrpcServedEnsemble.Images(1, seed: 35))));
             model.Release();
 
             Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
             Assert.Contains("holds 1 requests already", error.Status.Detail, StringComparison.Ordinal);
             // The slot freed, the same request is answered.
-            Assert.Single((await full.Client.ModelInferAsync(Raw(ServedEnsemble.Images(1, seed: 35)))).RawOutputContents);
+            Assert.Single((await full.Client.ModelInferAsync(Raw(GrpcServedEnsemble.Images(1, seed: 35)))).RawOutputContents);
         }
         finally
         {
@@ -191,15 +191,15 @@ public sealed class GrpcInferenceServiceTests(ServedEnsemble served) : IClassFix
     public async Task ModelInfer_PastTheRequestTimeout_IsDeadlineExceeded()
     {
         // A timeout shorter than any inference: the request is cut at once and its slot freed.
-        var hasty = new ServedEnsemble(new ServerOptions { HttpPort = 0, GrpcPort = 0, RequestTimeout = TimeSpan.FromTicks(1) });
+        var hasty = new GrpcServedEnsemble(new ServerOptions { HttpPort = 0, GrpcPort = 0, RequestTimeout = TimeSpan.FromTicks(1) });
         await hasty.InitializeAsync();
         try
         {
-            var error = await Assert.ThrowsAsync<RpcException>(async () => await hasty.Client.ModelInferAsync(Raw(ServedEnsemble.Images(1, seed: 36))));
+            var error = await Assert.ThrowsAsync<RpcException>(async () => await hasty.Client.ModelInferAsync(Raw(GrpcServedEnsemble.Images(1, seed: 36))));
 
             Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
             Assert.Contains("took longer than", error.Status.Detail, StringComparison.Ordinal);
-            Assert.Null(hasty.Server.Lookup(ServedEnsemble.ModelName, null, out ServedModel? model));
+            Assert.Null(hasty.Server.Lookup(GrpcServedEnsemble.ModelName, null, out ServedModel? model));
             Assert.Equal(0, model!.InFlight);
         }
         finally
@@ -234,12 +234,12 @@ public sealed class GrpcInferenceServiceTests(ServedEnsemble served) : IClassFix
 
     private static ModelInferRequest Request(Tensor images) => new()
     {
-        ModelName = ServedEnsemble.ModelName,
+        ModelName = GrpcServedEnsemble.ModelName,
         Inputs =
         {
             new ModelInferRequest.Types.InferInputTensor
             {
-                Name = ServedEnsemble.InputName,
+                Name = GrpcServedEnsemble.InputName,
                 Datatype = "FP32",
                 Shape = { images.Shape.Dimensions.ToArray() },
             },

@@ -10,7 +10,7 @@ namespace Esen.Serving.Tests.Grpc;
 /// from our grpc_service.proto and calls the in-process server, so the .proto and the server agree with
 /// another implementation of gRPC and protobuf, not only with the C# stubs generated beside the server.
 /// </summary>
-public sealed class PythonInteropTests(ServedEnsemble served) : IClassFixture<ServedEnsemble>, IDisposable
+public sealed class PythonInteropTests(GrpcServedEnsemble served) : IClassFixture<GrpcServedEnsemble>, IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("esen-grpc-python-").FullName;
 
@@ -21,20 +21,20 @@ public sealed class PythonInteropTests(ServedEnsemble served) : IClassFixture<Se
     {
         string? python = await PythonWithGrpcAsync();
         Requires.Installed(python is not null, "no python3 imports grpc and grpc_tools; scripts/bootstrap.sh installs python3-grpcio and python3-grpc-tools");
-        Tensor images = ServedEnsemble.Images(2, seed: 41);
+        Tensor images = GrpcServedEnsemble.Images(2, seed: 41);
         string input = Path.Combine(_folder, "input.bin");
         await File.WriteAllBytesAsync(input, InferenceProtocol.LittleEndianBytes(images.Floats));
         string proto = Path.Combine(TestEnv.RepositoryRoot, "src", "Esen.Serving", "Protos", "grpc_service.proto");
 
         (int exit, string stdout, string stderr) = await RunAsync(python!,
             [Path.Combine(AppContext.BaseDirectory, "Grpc", "interop_client.py"), proto, _folder, $"{served.Server.GrpcPort}",
-             ServedEnsemble.ModelName, ServedEnsemble.InputName, input, .. images.Shape.Dimensions.ToArray().Select(d => $"{d}")]);
+             GrpcServedEnsemble.ModelName, GrpcServedEnsemble.InputName, input, .. images.Shape.Dimensions.ToArray().Select(d => $"{d}")]);
 
         Assert.True(exit == 0, $"the Python client failed ({exit}): {stderr}");
         using JsonDocument got = JsonDocument.Parse(stdout);
         JsonElement root = got.RootElement;
         Assert.True(root.GetProperty("live").GetBoolean());
-        Assert.Equal(ServedEnsemble.ModelName, root.GetProperty("metadata_name").GetString());
+        Assert.Equal(GrpcServedEnsemble.ModelName, root.GetProperty("metadata_name").GetString());
         Assert.Equal("""[["images","FP32",[-1,3,32,32]]]""", root.GetProperty("metadata_inputs").GetRawText().Replace(" ", "", StringComparison.Ordinal));
         Assert.Equal("python", root.GetProperty("id").GetString());
         Assert.Equal("output", root.GetProperty("output_name").GetString());

@@ -16,17 +16,17 @@ public sealed class ServingMetricsTests
     public async Task Metrics_AfterRestAndGrpcRequests_CountEachByModelProtocolAndStatus()
     {
         // A server of its own: its registry starts at zero.
-        var served = new ServedEnsemble();
+        var served = new GrpcServedEnsemble();
         await served.InitializeAsync();
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{served.Server.HttpPort}") };
-            var infer = new Uri($"/v2/models/{ServedEnsemble.ModelName}/infer", UriKind.Relative);
+            var infer = new Uri($"/v2/models/{GrpcServedEnsemble.ModelName}/infer", UriKind.Relative);
             var metrics = new Uri("/metrics", UriKind.Relative);
             int[] restRows = [1, 2, 3];
             foreach (int rows in restRows)
             {
-                using HttpResponseMessage ok = await http.PostAsync(infer, Json(ServedEnsemble.Images(rows, seed: 50 + rows)));
+                using HttpResponseMessage ok = await http.PostAsync(infer, Json(GrpcServedEnsemble.Images(rows, seed: 50 + rows)));
                 Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
             }
 
@@ -38,13 +38,13 @@ public sealed class ServingMetricsTests
             int[] grpcRows = [1, 2];
             foreach (int rows in grpcRows)
             {
-                await served.Client.ModelInferAsync(Raw(ServedEnsemble.Images(rows, seed: 60 + rows), ServedEnsemble.ModelName));
+                await served.Client.ModelInferAsync(Raw(GrpcServedEnsemble.Images(rows, seed: 60 + rows), GrpcServedEnsemble.ModelName));
             }
 
-            ModelInferRequest badShape = Raw(ServedEnsemble.Images(1, seed: 70), ServedEnsemble.ModelName);
+            ModelInferRequest badShape = Raw(GrpcServedEnsemble.Images(1, seed: 70), GrpcServedEnsemble.ModelName);
             badShape.Inputs[0].Shape[1] = 4;
             await Assert.ThrowsAsync<RpcException>(async () => await served.Client.ModelInferAsync(badShape));
-            await Assert.ThrowsAsync<RpcException>(async () => await served.Client.ModelInferAsync(Raw(ServedEnsemble.Images(1, seed: 71), "nope")));
+            await Assert.ThrowsAsync<RpcException>(async () => await served.Client.ModelInferAsync(Raw(GrpcServedEnsemble.Images(1, seed: 71), "nope")));
 
             string text = await http.GetStringAsync(metrics);
 
@@ -93,7 +93,7 @@ public sealed class ServingMetricsTests
     {
         ["inputs"] = new JsonArray(new JsonObject
         {
-            ["name"] = ServedEnsemble.InputName,
+            ["name"] = GrpcServedEnsemble.InputName,
             ["datatype"] = "FP32",
             ["shape"] = new JsonArray([.. images.Shape.Dimensions.ToArray().Select(d => JsonValue.Create(d))]),
             ["data"] = new JsonArray([.. images.Floats.Select(f => JsonValue.Create(f))]),
@@ -103,7 +103,7 @@ public sealed class ServingMetricsTests
     private static ModelInferRequest Raw(Tensor images, string model) => new()
     {
         ModelName = model,
-        Inputs = { new ModelInferRequest.Types.InferInputTensor { Name = ServedEnsemble.InputName, Datatype = "FP32", Shape = { images.Shape.Dimensions.ToArray() } } },
+        Inputs = { new ModelInferRequest.Types.InferInputTensor { Name = GrpcServedEnsemble.InputName, Datatype = "FP32", Shape = { images.Shape.Dimensions.ToArray() } } },
         RawInputContents = { ByteString.CopyFrom(InferenceProtocol.LittleEndianBytes(images.Floats)) },
     };
 }

@@ -9,7 +9,7 @@ namespace Esen.Serving.Tests.Grpc;
 /// A served two-member CPU ensemble (seeded MobileNetV2s on 3×32×32 images) with the gRPC binding on,
 /// a gRPC client for it, and its session for computing the expected answers in-process.
 /// </summary>
-public sealed class ServedEnsemble : IAsyncLifetime
+public sealed class GrpcServedEnsemble : IAsyncLifetime
 {
     public const string ModelName = "pair";
     public const string InputName = "images";
@@ -17,12 +17,12 @@ public sealed class ServedEnsemble : IAsyncLifetime
     private readonly ServerOptions _options;
     private GrpcChannel? _channel;
 
-    public ServedEnsemble()
+    public GrpcServedEnsemble()
         : this(new ServerOptions { HttpPort = 0, GrpcPort = 0 })
     {
     }
 
-    internal ServedEnsemble(ServerOptions options) => _options = options;
+    internal GrpcServedEnsemble(ServerOptions options) => _options = options;
 
     public EnsembleSession Session { get; private set; } = null!;
 
