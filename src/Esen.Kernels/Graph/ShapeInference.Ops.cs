@@ -10,17 +10,18 @@ public static partial class ShapeInference
         _ = OpCatalog.FamilyOf(node); // an op Esen lacks: one line naming the node
         return node.OpType switch
         {
-            "Conv" => [Float(Conv(c))],
-            "Gemm" => [Float(Gemm(c))],
-            "MatMul" => [Float(MatMul(c))],
+            "Conv" => [Like(c, Conv(c))],
+            "Gemm" => [Like(c, Gemm(c))],
+            "MatMul" => [Like(c, MatMul(c))],
             "Add" or "Sub" or "Mul" or "Div" => [Binary(c)],
-            "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Erf" or "Clip" or "Softmax" => [Float(c.FloatShape(0))],
+            "Relu" or "Clip" => [Like(c, c.FloatShape(0, orByteInteger: true))],
+            "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Erf" or "Softmax" => [Like(c, c.FloatShape(0))],
             "Identity" => [c.Input(0)],
             "Dropout" => Dropout(c),
-            "MaxPool" => [Float(Pool(c)), new TensorInfo(DataType.Int64, Pool(c))],
-            "AveragePool" => [Float(Pool(c))],
-            "GlobalAveragePool" => [Float(GlobalPool(c))],
-            "BatchNormalization" => [Float(BatchNorm(c))],
+            "MaxPool" => [Like(c, Pool(c, orByteInteger: true)), new TensorInfo(DataType.Int64, Pool(c, orByteInteger: true))],
+            "AveragePool" => [Like(c, Pool(c, orByteInteger: false))],
+            "GlobalAveragePool" => [Like(c, GlobalPool(c))],
+            "BatchNormalization" => [Like(c, BatchNorm(c))],
             "LayerNormalization" => LayerNorm(c),
             "Flatten" => [c.Input(0) with { Shape = Flatten(c) }],
             "Reshape" => [c.Input(0) with { Shape = Reshape(c) }],
@@ -38,6 +39,9 @@ public static partial class ShapeInference
     }
 
     private static TensorInfo Float(TensorShape shape) => new(DataType.Float32, shape);
+
+    // The output has the first input's element type (ONNX's T).
+    private static TensorInfo Like(InferenceContext c, TensorShape shape) => c.Input(0) with { Shape = shape };
 
     private static TensorShape Conv(InferenceContext c)
     {
@@ -168,9 +172,9 @@ public static partial class ShapeInference
         return [c.Input(0)];
     }
 
-    private static TensorShape Pool(InferenceContext c)
+    private static TensorShape Pool(InferenceContext c, bool orByteInteger)
     {
-        TensorShape x = c.FloatShape(0);
+        TensorShape x = c.FloatShape(0, orByteInteger);
         WindowGeometry window = SlidingWindows.Pool(c.Node, x).Geometry;
         return new TensorShape([x[0], x[1], .. window.Output.Select(o => (long)o)]);
     }
@@ -219,7 +223,8 @@ public static partial class ShapeInference
         }
 
         var stats = new TensorShape([.. x.Dimensions[..axis], .. Enumerable.Repeat(1L, x.Rank - axis)]);
-        return [Float(x), Float(stats), Float(stats)];
+        // Mean and InvStdDev have the stash type, float32 by default.
+        return [Like(c, x), Float(stats), Float(stats)];
     }
 
     private static TensorShape Flatten(InferenceContext c)
@@ -388,9 +393,9 @@ public static partial class ShapeInference
     {
         TensorShape data = c.Shape(0);
         TensorInfo indices = c.Input(1);
-        if (indices.DataType != DataType.Int64)
+        if (indices.DataType is not (DataType.Int64 or DataType.Int32))
         {
-            throw c.Fail("indices must be int64");
+            throw c.Fail("indices must be int32 or int64");
         }
 
         int axis = AxisOps.Gather(c.Node, data).Axis;
