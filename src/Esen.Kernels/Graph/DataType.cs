@@ -2,7 +2,7 @@ namespace Esen.Kernels.Graph;
 
 /// <summary>
 /// The element types a graph may hold; the values are ONNX's TensorProto.DataType codes. Float32 carries
-/// activations and weights; Int64 and Int32 carry shapes and indices. Each type is stored as its own .NET
+/// activations and weights; Int64 and Int32 carry shapes and indices; Bool carries masks. Each type is stored as its own .NET
 /// array (<see cref="DataTypes.ClrType"/>); ops that compute in floating point run in float32 whatever
 /// the stored type (docs/graph.md). Every other ONNX type is rejected at import.
 /// </summary>
@@ -19,13 +19,16 @@ public enum DataType
 
     /// <summary>Signed 64-bit integer (ONNX TensorProto.INT64 = 7).</summary>
     Int64 = 7,
+
+    /// <summary>Boolean, one byte, true or false (ONNX TensorProto.BOOL = 9).</summary>
+    Bool = 9,
 }
 
 /// <summary>Sizes, names and .NET element types of <see cref="DataType"/> values.</summary>
 public static class DataTypes
 {
     /// <summary>Every supported element type.</summary>
-    public static IReadOnlyList<DataType> All { get; } = [DataType.Float32, DataType.Int32, DataType.Int64];
+    public static IReadOnlyList<DataType> All { get; } = [DataType.Float32, DataType.Int32, DataType.Int64, DataType.Bool];
 
     /// <summary>The .NET type each element is stored as.</summary>
     public static Type ClrType(DataType type) => type switch
@@ -33,6 +36,7 @@ public static class DataTypes
         DataType.Float32 => typeof(float),
         DataType.Int32 => typeof(int),
         DataType.Int64 => typeof(long),
+        DataType.Bool => typeof(bool),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown data type"),
     };
 
@@ -51,6 +55,7 @@ public static class DataTypes
         DataType.Float32 => sizeof(float),
         DataType.Int32 => sizeof(int),
         DataType.Int64 => sizeof(long),
+        DataType.Bool => sizeof(bool),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown data type"),
     };
 
@@ -58,7 +63,7 @@ public static class DataTypes
     public static bool IsFloatingPoint(DataType type) => type is DataType.Float32;
 
     /// <summary>True for the one-byte integer types (int8, uint8), which float32 holds exactly.</summary>
-    public static bool IsByteInteger(DataType type) => SizeOf(type) == 1;
+    public static bool IsByteInteger(DataType type) => SizeOf(type) == 1 && type != DataType.Bool;
 
     /// <summary>ONNX's lower-case name ("float", "int64").</summary>
     public static string Name(DataType type) => type == DataType.Undefined ? "undefined" : OnnxTypeName((int)type);

@@ -39,6 +39,7 @@ internal static class ElementTypes
             DataType.Float32 => visitor.Visit<float>(),
             DataType.Int32 => visitor.Visit<int>(),
             DataType.Int64 => visitor.Visit<long>(),
+            DataType.Bool => visitor.Visit<bool>(),
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown data type"),
         };
 

@@ -130,6 +130,11 @@ public static partial class ShapeInference
             throw c.Fail($"input types differ: {a} and {b}");
         }
 
+        if (a.DataType == DataType.Bool)
+        {
+            throw c.Fail($"{c.Node.OpType} does not take bool inputs");
+        }
+
         return a with { Shape = BroadcastOrFail(c, a.Shape, b.Shape) };
     }
 
@@ -158,18 +163,16 @@ public static partial class ShapeInference
 
     private static TensorInfo[] Dropout(InferenceContext c)
     {
-        if (c.Node.Outputs.Count > 1 && c.Node.Outputs[1].Length > 0)
-        {
-            // Before opset 12 the mask has the input's type (all ones at inference); since then it is bool.
-            return c.Opset < 12 ? [c.Input(0), c.Input(0)] : throw c.Unsupported("the mask output (bool) is not supported");
-        }
-
-        if (c.Constant(2) is { } training && training.ElementCount == 1 && training.DataType == DataType.Int64 && training.Int64s[0] != 0)
+        // training_mode (bool) must be known to be false: Esen runs inference only.
+        if (c.Has(2) && (c.Constant(2) is not { } training || training.DataType != DataType.Bool || training.Elements<bool>().Any(t => t)))
         {
             throw c.Unsupported("training_mode is not supported (inference only)");
         }
 
-        return [c.Input(0)];
+        // The mask is all ones at inference: of the input's type before opset 12, bool since.
+        return c.Node.Outputs.Count > 1 && c.Node.Outputs[1].Length > 0
+            ? [c.Input(0), c.Opset < 12 ? c.Input(0) : c.Input(0) with { DataType = DataType.Bool }]
+            : [c.Input(0)];
     }
 
     private static TensorShape Pool(InferenceContext c, bool orByteInteger)

@@ -238,6 +238,13 @@ public static class OnnxModel
             case DataType.Int64:
                 proto.Int64Data.CopyTo(tensor.Int64s, 0);
                 break;
+            case DataType.Bool:
+                for (int i = 0; i < proto.Int32Data.Count; i++)
+                {
+                    tensor.Elements<bool>()[i] = proto.Int32Data[i] != 0;
+                }
+
+                break;
             default:
                 proto.Int32Data.CopyTo(tensor.Elements<int>(), 0);
                 break;

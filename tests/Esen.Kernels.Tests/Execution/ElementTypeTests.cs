@@ -131,9 +131,10 @@ public class ElementTypeTests
             (long min, long max) = from switch
             {
                 DataType.Int32 => ((long)int.MinValue, (long)int.MaxValue),
+                DataType.Bool => (0L, 1L),
                 _ => (long.MinValue, long.MaxValue),
             };
-            return [FromLong(from, min), FromLong(from, max), FromLong(from, 0), .. Enumerable.Range(0, count).Select(i => FromLong(from, i % 2 == 0 ? random.NextInt64(min, max) : random.NextInt64(-300, 301)))];
+            return [FromLong(from, min), FromLong(from, max), FromLong(from, 0), .. Enumerable.Range(0, count).Select(i => FromLong(from, i % 2 == 0 ? random.NextInt64(min, max) : Math.Clamp(random.NextInt64(-300, 301), min, max)))];
         }
 
         double limit = to switch
@@ -142,7 +143,7 @@ public class ElementTypeTests
             DataType.Int64 => 9e18,
             _ => 1e30,
         };
-        double[] specials = IsFloatingPoint(to) ? [double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.0, 1e-8, 1e300] : [];
+        double[] specials = IsFloatingPoint(to) || to == DataType.Bool ? [double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.0, 1e-8, 1e300] : [];
         return [.. new double[] { 0, 0.5, -0.5, 1.5, -1.5, 2.999 }.Concat(specials).Select(v => FromDouble(from, v)),
             .. Enumerable.Range(0, count).Select(i => FromDouble(from, ((random.NextDouble() * 2) - 1) * (i % 2 == 0 ? limit : 300)))];
     }
@@ -165,6 +166,7 @@ public class ElementTypeTests
         DataType.Float32 => (object)(float)v,
         DataType.Int32 => (object)unchecked((int)v),
         DataType.Int64 => (object)v,
+        DataType.Bool => (object)(v != 0),
         _ => throw new ArgumentOutOfRangeException(nameof(to)),
     };
 
@@ -173,6 +175,7 @@ public class ElementTypeTests
         DataType.Float32 => (object)(float)v,
         DataType.Int32 => (object)(int)v,
         DataType.Int64 => (object)(long)v,
+        DataType.Bool => (object)(v != 0),
         _ => throw new ArgumentOutOfRangeException(nameof(to)),
     };
 
@@ -180,6 +183,7 @@ public class ElementTypeTests
     {
         int i => i,
         long l => l,
+        bool b => b ? 1 : 0,
         _ => throw new ArgumentOutOfRangeException(nameof(value)),
     };
 
