@@ -22,13 +22,16 @@ public enum DataType
 
     /// <summary>Boolean, one byte, true or false (ONNX TensorProto.BOOL = 9).</summary>
     Bool = 9,
+
+    /// <summary>IEEE 754 half precision (ONNX TensorProto.FLOAT16 = 10).</summary>
+    Float16 = 10,
 }
 
 /// <summary>Sizes, names and .NET element types of <see cref="DataType"/> values.</summary>
 public static class DataTypes
 {
     /// <summary>Every supported element type.</summary>
-    public static IReadOnlyList<DataType> All { get; } = [DataType.Float32, DataType.Int32, DataType.Int64, DataType.Bool];
+    public static IReadOnlyList<DataType> All { get; } = [DataType.Float32, DataType.Int32, DataType.Int64, DataType.Bool, DataType.Float16];
 
     /// <summary>The .NET type each element is stored as.</summary>
     public static Type ClrType(DataType type) => type switch
@@ -37,6 +40,7 @@ public static class DataTypes
         DataType.Int32 => typeof(int),
         DataType.Int64 => typeof(long),
         DataType.Bool => typeof(bool),
+        DataType.Float16 => typeof(Half),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown data type"),
     };
 
@@ -56,11 +60,12 @@ public static class DataTypes
         DataType.Int32 => sizeof(int),
         DataType.Int64 => sizeof(long),
         DataType.Bool => sizeof(bool),
+        DataType.Float16 => 2,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown data type"),
     };
 
     /// <summary>True for the floating-point types.</summary>
-    public static bool IsFloatingPoint(DataType type) => type is DataType.Float32;
+    public static bool IsFloatingPoint(DataType type) => type is DataType.Float32 or DataType.Float16;
 
     /// <summary>True for the one-byte integer types (int8, uint8), which float32 holds exactly.</summary>
     public static bool IsByteInteger(DataType type) => SizeOf(type) == 1 && type != DataType.Bool;

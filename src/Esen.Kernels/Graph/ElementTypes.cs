@@ -40,6 +40,7 @@ internal static class ElementTypes
             DataType.Int32 => visitor.Visit<int>(),
             DataType.Int64 => visitor.Visit<long>(),
             DataType.Bool => visitor.Visit<bool>(),
+            DataType.Float16 => visitor.Visit<Half>(),
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown data type"),
         };
 
@@ -51,6 +52,7 @@ internal static class ElementTypes
             DataType.Float32 => visitor.Visit<float>(),
             DataType.Int32 => visitor.Visit<int>(),
             DataType.Int64 => visitor.Visit<long>(),
+            DataType.Float16 => visitor.Visit<Half>(),
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a numeric data type"),
         };
 

@@ -245,6 +245,14 @@ public static class OnnxModel
                 }
 
                 break;
+            case DataType.Float16:
+                // int32_data holds each float16's bits.
+                for (int i = 0; i < proto.Int32Data.Count; i++)
+                {
+                    tensor.Elements<Half>()[i] = BitConverter.UInt16BitsToHalf(unchecked((ushort)proto.Int32Data[i]));
+                }
+
+                break;
             default:
                 proto.Int32Data.CopyTo(tensor.Elements<int>(), 0);
                 break;

@@ -117,7 +117,7 @@ public class ElementTypeTests
         return executor.Run(inputs.Where(i => !initializers.Contains(i.Name)).ToDictionary(i => i.Name, i => i.Value));
     }
 
-    private static bool IsFloatingPoint(DataType type) => type is DataType.Float32;
+    private static bool IsFloatingPoint(DataType type) => type is DataType.Float32 or DataType.Float16;
 
     /// <summary>
     /// Seeded values of <paramref name="from"/>: integers over their whole range (to show the wrap); floating-point values
@@ -137,12 +137,14 @@ public class ElementTypeTests
             return [FromLong(from, min), FromLong(from, max), FromLong(from, 0), .. Enumerable.Range(0, count).Select(i => FromLong(from, i % 2 == 0 ? random.NextInt64(min, max) : Math.Clamp(random.NextInt64(-300, 301), min, max)))];
         }
 
-        double limit = to switch
-        {
-            DataType.Int32 => 3e9 / 2,
-            DataType.Int64 => 9e18,
-            _ => 1e30,
-        };
+        double limit = Math.Min(
+            to switch
+            {
+                DataType.Int32 => 3e9 / 2,
+                DataType.Int64 => 9e18,
+                _ => 1e30,
+            },
+            IsFloatingPoint(to) || to == DataType.Bool || from != DataType.Float16 ? double.MaxValue : 65504);
         double[] specials = IsFloatingPoint(to) || to == DataType.Bool ? [double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.0, 1e-8, 1e300] : [];
         return [.. new double[] { 0, 0.5, -0.5, 1.5, -1.5, 2.999 }.Concat(specials).Select(v => FromDouble(from, v)),
             .. Enumerable.Range(0, count).Select(i => FromDouble(from, ((random.NextDouble() * 2) - 1) * (i % 2 == 0 ? limit : 300)))];
@@ -167,6 +169,7 @@ public class ElementTypeTests
         DataType.Int32 => (object)unchecked((int)v),
         DataType.Int64 => (object)v,
         DataType.Bool => (object)(v != 0),
+        DataType.Float16 => (object)(Half)v,
         _ => throw new ArgumentOutOfRangeException(nameof(to)),
     };
 
@@ -176,6 +179,7 @@ public class ElementTypeTests
         DataType.Int32 => (object)(int)v,
         DataType.Int64 => (object)(long)v,
         DataType.Bool => (object)(v != 0),
+        DataType.Float16 => (object)(Half)v,
         _ => throw new ArgumentOutOfRangeException(nameof(to)),
     };
 
@@ -190,6 +194,7 @@ public class ElementTypeTests
     private static double AsDouble(object value) => value switch
     {
         float f => f,
+        Half h => (double)h,
         _ => throw new ArgumentOutOfRangeException(nameof(value)),
     };
 }
