@@ -14,6 +14,12 @@ public enum DataType
     /// <summary>IEEE 754 single precision (ONNX TensorProto.FLOAT = 1).</summary>
     Float32 = 1,
 
+    /// <summary>Unsigned 8-bit integer (ONNX TensorProto.UINT8 = 2).</summary>
+    UInt8 = 2,
+
+    /// <summary>Signed 8-bit integer (ONNX TensorProto.INT8 = 3).</summary>
+    Int8 = 3,
+
     /// <summary>Signed 32-bit integer (ONNX TensorProto.INT32 = 6).</summary>
     Int32 = 6,
 
@@ -31,7 +37,7 @@ public enum DataType
 public static class DataTypes
 {
     /// <summary>Every supported element type.</summary>
-    public static IReadOnlyList<DataType> All { get; } = [DataType.Float32, DataType.Int32, DataType.Int64, DataType.Bool, DataType.Float16];
+    public static IReadOnlyList<DataType> All { get; } = [DataType.Float32, DataType.Int32, DataType.Int64, DataType.Bool, DataType.Float16, DataType.UInt8, DataType.Int8];
 
     /// <summary>The .NET type each element is stored as.</summary>
     public static Type ClrType(DataType type) => type switch
@@ -41,6 +47,8 @@ public static class DataTypes
         DataType.Int64 => typeof(long),
         DataType.Bool => typeof(bool),
         DataType.Float16 => typeof(Half),
+        DataType.UInt8 => typeof(byte),
+        DataType.Int8 => typeof(sbyte),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown data type"),
     };
 
@@ -61,6 +69,8 @@ public static class DataTypes
         DataType.Int64 => sizeof(long),
         DataType.Bool => sizeof(bool),
         DataType.Float16 => 2,
+        DataType.UInt8 => sizeof(byte),
+        DataType.Int8 => sizeof(sbyte),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown data type"),
     };
 
@@ -68,7 +78,7 @@ public static class DataTypes
     public static bool IsFloatingPoint(DataType type) => type is DataType.Float32 or DataType.Float16;
 
     /// <summary>True for the one-byte integer types (int8, uint8), which float32 holds exactly.</summary>
-    public static bool IsByteInteger(DataType type) => SizeOf(type) == 1 && type != DataType.Bool;
+    public static bool IsByteInteger(DataType type) => type is DataType.UInt8 or DataType.Int8;
 
     /// <summary>ONNX's lower-case name ("float", "int64").</summary>
     public static string Name(DataType type) => type == DataType.Undefined ? "undefined" : OnnxTypeName((int)type);

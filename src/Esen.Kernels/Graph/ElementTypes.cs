@@ -39,6 +39,8 @@ internal static class ElementTypes
             DataType.Float32 => visitor.Visit<float>(),
             DataType.Int32 => visitor.Visit<int>(),
             DataType.Int64 => visitor.Visit<long>(),
+            DataType.UInt8 => visitor.Visit<byte>(),
+            DataType.Int8 => visitor.Visit<sbyte>(),
             DataType.Bool => visitor.Visit<bool>(),
             DataType.Float16 => visitor.Visit<Half>(),
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown data type"),
@@ -52,6 +54,8 @@ internal static class ElementTypes
             DataType.Float32 => visitor.Visit<float>(),
             DataType.Int32 => visitor.Visit<int>(),
             DataType.Int64 => visitor.Visit<long>(),
+            DataType.UInt8 => visitor.Visit<byte>(),
+            DataType.Int8 => visitor.Visit<sbyte>(),
             DataType.Float16 => visitor.Visit<Half>(),
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a numeric data type"),
         };
@@ -63,6 +67,8 @@ internal static class ElementTypes
         {
             DataType.Int32 => visitor.Visit<int>(),
             DataType.Int64 => visitor.Visit<long>(),
+            DataType.UInt8 => visitor.Visit<byte>(),
+            DataType.Int8 => visitor.Visit<sbyte>(),
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not an integer data type"),
         };
 }

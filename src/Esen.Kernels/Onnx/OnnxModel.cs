@@ -253,6 +253,15 @@ public static class OnnxModel
                 }
 
                 break;
+            case DataType.UInt8:
+            case DataType.Int8:
+                // int32_data holds each 8-bit value widened; its low byte is the element.
+                for (int i = 0; i < proto.Int32Data.Count; i++)
+                {
+                    tensor.AsBytes()[i] = unchecked((byte)proto.Int32Data[i]);
+                }
+
+                break;
             default:
                 proto.Int32Data.CopyTo(tensor.Elements<int>(), 0);
                 break;

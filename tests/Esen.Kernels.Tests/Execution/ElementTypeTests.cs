@@ -132,6 +132,8 @@ public class ElementTypeTests
             {
                 DataType.Int32 => ((long)int.MinValue, (long)int.MaxValue),
                 DataType.Bool => (0L, 1L),
+                DataType.UInt8 => (byte.MinValue, byte.MaxValue),
+                DataType.Int8 => (sbyte.MinValue, sbyte.MaxValue),
                 _ => (long.MinValue, long.MaxValue),
             };
             return [FromLong(from, min), FromLong(from, max), FromLong(from, 0), .. Enumerable.Range(0, count).Select(i => FromLong(from, i % 2 == 0 ? random.NextInt64(min, max) : Math.Clamp(random.NextInt64(-300, 301), min, max)))];
@@ -142,12 +144,18 @@ public class ElementTypeTests
             {
                 DataType.Int32 => 3e9 / 2,
                 DataType.Int64 => 9e18,
+                DataType.UInt8 => 255,
+                DataType.Int8 => 127,
                 _ => 1e30,
             },
             IsFloatingPoint(to) || to == DataType.Bool || from != DataType.Float16 ? double.MaxValue : 65504);
         double[] specials = IsFloatingPoint(to) || to == DataType.Bool ? [double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.0, 1e-8, 1e300] : [];
-        return [.. new double[] { 0, 0.5, -0.5, 1.5, -1.5, 2.999 }.Concat(specials).Select(v => FromDouble(from, v)),
-            .. Enumerable.Range(0, count).Select(i => FromDouble(from, ((random.NextDouble() * 2) - 1) * (i % 2 == 0 ? limit : 300)))];
+        double[] values =
+        [
+            0, 0.5, -0.5, 1.5, -1.5, 2.999, .. specials,
+            .. Enumerable.Range(0, count).Select(i => ((random.NextDouble() * 2) - 1) * (i % 2 == 0 ? limit : Math.Min(limit, 300))),
+        ];
+        return [.. values.Select(v => FromDouble(from, to == DataType.UInt8 ? Math.Abs(v) : v))];
     }
 
     private static Tensor ToTensor(DataType type, object[] values)
@@ -170,6 +178,8 @@ public class ElementTypeTests
         DataType.Int64 => (object)v,
         DataType.Bool => (object)(v != 0),
         DataType.Float16 => (object)(Half)v,
+        DataType.UInt8 => (object)unchecked((byte)v),
+        DataType.Int8 => (object)unchecked((sbyte)v),
         _ => throw new ArgumentOutOfRangeException(nameof(to)),
     };
 
@@ -180,6 +190,8 @@ public class ElementTypeTests
         DataType.Int64 => (object)(long)v,
         DataType.Bool => (object)(v != 0),
         DataType.Float16 => (object)(Half)v,
+        DataType.UInt8 => (object)(byte)v,
+        DataType.Int8 => (object)(sbyte)v,
         _ => throw new ArgumentOutOfRangeException(nameof(to)),
     };
 
@@ -188,6 +200,8 @@ public class ElementTypeTests
         int i => i,
         long l => l,
         bool b => b ? 1 : 0,
+        byte b => b,
+        sbyte b => b,
         _ => throw new ArgumentOutOfRangeException(nameof(value)),
     };
 
