@@ -156,11 +156,7 @@ public sealed class CpuExecutor : IExecutor
             SlotFor(input.Name);
         }
 
-        var arenas = new Dictionary<DataType, Array>
-        {
-            [DataType.Float32] = new float[schedule.ArenaElements[DataType.Float32]],
-            [DataType.Int64] = new long[schedule.ArenaElements[DataType.Int64]],
-        };
+        Dictionary<DataType, Array> arenas = schedule.ArenaElements.ToDictionary(a => a.Key, a => Array.CreateInstance(DataTypes.ClrType(a.Key), a.Value));
 
         var kernels = new List<CpuKernel>(running.Count);
         foreach (Node node in running)

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Cpu.Ops;
 using Esen.Kernels.Execution;
@@ -61,9 +62,14 @@ internal static class CpuNodeCompiler
     public static CpuKernel Compile(InferenceContext c, ValueSlot[] slots, int[] inputs, int[] outputs, int threads)
     {
         Node node = c.Node;
+        if (ComputesInFloat32(node) && Widened(slots, inputs, outputs).Length > 0)
+        {
+            return InFloat32(c, slots, inputs, outputs, threads);
+        }
+
         int x = inputs.Length > 0 ? inputs[0] : -1, y = outputs.Length > 0 ? outputs[0] : -1;
         TensorShape Shape(int slot) => slots[slot].Info.Shape;
-        bool IsFloat(int slot) => slots[slot].Info.DataType == DataType.Float32;
+        DataType TypeOf(int slot) => slots[slot].Info.DataType;
         int Optional(int index) => index < inputs.Length ? inputs[index] : -1;
 
         switch (node.OpType)
@@ -78,7 +84,7 @@ internal static class CpuNodeCompiler
             case "Sub":
             case "Mul":
             case "Div":
-                return Binary(node, BroadcastPlan.Create(Shape(x), Shape(inputs[1]), Shape(y)), x, inputs[1], y, IsFloat(y));
+                return Binary(node, BroadcastPlan.Create(Shape(x), Shape(inputs[1]), Shape(y)), x, inputs[1], y, TypeOf(y));
             case "Relu":
             case "LeakyRelu":
             case "Sigmoid":
@@ -106,7 +112,7 @@ internal static class CpuNodeCompiler
             case "Reshape":
             case "Squeeze":
             case "Unsqueeze":
-                return View(x, y, outputs.Length > 1 ? outputs[1] : -1, IsFloat(x));
+                return View(x, y, outputs.Length > 1 ? outputs[1] : -1, slots);
             case "MaxPool":
             case "AveragePool":
             {
@@ -151,7 +157,7 @@ internal static class CpuNodeCompiler
                 int[] strides = CpuOps.Strides(xs);
                 int[] outDims = perm.Select(p => (int)xs[p]).ToArray();
                 int[] inStrides = perm.Select(p => strides[p]).ToArray();
-                return Strided(outDims, inStrides, 0, x, y, IsFloat(x));
+                return Strided(outDims, inStrides, 0, x, y, TypeOf(x));
             }
 
             case "Slice":
@@ -160,7 +166,7 @@ internal static class CpuNodeCompiler
                 int[] strides = CpuOps.Strides(Shape(x));
                 int start = (int)slice.Starts.Select((s, i) => s * strides[i]).Sum();
                 int[] inStrides = strides.Select((s, i) => (int)(s * slice.Steps[i])).ToArray();
-                return Strided(slice.OutputShape.ToIntArray(), inStrides, start, x, y, IsFloat(x));
+                return Strided(slice.OutputShape.ToIntArray(), inStrides, start, x, y, TypeOf(x));
             }
 
             case "Concat":
@@ -169,20 +175,16 @@ internal static class CpuNodeCompiler
             {
                 (_, long outer64, long length64, long inner64) = AxisOps.Gather(node, Shape(x));
                 int outer = (int)outer64, length = (int)length64, inner = (int)inner64;
-                int indices = inputs[1];
-                string what = node.Describe();
-                return IsFloat(x)
-                    ? s => CpuOps.Gather<float>(s[x].Floats, s[indices].Int64s, s[y].Floats, outer, length, inner, what)
-                    : s => CpuOps.Gather<long>(s[x].Int64s, s[indices].Int64s, s[y].Int64s, outer, length, inner, what);
+                var gather = new GatherKernel(x, inputs[1], y, outer, length, inner, node.Describe(), TypeOf(inputs[1]));
+                return ElementTypes.Visit<CpuKernel, GatherKernel>(TypeOf(x), gather);
             }
 
             case "Cast":
-                return (IsFloat(x), IsFloat(y)) switch
-                {
-                    (true, false) => s => CpuOps.Cast(s[x].Floats, s[y].Int64s),
-                    (false, true) => s => CpuOps.Cast(s[x].Int64s, s[y].Floats),
-                    _ => View(x, y, -1, IsFloat(x)),
-                };
+            {
+                SlotConversion convert = CpuOps.Converter(TypeOf(x), TypeOf(y));
+                return s => convert(s[x], s[y]);
+            }
+
             case "Constant":
             {
                 Tensor value = ShapeInference.ConstantValue(node);
@@ -200,57 +202,108 @@ internal static class CpuNodeCompiler
         }
     }
 
-    private static void CopyTensor(Tensor value, ValueSlot slot)
+    private static void CopyTensor(Tensor value, ValueSlot slot) => Array.Copy(value.Data, 0, slot.Array!, slot.Offset, slot.Length);
+
+    private static CpuKernel View(int x, int y, int mask, ValueSlot[] slots)
     {
-        if (value.DataType == DataType.Float32)
+        if (mask < 0)
         {
-            value.Floats.CopyTo(slot.Floats);
+            return s => s[x].CopyTo(s[y]);
         }
-        else
+
+        // Dropout at inference keeps every element: its mask is all ones (true since opset 12, when it became bool).
+        TensorInfo maskInfo = slots[mask].Info;
+        Tensor ones = CpuOps.Cast(Tensor.Filled(maskInfo.Shape, 1f), maskInfo.DataType);
+        return s =>
         {
-            value.Int64s.CopyTo(slot.Int64s);
-        }
+            s[x].CopyTo(s[y]);
+            CopyTensor(ones, s[mask]);
+        };
     }
 
-    private static CpuKernel View(int x, int y, int mask, bool isFloat) => s =>
+    private static CpuKernel Strided(int[] outDims, int[] inStrides, int start, int x, int y, DataType type) =>
+        ElementTypes.Visit<CpuKernel, StridedKernel>(type, new StridedKernel(outDims, inStrides, start, x, y));
+
+    private static CpuKernel Binary(Node node, BroadcastPlan plan, int a, int b, int y, DataType type)
     {
-        ValueSlot from = s[x], to = s[y];
-        if (!ReferenceEquals(from.Array, to.Array) || from.Offset != to.Offset)
+        var binary = new BinaryKernel(node.OpType, node.Describe(), plan, a, b, y);
+        return DataTypes.IsFloatingPoint(type)
+            ? ElementTypes.VisitNumber<CpuKernel, BinaryKernel>(type, binary)
+            : ElementTypes.VisitInteger<CpuKernel, BinaryKernel>(type, binary);
+    }
+
+    /// <summary>
+    /// True for the ops whose CPU kernels compute in float32 only: every op but arithmetic (which runs in the stored
+    /// type), data movement, views, Cast and plan-time values.
+    /// </summary>
+    private static bool ComputesInFloat32(Node node) =>
+        OpCatalog.FamilyOf(node) is not (OpFamily.Arithmetic or OpFamily.View or OpFamily.DataMovement or OpFamily.Cast or OpFamily.PlanTimeValue);
+
+    /// <summary>
+    /// The slots a float32 kernel cannot read or write as they are: those of other types than float32, save int64
+    /// (MaxPool's indices, which the kernel writes as int64).
+    /// </summary>
+    private static int[] Widened(ValueSlot[] slots, int[] inputs, int[] outputs) =>
+        inputs.Concat(outputs).Where(i => i >= 0 && slots[i].Info.DataType is not (DataType.Float32 or DataType.Int64)).Distinct().ToArray();
+
+    /// <summary>
+    /// Compiles a float32-only op for other element types: each such input is converted to a float32 buffer of the
+    /// kernel's own, the float32 kernel runs on the buffers, and each such output is converted back to its type
+    /// (<see cref="CpuOps.Converter"/>, the one conversion rule).
+    /// </summary>
+    private static CpuKernel InFloat32(InferenceContext c, ValueSlot[] slots, int[] inputs, int[] outputs, int threads)
+    {
+        Node node = c.Node;
+        int[] widened = Widened(slots, inputs, outputs);
+        var floatSlots = (ValueSlot[])slots.Clone();
+        foreach (int slot in widened)
         {
-            if (isFloat)
+            floatSlots[slot] = new ValueSlot(slots[slot].Name, slots[slot].Info with { DataType = DataType.Float32 });
+            floatSlots[slot].Bind(new float[floatSlots[slot].Length], 0);
+        }
+
+        var values = new Dictionary<string, TensorInfo>();
+        var constants = new Dictionary<string, Tensor>();
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (inputs[i] >= 0)
             {
-                from.Floats.CopyTo(to.Floats);
-            }
-            else
-            {
-                from.Int64s.CopyTo(to.Int64s);
+                values[node.Inputs[i]] = floatSlots[inputs[i]].Info;
+                if (c.Constant(i) is { } constant)
+                {
+                    constants[node.Inputs[i]] = constant.DataType == floatSlots[inputs[i]].Info.DataType ? constant : CpuOps.Cast(constant, DataType.Float32);
+                }
             }
         }
 
-        if (mask >= 0)
+        CpuKernel kernel = Compile(new InferenceContext(c.Opset, node, values, constants), floatSlots, inputs, outputs, threads);
+        var isInput = inputs.Where(i => i >= 0).ToHashSet();
+        (int Slot, SlotConversion Convert)[] before = widened.Where(isInput.Contains)
+            .Select(i => (i, CpuOps.Converter(slots[i].Info.DataType, DataType.Float32))).ToArray();
+        (int Slot, SlotConversion Convert)[] after = widened.Where(i => !isInput.Contains(i))
+            .Select(i => (i, CpuOps.Converter(DataType.Float32, slots[i].Info.DataType))).ToArray();
+        var bound = new ValueSlot[slots.Length];
+        return s =>
         {
-            s[mask].Floats.Fill(1f);
-        }
-    };
+            Array.Copy(s, bound, s.Length);
+            foreach ((int slot, SlotConversion convert) in before)
+            {
+                convert(s[slot], floatSlots[slot]);
+                bound[slot] = floatSlots[slot];
+            }
 
-    private static CpuKernel Strided(int[] outDims, int[] inStrides, int start, int x, int y, bool isFloat) => isFloat
-        ? s => CpuOps.StridedCopy<float>(s[x].Floats, s[y].Floats, outDims, inStrides, start)
-        : s => CpuOps.StridedCopy<long>(s[x].Int64s, s[y].Int64s, outDims, inStrides, start);
+            foreach ((int slot, _) in after)
+            {
+                bound[slot] = floatSlots[slot];
+            }
 
-    private static CpuKernel Binary(Node node, BroadcastPlan plan, int a, int b, int y, bool isFloat) => (node.OpType, isFloat) switch
-    {
-        ("Add", true) => s => CpuOps.Binary<float, AddOp<float>>(plan, s[a].Floats, s[b].Floats, s[y].Floats),
-        ("Sub", true) => s => CpuOps.Binary<float, SubtractOp<float>>(plan, s[a].Floats, s[b].Floats, s[y].Floats),
-        ("Mul", true) => s => CpuOps.Binary<float, MultiplyOp<float>>(plan, s[a].Floats, s[b].Floats, s[y].Floats),
-        ("Div", true) => s => CpuOps.Binary<float, DivideOp<float>>(plan, s[a].Floats, s[b].Floats, s[y].Floats),
-        ("Add", false) => s => CpuOps.Binary<long, AddOp<long>>(plan, s[a].Int64s, s[b].Int64s, s[y].Int64s),
-        ("Sub", false) => s => CpuOps.Binary<long, SubtractOp<long>>(plan, s[a].Int64s, s[b].Int64s, s[y].Int64s),
-        ("Mul", false) => s => CpuOps.Binary<long, MultiplyOp<long>>(plan, s[a].Int64s, s[b].Int64s, s[y].Int64s),
-        _ => DivideInt64(node.Describe(), plan, a, b, y),
-    };
-
-    private static CpuKernel DivideInt64(string what, BroadcastPlan plan, int a, int b, int y) =>
-        s => CpuOps.DivideInt64(plan, s[a].Int64s, s[b].Int64s, s[y].Int64s, what);
+            kernel(bound);
+            foreach ((int slot, SlotConversion convert) in after)
+            {
+                convert(floatSlots[slot], s[slot]);
+            }
+        };
+    }
 
     private static CpuKernel Conv(InferenceContext c, ValueSlot[] slots, int[] inputs, int y, int threads)
     {
@@ -371,7 +424,7 @@ internal static class CpuNodeCompiler
             offsets[i] = offsets[i - 1] + blocks[i - 1];
         }
 
-        bool isFloat = slots[y].Info.DataType == DataType.Float32;
+        ConcatCopy copy = ElementTypes.Visit<ConcatCopy, ConcatCopyVisitor>(slots[y].Info.DataType, default);
         return s =>
         {
             for (int i = 0; i < inputs.Length; i++)
@@ -384,14 +437,7 @@ internal static class CpuNodeCompiler
                     continue;
                 }
 
-                if (isFloat)
-                {
-                    CpuOps.Concat<float>(input.Floats, output.Floats, outer, blocks[i], outputBlock, offsets[i]);
-                }
-                else
-                {
-                    CpuOps.Concat<long>(input.Int64s, output.Int64s, outer, blocks[i], outputBlock, offsets[i]);
-                }
+                copy(input, output, outer, blocks[i], outputBlock, offsets[i]);
             }
         };
     }
@@ -455,5 +501,75 @@ internal static class CpuNodeCompiler
         public static void Apply(ReadOnlySpan<int> x, int y, Span<int> destination) => destination.Fill(y);
 
         public static void Apply(int x, ReadOnlySpan<int> y, Span<int> destination) => y.CopyTo(destination);
+    }
+
+    private delegate void ConcatCopy(ValueSlot input, ValueSlot output, int outer, int block, int outputBlock, int offset);
+
+    private readonly struct ConcatCopyVisitor : IElementVisitor<ConcatCopy>
+    {
+        public ConcatCopy Visit<T>()
+            where T : unmanaged =>
+            static (input, output, outer, block, outputBlock, offset) => CpuOps.Concat<T>(input.Span<T>(), output.Span<T>(), outer, block, outputBlock, offset);
+    }
+
+    private readonly struct StridedKernel(int[] outDims, int[] inStrides, int start, int x, int y) : IElementVisitor<CpuKernel>
+    {
+        public CpuKernel Visit<T>()
+            where T : unmanaged
+        {
+            (int[] dims, int[] strides, int first, int from, int to) = (outDims, inStrides, start, x, y);
+            return s => CpuOps.StridedCopy<T>(s[from].Span<T>(), s[to].Span<T>(), dims, strides, first);
+        }
+    }
+
+    private readonly struct GatherKernel(int x, int indices, int y, int outer, int length, int inner, string what, DataType indexType)
+        : IElementVisitor<CpuKernel>
+    {
+        public CpuKernel Visit<T>()
+            where T : unmanaged => ElementTypes.VisitInteger<CpuKernel, GatherIndexKernel<T>>(indexType, new GatherIndexKernel<T>(x, indices, y, outer, length, inner, what));
+    }
+
+    private readonly struct GatherIndexKernel<T>(int x, int indices, int y, int outer, int length, int inner, string what) : IIntegerVisitor<CpuKernel>
+        where T : unmanaged
+    {
+        public CpuKernel Visit<TIndex>()
+            where TIndex : unmanaged, IBinaryInteger<TIndex>, IMinMaxValue<TIndex>
+        {
+            (int data, int index, int output, int o, int l, int n, string name) = (x, indices, y, outer, length, inner, what);
+            return s => CpuOps.Gather(s[data].Span<T>(), s[index].Span<TIndex>(), s[output].Span<T>(), o, l, n, name);
+        }
+    }
+
+    /// <summary>Add, Sub, Mul and Div in the stored type: IEEE division for floating point, truncating for integers.</summary>
+    private readonly struct BinaryKernel(string op, string what, BroadcastPlan plan, int a, int b, int y) : INumberVisitor<CpuKernel>, IIntegerVisitor<CpuKernel>
+    {
+        CpuKernel INumberVisitor<CpuKernel>.Visit<T>() => op == "Div" ? Kernel<T, DivideOp<T>>() : Arithmetic<T>();
+
+        CpuKernel IIntegerVisitor<CpuKernel>.Visit<T>()
+        {
+            if (op != "Div")
+            {
+                return Arithmetic<T>();
+            }
+
+            (BroadcastPlan p, int left, int right, int output, string name) = (plan, a, b, y, what);
+            return s => CpuOps.DivideIntegers(p, s[left].Span<T>(), s[right].Span<T>(), s[output].Span<T>(), name);
+        }
+
+        private CpuKernel Arithmetic<T>()
+            where T : unmanaged, INumber<T> => op switch
+            {
+                "Add" => Kernel<T, AddOp<T>>(),
+                "Sub" => Kernel<T, SubtractOp<T>>(),
+                _ => Kernel<T, MultiplyOp<T>>(),
+            };
+
+        private CpuKernel Kernel<T, TOp>()
+            where T : unmanaged
+            where TOp : IBinaryOp<T>
+        {
+            (BroadcastPlan p, int left, int right, int output) = (plan, a, b, y);
+            return s => CpuOps.Binary<T, TOp>(p, s[left].Span<T>(), s[right].Span<T>(), s[output].Span<T>());
+        }
     }
 }

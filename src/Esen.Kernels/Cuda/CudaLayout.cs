@@ -82,6 +82,14 @@ internal sealed class CudaLayout
     {
         var layout = new CudaLayout(schedule, math);
         InferredShapes shapes = schedule.Shapes;
+        IEnumerable<string> touched = schedule.Running.SelectMany(n => n.Inputs.Concat(n.Outputs))
+            .Concat(shapes.Graph.Inputs.Select(i => i.Name)).Concat(shapes.Graph.Outputs.Select(o => o.Name));
+        if (touched.FirstOrDefault(v => v.Length > 0 && shapes[v].DataType is not (DataType.Float32 or DataType.Int64)) is { } unsupported)
+        {
+            throw new UnsupportedModelException(
+                $"'{unsupported}' is {DataTypes.Name(shapes[unsupported].DataType)}: the CUDA executor runs float32 and int64 values only (the CPU executor runs every type)");
+        }
+
         foreach (DataType type in new[] { DataType.Float32, DataType.Int64 })
         {
             layout._arenaRegion[type] = layout.Add(DeviceRegionKind.Arena, DataTypes.Name(type), schedule.ArenaElements[type] * DataTypes.SizeOf(type));

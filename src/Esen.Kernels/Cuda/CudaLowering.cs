@@ -362,7 +362,7 @@ internal static class CudaLowering
                 {
                     A = args.A, B = args.B, Y = args.Y, Count = args.Count, OutDims = args.OutDims, AStrides = args.AStrides, BStrides = args.BStrides,
                     Fault = bases[layout.FaultRegion], FaultCode = Steps.Count + 1,
-                }, fault: CpuOps.Int64DivisionFault);
+                }, fault: CpuOps.IntegerDivisionFault);
                 return;
             }
 

@@ -204,7 +204,7 @@ internal sealed class ExecutionSchedule
         long unplanned = 0;
         var offsets = new Dictionary<string, long>();
         var arenaElements = new Dictionary<DataType, long>();
-        foreach (DataType type in new[] { DataType.Float32, DataType.Int64 })
+        foreach (DataType type in DataTypes.All)
         {
             string[] values = firstStep.Keys.Where(n => shapes[n].DataType == type).ToArray();
             unplanned += values.Sum(n => shapes[n].Shape.ElementCount) * DataTypes.SizeOf(type);

@@ -25,7 +25,7 @@ public sealed class ValueSlot
     /// <summary>Element count.</summary>
     public int Length { get; }
 
-    /// <summary>The backing array: float[] or long[] per the type.</summary>
+    /// <summary>The backing array, of the element type's .NET type (<see cref="DataTypes.ClrType"/>).</summary>
     public Array? Array { get; private set; }
 
     /// <summary>First element of the value in <see cref="Array"/>.</summary>
@@ -37,7 +37,7 @@ public sealed class ValueSlot
     /// <summary>The value as int64s.</summary>
     public Span<long> Int64s => new((long[])Array!, Offset, Length);
 
-    /// <summary>The value as a span of <typeparamref name="T"/> (float or long).</summary>
+    /// <summary>The value as a span of <typeparamref name="T"/>, the element type's .NET type.</summary>
     public Span<T> Span<T>()
         where T : unmanaged => new((T[])Array!, Offset, Length);
 
@@ -49,12 +49,24 @@ public sealed class ValueSlot
     }
 
     /// <summary>Points the slot at a tensor's data.</summary>
-    public void Bind(Tensor tensor) => Bind(tensor.DataType == DataType.Float32 ? tensor.Floats : tensor.Int64s, 0);
+    public void Bind(Tensor tensor) => Bind(tensor.Data, 0);
 
     /// <summary>A copy of the value as a new tensor.</summary>
-    public Tensor ToTensor() => Info.DataType == DataType.Float32
-        ? Tensor.FromFloats(Info.Shape, Floats.ToArray())
-        : Tensor.FromInt64s(Info.Shape, Int64s.ToArray());
+    public Tensor ToTensor()
+    {
+        Tensor tensor = Tensor.Zeros(Info.DataType, Info.Shape);
+        System.Array.Copy(Array!, Offset, tensor.Data, 0, Length);
+        return tensor;
+    }
+
+    /// <summary>Copies the value into <paramref name="destination"/> (same type and length) unless both are the same window.</summary>
+    public void CopyTo(ValueSlot destination)
+    {
+        if (!ReferenceEquals(Array, destination.Array) || Offset != destination.Offset)
+        {
+            System.Array.Copy(Array!, Offset, destination.Array!, destination.Offset, Length);
+        }
+    }
 
     /// <inheritdoc/>
     public override string ToString() => $"{Name}: {Info}";

@@ -37,21 +37,24 @@ public sealed class InferenceContext
     /// <summary>Shape of input <paramref name="index"/>.</summary>
     public TensorShape Shape(int index) => Input(index).Shape;
 
-    /// <summary>Shape of a float input (checks the type).</summary>
-    /// <exception cref="GraphException">The input is missing or not float32.</exception>
-    public TensorShape FloatShape(int index)
+    /// <summary>
+    /// Shape of an input to a floating-point computation (checks the type: floating point, or with
+    /// <paramref name="orByteInteger"/> also int8/uint8, which float32 holds exactly).
+    /// </summary>
+    /// <exception cref="GraphException">The input is missing or of another type.</exception>
+    public TensorShape FloatShape(int index, bool orByteInteger = false)
     {
         TensorInfo info = Input(index);
-        return info.DataType == DataType.Float32
+        return DataTypes.IsFloatingPoint(info.DataType) || (orByteInteger && DataTypes.IsByteInteger(info.DataType))
             ? info.Shape
-            : throw Fail($"input '{Node.Inputs[index]}' is {DataTypes.Name(info.DataType)}, expected float");
+            : throw Fail($"input '{Node.Inputs[index]}' is {DataTypes.Name(info.DataType)}, expected {(orByteInteger ? "a floating-point type, int8 or uint8" : "a floating-point type")}");
     }
 
     /// <summary>The value of input <paramref name="index"/> if it is known before run time.</summary>
     public Tensor? Constant(int index) => Has(index) && _constants.TryGetValue(Node.Inputs[index], out Tensor? t) ? t : null;
 
-    /// <summary>The int64 values of a constant input (shape, axes, starts...).</summary>
-    /// <exception cref="GraphException">The input is not a known int64 constant.</exception>
+    /// <summary>The values of a constant int64 or int32 input (shape, axes, starts...).</summary>
+    /// <exception cref="GraphException">The input is not a known int64 or int32 constant.</exception>
     public long[] ConstantInts(int index, string what)
     {
         Tensor? tensor = Constant(index);
@@ -60,7 +63,12 @@ public sealed class InferenceContext
             throw Fail($"the {what} input '{Node.Inputs[index]}' must be a constant (computed from initializers and shapes)");
         }
 
-        return tensor.DataType == DataType.Int64 ? tensor.Int64s : throw Fail($"the {what} input '{Node.Inputs[index]}' must be int64");
+        return tensor.DataType switch
+        {
+            DataType.Int64 => tensor.Int64s,
+            DataType.Int32 => Array.ConvertAll(tensor.Elements<int>(), v => (long)v),
+            _ => throw Fail($"the {what} input '{Node.Inputs[index]}' must be int64 or int32"),
+        };
     }
 
     /// <summary>The constant values of the present inputs (null where omitted).</summary>

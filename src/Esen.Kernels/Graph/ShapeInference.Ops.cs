@@ -10,17 +10,18 @@ public static partial class ShapeInference
         _ = OpCatalog.FamilyOf(node); // an op Esen lacks: one line naming the node
         return node.OpType switch
         {
-            "Conv" => [Float(Conv(c))],
-            "Gemm" => [Float(Gemm(c))],
-            "MatMul" => [Float(MatMul(c))],
+            "Conv" => [Like(c, Conv(c))],
+            "Gemm" => [Like(c, Gemm(c))],
+            "MatMul" => [Like(c, MatMul(c))],
             "Add" or "Sub" or "Mul" or "Div" => [Binary(c)],
-            "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Erf" or "Clip" or "Softmax" => [Float(c.FloatShape(0))],
+            "Relu" or "Clip" => [Like(c, c.FloatShape(0, orByteInteger: true))],
+            "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Erf" or "Softmax" => [Like(c, c.FloatShape(0))],
             "Identity" => [c.Input(0)],
             "Dropout" => Dropout(c),
-            "MaxPool" => [Float(Pool(c)), new TensorInfo(DataType.Int64, Pool(c))],
-            "AveragePool" => [Float(Pool(c))],
-            "GlobalAveragePool" => [Float(GlobalPool(c))],
-            "BatchNormalization" => [Float(BatchNorm(c))],
+            "MaxPool" => [Like(c, Pool(c, orByteInteger: true)), new TensorInfo(DataType.Int64, Pool(c, orByteInteger: true))],
+            "AveragePool" => [Like(c, Pool(c, orByteInteger: false))],
+            "GlobalAveragePool" => [Like(c, GlobalPool(c))],
+            "BatchNormalization" => [Like(c, BatchNorm(c))],
             "LayerNormalization" => LayerNorm(c),
             "Flatten" => [c.Input(0) with { Shape = Flatten(c) }],
             "Reshape" => [c.Input(0) with { Shape = Reshape(c) }],
@@ -38,6 +39,9 @@ public static partial class ShapeInference
     }
 
     private static TensorInfo Float(TensorShape shape) => new(DataType.Float32, shape);
+
+    // The output has the first input's element type (ONNX's T).
+    private static TensorInfo Like(InferenceContext c, TensorShape shape) => c.Input(0) with { Shape = shape };
 
     private static TensorShape Conv(InferenceContext c)
     {
@@ -126,6 +130,11 @@ public static partial class ShapeInference
             throw c.Fail($"input types differ: {a} and {b}");
         }
 
+        if (a.DataType == DataType.Bool)
+        {
+            throw c.Fail($"{c.Node.OpType} does not take bool inputs");
+        }
+
         return a with { Shape = BroadcastOrFail(c, a.Shape, b.Shape) };
     }
 
@@ -154,23 +163,21 @@ public static partial class ShapeInference
 
     private static TensorInfo[] Dropout(InferenceContext c)
     {
-        if (c.Node.Outputs.Count > 1 && c.Node.Outputs[1].Length > 0)
-        {
-            // Before opset 12 the mask has the input's type (all ones at inference); since then it is bool.
-            return c.Opset < 12 ? [c.Input(0), c.Input(0)] : throw c.Unsupported("the mask output (bool) is not supported");
-        }
-
-        if (c.Constant(2) is { } training && training.ElementCount == 1 && training.DataType == DataType.Int64 && training.Int64s[0] != 0)
+        // training_mode (bool) must be known to be false: Esen runs inference only.
+        if (c.Has(2) && (c.Constant(2) is not { } training || training.DataType != DataType.Bool || training.Elements<bool>().Any(t => t)))
         {
             throw c.Unsupported("training_mode is not supported (inference only)");
         }
 
-        return [c.Input(0)];
+        // The mask is all ones at inference: of the input's type before opset 12, bool since.
+        return c.Node.Outputs.Count > 1 && c.Node.Outputs[1].Length > 0
+            ? [c.Input(0), c.Opset < 12 ? c.Input(0) : c.Input(0) with { DataType = DataType.Bool }]
+            : [c.Input(0)];
     }
 
-    private static TensorShape Pool(InferenceContext c)
+    private static TensorShape Pool(InferenceContext c, bool orByteInteger)
     {
-        TensorShape x = c.FloatShape(0);
+        TensorShape x = c.FloatShape(0, orByteInteger);
         WindowGeometry window = SlidingWindows.Pool(c.Node, x).Geometry;
         return new TensorShape([x[0], x[1], .. window.Output.Select(o => (long)o)]);
     }
@@ -219,7 +226,8 @@ public static partial class ShapeInference
         }
 
         var stats = new TensorShape([.. x.Dimensions[..axis], .. Enumerable.Repeat(1L, x.Rank - axis)]);
-        return [Float(x), Float(stats), Float(stats)];
+        // Mean and InvStdDev have the stash type, float32 by default.
+        return [Like(c, x), Float(stats), Float(stats)];
     }
 
     private static TensorShape Flatten(InferenceContext c)
@@ -388,9 +396,9 @@ public static partial class ShapeInference
     {
         TensorShape data = c.Shape(0);
         TensorInfo indices = c.Input(1);
-        if (indices.DataType != DataType.Int64)
+        if (indices.DataType is not (DataType.Int64 or DataType.Int32))
         {
-            throw c.Fail("indices must be int64");
+            throw c.Fail("indices must be int32 or int64");
         }
 
         int axis = AxisOps.Gather(c.Node, data).Axis;

@@ -1,19 +1,21 @@
+using System.Runtime.InteropServices;
+
 namespace Esen.Kernels.Graph;
 
 /// <summary>
-/// A typed, dense, row-major tensor with a static shape: float32 or int64 data. Seeded random
-/// tensors (<see cref="SeededRandom"/>) generate their data on first access, so a built-in
-/// architecture can be analysed (shapes, FLOPs, bytes) without allocating its weights.
+/// A typed, dense, row-major tensor with a static shape, its data one array of the element type's
+/// .NET type (<see cref="DataTypes.ClrType"/>). Seeded random tensors (<see cref="SeededRandom"/>)
+/// generate their float data on first access, so a built-in architecture can be analysed (shapes,
+/// FLOPs, bytes) without allocating its weights.
 /// </summary>
 public sealed class Tensor
 {
     private readonly Lock _gate = new();
     private readonly int _seed;
     private readonly float _scale;
-    private readonly long[]? _longs;
-    private float[]? _floats;
+    private Array? _data;
 
-    private Tensor(DataType type, TensorShape shape, float[]? floats, long[]? longs, int seed = 0, float scale = 0f)
+    private Tensor(DataType type, TensorShape shape, Array? data, int seed = 0, float scale = 0f)
     {
         if (!shape.IsStatic)
         {
@@ -22,8 +24,7 @@ public sealed class Tensor
 
         DataType = type;
         Shape = shape;
-        _floats = floats;
-        _longs = longs;
+        _data = data;
         _seed = seed;
         _scale = scale;
     }
@@ -40,47 +41,65 @@ public sealed class Tensor
     /// <summary>Bytes the data occupies.</summary>
     public long ByteCount => ElementCount * DataTypes.SizeOf(DataType);
 
-    /// <summary>The float32 data (generated now for a seeded random tensor).</summary>
-    /// <exception cref="InvalidOperationException">The tensor is not float32.</exception>
-    public float[] Floats
+    /// <summary>The data array, of the element type's .NET type (generated now for a seeded random tensor).</summary>
+    public Array Data
     {
         get
         {
-            if (DataType != DataType.Float32)
-            {
-                throw new InvalidOperationException($"tensor {Shape} is {DataTypes.Name(DataType)}, not float");
-            }
-
-            if (_floats is null)
+            if (_data is null)
             {
                 lock (_gate)
                 {
-                    _floats ??= Generate();
+                    _data ??= Generate();
                 }
             }
 
-            return _floats;
+            return _data;
         }
     }
 
+    /// <summary>The float32 data (generated now for a seeded random tensor).</summary>
+    /// <exception cref="InvalidOperationException">The tensor is not float32.</exception>
+    public float[] Floats => Elements<float>();
+
     /// <summary>The int64 data.</summary>
     /// <exception cref="InvalidOperationException">The tensor is not int64.</exception>
-    public long[] Int64s => _longs ?? throw new InvalidOperationException($"tensor {Shape} is {DataTypes.Name(DataType)}, not int64");
+    public long[] Int64s => Elements<long>();
+
+    /// <summary>The data as <typeparamref name="T"/>, which must be the element type's .NET type.</summary>
+    /// <exception cref="InvalidOperationException">The tensor holds another element type.</exception>
+    public T[] Elements<T>()
+        where T : unmanaged => DataTypes.ClrType(DataType) == typeof(T)
+            ? (T[])Data
+            : throw new InvalidOperationException($"tensor {Shape} is {DataTypes.Name(DataType)}, not {DataTypes.Name(DataTypes.Of<T>())}");
+
+    /// <summary>The data's bytes (little-endian on every host .NET runs Esen on).</summary>
+    public Span<byte> AsBytes() => MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(Data), checked((int)ByteCount));
 
     /// <summary>Wraps float data (not copied).</summary>
     /// <exception cref="ArgumentException">The length does not match the shape.</exception>
-    public static Tensor FromFloats(TensorShape shape, float[] data)
-    {
-        CheckLength(shape, data.Length);
-        return new Tensor(DataType.Float32, shape, data, null);
-    }
+    public static Tensor FromFloats(TensorShape shape, float[] data) => FromArray(shape, data);
 
     /// <summary>Wraps int64 data (not copied).</summary>
     /// <exception cref="ArgumentException">The length does not match the shape.</exception>
-    public static Tensor FromInt64s(TensorShape shape, long[] data)
+    public static Tensor FromInt64s(TensorShape shape, long[] data) => FromArray(shape, data);
+
+    /// <summary>Wraps data of any supported element type (not copied).</summary>
+    /// <exception cref="ArgumentException">The length does not match the shape, or <typeparamref name="T"/> is no element type.</exception>
+    public static Tensor FromArray<T>(TensorShape shape, T[] data)
+        where T : unmanaged => FromArray(DataTypes.Of<T>(), shape, data);
+
+    /// <summary>Wraps an array of <paramref name="type"/>'s .NET type (not copied).</summary>
+    /// <exception cref="ArgumentException">The array's type or length does not match.</exception>
+    public static Tensor FromArray(DataType type, TensorShape shape, Array data)
     {
+        if (data.GetType().GetElementType() != DataTypes.ClrType(type))
+        {
+            throw new ArgumentException($"a {DataTypes.Name(type)} tensor needs a {DataTypes.ClrType(type).Name}[], not a {data.GetType().Name}", nameof(data));
+        }
+
         CheckLength(shape, data.Length);
-        return new Tensor(DataType.Int64, shape, null, data);
+        return new Tensor(type, shape, data);
     }
 
     /// <summary>A float scalar.</summary>
@@ -93,7 +112,7 @@ public sealed class Tensor
     public static Tensor Zeros(DataType type, TensorShape shape)
     {
         int n = checked((int)shape.ElementCount);
-        return type == DataType.Float32 ? FromFloats(shape, new float[n]) : FromInt64s(shape, new long[n]);
+        return FromArray(type, shape, Array.CreateInstance(DataTypes.ClrType(type), n));
     }
 
     /// <summary>
@@ -103,7 +122,7 @@ public sealed class Tensor
     public static Tensor SeededRandom(TensorShape shape, int seed, float scale)
     {
         _ = shape.ElementCount;
-        return new Tensor(DataType.Float32, shape, null, null, seed, scale);
+        return new Tensor(DataType.Float32, shape, null, seed, scale);
     }
 
     /// <summary>A float tensor filled with one value.</summary>
@@ -116,7 +135,7 @@ public sealed class Tensor
 
     /// <summary>The same data with another shape of equal element count.</summary>
     /// <exception cref="ArgumentException">The element counts differ.</exception>
-    public Tensor Reshape(TensorShape shape) => DataType == DataType.Float32 ? FromFloats(shape, Floats) : FromInt64s(shape, Int64s);
+    public Tensor Reshape(TensorShape shape) => FromArray(DataType, shape, Data);
 
     /// <inheritdoc/>
     public override string ToString() => $"{DataTypes.Name(DataType)}{Shape}";

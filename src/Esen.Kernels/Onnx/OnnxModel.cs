@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx.Proto;
 using Google.Protobuf;
@@ -84,9 +82,7 @@ public static class OnnxModel
     {
         var proto = new TensorProto { Name = name, DataType = (int)tensor.DataType };
         proto.Dims.AddRange(tensor.Shape);
-        proto.RawData = tensor.DataType == DataType.Float32
-            ? ByteString.CopyFrom(MemoryMarshal.AsBytes(tensor.Floats.AsSpan()))
-            : ByteString.CopyFrom(MemoryMarshal.AsBytes(tensor.Int64s.AsSpan()));
+        proto.RawData = ByteString.CopyFrom(tensor.AsBytes());
         return proto.ToByteArray();
     }
 
@@ -220,45 +216,65 @@ public static class OnnxModel
 
         var shape = new TensorShape([.. proto.Dims]);
         int size = DataTypes.SizeOf(type);
-        int stored = !proto.RawData.IsEmpty ? proto.RawData.Length / size
-            : type == DataType.Float32 ? proto.FloatData.Count : proto.Int64Data.Count;
+        int stored = !proto.RawData.IsEmpty ? proto.RawData.Length / size : TypedFieldCount(proto, type);
         if ((!proto.RawData.IsEmpty && proto.RawData.Length != count * size) || stored != count)
         {
             throw new GraphException($"{what}: {stored} stored elements do not fill shape {shape} ({count})");
         }
 
-        ReadOnlySpan<byte> raw = proto.RawData.Span;
-        if (type == DataType.Float32)
+        Tensor tensor = Tensor.Zeros(type, shape);
+        if (!proto.RawData.IsEmpty)
         {
-            var data = new float[count];
-            if (!raw.IsEmpty)
-            {
-                for (int i = 0; i < data.Length; i++)
+            // raw_data is little-endian, as every host .NET runs Esen on.
+            proto.RawData.Span.CopyTo(tensor.AsBytes());
+            return tensor;
+        }
+
+        switch (type)
+        {
+            case DataType.Float32:
+                proto.FloatData.CopyTo(tensor.Floats, 0);
+                break;
+            case DataType.Int64:
+                proto.Int64Data.CopyTo(tensor.Int64s, 0);
+                break;
+            case DataType.Bool:
+                for (int i = 0; i < proto.Int32Data.Count; i++)
                 {
-                    data[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(i * 4)..]);
+                    tensor.Elements<bool>()[i] = proto.Int32Data[i] != 0;
                 }
-            }
-            else
-            {
-                proto.FloatData.CopyTo(data, 0);
-            }
 
-            return Tensor.FromFloats(shape, data);
+                break;
+            case DataType.Float16:
+                // int32_data holds each float16's bits.
+                for (int i = 0; i < proto.Int32Data.Count; i++)
+                {
+                    tensor.Elements<Half>()[i] = BitConverter.UInt16BitsToHalf(unchecked((ushort)proto.Int32Data[i]));
+                }
+
+                break;
+            case DataType.UInt8:
+            case DataType.Int8:
+                // int32_data holds each 8-bit value widened; its low byte is the element.
+                for (int i = 0; i < proto.Int32Data.Count; i++)
+                {
+                    tensor.AsBytes()[i] = unchecked((byte)proto.Int32Data[i]);
+                }
+
+                break;
+            default:
+                proto.Int32Data.CopyTo(tensor.Elements<int>(), 0);
+                break;
         }
 
-        var longs = new long[count];
-        if (!raw.IsEmpty)
-        {
-            for (int i = 0; i < longs.Length; i++)
-            {
-                longs[i] = BinaryPrimitives.ReadInt64LittleEndian(raw[(i * 8)..]);
-            }
-        }
-        else
-        {
-            proto.Int64Data.CopyTo(longs, 0);
-        }
-
-        return Tensor.FromInt64s(shape, longs);
+        return tensor;
     }
+
+    /// <summary>How many elements the typed field of <paramref name="type"/> holds (onnx.proto, TensorProto: which field stores which type).</summary>
+    private static int TypedFieldCount(TensorProto proto, DataType type) => type switch
+    {
+        DataType.Float32 => proto.FloatData.Count,
+        DataType.Int64 => proto.Int64Data.Count,
+        _ => proto.Int32Data.Count,
+    };
 }

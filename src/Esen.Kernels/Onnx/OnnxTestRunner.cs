@@ -1,5 +1,6 @@
 using System.Globalization;
 using Esen.Kernels.Cpu;
+using Esen.Kernels.Cpu.Ops;
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
 
@@ -129,13 +130,15 @@ public static class OnnxTestRunner
             return $"shape {actual.Shape}, expected {expected.Shape}";
         }
 
-        if (expected.DataType == DataType.Int64)
+        if (!DataTypes.IsFloatingPoint(expected.DataType))
         {
-            int at = expected.Int64s.AsSpan().CommonPrefixLength(actual.Int64s);
-            return at == expected.Int64s.Length ? null : $"element {at} is {actual.Int64s[at]}, expected {expected.Int64s[at]}";
+            // Integers and bools match exactly.
+            int at = expected.AsBytes().CommonPrefixLength(actual.AsBytes()) / DataTypes.SizeOf(expected.DataType);
+            return at == expected.ElementCount ? null : $"element {at} is {actual.Data.GetValue(at)}, expected {expected.Data.GetValue(at)}";
         }
 
-        float[] e = expected.Floats, a = actual.Floats;
+        // Every floating-point type is compared in float32, the type Esen computes in.
+        float[] e = AsFloats(expected), a = AsFloats(actual);
         int worst = -1;
         double worstExcess = 0;
         for (int i = 0; i < e.Length; i++)
@@ -163,6 +166,8 @@ public static class OnnxTestRunner
             CultureInfo.InvariantCulture,
             $"element {worst} is {a[worst]}, expected {e[worst]} (rtol {tolerance.Rtol}, atol {tolerance.Atol}); relative L2 {whole.RelativeL2:E2}, max |error| {whole.MaxAbsDifference:E2}");
     }
+
+    private static float[] AsFloats(Tensor tensor) => tensor.DataType == DataType.Float32 ? tensor.Floats : CpuOps.Cast(tensor, DataType.Float32).Floats;
 
     private static Tensor[] ReadTensors(string dataSet, string prefix) =>
         Directory.GetFiles(dataSet, $"{prefix}_*.pb")

@@ -8,23 +8,24 @@ namespace Esen.Kernels.Tests.Execution;
 public abstract partial class ExecutorConformanceTests<TFixture>
 {
     /// <summary>
-    /// Every float32/int64 case of our op set in Debian's libonnx-testdata passes. Cases outside the op
-    /// set are not selected (the count pins the selection, so a regression cannot hide as "unselected").
+    /// Every case of our op set and the executor's element types in Debian's libonnx-testdata passes. Cases outside
+    /// them are not selected (the count pins the selection, so a regression cannot hide as "unselected"): one count
+    /// for an executor of every type, one for float32 and int64 only (the CUDA executor).
     /// </summary>
     [SkippableFact]
     public void DebianOnnxNodeCases_AllSelectedPass() =>
-        AllSelectedPass(Requires.Directory(TestEnv.OnnxTestDataDirectory, "Debian libonnx-testdata (apt install libonnx-testdata)"), expectedSelected: 185);
+        AllSelectedPass(Requires.Directory(TestEnv.OnnxTestDataDirectory, "Debian libonnx-testdata (apt install libonnx-testdata)"), everyType: 199, float32AndInt64: 185);
 
-    /// <summary>Every float32 case of our op set in ../shared/onnx-node passes (manifest.tsv lists them).</summary>
+    /// <summary>Every case of our op set and the executor's element types in ../shared/onnx-node passes (manifest.tsv lists them).</summary>
     [SkippableFact]
     public void SharedOnnxNodeCases_AllSelectedPass() =>
-        AllSelectedPass(Requires.SharedDirectory("onnx-node"), expectedSelected: 189);
+        AllSelectedPass(Requires.SharedDirectory("onnx-node"), everyType: 200, float32AndInt64: 189);
 
-    private void AllSelectedPass(string root, int expectedSelected)
+    private void AllSelectedPass(string root, int everyType, int float32AndInt64)
     {
         Fixture.RequireDevice();
-        string[] selected = OnnxTestRunner.FindCases(root).Where(OnnxCaseSelection.InOpSet).ToArray();
-        Assert.Equal(expectedSelected, selected.Length);
+        string[] selected = OnnxTestRunner.FindCases(root).Where(d => OnnxCaseSelection.InOpSet(d, Fixture.ElementTypes)).ToArray();
+        Assert.Equal(Fixture.ElementTypes.Count == DataTypes.All.Count ? everyType : float32AndInt64, selected.Length);
         string[] failures = selected
             .Select(directory => OnnxTestRunner.Run(directory, new OnnxTolerance(), Fixture.Create))
             .Where(r => r.Status != OnnxTestStatus.Passed)
@@ -38,11 +39,12 @@ public abstract partial class ExecutorConformanceTests<TFixture>
 public static class OnnxCaseSelection
 {
     /// <summary>
-    /// True when the model loads (only float32/int64 tensors, default domain), every node is in
-    /// <see cref="OpCatalog.Operators"/>, and it uses no feature outside Esen's inference
-    /// semantics: BatchNormalization training_mode.
+    /// True when the model loads (supported element types, default domain), every node is in
+    /// <see cref="OpCatalog.Operators"/>, its graph inputs, outputs, initializers and test tensors are of
+    /// <paramref name="types"/>, and it uses no feature outside Esen's inference semantics:
+    /// BatchNormalization and Dropout training_mode.
     /// </summary>
-    public static bool InOpSet(string directory)
+    public static bool InOpSet(string directory, IReadOnlyCollection<DataType> types)
     {
         LayerGraph graph;
         try
@@ -55,16 +57,18 @@ public static class OnnxCaseSelection
         }
 
         return graph.Nodes.All(n => OpCatalog.IsSupported(n.OpType)
-            && !(n.OpType == "BatchNormalization" && (n.GetInt("training_mode", 0) != 0 || n.Outputs.Count > 1)))
-            && Directory.GetDirectories(directory, "test_data_set_*").All(set => Directory.GetFiles(set, "*.pb").All(TensorTypeSupported));
+            && !(n.OpType == "BatchNormalization" && (n.GetInt("training_mode", 0) != 0 || n.Outputs.Count > 1))
+            && !(n.OpType == "Dropout" && n.HasInput(2)))
+            && graph.Inputs.Concat(graph.Outputs).All(v => types.Contains(v.DataType))
+            && graph.Initializers.Values.All(t => types.Contains(t.DataType))
+            && Directory.GetDirectories(directory, "test_data_set_*").All(set => Directory.GetFiles(set, "*.pb").All(f => TensorTypeIn(f, types)));
     }
 
-    private static bool TensorTypeSupported(string path)
+    private static bool TensorTypeIn(string path, IReadOnlyCollection<DataType> types)
     {
         try
         {
-            _ = OnnxModel.LoadTensor(path);
-            return true;
+            return types.Contains(OnnxModel.LoadTensor(path).Tensor.DataType);
         }
         catch (UnsupportedModelException)
         {

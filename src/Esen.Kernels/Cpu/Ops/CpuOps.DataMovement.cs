@@ -1,3 +1,4 @@
+using System.Numerics;
 using Esen.Kernels.Graph;
 
 namespace Esen.Kernels.Cpu.Ops;
@@ -80,13 +81,15 @@ internal static partial class CpuOps
     /// Gather along an axis of a [outer, axis, inner] view. Negative indices count from the end.
     /// </summary>
     /// <exception cref="GraphException">An index is out of range (the message starts with <paramref name="what"/>).</exception>
-    public static void Gather<T>(ReadOnlySpan<T> x, ReadOnlySpan<long> indices, Span<T> y, int outer, int axis, int inner, string what)
+    public static void Gather<T, TIndex>(ReadOnlySpan<T> x, ReadOnlySpan<TIndex> indices, Span<T> y, int outer, int axis, int inner, string what)
+        where TIndex : IBinaryInteger<TIndex>
     {
         for (int o = 0; o < outer; o++)
         {
             for (int j = 0; j < indices.Length; j++)
             {
-                long index = indices[j] < 0 ? indices[j] + axis : indices[j];
+                long index = long.CreateTruncating(indices[j]);
+                index = index < 0 ? index + axis : index;
                 if (index < 0 || index >= axis)
                 {
                     throw new GraphException($"{what}: index {indices[j]} is out of range for a dimension of {axis}");
@@ -94,24 +97,6 @@ internal static partial class CpuOps
 
                 x.Slice((((o * axis) + (int)index) * inner), inner).CopyTo(y.Slice(((o * indices.Length) + j) * inner, inner));
             }
-        }
-    }
-
-    /// <summary>float → int64 truncates toward zero (C semantics, as ONNX Cast); int64 → float rounds to nearest.</summary>
-    public static void Cast(ReadOnlySpan<float> x, Span<long> y)
-    {
-        for (int i = 0; i < x.Length; i++)
-        {
-            y[i] = (long)x[i];
-        }
-    }
-
-    /// <summary>int64 → float.</summary>
-    public static void Cast(ReadOnlySpan<long> x, Span<float> y)
-    {
-        for (int i = 0; i < x.Length; i++)
-        {
-            y[i] = x[i];
         }
     }
 }

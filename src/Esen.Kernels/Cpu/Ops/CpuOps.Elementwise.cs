@@ -57,13 +57,14 @@ internal readonly struct DivideOp<T> : IBinaryOp<T>
 }
 
 /// <summary>
-/// int64 x / y truncated toward zero (C# and C integer division, as ONNX Div defines it). A zero divisor and −2⁶³ / −1
-/// have no int64 quotient: they throw <see cref="ArithmeticException"/>, checked here because C# leaves −2⁶³ / −1
-/// implementation-defined in unchecked code.
+/// Integer x / y truncated toward zero (C# and C integer division, as ONNX Div defines it). A zero divisor and, for a
+/// signed type, its minimum / −1 have no quotient: they throw <see cref="ArithmeticException"/>, checked here because
+/// C# leaves the latter implementation-defined in unchecked code.
 /// </summary>
-internal readonly struct TruncatingDivideOp : IBinaryOp<long>
+internal readonly struct TruncatingDivideOp<T> : IBinaryOp<T>
+    where T : IBinaryInteger<T>, IMinMaxValue<T>
 {
-    public static void Apply(ReadOnlySpan<long> x, ReadOnlySpan<long> y, Span<long> destination)
+    public static void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination)
     {
         for (int i = 0; i < destination.Length; i++)
         {
@@ -71,7 +72,7 @@ internal readonly struct TruncatingDivideOp : IBinaryOp<long>
         }
     }
 
-    public static void Apply(ReadOnlySpan<long> x, long y, Span<long> destination)
+    public static void Apply(ReadOnlySpan<T> x, T y, Span<T> destination)
     {
         for (int i = 0; i < destination.Length; i++)
         {
@@ -79,7 +80,7 @@ internal readonly struct TruncatingDivideOp : IBinaryOp<long>
         }
     }
 
-    public static void Apply(long x, ReadOnlySpan<long> y, Span<long> destination)
+    public static void Apply(T x, ReadOnlySpan<T> y, Span<T> destination)
     {
         for (int i = 0; i < destination.Length; i++)
         {
@@ -87,8 +88,8 @@ internal readonly struct TruncatingDivideOp : IBinaryOp<long>
         }
     }
 
-    private static long Divide(long x, long y) =>
-        y == 0 || (y == -1 && x == long.MinValue) ? throw new ArithmeticException(CpuOps.Int64DivisionFault) : x / y;
+    private static T Divide(T x, T y) =>
+        T.IsZero(y) || (T.IsNegative(T.MinValue) && x == T.MinValue && y == -T.One) ? throw new ArithmeticException(CpuOps.IntegerDivisionFault) : x / y;
 }
 
 /// <summary>
@@ -174,25 +175,26 @@ internal sealed class BroadcastPlan
 internal static partial class CpuOps
 {
     /// <summary>
-    /// Why an int64 Div fails, after the node's name: the CPU executor's error and the CUDA executor's fault say the same.
+    /// Why an integer Div fails, after the node's name: the CPU executor's error and the CUDA executor's fault say the same.
     /// </summary>
-    public const string Int64DivisionFault = "int64 division by zero, or of −2⁶³ by −1";
+    public const string IntegerDivisionFault = "integer division by zero, or of the type's minimum (−2⁶³ for int64) by −1";
 
     /// <summary>
-    /// int64 y = a / b with multidirectional broadcasting, truncated toward zero (<see cref="TruncatingDivideOp"/>).
+    /// Integer y = a / b with multidirectional broadcasting, truncated toward zero (<see cref="TruncatingDivideOp{T}"/>).
     /// </summary>
     /// <exception cref="GraphException">
-    /// A divisor is 0, or −2⁶³ is divided by −1; the message starts with <paramref name="what"/>.
+    /// A divisor is 0, or a signed type's minimum is divided by −1; the message starts with <paramref name="what"/>.
     /// </exception>
-    public static void DivideInt64(BroadcastPlan plan, ReadOnlySpan<long> a, ReadOnlySpan<long> b, Span<long> y, string what)
+    public static void DivideIntegers<T>(BroadcastPlan plan, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y, string what)
+        where T : IBinaryInteger<T>, IMinMaxValue<T>
     {
         try
         {
-            Binary<long, TruncatingDivideOp>(plan, a, b, y);
+            Binary<T, TruncatingDivideOp<T>>(plan, a, b, y);
         }
         catch (ArithmeticException e)
         {
-            throw new GraphException($"{what}: {Int64DivisionFault}", e);
+            throw new GraphException($"{what}: {IntegerDivisionFault}", e);
         }
     }
 

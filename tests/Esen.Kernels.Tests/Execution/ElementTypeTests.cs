@@ -1,0 +1,214 @@
+using Esen.Kernels.Cpu;
+using Esen.Kernels.Cuda.Host;
+using Esen.Kernels.Graph;
+
+namespace Esen.Kernels.Tests.Execution;
+
+/// <summary>
+/// The element types beyond float32 and int64 on the CPU executor: Cast between every pair against C#'s own explicit
+/// conversions, which are ONNX Cast's rules (https://onnx.ai/onnx/operators/onnx__Cast.html: floating point to integer
+/// truncates toward zero, integer to integer keeps the low bits, anything to bool is "not zero"), and integer
+/// arithmetic that wraps and truncates like C#.
+/// </summary>
+public class ElementTypeTests
+{
+    public static TheoryData<DataType, DataType> TypePairs
+    {
+        get
+        {
+            var pairs = new TheoryData<DataType, DataType>();
+            foreach (DataType from in DataTypes.All)
+            {
+                foreach (DataType to in DataTypes.All)
+                {
+                    pairs.Add(from, to);
+                }
+            }
+
+            return pairs;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TypePairs))]
+    public void Cast_BetweenEveryPair_MatchesCSharpConversions(DataType from, DataType to)
+    {
+        var random = new Random(20261205 + ((int)from * 31) + (int)to);
+        object[] source = SourceValues(random, from, to, 200);
+        Tensor x = ToTensor(from, source);
+
+        Tensor y = Run("Cast", [("x", x)], new() { ["to"] = AttributeValue.Int((long)to) })["y"];
+
+        Assert.Equal(to, y.DataType);
+        object[] expected = source.Select(v => IsFloatingPoint(from) ? FromDouble(to, AsDouble(v)) : FromLong(to, AsLong(v))).ToArray();
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Equals(expected[i], y.Data.GetValue(i)), $"{DataTypes.Name(from)} {source[i]} → {DataTypes.Name(to)}: expected {expected[i]}, got {y.Data.GetValue(i)}");
+        }
+    }
+
+    [Theory]
+    [InlineData("Add")]
+    [InlineData("Sub")]
+    [InlineData("Mul")]
+    [InlineData("Div")]
+    public void Int32Binary_WrapsAndTruncatesTowardZero_LikeCSharp(string op)
+    {
+        var random = new Random(20261206);
+        int[] a = [int.MinValue, int.MaxValue, -7, 7, .. Enumerable.Range(0, 95).Select(i => i % 2 == 0 ? random.Next(int.MinValue, int.MaxValue) : random.Next(-50, 51))];
+        int[] b = [2, -2, -2, 2, -1, .. Enumerable.Range(0, 28).Select(i => i % 3 == 0 ? random.Next(int.MinValue, int.MaxValue) | 1 : random.Next(1, 9) * (i % 2 == 0 ? 1 : -1))];
+        Func<int, int, int> f = op switch
+        {
+            "Add" => (p, q) => unchecked(p + q),
+            "Sub" => (p, q) => unchecked(p - q),
+            "Mul" => (p, q) => unchecked(p * q),
+            _ => (p, q) => p / q,
+        };
+
+        Tensor y = Run(op, [("a", Tensor.FromArray(new TensorShape(3, 33), a)), ("b", Tensor.FromArray(new TensorShape(33), b))])["y"];
+
+        Assert.Equal(DataType.Int32, y.DataType);
+        Assert.Equal([.. a.Select((v, i) => f(v, b[i % 33]))], y.Elements<int>());
+    }
+
+    [Fact]
+    public void Int32Div_ByZero_FailsNamingTheNode()
+    {
+        var error = Assert.Throws<GraphException>(() => Run("Div", [("a", Tensor.FromArray(new TensorShape(3), new[] { 1, 2, 3 })), ("b", Tensor.FromArray(new TensorShape(3), new[] { 1, 0, 1 }))]));
+        Assert.StartsWith("Div node 'node': integer division by zero", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Int32Indices_GatherAndSlice_LikeInt64Ones()
+    {
+        float[] data = Enumerable.Range(0, 24).Select(i => (float)i).ToArray();
+        var x = Tensor.FromFloats(new TensorShape(4, 6), data);
+        Tensor gathered = Run("Gather", [("x", x), ("i", Tensor.FromArray(new TensorShape(2), new[] { 3, -4 }))])["y"];
+        Assert.Equal([.. data[18..24], .. data[0..6]], gathered.Floats);
+
+        Tensor sliced = Run("Slice", [("x", x), ("s", Tensor.FromArray(new TensorShape(1), new[] { 1 })), ("e", Tensor.FromArray(new TensorShape(1), new[] { 5 })), ("a", Tensor.FromArray(new TensorShape(1), new[] { 1 })), ("p", Tensor.FromArray(new TensorShape(1), new[] { 2 }))], initializers: ["s", "e", "a", "p"])["y"];
+        Assert.Equal(new TensorShape(4, 2), sliced.Shape);
+        Assert.Equal([1f, 3f, 7f, 9f, 13f, 15f, 19f, 21f], sliced.Floats);
+    }
+
+    [Fact]
+    public void CudaPlan_RefusesOtherTypes_NamingTheValueAndType()
+    {
+        var a = Tensor.FromArray(new TensorShape(3), new[] { 1, 2, 3 });
+        var graph = new LayerGraph(
+            "int32", [new ValueInfo("a", DataType.Int32, a.Shape)], [new ValueInfo("y", DataType.Int32, a.Shape)],
+            [new Node("node", "Add", ["a", "a"], ["y"], new Dictionary<string, AttributeValue>())], new Dictionary<string, Tensor>(), LayerGraph.DefaultOpset);
+        using var host = new CudaHostExecutor(graph);
+
+        var error = Assert.Throws<UnsupportedModelException>(() => host.Run(new Dictionary<string, Tensor> { ["a"] = a }));
+
+        Assert.Equal("'a' is int32: the CUDA executor runs float32 and int64 values only (the CPU executor runs every type)", error.Message);
+    }
+
+    private static IReadOnlyDictionary<string, Tensor> Run(
+        string opType, (string Name, Tensor Value)[] inputs, Dictionary<string, AttributeValue>? attributes = null, string[]? initializers = null)
+    {
+        initializers ??= [];
+        var node = new Node("node", opType, inputs.Select(i => i.Name).ToArray(), ["y"], attributes ?? []);
+        var graphInputs = inputs.Where(i => !initializers.Contains(i.Name)).Select(i => new ValueInfo(i.Name, i.Value.DataType, i.Value.Shape)).ToArray();
+        var constants = inputs.Where(i => initializers.Contains(i.Name)).ToDictionary(i => i.Name, i => i.Value);
+        var graph = new LayerGraph(opType, graphInputs, [new ValueInfo("y", DataType.Float32, TensorShape.Scalar)], [node], constants, LayerGraph.DefaultOpset);
+        using var executor = new CpuExecutor(graph);
+        return executor.Run(inputs.Where(i => !initializers.Contains(i.Name)).ToDictionary(i => i.Name, i => i.Value));
+    }
+
+    private static bool IsFloatingPoint(DataType type) => type is DataType.Float32 or DataType.Float16;
+
+    /// <summary>
+    /// Seeded values of <paramref name="from"/>: integers over their whole range (to show the wrap); floating-point values
+    /// inside <paramref name="to"/>'s range when it is an integer type (ONNX leaves out-of-range results undefined), with
+    /// NaN, infinities and signed zeros otherwise.
+    /// </summary>
+    private static object[] SourceValues(Random random, DataType from, DataType to, int count)
+    {
+        if (!IsFloatingPoint(from))
+        {
+            (long min, long max) = from switch
+            {
+                DataType.Int32 => ((long)int.MinValue, (long)int.MaxValue),
+                DataType.Bool => (0L, 1L),
+                DataType.UInt8 => (byte.MinValue, byte.MaxValue),
+                DataType.Int8 => (sbyte.MinValue, sbyte.MaxValue),
+                _ => (long.MinValue, long.MaxValue),
+            };
+            return [FromLong(from, min), FromLong(from, max), FromLong(from, 0), .. Enumerable.Range(0, count).Select(i => FromLong(from, i % 2 == 0 ? random.NextInt64(min, max) : Math.Clamp(random.NextInt64(-300, 301), min, max)))];
+        }
+
+        double limit = Math.Min(
+            to switch
+            {
+                DataType.Int32 => 3e9 / 2,
+                DataType.Int64 => 9e18,
+                DataType.UInt8 => 255,
+                DataType.Int8 => 127,
+                _ => 1e30,
+            },
+            IsFloatingPoint(to) || to == DataType.Bool || from != DataType.Float16 ? double.MaxValue : 65504);
+        double[] specials = IsFloatingPoint(to) || to == DataType.Bool ? [double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.0, 1e-8, 1e300] : [];
+        double[] values =
+        [
+            0, 0.5, -0.5, 1.5, -1.5, 2.999, .. specials,
+            .. Enumerable.Range(0, count).Select(i => ((random.NextDouble() * 2) - 1) * (i % 2 == 0 ? limit : Math.Min(limit, 300))),
+        ];
+        return [.. values.Select(v => FromDouble(from, to == DataType.UInt8 ? Math.Abs(v) : v))];
+    }
+
+    private static Tensor ToTensor(DataType type, object[] values)
+    {
+        var data = Array.CreateInstance(DataTypes.ClrType(type), values.Length);
+        for (int i = 0; i < values.Length; i++)
+        {
+            data.SetValue(values[i], i);
+        }
+
+        return Tensor.FromArray(type, new TensorShape(values.Length), data);
+    }
+
+    // C#'s explicit conversions: unchecked integer casts keep the low bits, floating-point to integer truncates.
+    // Each arm is boxed as its own type (a switch expression would otherwise convert them all to one common type).
+    private static object FromLong(DataType to, long v) => to switch
+    {
+        DataType.Float32 => (object)(float)v,
+        DataType.Int32 => (object)unchecked((int)v),
+        DataType.Int64 => (object)v,
+        DataType.Bool => (object)(v != 0),
+        DataType.Float16 => (object)(Half)v,
+        DataType.UInt8 => (object)unchecked((byte)v),
+        DataType.Int8 => (object)unchecked((sbyte)v),
+        _ => throw new ArgumentOutOfRangeException(nameof(to)),
+    };
+
+    private static object FromDouble(DataType to, double v) => to switch
+    {
+        DataType.Float32 => (object)(float)v,
+        DataType.Int32 => (object)(int)v,
+        DataType.Int64 => (object)(long)v,
+        DataType.Bool => (object)(v != 0),
+        DataType.Float16 => (object)(Half)v,
+        DataType.UInt8 => (object)(byte)v,
+        DataType.Int8 => (object)(sbyte)v,
+        _ => throw new ArgumentOutOfRangeException(nameof(to)),
+    };
+
+    private static long AsLong(object value) => value switch
+    {
+        int i => i,
+        long l => l,
+        bool b => b ? 1 : 0,
+        byte b => b,
+        sbyte b => b,
+        _ => throw new ArgumentOutOfRangeException(nameof(value)),
+    };
+
+    private static double AsDouble(object value) => value switch
+    {
+        float f => f,
+        Half h => (double)h,
+        _ => throw new ArgumentOutOfRangeException(nameof(value)),
+    };
+}
