@@ -6,7 +6,10 @@ namespace Esen.Solver.Planning;
 /// <param name="Share">Share (percent) of each replica.</param>
 /// <param name="Replicas">Number of identical replicas.</param>
 /// <param name="P99Ms">Predicted p99 response time at the member's SLO rate.</param>
-/// <param name="MaxRateRps">The largest rate at which the predicted p99 stays within the SLO.</param>
+/// <param name="MaxRateRps">
+/// The largest rate it sustains within the SLO: the p99 meets it at every rate from the SLO rate up to
+/// this one in 1 % steps, and this one lies in the last step before the first that breaks it.
+/// </param>
 public sealed record ServingChoice(string Member, int Batch, int Share, int Replicas, double P99Ms, double MaxRateRps);
 
 /// <summary>Where one replica runs.</summary>

@@ -19,6 +19,9 @@ public sealed class SloPlanner
     /// <summary>Nodes one packing search may visit before the planner gives up on proving a leaf.</summary>
     public const int PackingNodeBudget = 1_000_000;
 
+    /// <summary>The factor between the rates at which the largest sustained rate is scanned (1 % steps).</summary>
+    public const double RateStep = 1.01;
+
     private readonly QueueingPredictor _predictor;
 
     /// <summary>Creates a planner predicting with <paramref name="options"/> (defaults of <see cref="QueueingOptions"/>).</summary>
@@ -158,26 +161,35 @@ public sealed class SloPlanner
         return total;
     }
 
-    // The largest rate the chosen option sustains within the SLO: bisection between the SLO rate (met)
-    // and the replicas' service capacity (never met: the queue grows without bound).
+    // The largest rate the chosen option sustains within the SLO. With batching and a finite sample the
+    // p99 is not monotone in the rate, so a plain bisection could jump over a rate that breaks the SLO:
+    // scan upwards from the SLO rate in steps of RateStep to the first step that breaks it (or the
+    // replicas' service capacity, beyond which the queue grows without bound), then bisect within that step.
     private double MaxRate(ProblemMember member, Option option)
     {
+        double capacity = option.Replicas * option.Batch * 1000 / member.Batches!.ServiceMs(option.Batch, option.Share);
         double low = member.Slo!.RateRps;
-        double high = option.Replicas * option.Batch * 1000 / member.Batches!.ServiceMs(option.Batch, option.Share);
-        for (int step = 0; step < 40 && high - low > 1e-3 * low; step++)
+        double high = capacity;
+        for (double next = low * RateStep; next < capacity; next = low * RateStep)
+        {
+            if (!Meets(next))
+            {
+                high = next;
+                break;
+            }
+
+            low = next;
+        }
+
+        while (high - low > 1e-4 * low)
         {
             double mid = (low + high) / 2;
-            if (Predict(member, mid, option.Batch, option.Share, option.Replicas).P99Ms <= member.Slo.P99Ms)
-            {
-                low = mid;
-            }
-            else
-            {
-                high = mid;
-            }
+            (low, high) = Meets(mid) ? (mid, high) : (low, mid);
         }
 
         return low;
+
+        bool Meets(double rate) => Predict(member, rate, option.Batch, option.Share, option.Replicas).P99Ms <= member.Slo.P99Ms;
     }
 
     private readonly record struct Option(int Batch, int Share, int Replicas, double P99Ms)
