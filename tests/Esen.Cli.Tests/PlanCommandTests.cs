@@ -11,6 +11,48 @@ public sealed class PlanCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
+    private static string ServingExample => Path.Combine(TestEnv.RepositoryRoot, "docs", "examples", "serving-2.json");
+
+    [Fact]
+    public void Plan_ServingExample_SloJson_MeetsEverySlo()
+    {
+        (int exit, string output, string _) = CliRunner.Run("plan", ServingExample, "--solver", "slo", "--json");
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        using var json = JsonDocument.Parse(output);
+        JsonElement root = json.RootElement;
+        Assert.Equal("slo", root.GetProperty("solver").GetString());
+        Assert.Equal("optimal", root.GetProperty("status").GetString());
+        JsonElement[] members = [.. root.GetProperty("members").EnumerateArray()];
+        Assert.Equal(["resnet50", "mobilenetv2"], members.Select(m => m.GetProperty("member").GetString()));
+        Assert.All(members, m => Assert.True(m.GetProperty("p99_ms").GetDouble() <= m.GetProperty("slo_p99_ms").GetDouble()));
+        Assert.All(members, m => Assert.True(m.GetProperty("max_rate_rps").GetDouble() >= m.GetProperty("rate_rps").GetDouble()));
+        Assert.Equal(root.GetProperty("objective_share").GetInt32(), root.GetProperty("assignments").EnumerateArray().Sum(a => a.GetProperty("share").GetInt32()));
+    }
+
+    [Fact]
+    public void Plan_ServingWithTooStrictSlo_OneLineReason_Exit3()
+    {
+        string path = Write("strict.json", File.ReadAllText(ServingExample).Replace("\"p99_ms\": 10", "\"p99_ms\": 0.5", StringComparison.Ordinal));
+
+        (int exit, string _, string error) = CliRunner.Run("plan", path, "--solver", "slo");
+
+        Assert.Equal(ExitCodes.Infeasible, exit);
+        string line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("infeasible: member 'mobilenetv2'", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("serving", "search")]
+    [InlineData("ensemble", "slo")]
+    public void Plan_SolverThatDoesNotFitTheKind_Exit2(string kind, string solver)
+    {
+        (int exit, string _, string error) = CliRunner.Run("plan", kind == "serving" ? ServingExample : Example, "--solver", solver);
+
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Contains("$.kind", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Plan_Example_PrintsTheTableWithEveryBackendAndTheOptimalAssignment()
     {

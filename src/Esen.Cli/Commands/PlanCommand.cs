@@ -4,6 +4,7 @@ using Esen.Cli.Output;
 using Esen.Solver.Milp;
 using Esen.Solver.Planning;
 using Esen.Solver.Problems;
+using Esen.Solver.Simulation;
 using Esen.Solver.Solvers;
 
 namespace Esen.Cli.Commands;
@@ -17,10 +18,10 @@ public static class PlanCommand
         var problemArgument = new Argument<string>("problem") { Description = "An esen-problem/1 JSON file (docs/problem-format.md)." };
         var solverOption = new Option<string>("--solver", "-s")
         {
-            Description = "search | milp | greedy | equal | exhaustive | milp-textbook | all",
+            Description = "search | milp | greedy | equal | exhaustive | milp-textbook | all; slo for serving problems (all runs it there)",
             DefaultValueFactory = _ => "all",
         };
-        solverOption.AcceptOnlyFromAmong([.. AllocationSolvers.AllNames, "all"]);
+        solverOption.AcceptOnlyFromAmong([.. AllocationSolvers.AllNames, SloPlanResult.SolverName, "all"]);
         var backendOption = new Option<string?>("--milp-backend")
         {
             Description = $"The MILP's solver: {string.Join(" | ", MilpBackends.All.Select(b => b.ToName()))} (default {MilpBackends.Default.ToName()}; with --solver all, every one).",
@@ -72,6 +73,20 @@ public static class PlanCommand
 
             string solverName = parse.GetValue(solverOption)!;
             bool all = solverName == "all";
+            bool serving = problem.Kind == ProblemKind.Serving;
+            if (serving != (solverName == SloPlanResult.SolverName) && !(serving && all))
+            {
+                error.WriteLine(serving
+                    ? $"esen plan: {path}: $.kind: a serving problem is planned by --solver slo, not {solverName}"
+                    : $"esen plan: {path}: $.kind: --solver slo plans serving problems, this one is '{problem.Kind.ToJsonName()}'");
+                return ExitCodes.BadInput;
+            }
+
+            if (serving)
+            {
+                return PlanServing(output, error, path, problem, parse.GetValue(jsonOption));
+            }
+
             MilpBackend? backend = parse.GetValue(backendOption) is string backendName ? MilpBackends.Parse(backendName) : null;
             var options = new SolverOptions { TimeLimit = TimeSpan.FromSeconds(seconds), Threads = threads };
             IReadOnlyList<IAllocationSolver> solvers = all ? AllocationSolvers.CreateAll(backend) : [AllocationSolvers.Create(solverName, backend)!];
@@ -96,6 +111,58 @@ public static class PlanCommand
         });
         return command;
     }
+
+    private static int PlanServing(TextWriter output, TextWriter error, string path, Problem problem, bool asJson)
+    {
+        var planner = new SloPlanner();
+        SloPlanResult result = planner.Plan(problem);
+        if (asJson)
+        {
+            output.WriteLine(PlanResultJson.ToJson(problem, result));
+        }
+        else
+        {
+            QueueingOptions queueing = new();
+            output.WriteLine($"{path}: serving, objective share, {problem.Members.Count} member(s), {problem.Devices.Count} device(s); p99 predicted from {queueing.Requests - queueing.WarmUp} Poisson arrivals after {queueing.WarmUp} warm-up (seed {queueing.Seed})");
+            output.WriteLine($"slo: {PlanResultJson.StatusName(result.Status)}{(result.TotalShare is int total ? $", total share {total} %" : "")}, {result.SolveTime.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture)} ms");
+            if (result.Members.Count > 0)
+            {
+                output.WriteLine();
+                var members = new TextTable("member", ">batch", ">replicas", ">share_%", ">rate_rps", ">slo_p99_ms", ">p99_ms", ">max_rate_rps");
+                foreach (ServingChoice choice in result.Members)
+                {
+                    ServiceLevelObjective slo = problem.Members.First(m => m.Name == choice.Member).Slo!;
+                    members.AddRow(choice.Member, I(choice.Batch), I(choice.Replicas), I(choice.Share), Ms(slo.RateRps), Ms(slo.P99Ms), Ms(choice.P99Ms),
+                        choice.MaxRateRps.ToString("F1", CultureInfo.InvariantCulture));
+                }
+
+                members.WriteTo(output);
+                output.WriteLine();
+                var replicas = new TextTable("member", ">replica", "device", ">share_%");
+                foreach (ReplicaAssignment replica in result.Replicas)
+                {
+                    replicas.AddRow(replica.Member, I(replica.Replica), replica.Device, I(replica.Share));
+                }
+
+                replicas.WriteTo(output);
+            }
+        }
+
+        if (result.Status == PlanStatus.Infeasible)
+        {
+            error.WriteLine($"infeasible: {result.Reason}");
+            return ExitCodes.Infeasible;
+        }
+
+        if (result.Reason is not null)
+        {
+            error.WriteLine($"esen plan: {result.Reason}");
+        }
+
+        return result.Members.Count > 0 ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+
+    private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static void WriteHuman(TextWriter output, string path, Problem problem, PlanResult[] results)
     {

@@ -48,6 +48,61 @@ public static class PlanResultJson
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
+    /// <summary>
+    /// The SLO planner's result as one object: <c>solver</c>, <c>status</c>, <c>objective_share</c> (Σ share
+    /// over every replica, percent), <c>members</c> (batch, replicas, share, predicted p99 and the largest
+    /// rate within the SLO per member), <c>assignments</c> (one per replica), <c>solve_ms</c> and <c>reason</c>.
+    /// </summary>
+    public static string ToJson(Problem problem, SloPlanResult result)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, JsonOutput.WriterOptions))
+        {
+            json.WriteStartObject();
+            json.WriteString("solver", SloPlanResult.SolverName);
+            json.WriteString("status", StatusName(result.Status));
+            WriteNumberOrNull(json, "objective_share", result.TotalShare);
+            json.WriteStartArray("members");
+            foreach (ServingChoice choice in result.Members)
+            {
+                ServiceLevelObjective slo = problem.Members.First(m => m.Name == choice.Member).Slo!;
+                json.WriteStartObject();
+                json.WriteString("member", choice.Member);
+                json.WriteNumber("batch", choice.Batch);
+                json.WriteNumber("replicas", choice.Replicas);
+                json.WriteNumber("share", choice.Share);
+                json.WriteNumber("rate_rps", slo.RateRps);
+                json.WriteNumber("slo_p99_ms", slo.P99Ms);
+                json.WriteNumber("p99_ms", Math.Round(choice.P99Ms, 4));
+                json.WriteNumber("max_rate_rps", Math.Round(choice.MaxRateRps, 2));
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("assignments");
+            foreach (ReplicaAssignment replica in result.Replicas)
+            {
+                json.WriteStartObject();
+                json.WriteString("member", replica.Member);
+                json.WriteNumber("replica", replica.Replica);
+                json.WriteString("device", replica.Device);
+                json.WriteNumber("share", replica.Share);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteNumber("solve_ms", Math.Round(result.SolveTime.TotalMilliseconds, 3));
+            if (result.Reason is not null)
+            {
+                json.WriteString("reason", result.Reason);
+            }
+
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
     private static void Write(Utf8JsonWriter json, Problem problem, PlanResult result)
     {
         json.WriteStartObject();

@@ -5,12 +5,28 @@ namespace Esen.Solver.Problems;
 /// <param name="MemoryMb">Memory available to members, in MB.</param>
 public sealed record ProblemDevice(string Name, double MemoryMb);
 
-/// <summary>A member (ensemble model or cascade stage) with its memory need and latency table.</summary>
+/// <summary>A member (ensemble model, cascade stage or served model) with its memory need and latency table.</summary>
 /// <param name="Name">Unique name within the problem.</param>
-/// <param name="MemoryMb">Memory the member needs on its device, in MB.</param>
-/// <param name="LatencyMs">Latency at each share it may be given.</param>
+/// <param name="MemoryMb">Memory the member needs on its device, in MB (serving: per replica).</param>
+/// <param name="LatencyMs">Latency at each share it may be given (serving: the table of its smallest batch).</param>
 /// <param name="Reach">Cascade only: the fraction of inputs that arrive at this stage (1 for the first); 1 for ensembles.</param>
-public sealed record ProblemMember(string Name, double MemoryMb, LatencyTable LatencyMs, double Reach = 1.0);
+/// <param name="Slo">Serving only: the request rate and p99 latency the member must meet.</param>
+/// <param name="Batches">Serving only: the latency tables per batch size.</param>
+public sealed record ProblemMember(
+    string Name,
+    double MemoryMb,
+    LatencyTable LatencyMs,
+    double Reach = 1.0,
+    ServiceLevelObjective? Slo = null,
+    BatchLatencyTable? Batches = null)
+{
+    /// <summary>A member of a serving problem; <see cref="LatencyMs"/> becomes the table of its smallest batch.</summary>
+    /// <exception cref="ArgumentException"><paramref name="batches"/> is empty.</exception>
+    public static ProblemMember Serving(string name, double memoryMb, ServiceLevelObjective slo, BatchLatencyTable batches) =>
+        batches.Batches.Count > 0
+            ? new(name, memoryMb, batches.Tables[0], Slo: slo, Batches: batches)
+            : throw new ArgumentException($"member '{name}' has no batch sizes", nameof(batches));
+}
 
 /// <summary>
 /// An allocation problem, <c>esen-problem/1</c>: place every member on one device at one share from

@@ -8,6 +8,9 @@ public enum ProblemKind
 
     /// <summary>Members are stages in order; stage k only sees the fraction <c>reach</c> of the inputs.</summary>
     Cascade,
+
+    /// <summary>Members are served models, each with a request rate and a p99 objective; batch, replicas and shares are chosen.</summary>
+    Serving,
 }
 
 /// <summary>What a plan minimises; each kind allows some objectives (see <see cref="ProblemObjectives"/>).</summary>
@@ -21,6 +24,9 @@ public enum Objective
 
     /// <summary>Cascade, one batch through the stages in turn: Σ t(p), the sum of the stage latencies.</summary>
     Latency,
+
+    /// <summary>Serving: Σ share over every replica, the fewest SMs (or cores) that meet every member's SLO.</summary>
+    Share,
 }
 
 /// <summary>The JSON names of kinds and objectives, and which objectives each kind allows.</summary>
@@ -31,17 +37,19 @@ public static class ProblemObjectives
     {
         ProblemKind.Ensemble => [Objective.Makespan],
         ProblemKind.Cascade => [Objective.Period, Objective.Latency],
+        ProblemKind.Serving => [Objective.Share],
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
     /// <summary>True when the objective is a maximum over members (makespan, period), not a sum.</summary>
-    public static bool IsBottleneck(this Objective objective) => objective != Objective.Latency;
+    public static bool IsBottleneck(this Objective objective) => objective is Objective.Makespan or Objective.Period;
 
     /// <summary>The name used in <c>esen-problem/1</c> files.</summary>
     public static string ToJsonName(this ProblemKind kind) => kind switch
     {
         ProblemKind.Ensemble => "ensemble",
         ProblemKind.Cascade => "cascade",
+        ProblemKind.Serving => "serving",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -51,6 +59,7 @@ public static class ProblemObjectives
         Objective.Makespan => "makespan",
         Objective.Period => "period",
         Objective.Latency => "latency",
+        Objective.Share => "share",
         _ => throw new ArgumentOutOfRangeException(nameof(objective), objective, null),
     };
 
@@ -59,6 +68,7 @@ public static class ProblemObjectives
     {
         "ensemble" => ProblemKind.Ensemble,
         "cascade" => ProblemKind.Cascade,
+        "serving" => ProblemKind.Serving,
         _ => null,
     };
 
@@ -68,6 +78,7 @@ public static class ProblemObjectives
         "makespan" => Objective.Makespan,
         "period" => Objective.Period,
         "latency" => Objective.Latency,
+        "share" => Objective.Share,
         _ => null,
     };
 }

@@ -14,6 +14,8 @@ public static class ProblemReader
     private static readonly string[] s_deviceFields = ["name", "memory_mb"];
     private static readonly string[] s_ensembleMemberFields = ["name", "memory_mb", "latency_ms"];
     private static readonly string[] s_cascadeMemberFields = ["name", "memory_mb", "reach", "latency_ms"];
+    private static readonly string[] s_servingMemberFields = ["name", "memory_mb", "slo", "batch_latency_ms"];
+    private static readonly string[] s_sloFields = ["rate_rps", "p99_ms"];
 
     /// <summary>Reads and validates a problem file.</summary>
     public static Problem ReadFile(string path)
@@ -73,9 +75,9 @@ public static class ProblemReader
             }
 
             string kindName = String(Required(fields, "kind", "$"), "$.kind");
-            ProblemKind kind = ProblemObjectives.ParseKind(kindName) ?? throw Error("$.kind", $"unknown kind '{kindName}' (known: ensemble, cascade)");
+            ProblemKind kind = ProblemObjectives.ParseKind(kindName) ?? throw Error("$.kind", $"unknown kind '{kindName}' (known: ensemble, cascade, serving)");
             string objectiveName = String(Required(fields, "objective", "$"), "$.objective");
-            Objective objective = ProblemObjectives.ParseObjective(objectiveName) ?? throw Error("$.objective", $"unknown objective '{objectiveName}' (known: makespan, period, latency)");
+            Objective objective = ProblemObjectives.ParseObjective(objectiveName) ?? throw Error("$.objective", $"unknown objective '{objectiveName}' (known: makespan, period, latency, share)");
             string? description = fields.TryGetValue("description", out JsonElement d) ? String(d, "$.description") : null;
 
             ProblemDevice[] devices = [.. Array(Required(fields, "devices", "$"), "$.devices").Select((e, i) => ReadDevice(e, $"$.devices[{i}]"))];
@@ -93,6 +95,11 @@ public static class ProblemReader
 
         private ProblemMember ReadMember(JsonElement element, string path, ProblemKind kind)
         {
+            if (kind == ProblemKind.Serving)
+            {
+                return ReadServingMember(element, path);
+            }
+
             bool cascade = kind == ProblemKind.Cascade;
             Dictionary<string, JsonElement> fields = Fields(element, path, cascade ? s_cascadeMemberFields : s_ensembleMemberFields);
             return new ProblemMember(
@@ -102,29 +109,50 @@ public static class ProblemReader
                 cascade ? Number(Required(fields, "reach", path), $"{path}.reach") : 1.0);
         }
 
-        private LatencyTable ReadTable(JsonElement element, string path)
+        private ProblemMember ReadServingMember(JsonElement element, string path)
+        {
+            Dictionary<string, JsonElement> fields = Fields(element, path, s_servingMemberFields);
+            string name = String(Required(fields, "name", path), $"{path}.name");
+            double memoryMb = Number(Required(fields, "memory_mb", path), $"{path}.memory_mb");
+            string sloPath = $"{path}.slo";
+            Dictionary<string, JsonElement> slo = Fields(Required(fields, "slo", path), sloPath, s_sloFields);
+            var objective = new ServiceLevelObjective(
+                Number(Required(slo, "rate_rps", sloPath), $"{sloPath}.rate_rps"),
+                Number(Required(slo, "p99_ms", sloPath), $"{sloPath}.p99_ms"));
+            string batchesPath = $"{path}.batch_latency_ms";
+            var batches = new BatchLatencyTable(IntegerKeyed(Required(fields, "batch_latency_ms", path), batchesPath, "batch size", "an object mapping batch size to a latency table", ReadTable));
+            return batches.Batches.Count > 0
+                ? ProblemMember.Serving(name, memoryMb, objective, batches)
+                : throw Error(batchesPath, "at least one batch size is needed");
+        }
+
+        private LatencyTable ReadTable(JsonElement element, string path) =>
+            new(IntegerKeyed(element, path, "share", "an object mapping share (percent) to latency (ms)", Number));
+
+        // An object whose keys are integers (shares, batch sizes), each key once.
+        private Dictionary<int, T> IntegerKeyed<T>(JsonElement element, string path, string keyName, string expected, Func<JsonElement, string, T> readValue)
         {
             if (element.ValueKind != JsonValueKind.Object)
             {
-                throw Error(path, $"expected an object mapping share (percent) to latency (ms), got {Describe(element)}");
+                throw Error(path, $"expected {expected}, got {Describe(element)}");
             }
 
-            var entries = new Dictionary<int, double>();
+            var entries = new Dictionary<int, T>();
             foreach (JsonProperty property in element.EnumerateObject())
             {
                 string entryPath = $"{path}.{property.Name}";
-                if (!int.TryParse(property.Name, NumberStyles.None, CultureInfo.InvariantCulture, out int share))
+                if (!int.TryParse(property.Name, NumberStyles.None, CultureInfo.InvariantCulture, out int key))
                 {
-                    throw Error(entryPath, $"share '{property.Name}' is not an integer percent");
+                    throw Error(entryPath, $"{keyName} '{property.Name}' is not an integer{(keyName == "share" ? " percent" : "")}");
                 }
 
-                if (!entries.TryAdd(share, Number(property.Value, entryPath)))
+                if (!entries.TryAdd(key, readValue(property.Value, entryPath)))
                 {
-                    throw Error(entryPath, $"share {share} appears twice");
+                    throw Error(entryPath, $"{keyName} {key} appears twice");
                 }
             }
 
-            return new LatencyTable(entries);
+            return entries;
         }
 
         protected override JsonFormatException Error(string path, string detail) => new ProblemFormatException(source, path, detail);

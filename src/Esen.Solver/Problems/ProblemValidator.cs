@@ -41,7 +41,19 @@ public static class ProblemValidator
             string path = $"$.members[{m}]";
             CheckName(member.Name, memberNames, $"{path}.name", "member", issues);
             CheckMemory(member.MemoryMb, $"{path}.memory_mb", issues);
-            CheckTable(member.LatencyMs, $"{path}.latency_ms", issues);
+            if (problem.Kind == ProblemKind.Serving)
+            {
+                CheckServing(member, path, issues);
+            }
+            else
+            {
+                CheckTable(member.LatencyMs, $"{path}.latency_ms", issues);
+                if (member.Slo is not null || member.Batches is not null)
+                {
+                    issues.Add(new(member.Slo is not null ? $"{path}.slo" : $"{path}.batch_latency_ms", "slo and batch_latency_ms are only defined for kind 'serving'"));
+                }
+            }
+
             CheckReach(problem, m, $"{path}.reach", issues);
         }
 
@@ -94,6 +106,49 @@ public static class ProblemValidator
         if (table.FirstInversion() is (int smaller, int larger))
         {
             issues.Add(new(path, $"not monotone: share {larger} is slower than share {smaller}", IsError: false));
+        }
+    }
+
+    private static void CheckServing(ProblemMember member, string path, List<ProblemIssue> issues)
+    {
+        if (member.Slo is not { } slo)
+        {
+            issues.Add(new($"{path}.slo", "a serving member needs an slo (rate_rps, p99_ms)"));
+        }
+        else
+        {
+            if (!double.IsFinite(slo.RateRps) || slo.RateRps <= 0)
+            {
+                issues.Add(new($"{path}.slo.rate_rps", $"rate must be a finite number > 0, got {slo.RateRps}"));
+            }
+
+            if (!double.IsFinite(slo.P99Ms) || slo.P99Ms <= 0)
+            {
+                issues.Add(new($"{path}.slo.p99_ms", $"p99 must be a finite number > 0, got {slo.P99Ms}"));
+            }
+        }
+
+        if (member.Batches is not { Batches.Count: > 0 } batches)
+        {
+            issues.Add(new($"{path}.batch_latency_ms", "a serving member needs a latency table for at least one batch size"));
+            return;
+        }
+
+        for (int b = 0; b < batches.Batches.Count; b++)
+        {
+            int batch = batches.Batches[b];
+            string batchPath = $"{path}.batch_latency_ms.{batch}";
+            if (batch < 1)
+            {
+                issues.Add(new(batchPath, $"batch {batch} is not >= 1"));
+            }
+
+            CheckTable(batches.Tables[b], batchPath, issues);
+            if (!batches.Tables[b].Shares.SequenceEqual(batches.Tables[0].Shares))
+            {
+                // A partial batch runs at the next batch size's latency at the same share (BatchLatencyTable.ServiceMs).
+                issues.Add(new(batchPath, $"the shares differ from those of batch {batches.Batches[0]}; every batch needs the same shares"));
+            }
         }
     }
 

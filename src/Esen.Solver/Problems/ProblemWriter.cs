@@ -56,17 +56,40 @@ public static class ProblemWriter
                 json.WriteNumber("reach", member.Reach);
             }
 
-            json.WriteStartObject("latency_ms");
-            for (int i = 0; i < member.LatencyMs.Count; i++)
+            if (member.Batches is { } batches && member.Slo is { } slo)
             {
-                json.WriteNumber(member.LatencyMs.Shares[i].ToString(CultureInfo.InvariantCulture), member.LatencyMs.LatenciesMs[i]);
+                json.WriteStartObject("slo");
+                json.WriteNumber("rate_rps", slo.RateRps);
+                json.WriteNumber("p99_ms", slo.P99Ms);
+                json.WriteEndObject();
+                json.WriteStartObject("batch_latency_ms");
+                for (int b = 0; b < batches.Batches.Count; b++)
+                {
+                    WriteTable(json, batches.Batches[b].ToString(CultureInfo.InvariantCulture), batches.Tables[b]);
+                }
+
+                json.WriteEndObject();
+            }
+            else
+            {
+                WriteTable(json, "latency_ms", member.LatencyMs);
             }
 
-            json.WriteEndObject();
             json.WriteEndObject();
         }
 
         json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void WriteTable(Utf8JsonWriter json, string name, LatencyTable table)
+    {
+        json.WriteStartObject(name);
+        for (int i = 0; i < table.Count; i++)
+        {
+            json.WriteNumber(table.Shares[i].ToString(CultureInfo.InvariantCulture), table.LatenciesMs[i]);
+        }
+
         json.WriteEndObject();
     }
 }

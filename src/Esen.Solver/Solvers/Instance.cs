@@ -15,6 +15,11 @@ internal sealed class Instance
 
     public Instance(Problem problem)
     {
+        if (problem.Kind == ProblemKind.Serving)
+        {
+            throw new ArgumentException("a serving problem is planned by SloPlanner (esen plan --solver slo)", nameof(problem));
+        }
+
         Problem = problem;
         MemberCount = problem.Members.Count;
         DeviceCount = problem.Devices.Count;

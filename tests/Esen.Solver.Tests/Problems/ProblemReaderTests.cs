@@ -18,6 +18,64 @@ public class ProblemReaderTests
                     {"name":"large","memory_mb":3000,"reach":0.25,"latency_ms":{"10":40,"100":6}}]}
         """;
 
+    private const string Serving = """
+        {"format":"esen-problem/1","kind":"serving","objective":"share",
+         "devices":[{"name":"gpu0","memory_mb":16000}],
+         "members":[{"name":"m0","memory_mb":900,"slo":{"rate_rps":200,"p99_ms":25},
+                     "batch_latency_ms":{"4":{"50":9.0,"100":5.0},"1":{"50":3.0,"100":2.0}}}]}
+        """;
+
+    [Fact]
+    public void Read_Serving_GivesSloAndBatchTables()
+    {
+        Problem problem = ProblemReader.Read(Serving, "s.json");
+
+        ProblemMember member = Assert.Single(problem.Members);
+        Assert.Equal(ProblemKind.Serving, problem.Kind);
+        Assert.Equal(Objective.Share, problem.Objective);
+        Assert.Equal(new ServiceLevelObjective(200, 25), member.Slo);
+        Assert.Equal([1, 4], member.Batches!.Batches);
+        Assert.Equal(9.0, member.Batches.TableAt(4).LatencyAt(50));
+        Assert.Same(member.Batches.TableAt(1), member.LatencyMs);
+        Assert.Equal(ProblemWriter.ToJson(problem), ProblemWriter.ToJson(ProblemReader.Read(ProblemWriter.ToJson(problem), "again.json")));
+        Assert.Contains("\"batch_latency_ms\"", ProblemWriter.ToJson(problem), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"rate_rps\":200", "\"rate_rps\":0", "$.members[0].slo.rate_rps", "> 0")]
+    [InlineData("\"p99_ms\":25", "\"p99_ms\":-1", "$.members[0].slo.p99_ms", "> 0")]
+    [InlineData("\"p99_ms\":25", "\"p99\":25", "$.members[0].slo.p99", "unknown field")]
+    [InlineData("\"slo\":{\"rate_rps\":200,\"p99_ms\":25},", "", "$.members[0].slo", "missing required field")]
+    [InlineData("\"1\":{\"50\":3.0,\"100\":2.0}", "\"1\":{\"40\":3.0,\"100\":2.0}", "$.members[0].batch_latency_ms.4", "shares differ")]
+    [InlineData("\"1\":{\"50\":3.0,\"100\":2.0}", "\"0\":{\"50\":3.0,\"100\":2.0}", "$.members[0].batch_latency_ms.0", "not >= 1")]
+    [InlineData("\"1\":{\"50\":3.0,\"100\":2.0}", "\"one\":{\"50\":3.0,\"100\":2.0}", "$.members[0].batch_latency_ms.one", "batch size 'one' is not an integer")]
+    [InlineData("\"batch_latency_ms\":{\"4\":{\"50\":9.0,\"100\":5.0},\"1\":{\"50\":3.0,\"100\":2.0}}", "\"batch_latency_ms\":{}", "$.members[0].batch_latency_ms", "at least one batch size")]
+    [InlineData("\"batch_latency_ms\"", "\"latency_ms\"", "$.members[0].latency_ms", "unknown field")]
+    [InlineData("\"objective\":\"share\"", "\"objective\":\"makespan\"", "$.objective", "not defined for kind 'serving'")]
+    public void Read_BadServingMember_NamesThePath(string find, string replace, string path, string message)
+    {
+        string json = Serving.Replace(find, replace, StringComparison.Ordinal);
+        Assert.NotEqual(Serving, json);
+
+        ProblemFormatException ex = Assert.Throws<ProblemFormatException>(() => ProblemReader.Read(json, "bad.json"));
+
+        Assert.Equal(path, ex.JsonPath);
+        Assert.Contains(message, ex.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_SloOutsideServing_IsAnError()
+    {
+        string json = Ensemble.Replace("\"memory_mb\":900,", "\"memory_mb\":900,\"slo\":{\"rate_rps\":1,\"p99_ms\":1},", StringComparison.Ordinal);
+
+        ProblemFormatException ex = Assert.Throws<ProblemFormatException>(() => ProblemReader.Read(json, "bad.json"));
+
+        Assert.Equal("$.members[0].slo", ex.JsonPath);
+        Assert.Contains("unknown field", ex.Detail, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new Problem(ProblemKind.Ensemble, Objective.Makespan, [new ProblemDevice("g", 1)],
+            [new ProblemMember("m", 0, new LatencyTable([100], [1.0]), Slo: new ServiceLevelObjective(1, 1))]));
+    }
+
     [Fact]
     public void Read_Ensemble_GivesTheFileContents()
     {
