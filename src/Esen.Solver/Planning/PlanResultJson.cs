@@ -91,12 +91,7 @@ public static class PlanResultJson
             }
 
             json.WriteEndArray();
-            json.WriteNumber("solve_ms", Math.Round(result.SolveTime.TotalMilliseconds, 3));
-            if (result.Reason is not null)
-            {
-                json.WriteString("reason", result.Reason);
-            }
-
+            WriteSolveTimeAndReason(json, result.SolveTime, result.Reason);
             json.WriteEndObject();
         }
 
@@ -122,13 +117,18 @@ public static class PlanResultJson
         }
 
         json.WriteEndArray();
-        json.WriteNumber("solve_ms", Math.Round(result.SolveTime.TotalMilliseconds, 3));
-        if (result.Reason is not null)
-        {
-            json.WriteString("reason", result.Reason);
-        }
-
+        WriteSolveTimeAndReason(json, result.SolveTime, result.Reason);
         json.WriteEndObject();
+    }
+
+    // Every result ends the same way: how long the solve took and, when there is one, why it ended as it did.
+    private static void WriteSolveTimeAndReason(Utf8JsonWriter json, TimeSpan solveTime, string? reason)
+    {
+        json.WriteNumber("solve_ms", Math.Round(solveTime.TotalMilliseconds, 3));
+        if (reason is not null)
+        {
+            json.WriteString("reason", reason);
+        }
     }
 
     private static void WriteNumberOrNull(Utf8JsonWriter json, string name, double? value)
