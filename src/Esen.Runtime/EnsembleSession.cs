@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using Esen.Kernels.Cuda;
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
@@ -30,8 +32,14 @@ public sealed record SessionOptions
     /// <summary>Queue, batching pipeline and timeline settings of the runtime.</summary>
     public RuntimeOptions Runtime { get; init; } = new();
 
-    /// <summary>Progress lines of long steps (measuring members on partitions, say); null prints nothing.</summary>
+    /// <summary>Progress lines of long steps (measuring members on partitions, say) and one line per re-plan; null prints nothing.</summary>
     public Action<string>? Progress { get; init; }
+
+    /// <summary>
+    /// Cascades: re-plan, while running, when the observed exit ratios drift from the planned ones
+    /// (<see cref="ExitRatioDriftOptions"/>); null never re-plans on its own.
+    /// </summary>
+    public ExitRatioDriftOptions? ExitRatioDrift { get; init; }
 }
 
 /// <summary>
@@ -48,33 +56,52 @@ public sealed record SessionOptions
 /// </example>
 public sealed class EnsembleSession : IAsyncDisposable
 {
-    private readonly IDisposable? _partitions;
+    private readonly SessionOptions _options;
     private readonly EnsembleRuntime _runtime;
+    private readonly SemaphoreSlim _replanning = new(1, 1);
+    private readonly CancellationTokenSource _closing = new();
+    private readonly Lock _replansGate = new();
+    private readonly List<Replan> _replans = [];
+    private State _state;
+    private IReadOnlyList<StageStatistics> _sincePlan = [];
+    private Task _driftReplan = Task.CompletedTask;
 
-    private EnsembleSession(EnsembleModels models, RuntimePlan plan, IReadOnlyList<DevicePlan> devicePlans, MeasuredPlan? measured, IDisposable? partitions, EnsembleRuntime runtime)
+    private EnsembleSession(SessionOptions options, State state, EnsembleRuntime runtime)
     {
-        Models = models;
-        Plan = plan;
-        DevicePlans = devicePlans;
-        Measured = measured;
-        _partitions = partitions;
+        _options = options;
+        _state = state;
         _runtime = runtime;
     }
 
-    /// <summary>The spec, with the options' overrides applied.</summary>
+    /// <summary>The spec, with the options' overrides applied (the latest one a re-plan switched to).</summary>
     public EnsembleSpec Spec => Models.Spec;
 
     /// <summary>The members' graphs and what is derived from them (cost-model work, predictions).</summary>
-    public EnsembleModels Models { get; }
+    public EnsembleModels Models => Volatile.Read(ref _state).Models;
 
     /// <summary>The shares the members run at.</summary>
-    public RuntimePlan Plan { get; }
+    public RuntimePlan Plan => Volatile.Read(ref _state).Plan;
 
     /// <summary>The solver's result per device when planned on the cost model; empty when <see cref="Measured"/>.</summary>
-    public IReadOnlyList<DevicePlan> DevicePlans { get; }
+    public IReadOnlyList<DevicePlan> DevicePlans => Volatile.Read(ref _state).DevicePlans;
 
     /// <summary>Members on <c>cuda:N</c>: the measured curves, the planned and unpartitioned runs and the mechanism chosen; null otherwise.</summary>
-    public MeasuredPlan? Measured { get; }
+    public MeasuredPlan? Measured => Volatile.Read(ref _state).Measured;
+
+    /// <summary>Cascades: the exit ratios the current plan assumed (per stage but the last); null when it assumed none, every stage planned for the whole batch.</summary>
+    public IReadOnlyList<double>? PlannedExitRatios => Volatile.Read(ref _state).ExitRatios;
+
+    /// <summary>Every re-plan so far, in order (<see cref="ReplanAsync"/>, member changes and exit-ratio drift).</summary>
+    public IReadOnlyList<Replan> Replans
+    {
+        get
+        {
+            lock (_replansGate)
+            {
+                return [.. _replans];
+            }
+        }
+    }
 
     /// <summary>The input every request carries: its name and shape, the first dimension the batch.</summary>
     public InputSpec Input => Spec.Input ?? new InputSpec(Models.Graphs[0].Inputs[0].Name, Models.Graphs[0].Inputs[0].Shape);
@@ -141,14 +168,93 @@ public sealed class EnsembleSession : IAsyncDisposable
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<Tensor> InferAsync(Tensor input, CancellationToken cancellationToken = default)
     {
+        Tensor output;
         try
         {
-            return await _runtime.InferAsync(input, cancellationToken);
+            output = await _runtime.InferAsync(input, cancellationToken);
         }
         catch (ArgumentException ex)
         {
             throw new EsenException(EsenErrorKind.BadInput, ex.Message, ex);
         }
+
+        WatchExitRatios();
+        return output;
+    }
+
+    /// <summary>
+    /// Re-plans while serving and moves the members to the new partitions (<see cref="EnsembleRuntime.ReallocateAsync"/>):
+    /// every request is answered exactly once, by the old partitions or the new; dispatch pauses only while the
+    /// batches on the old partitions finish. The plan comes from the cost model (or measured curves on
+    /// <c>cuda:N</c>) for the new spec, exit ratios or request rate; when the spec and the shares stay, nothing moves.
+    /// </summary>
+    /// <exception cref="EsenException">A bad spec or ratio (<see cref="EsenErrorKind.BadInput"/>), no feasible plan or an unavailable device; the session keeps running as before.</exception>
+    /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
+    public async Task<Replan> ReplanAsync(ReplanRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+        await _replanning.WaitAsync(cancel.Token);
+        try
+        {
+            return await ReplanLockedAsync(request, cancel.Token);
+        }
+        catch (Exception ex) when (ex is not EsenException and not OperationCanceledException and not ObjectDisposedException && EsenException.From(ex) is { } esen)
+        {
+            throw esen;
+        }
+        finally
+        {
+            _replanning.Release();
+        }
+    }
+
+    /// <summary>Adds a member while serving (<see cref="ReplanAsync"/>): a new ensemble member, or a cascade's new last stage.</summary>
+    /// <param name="member">The member; its name must be new.</param>
+    /// <param name="exitThreshold">Cascades: the exit threshold of the stage that was last until now (required there; unused for an ensemble).</param>
+    /// <param name="cancellationToken">Cancels the re-plan before the switch.</param>
+    /// <exception cref="EsenException">A taken name, a missing threshold, a model that does not load or fit (<see cref="EsenErrorKind.BadInput"/>), or no plan.</exception>
+    public Task<Replan> AddMemberAsync(MemberSpec member, double? exitThreshold = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        EnsembleSpec spec = Spec;
+        if (spec.Members.Any(m => m.Name == member.Name))
+        {
+            throw new EsenException(EsenErrorKind.BadInput, $"{spec.SourceName} already has a member named {member.Name}");
+        }
+
+        ExitSpec? exit = spec.Exit;
+        if (spec.Kind == EnsembleKind.Cascade)
+        {
+            exit = exitThreshold is double threshold && threshold is >= 0 and <= 1
+                ? new ExitSpec([.. spec.Exit!.Thresholds, threshold])
+                : throw new EsenException(EsenErrorKind.BadInput, $"adding stage {member.Name} to cascade {spec.SourceName} needs the exit threshold (0..1) of its stage {spec.Members[^1].Name}");
+        }
+
+        return ReplanAsync(new ReplanRequest { Spec = spec with { Members = [.. spec.Members, member], Exit = exit }, Reason = $"member {member.Name} added" }, cancellationToken);
+    }
+
+    /// <summary>Removes a member while serving (<see cref="ReplanAsync"/>); a cascade stage takes its exit threshold with it.</summary>
+    /// <exception cref="EsenException">An unknown name, or the last member (<see cref="EsenErrorKind.BadInput"/>).</exception>
+    public Task<Replan> RemoveMemberAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        EnsembleSpec spec = Spec;
+        int index = spec.Members.ToList().FindIndex(m => m.Name == name);
+        if (index < 0)
+        {
+            throw new EsenException(EsenErrorKind.BadInput, $"{spec.SourceName} has no member named {name}; members: {string.Join(", ", spec.Members.Select(m => m.Name))}");
+        }
+
+        if (spec.Members.Count == 1)
+        {
+            throw new EsenException(EsenErrorKind.BadInput, $"{name} is the only member of {spec.SourceName}; it cannot be removed");
+        }
+
+        ExitSpec? exit = spec.Exit is { } cascade
+            ? new ExitSpec([.. cascade.Thresholds.Where((_, k) => k != Math.Min(index, cascade.Thresholds.Count - 1))])
+            : null;
+        return ReplanAsync(new ReplanRequest { Spec = spec with { Members = [.. spec.Members.Where((_, i) => i != index)], Exit = exit }, Reason = $"member {name} removed" }, cancellationToken);
     }
 
     /// <summary>
@@ -189,8 +295,18 @@ public sealed class EnsembleSession : IAsyncDisposable
     /// <summary>Stops the runtime (requests not answered yet fail with <see cref="ObjectDisposedException"/>), then releases the partitions.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_closing.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _closing.CancelAsync();
+        await _replanning.WaitAsync();
+        await _driftReplan;
         await _runtime.DisposeAsync();
-        _partitions?.Dispose();
+        _state.Partitions?.Dispose();
+        _closing.Dispose();
+        _replanning.Dispose();
     }
 
     private static async Task<EnsembleSession> LoadAsync(Func<EnsembleSpec> read, SessionOptions? options, CancellationToken cancellationToken)
@@ -207,6 +323,7 @@ public sealed class EnsembleSession : IAsyncDisposable
         }
     }
 
+    [SuppressMessage("Reliability", "CA2000", Justification = "The runtime is owned by the session it is handed to.")]
     private static EnsembleSession Load(EnsembleSpec spec, SessionOptions options)
     {
         if (options.Precision is { } precision)
@@ -216,21 +333,39 @@ public sealed class EnsembleSession : IAsyncDisposable
 
         // Before loading anything, so a missing GPU is the first and only complaint.
         EnsureDevices(spec);
-        bool cuda = UsesCudaDevice(spec);
 
+        options.ExitRatioDrift?.Validate();
         EnsembleModels models = EnsembleModels.Load(spec);
+        (State state, RuntimeOptions runtimeOptions, IMemberRunnerFactory runners) = PlanState(models, options, spec.Batching.MaxBatch, null);
+        try
+        {
+            EnsembleRuntime runtime = EnsembleRuntime.Create(spec, state.Plan, runners, runtimeOptions);
+            return new EnsembleSession(options, state, runtime);
+        }
+        catch
+        {
+            state.Partitions?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Plans <paramref name="models"/> (measured on <c>cuda:N</c>, else the cost model) and makes the runners for the plan.</summary>
+    private static (State State, RuntimeOptions Runtime, IMemberRunnerFactory Runners) PlanState(EnsembleModels models, SessionOptions options, int batch, IReadOnlyList<double>? exitRatios)
+    {
+        EnsembleSpec spec = models.Spec;
         RuntimePlan plan;
         IReadOnlyList<DevicePlan> devicePlans = [];
         MeasuredPlan? measured = null;
-        if (cuda)
+        if (UsesCudaDevice(spec))
         {
+            // Measured curves are at the spec's batch; exit ratios and rates only change cost-model plans.
             measured = MeasuredPlanner.Plan(
                 models, d => new CudaGpuMeasurer(d.Ordinal, CudaRunnerFactory.ExecutorOptions(spec, d)), options.Store ?? new ProfileStore(), options.Mechanism, options.Solver, options.Progress);
             plan = measured.Plan;
         }
         else
         {
-            (plan, devicePlans) = models.Plan(options.Solver);
+            (plan, devicePlans) = models.Plan(options.Solver, batch, exitRatios);
         }
 
         RuntimeOptions runtimeOptions = options.Runtime with
@@ -239,17 +374,142 @@ public sealed class EnsembleSession : IAsyncDisposable
             SmPartitionMechanism = measured?.Mechanism ?? options.Mechanism ?? options.Runtime.SmPartitionMechanism,
         };
         IMemberRunnerFactory runners = models.Runners(plan, runtimeOptions);
-        var partitions = runners as IDisposable;
+        return (new State(models, plan, devicePlans, measured, runners as IDisposable, batch, exitRatios, runtimeOptions.VirtualTiming), runtimeOptions, runners);
+    }
+
+    private async Task<Replan> ReplanLockedAsync(ReplanRequest request, CancellationToken cancellationToken)
+    {
+        State before = _state;
+        EnsembleSpec spec = request.Spec is { } given ? given with { Precision = _options.Precision ?? given.Precision } : before.Models.Spec;
+        EnsureDevices(spec);
+        bool sameStages = spec.Members.Count == before.Models.Spec.Members.Count && spec.Kind == before.Models.Spec.Kind;
+        IReadOnlyList<double>? exitRatios = request.ExitRatios ?? (sameStages ? before.ExitRatios : null);
+        if (exitRatios is not null)
+        {
+            CheckExitRatios(spec, exitRatios);
+        }
+
+        int batch = request.RequestRate is double rate
+            ? RowsAtRate(spec.Batching, rate)
+            : request.Spec is null ? before.PlanBatch : spec.Batching.MaxBatch;
+
+        // Loading new members and solving take a while; the runtime keeps serving on the old plan meanwhile.
+        (State next, _, IMemberRunnerFactory runners) = await Task.Run(() => PlanState(before.Models.With(spec), _options, batch, exitRatios), cancellationToken);
+        Reallocation? reallocation = null;
         try
         {
-            return new EnsembleSession(models, plan, devicePlans, measured, partitions, EnsembleRuntime.Create(spec, plan, runners, runtimeOptions));
+            if (!SameRunning(spec, before.Models.Spec) || !next.Plan.Shares.SequenceEqual(before.Plan.Shares))
+            {
+                reallocation = await _runtime.ReallocateAsync(spec, next.Plan, runners, next.VirtualTiming, cancellationToken);
+            }
         }
         catch
         {
-            partitions?.Dispose();
+            next.Partitions?.Dispose();
             throw;
         }
+
+        if (reallocation is null)
+        {
+            // Nothing moved: the runners made for the plan were never used.
+            next.Partitions?.Dispose();
+            next = next with { Partitions = before.Partitions };
+        }
+        else
+        {
+            before.Partitions?.Dispose();
+        }
+
+        Volatile.Write(ref _state, next);
+        _sincePlan = _runtime.Statistics.Stages;
+        var replan = new Replan(request.Reason, before.Plan, next.Plan, batch, exitRatios, reallocation);
+        lock (_replansGate)
+        {
+            _replans.Add(replan);
+        }
+
+        _options.Progress?.Invoke(replan.ToString());
+        return replan;
     }
+
+    /// <summary>Cascades with <see cref="SessionOptions.ExitRatioDrift"/>: starts a re-plan in the background when the observed exit ratios drift from the planned ones.</summary>
+    private void WatchExitRatios()
+    {
+        if (_options.ExitRatioDrift is not { } drift || Spec.Kind != EnsembleKind.Cascade || !_driftReplan.IsCompleted || _closing.IsCancellationRequested)
+        {
+            return;
+        }
+
+        lock (_replansGate)
+        {
+            if (!_driftReplan.IsCompleted)
+            {
+                return;
+            }
+
+            IReadOnlyList<StageStatistics> now = _runtime.Statistics.Stages;
+            IReadOnlyList<StageStatistics> baseline = _sincePlan;
+            StageStatistics[] since = [.. now.Select(s => baseline.FirstOrDefault(b => b.Member == s.Member) is { } b ? s with { Reached = s.Reached - b.Reached, Exited = s.Exited - b.Exited } : s)];
+            IReadOnlyList<double> planned = PlannedExitRatios ?? [.. Enumerable.Repeat(0.0, now.Count - 1)];
+            if (drift.Drifted(planned, since) is not { } observed)
+            {
+                return;
+            }
+
+            string reason = "exit ratios drifted: " + string.Join(", ", observed.Select((r, k) =>
+                string.Create(CultureInfo.InvariantCulture, $"{now[k].Member} {r:P1} observed, {planned[k]:P1} planned")));
+            _driftReplan = ReplanOnDriftAsync(new ReplanRequest { ExitRatios = observed, Reason = reason });
+        }
+    }
+
+    private async Task ReplanOnDriftAsync(ReplanRequest request)
+    {
+        // Off the caller's path: the request that noticed the drift already has its answer.
+        await Task.Yield();
+        try
+        {
+            await ReplanAsync(request, _closing.Token);
+        }
+        catch (Exception ex) when (ex is EsenException or OperationCanceledException or ObjectDisposedException)
+        {
+            if (!_closing.IsCancellationRequested)
+            {
+                _options.Progress?.Invoke($"re-planning on exit-ratio drift failed, the current plan stays: {ex.Message}");
+            }
+        }
+    }
+
+    private static void CheckExitRatios(EnsembleSpec spec, IReadOnlyList<double> exitRatios)
+    {
+        if (spec.Kind != EnsembleKind.Cascade)
+        {
+            throw new EsenException(EsenErrorKind.BadInput, $"{spec.SourceName} is an ensemble: exit ratios are for cascades");
+        }
+
+        if (exitRatios.Count != spec.Members.Count - 1 || exitRatios.Any(r => !(r is >= 0 and <= 1)))
+        {
+            throw new EsenException(EsenErrorKind.BadInput,
+                $"cascade {spec.SourceName} needs {spec.Members.Count - 1} exit ratios in [0, 1] (one per stage but the last), got [{string.Join(", ", exitRatios.Select(r => r.ToString(CultureInfo.InvariantCulture)))}]");
+        }
+    }
+
+    private static int RowsAtRate(BatchingSpec batching, double rate)
+    {
+        try
+        {
+            return batching.RowsAtRate(rate);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new EsenException(EsenErrorKind.BadInput, $"request rate {rate.ToString(CultureInfo.InvariantCulture)}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Whether two specs run the same way (same members, rule, thresholds, batching, input, precision), so equal shares need no move.</summary>
+    private static bool SameRunning(EnsembleSpec a, EnsembleSpec b) =>
+        a.Kind == b.Kind && a.Combine == b.Combine && a.Device == b.Device && a.Members.SequenceEqual(b.Members) && a.Batching == b.Batching
+        && a.Input == b.Input && a.Precision == b.Precision && a.Cuda == b.Cuda
+        && (a.Exit?.Thresholds ?? []).SequenceEqual(b.Exit?.Thresholds ?? []);
 
     private static bool UsesCudaDevice(EnsembleSpec spec) => Enumerable.Range(0, spec.Members.Count).Any(i => spec.DeviceOf(i).Kind == DeviceKind.Cuda);
 
@@ -259,6 +519,11 @@ public sealed class EnsembleSession : IAsyncDisposable
         return Tensor.FromFloats(new TensorShape([1, .. batch.Shape.Dimensions[1..]]), batch.Floats.AsSpan(row * length, length).ToArray());
     }
 }
+
+/// <summary>What a session runs with: the models, their plan and the partitions' owner, replaced together by a re-plan.</summary>
+internal sealed record State(
+    EnsembleModels Models, RuntimePlan Plan, IReadOnlyList<DevicePlan> DevicePlans, MeasuredPlan? Measured, IDisposable? Partitions,
+    int PlanBatch, IReadOnlyList<double>? ExitRatios, Func<DeviceSpec, Timing.IVirtualDeviceTiming>? VirtualTiming);
 
 /// <summary>An ensemble's answers against the CPU reference (<see cref="EnsembleSession.CheckAgainstCpu"/>).</summary>
 /// <param name="Comparison">The element-wise comparison.</param>

@@ -70,8 +70,40 @@ public sealed class EnsembleModels
     }
 
     /// <summary>Plans the spec with a solver, using the cost model at the spec's largest batch.</summary>
-    public (RuntimePlan Plan, IReadOnlyList<DevicePlan> Devices) Plan(string? solver = null) =>
-        EnsemblePlanner.Plan(Spec, i => Work(i, Spec.Batching.MaxBatch), solver);
+    public (RuntimePlan Plan, IReadOnlyList<DevicePlan> Devices) Plan(string? solver = null) => Plan(solver, Spec.Batching.MaxBatch, null);
+
+    /// <summary>
+    /// Plans the spec with a solver on the cost model at <paramref name="batch"/> rows per batch; a cascade with
+    /// <paramref name="exitRatios"/> sizes each stage for the rows that reach it (<see cref="EnsemblePlanner.StageRows"/>).
+    /// </summary>
+    /// <param name="solver">The solver; null is the spec's.</param>
+    /// <param name="batch">The rows per batch the tables are for.</param>
+    /// <param name="exitRatios">Cascade only: per stage but the last, the fraction of the inputs reaching it that leave there; null plans every stage for the whole batch.</param>
+    public (RuntimePlan Plan, IReadOnlyList<DevicePlan> Devices) Plan(string? solver, int batch, IReadOnlyList<double>? exitRatios)
+    {
+        if (Spec.Kind != EnsembleKind.Cascade || exitRatios is null)
+        {
+            return EnsemblePlanner.Plan(Spec, i => Work(i, batch), solver);
+        }
+
+        int[] rows = EnsemblePlanner.StageRows(batch, exitRatios);
+        return EnsemblePlanner.Plan(Spec, i => Work(i, rows[i]), solver, reachOf: i => (double)rows[i] / batch);
+    }
+
+    /// <summary>
+    /// The models of <paramref name="spec"/>, a changed version of this one's (members added, removed or
+    /// re-planned): the graphs of members it keeps unchanged, under the same input, are reused; the others are loaded.
+    /// </summary>
+    /// <exception cref="EnsembleSpecException">A new model cannot be loaded or does not fit the spec.</exception>
+    public EnsembleModels With(EnsembleSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new(spec, [.. spec.Members.Select((member, i) =>
+        {
+            int kept = spec.Input == Spec.Input ? Spec.Members.ToList().IndexOf(member) : -1;
+            return kept >= 0 ? Graphs[kept] : MemberGraphs.Load(spec, i);
+        })]);
+    }
 
     /// <summary>
     /// The predicted batch time of <paramref name="members"/> on <paramref name="device"/> at the given

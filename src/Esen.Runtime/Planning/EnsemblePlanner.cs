@@ -18,7 +18,8 @@ public sealed record DevicePlan(DeviceSpec Device, IReadOnlyList<int> Members, P
 /// <summary>
 /// Plans a spec: the members on each device become an allocation problem whose latency tables come
 /// from the analytic cost model at the spec's largest batch, solved by a named solver. A cascade is
-/// planned for its period with every stage's reach at 1 (the exit ratios are only known once it runs).
+/// planned for its period, by default with every stage's reach at 1 (the exit ratios are only known once
+/// it runs); given exit ratios, each stage's table is for the rows that reach it (<see cref="StageRows"/>).
 /// </summary>
 public static class EnsemblePlanner
 {
@@ -69,9 +70,37 @@ public static class EnsemblePlanner
         ? model.Kernels(work, cpu).Sum(k => k.Seconds(share / 100.0 * cpu.Cores)) * 1000
         : model.LatencySecondsAtShare(work, device, share) * 1000;
 
+    /// <summary>
+    /// The rows each stage of a cascade runs per batch of <paramref name="batch"/> when the fraction
+    /// <c>exitRatios[k]</c> of the inputs that reach stage k leave there: batch × Π_{j&lt;k} (1 − exitRatios[j]),
+    /// rounded, at least 1. ESCAN sizes each stage's partition for these rows.
+    /// </summary>
+    /// <param name="batch">The rows of a batch (what the first stage runs).</param>
+    /// <param name="exitRatios">One ratio in [0, 1] per stage but the last.</param>
+    /// <exception cref="ArgumentException">A ratio outside [0, 1].</exception>
+    public static int[] StageRows(int batch, IReadOnlyList<double> exitRatios)
+    {
+        ArgumentNullException.ThrowIfNull(exitRatios);
+        var rows = new int[exitRatios.Count + 1];
+        double reach = 1;
+        for (int k = 0; k < rows.Length; k++)
+        {
+            rows[k] = Math.Max(1, (int)Math.Round(batch * reach));
+            if (k < exitRatios.Count)
+            {
+                double exit = exitRatios[k];
+                reach *= exit is >= 0 and <= 1 ? 1 - exit : throw new ArgumentException($"stage {k}: exit ratio {exit} is outside [0, 1]", nameof(exitRatios));
+            }
+        }
+
+        return rows;
+    }
+
     /// <summary>The allocation problem of <paramref name="members"/> on one device, from the cost model.</summary>
-    /// <param name="work">Member index → its kernels at the spec's batch.</param>
-    public static Problem BuildProblem(EnsembleSpec spec, IReadOnlyList<int> members, Device device, Func<int, ModelWork> work, AnalyticCostModel? model = null)
+    /// <param name="work">Member index → its kernels at the spec's batch (a cascade stage's: at the rows that reach it).</param>
+    /// <param name="reachOf">Cascade only: member index → the fraction of the inputs that reach it; null is 1 for every stage.</param>
+    public static Problem BuildProblem(
+        EnsembleSpec spec, IReadOnlyList<int> members, Device device, Func<int, ModelWork> work, AnalyticCostModel? model = null, Func<int, double>? reachOf = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         model ??= AnalyticCostModel.Default;
@@ -80,25 +109,29 @@ public static class EnsemblePlanner
         {
             ModelWork w = work(i);
             return (new LatencyTable(shares, [.. shares.Select(p => LatencyMs(model, w, device, p))]), w.MemoryBytes / (1024.0 * 1024.0));
-        });
+        }, reachOf);
     }
 
     /// <summary>The allocation problem of <paramref name="members"/> on one device, from given tables (measured ones, say).</summary>
     /// <param name="deviceName">The device's name in the problem.</param>
     /// <param name="memoryMb">The device's memory in MiB.</param>
     /// <param name="tableOf">Member index → its latency table and memory in MiB.</param>
-    public static Problem BuildProblem(EnsembleSpec spec, IReadOnlyList<int> members, string deviceName, double memoryMb, Func<int, (LatencyTable Table, double MemoryMb)> tableOf)
+    /// <param name="reachOf">Cascade only: member index → the fraction of the inputs that reach it; null is 1 for every stage.</param>
+    public static Problem BuildProblem(
+        EnsembleSpec spec, IReadOnlyList<int> members, string deviceName, double memoryMb, Func<int, (LatencyTable Table, double MemoryMb)> tableOf, Func<int, double>? reachOf = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(members);
         ArgumentNullException.ThrowIfNull(tableOf);
         bool cascade = spec.Kind == EnsembleKind.Cascade;
+        // Relative to the device's first stage: a problem's first member sees every input that reaches the device.
+        double firstReach = cascade && reachOf is not null && members.Count > 0 ? reachOf(members[0]) : 1;
         ProblemMember[] problemMembers =
         [
             .. members.Select(i =>
             {
                 (LatencyTable table, double memberMb) = tableOf(i);
-                return new ProblemMember(spec.Members[i].Name, memberMb, table, 1.0);
+                return new ProblemMember(spec.Members[i].Name, memberMb, table, cascade && reachOf is not null ? reachOf(i) / firstReach : 1.0);
             }),
         ];
         return new Problem(
@@ -124,9 +157,10 @@ public static class EnsemblePlanner
 
     /// <summary>Plans every device of the spec with <paramref name="solver"/> (the spec's by default), from the cost model.</summary>
     /// <exception cref="EsenException">A device has no feasible plan (<see cref="EsenErrorKind.Infeasible"/>; the message says why).</exception>
+    /// <param name="reachOf">Cascade only: member index → the fraction of the inputs that reach it (<paramref name="work"/> is then at those rows); null is 1 for every stage.</param>
     public static (RuntimePlan Plan, IReadOnlyList<DevicePlan> Devices) Plan(
-        EnsembleSpec spec, Func<int, ModelWork> work, string? solver = null, SolverOptions? options = null, DeviceCatalog? catalog = null) =>
-        Plan(spec, (device, members) => BuildProblem(spec, members, Resolve(device, catalog), work), solver, options);
+        EnsembleSpec spec, Func<int, ModelWork> work, string? solver = null, SolverOptions? options = null, DeviceCatalog? catalog = null, Func<int, double>? reachOf = null) =>
+        Plan(spec, (device, members) => BuildProblem(spec, members, Resolve(device, catalog), work, reachOf: reachOf), solver, options);
 
     /// <summary>Plans every device of the spec with <paramref name="solver"/> (the spec's by default) on the problems given.</summary>
     /// <param name="problemOf">A device and the indices of its members → their allocation problem.</param>

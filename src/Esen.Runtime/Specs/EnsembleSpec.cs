@@ -106,6 +106,22 @@ public sealed record BatchingSpec(int MaxBatch = 8, double MaxDelayMs = 2.0)
 {
     /// <summary>The defaults: batches of up to 8, 2 ms wait.</summary>
     public static BatchingSpec Default { get; } = new();
+
+    /// <summary>
+    /// The rows a batch holds at <paramref name="requestsPerSecond"/> one-input requests: the first request
+    /// plus those that arrive while it waits <see cref="MaxDelayMs"/>, 1 + rate × delay, rounded, at most
+    /// <see cref="MaxBatch"/>. A first-order model: it leaves out the requests that queue while the members are busy.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A negative or non-finite rate.</exception>
+    public int RowsAtRate(double requestsPerSecond)
+    {
+        if (!double.IsFinite(requestsPerSecond) || requestsPerSecond < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(requestsPerSecond), requestsPerSecond, "a request rate is a finite number ≥ 0");
+        }
+
+        return (int)Math.Min(MaxBatch, Math.Round(1 + (requestsPerSecond * MaxDelayMs / 1000)));
+    }
 }
 
 /// <summary>The cascade exit rule: an input leaves stage k when its max softmax is at least <c>Thresholds[k]</c>.</summary>

@@ -78,7 +78,7 @@ public static class CascadeStudy
         foreach (double exit in exitRatios)
         {
             progress?.Invoke(string.Create(CultureInfo.InvariantCulture, $"exit ratio {exit:0.##}"));
-            int[] rows = [.. Enumerable.Range(0, count).Select(k => Math.Max(1, (int)Math.Round(batch * Math.Pow(1 - exit, k))))];
+            int[] rows = EnsemblePlanner.StageRows(batch, [.. Enumerable.Repeat(exit, count - 1)]);
             IReadOnlyList<int> exitAware = Plan(spec, stage => models.Work(stage, rows[stage]));
             SimulationResult Together(IReadOnlyList<int> shares, IReadOnlyList<int> rowsOf) =>
                 timing.Simulate([.. Enumerable.Range(0, count).Select(k => new VirtualLaunch(k, gpu.UnitsForShare(shares[k]), rowsOf[k]))]);

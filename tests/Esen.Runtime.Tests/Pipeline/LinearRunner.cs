@@ -33,6 +33,9 @@ internal sealed class LinearRunner : IMemberRunner
 
     public int MaxBatchRows { get; private set; }
 
+    /// <summary>Rows run so far, over every batch.</summary>
+    public int RowsRun { get; private set; }
+
     public int ActiveRuns => Volatile.Read(ref _active);
 
     public bool Disposed { get; private set; }
@@ -46,6 +49,7 @@ internal sealed class LinearRunner : IMemberRunner
             Batches++;
             int rows = checked((int)batch.Shape[0]);
             MaxBatchRows = Math.Max(MaxBatchRows, rows);
+            RowsRun += rows;
             return Tensor.FromFloats(new TensorShape(rows, Classes), Logits(batch.Floats, rows));
         }
         finally
@@ -87,5 +91,42 @@ internal sealed class FixedRunners(params LinearRunner[] runners) : IMemberRunne
     {
         Grants.Add(grant);
         return runners[index];
+    }
+}
+
+/// <summary>Makes a new <see cref="LinearRunner"/> per member from its seed, for every deployment, and keeps them all.</summary>
+internal sealed class SeededLinearRunners(int features, int classes) : IMemberRunnerFactory
+{
+    private readonly Lock _gate = new();
+
+    public List<(string Member, LinearRunner Runner, PartitionGrant Grant)> Created { get; } = [];
+
+    public IMemberRunner Create(EnsembleSpec spec, int index, PartitionGrant grant)
+    {
+        var runner = new LinearRunner(features, classes, spec.Members[index].Seed);
+        lock (_gate)
+        {
+            Created.Add((spec.Members[index].Name, runner, grant));
+        }
+
+        return runner;
+    }
+
+    /// <summary>Rows every runner of <paramref name="member"/> ran, over every deployment.</summary>
+    public int RowsOf(string member)
+    {
+        lock (_gate)
+        {
+            return Created.Where(c => c.Member == member).Sum(c => c.Runner.RowsRun);
+        }
+    }
+
+    /// <summary>Runners made for <paramref name="member"/>.</summary>
+    public int CountOf(string member)
+    {
+        lock (_gate)
+        {
+            return Created.Count(c => c.Member == member);
+        }
     }
 }

@@ -47,4 +47,30 @@ public sealed class EnsemblePlannerTests
 
         Assert.Equal(costed, EnsembleModels.Load(spec).Work(0, 1).Precision);
     }
+
+    [Fact]
+    public void StageRows_AreTheBatchTimesTheFractionThatReachesEachStage()
+    {
+        Assert.Equal([32, 16, 8], EnsemblePlanner.StageRows(32, [0.5, 0.5]));
+        Assert.Equal([8, 1], EnsemblePlanner.StageRows(8, [1.0]));
+        Assert.Equal([4], EnsemblePlanner.StageRows(4, []));
+        Assert.Throws<ArgumentException>(() => EnsemblePlanner.StageRows(4, [1.5]));
+    }
+
+    [Fact]
+    public void Plan_CascadeWithExitRatios_SizesTheLaterStageForTheRowsThatReachIt()
+    {
+        var spec = new EnsembleSpec(
+            "c.json", EnsembleKind.Cascade, CombineRule.Mean, new ExitSpec([0.5]), new DeviceSpec(DeviceKind.Simulated, 0, "h100"),
+            [new("small", null, "mobilenetv2", 1), new("large", null, "resnet50", 2)],
+            new InputSpec("input", new TensorShape(TensorShape.Dynamic, 3, 224, 224)), new BatchingSpec(32, 2), "search");
+        EnsembleModels models = EnsembleModels.Load(spec);
+
+        (RuntimePlan blind, _) = models.Plan("search", 32, null);
+        (RuntimePlan aware, IReadOnlyList<DevicePlan> devices) = models.Plan("search", 32, [0.9]);
+
+        // 90 % leave at the first stage: the second runs 3 of 32 rows and needs less of the GPU.
+        Assert.Equal([1.0, 3.0 / 32], devices.Single().Problem.Members.Select(m => m.Reach));
+        Assert.True(aware.Shares[1] < blind.Shares[1], $"exit-aware {string.Join("/", aware.Shares)} vs blind {string.Join("/", blind.Shares)}");
+    }
 }

@@ -1,0 +1,205 @@
+using Esen.Kernels.Graph;
+using Esen.Runtime.Combination;
+using Esen.Runtime.Planning;
+using Esen.Runtime.Specs;
+
+namespace Esen.Runtime.Tests.Pipeline;
+
+public sealed class ReallocationTests
+{
+    private const int Features = 6;
+    private const int Classes = 5;
+    private const int BatchesInFlight = 3;
+
+    // Members m0..m3; member i has seed i, so a member's runner computes the same layer in every deployment.
+    private static readonly MemberSpec[] s_members = [.. Enumerable.Range(0, 4).Select(i => new MemberSpec($"m{i}", null, "linear", i))];
+
+    [Fact]
+    public async Task Ensemble_MembersAddedAndRemovedUnderLoad_EveryRequestAnsweredOnceByOneConfiguration()
+    {
+        int[][] configurations = [[0, 1], [0, 1, 2], [1, 2], [1, 2, 3], [0, 3]];
+        EnsembleSpec first = Ensemble(configurations[0]);
+        var runners = new SeededLinearRunners(Features, Classes);
+        var random = new Random(20261205);
+        Tensor[] inputs = [.. Enumerable.Range(0, 1500).Select(i => EnsembleRuntimeTests.RandomInput(random, 1 + (i % 3)))];
+
+        Tensor[] answers;
+        RuntimeStatistics statistics;
+        await using (var runtime = EnsembleRuntime.Create(first, RuntimePlan.Equal(first), runners, new RuntimeOptions { BatchesInFlight = BatchesInFlight, RequestQueueCapacity = 64 }))
+        {
+            Task<Tensor[]> load = SendAllAsync(runtime, inputs, clients: 6);
+            foreach (int[] members in configurations.Skip(1))
+            {
+                await WhileRowsBelowAsync(runtime, runtime.Statistics.Rows + 150);
+                EnsembleSpec spec = Ensemble(members);
+                Reallocation moved = await runtime.ReallocateAsync(spec, RuntimePlan.Equal(spec), runners);
+                Assert.Equal(members.Select(m => $"m{m}"), moved.MembersAfter);
+            }
+
+            answers = await load;
+            statistics = runtime.Statistics;
+        }
+
+        // Each answer is the mean of exactly one configuration's members run alone; count the rows each member answered.
+        var expectedRows = new int[s_members.Length];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            int rows = checked((int)inputs[i].Shape[0]);
+            int[][] matches = [.. configurations.Where(c => Mean(inputs[i], c).SequenceEqual(answers[i].Floats))];
+            int[] configuration = Assert.Single(matches);
+            foreach (int m in configuration)
+            {
+                expectedRows[m] += rows;
+            }
+        }
+
+        int totalRows = inputs.Sum(x => checked((int)x.Shape[0]));
+        Assert.Equal(totalRows, statistics.Rows);
+        for (int m = 0; m < s_members.Length; m++)
+        {
+            // Every runner ran one zero row before its deployment went live (the first deployment excepted).
+            int warmUps = runners.CountOf($"m{m}") - (configurations[0].Contains(m) ? 1 : 0);
+            Assert.Equal(expectedRows[m] + warmUps, runners.RowsOf($"m{m}"));
+        }
+
+        Assert.Equal(configurations.Length - 1, statistics.Reallocations.Count);
+        AssertPauses(statistics, maxDrained: BatchesInFlight);
+        Assert.All(runners.Created, c => Assert.True(c.Runner.Disposed));
+    }
+
+    [Fact]
+    public async Task Cascade_SharesChangedUnderLoad_AnswersEqualASequentialCascadeAndStageCountsCarryOver()
+    {
+        var runners = new SeededLinearRunners(Features, Classes);
+        EnsembleSpec spec = EnsembleRuntimeTests.Cascade([0.5, 0.6], maxBatch: 8, maxDelayMs: 0.5);
+        int[][] shares = [[34, 33, 33], [60, 30, 10], [20, 40, 40], [50, 25, 25]];
+        var random = new Random(20261206);
+        Tensor[] inputs = [.. Enumerable.Range(0, 1200).Select(_ => EnsembleRuntimeTests.RandomInput(random, 1))];
+
+        Tensor[] answers;
+        RuntimeStatistics statistics;
+        await using (var runtime = EnsembleRuntime.Create(spec, Plan(spec, shares[0]), runners, new RuntimeOptions { BatchesInFlight = BatchesInFlight, RequestQueueCapacity = 32 }))
+        {
+            Task<Tensor[]> load = SendAllAsync(runtime, inputs, clients: 4);
+            foreach (int[] next in shares.Skip(1))
+            {
+                await WhileRowsBelowAsync(runtime, runtime.Statistics.Rows + 200);
+                Reallocation moved = await runtime.ReallocateAsync(spec, Plan(spec, next), runners);
+                Assert.Equal(next, moved.GrantsAfter.Select(g => g.SharePercent));
+            }
+
+            answers = await load;
+            statistics = runtime.Statistics;
+            Assert.Equal(shares[^1], runtime.Grants.Select(g => g.SharePercent));
+        }
+
+        // The oracle: stage after stage on one row, leaving at the first stage sure enough.
+        var stages = Enumerable.Range(0, 3).Select(k => new LinearRunner(Features, Classes, k)).ToArray();
+        long[] reached = new long[3];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            for (int k = 0; k < stages.Length; k++)
+            {
+                reached[k]++;
+                float[] output = stages[k].Logits(inputs[i].Floats, 1);
+                if (k == stages.Length - 1 || CascadeExit.MaxSoftmax(output) >= spec.Exit!.Thresholds[k])
+                {
+                    Assert.Equal(output, answers[i].Floats);
+                    break;
+                }
+            }
+        }
+
+        Assert.Equal(reached, statistics.Stages.Select(s => s.Reached));
+        for (int k = 0; k < stages.Length; k++)
+        {
+            Assert.Equal(reached[k] + shares.Length - 1, runners.RowsOf($"s{k}"));
+        }
+
+        AssertPauses(statistics, maxDrained: BatchesInFlight * stages.Length);
+    }
+
+    [Fact]
+    public async Task Reallocate_OtherSampleShape_IsRefusedAndTheOldPartitionsKeepServing()
+    {
+        var runners = new SeededLinearRunners(Features, Classes);
+        EnsembleSpec spec = Ensemble([0, 1]);
+        await using var runtime = EnsembleRuntime.Create(spec, RuntimePlan.Equal(spec), runners);
+        EnsembleSpec wider = spec with { Input = new InputSpec("x", new TensorShape(TensorShape.Dynamic, Features + 1)) };
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => runtime.ReallocateAsync(wider, RuntimePlan.Equal(wider), runners));
+
+        Assert.Contains($"[{Features}]", error.Message, StringComparison.Ordinal);
+        Tensor x = EnsembleRuntimeTests.RandomInput(new Random(3), 2);
+        Assert.Equal(Mean(x, [0, 1]), (await runtime.InferAsync(x)).Floats);
+        Assert.Empty(runtime.Statistics.Reallocations);
+    }
+
+    private static void AssertPauses(RuntimeStatistics statistics, int maxDrained)
+    {
+        Assert.All(statistics.Reallocations, r =>
+        {
+            Assert.True(r.Pause > TimeSpan.Zero, "a switch stops dispatch for some time");
+            // Bounded by the batches in flight, which take microseconds here; seconds would mean a stall.
+            Assert.True(r.Pause < TimeSpan.FromSeconds(5), $"pause {r.Pause}");
+            Assert.InRange(r.BatchesDrained, 0, maxDrained);
+        });
+        Assert.Equal(statistics.Reallocations.Max(r => r.Pause), statistics.LongestPause);
+        Assert.True(statistics.TotalPause >= statistics.LongestPause);
+    }
+
+    private static async Task<Tensor[]> SendAllAsync(EnsembleRuntime runtime, Tensor[] inputs, int clients)
+    {
+        var answers = new Tensor[inputs.Length];
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+        {
+            // Client c sends every clients-th input, a few at a time, so the queue never runs dry.
+            var pending = new List<(int Index, Task<Tensor> Answer)>();
+            for (int i = c; i < inputs.Length; i += clients)
+            {
+                pending.Add((i, runtime.InferAsync(inputs[i])));
+                if (pending.Count == 8)
+                {
+                    foreach ((int index, Task<Tensor> answer) in pending)
+                    {
+                        answers[index] = await answer;
+                    }
+
+                    pending.Clear();
+                }
+            }
+
+            foreach ((int index, Task<Tensor> answer) in pending)
+            {
+                answers[index] = await answer;
+            }
+        })));
+        return answers;
+    }
+
+    private static async Task WhileRowsBelowAsync(EnsembleRuntime runtime, long rows)
+    {
+        while (runtime.Statistics.Rows < rows)
+        {
+            await Task.Delay(1);
+        }
+    }
+
+    private static EnsembleSpec Ensemble(int[] members) => new(
+        "test.json", EnsembleKind.Ensemble, CombineRule.Mean, null, DeviceSpec.Cpu,
+        [.. members.Select(m => s_members[m])],
+        new InputSpec("x", new TensorShape(TensorShape.Dynamic, Features)),
+        new BatchingSpec(8, 0.5),
+        "equal");
+
+    private static RuntimePlan Plan(EnsembleSpec spec, int[] shares) =>
+        new(spec, spec.Members.Select((m, i) => new MemberPlacement(m.Name, shares[i])), "test");
+
+    /// <summary>The oracle: the members' layers applied one by one and averaged in the combiner's order of operations.</summary>
+    private static float[] Mean(Tensor input, int[] members)
+    {
+        int rows = checked((int)input.Shape[0]);
+        Tensor[] alone = [.. members.Select(m => Tensor.FromFloats(new TensorShape(rows, Classes), new LinearRunner(Features, Classes, m).Logits(input.Floats, rows)))];
+        return Combiner.Combine(CombineRule.Mean, alone, [.. members.Select(_ => 1.0)]).Floats;
+    }
+}
