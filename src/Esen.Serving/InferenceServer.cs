@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Esen.Kernels.Graph;
 using Esen.Runtime;
+using Esen.Runtime.Specs;
 using Esen.Serving.Grpc;
 using Esen.Serving.Metrics;
 using Microsoft.AspNetCore.Builder;
@@ -192,8 +193,10 @@ public sealed partial class InferenceServer : IAsyncDisposable
         {
             ["name"] = InferenceProtocol.ServerName,
             ["version"] = InferenceProtocol.ServerVersion,
-            ["extensions"] = new JsonArray([.. InferenceProtocol.Extensions.Select(e => JsonValue.Create(e))]),
+            ["extensions"] = new JsonArray([.. InferenceProtocol.Extensions.Append(ModelRepository.Extension).Select(e => JsonValue.Create(e))]),
         }));
+        _app.MapPost("/v2/repository/index", () => Results.Json(ModelRepository.Index(_models.Keys)));
+        _app.MapPost("/v2/repository/models/{name}/load", (string name, HttpContext context) => LoadAsync(name, context));
         foreach (string prefix in new[] { "/v2/models/{name}", "/v2/models/{name}/versions/{version}" })
         {
             _app.MapGet(prefix, (string name, string? version) => WithModel(name, version, model =>
@@ -252,6 +255,41 @@ public sealed partial class InferenceServer : IAsyncDisposable
         finally
         {
             model.Release();
+        }
+    }
+
+    /// <summary>The model repository's load: re-plans a served model online (<see cref="ModelRepository"/>); inference goes on meanwhile.</summary>
+    private async Task<IResult> LoadAsync(string name, HttpContext context)
+    {
+        if (!Find(name, null, out ServedModel? model, out IResult? missing))
+        {
+            return missing!;
+        }
+
+        if (Volatile.Read(ref _stopping) != 0)
+        {
+            return Error(StatusCodes.Status503ServiceUnavailable, Stopping);
+        }
+
+        try
+        {
+            byte[] body = await ReadBodyAsync(context.Request, context.RequestAborted);
+            Func<EnsembleSpec>? reread = _options.SpecSources?.GetValueOrDefault(name);
+            ReplanRequest request = ModelRepository.DecodeLoad(body, name, model!.Session.Spec, reread);
+            Replan replan = await model.Session.ReplanAsync(request, context.RequestAborted);
+            return Results.Json(ModelRepository.Loaded(name, model.Session, replan));
+        }
+        catch (ProtocolException ex)
+        {
+            return Error(StatusCodes.Status400BadRequest, ex.Message);
+        }
+        catch (EsenException ex)
+        {
+            return Error(ex.Kind == EsenErrorKind.Unavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status400BadRequest, $"model '{name}' was not re-planned: {ex.Message}");
+        }
+        catch (ObjectDisposedException)
+        {
+            return Error(StatusCodes.Status503ServiceUnavailable, Stopping);
         }
     }
 

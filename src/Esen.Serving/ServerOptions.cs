@@ -1,3 +1,5 @@
+using Esen.Runtime.Specs;
+
 namespace Esen.Serving;
 
 /// <summary>Where <see cref="InferenceServer"/> listens and the limits that keep one client from hurting the others.</summary>
@@ -29,6 +31,12 @@ public sealed record ServerOptions
 
     /// <summary>How long a stop waits for requests in flight to be answered.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Model name → reads its spec again from where it came from (a file, say): what the model repository's
+    /// load re-plans with when the request carries no config. A model without an entry re-plans its current spec.
+    /// </summary>
+    public IReadOnlyDictionary<string, Func<EnsembleSpec>>? SpecSources { get; init; }
 
     /// <summary>Checks the limits (<see cref="InferenceServer.StartAsync"/> does too); a host calls it to fail before loading models.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A limit is not positive, a port is outside 0–65535, or both protocols name one port (its <see cref="ArgumentException.ParamName"/> names the property).</exception>

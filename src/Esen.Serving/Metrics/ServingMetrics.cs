@@ -26,6 +26,12 @@ internal sealed class ServingMetrics
     private readonly Counter _rows;
     private readonly Histogram _batchRows;
     private readonly Histogram _memberSeconds;
+    private readonly Gauge _share;
+    private readonly Gauge _units;
+    private readonly Counter _reallocations;
+    private readonly Histogram _pauseSeconds;
+    private readonly Dictionary<string, HashSet<string[]>> _partitionLabels;
+    private readonly Dictionary<string, int> _reallocationsSeen;
     private readonly IReadOnlyCollection<ServedModel> _models;
     private readonly Dictionary<string, HashSet<(int Batch, string Member)>> _observed;
     private readonly Lock _scrapeGate = new();
@@ -34,6 +40,8 @@ internal sealed class ServingMetrics
     {
         _models = models;
         _observed = models.ToDictionary(m => m.Name, _ => new HashSet<(int, string)>(), StringComparer.Ordinal);
+        _partitionLabels = models.ToDictionary(m => m.Name, _ => new HashSet<string[]>(StringArrayComparer.Instance), StringComparer.Ordinal);
+        _reallocationsSeen = models.ToDictionary(m => m.Name, _ => 0, StringComparer.Ordinal);
         Registry = Prometheus.Metrics.NewCustomRegistry();
         MetricFactory factory = Prometheus.Metrics.WithCustomRegistry(Registry);
         _requests = factory.CreateCounter("esen_inference_requests_total",
@@ -52,22 +60,16 @@ internal sealed class ServingMetrics
         _memberSeconds = factory.CreateHistogram("esen_member_batch_duration_seconds",
             "Time one member took for one batch, by model and member (from the runtime's timeline; simulated devices report predicted spans).",
             new HistogramConfiguration { LabelNames = ["model", "member"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 18) });
-        Gauge share = factory.CreateGauge("esen_partition_share_percent",
+        _share = factory.CreateGauge("esen_partition_share_percent",
             "The share of its device each member's partition holds, in percent.", ["model", "member", "device"]);
-        Gauge units = factory.CreateGauge("esen_partition_units",
+        _units = factory.CreateGauge("esen_partition_units",
             "Cores (CPU) or SMs (GPU, simulated GPU) each member's partition holds.", ["model", "member", "device", "unit"]);
-        foreach (ServedModel model in models)
-        {
-            EnsembleSpec spec = model.Session.Spec;
-            for (int i = 0; i < spec.Members.Count; i++)
-            {
-                PartitionGrant grant = model.Session.Grants[i];
-                string device = grant.Device.ToString();
-                share.WithLabels(model.Name, spec.Members[i].Name, device).Set(grant.SharePercent);
-                units.WithLabels(model.Name, spec.Members[i].Name, device, grant.Device.Kind == DeviceKind.Cpu ? "cores" : "sms").Set(grant.Units);
-            }
-        }
-
+        _reallocations = factory.CreateCounter("esen_reallocations_total",
+            "Times the model's members moved to new partitions while serving (a re-plan: model repository load, SIGHUP, exit-ratio drift).", ["model"]);
+        _pauseSeconds = factory.CreateHistogram("esen_reallocation_pause_seconds",
+            "Time no batch could be dispatched during a reallocation: the batches on the old partitions finishing.",
+            new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 18) });
+        Refresh();
         Registry.AddBeforeCollectCallback(Refresh);
     }
 
@@ -99,8 +101,45 @@ internal sealed class ServingMetrics
                 _batches.WithLabels(model.Name).IncTo(statistics.Batches);
                 _rows.WithLabels(model.Name).IncTo(statistics.Rows);
                 ObserveTimeline(model);
+                ObservePartitions(model, statistics);
             }
         }
+    }
+
+    // A re-plan may move, add or remove members: the gauges follow, and a removed member's series go.
+    private void ObservePartitions(ServedModel model, Runtime.RuntimeStatistics statistics)
+    {
+        EnsembleSpec spec = model.Session.Spec;
+        IReadOnlyList<PartitionGrant> grants = model.Session.Grants;
+        HashSet<string[]> labels = _partitionLabels[model.Name];
+        var now = new HashSet<string[]>(StringArrayComparer.Instance);
+        for (int i = 0; i < spec.Members.Count && i < grants.Count; i++)
+        {
+            PartitionGrant grant = grants[i];
+            string device = grant.Device.ToString();
+            string[] shareLabels = [model.Name, spec.Members[i].Name, device];
+            string[] unitLabels = [model.Name, spec.Members[i].Name, device, grant.Device.Kind == DeviceKind.Cpu ? "cores" : "sms"];
+            _share.WithLabels(shareLabels).Set(grant.SharePercent);
+            _units.WithLabels(unitLabels).Set(grant.Units);
+            now.Add(shareLabels);
+            now.Add(unitLabels);
+        }
+
+        foreach (string[] gone in labels.Where(l => !now.Contains(l)))
+        {
+            (gone.Length == 3 ? _share : _units).RemoveLabelled(gone);
+        }
+
+        labels.Clear();
+        labels.UnionWith(now);
+        IReadOnlyList<Runtime.Reallocation> reallocations = statistics.Reallocations;
+        for (int r = _reallocationsSeen[model.Name]; r < reallocations.Count; r++)
+        {
+            _pauseSeconds.WithLabels(model.Name).Observe(reallocations[r].Pause.TotalSeconds);
+        }
+
+        _reallocationsSeen[model.Name] = reallocations.Count;
+        _reallocations.WithLabels(model.Name).IncTo(reallocations.Count);
     }
 
     private void ObserveTimeline(ServedModel model)
@@ -122,4 +161,14 @@ internal sealed class ServingMetrics
             }
         }
     }
+}
+
+/// <summary>Label sets compared by their values.</summary>
+internal sealed class StringArrayComparer : IEqualityComparer<string[]>
+{
+    public static StringArrayComparer Instance { get; } = new();
+
+    public bool Equals(string[]? x, string[]? y) => x is null ? y is null : y is not null && x.SequenceEqual(y, StringComparer.Ordinal);
+
+    public int GetHashCode(string[] obj) => obj.Aggregate(0, (hash, label) => HashCode.Combine(hash, StringComparer.Ordinal.GetHashCode(label)));
 }
