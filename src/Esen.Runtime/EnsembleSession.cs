@@ -91,6 +91,9 @@ public sealed class EnsembleSession : IAsyncDisposable
     /// <summary>Cascades: the exit ratios the current plan assumed (per stage but the last); null when it assumed none, every stage planned for the whole batch.</summary>
     public IReadOnlyList<double>? PlannedExitRatios => Volatile.Read(ref _state).ExitRatios;
 
+    /// <summary>The re-plan on exit-ratio drift in progress (<see cref="SessionOptions.ExitRatioDrift"/>); a completed task when none is. It does not fail: a failed re-plan is reported through <see cref="SessionOptions.Progress"/>.</summary>
+    public Task PendingReplan => _driftReplan;
+
     /// <summary>Every re-plan so far, in order (<see cref="ReplanAsync"/>, member changes and exit-ratio drift).</summary>
     public IReadOnlyList<Replan> Replans
     {

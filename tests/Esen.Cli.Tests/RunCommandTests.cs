@@ -66,6 +66,31 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void Run_CascadeWhoseExitRatioDriftsFromThePlan_ReplansWithTheObservedRatioAndSaysSo()
+    {
+        // Threshold 0: every input leaves at the first stage (exit ratio 1); the plan assumed none would.
+        string spec = Write("drift.json", """
+            {"format": "esen-ensemble/1", "kind": "cascade", "device": "cpu", "solver": "search",
+             "exit": {"rule": "max_softmax", "threshold": 0},
+             "input": {"name": "input", "shape": ["N", 3, 32, 32]}, "batching": {"max_batch": 4, "max_delay_ms": 1},
+             "members": [{"name": "small", "architecture": "mobilenetv2", "seed": 1},
+                         {"name": "big", "architecture": "mobilenetv2", "seed": 2}]}
+            """);
+        string inputPath = Path.Combine(_folder, "in.pb");
+        File.WriteAllBytes(inputPath, OnnxModel.SerializeTensor("input", SeededImages(12, 32)));
+
+        (int exit, string stdout, string stderr) = CliRunner.Run("run", spec, "--input", inputPath, "--replan-min-inputs", "8");
+        (int quietExit, string quiet, _) = CliRunner.Run("run", spec, "--input", inputPath, "--replan-drift", "0");
+
+        Assert.True(exit == ExitCodes.Ok, stderr);
+        Assert.Contains("stage small: reached 12, exited 12 (exit ratio 100.0 %)", stdout, StringComparison.Ordinal);
+        Assert.Contains("re-planned (exit ratios drifted: small 100.0 % observed, 0.0 % planned)", stdout, StringComparison.Ordinal);
+        Assert.Contains("re-planned (exit ratios drifted", stderr, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Ok, quietExit);
+        Assert.DoesNotContain("re-planned", quiet, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_PrecisionTf32_OverridesTheSpecAndPlansTheSimulatedGpuAtTheTensorCorePeak()
     {
         string spec = Write("sim.json", """

@@ -87,7 +87,44 @@ public sealed partial class ServeCommandTests : IDisposable
         Assert.Contains(results, r => r.Status == 200 && r.Finished > signalled);
     }
 
+    [SkippableFact]
+    public async Task Serve_LoadRereadsTheSpecFile_AndSighupReplansEveryModelOnline()
+    {
+        Skip.IfNot(File.Exists(Curl), $"{Curl} is missing (scripts/bootstrap.sh installs it)");
+        string spec = WriteSpec(maxBatch: 4, maxDelayMs: 1);
+        using var server = await EsenServe.StartAsync(spec);
+        string metricsUrl = server.Url[..^"/v2".Length] + "/metrics";
+
+        WriteSpec(maxBatch: 4, maxDelayMs: 1, members: "abc");
+        (int status, string body) = await CurlAsync("POST", $"{server.Url}/repository/models/pair/load", null);
+        Assert.True(status == 200, body);
+        Assert.Equal("""["a","b","c"]""", JsonNode.Parse(body)!["members"]!.ToJsonString());
+        Assert.Equal("load request: spec re-read", (string?)JsonNode.Parse(body)!["reason"]);
+
+        WriteSpec(maxBatch: 4, maxDelayMs: 1, members: "bc");
+        server.Signal("HUP");
+        string metrics = "";
+        for (int wait = 0; !metrics.Contains("esen_reallocations_total{model=\"pair\"} 2", StringComparison.Ordinal) && wait < 600; wait++)
+        {
+            await Task.Delay(100);
+            (_, metrics) = await CurlAsync("GET", metricsUrl, null);
+        }
+
+        Assert.Contains("esen_reallocations_total{model=\"pair\"} 2", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("esen_partition_share_percent{model=\"pair\",member=\"a\"", metrics, StringComparison.Ordinal);
+        await using EnsembleSession oracle = await EnsembleSession.LoadAsync(spec);
+        float[] image = SeededImage(seed: 9);
+        (status, body) = await CurlAsync("POST", $"{server.Url}/models/pair/infer", RequestFile(image, "after"));
+        Assert.Equal(200, status);
+        AssertAnswer(await oracle.InferAsync(Tensor.FromFloats(new TensorShape(1, 3, 32, 32), image)), body);
+
+        Assert.Equal(ExitCodes.Ok, await server.TerminateAsync());
+        Assert.Contains("pair: re-planned (SIGHUP: spec re-read)", server.Errors, StringComparison.Ordinal);
+    }
+
     [Theory]
+    [InlineData("--replan-drift", "1.5", "--replan-drift 1.5 is out of range")]
+    [InlineData("--replan-min-inputs", "0", "--replan-min-inputs 0 is out of range")]
     [InlineData("--max-queue", "0", "--max-queue 0 is out of range")]
     [InlineData("--http", "70000", "--http 70000 is out of range")]
     [InlineData("--max-body-bytes", "-5", "--max-body-bytes -5 is out of range")]
@@ -117,13 +154,15 @@ public sealed partial class ServeCommandTests : IDisposable
         Assert.Contains($"{second}: its model name 'pair' is taken by {first}", stderr, StringComparison.Ordinal);
     }
 
-    private string WriteSpec(int maxBatch, int maxDelayMs)
+    // Member a has seed 1, b seed 2, and so on.
+    private string WriteSpec(int maxBatch, int maxDelayMs, string members = "ab")
     {
         string path = Path.Combine(_folder, "pair.json");
+        string list = string.Join(", ", members.Select(m => $$"""{"name": "{{m}}", "architecture": "mobilenetv2", "seed": {{1 + m - 'a'}}}"""));
         File.WriteAllText(path, string.Create(CultureInfo.InvariantCulture, $$"""
             {"format": "esen-ensemble/1", "kind": "ensemble", "combine": "mean", "device": "cpu",
              "input": {"name": "input", "shape": ["N", 3, 32, 32]}, "batching": {"max_batch": {{maxBatch}}, "max_delay_ms": {{maxDelayMs}}},
-             "members": [{"name": "a", "architecture": "mobilenetv2", "seed": 1}, {"name": "b", "architecture": "mobilenetv2", "seed": 2}]}
+             "members": [{{list}}]}
             """));
         return path;
     }

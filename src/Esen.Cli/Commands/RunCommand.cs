@@ -38,6 +38,7 @@ public static class RunCommand
         var mechanism = new Option<string?>("--mechanism") { Description = "cuda:N members: green | mps-affinity | none (default: the first the GPU offers; none = no partitions)." };
         var precision = new Option<string?>("--precision") { Description = $"{string.Join(" | ", GpuPrecisions.Names)}: the math of convolutions and GEMMs on GPUs (overrides the spec's \"precision\"; default fp32)." };
         precision.AcceptOnlyFromAmong([.. GpuPrecisions.Names]);
+        var drift = new ExitDriftOptions();
         var command = new Command("run", "Plan and run an ensemble or cascade (no SPEC: the built-in three-model ensemble).");
         command.Arguments.Add(spec);
         command.Options.Add(input);
@@ -46,6 +47,7 @@ public static class RunCommand
         command.Options.Add(mechanism);
         command.Options.Add(store);
         command.Options.Add(precision);
+        drift.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             TextWriter stdout = parse.InvocationConfiguration.Output;
@@ -80,7 +82,15 @@ public static class RunCommand
                 }
 
                 string? storePath = parse.GetValue(store);
-                return await RunSpecAsync(specPath, math, inputPath, parse.GetValue(output), forced, storePath is null ? new ProfileStore() : new ProfileStore(storePath), stdout, stderr, cancellationToken);
+                var options = new SessionOptions
+                {
+                    Precision = math,
+                    Mechanism = forced,
+                    Store = storePath is null ? new ProfileStore() : new ProfileStore(storePath),
+                    ExitRatioDrift = drift.Read(parse),
+                    Progress = line => stderr.WriteLine($"      {line}"),
+                };
+                return await RunSpecAsync(specPath, inputPath, parse.GetValue(output), options, stdout, stderr, cancellationToken);
             }
             catch (Exception ex) when (ExitCodes.IsReported(ex))
             {
@@ -190,8 +200,7 @@ public static class RunCommand
     private static string Format(double? milliseconds, string format) => milliseconds is double ms ? ms.ToString(format, CultureInfo.InvariantCulture) : "-";
 
     private static async Task<int> RunSpecAsync(
-        string specPath, GpuPrecision? precision, string inputPath, string? outputPath, PartitionMechanism? mechanism, ProfileStore store,
-        TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+        string specPath, string inputPath, string? outputPath, SessionOptions options, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         // The spec, then its devices, then the input: the first complaint is the one line on stderr.
         EnsembleSpec read = EnsembleSpecReader.ReadFile(specPath);
@@ -199,7 +208,6 @@ public static class RunCommand
         (string inputName, Tensor input) = OnnxModel.LoadTensor(inputPath);
         var progress = new Progress(stderr, 3);
         progress.Step($"loading the models of {specPath} and planning");
-        var options = new SessionOptions { Precision = precision, Mechanism = mechanism, Store = store, Progress = line => stderr.WriteLine($"      {line}") };
         await using EnsembleSession session = await EnsembleSession.LoadAsync(read, options, cancellationToken);
         EnsembleSpec spec = session.Spec;
         if (session.Measured is { } measured)
@@ -227,12 +235,18 @@ public static class RunCommand
         }
 
         double wall = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        await session.PendingReplan;
         RuntimeStatistics statistics = session.Statistics;
         long rows = input.Shape[0];
         await stdout.WriteLineAsync($"Ran {rows} inputs in {statistics.Batches} batches (mean {statistics.MeanBatchRows:F1}) in {wall * 1000:F0} ms wall time ({rows / wall:F1} inputs/s, first batches included); output {combined.Shape}");
         foreach (StageStatistics stage in statistics.Stages)
         {
             await stdout.WriteLineAsync($"  stage {stage.Member}: reached {stage.Reached}, exited {stage.Exited} (exit ratio {stage.ExitRatio:P1})");
+        }
+
+        foreach (Replan replan in session.Replans)
+        {
+            await stdout.WriteLineAsync($"  {replan}");
         }
 
         if (session.Timeline.Any(e => e.Virtual))

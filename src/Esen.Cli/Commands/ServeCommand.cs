@@ -9,7 +9,8 @@ namespace Esen.Cli.Commands;
 /// <summary>
 /// <c>esen serve [SPEC...]</c>: loads each spec (none: the built-in ensemble on the CPU) and serves it
 /// over the Open Inference Protocol's REST binding (<see cref="InferenceServer"/>) until SIGINT or
-/// SIGTERM, then stops accepting, answers the requests in flight and exits 0.
+/// SIGTERM, then stops accepting, answers the requests in flight and exits 0. SIGHUP re-reads every
+/// spec file and re-plans its models online, as the model repository's load does for one model.
 /// </summary>
 public static class ServeCommand
 {
@@ -35,12 +36,15 @@ public static class ServeCommand
         var timeout = new Option<double>("--timeout") { Description = "Seconds a request may take before it is answered 504.", DefaultValueFactory = _ => defaults.RequestTimeout.TotalSeconds };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body; a larger one is answered 400.", DefaultValueFactory = _ => defaults.MaxBodyBytes };
         var members = new Option<bool>("--members") { Description = "Also serve each member alone, as the model SPEC.MEMBER (loaded a second time)." };
+        var drift = new ExitDriftOptions();
         var command = new Command("serve", "Serve ensembles and cascades over the Open Inference Protocol (KServe v2 REST) until SIGINT or SIGTERM (docs/serving.md).");
         command.Arguments.Add(specs);
         foreach (Option option in new Option[] { port, host, maxQueue, timeout, maxBody, members })
         {
             command.Options.Add(option);
         }
+
+        drift.AddTo(command);
 
         // A synchronous action: the command itself answers SIGINT and SIGTERM by draining, for as long
         // as the drain timeout allows, instead of the command line's short termination grace.
@@ -61,7 +65,8 @@ public static class ServeCommand
                     MaxBodyBytes = parse.GetValue(maxBody),
                 };
                 Validate(options);
-                return ServeAsync(parse.GetValue(specs) ?? [], parse.GetValue(members), options, stdout, stderr).GetAwaiter().GetResult();
+                ExitRatioDriftOptions? replanOnDrift = drift.Read(parse);
+                return ServeAsync(parse.GetValue(specs) ?? [], parse.GetValue(members), replanOnDrift, options, stdout, stderr).GetAwaiter().GetResult();
             }
             catch (Exception ex) when (ExitCodes.IsReported(ex))
             {
@@ -84,12 +89,47 @@ public static class ServeCommand
         }
     }
 
+    /// <summary>A member alone is a one-member ensemble: the mean of one output is that output.</summary>
+    private static EnsembleSpec MemberAlone(EnsembleSpec spec, string member) =>
+        spec with { Kind = EnsembleKind.Ensemble, Combine = CombineRule.Mean, Exit = null, Members = [spec.Members.FirstOrDefault(m => m.Name == member)
+            ?? throw new EnsembleSpecException(spec.SourceName, "$.members", $"member {member} is served alone but no longer in the spec")] };
+
+    /// <summary>SIGHUP: every model re-reads its spec and re-plans online; a model whose spec no longer reads keeps running as it was.</summary>
+    private static async Task ReloadAsync(Dictionary<string, EnsembleSession> sessions, Dictionary<string, Func<EnsembleSpec>> sources, TextWriter stderr)
+    {
+        foreach ((string name, EnsembleSession session) in sessions)
+        {
+            if (!sources.TryGetValue(name, out Func<EnsembleSpec>? read))
+            {
+                continue;
+            }
+
+            try
+            {
+                await session.ReplanAsync(new ReplanRequest { Spec = read(), Reason = "SIGHUP: spec re-read" });
+            }
+            catch (Exception ex) when (ExitCodes.IsReported(ex))
+            {
+                await stderr.WriteLineAsync($"{name}: not re-planned, it keeps running as it was: {ex.Message}");
+            }
+            catch (ObjectDisposedException)
+            {
+                // The server is stopping.
+                return;
+            }
+        }
+    }
+
     /// <summary>The model name of a spec file: its file name without the extension (<c>models/pair.json</c> → <c>pair</c>).</summary>
     public static string ModelNameOf(string specPath) => Path.GetFileNameWithoutExtension(specPath);
 
-    private static async Task<int> ServeAsync(string[] specPaths, bool serveMembers, ServerOptions options, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> ServeAsync(
+        string[] specPaths, bool serveMembers, ExitRatioDriftOptions? drift, ServerOptions options, TextWriter stdout, TextWriter stderr)
     {
+        // Re-plans log from the sessions' threads.
+        stderr = TextWriter.Synchronized(stderr);
         List<(string Name, EnsembleSpec Spec)> models = [];
+        var sources = new Dictionary<string, Func<EnsembleSpec>>(StringComparer.Ordinal);
         if (specPaths.Length == 0)
         {
             models.Add((DefaultModelName, RunCommand.DefaultSpec(DeviceSpec.Cpu)));
@@ -106,14 +146,22 @@ public static class ServeCommand
             }
 
             models.Add((name, spec));
+            sources[name] = () => EnsembleSpecReader.ReadFile(path);
         }
 
         if (serveMembers)
         {
-            // A member alone is a one-member ensemble: the mean of one output is that output.
-            models.AddRange([.. models.SelectMany(m => m.Spec.Members.Select(member =>
-                ($"{m.Name}.{member.Name}", m.Spec with { Kind = EnsembleKind.Ensemble, Combine = CombineRule.Mean, Exit = null, Members = [member] })))]);
+            models.AddRange([.. models.SelectMany(m => m.Spec.Members.Select(member => ($"{m.Name}.{member.Name}", MemberAlone(m.Spec, member.Name))))]);
+            foreach ((string name, Func<EnsembleSpec> read) in sources.ToList())
+            {
+                foreach (MemberSpec member in models.First(m => m.Name == name).Spec.Members)
+                {
+                    sources[$"{name}.{member.Name}"] = () => MemberAlone(read(), member.Name);
+                }
+            }
         }
+
+        options = options with { SpecSources = sources };
 
         var sessions = new Dictionary<string, EnsembleSession>(StringComparer.Ordinal);
         try
@@ -121,7 +169,7 @@ public static class ServeCommand
             foreach ((string name, EnsembleSpec spec) in models)
             {
                 await stderr.WriteLineAsync($"loading {name} ({string.Join(", ", spec.Members.Select(m => m.Name))})");
-                sessions[name] = await EnsembleSession.LoadAsync(spec);
+                sessions[name] = await EnsembleSession.LoadAsync(spec, new SessionOptions { ExitRatioDrift = drift, Progress = line => stderr.WriteLine($"{name}: {line}") });
             }
 
             var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -133,6 +181,11 @@ public static class ServeCommand
 
             using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            using PosixSignalRegistration hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                _ = ReloadAsync(sessions, sources, stderr);
+            });
             await using InferenceServer server = await InferenceServer.StartAsync(sessions, options);
             string address = options.Host.Contains(':', StringComparison.Ordinal) ? $"[{options.Host}]" : options.Host;
             await stdout.WriteLineAsync($"Serving {string.Join(", ", server.ModelNames)} on http://{address}:{server.HttpPort}/v2");
