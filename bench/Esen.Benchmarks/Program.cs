@@ -19,6 +19,11 @@ if (args is ["models", ..])
     return Esen.Benchmarks.Models.ModelLatencyComparison.Run(Console.Out);
 }
 
+if (args is ["reallocation", ..])
+{
+    return Esen.Benchmarks.ReallocationLoad.Run(args, Console.Out);
+}
+
 if (args is ["serving", ..])
 {
     return Esen.Benchmarks.ServingLoad.Run(args, Console.Out);

@@ -153,7 +153,8 @@ internal static class ServingLoad
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {what,-42} {result.ThroughputPerSecond,8:F0} requests/s  p50 {result.P50Ms,7:F2} ms  p99 {result.P99Ms,7:F2} ms  lost {counts.Lost}  duplicated {counts.Duplicated}  errors {counts.Errors}  wrong {counts.Wrong}"));
 
-    private static bool Close(Tensor expected, Tensor actual) =>
+    /// <summary>Equal to float rounding (batched and single-row GEMMs block their sums differently).</summary>
+    internal static bool Close(Tensor expected, Tensor actual) =>
         expected.Shape == actual.Shape && expected.Floats.Zip(actual.Floats).All(p => Math.Abs(p.First - p.Second) <= 1e-4f);
 
     // The body with a placeholder id of fixed width, replaced per request so the bodies are built once.
@@ -220,7 +221,8 @@ internal static class ServingLoad
         return ((string?)answer["id"], data);
     }
 
-    private static string? Argument(string[] args, string name) =>
+    /// <summary>The value after <paramref name="name"/> on the command line; null when absent.</summary>
+    internal static string? Argument(string[] args, string name) =>
         Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
     private static string LoadAverage() =>
