@@ -20,14 +20,13 @@ public sealed class ReallocationTests
         int[][] configurations = [[0, 1], [0, 1, 2], [1, 2], [1, 2, 3], [0, 3]];
         EnsembleSpec first = Ensemble(configurations[0]);
         var runners = new SeededLinearRunners(Features, Classes);
-        var random = new Random(20261205);
-        Tensor[] inputs = [.. Enumerable.Range(0, 1500).Select(i => EnsembleRuntimeTests.RandomInput(random, 1 + (i % 3)))];
-
+        Tensor[] inputs;
         Tensor[] answers;
         RuntimeStatistics statistics;
         await using (var runtime = EnsembleRuntime.Create(first, RuntimePlan.Equal(first), runners, new RuntimeOptions { BatchesInFlight = BatchesInFlight, RequestQueueCapacity = 64 }))
         {
-            Task<Tensor[]> load = SendAllAsync(runtime, inputs, clients: 6);
+            using var stop = new CancellationTokenSource();
+            Task<(Tensor[], Tensor[])> load = SendUntilAsync(runtime, i => EnsembleRuntimeTests.RandomInput(new Random(20261205 + i), 1 + (i % 3)), clients: 6, stop.Token);
             foreach (int[] members in configurations.Skip(1))
             {
                 await WhileRowsBelowAsync(runtime, runtime.Statistics.Rows + 150);
@@ -36,7 +35,9 @@ public sealed class ReallocationTests
                 Assert.Equal(members.Select(m => $"m{m}"), moved.MembersAfter);
             }
 
-            answers = await load;
+            await WhileRowsBelowAsync(runtime, runtime.Statistics.Rows + 150);
+            await stop.CancelAsync();
+            (inputs, answers) = await load;
             statistics = runtime.Statistics;
         }
 
@@ -73,14 +74,13 @@ public sealed class ReallocationTests
         var runners = new SeededLinearRunners(Features, Classes);
         EnsembleSpec spec = EnsembleRuntimeTests.Cascade([0.5, 0.6], maxBatch: 8, maxDelayMs: 0.5);
         int[][] shares = [[34, 33, 33], [60, 30, 10], [20, 40, 40], [50, 25, 25]];
-        var random = new Random(20261206);
-        Tensor[] inputs = [.. Enumerable.Range(0, 1200).Select(_ => EnsembleRuntimeTests.RandomInput(random, 1))];
-
+        Tensor[] inputs;
         Tensor[] answers;
         RuntimeStatistics statistics;
         await using (var runtime = EnsembleRuntime.Create(spec, Plan(spec, shares[0]), runners, new RuntimeOptions { BatchesInFlight = BatchesInFlight, RequestQueueCapacity = 32 }))
         {
-            Task<Tensor[]> load = SendAllAsync(runtime, inputs, clients: 4);
+            using var stop = new CancellationTokenSource();
+            Task<(Tensor[], Tensor[])> load = SendUntilAsync(runtime, i => EnsembleRuntimeTests.RandomInput(new Random(20261206 + i), 1), clients: 4, stop.Token);
             foreach (int[] next in shares.Skip(1))
             {
                 await WhileRowsBelowAsync(runtime, runtime.Statistics.Rows + 200);
@@ -88,7 +88,9 @@ public sealed class ReallocationTests
                 Assert.Equal(next, moved.GrantsAfter.Select(g => g.SharePercent));
             }
 
-            answers = await load;
+            await WhileRowsBelowAsync(runtime, runtime.Statistics.Rows + 200);
+            await stop.CancelAsync();
+            (inputs, answers) = await load;
             statistics = runtime.Statistics;
             Assert.Equal(shares[^1], runtime.Grants.Select(g => g.SharePercent));
         }
@@ -148,33 +150,33 @@ public sealed class ReallocationTests
         Assert.True(statistics.TotalPause >= statistics.LongestPause);
     }
 
-    private static async Task<Tensor[]> SendAllAsync(EnsembleRuntime runtime, Tensor[] inputs, int clients)
+    /// <summary>
+    /// Clients send seeded inputs (input i from <paramref name="inputOf"/>), eight at a time each so the queue never runs
+    /// dry, until <paramref name="stop"/>; returns every input sent and its answer, in request order.
+    /// </summary>
+    private static async Task<(Tensor[] Inputs, Tensor[] Answers)> SendUntilAsync(EnsembleRuntime runtime, Func<int, Tensor> inputOf, int clients, CancellationToken stop)
     {
-        var answers = new Tensor[inputs.Length];
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+        int next = -1;
+        var sent = new System.Collections.Concurrent.ConcurrentDictionary<int, (Tensor Input, Tensor Answer)>();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
         {
-            // Client c sends every clients-th input, a few at a time, so the queue never runs dry.
-            var pending = new List<(int Index, Task<Tensor> Answer)>();
-            for (int i = c; i < inputs.Length; i += clients)
+            while (!stop.IsCancellationRequested)
             {
-                pending.Add((i, runtime.InferAsync(inputs[i])));
-                if (pending.Count == 8)
+                (int Index, Tensor Input, Task<Tensor> Answer)[] window = [.. Enumerable.Range(0, 8).Select(_ =>
                 {
-                    foreach ((int index, Task<Tensor> answer) in pending)
-                    {
-                        answers[index] = await answer;
-                    }
-
-                    pending.Clear();
+                    int i = Interlocked.Increment(ref next);
+                    Tensor input = inputOf(i);
+                    return (i, input, runtime.InferAsync(input));
+                })];
+                foreach ((int index, Tensor input, Task<Tensor> answer) in window)
+                {
+                    Assert.True(sent.TryAdd(index, (input, await answer)));
                 }
             }
-
-            foreach ((int index, Task<Tensor> answer) in pending)
-            {
-                answers[index] = await answer;
-            }
         })));
-        return answers;
+        (Tensor Input, Tensor Answer)[] ordered = [.. sent.OrderBy(p => p.Key).Select(p => p.Value)];
+        Assert.Equal(next + 1, ordered.Length);
+        return ([.. ordered.Select(p => p.Input)], [.. ordered.Select(p => p.Answer)]);
     }
 
     private static async Task WhileRowsBelowAsync(EnsembleRuntime runtime, long rows)
