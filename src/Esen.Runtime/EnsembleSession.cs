@@ -384,6 +384,7 @@ public sealed class EnsembleSession : IAsyncDisposable
     {
         State before = _state;
         EnsembleSpec spec = request.Spec is { } given ? given with { Precision = _options.Precision ?? given.Precision } : before.Models.Spec;
+        CheckSpec(spec);
         EnsureDevices(spec);
         bool sameStages = spec.Members.Count == before.Models.Spec.Members.Count && spec.Kind == before.Models.Spec.Kind;
         IReadOnlyList<double>? exitRatios = request.ExitRatios ?? (sameStages ? before.ExitRatios : null);
@@ -479,6 +480,21 @@ public sealed class EnsembleSession : IAsyncDisposable
             {
                 _options.Progress?.Invoke($"re-planning on exit-ratio drift failed, the current plan stays: {ex.Message}");
             }
+        }
+    }
+
+    /// <summary>What the spec reader checks of a file, for a spec a host builds in code: members, names and thresholds.</summary>
+    private static void CheckSpec(EnsembleSpec spec)
+    {
+        string? repeated = spec.Members.GroupBy(m => m.Name).FirstOrDefault(g => g.Count() > 1)?.Key;
+        string? problem = spec.Members.Count == 0 ? "has no member"
+            : repeated is not null ? $"names two members {repeated}"
+            : spec.Kind == EnsembleKind.Cascade && spec.Exit?.Thresholds.Count != spec.Members.Count - 1
+                ? $"is a cascade of {spec.Members.Count} stages with {spec.Exit?.Thresholds.Count ?? 0} exit thresholds (one per stage but the last)"
+            : null;
+        if (problem is not null)
+        {
+            throw new EsenException(EsenErrorKind.BadInput, $"{spec.SourceName} {problem}");
         }
     }
 

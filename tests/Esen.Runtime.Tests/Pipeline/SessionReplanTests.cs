@@ -105,8 +105,13 @@ public sealed class SessionReplanTests
         EsenException taken = await Assert.ThrowsAsync<EsenException>(() => session.AddMemberAsync(s_a));
         EsenException ratios = await Assert.ThrowsAsync<EsenException>(() => session.ReplanAsync(new ReplanRequest { ExitRatios = [0.5] }));
         EsenException rate = await Assert.ThrowsAsync<EsenException>(() => session.ReplanAsync(new ReplanRequest { RequestRate = -1 }));
+        EsenException twice = await Assert.ThrowsAsync<EsenException>(() => session.ReplanAsync(new ReplanRequest { Spec = spec with { Members = [s_a, s_a] } }));
+        EsenException thresholds = await Assert.ThrowsAsync<EsenException>(() =>
+            session.ReplanAsync(new ReplanRequest { Spec = spec with { Kind = EnsembleKind.Cascade, Members = [s_a, s_b], Exit = new ExitSpec([0.5, 0.6]) } }));
 
-        Assert.All([unknown, last, taken, ratios, rate], e => Assert.Equal(EsenErrorKind.BadInput, e.Kind));
+        Assert.All([unknown, last, taken, ratios, rate, twice, thresholds], e => Assert.Equal(EsenErrorKind.BadInput, e.Kind));
+        Assert.Contains("names two members a", twice.Message, StringComparison.Ordinal);
+        Assert.Contains("cascade of 2 stages with 2 exit thresholds", thresholds.Message, StringComparison.Ordinal);
         Assert.Contains("no member named z; members: a", unknown.Message, StringComparison.Ordinal);
         Assert.Contains("only member", last.Message, StringComparison.Ordinal);
         Assert.Contains("exit ratios are for cascades", ratios.Message, StringComparison.Ordinal);
