@@ -2,6 +2,7 @@ using Esen.Kernels.Graph;
 using Esen.Runtime.Combination;
 using Esen.Runtime.Planning;
 using Esen.Runtime.Specs;
+using Esen.Runtime.Timing;
 
 namespace Esen.Runtime.Tests.Pipeline;
 
@@ -137,6 +138,30 @@ public sealed class ReallocationTests
         Assert.Empty(runtime.Statistics.Reallocations);
     }
 
+    [Fact]
+    public async Task SimulatedDevice_AfterASwitch_TheNewMembersAreTimedAndTheVirtualClockGoesOn()
+    {
+        var device = new DeviceSpec(DeviceKind.Simulated, 0, "h100");
+        var runners = new SeededLinearRunners(Features, Classes);
+        EnsembleSpec before = Ensemble([0, 1]) with { Device = device };
+        EnsembleSpec after = Ensemble([1, 2, 3]) with { Device = device };
+        var launched = new List<string>();
+        var random = new Random(11);
+        await using var runtime = EnsembleRuntime.Create(
+            before, Plan(before, [50, 50]), runners, new RuntimeOptions { VirtualTiming = _ => new StepTiming(before, launched) });
+        await runtime.InferAsync(EnsembleRuntimeTests.RandomInput(random, 2));
+
+        Reallocation moved = await runtime.ReallocateAsync(after, Plan(after, [20, 30, 50]), runners, _ => new StepTiming(after, launched));
+        await runtime.InferAsync(EnsembleRuntimeTests.RandomInput(random, 2));
+
+        Assert.Equal([20, 30, 50], moved.GrantsAfter.Select(g => g.Units));
+        Assert.Equal(["m0", "m1", "m1", "m2", "m3"], launched);
+        IReadOnlyList<TimelineEntry> timeline = runtime.Timeline;
+        double firstEnd = timeline.Where(e => e.Batch == 0).Max(e => e.FinishSeconds);
+        Assert.All(timeline.Where(e => e.Batch == 1), e => Assert.True(e.StartSeconds >= firstEnd, $"{e.Member} starts at {e.StartSeconds}, before {firstEnd}"));
+        Assert.Equal(["m1", "m2", "m3"], timeline.Where(e => e.Batch == 1).Select(e => e.Member));
+    }
+
     private static void AssertPauses(RuntimeStatistics statistics, int maxDrained)
     {
         Assert.All(statistics.Reallocations, r =>
@@ -203,5 +228,17 @@ public sealed class ReallocationTests
         int rows = checked((int)input.Shape[0]);
         Tensor[] alone = [.. members.Select(m => Tensor.FromFloats(new TensorShape(rows, Classes), new LinearRunner(Features, Classes, m).Logits(input.Floats, rows)))];
         return Combiner.Combine(CombineRule.Mean, alone, [.. members.Select(_ => 1.0)]).Floats;
+    }
+
+    /// <summary>A simulated device where a member takes 1 ms per row on any partition and a share of p % is p SMs; it records who was launched.</summary>
+    private sealed class StepTiming(EnsembleSpec spec, List<string> launched) : IVirtualDeviceTiming
+    {
+        public IReadOnlyList<(double StartSeconds, double FinishSeconds)> Run(IReadOnlyList<VirtualLaunch> launches)
+        {
+            launched.AddRange(launches.Select(l => spec.Members[l.Member].Name));
+            return [.. launches.Select(l => (0.0, l.Rows / 1000.0))];
+        }
+
+        public int UnitsForShare(int percent) => percent;
     }
 }
