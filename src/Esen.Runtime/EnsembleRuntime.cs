@@ -35,6 +35,9 @@ public sealed class EnsembleRuntime : IAsyncDisposable
     private readonly List<TimelineEntry> _timeline = [];
     private readonly Dictionary<DeviceSpec, (IVirtualDeviceTiming Timing, double Clock)> _virtualDevices = [];
     private readonly double[] _stageVirtualFree;
+    // Per cascade stage: the virtual finish of each batch a later stage has not started yet (a later stage
+    // launches a batch no earlier than its previous stage finished it).
+    private readonly Dictionary<int, double>[] _stageVirtualFinish;
     private readonly long[] _reached;
     private readonly long[] _exited;
     private readonly Task _batching;
@@ -73,6 +76,7 @@ public sealed class EnsembleRuntime : IAsyncDisposable
         _sampleShape = spec.Input is { } input ? new TensorShape(input.Shape.Dimensions[1..]) : new TensorShape(_partitions[0].Runner.InputShape.Dimensions[1..]);
         _requests = Channel.CreateBounded<InferenceRequest>(new BoundedChannelOptions(options.RequestQueueCapacity) { SingleReader = true });
         _stageVirtualFree = new double[spec.Members.Count];
+        _stageVirtualFinish = [.. spec.Members.Select(_ => new Dictionary<int, double>())];
         _reached = new long[spec.Members.Count];
         _exited = new long[spec.Members.Count];
         if (spec.Kind == EnsembleKind.Ensemble)
@@ -102,6 +106,13 @@ public sealed class EnsembleRuntime : IAsyncDisposable
         _spec.Kind == EnsembleKind.Cascade
             ? [.. _spec.Members.Select((m, k) => new StageStatistics(m.Name, Interlocked.Read(ref _reached[k]), Interlocked.Read(ref _exited[k])))]
             : []);
+
+    /// <summary>
+    /// Raised with one batch's member spans (on the thread that ran the batch) whether or not
+    /// <see cref="RuntimeOptions.RecordTimeline"/> keeps them, so a long-running host can observe
+    /// spans without the timeline growing.
+    /// </summary>
+    public event EventHandler<SpansRecordedEventArgs>? SpansRecorded;
 
     /// <summary>Every member's span per batch so far, ordered by batch then member.</summary>
     public IReadOnlyList<TimelineEntry> Timeline
@@ -446,7 +457,8 @@ public sealed class EnsembleRuntime : IAsyncDisposable
     /// </summary>
     private void Record(Batch batch, int[] members, PartitionResult[] results)
     {
-        if (!_options.RecordTimeline)
+        EventHandler<SpansRecordedEventArgs>? observers = SpansRecorded;
+        if (!_options.RecordTimeline && observers is null)
         {
             return;
         }
@@ -469,25 +481,44 @@ public sealed class EnsembleRuntime : IAsyncDisposable
                 (IVirtualDeviceTiming timing, double clock) = _virtualDevices[group.Key];
                 double launch = _spec.Kind == EnsembleKind.Ensemble
                     ? clock
-                    : Math.Max(_stageVirtualFree[onDevice[0]], onDevice[0] == 0 ? 0 : StageFinish(batch.Index, onDevice[0] - 1));
+                    : Math.Max(_stageVirtualFree[onDevice[0]], onDevice[0] == 0 ? 0 : TakeStageFinish(batch.Index, onDevice[0] - 1));
                 IReadOnlyList<(double Start, double Finish)> spans = timing.Run([.. onDevice.Select(m => new VirtualLaunch(m, Grants[m].Units, batch.Rows))]);
                 for (int j = 0; j < onDevice.Length; j++)
                 {
                     entries.Add(new TimelineEntry(batch.Index, _spec.Members[onDevice[j]].Name, batch.Rows, launch + spans[j].Start, launch + spans[j].Finish, true));
                     _stageVirtualFree[onDevice[j]] = launch + spans[j].Finish;
+                    if (_spec.Kind == EnsembleKind.Cascade && onDevice[j] < _spec.Members.Count - 1)
+                    {
+                        _stageVirtualFinish[onDevice[j]][batch.Index] = launch + spans[j].Finish;
+                    }
                 }
 
                 _virtualDevices[group.Key] = (timing, Math.Max(clock, launch + spans.Max(s => s.Finish)));
             }
 
-            _timeline.AddRange(entries);
+            if (_options.RecordTimeline)
+            {
+                _timeline.AddRange(entries);
+            }
         }
+
+        observers?.Invoke(this, new SpansRecordedEventArgs(entries));
     }
 
-    private double StageFinish(int batch, int stage)
+    /// <summary>
+    /// The virtual finish of <paramref name="batch"/> at <paramref name="stage"/>, forgetting it and any
+    /// earlier batch's (those whose rows all exited never reach the next stage).
+    /// </summary>
+    private double TakeStageFinish(int batch, int stage)
     {
-        string name = _spec.Members[stage].Name;
-        return _timeline.LastOrDefault(e => e.Batch == batch && e.Member == name)?.FinishSeconds ?? 0;
+        Dictionary<int, double> finishes = _stageVirtualFinish[stage];
+        double finish = finishes.GetValueOrDefault(batch);
+        foreach (int done in finishes.Keys.Where(b => b <= batch).ToList())
+        {
+            finishes.Remove(done);
+        }
+
+        return finish;
     }
 
     private double Seconds(long timestamp) => (double)(timestamp - _startTimestamp) / Stopwatch.Frequency;

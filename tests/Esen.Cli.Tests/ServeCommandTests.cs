@@ -93,6 +93,7 @@ public sealed partial class ServeCommandTests : IDisposable
     [InlineData("--max-body-bytes", "-5", "--max-body-bytes -5 is out of range")]
     [InlineData("--timeout", "0", "--timeout 00:00:00 is out of range")]
     [InlineData("--timeout", "NaN", "--timeout NaN is not a number of seconds")]
+    [InlineData("--host", "example.com", "--host 'example.com' is not an IP address or localhost")]
     public void Serve_OptionOutOfRange_FailsBeforeLoadingWithOneLineNamingTheFlag(string flag, string value, string message)
     {
         (int exit, string stdout, string stderr) = CliRunner.Run("serve", WriteSpec(maxBatch: 4, maxDelayMs: 1), flag, value);

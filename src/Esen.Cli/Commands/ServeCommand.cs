@@ -82,6 +82,10 @@ public static class ServeCommand
         {
             throw new ArgumentException($"{flag} {ex.ActualValue} is out of range: ports are 0 to 65535; limits and the timeout must be positive", ex);
         }
+        catch (ArgumentException ex) when (ex.ParamName == nameof(ServerOptions.Host))
+        {
+            throw new ArgumentException($"--host '{options.Host}' is not an IP address or localhost", ex);
+        }
     }
 
     /// <summary>The model name of a spec file: its file name without the extension (<c>models/pair.json</c> → <c>pair</c>).</summary>
@@ -121,7 +125,8 @@ public static class ServeCommand
             foreach ((string name, EnsembleSpec spec) in models)
             {
                 await stderr.WriteLineAsync($"loading {name} ({string.Join(", ", spec.Members.Select(m => m.Name))})");
-                sessions[name] = await EnsembleSession.LoadAsync(spec);
+                // A server runs for days: spans feed /metrics as they happen instead of a timeline that grows.
+                sessions[name] = await EnsembleSession.LoadAsync(spec, new SessionOptions { Runtime = new RuntimeOptions { RecordTimeline = false } });
             }
 
             var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
