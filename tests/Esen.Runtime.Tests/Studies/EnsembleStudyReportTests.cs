@@ -70,6 +70,21 @@ public sealed class EnsembleStudyReportTests : IDisposable
         Assert.All(figures[1..], f => Assert.Contains("vgg16 (", f, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void ServingReport_InChromium_HasTheCurvesTheBarsAndTheTimelines_EachDrawn()
+    {
+        var v100 = new Esen.Runtime.Specs.DeviceSpec(Esen.Runtime.Specs.DeviceKind.Simulated, 0, "v100");
+        ServingStudyResult result = ServingStudy.Run(ServingStudy.DefaultEnsemble(v100), v100, ServingStudy.DefaultGpuCount, [4, 8]);
+        string page = Path.Combine(_folder, "serving-study.html");
+        File.WriteAllText(page, ServingStudy.Report(result, "sim:v100"));
+
+        string[] figures = Figures(HeadlessChromium.DumpDom(page));
+        Assert.Equal(4, figures.Length);
+        Assert.Contains("worst-fit + greedy", figures[0], StringComparison.Ordinal);
+        Assert.Contains("batch-tuned baseline", figures[1], StringComparison.Ordinal);
+        Assert.All(figures[2..], f => Assert.Matches(@"(vgg|resnet|densenet|mobilenetv2|alexnet)[\w-]* \(", f));
+    }
+
     // Each figure of the page as the browser has it, checked to hold one drawn chart with text and a caption.
     private static string[] Figures(string dom)
     {
