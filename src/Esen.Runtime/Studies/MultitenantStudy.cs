@@ -2,6 +2,7 @@ using System.Globalization;
 using Esen.Kernels.Graph;
 using Esen.Runtime.Planning;
 using Esen.Runtime.Specs;
+using Esen.Runtime.Tenants;
 using Esen.Solver.CostModel;
 using Esen.Solver.Devices;
 using Esen.Solver.Problems;
@@ -16,7 +17,11 @@ namespace Esen.Runtime.Studies;
 /// <param name="Ms">The rounds' simulated times, summed: the time until every tenant is done.</param>
 /// <param name="RoundShares">Each round's shares, per tenant in tenant order (0 for a tenant with nothing left in that round).</param>
 /// <param name="Rounds">Each round's simulation.</param>
-public sealed record TemporalSchedule(int Slices, IReadOnlyList<int> SlicesPerTenant, double Ms, IReadOnlyList<int[]> RoundShares, IReadOnlyList<SimulationResult> Rounds);
+public sealed record TemporalSchedule(int Slices, IReadOnlyList<int> SlicesPerTenant, double Ms, IReadOnlyList<int[]> RoundShares, IReadOnlyList<SimulationResult> Rounds)
+{
+    /// <summary>The schedule as <see cref="Tenants.TenantRuntime"/> runs it.</summary>
+    public TenantSchedule Plan => new(Slices, SlicesPerTenant, RoundShares);
+}
 
 /// <summary>The multi-tenant comparison: native concurrency, spatial sharing only, and spatial with temporal regulation.</summary>
 /// <param name="Tenants">The tenants' names.</param>
@@ -104,26 +109,8 @@ public static class MultitenantStudy
     public static IReadOnlyList<KernelCost>[] Slice(IReadOnlyList<KernelCost> kernels, int slices, int units)
     {
         ArgumentNullException.ThrowIfNull(kernels);
-        ArgumentOutOfRangeException.ThrowIfLessThan(slices, 1);
-        double total = kernels.Sum(k => k.Seconds(units)), done = 0;
-        var result = new List<KernelCost>[slices];
-        for (int s = 0; s < slices; s++)
-        {
-            result[s] = [];
-        }
-
-        int slice = 0;
-        foreach (KernelCost kernel in kernels)
-        {
-            result[slice].Add(kernel);
-            done += kernel.Seconds(units);
-            while (slice < slices - 1 && done >= total * (slice + 1) / slices)
-            {
-                slice++;
-            }
-        }
-
-        return result;
+        int[] boundaries = GraphSlicer.EqualWorkBoundaries([.. kernels.Select(k => k.Seconds(units))], slices);
+        return [.. Enumerable.Range(0, slices).Select(s => (IReadOnlyList<KernelCost>)[.. kernels.Skip(boundaries[s]).Take(boundaries[s + 1] - boundaries[s])])];
     }
 
     /// <summary>The study as a self-contained HTML page.</summary>

@@ -52,6 +52,8 @@ public class MultitenantStudyTests
             }
 
             Assert.All(schedule.RoundShares, shares => Assert.True(shares.Sum() <= 100, $"round shares {string.Join("/", shares)} exceed the GPU"));
+            // The plan is one the CPU runtime takes (TenantSchedule checks the same rules).
+            Assert.Equal(schedule.RoundShares, schedule.Plan.RoundShares);
             Assert.All(schedule.Rounds, r => Assert.All(r.Members, o => Assert.True(o.Units <= gpu.Units)));
         }
     }
