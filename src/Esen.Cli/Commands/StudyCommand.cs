@@ -123,6 +123,11 @@ public static class StudyCommand
             table.AddRow((schedule.Slices == 1 ? "spatial only" : $"spatial + temporal, {schedule.Slices} rounds, slices {string.Join("/", schedule.SlicesPerTenant)}") + (ReferenceEquals(schedule, result.Best) ? " *" : ""), F(schedule.Ms));
         }
 
+        foreach (TemporalSchedule schedule in result.TemporalOnly)
+        {
+            table.AddRow($"temporal only, {schedule.Slices} rounds, slices {string.Join("/", schedule.SlicesPerTenant)}", F(schedule.Ms));
+        }
+
         stdout.WriteLine($"GACER regulates tenants spatially and temporally; Esen predicts for {string.Join(", ", result.Tenants)} at batch {batch} on {device} (* the planner's choice):");
         table.WriteTo(stdout);
         return MultitenantStudy.Report(result, device);
