@@ -100,6 +100,13 @@ public sealed class EnsembleRuntime : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Raised with one batch's member spans (on the thread that ran the batch) whether or not
+    /// <see cref="RuntimeOptions.RecordTimeline"/> keeps them, so a long-running host can observe
+    /// spans without the timeline growing.
+    /// </summary>
+    public event EventHandler<SpansRecordedEventArgs>? SpansRecorded;
+
     /// <summary>Every member's span per batch so far, ordered by batch then member.</summary>
     public IReadOnlyList<TimelineEntry> Timeline
     {
@@ -616,7 +623,8 @@ public sealed class EnsembleRuntime : IAsyncDisposable
     /// </summary>
     private void Record(Deployment deployment, Batch batch, int[] members, PartitionResult[] results)
     {
-        if (!_options.RecordTimeline)
+        EventHandler<SpansRecordedEventArgs>? observers = SpansRecorded;
+        if (!_options.RecordTimeline && observers is null)
         {
             return;
         }
@@ -641,25 +649,28 @@ public sealed class EnsembleRuntime : IAsyncDisposable
                 double clock = _virtualClocks.GetValueOrDefault(group.Key);
                 double launch = spec.Kind == EnsembleKind.Ensemble
                     ? clock
-                    : Math.Max(deployment.StageVirtualFree[onDevice[0]], onDevice[0] == 0 ? 0 : StageFinish(spec, batch.Index, onDevice[0] - 1));
+                    : Math.Max(deployment.StageVirtualFree[onDevice[0]], onDevice[0] == 0 ? 0 : deployment.TakeStageFinish(batch.Index, onDevice[0] - 1));
                 IReadOnlyList<(double Start, double Finish)> spans = timing.Run([.. onDevice.Select(m => new VirtualLaunch(m, deployment.Grants[m].Units, batch.Rows))]);
                 for (int j = 0; j < onDevice.Length; j++)
                 {
                     entries.Add(new TimelineEntry(batch.Index, spec.Members[onDevice[j]].Name, batch.Rows, launch + spans[j].Start, launch + spans[j].Finish, true));
                     deployment.StageVirtualFree[onDevice[j]] = launch + spans[j].Finish;
+                    if (spec.Kind == EnsembleKind.Cascade && onDevice[j] < spec.Members.Count - 1)
+                    {
+                        deployment.StageVirtualFinish[onDevice[j]][batch.Index] = launch + spans[j].Finish;
+                    }
                 }
 
                 _virtualClocks[group.Key] = Math.Max(clock, launch + spans.Max(s => s.Finish));
             }
 
-            _timeline.AddRange(entries);
+            if (_options.RecordTimeline)
+            {
+                _timeline.AddRange(entries);
+            }
         }
-    }
 
-    private double StageFinish(EnsembleSpec spec, int batch, int stage)
-    {
-        string name = spec.Members[stage].Name;
-        return _timeline.LastOrDefault(e => e.Batch == batch && e.Member == name)?.FinishSeconds ?? 0;
+        observers?.Invoke(this, new SpansRecordedEventArgs(entries));
     }
 
     private double Seconds(long timestamp) => (double)(timestamp - _startTimestamp) / Stopwatch.Frequency;
@@ -695,7 +706,27 @@ public sealed class EnsembleRuntime : IAsyncDisposable
 
         public double[] StageVirtualFree { get; } = new double[spec.Members.Count];
 
+        // Per cascade stage: the virtual finish of each batch a later stage has not started yet (a later stage
+        // launches a batch no earlier than its previous stage finished it).
+        public Dictionary<int, double>[] StageVirtualFinish { get; } = [.. spec.Members.Select(_ => new Dictionary<int, double>())];
+
         public Task[] Downstream { get; set; } = [];
+
+        /// <summary>
+        /// The virtual finish of <paramref name="batch"/> at <paramref name="stage"/>, forgetting it and any
+        /// earlier batch's (those whose rows all exited never reach the next stage).
+        /// </summary>
+        public double TakeStageFinish(int batch, int stage)
+        {
+            Dictionary<int, double> finishes = StageVirtualFinish[stage];
+            double finish = finishes.GetValueOrDefault(batch);
+            foreach (int done in finishes.Keys.Where(b => b <= batch).ToList())
+            {
+                finishes.Remove(done);
+            }
+
+            return finish;
+        }
 
         /// <summary>No more batches: the combiner or the stages finish those they hold, then end.</summary>
         public void CompleteInput()

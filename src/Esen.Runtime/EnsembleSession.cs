@@ -71,6 +71,7 @@ public sealed class EnsembleSession : IAsyncDisposable
         _options = options;
         _state = state;
         _runtime = runtime;
+        _runtime.SpansRecorded += (_, spans) => SpansRecorded?.Invoke(this, spans);
     }
 
     /// <summary>The spec, with the options' overrides applied (the latest one a re-plan switched to).</summary>
@@ -121,8 +122,11 @@ public sealed class EnsembleSession : IAsyncDisposable
     /// <summary>What each member's partition holds (spec order): its device, share, and cores or SMs.</summary>
     public IReadOnlyList<PartitionGrant> Grants => _runtime.Grants;
 
-    /// <summary>Every member's span per batch so far.</summary>
+    /// <summary>Every member's span per batch so far (empty unless <see cref="RuntimeOptions.RecordTimeline"/>).</summary>
     public IReadOnlyList<TimelineEntry> Timeline => _runtime.Timeline;
+
+    /// <summary>Raised with each batch's member spans as they are recorded, kept or not (<see cref="EnsembleRuntime.SpansRecorded"/>).</summary>
+    public event EventHandler<SpansRecordedEventArgs>? SpansRecorded;
 
     /// <summary>Reads the spec file, loads its members, plans and starts the runtime.</summary>
     /// <exception cref="EsenException">A bad spec or model, an infeasible plan or an unavailable device (the message names it).</exception>

@@ -63,38 +63,50 @@ internal static class InferenceProtocol
 
         ReadOnlyMemory<byte> json = headerLength is { } jsonLength ? body[..(int)jsonLength] : body;
         ReadOnlyMemory<byte> binary = headerLength is { } start ? body[(int)start..] : ReadOnlyMemory<byte>.Empty;
-        JsonObject request;
+        // A document, not a node tree: a request's data array holds thousands of numbers, and a node per
+        // number would cost more than the rest of serving (docs/serving.md, "Load").
+        JsonDocument document;
         try
         {
-            request = JsonNode.Parse(json.Span) as JsonObject ?? throw new ProtocolException("the request is not a JSON object");
+            document = JsonDocument.Parse(json);
         }
         catch (JsonException ex)
         {
             throw new ProtocolException($"the request is not valid JSON: {ex.Message}");
         }
 
-        string? id = request["id"] is JsonValue idValue && idValue.TryGetValue(out string? text) ? text : null;
-        if (request["inputs"] is not JsonArray inputs || inputs.Count == 0)
+        using (document)
         {
-            throw new ProtocolException("the request has no \"inputs\" array");
-        }
+            JsonElement request = document.RootElement;
+            if (request.ValueKind != JsonValueKind.Object)
+            {
+                throw new ProtocolException("the request is not a JSON object");
+            }
 
-        if (inputs.Count != 1 || inputs[0] is not JsonObject input)
-        {
-            throw WrongInputCount(inputName, inputs.Count);
-        }
+            string? id = Property(request, "id") is { ValueKind: JsonValueKind.String } idValue ? idValue.GetString() : null;
+            if (Property(request, "inputs") is not { ValueKind: JsonValueKind.Array } inputs || inputs.GetArrayLength() == 0)
+            {
+                throw new ProtocolException("the request has no \"inputs\" array");
+            }
 
-        string? name = input["name"]?.GetValueKind() == JsonValueKind.String ? input["name"]!.GetValue<string>() : null;
-        string? datatype = input["datatype"]?.GetValueKind() == JsonValueKind.String ? input["datatype"]!.GetValue<string>() : null;
-        CheckInput(name, datatype, inputName);
-        TensorShape shape = Shape(JsonDimensions(input, inputName, sampleShape), inputName, sampleShape, maxElements);
-        long elements = shape.Product(0, shape.Rank);
-        float[] data = input["parameters"]?["binary_data_size"] is JsonNode size
-            ? BinaryData(binary, size, inputName, elements)
-            : JsonData(input["data"], inputName, elements);
-        bool binaryOutput = Flag(request["parameters"], "binary_data_output")
-            || (request["outputs"] is JsonArray outputs && outputs.OfType<JsonObject>().Any(o => Flag(o["parameters"], "binary_data")));
-        return new DecodedRequest(id, Kernels.Graph.Tensor.FromFloats(shape, data), OutputName, binaryOutput);
+            if (inputs.GetArrayLength() != 1 || inputs[0].ValueKind != JsonValueKind.Object)
+            {
+                throw WrongInputCount(inputName, inputs.GetArrayLength());
+            }
+
+            JsonElement input = inputs[0];
+            string? name = Property(input, "name") is { ValueKind: JsonValueKind.String } nameValue ? nameValue.GetString() : null;
+            string? datatype = Property(input, "datatype") is { ValueKind: JsonValueKind.String } typeValue ? typeValue.GetString() : null;
+            CheckInput(name, datatype, inputName);
+            TensorShape shape = Shape(JsonDimensions(input, inputName, sampleShape), inputName, sampleShape, maxElements);
+            long elements = shape.Product(0, shape.Rank);
+            float[] data = Property(input, "parameters") is { } parameters && Property(parameters, "binary_data_size") is { } size
+                ? BinaryData(binary, size, inputName, elements)
+                : JsonData(Property(input, "data"), inputName, elements);
+            bool binaryOutput = Flag(Property(request, "parameters"), "binary_data_output")
+                || (Property(request, "outputs") is { ValueKind: JsonValueKind.Array } outputs && outputs.EnumerateArray().Any(o => Flag(Property(o, "parameters"), "binary_data")));
+            return new DecodedRequest(id, Kernels.Graph.Tensor.FromFloats(shape, data), OutputName, binaryOutput);
+        }
     }
 
     /// <summary>The inference answer: its JSON and, with binary output, the raw bytes that follow it.</summary>
@@ -249,19 +261,19 @@ internal static class InferenceProtocol
     /// <summary>A tensor's shape as metadata gives it: −1 for the batch, any size.</summary>
     public static long[] MetadataShape(TensorShape shape) => [.. shape.Dimensions.ToArray().Select((d, i) => i == 0 ? -1 : d)];
 
-    private static long[] JsonDimensions(JsonObject input, string name, TensorShape sampleShape)
+    private static long[] JsonDimensions(JsonElement input, string name, TensorShape sampleShape)
     {
-        if (input["shape"] is not JsonArray dims)
+        if (Property(input, "shape") is not { ValueKind: JsonValueKind.Array } dims)
         {
             throw WrongRank(name, sampleShape);
         }
 
-        long[] shape = new long[dims.Count];
+        long[] shape = new long[dims.GetArrayLength()];
         for (int i = 0; i < shape.Length; i++)
         {
-            shape[i] = dims[i] is JsonValue value && value.TryGetValue(out long d)
+            shape[i] = dims[i].ValueKind == JsonValueKind.Number && dims[i].TryGetInt64(out long d)
                 ? d
-                : throw new ProtocolException($"input '{name}': shape dimension {i} is {dims[i]?.ToJsonString() ?? "null"}; expected a positive integer");
+                : throw new ProtocolException($"input '{name}': shape dimension {i} is {dims[i].GetRawText()}; expected a positive integer");
         }
 
         return shape;
@@ -270,56 +282,61 @@ internal static class InferenceProtocol
     private static ProtocolException WrongRank(string name, TensorShape sampleShape) =>
         new($"input '{name}': \"shape\" must list {sampleShape.Rank + 1} dimensions, [rows, {string.Join(", ", sampleShape.Dimensions.ToArray())}]");
 
-    private static float[] JsonData(JsonNode? data, string name, long elements)
+    private static float[] JsonData(JsonElement? data, string name, long elements)
     {
-        if (data is not JsonArray array)
+        if (data is not { ValueKind: JsonValueKind.Array } array)
         {
             throw new ProtocolException($"input '{name}': no \"data\" array and no binary_data_size parameter");
         }
 
-        var values = new List<float>(checked((int)elements));
-        Flatten(array, values, name, elements);
-        CheckElementCount(values.Count, name, elements);
-        return [.. values];
+        float[] values = new float[checked((int)elements)];
+        int count = 0;
+        Flatten(array, values, ref count, name);
+        CheckElementCount(count, name, elements);
+        return values;
     }
 
     // The protocol allows the data flat or nested like the shape; both are read in row-major order.
-    private static void Flatten(JsonArray array, List<float> values, string name, long elements)
+    private static void Flatten(JsonElement array, float[] values, ref int count, string name)
     {
-        foreach (JsonNode? item in array)
+        foreach (JsonElement item in array.EnumerateArray())
         {
-            if (item is JsonArray nested)
+            if (item.ValueKind == JsonValueKind.Array)
             {
-                Flatten(nested, values, name, elements);
+                Flatten(item, values, ref count, name);
                 continue;
             }
 
-            if (item is not JsonValue value || value.GetValueKind() != JsonValueKind.Number)
+            if (item.ValueKind != JsonValueKind.Number)
             {
-                throw new ProtocolException($"input '{name}': data element {values.Count} is {item?.ToJsonString() ?? "null"}; expected a number");
+                throw new ProtocolException($"input '{name}': data element {count} is {item.GetRawText()}; expected a number");
             }
 
-            if (values.Count == elements)
+            if (count == values.Length)
             {
-                throw new ProtocolException($"input '{name}': more data elements than the {elements} its shape holds");
+                throw new ProtocolException($"input '{name}': more data elements than the {values.Length} its shape holds");
             }
 
-            values.Add((float)value.GetValue<double>());
+            values[count++] = (float)item.GetDouble();
         }
     }
 
-    private static float[] BinaryData(ReadOnlyMemory<byte> binary, JsonNode size, string name, long elements)
+    private static float[] BinaryData(ReadOnlyMemory<byte> binary, JsonElement size, string name, long elements)
     {
-        if (size is not JsonValue value || !value.TryGetValue(out long bytes) || bytes != elements * sizeof(float))
+        if (size.ValueKind != JsonValueKind.Number || !size.TryGetInt64(out long bytes) || bytes != elements * sizeof(float))
         {
-            throw new ProtocolException($"input '{name}': binary_data_size {size.ToJsonString()}; the shape holds {elements} FP32 elements ({elements * sizeof(float)} bytes)");
+            throw new ProtocolException($"input '{name}': binary_data_size {size.GetRawText()}; the shape holds {elements} FP32 elements ({elements * sizeof(float)} bytes)");
         }
 
         return LittleEndianFloats(binary.Span, name, elements, "bytes follow the JSON header");
     }
 
-    private static bool Flag(JsonNode? parameters, string name) =>
-        parameters is JsonObject map && map[name] is JsonValue value && value.GetValueKind() == JsonValueKind.True;
+    private static bool Flag(JsonElement? parameters, string name) =>
+        Property(parameters, name) is { ValueKind: JsonValueKind.True };
+
+    // A member of an object; null when the element is absent, not an object, or lacks it.
+    private static JsonElement? Property(JsonElement? element, string name) =>
+        element is { ValueKind: JsonValueKind.Object } map && map.TryGetProperty(name, out JsonElement value) ? value : null;
 
     /// <summary>Formats a length for the <see cref="HeaderLengthHeader"/>.</summary>
     public static string Length(int bytes) => bytes.ToString(CultureInfo.InvariantCulture);

@@ -126,6 +126,7 @@ public sealed partial class InferenceServer : IAsyncDisposable
     {
         await StopAsync();
         await _app.DisposeAsync();
+        Metrics.Dispose();
         foreach (ServedModel model in _models.Values)
         {
             model.Dispose();
@@ -170,9 +171,8 @@ public sealed partial class InferenceServer : IAsyncDisposable
         }
         else
         {
-            kestrel.Listen(IPAddress.TryParse(host, out IPAddress? address)
-                ? address
-                : throw new ArgumentException($"--host '{host}' is not an IP address or localhost", nameof(host)), port, listen => listen.Protocols = protocols);
+            // ServerOptions.Validate has checked it is an address.
+            kestrel.Listen(IPAddress.Parse(host), port, listen => listen.Protocols = protocols);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using Esen.Runtime.Specs;
 
 namespace Esen.Serving;
@@ -40,8 +41,15 @@ public sealed record ServerOptions
 
     /// <summary>Checks the limits (<see cref="InferenceServer.StartAsync"/> does too); a host calls it to fail before loading models.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A limit is not positive, a port is outside 0–65535, or both protocols name one port (its <see cref="ArgumentException.ParamName"/> names the property).</exception>
+    /// <exception cref="ArgumentException"><see cref="Host"/> is neither an IP address nor <c>localhost</c>.</exception>
     public void Validate()
     {
+        // Kestrel binds addresses, not names: a name would need resolving, and resolving could expose more than asked.
+        if (Host != "localhost" && !IPAddress.TryParse(Host, out _))
+        {
+            throw new ArgumentException($"host '{Host}' is not an IP address or localhost", nameof(Host));
+        }
+
         ArgumentOutOfRangeException.ThrowIfNegative(HttpPort);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(HttpPort, 65535);
         if (GrpcPort is { } grpcPort)

@@ -14,6 +14,31 @@ public sealed class PlanCommandTests : IDisposable
     private static string ServingExample => Path.Combine(TestEnv.RepositoryRoot, "docs", "examples", "serving-2.json");
 
     [Fact]
+    public void Plan_WithReport_WritesThePage_AndStdoutStaysTheJsonContract()
+    {
+        string folder = Path.Combine(_directory, "report");
+
+        (int exit, string output, string error) = CliRunner.Run("plan", Example, "--solver", "all", "--json", "--report", folder);
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Equal(JsonValueKind.Array, JsonDocument.Parse(output).RootElement.ValueKind);
+        string page = Path.Combine(folder, "plan.html");
+        Assert.Contains($"report written to {page}", error, StringComparison.Ordinal);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(File.ReadAllText(page), "<figure id="));
+    }
+
+    [Fact]
+    public void Plan_ReportIntoAFile_OneLineNamingIt_Exit2()
+    {
+        string file = Write("taken", "not a folder");
+
+        (int exit, _, string error) = CliRunner.Run("plan", ServingExample, "--solver", "slo", "--report", file);
+
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.StartsWith($"esen plan: --report {file}: ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Plan_ServingExample_SloJson_MeetsEverySlo()
     {
         (int exit, string output, string _) = CliRunner.Run("plan", ServingExample, "--solver", "slo", "--json");

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Esen.Kernels.Graph;
 using Esen.Runtime;
+using Esen.TestUtilities;
 
 namespace Esen.Cli.Tests;
 
@@ -42,6 +44,52 @@ public sealed partial class ServeCommandTests : IDisposable
         Assert.Contains("unknown model 'pair.c'", body, StringComparison.Ordinal);
 
         Assert.Equal(ExitCodes.Ok, await server.TerminateAsync());
+    }
+
+    [SkippableFact]
+    public async Task Serve_WithGrpc_AnswersPythonGrpcioAsTheSessionDoes()
+    {
+        const string Python = "/usr/bin/python3";
+        Requires.Installed(await ImportsGrpcAsync(Python),
+            "Debian's python3 with grpcio and grpc_tools: scripts/bootstrap.sh installs python3-grpcio and python3-grpc-tools");
+        string spec = WriteSpec(maxBatch: 4, maxDelayMs: 1);
+        await using EnsembleSession oracle = await EnsembleSession.LoadAsync(spec);
+        using var server = await EsenServe.StartAsync(spec, "--grpc", "0");
+        Match grpc = GrpcLine().Match(await server.ReadLineAsync() ?? "");
+        Assert.True(grpc.Success, $"no gRPC line: {server.Errors}");
+        float[] image = SeededImage(seed: 9);
+        string input = Path.Combine(_folder, "input.bin");
+        await File.WriteAllBytesAsync(input, MemoryMarshal.AsBytes(image.AsSpan()).ToArray());
+        string client = Path.Combine(TestEnv.RepositoryRoot, "tests", "Esen.Serving.Tests", "Grpc", "interop_client.py");
+        string proto = Path.Combine(TestEnv.RepositoryRoot, "src", "Esen.Serving", "Protos", "grpc_service.proto");
+
+        using Process python = Process.Start(new ProcessStartInfo(Python, [client, proto, _folder, grpc.Groups["port"].Value, "pair", "input", input, "1", "3", "32", "32"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        string stdout = await python.StandardOutput.ReadToEndAsync();
+        string stderr = await python.StandardError.ReadToEndAsync();
+        await python.WaitForExitAsync();
+
+        Assert.True(python.ExitCode == 0, $"the Python client failed: {stderr}");
+        Assert.True(JsonNode.Parse(stdout)!["live"]!.GetValue<bool>());
+        float[] answer = MemoryMarshal.Cast<byte, float>(await File.ReadAllBytesAsync(Path.Combine(_folder, "output.bin"))).ToArray();
+        Tensor expected = await oracle.InferAsync(Tensor.FromFloats(new TensorShape(1, 3, 32, 32), image));
+        RelativeL2.AssertAtMost(expected.Floats, answer, 1e-5, "esen serve --grpc's answer to grpcio vs the session's");
+        Assert.Equal(ExitCodes.Ok, await server.TerminateAsync());
+    }
+
+    private static async Task<bool> ImportsGrpcAsync(string python)
+    {
+        if (!File.Exists(python))
+        {
+            return false;
+        }
+
+        using Process probe = Process.Start(new ProcessStartInfo(python, ["-c", "import grpc, grpc_tools.protoc"]) { RedirectStandardError = true })!;
+        await probe.WaitForExitAsync();
+        return probe.ExitCode == 0;
     }
 
     [SkippableFact]
@@ -130,6 +178,10 @@ public sealed partial class ServeCommandTests : IDisposable
     [InlineData("--max-body-bytes", "-5", "--max-body-bytes -5 is out of range")]
     [InlineData("--timeout", "0", "--timeout 00:00:00 is out of range")]
     [InlineData("--timeout", "NaN", "--timeout NaN is not a number of seconds")]
+    [InlineData("--host", "example.com", "--host 'example.com' is not an IP address or localhost")]
+    [InlineData("--max-connections", "0", "--max-connections 0 is out of range")]
+    [InlineData("--max-elements", "0", "--max-elements 0 is out of range")]
+    [InlineData("--grpc", "70000", "--grpc 70000 is out of range")]
     public void Serve_OptionOutOfRange_FailsBeforeLoadingWithOneLineNamingTheFlag(string flag, string value, string message)
     {
         (int exit, string stdout, string stderr) = CliRunner.Run("serve", WriteSpec(maxBatch: 4, maxDelayMs: 1), flag, value);
@@ -244,6 +296,9 @@ public sealed partial class ServeCommandTests : IDisposable
     [GeneratedRegex(@"^Serving (?<models>.+) on (?<url>http://\S+)$")]
     private static partial Regex ServingLine();
 
+    [GeneratedRegex(@"^gRPC inference\.GRPCInferenceService on \S+:(?<port>\d+)$")]
+    private static partial Regex GrpcLine();
+
     /// <summary>The built esen (its esen.dll beside these tests) running <c>serve</c> on a free port.</summary>
     private sealed class EsenServe : IDisposable
     {
@@ -286,6 +341,8 @@ public sealed partial class ServeCommandTests : IDisposable
 
             return new EsenServe(process, errors, match.Groups["url"].Value, match.Groups["models"].Value.Split(", "));
         }
+
+        public Task<string?> ReadLineAsync() => _process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1));
 
         public void Signal(string signal)
         {

@@ -30,8 +30,20 @@ public sealed class StudyCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_folder, "cascade-study.html")));
     }
 
+    [Fact]
+    public void Serving_ComparesTheApproachesAtTheGivenBatch_AgainstTheBaseline()
+    {
+        (int exit, string stdout, _) = CliRunner.Run("study", "serving", "--device", "sim:v100", "--batch", "8", "--report", _folder);
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.StartsWith("Pochelu et al. report up to 2.7× over a batch-tuned baseline; Esen predicts for 12 CNNs on 4 × sim:v100:", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^batch-tuned baseline\s+8\s+\d+\s+1\.00×\s+-\s*$", stdout);
+        Assert.Matches(@"(?m)^search\s+8\s+\d+\s+\d\.\d\d×\s+\d+\.\d\s*$", stdout);
+        Assert.True(File.Exists(Path.Combine(_folder, "serving-study.html")));
+    }
+
     [Theory]
-    [InlineData("serving", "the serving study is not available yet (available: ensemble, cascade, multitenant)")]
+    [InlineData("serving --gpus 0", "--gpus must be at least 1, got 0")]
     [InlineData("gacer", "unknown study 'gacer' (known: ensemble, cascade, multitenant, serving)")]
     [InlineData("ensemble --device cpu", "--device 'cpu' is not a simulated GPU (sim:NAME, e.g. sim:h100)")]
     [InlineData("ensemble --batch 0", "--batch must be at least 1, got 0")]

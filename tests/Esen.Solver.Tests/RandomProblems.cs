@@ -53,4 +53,11 @@ internal static class RandomProblems
             identicalDevices ? Math.Round(baseMemory) : Math.Round(Math.Max(largestMember * 0.8, baseMemory * (0.6 + (random.NextDouble() * 0.8))))))];
         return new Problem(kind, objective, deviceList, memberList);
     }
+
+    /// <summary>The same members as independent tenants, each with a seeded weight in [0.25, 4] (two decimals).</summary>
+    public static Problem AsTenants(Random random, Problem problem) => new(
+        ProblemKind.Multitenant,
+        problem.Objective == Objective.Latency ? Objective.Latency : Objective.Makespan,
+        problem.Devices,
+        [.. problem.Members.Select(m => m with { Reach = 1.0, Weight = Math.Round(0.25 + (random.NextDouble() * 3.75), 2) })]);
 }

@@ -4,6 +4,7 @@ using Esen.Cli.Output;
 using Esen.Solver.Milp;
 using Esen.Solver.Planning;
 using Esen.Solver.Problems;
+using Esen.Solver.Reports;
 using Esen.Solver.Simulation;
 using Esen.Solver.Solvers;
 
@@ -34,6 +35,7 @@ public static class PlanCommand
         };
         var threadsOption = new Option<int>("--threads") { Description = "Threads inside one MILP solve.", DefaultValueFactory = _ => 1 };
         var jsonOption = new Option<bool>("--json") { Description = "Print the plan JSON contract (an array with --solver all)." };
+        var reportOption = new Option<string?>("--report") { Description = "Also write DIR/plan.html: the tables with the chosen shares marked and the solvers compared, or for a serving problem each member's p99 against the rate with its SLO." };
 
         var command = new Command("plan", "Assign members to devices and SM shares; compare solvers with a lower bound.");
         command.Arguments.Add(problemArgument);
@@ -42,6 +44,7 @@ public static class PlanCommand
         command.Options.Add(timeLimitOption);
         command.Options.Add(threadsOption);
         command.Options.Add(jsonOption);
+        command.Options.Add(reportOption);
         command.SetAction(parse =>
         {
             TextWriter output = parse.InvocationConfiguration.Output;
@@ -84,7 +87,7 @@ public static class PlanCommand
 
             if (serving)
             {
-                return PlanServing(output, error, path, problem, parse.GetValue(jsonOption));
+                return PlanServing(output, error, path, problem, parse.GetValue(jsonOption), parse.GetValue(reportOption));
             }
 
             MilpBackend? backend = parse.GetValue(backendOption) is string backendName ? MilpBackends.Parse(backendName) : null;
@@ -101,6 +104,11 @@ public static class PlanCommand
                 WriteHuman(output, path, problem, results);
             }
 
+            if (parse.GetValue(reportOption) is string folder && !WriteReport(folder, PlanReport.Allocation(problem, results, Path.GetFileName(path)), error))
+            {
+                return ExitCodes.BadInput;
+            }
+
             if (results.FirstOrDefault(r => r.Status == PlanStatus.Infeasible) is PlanResult infeasible)
             {
                 error.WriteLine($"infeasible: {infeasible.Reason}");
@@ -112,7 +120,7 @@ public static class PlanCommand
         return command;
     }
 
-    private static int PlanServing(TextWriter output, TextWriter error, string path, Problem problem, bool asJson)
+    private static int PlanServing(TextWriter output, TextWriter error, string path, Problem problem, bool asJson, string? reportFolder)
     {
         var planner = new SloPlanner();
         SloPlanResult result = planner.Plan(problem);
@@ -148,6 +156,11 @@ public static class PlanCommand
             }
         }
 
+        if (reportFolder is not null && !WriteReport(reportFolder, PlanReport.Serving(problem, result, planner, Path.GetFileName(path)), error))
+        {
+            return ExitCodes.BadInput;
+        }
+
         if (result.Status == PlanStatus.Infeasible)
         {
             error.WriteLine($"infeasible: {result.Reason}");
@@ -160,6 +173,25 @@ public static class PlanCommand
         }
 
         return result.Members.Count > 0 ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+
+    // The page goes beside any output on stdout, which stays the table or the JSON contract.
+    private static bool WriteReport(string folder, string html, TextWriter error)
+    {
+        string page = Path.Combine(folder, "plan.html");
+        try
+        {
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(page, html);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"esen plan: --report {folder}: {ex.Message}");
+            return false;
+        }
+
+        error.WriteLine($"report written to {page}");
+        return true;
     }
 
     private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);

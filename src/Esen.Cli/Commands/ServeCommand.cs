@@ -20,6 +20,9 @@ public static class ServeCommand
     private static readonly Dictionary<string, string> s_flags = new(StringComparer.Ordinal)
     {
         [nameof(ServerOptions.HttpPort)] = "--http",
+        [nameof(ServerOptions.GrpcPort)] = "--grpc",
+        [nameof(ServerOptions.MaxConnections)] = "--max-connections",
+        [nameof(ServerOptions.MaxElements)] = "--max-elements",
         [nameof(ServerOptions.MaxQueuedRequests)] = "--max-queue",
         [nameof(ServerOptions.MaxBodyBytes)] = "--max-body-bytes",
         [nameof(ServerOptions.RequestTimeout)] = "--timeout",
@@ -35,11 +38,14 @@ public static class ServeCommand
         var maxQueue = new Option<int>("--max-queue") { Description = "Requests admitted per model at once; one more is answered 429.", DefaultValueFactory = _ => defaults.MaxQueuedRequests };
         var timeout = new Option<double>("--timeout") { Description = "Seconds a request may take before it is answered 504.", DefaultValueFactory = _ => defaults.RequestTimeout.TotalSeconds };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body; a larger one is answered 400.", DefaultValueFactory = _ => defaults.MaxBodyBytes };
+        var grpc = new Option<int?>("--grpc") { Description = "Also serve the protocol's gRPC binding (HTTP/2 without TLS) on this port (0: a free one; the printed line says which)." };
+        var maxConnections = new Option<long>("--max-connections") { Description = "Open connections at once; more are refused.", DefaultValueFactory = _ => defaults.MaxConnections };
+        var maxElements = new Option<long>("--max-elements") { Description = "Largest element count of one input tensor; a larger one is answered 400.", DefaultValueFactory = _ => defaults.MaxElements };
         var members = new Option<bool>("--members") { Description = "Also serve each member alone, as the model SPEC.MEMBER (loaded a second time)." };
         var drift = new ExitDriftOptions();
-        var command = new Command("serve", "Serve ensembles and cascades over the Open Inference Protocol (KServe v2 REST) until SIGINT or SIGTERM (docs/serving.md).");
+        var command = new Command("serve", "Serve ensembles and cascades over the Open Inference Protocol (KServe v2: REST, and gRPC with --grpc) until SIGINT or SIGTERM (docs/serving.md).");
         command.Arguments.Add(specs);
-        foreach (Option option in new Option[] { port, host, maxQueue, timeout, maxBody, members })
+        foreach (Option option in new Option[] { port, grpc, host, maxQueue, timeout, maxBody, maxElements, maxConnections, members })
         {
             command.Options.Add(option);
         }
@@ -63,6 +69,9 @@ public static class ServeCommand
                         ? TimeSpan.FromSeconds(seconds)
                         : throw new ArgumentException($"--timeout {seconds} is not a number of seconds"),
                     MaxBodyBytes = parse.GetValue(maxBody),
+                    MaxElements = parse.GetValue(maxElements),
+                    MaxConnections = parse.GetValue(maxConnections),
+                    GrpcPort = parse.GetValue(grpc),
                 };
                 Validate(options);
                 ExitRatioDriftOptions? replanOnDrift = drift.Read(parse);
@@ -83,9 +92,17 @@ public static class ServeCommand
         {
             options.Validate();
         }
+        catch (ArgumentOutOfRangeException ex) when (ex.ParamName == nameof(ServerOptions.GrpcPort) && options.GrpcPort == options.HttpPort)
+        {
+            throw new ArgumentException($"--grpc {options.GrpcPort} must differ from --http", ex);
+        }
         catch (ArgumentOutOfRangeException ex) when (ex.ParamName is { } property && s_flags.TryGetValue(property, out string? flag))
         {
             throw new ArgumentException($"{flag} {ex.ActualValue} is out of range: ports are 0 to 65535; limits and the timeout must be positive", ex);
+        }
+        catch (ArgumentException ex) when (ex.ParamName == nameof(ServerOptions.Host))
+        {
+            throw new ArgumentException($"--host '{options.Host}' is not an IP address or localhost", ex);
         }
     }
 
@@ -169,7 +186,13 @@ public static class ServeCommand
             foreach ((string name, EnsembleSpec spec) in models)
             {
                 await stderr.WriteLineAsync($"loading {name} ({string.Join(", ", spec.Members.Select(m => m.Name))})");
-                sessions[name] = await EnsembleSession.LoadAsync(spec, new SessionOptions { ExitRatioDrift = drift, Progress = line => stderr.WriteLine($"{name}: {line}") });
+                // A server runs for days: spans feed /metrics as they happen instead of a timeline that grows.
+                sessions[name] = await EnsembleSession.LoadAsync(spec, new SessionOptions
+                {
+                    Runtime = new RuntimeOptions { RecordTimeline = false },
+                    ExitRatioDrift = drift,
+                    Progress = line => stderr.WriteLine($"{name}: {line}"),
+                });
             }
 
             var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -189,6 +212,11 @@ public static class ServeCommand
             await using InferenceServer server = await InferenceServer.StartAsync(sessions, options);
             string address = options.Host.Contains(':', StringComparison.Ordinal) ? $"[{options.Host}]" : options.Host;
             await stdout.WriteLineAsync($"Serving {string.Join(", ", server.ModelNames)} on http://{address}:{server.HttpPort}/v2");
+            if (server.GrpcPort is int grpcPort)
+            {
+                await stdout.WriteLineAsync($"gRPC inference.GRPCInferenceService on {address}:{grpcPort}");
+            }
+
             await stdout.FlushAsync();
             await stop.Task;
             await stderr.WriteLineAsync($"stopping: answering the requests in flight (up to {options.DrainTimeout.TotalSeconds:0.#} s)");

@@ -8,7 +8,7 @@ using Esen.Runtime.Studies;
 namespace Esen.Cli.Commands;
 
 /// <summary>
-/// <c>esen study ensemble|cascade|multitenant [--device sim:NAME] [--batch B] --report DIR</c>: reproduces a source system's
+/// <c>esen study ensemble|cascade|multitenant|serving [--device sim:NAME] [--batch B] [--gpus N] --report DIR</c>: reproduces a source system's
 /// headline comparison in kind and writes it as one self-contained HTML page (docs/studies.md).
 /// </summary>
 public static class StudyCommand
@@ -20,11 +20,12 @@ public static class StudyCommand
     {
         var study = new Argument<string>("study") { Description = $"Which comparison: {string.Join(", ", s_studies)}." };
         var device = new Option<string>("--device", "-d") { Description = "The simulated GPU (sim:NAME from the device catalogue).", DefaultValueFactory = _ => "sim:h100" };
-        var batch = new Option<int?>("--batch", "-b") { Description = "The batch of every member (default: 32 for cascade, else 8)." };
+        var batch = new Option<int?>("--batch", "-b") { Description = "The batch of every member (default: 32 for cascade, else 8; serving tries 1 to 32 unless given)." };
+        var gpus = new Option<int>("--gpus") { Description = "serving: how many of the device the ensemble is served on.", DefaultValueFactory = _ => ServingStudy.DefaultGpuCount };
         var report = new Option<string>("--report") { Description = "The folder to write the report into (created if missing).", Required = true };
-        var command = new Command("study", "Reproduce a source system's headline comparison in kind (ESEN: planned partitions against the default concurrency; ESCAN: exit-aware cascades against parallel ones; GACER: spatial and temporal regulation of tenants) as an HTML report.");
+        var command = new Command("study", "Reproduce a source system's headline comparison in kind (ESEN: planned partitions against the default concurrency; ESCAN: exit-aware cascades against parallel ones; GACER: spatial and temporal regulation of tenants; Pochelu et al.: allocating an ensemble's DNNs to GPUs against a batch-tuned baseline) as an HTML report.");
         command.Arguments.Add(study);
-        foreach (Option option in new Option[] { device, batch, report })
+        foreach (Option option in new Option[] { device, batch, gpus, report })
         {
             command.Options.Add(option);
         }
@@ -36,21 +37,26 @@ public static class StudyCommand
             try
             {
                 string name = parse.GetValue(study)!;
-                if (name is not ("ensemble" or "cascade" or "multitenant"))
+                if (!s_studies.Contains(name))
                 {
-                    throw new EsenException(
-                        EsenErrorKind.BadInput,
-                        s_studies.Contains(name) ? $"the {name} study is not available yet (available: ensemble, cascade, multitenant)" : $"unknown study '{name}' (known: {string.Join(", ", s_studies)})");
+                    throw new EsenException(EsenErrorKind.BadInput, $"unknown study '{name}' (known: {string.Join(", ", s_studies)})");
                 }
 
                 string deviceText = parse.GetValue(device)!;
                 DeviceSpec gpu = DeviceSpec.TryParse(deviceText) is { Kind: DeviceKind.Simulated } simulated
                     ? simulated
                     : throw new EsenException(EsenErrorKind.BadInput, $"--device '{deviceText}' is not a simulated GPU (sim:NAME, e.g. sim:h100)");
-                int batchSize = parse.GetValue(batch) ?? (name == "cascade" ? 32 : 8);
+                int? givenBatch = parse.GetValue(batch);
+                int batchSize = givenBatch ?? (name == "cascade" ? 32 : 8);
                 if (batchSize < 1)
                 {
                     throw new EsenException(EsenErrorKind.BadInput, $"--batch must be at least 1, got {batchSize}");
+                }
+
+                int gpuCount = parse.GetValue(gpus);
+                if (gpuCount < 1)
+                {
+                    throw new EsenException(EsenErrorKind.BadInput, $"--gpus must be at least 1, got {gpuCount}");
                 }
 
                 var progress = new ProgressLog(stderr);
@@ -61,7 +67,8 @@ public static class StudyCommand
                 {
                     "ensemble" => Ensemble(gpu, deviceText, batchSize, progress, stdout),
                     "cascade" => Cascade(gpu, deviceText, batchSize, progress, stdout),
-                    _ => Multitenant(gpu, deviceText, batchSize, progress, stdout),
+                    "multitenant" => Multitenant(gpu, deviceText, batchSize, progress, stdout),
+                    _ => Serving(gpu, deviceText, gpuCount, givenBatch is { } b ? [b] : ServingStudy.DefaultBatches, progress, stdout),
                 };
                 await File.WriteAllTextAsync(page, html, cancellationToken);
                 await stdout.WriteLineAsync($"report written to {page}");
@@ -116,9 +123,30 @@ public static class StudyCommand
             table.AddRow((schedule.Slices == 1 ? "spatial only" : $"spatial + temporal, {schedule.Slices} rounds, slices {string.Join("/", schedule.SlicesPerTenant)}") + (ReferenceEquals(schedule, result.Best) ? " *" : ""), F(schedule.Ms));
         }
 
+        foreach (TemporalSchedule schedule in result.TemporalOnly)
+        {
+            table.AddRow($"temporal only, {schedule.Slices} rounds, slices {string.Join("/", schedule.SlicesPerTenant)}", F(schedule.Ms));
+        }
+
         stdout.WriteLine($"GACER regulates tenants spatially and temporally; Esen predicts for {string.Join(", ", result.Tenants)} at batch {batch} on {device} (* the planner's choice):");
         table.WriteTo(stdout);
         return MultitenantStudy.Report(result, device);
+    }
+
+    private static string Serving(DeviceSpec gpu, string device, int gpuCount, IReadOnlyList<int> batches, ProgressLog progress, TextWriter stdout)
+    {
+        EnsembleSpec ensemble = ServingStudy.DefaultEnsemble(gpu);
+        ServingStudyResult result = ServingStudy.Run(ensemble, gpu, gpuCount, batches, what => progress.Line($"planning and simulating at {what}"));
+        var table = new TextTable("approach", ">best batch", ">requests/s", ">vs baseline", ">solve ms");
+        foreach (string approach in ServingStudy.Approaches)
+        {
+            ServingAllocation best = result.Best(approach);
+            table.AddRow(approach, best.Batch.ToString(CultureInfo.InvariantCulture), F(best.RequestsPerSecond, "F0"), F(result.Speedup(approach), "F2") + "×", F(best.SolveMs, "F1"));
+        }
+
+        stdout.WriteLine($"Pochelu et al. report up to {ServingStudy.PublishedSpeedup}× over a batch-tuned baseline; Esen predicts for {result.Members.Count} CNNs on {gpuCount} × {device}:");
+        table.WriteTo(stdout);
+        return ServingStudy.Report(result, device);
     }
 
     private static string F(double? value, string format = "F3") => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "-";

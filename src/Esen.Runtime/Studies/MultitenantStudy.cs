@@ -2,6 +2,7 @@ using System.Globalization;
 using Esen.Kernels.Graph;
 using Esen.Runtime.Planning;
 using Esen.Runtime.Specs;
+using Esen.Runtime.Tenants;
 using Esen.Solver.CostModel;
 using Esen.Solver.Devices;
 using Esen.Solver.Problems;
@@ -16,14 +17,25 @@ namespace Esen.Runtime.Studies;
 /// <param name="Ms">The rounds' simulated times, summed: the time until every tenant is done.</param>
 /// <param name="RoundShares">Each round's shares, per tenant in tenant order (0 for a tenant with nothing left in that round).</param>
 /// <param name="Rounds">Each round's simulation.</param>
-public sealed record TemporalSchedule(int Slices, IReadOnlyList<int> SlicesPerTenant, double Ms, IReadOnlyList<int[]> RoundShares, IReadOnlyList<SimulationResult> Rounds);
+public sealed record TemporalSchedule(int Slices, IReadOnlyList<int> SlicesPerTenant, double Ms, IReadOnlyList<int[]> RoundShares, IReadOnlyList<SimulationResult> Rounds)
+{
+    /// <summary>The schedule as <see cref="Tenants.TenantRuntime"/> runs it (a partitioned one: temporal-only schedules have no shares).</summary>
+    public TenantSchedule Plan => new(Slices, SlicesPerTenant, RoundShares);
+}
 
 /// <summary>The multi-tenant comparison: native concurrency, spatial sharing only, and spatial with temporal regulation.</summary>
 /// <param name="Tenants">The tenants' names.</param>
 /// <param name="Native">Every tenant at once on the whole GPU without limits.</param>
 /// <param name="Schedules">Spatial with temporal regulation at each number of slices tried; the one with one slice is spatial sharing only.</param>
-public sealed record MultitenantStudyResult(IReadOnlyList<string> Tenants, SimulationResult Native, IReadOnlyList<TemporalSchedule> Schedules)
+/// <param name="TemporalOnly">
+/// Temporal regulation without partitions at each number of rounds from 2: the rounds and slices as in <paramref name="Schedules"/>,
+/// each round's slices at once on the whole GPU (its simulations; the best slicing per round count). <see cref="TemporalSchedule.RoundShares"/> is empty.
+/// </param>
+public sealed record MultitenantStudyResult(IReadOnlyList<string> Tenants, SimulationResult Native, IReadOnlyList<TemporalSchedule> Schedules, IReadOnlyList<TemporalSchedule> TemporalOnly)
 {
+    /// <summary>The fastest temporal-only schedule.</summary>
+    public TemporalSchedule BestTemporalOnly => TemporalOnly.MinBy(s => s.Ms)!;
+
     /// <summary>Spatial sharing only: one set of SM partitions for the whole run.</summary>
     public TemporalSchedule Spatial => Schedules.First(s => s.Slices == 1);
 
@@ -78,23 +90,34 @@ public static class MultitenantStudy
         SimulationResult native = new Simulator(gpu, new SimulationOptions { Mode = SharingMode.Default })
             .Run([.. Enumerable.Range(0, count).Select(m => new SimulationMember(names[m], kernels[m], gpu.Units))]);
         var schedules = new List<TemporalSchedule>(MaxRounds);
+        var temporalOnly = new List<TemporalSchedule>(MaxRounds - 1);
         for (int slices = 1; slices <= MaxRounds; slices++)
         {
-            progress?.Invoke(slices == 1 ? "spatial sharing" : $"spatial and temporal, {slices} rounds");
-            TemporalSchedule? best = null;
+            progress?.Invoke(slices == 1 ? "spatial sharing" : $"temporal, with and without partitions, {slices} rounds");
+            TemporalSchedule? best = null, bestUnpartitioned = null;
             foreach (int[] spans in Spans(count, slices))
             {
-                TemporalSchedule schedule = Schedule(spec, gpu, device, names, [.. kernels.Select((k, m) => Slice(k, spans[m], gpu.Units))], spans, slices, memoryMb);
+                IReadOnlyList<KernelCost>[][] sliced = [.. kernels.Select((k, m) => Slice(k, spans[m], gpu.Units))];
+                TemporalSchedule schedule = Schedule(spec, gpu, device, names, sliced, spans, slices, memoryMb);
                 if (best is null || schedule.Ms < best.Ms)
                 {
                     best = schedule;
                 }
+
+                if (slices > 1 && Unpartitioned(gpu, names, sliced, spans, slices) is var unpartitioned && (bestUnpartitioned is null || unpartitioned.Ms < bestUnpartitioned.Ms))
+                {
+                    bestUnpartitioned = unpartitioned;
+                }
             }
 
             schedules.Add(best!);
+            if (bestUnpartitioned is not null)
+            {
+                temporalOnly.Add(bestUnpartitioned);
+            }
         }
 
-        return new MultitenantStudyResult(names, native, schedules);
+        return new MultitenantStudyResult(names, native, schedules, temporalOnly);
     }
 
     /// <summary>
@@ -104,26 +127,8 @@ public static class MultitenantStudy
     public static IReadOnlyList<KernelCost>[] Slice(IReadOnlyList<KernelCost> kernels, int slices, int units)
     {
         ArgumentNullException.ThrowIfNull(kernels);
-        ArgumentOutOfRangeException.ThrowIfLessThan(slices, 1);
-        double total = kernels.Sum(k => k.Seconds(units)), done = 0;
-        var result = new List<KernelCost>[slices];
-        for (int s = 0; s < slices; s++)
-        {
-            result[s] = [];
-        }
-
-        int slice = 0;
-        foreach (KernelCost kernel in kernels)
-        {
-            result[slice].Add(kernel);
-            done += kernel.Seconds(units);
-            while (slice < slices - 1 && done >= total * (slice + 1) / slices)
-            {
-                slice++;
-            }
-        }
-
-        return result;
+        int[] boundaries = GraphSlicer.EqualWorkBoundaries([.. kernels.Select(k => k.Seconds(units))], slices);
+        return [.. Enumerable.Range(0, slices).Select(s => (IReadOnlyList<KernelCost>)[.. kernels.Skip(boundaries[s]).Take(boundaries[s + 1] - boundaries[s])])];
     }
 
     /// <summary>The study as a self-contained HTML page.</summary>
@@ -135,7 +140,8 @@ public static class MultitenantStudy
         page.Paragraph(string.Create(CultureInfo.InvariantCulture,
             $"GACER (arXiv 2304.11745) regulates tenants' concurrency spatially (a resource partition per tenant) and temporally (slices of each " +
             $"tenant's operators, with which slices run together regulated). Esen predicts, for {string.Join(", ", result.Tenants)} on {device}: native " +
-            $"{result.NativeMs:0.000} ms, spatial only {spatial.Ms:0.000} ms, spatial and temporal ({best.Slices} rounds; slices per tenant {string.Join("/", best.SlicesPerTenant)}) {best.Ms:0.000} ms, " +
+            $"{result.NativeMs:0.000} ms, spatial only {spatial.Ms:0.000} ms, temporal only ({result.BestTemporalOnly.Slices} rounds) {result.BestTemporalOnly.Ms:0.000} ms, " +
+            $"spatial and temporal ({best.Slices} rounds; slices per tenant {string.Join("/", best.SlicesPerTenant)}) {best.Ms:0.000} ms, " +
             $"{StudyText.Percent((1 - (best.Ms / spatial.Ms)) * 100)} faster than spatial only and {StudyText.Percent((1 - (best.Ms / result.NativeMs)) * 100)} than native."));
         page.Paragraph(
             "Why the numbers differ from GACER's: GACER measured its tenants on a real GPU with its own slicing of operators and batches; Esen slices " +
@@ -143,9 +149,10 @@ public static class MultitenantStudy
             "simulator. The simulator's native mode is work-conserving (a finished tenant's SMs go to the others), an ideal that real concurrent " +
             "contexts do not reach, so native sharing is a strong baseline here.");
         page.Figure(
-            Charts.Bars("Time until every tenant is done", "ms", ["native", .. result.Schedules.Select(s => s.Slices == 1 ? "spatial only" : $"spatial + temporal, {s.Slices} rounds")],
-                [new ChartBars("simulated", [result.NativeMs, .. result.Schedules.Select(s => s.Ms)])]),
-            "Simulated time until the last tenant finishes, for native concurrency, spatial sharing only and spatial sharing with temporal regulation.");
+            Charts.Bars("Time until every tenant is done", "ms",
+                ["native", .. result.Schedules.Select(s => s.Slices == 1 ? "spatial only" : $"spatial + temporal, {s.Slices} rounds"), .. result.TemporalOnly.Select(s => $"temporal only, {s.Slices} rounds")],
+                [new ChartBars("simulated", [result.NativeMs, .. result.Schedules.Select(s => s.Ms), .. result.TemporalOnly.Select(s => s.Ms)])]),
+            "Simulated time until the last tenant finishes, for native concurrency, spatial sharing only, spatial sharing with temporal regulation, and temporal regulation without partitions.");
         page.Table(
             ["round", .. result.Tenants.Select(t => $"{t} %"), "round ms"],
             best.RoundShares.Select((shares, r) => (IReadOnlyList<string>)
@@ -204,6 +211,20 @@ public static class MultitenantStudy
         }
 
         return new TemporalSchedule(rounds, spans, simulated.Sum(r => r.JctSeconds) * 1000, shares, simulated);
+    }
+
+    // Temporal regulation alone: each round's slices at once on the whole GPU, without limits.
+    private static TemporalSchedule Unpartitioned(Device gpu, string[] names, IReadOnlyList<KernelCost>[][] sliced, int[] spans, int rounds)
+    {
+        var simulated = new List<SimulationResult>(rounds);
+        for (int round = 0; round < rounds; round++)
+        {
+            int[] active = [.. Enumerable.Range(0, names.Length).Where(m => round < spans[m] && sliced[m][round].Count > 0)];
+            simulated.Add(new Simulator(gpu, new SimulationOptions { Mode = SharingMode.Default }).Run(
+                [.. active.Select(m => new SimulationMember(names[m], sliced[m][round], gpu.Units))]));
+        }
+
+        return new TemporalSchedule(rounds, spans, simulated.Sum(r => r.JctSeconds) * 1000, [], simulated);
     }
 
     private static int[] PlanRound(EnsembleSpec spec, Device gpu, DeviceSpec device, int[] active, Func<int, IReadOnlyList<KernelCost>> kernelsOf, double[] memoryMb)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Esen.Runtime;
 using Esen.Runtime.Execution;
 using Esen.Runtime.Specs;
 using Esen.Runtime.Timing;
@@ -8,10 +9,10 @@ namespace Esen.Serving.Metrics;
 
 /// <summary>
 /// The server's Prometheus metrics, in a registry of its own (two servers in one process keep apart).
-/// Requests are counted as they are answered; queue depth, batch counts, batch sizes and member
-/// timings are read from the served sessions when a scrape asks for them, so serving pays nothing for them.
+/// Requests are counted as they are answered and member spans as each session records them; queue
+/// depth and batch counts are read from the served sessions when a scrape asks for them.
 /// </summary>
-internal sealed class ServingMetrics
+internal sealed class ServingMetrics : IDisposable
 {
     /// <summary>The protocol label of the REST binding.</summary>
     public const string Rest = "rest";
@@ -32,14 +33,13 @@ internal sealed class ServingMetrics
     private readonly Histogram _pauseSeconds;
     private readonly Dictionary<string, HashSet<string[]>> _partitionLabels;
     private readonly Dictionary<string, int> _reallocationsSeen;
-    private readonly IReadOnlyCollection<ServedModel> _models;
-    private readonly Dictionary<string, HashSet<(int Batch, string Member)>> _observed;
     private readonly Lock _scrapeGate = new();
+    private readonly IReadOnlyCollection<ServedModel> _models;
+    private readonly List<(EnsembleSession Session, EventHandler<SpansRecordedEventArgs> Observer)> _subscriptions = [];
 
     public ServingMetrics(IReadOnlyCollection<ServedModel> models)
     {
         _models = models;
-        _observed = models.ToDictionary(m => m.Name, _ => new HashSet<(int, string)>(), StringComparer.Ordinal);
         _partitionLabels = models.ToDictionary(m => m.Name, _ => new HashSet<string[]>(StringArrayComparer.Instance), StringComparer.Ordinal);
         _reallocationsSeen = models.ToDictionary(m => m.Name, _ => 0, StringComparer.Ordinal);
         Registry = Prometheus.Metrics.NewCustomRegistry();
@@ -55,10 +55,10 @@ internal sealed class ServingMetrics
         _batches = factory.CreateCounter("esen_batches_total", "Batches the model's runtime formed.", ["model"]);
         _rows = factory.CreateCounter("esen_batch_rows_total", "Input rows in those batches.", ["model"]);
         _batchRows = factory.CreateHistogram("esen_batch_size",
-            "Rows per batch, by model (from the runtime's timeline; empty when the timeline is not recorded).",
+            "Rows per batch, by model.",
             new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.ExponentialBuckets(1, 2, 10) });
         _memberSeconds = factory.CreateHistogram("esen_member_batch_duration_seconds",
-            "Time one member took for one batch, by model and member (from the runtime's timeline; simulated devices report predicted spans).",
+            "Time one member took for one batch, by model and member (simulated devices report predicted spans).",
             new HistogramConfiguration { LabelNames = ["model", "member"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 18) });
         _share = factory.CreateGauge("esen_partition_share_percent",
             "The share of its device each member's partition holds, in percent.", ["model", "member", "device"]);
@@ -69,7 +69,12 @@ internal sealed class ServingMetrics
         _pauseSeconds = factory.CreateHistogram("esen_reallocation_pause_seconds",
             "Time no batch could be dispatched during a reallocation: the batches on the old partitions finishing.",
             new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 18) });
-        Refresh();
+        foreach (ServedModel model in models)
+        {
+            ObservePartitions(model, model.Session.Statistics);
+            Observe(model);
+        }
+
         Registry.AddBeforeCollectCallback(Refresh);
     }
 
@@ -89,77 +94,88 @@ internal sealed class ServingMetrics
         }
     }
 
+    /// <summary>Stops observing the sessions, which may outlive the server.</summary>
+    public void Dispose()
+    {
+        foreach ((EnsembleSession session, EventHandler<SpansRecordedEventArgs> observer) in _subscriptions)
+        {
+            session.SpansRecorded -= observer;
+        }
+
+        _subscriptions.Clear();
+    }
+
     private void Refresh()
     {
-        // Scrapes may overlap; each timeline entry must be observed once.
-        lock (_scrapeGate)
+        foreach (ServedModel model in _models)
         {
-            foreach (ServedModel model in _models)
-            {
-                _queued.WithLabels(model.Name).Set(model.InFlight);
-                Runtime.RuntimeStatistics statistics = model.Session.Statistics;
-                _batches.WithLabels(model.Name).IncTo(statistics.Batches);
-                _rows.WithLabels(model.Name).IncTo(statistics.Rows);
-                ObserveTimeline(model);
-                ObservePartitions(model, statistics);
-            }
+            _queued.WithLabels(model.Name).Set(model.InFlight);
+            Runtime.RuntimeStatistics statistics = model.Session.Statistics;
+            _batches.WithLabels(model.Name).IncTo(statistics.Batches);
+            _rows.WithLabels(model.Name).IncTo(statistics.Rows);
+            ObservePartitions(model, statistics);
         }
     }
 
     // A re-plan may move, add or remove members: the gauges follow, and a removed member's series go.
     private void ObservePartitions(ServedModel model, Runtime.RuntimeStatistics statistics)
     {
-        EnsembleSpec spec = model.Session.Spec;
-        IReadOnlyList<PartitionGrant> grants = model.Session.Grants;
-        HashSet<string[]> labels = _partitionLabels[model.Name];
-        var now = new HashSet<string[]>(StringArrayComparer.Instance);
-        for (int i = 0; i < spec.Members.Count && i < grants.Count; i++)
+        // Scrapes may overlap; each reallocation's pause must be observed once.
+        lock (_scrapeGate)
         {
-            PartitionGrant grant = grants[i];
-            string device = grant.Device.ToString();
-            string[] shareLabels = [model.Name, spec.Members[i].Name, device];
-            string[] unitLabels = [model.Name, spec.Members[i].Name, device, grant.Device.Kind == DeviceKind.Cpu ? "cores" : "sms"];
-            _share.WithLabels(shareLabels).Set(grant.SharePercent);
-            _units.WithLabels(unitLabels).Set(grant.Units);
-            now.Add(shareLabels);
-            now.Add(unitLabels);
-        }
+            EnsembleSpec spec = model.Session.Spec;
+            IReadOnlyList<PartitionGrant> grants = model.Session.Grants;
+            HashSet<string[]> labels = _partitionLabels[model.Name];
+            var now = new HashSet<string[]>(StringArrayComparer.Instance);
+            for (int i = 0; i < spec.Members.Count && i < grants.Count; i++)
+            {
+                PartitionGrant grant = grants[i];
+                string device = grant.Device.ToString();
+                string[] shareLabels = [model.Name, spec.Members[i].Name, device];
+                string[] unitLabels = [model.Name, spec.Members[i].Name, device, grant.Device.Kind == DeviceKind.Cpu ? "cores" : "sms"];
+                _share.WithLabels(shareLabels).Set(grant.SharePercent);
+                _units.WithLabels(unitLabels).Set(grant.Units);
+                now.Add(shareLabels);
+                now.Add(unitLabels);
+            }
 
-        foreach (string[] gone in labels.Where(l => !now.Contains(l)))
-        {
-            (gone.Length == 3 ? _share : _units).RemoveLabelled(gone);
-        }
+            foreach (string[] gone in labels.Where(l => !now.Contains(l)))
+            {
+                (gone.Length == 3 ? _share : _units).RemoveLabelled(gone);
+            }
 
-        labels.Clear();
-        labels.UnionWith(now);
-        IReadOnlyList<Runtime.Reallocation> reallocations = statistics.Reallocations;
-        for (int r = _reallocationsSeen[model.Name]; r < reallocations.Count; r++)
-        {
-            _pauseSeconds.WithLabels(model.Name).Observe(reallocations[r].Pause.TotalSeconds);
-        }
+            labels.Clear();
+            labels.UnionWith(now);
+            IReadOnlyList<Runtime.Reallocation> reallocations = statistics.Reallocations;
+            for (int r = _reallocationsSeen[model.Name]; r < reallocations.Count; r++)
+            {
+                _pauseSeconds.WithLabels(model.Name).Observe(reallocations[r].Pause.TotalSeconds);
+            }
 
-        _reallocationsSeen[model.Name] = reallocations.Count;
-        _reallocations.WithLabels(model.Name).IncTo(reallocations.Count);
+            _reallocationsSeen[model.Name] = reallocations.Count;
+            _reallocations.WithLabels(model.Name).IncTo(reallocations.Count);
+        }
     }
 
-    private void ObserveTimeline(ServedModel model)
+    private void Observe(ServedModel model)
     {
-        HashSet<(int Batch, string Member)> observed = _observed[model.Name];
-        // The first member sees every row of a batch (a cascade's later stages see only those that did not exit).
-        string first = model.Session.Spec.Members[0].Name;
-        foreach (TimelineEntry entry in model.Session.Timeline)
+        void Observer(object? sender, SpansRecordedEventArgs recorded)
         {
-            if (!observed.Add((entry.Batch, entry.Member)))
+            // The first member sees every row of a batch (a cascade's later stages see only those that did not
+            // exit); read per batch, since a re-plan may remove it.
+            string first = model.Session.Spec.Members[0].Name;
+            foreach (TimelineEntry span in recorded.Spans)
             {
-                continue;
-            }
-
-            _memberSeconds.WithLabels(model.Name, entry.Member).Observe(entry.FinishSeconds - entry.StartSeconds);
-            if (entry.Member == first)
-            {
-                _batchRows.WithLabels(model.Name).Observe(entry.Rows);
+                _memberSeconds.WithLabels(model.Name, span.Member).Observe(span.FinishSeconds - span.StartSeconds);
+                if (span.Member == first)
+                {
+                    _batchRows.WithLabels(model.Name).Observe(span.Rows);
+                }
             }
         }
+
+        model.Session.SpansRecorded += Observer;
+        _subscriptions.Add((model.Session, Observer));
     }
 }
 

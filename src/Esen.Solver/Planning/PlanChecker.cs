@@ -68,7 +68,7 @@ public static class PlanChecker
         double sum = 0;
         for (int i = 0; i < problem.Members.Count; i++)
         {
-            double t = problem.Members[i].LatencyMs.LatencyAt(plan.ShareOf[i]);
+            double t = problem.Members[i].Weight * problem.Members[i].LatencyMs.LatencyAt(plan.ShareOf[i]);
             max = Math.Max(max, t);
             sum += t;
         }

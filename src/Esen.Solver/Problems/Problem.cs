@@ -12,13 +12,15 @@ public sealed record ProblemDevice(string Name, double MemoryMb);
 /// <param name="Reach">Cascade only: the fraction of inputs that arrive at this stage (1 for the first); 1 for ensembles.</param>
 /// <param name="Slo">Serving only: the request rate and p99 latency the member must meet.</param>
 /// <param name="Batches">Serving only: the latency tables per batch size.</param>
+/// <param name="Weight">Multitenant only: the tenant's priority, which multiplies its latency in the objective; 1 otherwise.</param>
 public sealed record ProblemMember(
     string Name,
     double MemoryMb,
     LatencyTable LatencyMs,
     double Reach = 1.0,
     ServiceLevelObjective? Slo = null,
-    BatchLatencyTable? Batches = null)
+    BatchLatencyTable? Batches = null,
+    double Weight = 1.0)
 {
     /// <summary>A member of a serving problem; <see cref="LatencyMs"/> becomes the table of its smallest batch.</summary>
     /// <exception cref="ArgumentException"><paramref name="batches"/> is empty.</exception>
@@ -90,15 +92,16 @@ public sealed class Problem
     public IReadOnlyList<ProblemIssue> Warnings { get; internal set; } = [];
 
     /// <summary>
-    /// The objective of giving member i the latency <paramref name="latencyOf"/>(i): the maximum for
-    /// makespan and period, the sum of the stage latencies for cascade latency.
+    /// The objective of giving member i the latency <paramref name="latencyOf"/>(i), weighted by the member's
+    /// <see cref="ProblemMember.Weight"/> (1 but for tenants): the maximum for makespan and period, the sum
+    /// for latency.
     /// </summary>
     public double Evaluate(Func<int, double> latencyOf)
     {
         double value = 0;
         for (int i = 0; i < Members.Count; i++)
         {
-            double t = latencyOf(i);
+            double t = Members[i].Weight * latencyOf(i);
             value = Objective.IsBottleneck() ? Math.Max(value, t) : value + t;
         }
 

@@ -11,18 +11,24 @@ public enum ProblemKind
 
     /// <summary>Members are served models, each with a request rate and a p99 objective; batch, replicas and shares are chosen.</summary>
     Serving,
+
+    /// <summary>
+    /// Members are independent tenants (GACER, arXiv 2304.11745), each with its own requests and a
+    /// <c>weight</c> (its priority): the objectives weigh each tenant's latency by it.
+    /// </summary>
+    Multitenant,
 }
 
 /// <summary>What a plan minimises; each kind allows some objectives (see <see cref="ProblemObjectives"/>).</summary>
 public enum Objective
 {
-    /// <summary>Ensemble: the slowest member's latency, max over members of t(p).</summary>
+    /// <summary>Ensemble: the slowest member's latency, max over members of t(p); multitenant: max of weight · t(p).</summary>
     Makespan,
 
     /// <summary>Cascade, stages of successive batches overlapping: max over stages of t(p).</summary>
     Period,
 
-    /// <summary>Cascade, one batch through the stages in turn: Σ t(p), the sum of the stage latencies.</summary>
+    /// <summary>Cascade, one batch through the stages in turn: Σ t(p), the sum of the stage latencies; multitenant: Σ weight · t(p).</summary>
     Latency,
 
     /// <summary>Serving: Σ share over every replica, the fewest SMs (or cores) that meet every member's SLO.</summary>
@@ -38,6 +44,7 @@ public static class ProblemObjectives
         ProblemKind.Ensemble => [Objective.Makespan],
         ProblemKind.Cascade => [Objective.Period, Objective.Latency],
         ProblemKind.Serving => [Objective.Share],
+        ProblemKind.Multitenant => [Objective.Latency, Objective.Makespan],
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -50,6 +57,7 @@ public static class ProblemObjectives
         ProblemKind.Ensemble => "ensemble",
         ProblemKind.Cascade => "cascade",
         ProblemKind.Serving => "serving",
+        ProblemKind.Multitenant => "multitenant",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -69,6 +77,7 @@ public static class ProblemObjectives
         "ensemble" => ProblemKind.Ensemble,
         "cascade" => ProblemKind.Cascade,
         "serving" => ProblemKind.Serving,
+        "multitenant" => ProblemKind.Multitenant,
         _ => null,
     };
 

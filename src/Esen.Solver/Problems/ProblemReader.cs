@@ -14,6 +14,7 @@ public static class ProblemReader
     private static readonly string[] s_deviceFields = ["name", "memory_mb"];
     private static readonly string[] s_ensembleMemberFields = ["name", "memory_mb", "latency_ms"];
     private static readonly string[] s_cascadeMemberFields = ["name", "memory_mb", "reach", "latency_ms"];
+    private static readonly string[] s_tenantMemberFields = ["name", "memory_mb", "weight", "latency_ms"];
     private static readonly string[] s_servingMemberFields = ["name", "memory_mb", "slo", "batch_latency_ms"];
     private static readonly string[] s_sloFields = ["rate_rps", "p99_ms"];
 
@@ -75,7 +76,7 @@ public static class ProblemReader
             }
 
             string kindName = String(Required(fields, "kind", "$"), "$.kind");
-            ProblemKind kind = ProblemObjectives.ParseKind(kindName) ?? throw Error("$.kind", $"unknown kind '{kindName}' (known: ensemble, cascade, serving)");
+            ProblemKind kind = ProblemObjectives.ParseKind(kindName) ?? throw Error("$.kind", $"unknown kind '{kindName}' (known: ensemble, cascade, serving, multitenant)");
             string objectiveName = String(Required(fields, "objective", "$"), "$.objective");
             Objective objective = ProblemObjectives.ParseObjective(objectiveName) ?? throw Error("$.objective", $"unknown objective '{objectiveName}' (known: makespan, period, latency, share)");
             string? description = fields.TryGetValue("description", out JsonElement d) ? String(d, "$.description") : null;
@@ -100,13 +101,14 @@ public static class ProblemReader
                 return ReadServingMember(element, path);
             }
 
-            bool cascade = kind == ProblemKind.Cascade;
-            Dictionary<string, JsonElement> fields = Fields(element, path, cascade ? s_cascadeMemberFields : s_ensembleMemberFields);
+            bool cascade = kind == ProblemKind.Cascade, tenant = kind == ProblemKind.Multitenant;
+            Dictionary<string, JsonElement> fields = Fields(element, path, cascade ? s_cascadeMemberFields : tenant ? s_tenantMemberFields : s_ensembleMemberFields);
             return new ProblemMember(
                 String(Required(fields, "name", path), $"{path}.name"),
                 Number(Required(fields, "memory_mb", path), $"{path}.memory_mb"),
                 ReadTable(Required(fields, "latency_ms", path), $"{path}.latency_ms"),
-                cascade ? Number(Required(fields, "reach", path), $"{path}.reach") : 1.0);
+                cascade ? Number(Required(fields, "reach", path), $"{path}.reach") : 1.0,
+                Weight: tenant && fields.TryGetValue("weight", out JsonElement weight) ? Number(weight, $"{path}.weight") : 1.0);
         }
 
         private ProblemMember ReadServingMember(JsonElement element, string path)

@@ -55,6 +55,7 @@ public static class ProblemValidator
             }
 
             CheckReach(problem, m, $"{path}.reach", issues);
+            CheckWeight(problem, m, $"{path}.weight", issues);
         }
 
         return issues;
@@ -149,6 +150,22 @@ public static class ProblemValidator
                 // A partial batch runs at the next batch size's latency at the same share (BatchLatencyTable.ServiceMs).
                 issues.Add(new(batchPath, $"the shares differ from those of batch {batches.Batches[0]}; every batch needs the same shares"));
             }
+        }
+    }
+
+    private static void CheckWeight(Problem problem, int m, string path, List<ProblemIssue> issues)
+    {
+        double weight = problem.Members[m].Weight;
+        if (problem.Kind != ProblemKind.Multitenant)
+        {
+            if (weight != 1.0)
+            {
+                issues.Add(new(path, "weight is only defined for multitenant problems"));
+            }
+        }
+        else if (!double.IsFinite(weight) || weight <= 0)
+        {
+            issues.Add(new(path, $"weight must be a positive number, got {weight}"));
         }
     }
 

@@ -56,6 +56,11 @@ public static class ProblemWriter
                 json.WriteNumber("reach", member.Reach);
             }
 
+            if (problem.Kind == ProblemKind.Multitenant)
+            {
+                json.WriteNumber("weight", member.Weight);
+            }
+
             if (member.Batches is { } batches && member.Slo is { } slo)
             {
                 json.WriteStartObject("slo");

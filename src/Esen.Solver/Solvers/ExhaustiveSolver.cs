@@ -86,7 +86,7 @@ public sealed class ExhaustiveSolver : IAllocationSolver
                         break;
                     }
 
-                    double t = m.LatencyMs.LatenciesMs[k];
+                    double t = m.Weight * m.LatencyMs.LatenciesMs[k];
                     double next = problem.Objective == Objective.Latency ? partial + t : Math.Max(partial, t);
                     _deviceOf[member] = d;
                     _shareOf[member] = share;

@@ -43,7 +43,8 @@ internal sealed class Instance
             }
 
             Shares[i] = [.. shares];
-            Latency[i] = [.. latencies];
+            // A positive weight scales the objective's terms without changing which shares are useful.
+            Latency[i] = [.. latencies.Select(t => problem.Members[i].Weight * t)];
         }
 
         Candidates = [.. Latency.SelectMany(l => l).Distinct().Order()];
@@ -66,7 +67,7 @@ internal sealed class Instance
     /// <summary>Useful shares per member, ascending; latencies strictly decrease along them.</summary>
     public int[][] Shares { get; }
 
-    /// <summary>Latency per useful share.</summary>
+    /// <summary>Latency per useful share, times the member's weight (tenants; 1 otherwise): the objective's term.</summary>
     public double[][] Latency { get; }
 
     /// <summary>Every distinct latency value, ascending: a bottleneck objective is one of them.</summary>

@@ -243,7 +243,7 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
         for (int i = 0; i < instance.MemberCount; i++)
         {
             IReadOnlyList<int> shares = textbook ? problem.Members[i].LatencyMs.Shares : instance.Shares[i];
-            IReadOnlyList<double> latencies = textbook ? problem.Members[i].LatencyMs.LatenciesMs : instance.Latency[i];
+            double[] latencies = textbook ? [.. problem.Members[i].LatencyMs.LatenciesMs.Select(t => problem.Members[i].Weight * t)] : instance.Latency[i];
             for (int d = 0; d < instance.DeviceCount; d++)
             {
                 x[i, d] = [];

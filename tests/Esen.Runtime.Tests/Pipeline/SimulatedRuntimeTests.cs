@@ -51,8 +51,10 @@ public sealed class SimulatedRuntimeTests
         Assert.Equal(expected, timeline);
     }
 
-    [Fact]
-    public async Task Cascade_StagesOverlapOnTheVirtualClock()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Cascade_StagesOverlapOnTheVirtualClock(bool keepTimeline)
     {
         Device device = EnsemblePlanner.Resolve(s_h100);
         LinearRunner[] stages = [new(6, 5, 11, 0.6f), new(6, 5, 12)];
@@ -62,11 +64,24 @@ public sealed class SimulatedRuntimeTests
         var random = new Random(4);
 
         IReadOnlyList<TimelineEntry> timeline;
-        await using (var runtime = EnsembleRuntime.Create(spec, plan, new FixedRunners(stages), new RuntimeOptions { VirtualTiming = _ => timing }))
+        var observed = new List<TimelineEntry>();
+        await using (var runtime = EnsembleRuntime.Create(spec, plan, new FixedRunners(stages), new RuntimeOptions { VirtualTiming = _ => timing, RecordTimeline = keepTimeline }))
         {
+            runtime.SpansRecorded += (_, recorded) =>
+            {
+                lock (observed)
+                {
+                    observed.AddRange(recorded.Spans);
+                }
+            };
             await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => runtime.InferAsync(EnsembleRuntimeTests.RandomInput(random, 4))));
             timeline = runtime.Timeline;
         }
+
+        // Observers see every span whether or not the runtime keeps them.
+        Assert.Equal(keepTimeline ? observed.Count : 0, timeline.Count);
+        Assert.Equal(6, observed.Count(e => e.Member == "s0"));
+        timeline = [.. observed];
 
         // Each stage runs its batches back to back, and a batch reaches stage 1 only after stage 0 finished it.
         foreach (string stage in new[] { "s0", "s1" })

@@ -1,6 +1,6 @@
-using System.Text.RegularExpressions;
 using Esen.Runtime.Studies;
 using Esen.Solver.Reports;
+using Esen.TestUtilities;
 
 namespace Esen.Runtime.Tests.Studies;
 
@@ -19,7 +19,7 @@ public sealed class EnsembleStudyReportTests : IDisposable
         File.WriteAllText(page, EnsembleStudy.Report(cases, "sim:h100"));
 
         // The overview, then per ensemble: latency curves, the search and default timelines, MILP against search.
-        string[] figures = Figures(HeadlessChromium.DumpDom(page));
+        string[] figures = HeadlessChromium.DrawnFigures(page);
         Assert.Equal(5, figures.Length);
         Assert.Contains("mobilenetv2 (", figures[2], StringComparison.Ordinal);
 
@@ -50,7 +50,7 @@ public sealed class EnsembleStudyReportTests : IDisposable
         string page = Path.Combine(_folder, "cascade-study.html");
         File.WriteAllText(page, CascadeStudy.Report(stages, points, "sim:h100"));
 
-        string[] figures = Figures(HeadlessChromium.DumpDom(page));
+        string[] figures = HeadlessChromium.DrawnFigures(page);
         Assert.Equal(2, figures.Length);
         Assert.Contains("exit-aware batch-parallel", figures[0], StringComparison.Ordinal);
         Assert.Contains("resnet18 (", figures[1], StringComparison.Ordinal);
@@ -64,23 +64,24 @@ public sealed class EnsembleStudyReportTests : IDisposable
         string page = Path.Combine(_folder, "multitenant-study.html");
         File.WriteAllText(page, MultitenantStudy.Report(result, "sim:h100"));
 
-        string[] figures = Figures(HeadlessChromium.DumpDom(page));
+        string[] figures = HeadlessChromium.DrawnFigures(page);
         Assert.Equal(4, figures.Length);
         Assert.Contains("spatial only", figures[0], StringComparison.Ordinal);
         Assert.All(figures[1..], f => Assert.Contains("vgg16 (", f, StringComparison.Ordinal));
     }
 
-    // Each figure of the page as the browser has it, checked to hold one drawn chart with text and a caption.
-    private static string[] Figures(string dom)
+    [Fact]
+    public void ServingReport_InChromium_HasTheCurvesTheBarsAndTheTimelines_EachDrawn()
     {
-        string[] figures = [.. Regex.Matches(dom, "<figure id=\"figure-\\d+\">(.*?)</figure>", RegexOptions.Singleline).Select(m => m.Groups[1].Value)];
-        Assert.All(figures, figure =>
-        {
-            Assert.Single(Regex.Matches(figure, "<svg[ >]"));
-            Assert.True(Regex.Count(figure, "<(rect|polyline|polygon|path|ellipse)[ >]") >= 10, "a chart draws at least ten shapes");
-            Assert.Matches("<text[^>]*>[^<]+</text>", figure);
-            Assert.Contains("<figcaption>", figure, StringComparison.Ordinal);
-        });
-        return figures;
+        var v100 = new Esen.Runtime.Specs.DeviceSpec(Esen.Runtime.Specs.DeviceKind.Simulated, 0, "v100");
+        ServingStudyResult result = ServingStudy.Run(ServingStudy.DefaultEnsemble(v100), v100, ServingStudy.DefaultGpuCount, [4, 8]);
+        string page = Path.Combine(_folder, "serving-study.html");
+        File.WriteAllText(page, ServingStudy.Report(result, "sim:v100"));
+
+        string[] figures = HeadlessChromium.DrawnFigures(page);
+        Assert.Equal(4, figures.Length);
+        Assert.Contains("worst-fit + greedy", figures[0], StringComparison.Ordinal);
+        Assert.Contains("batch-tuned baseline", figures[1], StringComparison.Ordinal);
+        Assert.All(figures[2..], f => Assert.Matches(@"(vgg|resnet|densenet|mobilenetv2|alexnet)[\w-]* \(", f));
     }
 }

@@ -52,6 +52,8 @@ public class MultitenantStudyTests
             }
 
             Assert.All(schedule.RoundShares, shares => Assert.True(shares.Sum() <= 100, $"round shares {string.Join("/", shares)} exceed the GPU"));
+            // The plan is one the CPU runtime takes (TenantSchedule checks the same rules).
+            Assert.Equal(schedule.RoundShares, schedule.Plan.RoundShares);
             Assert.All(schedule.Rounds, r => Assert.All(r.Members, o => Assert.True(o.Units <= gpu.Units)));
         }
     }
@@ -65,5 +67,21 @@ public class MultitenantStudyTests
         Assert.True(result.Best.Ms <= result.Spatial.Ms);
         Assert.True(result.Best.Slices > 1, "temporal regulation helps a mix of large and small tenants");
         Assert.True(result.Best.Ms < result.Spatial.Ms);
+    }
+
+    [Fact]
+    public void TemporalOnly_RunsEachRoundsSlicesOnTheWholeGpu_AtEveryRoundCountFromTwo()
+    {
+        (EnsembleSpec spec, MultitenantStudyResult result) = s_study.Value;
+        Device gpu = EnsemblePlanner.Resolve(s_h100);
+
+        Assert.Equal(Enumerable.Range(2, MultitenantStudy.MaxRounds - 1), result.TemporalOnly.Select(s => s.Slices));
+        foreach (TemporalSchedule schedule in result.TemporalOnly)
+        {
+            Assert.Empty(schedule.RoundShares);
+            Assert.All(schedule.Rounds, r => Assert.All(r.Members, m => Assert.Equal(gpu.Units, m.Units)));
+            Assert.Equal(schedule.Rounds.Sum(r => r.JctSeconds) * 1000, schedule.Ms, 9);
+            Assert.Equal(spec.Members.Count, schedule.Rounds[0].Members.Count);
+        }
     }
 }

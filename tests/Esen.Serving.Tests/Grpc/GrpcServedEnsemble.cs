@@ -41,7 +41,8 @@ public sealed class GrpcServedEnsemble : IAsyncLifetime
              "members": [{"name": "a", "architecture": "mobilenetv2", "seed": 1},
                          {"name": "b", "architecture": "mobilenetv2", "seed": 2}]}
             """);
-        Session = await EnsembleSession.LoadAsync(spec);
+        // As `esen serve` loads it: spans reach /metrics without a timeline kept.
+        Session = await EnsembleSession.LoadAsync(spec, new SessionOptions { Runtime = new RuntimeOptions { RecordTimeline = false } });
         Server = await InferenceServer.StartAsync(new Dictionary<string, EnsembleSession> { [ModelName] = Session }, _options);
         _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{Server.GrpcPort}");
         Client = new GRPCInferenceService.GRPCInferenceServiceClient(_channel);

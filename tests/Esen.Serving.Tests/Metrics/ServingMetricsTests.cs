@@ -66,8 +66,9 @@ public sealed class ServingMetricsTests
             Assert.Equal(batches, Value(text, """esen_member_batch_duration_seconds_count{model="pair",member="a"}"""));
             Assert.Equal(batches, Value(text, """esen_member_batch_duration_seconds_count{model="pair",member="b"}"""));
 
-            // A second scrape observes nothing twice.
+            // A second scrape observes nothing twice, and the session kept no timeline to observe them from.
             Assert.Equal(batches, Value(await http.GetStringAsync(metrics), """esen_batch_size_count{model="pair"}"""));
+            Assert.Empty(served.Session.Timeline);
 
             foreach ((string member, int i) in new[] { ("a", 0), ("b", 1) })
             {

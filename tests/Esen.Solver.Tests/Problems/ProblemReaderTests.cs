@@ -25,6 +25,48 @@ public class ProblemReaderTests
                      "batch_latency_ms":{"4":{"50":9.0,"100":5.0},"1":{"50":3.0,"100":2.0}}}]}
         """;
 
+    private const string Tenants = """
+        {"format":"esen-problem/1","kind":"multitenant","objective":"latency",
+         "devices":[{"name":"gpu0","memory_mb":16000}],
+         "members":[{"name":"chat","memory_mb":300,"weight":3,"latency_ms":{"10":4,"100":1}},
+                    {"name":"batch","memory_mb":3000,"latency_ms":{"10":40,"100":6}}]}
+        """;
+
+    [Fact]
+    public void Read_Tenants_GivesTheirWeights_OneByDefault()
+    {
+        Problem problem = ProblemReader.Read(Tenants, "t.json");
+
+        Assert.Equal(ProblemKind.Multitenant, problem.Kind);
+        Assert.Equal([3.0, 1.0], problem.Members.Select(m => m.Weight));
+        // Σ weight · t: 3 · 1 + 1 · 6 with both at 100 %.
+        Assert.Equal(9.0, problem.Evaluate(i => problem.Members[i].LatencyMs.LatencyAt(100)));
+    }
+
+    [Theory]
+    [InlineData("\"weight\":3", "\"weight\":0", "$.members[0].weight", "positive")]
+    [InlineData("\"weight\":3", "\"weight\":\"high\"", "$.members[0].weight", "expected a number")]
+    [InlineData("\"weight\":3,", "\"reach\":1,", "$.members[0].reach", "unknown field")]
+    [InlineData("\"objective\":\"latency\"", "\"objective\":\"period\"", "$.objective", "not defined for kind 'multitenant'")]
+    public void Read_BadTenant_NamesThePath(string find, string replace, string path, string message)
+    {
+        string json = Tenants.Replace(find, replace, StringComparison.Ordinal);
+
+        ProblemFormatException ex = Assert.Throws<ProblemFormatException>(() => ProblemReader.Read(json, "t.json"));
+
+        Assert.Equal(path, ex.JsonPath);
+        Assert.Contains(message, ex.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WeightOutsideTenants_IsAnError()
+    {
+        Assert.Throws<ProblemFormatException>(() => ProblemReader.Read(Ensemble.Replace("\"memory_mb\":900,", "\"memory_mb\":900,\"weight\":2,", StringComparison.Ordinal), "e.json"));
+        ArgumentException ex = Assert.Throws<ArgumentException>(() => new Problem(
+            ProblemKind.Ensemble, Objective.Makespan, [new ProblemDevice("d", 1)], [new ProblemMember("m", 0, new LatencyTable([100], [1.0]), Weight: 2)]));
+        Assert.Contains("weight is only defined for multitenant problems", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Read_Serving_GivesSloAndBatchTables()
     {
@@ -93,6 +135,7 @@ public class ProblemReaderTests
     [Theory]
     [InlineData(Ensemble)]
     [InlineData(Cascade)]
+    [InlineData(Tenants)]
     public void WriteThenRead_GivesAnEqualProblem(string json)
     {
         Problem original = ProblemReader.Read(json, "in.json");
@@ -108,6 +151,7 @@ public class ProblemReaderTests
         {
             Assert.Equal(original.Members[i].Name, reread.Members[i].Name);
             Assert.Equal(original.Members[i].Reach, reread.Members[i].Reach);
+            Assert.Equal(original.Members[i].Weight, reread.Members[i].Weight);
             Assert.Equal(original.Members[i].LatencyMs.Shares, reread.Members[i].LatencyMs.Shares);
             Assert.Equal(original.Members[i].LatencyMs.LatenciesMs, reread.Members[i].LatencyMs.LatenciesMs);
         }

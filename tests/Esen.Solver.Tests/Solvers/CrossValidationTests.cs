@@ -197,6 +197,41 @@ public class CrossValidationTests
         Assert.True(sequential.Count(v => v is not null) >= 20, "most of these problems are feasible");
     }
 
+    [Theory]
+    [InlineData(Objective.Latency)]
+    [InlineData(Objective.Makespan)]
+    public void WeightedTenants_SearchAndMilpEqualExhaustive_HeuristicsNoBetter(Objective objective)
+    {
+        var random = new Random(6000 + (int)objective);
+        IAllocationSolver textbook = AllocationSolvers.Create("milp-textbook")!;
+        for (int n = 0; n < 60; n++)
+        {
+            int devices = random.Next(1, 3);
+            Problem problem = RandomProblems.AsTenants(random, RandomProblems.Create(
+                random, objective, members: random.Next(1, devices == 1 ? 6 : 5), devices, shareStep: Pick(random, 20, 25), memoryTightness: 0.4 + random.NextDouble()));
+            PlanResult oracle = new ExhaustiveSolver().Solve(problem, s_options);
+            string label = $"tenants, {objective} #{n}";
+
+            AssertSameOptimum(oracle, new MilpAllocationSolver().Solve(problem, s_options), problem, label);
+            if (!objective.IsBottleneck())
+            {
+                AssertSameOptimum(oracle, textbook.Solve(problem, s_options), problem, label);
+            }
+
+            if (devices == 1)
+            {
+                AssertSameOptimum(oracle, new SearchSolver().Solve(problem, s_options), problem, label);
+            }
+
+            foreach (IAllocationSolver heuristic in new IAllocationSolver[] { new SearchSolver(), new GreedySolver(), new EqualSolver() })
+            {
+                PlanResult result = heuristic.Solve(problem, s_options);
+                AssertValid(result, problem, label);
+                Assert.True(result.ObjectiveMs is null || oracle.ObjectiveMs is null || result.ObjectiveMs >= oracle.ObjectiveMs - 1e-9, $"{label}: {heuristic.Name} beats the optimum");
+            }
+        }
+    }
+
     // 120 seeded problems on two or three devices per objective, small enough for the oracle.
     private static IEnumerable<(Problem Problem, string Label)> SeveralDeviceProblems(Objective objective)
     {

@@ -1,14 +1,33 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Xunit;
 
-namespace Esen.Runtime.Tests.Studies;
+namespace Esen.TestUtilities;
 
 /// <summary>
 /// Debian's Chromium (installed by scripts/bootstrap.sh) run headless on a local file: the DOM after layout, or a
 /// screenshot. A browser nobody here wrote is the oracle for "the report renders".
 /// </summary>
-internal static class HeadlessChromium
+public static class HeadlessChromium
 {
     private const string Binary = "/usr/bin/chromium";
+
+    /// <summary>
+    /// Each figure of <paramref name="page"/> as the browser has it, checked to hold one drawn chart (an SVG of at least
+    /// ten shapes) with text and a caption.
+    /// </summary>
+    public static string[] DrawnFigures(string page)
+    {
+        string[] figures = [.. Regex.Matches(DumpDom(page), "<figure id=\"figure-\\d+\">(.*?)</figure>", RegexOptions.Singleline).Select(m => m.Groups[1].Value)];
+        Assert.All(figures, figure =>
+        {
+            Assert.Single(Regex.Matches(figure, "<svg[ >]"));
+            Assert.True(Regex.Count(figure, "<(rect|polyline|polygon|path|ellipse)[ >]") >= 10, "a chart draws at least ten shapes");
+            Assert.Matches("<text[^>]*>[^<]+</text>", figure);
+            Assert.Contains("<figcaption>", figure, StringComparison.Ordinal);
+        });
+        return figures;
+    }
 
     /// <summary>The serialised DOM of <paramref name="page"/> after it loaded.</summary>
     public static string DumpDom(string page) => Run(page, "--dump-dom");

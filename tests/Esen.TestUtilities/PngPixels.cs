@@ -1,14 +1,15 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using Xunit;
 
-namespace Esen.Runtime.Tests.Studies;
+namespace Esen.TestUtilities;
 
 /// <summary>
 /// The pixels of an 8-bit RGB or RGBA, non-interlaced PNG (what Chromium's screenshots are), decoded per the PNG
 /// specification (W3C, 2nd ed.): IDAT chunks concatenated, zlib-inflated, each scanline unfiltered (§9.2: None, Sub, Up,
 /// Average, Paeth).
 /// </summary>
-internal sealed class PngPixels
+public sealed class PngPixels
 {
     private PngPixels(int width, int height, int channels, byte[] data) => (Width, Height, Channels, Data) = (width, height, channels, data);
 
