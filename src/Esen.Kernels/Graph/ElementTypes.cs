@@ -43,6 +43,7 @@ internal static class ElementTypes
             DataType.Int8 => visitor.Visit<sbyte>(),
             DataType.Bool => visitor.Visit<bool>(),
             DataType.Float16 => visitor.Visit<Half>(),
+            DataType.Float64 => visitor.Visit<double>(),
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown data type"),
         };
 
@@ -57,6 +58,7 @@ internal static class ElementTypes
             DataType.UInt8 => visitor.Visit<byte>(),
             DataType.Int8 => visitor.Visit<sbyte>(),
             DataType.Float16 => visitor.Visit<Half>(),
+            DataType.Float64 => visitor.Visit<double>(),
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a numeric data type"),
         };
 

@@ -238,6 +238,9 @@ public static class OnnxModel
             case DataType.Int64:
                 proto.Int64Data.CopyTo(tensor.Int64s, 0);
                 break;
+            case DataType.Float64:
+                proto.DoubleData.CopyTo(tensor.Elements<double>(), 0);
+                break;
             case DataType.Bool:
                 for (int i = 0; i < proto.Int32Data.Count; i++)
                 {
@@ -275,6 +278,7 @@ public static class OnnxModel
     {
         DataType.Float32 => proto.FloatData.Count,
         DataType.Int64 => proto.Int64Data.Count,
+        DataType.Float64 => proto.DoubleData.Count,
         _ => proto.Int32Data.Count,
     };
 }

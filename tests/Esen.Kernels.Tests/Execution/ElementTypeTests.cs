@@ -71,6 +71,40 @@ public class ElementTypeTests
         Assert.Equal([.. a.Select((v, i) => f(v, b[i % 33]))], y.Elements<int>());
     }
 
+    [Theory]
+    [InlineData("Add")]
+    [InlineData("Sub")]
+    [InlineData("Mul")]
+    [InlineData("Div")]
+    public void Float64Binary_IsDoublePrecision_LikeCSharp(string op)
+    {
+        // Values float32 cannot hold (0.1, 1/3, 1e300, 1e-310) and results it would round: each must come out as C#'s double
+        // arithmetic gives it, bit for bit (IEEE 754 double, round to nearest).
+        var random = new Random(20261207);
+        double[] a = [0.1, 1.0 / 3, 1e300, -1e-310, 1 + Math.Pow(2, -52), .. Enumerable.Range(0, 19).Select(_ => (random.NextDouble() - 0.5) * 1e6)];
+        double[] b = [0.2, 3, 10, 2, 1, double.NaN, double.PositiveInfinity, -0.0, .. Enumerable.Range(0, 4).Select(_ => random.NextDouble() - 0.5)];
+        Func<double, double, double> f = op switch
+        {
+            "Add" => (p, q) => p + q,
+            "Sub" => (p, q) => p - q,
+            "Mul" => (p, q) => p * q,
+            _ => (p, q) => p / q,
+        };
+
+        Tensor y = Run(op, [("a", Tensor.FromArray(new TensorShape(2, 12), a)), ("b", Tensor.FromArray(new TensorShape(12), b))])["y"];
+
+        Assert.Equal(DataType.Float64, y.DataType);
+        Assert.Equal([.. a.Select((v, i) => f(v, b[i % 12]))], y.Elements<double>());
+    }
+
+    [Fact]
+    public void Float64Add_KeepsWhatFloat32WouldRound()
+    {
+        // Hand-computed: 0.1 + 0.2 is 0.30000000000000004 in double; 1e300 · 10 overflows float32 but not double.
+        Tensor sum = Run("Add", [("a", Tensor.FromArray(new TensorShape(2), new[] { 0.1, 1e300 })), ("b", Tensor.FromArray(new TensorShape(2), new[] { 0.2, 1e300 }))])["y"];
+        Assert.Equal([0.30000000000000004, 2e300], sum.Elements<double>());
+    }
+
     [Fact]
     public void Int32Div_ByZero_FailsNamingTheNode()
     {
@@ -105,6 +139,20 @@ public class ElementTypeTests
         Assert.Equal("'a' is int32: the CUDA executor runs float32 and int64 values only (the CPU executor runs every type)", error.Message);
     }
 
+    [Fact]
+    public void CudaPlan_RefusesFloat64_NamingTheValueAndType()
+    {
+        var a = Tensor.FromArray(new TensorShape(2), new[] { 0.5, 1.5 });
+        var graph = new LayerGraph(
+            "float64", [new ValueInfo("a", DataType.Float64, a.Shape)], [new ValueInfo("y", DataType.Float64, a.Shape)],
+            [new Node("node", "Add", ["a", "a"], ["y"], new Dictionary<string, AttributeValue>())], new Dictionary<string, Tensor>(), LayerGraph.DefaultOpset);
+        using var host = new CudaHostExecutor(graph);
+
+        var error = Assert.Throws<UnsupportedModelException>(() => host.Run(new Dictionary<string, Tensor> { ["a"] = a }));
+
+        Assert.Equal("'a' is double: the CUDA executor runs float32 and int64 values only (the CPU executor runs every type)", error.Message);
+    }
+
     private static IReadOnlyDictionary<string, Tensor> Run(
         string opType, (string Name, Tensor Value)[] inputs, Dictionary<string, AttributeValue>? attributes = null, string[]? initializers = null)
     {
@@ -117,7 +165,7 @@ public class ElementTypeTests
         return executor.Run(inputs.Where(i => !initializers.Contains(i.Name)).ToDictionary(i => i.Name, i => i.Value));
     }
 
-    private static bool IsFloatingPoint(DataType type) => type is DataType.Float32 or DataType.Float16;
+    private static bool IsFloatingPoint(DataType type) => type is DataType.Float32 or DataType.Float16 or DataType.Float64;
 
     /// <summary>
     /// Seeded values of <paramref name="from"/>: integers over their whole range (to show the wrap); floating-point values
@@ -180,6 +228,7 @@ public class ElementTypeTests
         DataType.Float16 => (object)(Half)v,
         DataType.UInt8 => (object)unchecked((byte)v),
         DataType.Int8 => (object)unchecked((sbyte)v),
+        DataType.Float64 => (object)(double)v,
         _ => throw new ArgumentOutOfRangeException(nameof(to)),
     };
 
@@ -192,6 +241,7 @@ public class ElementTypeTests
         DataType.Float16 => (object)(Half)v,
         DataType.UInt8 => (object)(byte)v,
         DataType.Int8 => (object)(sbyte)v,
+        DataType.Float64 => (object)v,
         _ => throw new ArgumentOutOfRangeException(nameof(to)),
     };
 
@@ -209,6 +259,7 @@ public class ElementTypeTests
     {
         float f => f,
         Half h => (double)h,
+        double d => d,
         _ => throw new ArgumentOutOfRangeException(nameof(value)),
     };
 }

@@ -1,6 +1,8 @@
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
+using Esen.Kernels.Onnx.Proto;
 using Esen.TestUtilities;
+using Google.Protobuf;
 
 namespace Esen.Kernels.Tests.Onnx;
 
@@ -76,6 +78,52 @@ public class OnnxImportTests
             Assert.Equal("x", name);
             Assert.Equal(t.Shape, back.Shape);
             Assert.Equal(t.Floats, back.Floats);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Float64Tensor_ReadsDoubleDataAndRawData()
+    {
+        // double_data (onnx.proto field 10) and raw_data (little-endian IEEE 754 doubles) give the same tensor.
+        double[] values = [0.1, -1e300, double.Epsilon, double.NaN, -0.0, 1.0 / 3];
+        var typed = new TensorProto { Name = "x", DataType = 11 };
+        typed.Dims.AddRange([2, 3]);
+        typed.DoubleData.AddRange(values);
+
+        Tensor fromTyped = LoadTensorBytes(typed.ToByteArray());
+        Tensor fromRaw = LoadTensorBytes(OnnxModel.SerializeTensor("x", Tensor.FromArray(new TensorShape(2, 3), values)));
+
+        foreach (Tensor t in new[] { fromTyped, fromRaw })
+        {
+            Assert.Equal(DataType.Float64, t.DataType);
+            Assert.Equal(new TensorShape(2, 3), t.Shape);
+            Assert.Equal(values.Select(BitConverter.DoubleToInt64Bits), t.Elements<double>().Select(BitConverter.DoubleToInt64Bits));
+        }
+    }
+
+    [Fact]
+    public void Float64Tensor_ShortDoubleData_NamesTheTensor()
+    {
+        var typed = new TensorProto { Name = "x", DataType = 11 };
+        typed.Dims.AddRange([3]);
+        typed.DoubleData.AddRange([1.0, 2.0]);
+
+        var error = Assert.Throws<GraphException>(() => LoadTensorBytes(typed.ToByteArray()));
+
+        Assert.EndsWith("2 stored elements do not fill shape [3] (3)", error.Message, StringComparison.Ordinal);
+    }
+
+    private static Tensor LoadTensorBytes(byte[] bytes)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"esen-tensor-{Environment.ProcessId}-{Guid.NewGuid():N}.pb");
+        try
+        {
+            File.WriteAllBytes(path, bytes);
+            return OnnxModel.LoadTensor(path).Tensor;
         }
         finally
         {
