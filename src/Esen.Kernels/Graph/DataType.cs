@@ -2,7 +2,7 @@ namespace Esen.Kernels.Graph;
 
 /// <summary>
 /// The element types a graph may hold; the values are ONNX's TensorProto.DataType codes. Float32 carries
-/// activations and weights; Int64 and Int32 carry shapes and indices; Bool carries masks. Each type is stored as its own .NET
+/// activations and weights; Int64 and Int32 carry shapes and indices; Bool carries masks; the others come with exported models and ONNX's tests. Each type is stored as its own .NET
 /// array (<see cref="DataTypes.ClrType"/>); arithmetic runs in the stored type, and the ops whose kernels are float32
 /// ones run in float32 whatever the stored type (docs/graph.md). Every other ONNX type is rejected at import.
 /// </summary>
@@ -20,6 +20,12 @@ public enum DataType
     /// <summary>Signed 8-bit integer (ONNX TensorProto.INT8 = 3).</summary>
     Int8 = 3,
 
+    /// <summary>Unsigned 16-bit integer (ONNX TensorProto.UINT16 = 4).</summary>
+    UInt16 = 4,
+
+    /// <summary>Signed 16-bit integer (ONNX TensorProto.INT16 = 5).</summary>
+    Int16 = 5,
+
     /// <summary>Signed 32-bit integer (ONNX TensorProto.INT32 = 6).</summary>
     Int32 = 6,
 
@@ -34,13 +40,20 @@ public enum DataType
 
     /// <summary>IEEE 754 double precision (ONNX TensorProto.DOUBLE = 11).</summary>
     Float64 = 11,
+
+    /// <summary>Unsigned 32-bit integer (ONNX TensorProto.UINT32 = 12).</summary>
+    UInt32 = 12,
+
+    /// <summary>Unsigned 64-bit integer (ONNX TensorProto.UINT64 = 13).</summary>
+    UInt64 = 13,
 }
 
 /// <summary>Sizes, names and .NET element types of <see cref="DataType"/> values.</summary>
 public static class DataTypes
 {
     /// <summary>Every supported element type.</summary>
-    public static IReadOnlyList<DataType> All { get; } = [DataType.Float32, DataType.Int32, DataType.Int64, DataType.Bool, DataType.Float16, DataType.UInt8, DataType.Int8, DataType.Float64];
+    public static IReadOnlyList<DataType> All { get; } = [DataType.Float32, DataType.Int32, DataType.Int64, DataType.Bool, DataType.Float16, DataType.UInt8, DataType.Int8, DataType.Float64,
+        DataType.Int16, DataType.UInt16, DataType.UInt32, DataType.UInt64];
 
     /// <summary>The .NET type each element is stored as.</summary>
     public static Type ClrType(DataType type) => type switch
@@ -53,6 +66,10 @@ public static class DataTypes
         DataType.UInt8 => typeof(byte),
         DataType.Int8 => typeof(sbyte),
         DataType.Float64 => typeof(double),
+        DataType.Int16 => typeof(short),
+        DataType.UInt16 => typeof(ushort),
+        DataType.UInt32 => typeof(uint),
+        DataType.UInt64 => typeof(ulong),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown data type"),
     };
 
@@ -76,6 +93,10 @@ public static class DataTypes
         DataType.UInt8 => sizeof(byte),
         DataType.Int8 => sizeof(sbyte),
         DataType.Float64 => sizeof(double),
+        DataType.Int16 => sizeof(short),
+        DataType.UInt16 => sizeof(ushort),
+        DataType.UInt32 => sizeof(uint),
+        DataType.UInt64 => sizeof(ulong),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown data type"),
     };
 

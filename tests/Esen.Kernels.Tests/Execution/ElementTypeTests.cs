@@ -40,7 +40,12 @@ public class ElementTypeTests
         Tensor y = Run("Cast", [("x", x)], new() { ["to"] = AttributeValue.Int((long)to) })["y"];
 
         Assert.Equal(to, y.DataType);
-        object[] expected = source.Select(v => IsFloatingPoint(from) ? FromDouble(to, AsDouble(v)) : FromLong(to, AsLong(v))).ToArray();
+        object[] expected = source.Select(v => v switch
+        {
+            _ when IsFloatingPoint(from) => FromDouble(to, AsDouble(v)),
+            ulong u when IsFloatingPoint(to) => FromUInt64(to, u),
+            _ => FromLong(to, AsLong(v)),
+        }).ToArray();
         for (int i = 0; i < expected.Length; i++)
         {
             Assert.True(Equals(expected[i], y.Data.GetValue(i)), $"{DataTypes.Name(from)} {source[i]} → {DataTypes.Name(to)}: expected {expected[i]}, got {y.Data.GetValue(i)}");
@@ -182,6 +187,9 @@ public class ElementTypeTests
                 DataType.Bool => (0L, 1L),
                 DataType.UInt8 => (byte.MinValue, byte.MaxValue),
                 DataType.Int8 => (sbyte.MinValue, sbyte.MaxValue),
+                DataType.Int16 => (short.MinValue, short.MaxValue),
+                DataType.UInt16 => (ushort.MinValue, ushort.MaxValue),
+                DataType.UInt32 => (uint.MinValue, uint.MaxValue),
                 _ => (long.MinValue, long.MaxValue),
             };
             return [FromLong(from, min), FromLong(from, max), FromLong(from, 0), .. Enumerable.Range(0, count).Select(i => FromLong(from, i % 2 == 0 ? random.NextInt64(min, max) : Math.Clamp(random.NextInt64(-300, 301), min, max)))];
@@ -194,6 +202,10 @@ public class ElementTypeTests
                 DataType.Int64 => 9e18,
                 DataType.UInt8 => 255,
                 DataType.Int8 => 127,
+                DataType.Int16 => short.MaxValue,
+                DataType.UInt16 => ushort.MaxValue,
+                DataType.UInt32 => uint.MaxValue,
+                DataType.UInt64 => 1.8e19,
                 _ => 1e30,
             },
             IsFloatingPoint(to) || to == DataType.Bool || from != DataType.Float16 ? double.MaxValue : 65504);
@@ -203,7 +215,7 @@ public class ElementTypeTests
             0, 0.5, -0.5, 1.5, -1.5, 2.999, .. specials,
             .. Enumerable.Range(0, count).Select(i => ((random.NextDouble() * 2) - 1) * (i % 2 == 0 ? limit : Math.Min(limit, 300))),
         ];
-        return [.. values.Select(v => FromDouble(from, to == DataType.UInt8 ? Math.Abs(v) : v))];
+        return [.. values.Select(v => FromDouble(from, IsUnsigned(to) ? Math.Abs(v) : v))];
     }
 
     private static Tensor ToTensor(DataType type, object[] values)
@@ -229,6 +241,10 @@ public class ElementTypeTests
         DataType.UInt8 => (object)unchecked((byte)v),
         DataType.Int8 => (object)unchecked((sbyte)v),
         DataType.Float64 => (object)(double)v,
+        DataType.Int16 => (object)unchecked((short)v),
+        DataType.UInt16 => (object)unchecked((ushort)v),
+        DataType.UInt32 => (object)unchecked((uint)v),
+        DataType.UInt64 => (object)unchecked((ulong)v),
         _ => throw new ArgumentOutOfRangeException(nameof(to)),
     };
 
@@ -242,8 +258,23 @@ public class ElementTypeTests
         DataType.UInt8 => (object)(byte)v,
         DataType.Int8 => (object)(sbyte)v,
         DataType.Float64 => (object)v,
+        DataType.Int16 => (object)(short)v,
+        DataType.UInt16 => (object)(ushort)v,
+        DataType.UInt32 => (object)(uint)v,
+        DataType.UInt64 => (object)(ulong)v,
         _ => throw new ArgumentOutOfRangeException(nameof(to)),
     };
+
+    // The unsigned 64-bit values above long.MaxValue convert to floating point as themselves, not as their two's complement.
+    private static object FromUInt64(DataType to, ulong v) => to switch
+    {
+        DataType.Float32 => (object)(float)v,
+        DataType.Float16 => (object)(Half)v,
+        DataType.Float64 => (object)(double)v,
+        _ => throw new ArgumentOutOfRangeException(nameof(to)),
+    };
+
+    private static bool IsUnsigned(DataType type) => type is DataType.UInt8 or DataType.UInt16 or DataType.UInt32 or DataType.UInt64;
 
     private static long AsLong(object value) => value switch
     {
@@ -252,6 +283,10 @@ public class ElementTypeTests
         bool b => b ? 1 : 0,
         byte b => b,
         sbyte b => b,
+        short h => h,
+        ushort h => h,
+        uint u => u,
+        ulong u => unchecked((long)u),
         _ => throw new ArgumentOutOfRangeException(nameof(value)),
     };
 

@@ -117,6 +117,30 @@ public class OnnxImportTests
         Assert.EndsWith("2 stored elements do not fill shape [3] (3)", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void SixteenAndUnsignedIntegerTensors_ReadTheirTypedFields()
+    {
+        // onnx.proto, TensorProto: int16 and uint16 are stored widened in int32_data, uint32 and uint64 in uint64_data.
+        static TensorProto Typed(DataType type, long[] dims)
+        {
+            var proto = new TensorProto { Name = "x", DataType = (int)type };
+            proto.Dims.AddRange(dims);
+            return proto;
+        }
+
+        TensorProto int16 = Typed(DataType.Int16, [3]), uint16 = Typed(DataType.UInt16, [3]);
+        int16.Int32Data.AddRange([-2, short.MaxValue, short.MinValue]);
+        uint16.Int32Data.AddRange([0, 1, ushort.MaxValue]);
+        TensorProto uint32 = Typed(DataType.UInt32, [2]), uint64 = Typed(DataType.UInt64, [2]);
+        uint32.Uint64Data.AddRange([uint.MaxValue, 7]);
+        uint64.Uint64Data.AddRange([ulong.MaxValue, 1UL << 63]);
+
+        Assert.Equal([(short)-2, short.MaxValue, short.MinValue], LoadTensorBytes(int16.ToByteArray()).Elements<short>());
+        Assert.Equal([(ushort)0, 1, ushort.MaxValue], LoadTensorBytes(uint16.ToByteArray()).Elements<ushort>());
+        Assert.Equal([uint.MaxValue, 7u], LoadTensorBytes(uint32.ToByteArray()).Elements<uint>());
+        Assert.Equal([ulong.MaxValue, 1UL << 63], LoadTensorBytes(uint64.ToByteArray()).Elements<ulong>());
+    }
+
     private static Tensor LoadTensorBytes(byte[] bytes)
     {
         string path = Path.Combine(Path.GetTempPath(), $"esen-tensor-{Environment.ProcessId}-{Guid.NewGuid():N}.pb");
