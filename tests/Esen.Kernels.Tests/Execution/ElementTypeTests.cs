@@ -110,6 +110,48 @@ public class ElementTypeTests
         Assert.Equal([0.30000000000000004, 2e300], sum.Elements<double>());
     }
 
+    [Theory]
+    [InlineData(new long[] { 2, 2, 3 }, new long[] { 3, 4 })]
+    [InlineData(new long[] { 2, 2, 3 }, new long[] { 2, 3, 4 })]
+    [InlineData(new long[] { 1, 3 }, new long[] { 2, 3, 4 })]
+    public void Float64MatMul_IsDoublePrecision_LikeABruteForceSum(long[] aDims, long[] bDims)
+    {
+        // Terms 1 + 2⁻⁴⁰ apart: float32 would round every one of them to 1.
+        var random = new Random(20261208);
+        double[] Values(long count) => [.. Enumerable.Range(0, (int)count).Select(i => i % 3 == 0 ? 1 + Math.Pow(2, -40) : random.NextDouble() - 0.5)];
+        var aShape = new TensorShape(aDims);
+        var bShape = new TensorShape(bDims);
+        double[] a = Values(aShape.ElementCount), b = Values(bShape.ElementCount);
+
+        Tensor y = Run("MatMul", [("a", Tensor.FromArray(aShape, a)), ("b", Tensor.FromArray(bShape, b))])["y"];
+
+        // ONNX MatMul is numpy.matmul: the leading dimensions broadcast, each pair of matrices multiplies.
+        int m = (int)aDims[^2], k = (int)aDims[^1], n = (int)bDims[^1];
+        int batches = (int)(y.ElementCount / (m * n));
+        int aMatrices = a.Length / (m * k), bMatrices = b.Length / (k * n);
+        var expected = new double[y.ElementCount];
+        for (int batch = 0; batch < batches; batch++)
+        {
+            int aBase = batch % aMatrices * m * k, bBase = batch % bMatrices * k * n;
+            for (int i = 0; i < m; i++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    double sum = 0;
+                    for (int p = 0; p < k; p++)
+                    {
+                        sum += a[aBase + (i * k) + p] * b[bBase + (p * n) + j];
+                    }
+
+                    expected[(batch * m * n) + (i * n) + j] = sum;
+                }
+            }
+        }
+
+        Assert.Equal(DataType.Float64, y.DataType);
+        Assert.Equal(expected, y.Elements<double>());
+    }
+
     [Fact]
     public void Int32Div_ByZero_FailsNamingTheNode()
     {
