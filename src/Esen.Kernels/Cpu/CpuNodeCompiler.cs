@@ -234,11 +234,13 @@ internal static class CpuNodeCompiler
 
     /// <summary>
     /// True for the ops whose CPU kernels compute in float32 only: every op but arithmetic (which runs in the stored
-    /// type), data movement, views, Cast, plan-time values and float64 MatMul (which has a double kernel).
+    /// type), data movement, views, Cast, plan-time values, and float64 MatMul and Gemm with no fused activation
+    /// (which have double kernels).
     /// </summary>
     private static bool ComputesInFloat32(Node node, ValueSlot[] slots, int[] outputs) =>
         OpCatalog.FamilyOf(node) is not (OpFamily.Arithmetic or OpFamily.View or OpFamily.DataMovement or OpFamily.Cast or OpFamily.PlanTimeValue)
-        && !(node.OpType == "MatMul" && slots[outputs[0]].Info.DataType == DataType.Float64);
+        && !(slots[outputs[0]].Info.DataType == DataType.Float64
+            && (node.OpType == "MatMul" || (node.OpType == "Gemm" && Activations.FusedInto(node).Kind == ActivationKind.None)));
 
     /// <summary>
     /// The slots a float32 kernel cannot read or write as they are: those of other types than float32, save int64
@@ -357,6 +359,20 @@ internal static class CpuNodeCompiler
         }
 
         FusedActivation activation = Activations.FusedInto(node);
+        if (slots[y].Info.DataType == DataType.Float64)
+        {
+            return s =>
+            {
+                Span<double> output = s[y].Span<double>();
+                if (addC)
+                {
+                    CpuOps.StridedCopy<double>(s[cSlot].Span<double>(), output, [m, n], cStrides, 0);
+                }
+
+                CpuOps.Gemm(ta, tb, m, n, k, alpha, s[a].Span<double>(), lda, s[b].Span<double>(), ldb, addC ? beta : 0, output);
+            };
+        }
+
         return s =>
         {
             Span<float> output = s[y].Floats;

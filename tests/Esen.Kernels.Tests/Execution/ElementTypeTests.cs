@@ -152,6 +152,56 @@ public class ElementTypeTests
         Assert.Equal(expected, y.Elements<double>());
     }
 
+    [Theory]
+    [InlineData(false, false, new long[] { 4 })]
+    [InlineData(true, false, new long[] { 3, 1 })]
+    [InlineData(false, true, new long[] { 3, 4 })]
+    [InlineData(true, true, new long[0])]
+    public void Float64Gemm_IsDoublePrecision_LikeABruteForceSum(bool transA, bool transB, long[] cDims)
+    {
+        // Y = alpha · A' · B' + beta · C (ONNX Gemm), C broadcast to (M, N); terms float32 cannot hold.
+        const int m = 3, k = 5, n = 4;
+        const float alpha = 0.75f, beta = -1.5f;
+        var random = new Random(20261209);
+        double[] Values(int count) => [.. Enumerable.Range(0, count).Select(i => i % 2 == 0 ? 1 + Math.Pow(2, -40) : random.NextDouble() - 0.5)];
+        double[] a = Values(m * k), b = Values(k * n), c = Values((int)new TensorShape(cDims).ElementCount);
+        double A(int i, int p) => transA ? a[(p * m) + i] : a[(i * k) + p];
+        double B(int p, int j) => transB ? b[(j * k) + p] : b[(p * n) + j];
+        double C(int i, int j) => cDims.Length switch
+        {
+            0 => c[0],
+            1 => c[j],
+            _ => c[(cDims[0] == 1 ? 0 : i * (int)cDims[1]) + (cDims[1] == 1 ? 0 : j)],
+        };
+
+        Tensor y = Run(
+            "Gemm",
+            [
+                ("a", Tensor.FromArray(transA ? new TensorShape(k, m) : new TensorShape(m, k), a)),
+                ("b", Tensor.FromArray(transB ? new TensorShape(n, k) : new TensorShape(k, n), b)),
+                ("c", Tensor.FromArray(new TensorShape(cDims), c)),
+            ],
+            new() { ["transA"] = AttributeValue.Int(transA ? 1 : 0), ["transB"] = AttributeValue.Int(transB ? 1 : 0), ["alpha"] = AttributeValue.Float(alpha), ["beta"] = AttributeValue.Float(beta) })["y"];
+
+        var expected = new double[m * n];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    sum += A(i, p) * B(p, j);
+                }
+
+                expected[(i * n) + j] = (alpha * sum) + (beta * C(i, j));
+            }
+        }
+
+        Assert.Equal(DataType.Float64, y.DataType);
+        Assert.Equal(expected, y.Elements<double>());
+    }
+
     [Fact]
     public void Int32Div_ByZero_FailsNamingTheNode()
     {

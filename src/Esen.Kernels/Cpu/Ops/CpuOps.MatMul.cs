@@ -25,4 +25,27 @@ internal static partial class CpuOps
             }
         }
     }
+
+    /// <summary>
+    /// ONNX Gemm in double: y = alpha · op(a) · op(b) + beta · y, where op transposes when asked, a is stored with
+    /// row stride <paramref name="lda"/> and b with <paramref name="ldb"/>, and y (m × n, row-major) holds C already
+    /// broadcast (ignored when <paramref name="beta"/> is 0). Each dot product sums p ascending.
+    /// </summary>
+    public static void Gemm(
+        bool transA, bool transB, int m, int n, int k, double alpha, ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, double beta, Span<double> y)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    sum += a[transA ? (p * lda) + i : (i * lda) + p] * b[transB ? (j * ldb) + p : (p * ldb) + j];
+                }
+
+                y[(i * n) + j] = beta == 0 ? alpha * sum : (alpha * sum) + (beta * y[(i * n) + j]);
+            }
+        }
+    }
 }
