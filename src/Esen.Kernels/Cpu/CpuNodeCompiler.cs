@@ -239,8 +239,8 @@ internal static class CpuNodeCompiler
     /// </summary>
     private static bool ComputesInFloat32(Node node, ValueSlot[] slots, int[] outputs) =>
         OpCatalog.FamilyOf(node) is not (OpFamily.Arithmetic or OpFamily.View or OpFamily.DataMovement or OpFamily.Cast or OpFamily.PlanTimeValue)
-        && !(slots[outputs[0]].Info.DataType == DataType.Float64
-            && (node.OpType == "MatMul" || (node.OpType == "Gemm" && Activations.FusedInto(node).Kind == ActivationKind.None)));
+        && !(node.OpType is "MatMul" or "Gemm" && slots[outputs[0]].Info.DataType == DataType.Float64
+            && (node.OpType == "MatMul" || Activations.FusedInto(node).Kind == ActivationKind.None));
 
     /// <summary>
     /// The slots a float32 kernel cannot read or write as they are: those of other types than float32, save int64

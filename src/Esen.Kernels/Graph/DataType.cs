@@ -2,9 +2,10 @@ namespace Esen.Kernels.Graph;
 
 /// <summary>
 /// The element types a graph may hold; the values are ONNX's TensorProto.DataType codes. Float32 carries
-/// activations and weights; Int64 and Int32 carry shapes and indices; Bool carries masks; the others come with exported models and ONNX's tests. Each type is stored as its own .NET
-/// array (<see cref="DataTypes.ClrType"/>); arithmetic runs in the stored type, and the ops whose kernels are float32
-/// ones run in float32 whatever the stored type (docs/graph.md). Every other ONNX type is rejected at import.
+/// activations and weights; Int64 and Int32 carry shapes and indices; Bool carries masks; the others come with exported
+/// models and ONNX's tests. Each type is stored as its own .NET array (<see cref="DataTypes.ClrType"/>); arithmetic runs
+/// in the stored type, and the ops whose kernels are float32 ones run in float32 whatever the stored type
+/// (docs/graph.md). Every other ONNX type is rejected at import.
 /// </summary>
 public enum DataType
 {
@@ -52,8 +53,11 @@ public enum DataType
 public static class DataTypes
 {
     /// <summary>Every supported element type.</summary>
-    public static IReadOnlyList<DataType> All { get; } = [DataType.Float32, DataType.Int32, DataType.Int64, DataType.Bool, DataType.Float16, DataType.UInt8, DataType.Int8, DataType.Float64,
-        DataType.Int16, DataType.UInt16, DataType.UInt32, DataType.UInt64];
+    public static IReadOnlyList<DataType> All { get; } =
+    [
+        DataType.Float32, DataType.Int32, DataType.Int64, DataType.Bool, DataType.Float16, DataType.UInt8, DataType.Int8,
+        DataType.Float64, DataType.Int16, DataType.UInt16, DataType.UInt32, DataType.UInt64,
+    ];
 
     /// <summary>The .NET type each element is stored as.</summary>
     public static Type ClrType(DataType type) => type switch

@@ -269,10 +269,10 @@ public static class OnnxModel
             case DataType.UInt16:
             case DataType.Int16:
                 // int32_data holds each 16-bit value widened; its low 16 bits are the element.
-                Span<ushort> halves = MemoryMarshal.Cast<byte, ushort>(tensor.AsBytes());
+                Span<ushort> sixteenBits = MemoryMarshal.Cast<byte, ushort>(tensor.AsBytes());
                 for (int i = 0; i < proto.Int32Data.Count; i++)
                 {
-                    halves[i] = unchecked((ushort)proto.Int32Data[i]);
+                    sixteenBits[i] = unchecked((ushort)proto.Int32Data[i]);
                 }
 
                 break;
