@@ -62,7 +62,7 @@ internal static class CpuNodeCompiler
     public static CpuKernel Compile(InferenceContext c, ValueSlot[] slots, int[] inputs, int[] outputs, int threads)
     {
         Node node = c.Node;
-        if (ComputesInFloat32(node) && Widened(slots, inputs, outputs).Length > 0)
+        if (ComputesInFloat32(node, slots, outputs) && Widened(slots, inputs, outputs).Length > 0)
         {
             return InFloat32(c, slots, inputs, outputs, threads);
         }
@@ -79,7 +79,7 @@ internal static class CpuNodeCompiler
             case "Gemm":
                 return Gemm(c, slots, inputs, y, threads);
             case "MatMul":
-                return MatMul(Shape(x), Shape(inputs[1]), x, inputs[1], y, threads);
+                return MatMul(Shape(x), Shape(inputs[1]), x, inputs[1], y, TypeOf(y), threads);
             case "Add":
             case "Sub":
             case "Mul":
@@ -234,10 +234,13 @@ internal static class CpuNodeCompiler
 
     /// <summary>
     /// True for the ops whose CPU kernels compute in float32 only: every op but arithmetic (which runs in the stored
-    /// type), data movement, views, Cast and plan-time values.
+    /// type), data movement, views, Cast, plan-time values, and float64 MatMul and Gemm with no fused activation
+    /// (which have double kernels).
     /// </summary>
-    private static bool ComputesInFloat32(Node node) =>
-        OpCatalog.FamilyOf(node) is not (OpFamily.Arithmetic or OpFamily.View or OpFamily.DataMovement or OpFamily.Cast or OpFamily.PlanTimeValue);
+    private static bool ComputesInFloat32(Node node, ValueSlot[] slots, int[] outputs) =>
+        OpCatalog.FamilyOf(node) is not (OpFamily.Arithmetic or OpFamily.View or OpFamily.DataMovement or OpFamily.Cast or OpFamily.PlanTimeValue)
+        && !(node.OpType is "MatMul" or "Gemm" && slots[outputs[0]].Info.DataType == DataType.Float64
+            && (node.OpType == "MatMul" || Activations.FusedInto(node).Kind == ActivationKind.None));
 
     /// <summary>
     /// The slots a float32 kernel cannot read or write as they are: those of other types than float32, save int64
@@ -356,6 +359,20 @@ internal static class CpuNodeCompiler
         }
 
         FusedActivation activation = Activations.FusedInto(node);
+        if (slots[y].Info.DataType == DataType.Float64)
+        {
+            return s =>
+            {
+                Span<double> output = s[y].Span<double>();
+                if (addC)
+                {
+                    CpuOps.StridedCopy<double>(s[cSlot].Span<double>(), output, [m, n], cStrides, 0);
+                }
+
+                CpuOps.Gemm(ta, tb, m, n, k, alpha, s[a].Span<double>(), lda, s[b].Span<double>(), ldb, addC ? beta : 0, output);
+            };
+        }
+
         return s =>
         {
             Span<float> output = s[y].Floats;
@@ -372,7 +389,7 @@ internal static class CpuNodeCompiler
         };
     }
 
-    private static CpuKernel MatMul(TensorShape aShape, TensorShape bShape, int a, int b, int y, int threads)
+    private static CpuKernel MatMul(TensorShape aShape, TensorShape bShape, int a, int b, int y, DataType type, int threads)
     {
         TensorShape a2 = aShape.Rank == 1 ? new TensorShape(1, aShape[0]) : aShape;
         TensorShape b2 = bShape.Rank == 1 ? new TensorShape(bShape[0], 1) : bShape;
@@ -385,7 +402,9 @@ internal static class CpuNodeCompiler
         {
             // B is shared by every batch entry: one GEMM with the batch folded into M.
             int rows = count * m;
-            return s => CpuKernels.Gemm(false, false, rows, n, k, 1f, s[a].Floats, k, s[b].Floats, n, 0f, s[y].Floats, n, threads);
+            return type == DataType.Float64
+                ? s => CpuOps.MatMul(s[a].Span<double>(), s[b].Span<double>(), s[y].Span<double>(), rows, n, k)
+                : s => CpuKernels.Gemm(false, false, rows, n, k, 1f, s[a].Floats, k, s[b].Floats, n, 0f, s[y].Floats, n, threads);
         }
 
         var aOffsets = new int[count];
@@ -401,6 +420,19 @@ internal static class CpuNodeCompiler
         CpuOps.Binary<int, PickSecond>(plan, new int[Math.Max(1, aIndex.Length)], bIndex, bPicked);
         aPicked.CopyTo(aOffsets, 0);
         bPicked.CopyTo(bOffsets, 0);
+        if (type == DataType.Float64)
+        {
+            return s =>
+            {
+                Span<double> output = s[y].Span<double>();
+                ReadOnlySpan<double> av = s[a].Span<double>(), bv = s[b].Span<double>();
+                for (int i = 0; i < count; i++)
+                {
+                    CpuOps.MatMul(av[aOffsets[i]..], bv[bOffsets[i]..], output.Slice(i * m * n, m * n), m, n, k);
+                }
+            };
+        }
+
         return s =>
         {
             Span<float> output = s[y].Floats;

@@ -2,9 +2,10 @@ namespace Esen.Kernels.Graph;
 
 /// <summary>
 /// The element types a graph may hold; the values are ONNX's TensorProto.DataType codes. Float32 carries
-/// activations and weights; Int64 and Int32 carry shapes and indices; Bool carries masks. Each type is stored as its own .NET
-/// array (<see cref="DataTypes.ClrType"/>); ops that compute in floating point run in float32 whatever
-/// the stored type (docs/graph.md). Every other ONNX type is rejected at import.
+/// activations and weights; Int64 and Int32 carry shapes and indices; Bool carries masks; the others come with exported
+/// models and ONNX's tests. Each type is stored as its own .NET array (<see cref="DataTypes.ClrType"/>); arithmetic runs
+/// in the stored type, and the ops whose kernels are float32 ones run in float32 whatever the stored type
+/// (docs/graph.md). Every other ONNX type is rejected at import.
 /// </summary>
 public enum DataType
 {
@@ -20,6 +21,12 @@ public enum DataType
     /// <summary>Signed 8-bit integer (ONNX TensorProto.INT8 = 3).</summary>
     Int8 = 3,
 
+    /// <summary>Unsigned 16-bit integer (ONNX TensorProto.UINT16 = 4).</summary>
+    UInt16 = 4,
+
+    /// <summary>Signed 16-bit integer (ONNX TensorProto.INT16 = 5).</summary>
+    Int16 = 5,
+
     /// <summary>Signed 32-bit integer (ONNX TensorProto.INT32 = 6).</summary>
     Int32 = 6,
 
@@ -31,13 +38,26 @@ public enum DataType
 
     /// <summary>IEEE 754 half precision (ONNX TensorProto.FLOAT16 = 10).</summary>
     Float16 = 10,
+
+    /// <summary>IEEE 754 double precision (ONNX TensorProto.DOUBLE = 11).</summary>
+    Float64 = 11,
+
+    /// <summary>Unsigned 32-bit integer (ONNX TensorProto.UINT32 = 12).</summary>
+    UInt32 = 12,
+
+    /// <summary>Unsigned 64-bit integer (ONNX TensorProto.UINT64 = 13).</summary>
+    UInt64 = 13,
 }
 
 /// <summary>Sizes, names and .NET element types of <see cref="DataType"/> values.</summary>
 public static class DataTypes
 {
     /// <summary>Every supported element type.</summary>
-    public static IReadOnlyList<DataType> All { get; } = [DataType.Float32, DataType.Int32, DataType.Int64, DataType.Bool, DataType.Float16, DataType.UInt8, DataType.Int8];
+    public static IReadOnlyList<DataType> All { get; } =
+    [
+        DataType.Float32, DataType.Int32, DataType.Int64, DataType.Bool, DataType.Float16, DataType.UInt8, DataType.Int8,
+        DataType.Float64, DataType.Int16, DataType.UInt16, DataType.UInt32, DataType.UInt64,
+    ];
 
     /// <summary>The .NET type each element is stored as.</summary>
     public static Type ClrType(DataType type) => type switch
@@ -49,6 +69,11 @@ public static class DataTypes
         DataType.Float16 => typeof(Half),
         DataType.UInt8 => typeof(byte),
         DataType.Int8 => typeof(sbyte),
+        DataType.Float64 => typeof(double),
+        DataType.Int16 => typeof(short),
+        DataType.UInt16 => typeof(ushort),
+        DataType.UInt32 => typeof(uint),
+        DataType.UInt64 => typeof(ulong),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown data type"),
     };
 
@@ -71,11 +96,16 @@ public static class DataTypes
         DataType.Float16 => 2,
         DataType.UInt8 => sizeof(byte),
         DataType.Int8 => sizeof(sbyte),
+        DataType.Float64 => sizeof(double),
+        DataType.Int16 => sizeof(short),
+        DataType.UInt16 => sizeof(ushort),
+        DataType.UInt32 => sizeof(uint),
+        DataType.UInt64 => sizeof(ulong),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown data type"),
     };
 
     /// <summary>True for the floating-point types.</summary>
-    public static bool IsFloatingPoint(DataType type) => type is DataType.Float32 or DataType.Float16;
+    public static bool IsFloatingPoint(DataType type) => type is DataType.Float32 or DataType.Float16 or DataType.Float64;
 
     /// <summary>True for the one-byte integer types (int8, uint8), which float32 holds exactly.</summary>
     public static bool IsByteInteger(DataType type) => type is DataType.UInt8 or DataType.Int8;

@@ -41,8 +41,13 @@ internal static class ElementTypes
             DataType.Int64 => visitor.Visit<long>(),
             DataType.UInt8 => visitor.Visit<byte>(),
             DataType.Int8 => visitor.Visit<sbyte>(),
+            DataType.Int16 => visitor.Visit<short>(),
+            DataType.UInt16 => visitor.Visit<ushort>(),
+            DataType.UInt32 => visitor.Visit<uint>(),
+            DataType.UInt64 => visitor.Visit<ulong>(),
             DataType.Bool => visitor.Visit<bool>(),
             DataType.Float16 => visitor.Visit<Half>(),
+            DataType.Float64 => visitor.Visit<double>(),
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown data type"),
         };
 
@@ -56,7 +61,12 @@ internal static class ElementTypes
             DataType.Int64 => visitor.Visit<long>(),
             DataType.UInt8 => visitor.Visit<byte>(),
             DataType.Int8 => visitor.Visit<sbyte>(),
+            DataType.Int16 => visitor.Visit<short>(),
+            DataType.UInt16 => visitor.Visit<ushort>(),
+            DataType.UInt32 => visitor.Visit<uint>(),
+            DataType.UInt64 => visitor.Visit<ulong>(),
             DataType.Float16 => visitor.Visit<Half>(),
+            DataType.Float64 => visitor.Visit<double>(),
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a numeric data type"),
         };
 
@@ -69,6 +79,10 @@ internal static class ElementTypes
             DataType.Int64 => visitor.Visit<long>(),
             DataType.UInt8 => visitor.Visit<byte>(),
             DataType.Int8 => visitor.Visit<sbyte>(),
+            DataType.Int16 => visitor.Visit<short>(),
+            DataType.UInt16 => visitor.Visit<ushort>(),
+            DataType.UInt32 => visitor.Visit<uint>(),
+            DataType.UInt64 => visitor.Visit<ulong>(),
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not an integer data type"),
         };
 }

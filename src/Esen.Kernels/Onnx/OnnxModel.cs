@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx.Proto;
 using Google.Protobuf;
@@ -238,6 +239,9 @@ public static class OnnxModel
             case DataType.Int64:
                 proto.Int64Data.CopyTo(tensor.Int64s, 0);
                 break;
+            case DataType.Float64:
+                proto.DoubleData.CopyTo(tensor.Elements<double>(), 0);
+                break;
             case DataType.Bool:
                 for (int i = 0; i < proto.Int32Data.Count; i++)
                 {
@@ -262,6 +266,26 @@ public static class OnnxModel
                 }
 
                 break;
+            case DataType.UInt16:
+            case DataType.Int16:
+                // int32_data holds each 16-bit value widened; its low 16 bits are the element.
+                Span<ushort> sixteenBits = MemoryMarshal.Cast<byte, ushort>(tensor.AsBytes());
+                for (int i = 0; i < proto.Int32Data.Count; i++)
+                {
+                    sixteenBits[i] = unchecked((ushort)proto.Int32Data[i]);
+                }
+
+                break;
+            case DataType.UInt32:
+                for (int i = 0; i < proto.Uint64Data.Count; i++)
+                {
+                    tensor.Elements<uint>()[i] = unchecked((uint)proto.Uint64Data[i]);
+                }
+
+                break;
+            case DataType.UInt64:
+                proto.Uint64Data.CopyTo(tensor.Elements<ulong>(), 0);
+                break;
             default:
                 proto.Int32Data.CopyTo(tensor.Elements<int>(), 0);
                 break;
@@ -275,6 +299,8 @@ public static class OnnxModel
     {
         DataType.Float32 => proto.FloatData.Count,
         DataType.Int64 => proto.Int64Data.Count,
+        DataType.Float64 => proto.DoubleData.Count,
+        DataType.UInt32 or DataType.UInt64 => proto.Uint64Data.Count,
         _ => proto.Int32Data.Count,
     };
 }

@@ -137,18 +137,18 @@ public static class OnnxTestRunner
             return at == expected.ElementCount ? null : $"element {at} is {actual.Data.GetValue(at)}, expected {expected.Data.GetValue(at)}";
         }
 
-        // Every floating-point type is compared in float32, the type Esen computes in.
-        float[] e = AsFloats(expected), a = AsFloats(actual);
+        // Every floating-point type is compared in float64, which holds float16 and float32 values exactly.
+        double[] e = AsDoubles(expected), a = AsDoubles(actual);
         int worst = -1;
         double worstExcess = 0;
         for (int i = 0; i < e.Length; i++)
         {
-            if (float.IsNaN(e[i]) ? float.IsNaN(a[i]) : e[i] == a[i])
+            if (double.IsNaN(e[i]) ? double.IsNaN(a[i]) : e[i] == a[i])
             {
                 continue;
             }
 
-            double excess = Math.Abs((double)a[i] - e[i]) - (tolerance.Atol + (tolerance.Rtol * Math.Abs((double)e[i])));
+            double excess = Math.Abs(a[i] - e[i]) - (tolerance.Atol + (tolerance.Rtol * Math.Abs(e[i])));
             if (double.IsNaN(excess) || excess > worstExcess)
             {
                 worst = i;
@@ -161,13 +161,13 @@ public static class OnnxTestRunner
             return null;
         }
 
-        ReferenceComparison whole = ReferenceComparison.Of(a, e);
+        ReferenceComparison whole = ReferenceComparison.Of(CpuOps.Cast(actual, DataType.Float32).Floats, CpuOps.Cast(expected, DataType.Float32).Floats);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"element {worst} is {a[worst]}, expected {e[worst]} (rtol {tolerance.Rtol}, atol {tolerance.Atol}); relative L2 {whole.RelativeL2:E2}, max |error| {whole.MaxAbsDifference:E2}");
+            $"element {worst} is {actual.Data.GetValue(worst)}, expected {expected.Data.GetValue(worst)} (rtol {tolerance.Rtol}, atol {tolerance.Atol}); relative L2 {whole.RelativeL2:E2}, max |error| {whole.MaxAbsDifference:E2}");
     }
 
-    private static float[] AsFloats(Tensor tensor) => tensor.DataType == DataType.Float32 ? tensor.Floats : CpuOps.Cast(tensor, DataType.Float32).Floats;
+    private static double[] AsDoubles(Tensor tensor) => CpuOps.Cast(tensor, DataType.Float64).Elements<double>();
 
     private static Tensor[] ReadTensors(string dataSet, string prefix) =>
         Directory.GetFiles(dataSet, $"{prefix}_*.pb")

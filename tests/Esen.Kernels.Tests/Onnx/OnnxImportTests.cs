@@ -1,6 +1,8 @@
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
+using Esen.Kernels.Onnx.Proto;
 using Esen.TestUtilities;
+using Google.Protobuf;
 
 namespace Esen.Kernels.Tests.Onnx;
 
@@ -76,6 +78,76 @@ public class OnnxImportTests
             Assert.Equal("x", name);
             Assert.Equal(t.Shape, back.Shape);
             Assert.Equal(t.Floats, back.Floats);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Float64Tensor_ReadsDoubleDataAndRawData()
+    {
+        // double_data (onnx.proto field 10) and raw_data (little-endian IEEE 754 doubles) give the same tensor.
+        double[] values = [0.1, -1e300, double.Epsilon, double.NaN, -0.0, 1.0 / 3];
+        var typed = new TensorProto { Name = "x", DataType = 11 };
+        typed.Dims.AddRange([2, 3]);
+        typed.DoubleData.AddRange(values);
+
+        Tensor fromTyped = LoadTensorBytes(typed.ToByteArray());
+        Tensor fromRaw = LoadTensorBytes(OnnxModel.SerializeTensor("x", Tensor.FromArray(new TensorShape(2, 3), values)));
+
+        foreach (Tensor t in new[] { fromTyped, fromRaw })
+        {
+            Assert.Equal(DataType.Float64, t.DataType);
+            Assert.Equal(new TensorShape(2, 3), t.Shape);
+            Assert.Equal(values.Select(BitConverter.DoubleToInt64Bits), t.Elements<double>().Select(BitConverter.DoubleToInt64Bits));
+        }
+    }
+
+    [Fact]
+    public void Float64Tensor_ShortDoubleData_NamesTheTensor()
+    {
+        var typed = new TensorProto { Name = "x", DataType = 11 };
+        typed.Dims.AddRange([3]);
+        typed.DoubleData.AddRange([1.0, 2.0]);
+
+        var error = Assert.Throws<GraphException>(() => LoadTensorBytes(typed.ToByteArray()));
+
+        Assert.EndsWith("2 stored elements do not fill shape [3] (3)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SixteenAndUnsignedIntegerTensors_ReadTheirTypedFields()
+    {
+        // onnx.proto, TensorProto: int16 and uint16 are stored widened in int32_data, uint32 and uint64 in uint64_data.
+        static TensorProto Typed(DataType type, long[] dims)
+        {
+            var proto = new TensorProto { Name = "x", DataType = (int)type };
+            proto.Dims.AddRange(dims);
+            return proto;
+        }
+
+        TensorProto int16 = Typed(DataType.Int16, [3]), uint16 = Typed(DataType.UInt16, [3]);
+        int16.Int32Data.AddRange([-2, short.MaxValue, short.MinValue]);
+        uint16.Int32Data.AddRange([0, 1, ushort.MaxValue]);
+        TensorProto uint32 = Typed(DataType.UInt32, [2]), uint64 = Typed(DataType.UInt64, [2]);
+        uint32.Uint64Data.AddRange([uint.MaxValue, 7]);
+        uint64.Uint64Data.AddRange([ulong.MaxValue, 1UL << 63]);
+
+        Assert.Equal([(short)-2, short.MaxValue, short.MinValue], LoadTensorBytes(int16.ToByteArray()).Elements<short>());
+        Assert.Equal([(ushort)0, 1, ushort.MaxValue], LoadTensorBytes(uint16.ToByteArray()).Elements<ushort>());
+        Assert.Equal([uint.MaxValue, 7u], LoadTensorBytes(uint32.ToByteArray()).Elements<uint>());
+        Assert.Equal([ulong.MaxValue, 1UL << 63], LoadTensorBytes(uint64.ToByteArray()).Elements<ulong>());
+    }
+
+    private static Tensor LoadTensorBytes(byte[] bytes)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"esen-tensor-{Environment.ProcessId}-{Guid.NewGuid():N}.pb");
+        try
+        {
+            File.WriteAllBytes(path, bytes);
+            return OnnxModel.LoadTensor(path).Tensor;
         }
         finally
         {
