@@ -11,7 +11,7 @@ namespace Esen.Kernels.Tests.Conformance;
 /// same seeded random inputs: the models of ../shared/models, and models that packages ship (ML.NET's ResNet-18 from
 /// NuGet, restored with this project; PaddleOCR's direction classifier and openWakeWord's heads from npm, fetched by
 /// scripts/fetch-models.sh). Inputs are uniform in each model's natural range (pixels 0–255, normalised −1–1, ...).
-/// Models that Esen cannot run yet are listed in docs/graph.md ("Real models"), not here.
+/// Models that Esen cannot run yet are listed in docs/graph.md ("Real models against ONNX Runtime"), not here.
 /// </summary>
 public class OnnxRuntimeOracleTests
 {
