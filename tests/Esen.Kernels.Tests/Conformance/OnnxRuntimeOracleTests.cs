@@ -61,6 +61,15 @@ public class OnnxRuntimeOracleTests
         }
     }
 
+    /// <summary>ONNX Runtime is the tests' and the bench's oracle; Esen itself never loads it (DESIGN.md, Dependencies).</summary>
+    [Fact]
+    public void ProductProjects_NeverReferenceOnnxRuntime()
+    {
+        string[] offenders = [.. Directory.GetFiles(Path.Combine(TestEnv.RepositoryRoot, "src"), "*.csproj", SearchOption.AllDirectories)
+            .Where(project => File.ReadAllText(project).Contains("OnnxRuntime", StringComparison.OrdinalIgnoreCase))];
+        Assert.Empty(offenders);
+    }
+
     private static string Shared(string file) => Path.Combine(Requires.SharedDirectory("models"), file);
 
     /// <summary>A NuGet-shipped model's path, compiled in by Directory.Packages.props (UsesPackagedModels).</summary>
