@@ -110,6 +110,8 @@ internal static class ModelLatencyComparison
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             IntraOpNumThreads = threads,
             InterOpNumThreads = 1,
+            // ORT warns on every run that the output's batch differs from the file's fixed 1.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         using var session = new InferenceSession(model, options);
         long[] shape = [batch, .. c.SampleDims];
