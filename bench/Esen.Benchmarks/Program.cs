@@ -16,7 +16,7 @@ if (args is ["solvers", ..])
 
 if (args is ["models", ..])
 {
-    return Esen.Benchmarks.Models.ModelLatencyComparison.Run(Console.Out);
+    return Esen.Benchmarks.Models.ModelLatencyComparison.Run(args, Console.Out);
 }
 
 if (args is ["reallocation", ..])

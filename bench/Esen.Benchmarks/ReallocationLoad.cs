@@ -24,9 +24,9 @@ internal static class ReallocationLoad
 
     private static async Task<int> RunAsync(string[] args, TextWriter output)
     {
-        int requests = int.Parse(ServingLoad.Argument(args, "--requests") ?? "3000", CultureInfo.InvariantCulture);
-        int clients = int.Parse(ServingLoad.Argument(args, "--clients") ?? "16", CultureInfo.InvariantCulture);
-        int everyMs = int.Parse(ServingLoad.Argument(args, "--every-ms") ?? "500", CultureInfo.InvariantCulture);
+        int requests = int.Parse(BenchHost.Argument(args, "--requests") ?? "3000", CultureInfo.InvariantCulture);
+        int clients = int.Parse(BenchHost.Argument(args, "--clients") ?? "16", CultureInfo.InvariantCulture);
+        int everyMs = int.Parse(BenchHost.Argument(args, "--every-ms") ?? "500", CultureInfo.InvariantCulture);
         MemberSpec third = new("c", null, "mobilenetv2", 3);
         var spec = new EnsembleSpec(
             "reallocation-load", EnsembleKind.Ensemble, CombineRule.Mean, null, DeviceSpec.Cpu,

@@ -31,9 +31,9 @@ internal static class ServingLoad
 
     private static async Task<int> RunAsync(string[] args, TextWriter output)
     {
-        int requests = int.Parse(Argument(args, "--requests") ?? "10000", CultureInfo.InvariantCulture);
-        int clients = int.Parse(Argument(args, "--clients") ?? "64", CultureInfo.InvariantCulture);
-        int warmup = int.Parse(Argument(args, "--warmup") ?? "500", CultureInfo.InvariantCulture);
+        int requests = int.Parse(BenchHost.Argument(args, "--requests") ?? "10000", CultureInfo.InvariantCulture);
+        int clients = int.Parse(BenchHost.Argument(args, "--clients") ?? "64", CultureInfo.InvariantCulture);
+        int warmup = int.Parse(BenchHost.Argument(args, "--warmup") ?? "500", CultureInfo.InvariantCulture);
         var spec = new EnsembleSpec(
             "serving-load", EnsembleKind.Ensemble, CombineRule.Mean, null, DeviceSpec.Cpu,
             [new MemberSpec("a", null, "mobilenetv2", 1), new MemberSpec("b", null, "mobilenetv2", 2)],
@@ -42,7 +42,7 @@ internal static class ServingLoad
         await using EnsembleSession session = await EnsembleSession.LoadAsync(spec);
         Tensor[] inputs = [.. Enumerable.Range(0, Inputs).Select(i => Tensor.SeededRandom(new TensorShape(1, 3, ImageSize, ImageSize), i + 1, 1f))];
         Tensor[] expected = [.. await Task.WhenAll(inputs.Select(x => session.InferAsync(x)))];
-        await output.WriteLineAsync($"{spec.SourceName}: mobilenetv2 ×2 (mean), input [1, 3, {ImageSize}, {ImageSize}], batch ≤ {spec.Batching.MaxBatch}, {requests} requests from {clients} closed-loop clients, {Environment.ProcessorCount} cores, load average {LoadAverage()}");
+        await output.WriteLineAsync($"{spec.SourceName}: mobilenetv2 ×2 (mean), input [1, 3, {ImageSize}, {ImageSize}], batch ≤ {spec.Batching.MaxBatch}, {requests} requests from {clients} closed-loop clients, {Environment.ProcessorCount} cores, load average {BenchHost.LoadAverage()}");
 
         async Task<Outcome> Direct(int i) => Close(expected[i % Inputs], await session.InferAsync(inputs[i % Inputs])) ? Outcome.Answered : Outcome.Wrong;
         _ = await LoopAsync(clients, warmup, Direct, out _);
@@ -220,11 +220,4 @@ internal static class ServingLoad
             : [.. tensor["data"]!.AsArray().Select(v => (float)v!)];
         return ((string?)answer["id"], data);
     }
-
-    /// <summary>The value after <paramref name="name"/> on the command line; null when absent.</summary>
-    internal static string? Argument(string[] args, string name) =>
-        Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 }

@@ -27,27 +27,27 @@ internal static class SolverReport
 
     public static int Run(string[] args, TextWriter output)
     {
-        double seconds = double.Parse(Argument(args, "--time-limit") ?? "30", CultureInfo.InvariantCulture);
-        MilpBackend[] backends = (Argument(args, "--backends") ?? "all") switch
+        double seconds = double.Parse(BenchHost.Argument(args, "--time-limit") ?? "30", CultureInfo.InvariantCulture);
+        MilpBackend[] backends = (BenchHost.Argument(args, "--backends") ?? "all") switch
         {
             "all" => [.. MilpBackends.All],
             "none" => [],
             string names => [.. names.Split(',').Select(n => MilpBackends.Parse(n) ?? throw new ArgumentException($"--backends: unknown backend '{n}' (none, all, cp-sat, scip, highs, cbc)"))],
         };
-        int[][] cells = [.. (Argument(args, "--cells") ?? "16x4x5,32x8x5,64x16x5,128x32x5").Split(',').Select(c => c.Split('x').Select(int.Parse).ToArray())];
-        int seeds = int.Parse(Argument(args, "--seeds") ?? "1", CultureInfo.InvariantCulture);
-        bool[] tightness = (Argument(args, "--memory") ?? "both") switch
+        int[][] cells = [.. (BenchHost.Argument(args, "--cells") ?? "16x4x5,32x8x5,64x16x5,128x32x5").Split(',').Select(c => c.Split('x').Select(int.Parse).ToArray())];
+        int seeds = int.Parse(BenchHost.Argument(args, "--seeds") ?? "1", CultureInfo.InvariantCulture);
+        bool[] tightness = (BenchHost.Argument(args, "--memory") ?? "both") switch
         {
             "loose" => [false],
             "tight" => [true],
             "both" => [false, true],
             string other => throw new ArgumentException($"--memory: '{other}' is not loose, tight or both"),
         };
-        Objective objective = Argument(args, "--objective") == "latency" ? Objective.Latency : Objective.Makespan;
+        Objective objective = BenchHost.Argument(args, "--objective") == "latency" ? Objective.Latency : Objective.Makespan;
         bool heuristics = !args.Contains("--no-heuristics");
         var options = new SolverOptions { TimeLimit = TimeSpan.FromSeconds(seconds), Threads = 1 };
 
-        output.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {LoadAverage()}, {objective.ToJsonName()}, MILP limit {seconds} s, 1 thread{(heuristics ? "" : ", no heuristics")}");
+        output.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {BenchHost.LoadAverage()}, {objective.ToJsonName()}, MILP limit {seconds} s, 1 thread{(heuristics ? "" : ", no heuristics")}");
         output.WriteLine();
         output.WriteLine($"| K | D | step | memory | seed | search | {string.Concat(backends.Select(b => $"milp:{b.ToName()} | "))}search over best |");
         output.WriteLine($"|---|---|---|---|---|---|{string.Concat(backends.Select(_ => "---|"))}---|");
@@ -121,10 +121,4 @@ internal static class SolverReport
             _ => string.Create(CultureInfo.InvariantCulture, $"{status} ≥ {result.BoundMs:0.###}, {duration}"),
         };
     }
-
-    private static string? Argument(string[] args, string name) =>
-        Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 }

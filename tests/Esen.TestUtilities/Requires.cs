@@ -27,6 +27,14 @@ public static class Requires
     public static string SharedDirectory(string relative) =>
         Directory(Path.Combine(TestEnv.SharedDirectory, relative), $"shared material '{relative}'");
 
+    /// <summary>Needs a model file that scripts/fetch-models.sh fetches (or, for a NuGet one, restore downloads); returns its path.</summary>
+    public static string PackagedModel(string path)
+    {
+        string full = Path.IsPathRooted(path) ? path : Path.Combine(TestEnv.PackagedModelsDirectory, path);
+        Need(File.Exists(full), $"packaged model not found at {full}; run scripts/fetch-models.sh");
+        return full;
+    }
+
     /// <summary>Needs something scripts/bootstrap.sh installs (a Debian package, a Python module); <paramref name="reason"/> says what is missing.</summary>
     public static void Installed(bool present, string reason) => Need(present, reason);
 

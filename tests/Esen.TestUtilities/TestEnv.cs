@@ -25,6 +25,15 @@ public static class TestEnv
     /// </summary>
     public static string SharedDirectory { get; } = FindSharedDirectory();
 
+    /// <summary>
+    /// The models that npm packages ship, fetched by scripts/fetch-models.sh (which scripts/bootstrap.sh runs):
+    /// ESEN_PACKAGED_MODELS when set, else artifacts/models in the repository.
+    /// </summary>
+    public static string PackagedModelsDirectory =>
+        Environment.GetEnvironmentVariable("ESEN_PACKAGED_MODELS") is { Length: > 0 } dir
+            ? dir
+            : Path.Combine(RepositoryRoot, "artifacts", "models");
+
     /// <summary>Debian's libonnx-testdata node cases; override with ESEN_ONNX_TESTDATA.</summary>
     public static string OnnxTestDataDirectory =>
         Environment.GetEnvironmentVariable("ESEN_ONNX_TESTDATA") is { Length: > 0 } dir

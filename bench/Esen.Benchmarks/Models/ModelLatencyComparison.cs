@@ -1,65 +1,77 @@
 using System.Diagnostics;
+using System.Globalization;
 using Esen.Kernels.Cpu;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Esen.Benchmarks.Models;
 
 /// <summary>
-/// Whole-model latency of the real models in ../shared/models on Esen's CPU executor and on ONNX Runtime,
-/// batch 1 and 8, 1 and 2 threads, side by side in one process run, with the ratio Esen/ORT (of the medians). Run: <c>bench/setup-ort.sh &amp;&amp; dotnet run -c Release --project
-/// bench/Esen.Benchmarks -- models</c>. Each cell is the median (and fastest) of repeated runs after warm-up,
-/// on seeded random input. The files fix the batch at 1: ORT's copy gets a symbolic batch
-/// (<see cref="BatchDimensionRewriter"/>), Esen's graph <see cref="LayerGraph.ForBatch"/>; a graph that
-/// hard-codes the batch (MNIST's Reshape to [1,256]) prints n/a with the reason.
+/// Whole-model latency on Esen's CPU executor and on ONNX Runtime (its C# API, NuGet Microsoft.ML.OnnxRuntime),
+/// side by side in one process run, with the ratio Esen/ORT (of the medians): the real models in ../shared/models
+/// and ML.NET's ResNet-18 (restored with the bench, see Directory.Packages.props). Run: <c>dotnet run -c Release
+/// --project bench/Esen.Benchmarks -- models [--threads 1,2] [--batches 1,8] [--models squeezenet1.1-fp32,...]</c>.
+/// Each cell is the median (and fastest) of repeated runs after warm-up, on seeded random input. The files fix
+/// the batch at 1: ORT's copy gets a symbolic batch (<see cref="BatchDimensionRewriter"/>), Esen's graph
+/// <see cref="LayerGraph.ForBatch"/>; a graph that hard-codes the batch (MNIST's Reshape to [1,256]) prints n/a
+/// with the reason.
 /// </summary>
 internal static class ModelLatencyComparison
 {
     private const int WarmupRuns = 3, MinRuns = 5, MaxRuns = 50;
     private static readonly TimeSpan s_budget = TimeSpan.FromSeconds(1.5);
 
-    /// <summary>The models: folder, input and output names, and one sample's input dimensions.</summary>
+    /// <summary>The models: name, file below ../shared (or a packaged model's path), input and output names, one sample's input dimensions.</summary>
     private static readonly ModelCase[] s_models =
     [
-        new("squeezenet1.1-fp32", "data_0", "softmaxout_1", [3, 224, 224]),
-        new("mnist-cntk", "Input3", "Plus214_Output_0", [1, 28, 28]),
-        new("cifar10-cnn", "modelInput", "modelOutput", [3, 32, 32]),
-        new("iris-mlp", "input", "output", [4]),
+        new("squeezenet1.1-fp32", "models/squeezenet1.1-fp32/model.onnx", "data_0", "softmaxout_1", [3, 224, 224]),
+        new("mnist-cntk", "models/mnist-cntk/model.onnx", "Input3", "Plus214_Output_0", [1, 28, 28]),
+        new("cifar10-cnn", "models/cifar10-cnn/model.onnx", "modelInput", "modelOutput", [3, 32, 32]),
+        new("iris-mlp", "models/iris-mlp/model.onnx", "input", "output", [4]),
+        new("resnet18-mlnet", PackagedModels.ResNet18, "Input247", "Pooling395_Output_0", [3, 224, 224]),
     ];
 
-    public static int Run(TextWriter output)
+    public static int Run(string[] args, TextWriter output)
     {
         string sharedDir = Environment.GetEnvironmentVariable("ESEN_SHARED_DIR") ?? "/work/shared";
-        string ortPath = Environment.GetEnvironmentVariable("ESEN_ORT_PATH")
-            ?? Path.Combine(RepositoryRoot(), "bench", ".ort", "node_modules", "onnxruntime-node", "bin", "napi-v6", "linux", "x64", "libonnxruntime.so.1");
-        if (!File.Exists(ortPath))
+        int[] threadCounts = IntList(BenchHost.Argument(args, "--threads") ?? "1,2");
+        int[] batches = IntList(BenchHost.Argument(args, "--batches") ?? "1,8");
+        string[]? names = BenchHost.Argument(args, "--models")?.Split(',');
+        if (names?.FirstOrDefault(n => !s_models.Any(m => m.Name == n)) is { } unknown)
         {
-            output.WriteLine($"error: {ortPath} not found; run bench/setup-ort.sh first (or set ESEN_ORT_PATH)");
+            output.WriteLine($"error: --models: unknown model '{unknown}' ({string.Join(", ", s_models.Select(m => m.Name))})");
             return 2;
         }
 
-        using OrtRuntime ort = OrtRuntime.Load(ortPath);
-        output.WriteLine($"ONNX Runtime {ort.Version} ({ortPath}); {Environment.ProcessorCount} logical CPUs; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        output.WriteLine($"ONNX Runtime {OrtEnv.Instance().GetVersionString()} (C# API); {Environment.ProcessorCount} logical CPUs; load average {BenchHost.LoadAverage()}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         output.WriteLine($"{"model",-20} {"batch",5} {"threads",7} {"Esen median ms",15} {"Esen min ms",12} {"ORT median ms",14} {"ORT min ms",11} {"Esen/ORT",9}");
-        foreach (ModelCase model in s_models)
+        foreach (ModelCase model in s_models.Where(m => names is null || names.Contains(m.Name)))
         {
-            string path = Path.Combine(sharedDir, "models", model.Folder, "model.onnx");
+            string path = Path.Combine(sharedDir, model.File);
+            if (!File.Exists(path))
+            {
+                output.WriteLine($"{model.Name,-20} n/a: {path} not found");
+                continue;
+            }
+
             byte[] bytes = BatchDimensionRewriter.MakeBatchSymbolic(File.ReadAllBytes(path));
             LayerGraph graph = OnnxModel.Load(path);
-            foreach (int batch in new[] { 1, 8 })
+            foreach (int batch in batches)
             {
-                foreach (int threads in new[] { 1, 2 })
+                foreach (int threads in threadCounts)
                 {
                     (double Median, double Min)? esen = Try(() => MeasureEsen(graph, model, batch, threads), out string? esenError);
-                    (double Median, double Min)? onnxRuntime = Try(() => MeasureOrt(ort, bytes, model, batch, threads), out string? ortError);
+                    (double Median, double Min)? onnxRuntime = Try(() => MeasureOrt(bytes, model, batch, threads), out string? ortError);
                     string ratio = esen is { } e && onnxRuntime is { } o ? $"{e.Median / o.Median,9:F2}" : $"{"-",9}";
                     output.WriteLine(
-                        $"{model.Folder,-20} {batch,5} {threads,7} {Cell(esen, 15, 12)} {Cell(onnxRuntime, 14, 11)} {ratio}"
+                        $"{model.Name,-20} {batch,5} {threads,7} {Cell(esen, 15, 12)} {Cell(onnxRuntime, 14, 11)} {ratio}"
                         + (esenError is null ? "" : $"  Esen n/a: {esenError}") + (ortError is null ? "" : $"  ORT n/a: {ortError}"));
                 }
             }
         }
 
+        output.WriteLine($"load average at the end {BenchHost.LoadAverage()}");
         return 0;
     }
 
@@ -78,7 +90,7 @@ internal static class ModelLatencyComparison
             error = null;
             return measure();
         }
-        catch (Exception ex) when (ex is InvalidOperationException or GraphException or ArgumentException)
+        catch (Exception ex) when (ex is InvalidOperationException or GraphException or ArgumentException or OnnxRuntimeException)
         {
             error = FirstLine(ex.Message);
             return null;
@@ -89,13 +101,28 @@ internal static class ModelLatencyComparison
         ? $"{t.Median.ToString("F3").PadLeft(medianWidth)} {t.Min.ToString("F3").PadLeft(minWidth)}"
         : $"{"-".PadLeft(medianWidth)} {"-".PadLeft(minWidth)}";
 
-    private static (double Median, double Min) MeasureOrt(OrtRuntime ort, byte[] model, ModelCase c, int batch, int threads)
+    /// <summary>ORT with full graph optimisation and <paramref name="threads"/> intra-op threads (inter-op parallelism off, as in Esen's executor).</summary>
+    private static (double Median, double Min) MeasureOrt(byte[] model, ModelCase c, int batch, int threads)
     {
-        using OrtSession session = ort.CreateSession(model, threads);
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = threads,
+            InterOpNumThreads = 1,
+            // ORT warns on every run that the output's batch differs from the file's fixed 1.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        using var session = new InferenceSession(model, options);
         long[] shape = [batch, .. c.SampleDims];
-        float[] input = RandomInput(shape);
-        Action run = session.Bind(c.InputName, input, shape, c.OutputName);
-        return Measure(run);
+        using OrtValue input = OrtValue.CreateTensorValueFromMemory(RandomInput(shape), shape);
+        using var runOptions = new RunOptions();
+        string[] inputNames = [c.InputName], outputNames = [c.OutputName];
+        OrtValue[] inputs = [input];
+        return Measure(() =>
+        {
+            using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(runOptions, inputNames, inputs, outputNames);
+        });
     }
 
     /// <summary>Median and fastest wall time in milliseconds, after warm-up, within the time budget.</summary>
@@ -130,18 +157,8 @@ internal static class ModelLatencyComparison
 
     private static string FirstLine(string text) => text.Split('\n')[0];
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Esen.Native.sln")))
-            {
-                return dir.FullName;
-            }
-        }
+    private static int[] IntList(string text) => [.. text.Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))];
 
-        return Directory.GetCurrentDirectory();
-    }
-
-    private sealed record ModelCase(string Folder, string InputName, string OutputName, long[] SampleDims);
+    /// <summary>A model; <paramref name="File"/> is relative to ../shared, or absolute.</summary>
+    private sealed record ModelCase(string Name, string File, string InputName, string OutputName, long[] SampleDims);
 }

@@ -285,9 +285,15 @@ internal static class CpuNodeCompiler
             .Select(i => (i, CpuOps.Converter(slots[i].Info.DataType, DataType.Float32))).ToArray();
         (int Slot, SlotConversion Convert)[] after = widened.Where(i => !isInput.Contains(i))
             .Select(i => (i, CpuOps.Converter(DataType.Float32, slots[i].Info.DataType))).ToArray();
-        var bound = new ValueSlot[slots.Length];
+        // The plan adds the slots of later nodes after this one is compiled, so the run's array is the longer one.
+        ValueSlot[] bound = [];
         return s =>
         {
+            if (bound.Length != s.Length)
+            {
+                bound = new ValueSlot[s.Length];
+            }
+
             Array.Copy(s, bound, s.Length);
             foreach ((int slot, SlotConversion convert) in before)
             {

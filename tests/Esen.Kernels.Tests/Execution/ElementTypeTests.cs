@@ -222,6 +222,26 @@ public class ElementTypeTests
         Assert.Equal([1f, 3f, 7f, 9f, 13f, 15f, 19f, 21f], sliced.Floats);
     }
 
+    /// <summary>
+    /// A float-only op that is not the graph's last node: its float32 conversion must take the run's slots, which include
+    /// those of the nodes planned after it (float16 SqueezeNet failed here with an array-length error).
+    /// </summary>
+    [Fact]
+    public void Float16_FloatOnlyOpsInSequence_RoundEachResultToFloat16()
+    {
+        Half[] x = [.. Enumerable.Range(-6, 12).Select(i => (Half)(i * 0.7f))];
+        var shape = new TensorShape(x.Length);
+        var graph = new LayerGraph(
+            "float16 chain", [new ValueInfo("x", DataType.Float16, shape)], [new ValueInfo("z", DataType.Float16, shape)],
+            [new Node("sigmoid", "Sigmoid", ["x"], ["y"], new Dictionary<string, AttributeValue>()), new Node("tanh", "Tanh", ["y"], ["z"], new Dictionary<string, AttributeValue>())], new Dictionary<string, Tensor>(), LayerGraph.DefaultOpset);
+        using var executor = new CpuExecutor(graph);
+
+        Tensor z = executor.Run(new Dictionary<string, Tensor> { ["x"] = Tensor.FromArray(shape, x) })["z"];
+
+        Half[] expected = [.. x.Select(v => (Half)MathF.Tanh((float)(Half)(1f / (1f + MathF.Exp(-(float)v)))))];
+        Assert.Equal(expected, z.Elements<Half>());
+    }
+
     [Fact]
     public void CudaPlan_RefusesOtherTypes_NamingTheValueAndType()
     {

