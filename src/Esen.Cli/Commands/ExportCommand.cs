@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Esen.Serving.Export;
+using Esen.Solver.Devices;
 
 namespace Esen.Cli.Commands;
 
@@ -19,10 +20,11 @@ public static class ExportCommand
         var target = new Option<string>("--to") { Description = $"The engine: {string.Join(" | ", ExportTargets.Names)}.", Required = true };
         var image = new Option<string>("--image") { Description = "kserve: the container image whose entry point is esen.", DefaultValueFactory = _ => defaults.Image };
         var storage = new Option<string>("--storage-uri") { Description = "kserve: where each node group's folder is fetched from (the node's name is appended).", DefaultValueFactory = _ => defaults.StorageRoot };
+        var devices = new Option<string?>("--devices") { Description = "An esen-devices/1 file with more GPU models for the plan's gpu fields." };
         var command = new Command("export", "Write a KServe, Triton, Ray Serve or Kubernetes MPS deployment of a planned spec, with LIMITS.txt (docs/export.md).");
         command.Arguments.Add(spec);
         command.Arguments.Add(directory);
-        foreach (Option option in new Option[] { plan, target, image, storage })
+        foreach (Option option in new Option[] { plan, target, image, storage, devices })
         {
             command.Options.Add(option);
         }
@@ -33,7 +35,12 @@ public static class ExportCommand
             try
             {
                 ExportResult result = Exporter.Export(parse.GetValue(spec)!, parse.GetValue(plan)!, parse.GetValue(target)!, parse.GetValue(directory)!,
-                    defaults with { Image = parse.GetValue(image)!, StorageRoot = parse.GetValue(storage)! });
+                    defaults with
+                    {
+                        Image = parse.GetValue(image)!,
+                        StorageRoot = parse.GetValue(storage)!,
+                        Devices = parse.GetValue(devices) is string devicesFile ? DeviceCatalog.BuiltIn.WithFile(devicesFile) : DeviceCatalog.BuiltIn,
+                    });
                 output.WriteLine($"written {result.Files.Count} files to {result.Directory}");
                 foreach (string file in result.Files)
                 {

@@ -1,3 +1,5 @@
+using Esen.Solver.Devices;
+
 namespace Esen.Serving.Export;
 
 /// <summary>The serving engines <c>esen export</c> writes for.</summary>
@@ -42,6 +44,9 @@ public sealed record ExportOptions
 
     /// <summary>Where KServe's storage initializer fetches each node group's folder from (its name is appended).</summary>
     public string StorageRoot { get; init; } = "pvc://esen-models";
+
+    /// <summary>Where the plan's GPU models (its assignments' <c>gpu</c>) are looked up, for their memory.</summary>
+    public DeviceCatalog Devices { get; init; } = DeviceCatalog.BuiltIn;
 
     /// <summary>The port <c>esen serve</c> listens on inside a container.</summary>
     public int HttpPort { get; init; } = 8080;

@@ -36,7 +36,7 @@ public static class Exporter
                 throw new ArgumentException($"{directory}: the folder exists and is not empty; name a new one");
             }
 
-            PlannedDeployment deployment = PlannedDeployment.Load(specPath, planPath);
+            PlannedDeployment deployment = PlannedDeployment.Load(specPath, planPath, options.Devices);
             string parent = Path.GetDirectoryName(destination) ?? ".";
             Directory.CreateDirectory(parent);
             var staging = new ExportFolder(Path.Combine(parent, $".{Path.GetFileName(destination)}.tmp-{Guid.NewGuid():N}"));
