@@ -70,18 +70,6 @@ public sealed partial class ServeCommandTests : IDisposable
         Assert.Equal(ExitCodes.Ok, await server.TerminateAsync());
     }
 
-    [Fact]
-    public void Export_UnknownTarget_OneLineAndExit2()
-    {
-        string spec = WriteSpec(maxBatch: 4, maxDelayMs: 1);
-
-        (int exit, _, string error) = CliRunner.Run("export", spec, "--plan", Path.Combine(_folder, "none.json"), "--to", "helm", Path.Combine(_folder, "out"));
-
-        Assert.Equal(ExitCodes.BadInput, exit);
-        Assert.Equal("esen export: --to: unknown target 'helm' (known: kserve, triton, ray, k8s-mps)", error.TrimEnd());
-        Assert.False(Directory.Exists(Path.Combine(_folder, "out")));
-    }
-
     [SkippableFact]
     public async Task Serve_SigtermUnderLoad_AnswersEveryAcceptedRequestAndExits0()
     {
