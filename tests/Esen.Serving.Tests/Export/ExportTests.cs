@@ -61,6 +61,8 @@ public sealed class ExportTests : IDisposable
         Assert.Contains("CUDA_VISIBLE_DEVICES=0 CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=60 tritonserver --model-repository=\"$PWD/triton/n0/gpu0-share60\"", script, StringComparison.Ordinal);
         Assert.Contains("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=20 tritonserver --model-repository=\"$PWD/triton/n0/gpu0-share20\"", script, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(output, Exporter.LimitsFile)));
+        (int shellExit, _, string shellError) = await RunAsync("sh", ["-n", Path.Combine(output, "launch-n0.sh")]);
+        Assert.True(shellExit == 0, $"launch-n0.sh is not valid sh: {shellError}");
     }
 
     [SkippableFact]
@@ -118,7 +120,9 @@ public sealed class ExportTests : IDisposable
         Assert.Equal(2, b.GetProperty("num_replicas").GetInt32());
         Assert.Equal(0.25, b.GetProperty("ray_actor_options").GetProperty("num_gpus").GetDouble());
         Assert.Equal("25", b.GetProperty("ray_actor_options").GetProperty("runtime_env").GetProperty("env_vars").GetProperty("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE").GetString());
-        Assert.True(File.Exists(Path.Combine(output, "esen_ray.py")));
+        string? python = await PythonAsync();
+        (int compiled, _, string compileError) = await RunAsync(python!, ["-m", "py_compile", Path.Combine(output, "esen_ray.py")]);
+        Assert.True(compiled == 0, $"esen_ray.py is not valid Python: {compileError}");
         Assert.Equal(["b"], EnsembleSpecReader.ReadFile(Path.Combine(output, "members", "b.json")).Members.Select(m => m.Name));
     }
 
