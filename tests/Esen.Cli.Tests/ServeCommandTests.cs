@@ -93,6 +93,32 @@ public sealed partial class ServeCommandTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task ExportedNodeGroup_ServedByEsenServe_AnswersAsTheSpecsSessionDoes()
+    {
+        Skip.IfNot(File.Exists(Curl), $"{Curl} is missing (scripts/bootstrap.sh installs it)");
+        string spec = WriteSpec(maxBatch: 4, maxDelayMs: 1);
+        string plan = Path.Combine(_folder, "plan.json");
+        await File.WriteAllTextAsync(plan, """
+            {"solver": "search", "status": "optimal", "assignments": [
+              {"member": "a", "device": "cpu0", "share": 50}, {"member": "b", "device": "cpu0", "share": 50}]}
+            """);
+        string export = Path.Combine(_folder, "export");
+
+        (int exit, string output, string error) = CliRunner.Run("export", spec, "--plan", plan, "--to", "kserve", export);
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("node0/pair.json", output, StringComparison.Ordinal);
+        await using EnsembleSession oracle = await EnsembleSession.LoadAsync(spec);
+        using var server = await EsenServe.StartAsync(Path.Combine(export, "node0", "pair.json"));
+        Assert.Equal(["pair"], server.Models);
+        float[] image = SeededImage(seed: 11);
+        (int status, string body) = await CurlAsync("POST", $"{server.Url}/models/pair/infer", RequestFile(image, "one"));
+        Assert.Equal(200, status);
+        AssertAnswer(await oracle.InferAsync(Tensor.FromFloats(new TensorShape(1, 3, 32, 32), image)), body);
+        Assert.Equal(ExitCodes.Ok, await server.TerminateAsync());
+    }
+
+    [SkippableFact]
     public async Task Serve_SigtermUnderLoad_AnswersEveryAcceptedRequestAndExits0()
     {
         Skip.IfNot(File.Exists(Curl), $"{Curl} is missing (scripts/bootstrap.sh installs it)");

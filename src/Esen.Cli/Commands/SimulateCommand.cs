@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Esen.Cli.Output;
 using Esen.Runtime.Profiling;
 using Esen.Solver.CostModel;
 using Esen.Solver.Devices;
+using Esen.Solver.Planning;
 using Esen.Solver.Problems;
 using Esen.Solver.Reports;
 using Esen.Solver.Simulation;
@@ -160,55 +160,13 @@ public static class SimulateCommand
         return [.. problem.Members.Select(m => new Placement(m.Name, problem.Devices[0].Name, share))];
     }
 
-    /// <summary>
-    /// Reads the assignments of a plan (the <c>esen plan --json</c> contract: one object, or an array of
-    /// them from which the feasible one with the smallest objective is taken).
-    /// </summary>
+    /// <summary>The first copy of every member in the plan file (<see cref="PlanFile"/>), in problem order.</summary>
     private static List<Placement> ReadPlan(string path, Problem problem)
     {
-        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path));
-        JsonElement root = document.RootElement;
-        JsonElement chosen = root.ValueKind == JsonValueKind.Array
-            ? root.EnumerateArray()
-                .Where(p => p.TryGetProperty("assignments", out JsonElement a) && a.ValueKind == JsonValueKind.Array && a.GetArrayLength() > 0)
-                .OrderBy(p => p.TryGetProperty("objective_ms", out JsonElement o) && o.ValueKind == JsonValueKind.Number ? o.GetDouble() : double.MaxValue)
-                .FirstOrDefault()
-            : root;
-        if (chosen.ValueKind != JsonValueKind.Object || !chosen.TryGetProperty("assignments", out JsonElement assignments) || assignments.ValueKind != JsonValueKind.Array)
-        {
-            throw new FormatException($"{path}: assignments: no plan with assignments");
-        }
-
-        var placements = new List<Placement>();
-        int index = 0;
-        foreach (JsonElement assignment in assignments.EnumerateArray())
-        {
-            string at = $"{path}: assignments[{index++}]";
-            string member = Text(assignment, "member", at);
-            string deviceName = Text(assignment, "device", at);
-            if (!assignment.TryGetProperty("share", out JsonElement share) || !share.TryGetInt32(out int percent) || percent is < 1 or > 100)
-            {
-                throw new FormatException($"{at}.share: must be an integer in 1..100");
-            }
-
-            if (problem.Members.All(m => m.Name != member))
-            {
-                throw new FormatException($"{at}.member: '{member}' is not a member of the problem");
-            }
-
-            placements.Add(new Placement(member, deviceName, percent));
-        }
-
-        string? missing = problem.Members.Select(m => m.Name).FirstOrDefault(name => placements.All(p => p.Member != name));
-        return missing is null
-            ? [.. problem.Members.Select(m => placements.First(p => p.Member == m.Name))]
-            : throw new FormatException($"{path}: assignments: member '{missing}' has no assignment");
+        IReadOnlyList<PlannedCopy> copies = PlanFile.Read(path);
+        PlanFile.CheckAgainst(copies, [.. problem.Members.Select(m => m.Name)], path);
+        return [.. problem.Members.Select(m => copies.First(c => c.Member == m.Name)).Select(c => new Placement(c.Member, c.Device, c.Share))];
     }
-
-    private static string Text(JsonElement element, string field, string at) =>
-        element.TryGetProperty(field, out JsonElement value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()!
-            : throw new FormatException($"{at}.{field}: must be a string");
 
     private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 

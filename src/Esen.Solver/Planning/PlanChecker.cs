@@ -4,8 +4,8 @@ namespace Esen.Solver.Planning;
 
 /// <summary>
 /// Checks a plan against the format's rules, written straight from docs/problem-format.md and
-/// sharing no code with the solvers: every member on one existing device at a share from its table,
-/// per device Σ share ≤ 100 and Σ memory ≤ the device's memory.
+/// sharing no code with the solvers: every copy of a member (one, or its <c>replicas</c>) on one existing
+/// device at a share from its table, per device Σ share ≤ 100 and Σ memory ≤ the device's memory.
 /// </summary>
 public static class PlanChecker
 {
@@ -16,18 +16,27 @@ public static class PlanChecker
     public static IReadOnlyList<string> Violations(Problem problem, Plan plan)
     {
         var violations = new List<string>();
-        int members = problem.Members.Count;
-        if (plan.DeviceOf.Length != members || plan.ShareOf.Length != members)
+        int copies = problem.Members.Sum(m => m.Replicas);
+        if (plan.DeviceOf.Length != copies || plan.ShareOf.Length != copies || (plan.MemberOf is null && copies != problem.Members.Count))
         {
-            violations.Add($"the plan places {plan.DeviceOf.Length} members with {plan.ShareOf.Length} shares; the problem has {members}");
+            violations.Add($"the plan places {plan.DeviceOf.Length} copies with {plan.ShareOf.Length} shares; the problem has {copies}");
             return violations;
+        }
+
+        for (int m = 0; m < problem.Members.Count; m++)
+        {
+            int placed = Enumerable.Range(0, copies).Count(i => plan.MemberAt(i) == m);
+            if (placed != problem.Members[m].Replicas)
+            {
+                violations.Add($"{problem.Members[m].Name}: {placed} copies placed, {problem.Members[m].Replicas} needed");
+            }
         }
 
         int[] shareUsed = new int[problem.Devices.Count];
         double[] memoryUsed = new double[problem.Devices.Count];
-        for (int i = 0; i < members; i++)
+        for (int i = 0; i < copies; i++)
         {
-            ProblemMember member = problem.Members[i];
+            ProblemMember member = problem.Members[plan.MemberAt(i)];
             int d = plan.DeviceOf[i];
             if (d < 0 || d >= problem.Devices.Count)
             {
@@ -61,9 +70,20 @@ public static class PlanChecker
         return violations;
     }
 
-    /// <summary>The objective of a feasible plan, computed from the definitions.</summary>
+    /// <summary>
+    /// The objective of a feasible plan, computed from the definitions. Across nodes the request enters
+    /// at the node that gives the smallest objective, and a copy on another node adds its member's
+    /// transfer time (<see cref="Problem.TransferMs"/>).
+    /// </summary>
     public static double ObjectiveOf(Problem problem, Plan plan)
     {
+        if (problem.IsClustered)
+        {
+            return problem.Devices.Select(d => d.Node).Distinct().Min(home => Enumerable.Range(0, plan.DeviceOf.Length).Max(i =>
+                problem.Members[plan.MemberAt(i)].LatencyMs.LatencyAt(plan.ShareOf[i])
+                + (problem.Devices[plan.DeviceOf[i]].Node == home ? 0 : problem.TransferMs(plan.MemberAt(i)))));
+        }
+
         double max = 0;
         double sum = 0;
         for (int i = 0; i < problem.Members.Count; i++)

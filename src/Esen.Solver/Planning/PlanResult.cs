@@ -25,16 +25,26 @@ public enum PlanStatus
 /// <param name="Member">Member name.</param>
 /// <param name="Device">Device name.</param>
 /// <param name="Share">SM share in percent, a key of the member's table.</param>
-public sealed record Assignment(string Member, string Device, int Share);
+/// <param name="Replica">Which copy of the member (0 unless the member has replicas).</param>
+public sealed record Assignment(string Member, string Device, int Share, int Replica = 0);
 
-/// <summary>A placement of every member by index: device index and share.</summary>
-/// <param name="DeviceOf">Device index per member.</param>
-/// <param name="ShareOf">Share (percent) per member.</param>
-public sealed record Plan(int[] DeviceOf, int[] ShareOf)
+/// <summary>
+/// A placement of every copy by index: device index and share. Without <paramref name="MemberOf"/> copy i
+/// is member i; with it (problems with replicas) copy i is a copy of member <c>MemberOf[i]</c>, the
+/// copies of a member numbered in order.
+/// </summary>
+/// <param name="DeviceOf">Device index per copy.</param>
+/// <param name="ShareOf">Share (percent) per copy.</param>
+/// <param name="MemberOf">Member index per copy; null when every member has one copy, in member order.</param>
+public sealed record Plan(int[] DeviceOf, int[] ShareOf, int[]? MemberOf = null)
 {
-    /// <summary>The plan with names, in member order.</summary>
+    /// <summary>The member of copy <paramref name="copy"/>.</summary>
+    public int MemberAt(int copy) => MemberOf?[copy] ?? copy;
+
+    /// <summary>The plan with names, in copy order.</summary>
     public IReadOnlyList<Assignment> ToAssignments(Problem problem) =>
-        [.. DeviceOf.Select((d, i) => new Assignment(problem.Members[i].Name, problem.Devices[d].Name, ShareOf[i]))];
+        [.. DeviceOf.Select((d, i) => new Assignment(problem.Members[MemberAt(i)].Name, problem.Devices[d].Name, ShareOf[i],
+            Enumerable.Range(0, i).Count(j => MemberAt(j) == MemberAt(i))))];
 }
 
 /// <summary>What one solver returned for one problem.</summary>

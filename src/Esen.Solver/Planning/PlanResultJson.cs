@@ -113,6 +113,24 @@ public static class PlanResultJson
             json.WriteString("member", assignment.Member);
             json.WriteString("device", assignment.Device);
             json.WriteNumber("share", assignment.Share);
+
+            // Where the problem has them: the copy, the device's node and GPU model (what esen export places by).
+            if (result.Plan!.MemberOf is not null)
+            {
+                json.WriteNumber("replica", assignment.Replica);
+            }
+
+            ProblemDevice device = problem.Devices.First(d => d.Name == assignment.Device);
+            if (device.Node is not null)
+            {
+                json.WriteString("node", device.Node);
+            }
+
+            if (device.Gpu is not null)
+            {
+                json.WriteString("gpu", device.Gpu);
+            }
+
             json.WriteEndObject();
         }
 

@@ -3,7 +3,9 @@ namespace Esen.Solver.Problems;
 /// <summary>A device members can be placed on: its share capacity is always 100 %.</summary>
 /// <param name="Name">Unique name within the problem.</param>
 /// <param name="MemoryMb">Memory available to members, in MB.</param>
-public sealed record ProblemDevice(string Name, double MemoryMb);
+/// <param name="Node">The machine the device sits in; null where every device is on one machine.</param>
+/// <param name="Gpu">The device's GPU model (a catalogue name), carried through to plans; null where not said.</param>
+public sealed record ProblemDevice(string Name, double MemoryMb, string? Node = null, string? Gpu = null);
 
 /// <summary>A member (ensemble model, cascade stage or served model) with its memory need and latency table.</summary>
 /// <param name="Name">Unique name within the problem.</param>
@@ -13,6 +15,9 @@ public sealed record ProblemDevice(string Name, double MemoryMb);
 /// <param name="Slo">Serving only: the request rate and p99 latency the member must meet.</param>
 /// <param name="Batches">Serving only: the latency tables per batch size.</param>
 /// <param name="Weight">Multitenant only: the tenant's priority, which multiplies its latency in the objective; 1 otherwise.</param>
+/// <param name="Replicas">Ensemble and cascade: copies of the member to place, each on a device at a share of its own (requests go to one of them).</param>
+/// <param name="InputBytes">Bytes of one request's input the member reads; sent over the link when the member is on another node than the request.</param>
+/// <param name="OutputBytes">Bytes of one request's output the member writes; sent back over the link likewise.</param>
 public sealed record ProblemMember(
     string Name,
     double MemoryMb,
@@ -20,7 +25,10 @@ public sealed record ProblemMember(
     double Reach = 1.0,
     ServiceLevelObjective? Slo = null,
     BatchLatencyTable? Batches = null,
-    double Weight = 1.0)
+    double Weight = 1.0,
+    int Replicas = 1,
+    double InputBytes = 0,
+    double OutputBytes = 0)
 {
     /// <summary>A member of a serving problem; <see cref="LatencyMs"/> becomes the table of its smallest batch.</summary>
     /// <exception cref="ArgumentException"><paramref name="batches"/> is empty.</exception>
@@ -50,8 +58,9 @@ public sealed class Problem
         Objective objective,
         IEnumerable<ProblemDevice> devices,
         IEnumerable<ProblemMember> members,
-        string? description = null)
-        : this(kind, objective, [.. devices], [.. members], description)
+        string? description = null,
+        double? linkGbps = null)
+        : this(kind, objective, [.. devices], [.. members], description, linkGbps)
     {
         IReadOnlyList<ProblemIssue> issues = ProblemValidator.Check(this);
         ProblemIssue[] errors = [.. issues.Where(i => i.IsError)];
@@ -64,8 +73,9 @@ public sealed class Problem
     }
 
     // The reader validates itself so its errors can name the file.
-    internal Problem(ProblemKind kind, Objective objective, ProblemDevice[] devices, ProblemMember[] members, string? description)
+    internal Problem(ProblemKind kind, Objective objective, ProblemDevice[] devices, ProblemMember[] members, string? description, double? linkGbps)
     {
+        LinkGbps = linkGbps;
         Kind = kind;
         Objective = objective;
         Devices = devices;
@@ -84,6 +94,23 @@ public sealed class Problem
 
     /// <summary>The members, in file order (stage order for cascades).</summary>
     public IReadOnlyList<ProblemMember> Members { get; }
+
+    /// <summary>The bandwidth of the link between two nodes in GB/s (<c>link_gbps</c>); null where there is no link.</summary>
+    public double? LinkGbps { get; }
+
+    /// <summary>
+    /// Whether the problem places copies across nodes: a device names a node, a member has replicas, or a
+    /// member's request crosses a link. Such problems are solved by <c>search</c> and <c>milp</c> only.
+    /// </summary>
+    public bool IsClustered => Devices.Any(d => d.Node is not null) || Members.Any(m => m.Replicas > 1 || m.InputBytes > 0 || m.OutputBytes > 0);
+
+    /// <summary>
+    /// Member <paramref name="member"/>'s transfer time in ms when it sits on another node than the
+    /// request: its input and output bytes over the link; 0 without a link.
+    /// </summary>
+    public double TransferMs(int member) => LinkGbps is double gbps
+        ? (Members[member].InputBytes + Members[member].OutputBytes) / (gbps * 1e9) * 1000
+        : 0;
 
     /// <summary>Free text carried through from the file, if any.</summary>
     public string? Description { get; }

@@ -10,10 +10,10 @@ namespace Esen.Solver.Problems;
 /// </summary>
 public static class ProblemReader
 {
-    private static readonly string[] s_rootFields = ["format", "kind", "objective", "description", "devices", "members"];
-    private static readonly string[] s_deviceFields = ["name", "memory_mb"];
-    private static readonly string[] s_ensembleMemberFields = ["name", "memory_mb", "latency_ms"];
-    private static readonly string[] s_cascadeMemberFields = ["name", "memory_mb", "reach", "latency_ms"];
+    private static readonly string[] s_rootFields = ["format", "kind", "objective", "description", "link_gbps", "devices", "members"];
+    private static readonly string[] s_deviceFields = ["name", "memory_mb", "node", "gpu"];
+    private static readonly string[] s_ensembleMemberFields = ["name", "memory_mb", "latency_ms", "replicas", "input_bytes", "output_bytes"];
+    private static readonly string[] s_cascadeMemberFields = ["name", "memory_mb", "reach", "latency_ms", "replicas", "input_bytes", "output_bytes"];
     private static readonly string[] s_tenantMemberFields = ["name", "memory_mb", "weight", "latency_ms"];
     private static readonly string[] s_servingMemberFields = ["name", "memory_mb", "slo", "batch_latency_ms"];
     private static readonly string[] s_sloFields = ["rate_rps", "p99_ms"];
@@ -80,10 +80,11 @@ public static class ProblemReader
             string objectiveName = String(Required(fields, "objective", "$"), "$.objective");
             Objective objective = ProblemObjectives.ParseObjective(objectiveName) ?? throw Error("$.objective", $"unknown objective '{objectiveName}' (known: makespan, period, latency, share)");
             string? description = fields.TryGetValue("description", out JsonElement d) ? String(d, "$.description") : null;
+            double? link = fields.TryGetValue("link_gbps", out JsonElement l) ? Number(l, "$.link_gbps") : null;
 
             ProblemDevice[] devices = [.. Array(Required(fields, "devices", "$"), "$.devices").Select((e, i) => ReadDevice(e, $"$.devices[{i}]"))];
             ProblemMember[] members = [.. Array(Required(fields, "members", "$"), "$.members").Select((e, i) => ReadMember(e, $"$.members[{i}]", kind))];
-            return new Problem(kind, objective, devices, members, description);
+            return new Problem(kind, objective, devices, members, description, link);
         }
 
         private ProblemDevice ReadDevice(JsonElement element, string path)
@@ -91,7 +92,9 @@ public static class ProblemReader
             Dictionary<string, JsonElement> fields = Fields(element, path, s_deviceFields);
             return new ProblemDevice(
                 String(Required(fields, "name", path), $"{path}.name"),
-                Number(Required(fields, "memory_mb", path), $"{path}.memory_mb"));
+                Number(Required(fields, "memory_mb", path), $"{path}.memory_mb"),
+                fields.TryGetValue("node", out JsonElement node) ? String(node, $"{path}.node") : null,
+                fields.TryGetValue("gpu", out JsonElement gpu) ? String(gpu, $"{path}.gpu") : null);
         }
 
         private ProblemMember ReadMember(JsonElement element, string path, ProblemKind kind)
@@ -108,7 +111,10 @@ public static class ProblemReader
                 Number(Required(fields, "memory_mb", path), $"{path}.memory_mb"),
                 ReadTable(Required(fields, "latency_ms", path), $"{path}.latency_ms"),
                 cascade ? Number(Required(fields, "reach", path), $"{path}.reach") : 1.0,
-                Weight: tenant && fields.TryGetValue("weight", out JsonElement weight) ? Number(weight, $"{path}.weight") : 1.0);
+                Weight: tenant && fields.TryGetValue("weight", out JsonElement weight) ? Number(weight, $"{path}.weight") : 1.0,
+                Replicas: fields.TryGetValue("replicas", out JsonElement replicas) ? WholeNumber(replicas, $"{path}.replicas") : 1,
+                InputBytes: fields.TryGetValue("input_bytes", out JsonElement input) ? Number(input, $"{path}.input_bytes") : 0,
+                OutputBytes: fields.TryGetValue("output_bytes", out JsonElement output) ? Number(output, $"{path}.output_bytes") : 0);
         }
 
         private ProblemMember ReadServingMember(JsonElement element, string path)
@@ -127,6 +133,11 @@ public static class ProblemReader
                 ? ProblemMember.Serving(name, memoryMb, objective, batches)
                 : throw Error(batchesPath, "at least one batch size is needed");
         }
+
+        private int WholeNumber(JsonElement element, string path) =>
+            element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out int value)
+                ? value
+                : throw Error(path, $"expected an integer, got {Describe(element)}");
 
         private LatencyTable ReadTable(JsonElement element, string path) =>
             new(IntegerKeyed(element, path, "share", "an object mapping share (percent) to latency (ms)", Number));

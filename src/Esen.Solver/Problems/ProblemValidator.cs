@@ -56,9 +56,52 @@ public static class ProblemValidator
 
             CheckReach(problem, m, $"{path}.reach", issues);
             CheckWeight(problem, m, $"{path}.weight", issues);
+            CheckCopies(problem, member, path, issues);
+        }
+
+        if (problem.LinkGbps is double link && !(link > 0 && double.IsFinite(link)))
+        {
+            issues.Add(new("$.link_gbps", $"the link bandwidth must be a finite number > 0 GB/s, got {link}"));
+        }
+
+        if (problem.IsClustered && problem.Kind == ProblemKind.Multitenant)
+        {
+            issues.Add(new("$.kind", "nodes, replicas and transfers are defined for ensembles and cascades, not multitenant problems"));
+        }
+
+        if (problem.IsClustered && !problem.Objective.IsBottleneck())
+        {
+            issues.Add(new("$.objective", "nodes, replicas and transfers are defined for the makespan and period objectives only"));
+        }
+
+        if (problem.LinkGbps is null && problem.Devices.Select(d => d.Node).Distinct().Count() > 1
+            && problem.Members.Any(m => m.InputBytes > 0 || m.OutputBytes > 0))
+        {
+            issues.Add(new("$.link_gbps", "members send bytes between nodes: the link bandwidth is needed"));
         }
 
         return issues;
+    }
+
+    private static void CheckCopies(Problem problem, ProblemMember member, string path, List<ProblemIssue> issues)
+    {
+        if (member.Replicas < 1)
+        {
+            issues.Add(new($"{path}.replicas", $"replicas must be at least 1, got {member.Replicas}"));
+        }
+
+        foreach ((string field, double bytes) in new[] { ("input_bytes", member.InputBytes), ("output_bytes", member.OutputBytes) })
+        {
+            if (!double.IsFinite(bytes) || bytes < 0)
+            {
+                issues.Add(new($"{path}.{field}", $"bytes must be a finite number >= 0, got {bytes}"));
+            }
+        }
+
+        if (problem.Kind == ProblemKind.Serving && (member.Replicas != 1 || member.InputBytes != 0 || member.OutputBytes != 0))
+        {
+            issues.Add(new($"{path}.replicas", "replicas and bytes are chosen by the slo planner in a serving problem"));
+        }
     }
 
     private static void CheckName(string name, HashSet<string> seen, string path, string what, List<ProblemIssue> issues)

@@ -35,12 +35,19 @@ public static class ProblemWriter
             json.WriteString("description", problem.Description);
         }
 
+        if (problem.LinkGbps is double link)
+        {
+            json.WriteNumber("link_gbps", link);
+        }
+
         json.WriteStartArray("devices");
         foreach (ProblemDevice device in problem.Devices)
         {
             json.WriteStartObject();
             json.WriteString("name", device.Name);
             json.WriteNumber("memory_mb", device.MemoryMb);
+            WriteUnlessNull(json, "node", device.Node);
+            WriteUnlessNull(json, "gpu", device.Gpu);
             json.WriteEndObject();
         }
 
@@ -78,6 +85,16 @@ public static class ProblemWriter
             else
             {
                 WriteTable(json, "latency_ms", member.LatencyMs);
+                if (member.Replicas != 1)
+                {
+                    json.WriteNumber("replicas", member.Replicas);
+                }
+
+                if (member.InputBytes != 0 || member.OutputBytes != 0)
+                {
+                    json.WriteNumber("input_bytes", member.InputBytes);
+                    json.WriteNumber("output_bytes", member.OutputBytes);
+                }
             }
 
             json.WriteEndObject();
@@ -85,6 +102,14 @@ public static class ProblemWriter
 
         json.WriteEndArray();
         json.WriteEndObject();
+    }
+
+    private static void WriteUnlessNull(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is not null)
+        {
+            json.WriteString(name, value);
+        }
     }
 
     private static void WriteTable(Utf8JsonWriter json, string name, LatencyTable table)

@@ -26,6 +26,11 @@ public sealed class ExhaustiveSolver : IAllocationSolver
     public PlanResult Solve(Problem problem, SolverOptions options)
     {
         var clock = Stopwatch.StartNew();
+        if (problem.IsClustered)
+        {
+            return Outcome.Clustered(Name, clock);
+        }
+
         double combinations = Combinations(problem);
         InstanceBound bound = LowerBound.Compute(problem);
         if (combinations > MaxCombinations)

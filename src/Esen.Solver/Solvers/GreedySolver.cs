@@ -20,6 +20,11 @@ public sealed class GreedySolver : IAllocationSolver
     public PlanResult Solve(Problem problem, SolverOptions options)
     {
         var clock = Stopwatch.StartNew();
+        if (problem.IsClustered)
+        {
+            return Outcome.Clustered(Name, clock);
+        }
+
         var instance = new Instance(problem);
         InstanceBound bound = LowerBound.Compute(instance);
         if (bound.IsInfeasible)

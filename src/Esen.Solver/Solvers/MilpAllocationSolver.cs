@@ -48,6 +48,11 @@ public sealed class MilpAllocationSolver(IMilpSolver backend, MilpFormulation fo
     public PlanResult Solve(Problem problem, SolverOptions options)
     {
         var clock = Stopwatch.StartNew();
+        if (problem.IsClustered)
+        {
+            return ClusterSolver.Milp(Name, backend, problem, options, clock);
+        }
+
         var instance = new Instance(problem);
         InstanceBound bound = LowerBound.Compute(instance);
         if (bound.IsInfeasible)

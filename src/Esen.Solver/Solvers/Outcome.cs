@@ -19,6 +19,10 @@ internal static class Outcome
         return new PlanResult(solver, status, plan, objective, Math.Min(best, objective), clock.Elapsed, reason);
     }
 
+    /// <summary>A baseline's answer to a problem across nodes, which only search and milp plan.</summary>
+    public static PlanResult Clustered(string solver, Stopwatch clock) =>
+        new(solver, PlanStatus.NoSolution, null, null, double.NaN, clock.Elapsed, "nodes, replicas and transfers are planned by search and milp only");
+
     public static PlanResult Infeasible(string solver, string reason, Stopwatch clock) =>
         new(solver, PlanStatus.Infeasible, null, null, double.NaN, clock.Elapsed, reason);
 

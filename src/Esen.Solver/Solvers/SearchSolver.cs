@@ -29,6 +29,11 @@ public sealed class SearchSolver : IAllocationSolver
     public PlanResult Solve(Problem problem, SolverOptions options)
     {
         var clock = Stopwatch.StartNew();
+        if (problem.IsClustered)
+        {
+            return ClusterSolver.Search(Name, problem, clock);
+        }
+
         var instance = new Instance(problem);
         InstanceBound bound = LowerBound.Compute(instance);
         if (bound.IsInfeasible)
