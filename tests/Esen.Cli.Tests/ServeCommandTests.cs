@@ -49,8 +49,8 @@ public sealed partial class ServeCommandTests : IDisposable
     [SkippableFact]
     public async Task Serve_WithGrpc_AnswersPythonGrpcioAsTheSessionDoes()
     {
-        const string Python = "/usr/bin/python3";
-        Requires.Installed(await ImportsGrpcAsync(Python),
+        string? python = await ExternalTools.PythonWithModulesAsync("grpc, grpc_tools.protoc");
+        Requires.Installed(python is not null,
             "Debian's python3 with grpcio and grpc_tools: scripts/bootstrap.sh installs python3-grpcio and python3-grpc-tools");
         string spec = WriteSpec(maxBatch: 4, maxDelayMs: 1);
         await using EnsembleSession oracle = await EnsembleSession.LoadAsync(spec);
@@ -63,33 +63,14 @@ public sealed partial class ServeCommandTests : IDisposable
         string client = Path.Combine(TestEnv.RepositoryRoot, "tests", "Esen.Serving.Tests", "Grpc", "interop_client.py");
         string proto = Path.Combine(TestEnv.RepositoryRoot, "src", "Esen.Serving", "Protos", "grpc_service.proto");
 
-        using Process python = Process.Start(new ProcessStartInfo(Python, [client, proto, _folder, grpc.Groups["port"].Value, "pair", "input", input, "1", "3", "32", "32"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        string stdout = await python.StandardOutput.ReadToEndAsync();
-        string stderr = await python.StandardError.ReadToEndAsync();
-        await python.WaitForExitAsync();
+        (int exit, string stdout, string stderr) = await ExternalTools.RunAsync(python!, [client, proto, _folder, grpc.Groups["port"].Value, "pair", "input", input, "1", "3", "32", "32"]);
 
-        Assert.True(python.ExitCode == 0, $"the Python client failed: {stderr}");
+        Assert.True(exit == 0, $"the Python client failed: {stderr}");
         Assert.True(JsonNode.Parse(stdout)!["live"]!.GetValue<bool>());
         float[] answer = MemoryMarshal.Cast<byte, float>(await File.ReadAllBytesAsync(Path.Combine(_folder, "output.bin"))).ToArray();
         Tensor expected = await oracle.InferAsync(Tensor.FromFloats(new TensorShape(1, 3, 32, 32), image));
         RelativeL2.AssertAtMost(expected.Floats, answer, 1e-5, "esen serve --grpc's answer to grpcio vs the session's");
         Assert.Equal(ExitCodes.Ok, await server.TerminateAsync());
-    }
-
-    private static async Task<bool> ImportsGrpcAsync(string python)
-    {
-        if (!File.Exists(python))
-        {
-            return false;
-        }
-
-        using Process probe = Process.Start(new ProcessStartInfo(python, ["-c", "import grpc, grpc_tools.protoc"]) { RedirectStandardError = true })!;
-        await probe.WaitForExitAsync();
-        return probe.ExitCode == 0;
     }
 
     [SkippableFact]

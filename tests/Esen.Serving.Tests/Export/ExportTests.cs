@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Esen.Runtime;
 using Esen.Runtime.Specs;
@@ -61,7 +60,7 @@ public sealed class ExportTests : IDisposable
         Assert.Contains("CUDA_VISIBLE_DEVICES=0 CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=60 tritonserver --model-repository=\"$PWD/triton/n0/gpu0-share60\"", script, StringComparison.Ordinal);
         Assert.Contains("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=20 tritonserver --model-repository=\"$PWD/triton/n0/gpu0-share20\"", script, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(output, Exporter.LimitsFile)));
-        (int shellExit, _, string shellError) = await RunAsync("sh", ["-n", Path.Combine(output, "launch-n0.sh")]);
+        (int shellExit, _, string shellError) = await ExternalTools.RunAsync("sh", ["-n", Path.Combine(output, "launch-n0.sh")]);
         Assert.True(shellExit == 0, $"launch-n0.sh is not valid sh: {shellError}");
     }
 
@@ -120,8 +119,8 @@ public sealed class ExportTests : IDisposable
         Assert.Equal(2, b.GetProperty("num_replicas").GetInt32());
         Assert.Equal(0.25, b.GetProperty("ray_actor_options").GetProperty("num_gpus").GetDouble());
         Assert.Equal("25", b.GetProperty("ray_actor_options").GetProperty("runtime_env").GetProperty("env_vars").GetProperty("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE").GetString());
-        string? python = await PythonAsync();
-        (int compiled, _, string compileError) = await RunAsync(python!, ["-m", "py_compile", Path.Combine(output, "esen_ray.py")]);
+        string? python = await ExternalTools.PythonWithModulesAsync("google.protobuf.text_format, grpc_tools.protoc, yaml");
+        (int compiled, _, string compileError) = await ExternalTools.RunAsync(python!, ["-m", "py_compile", Path.Combine(output, "esen_ray.py")]);
         Assert.True(compiled == 0, $"esen_ray.py is not valid Python: {compileError}");
         Assert.Equal(["b"], EnsembleSpecReader.ReadFile(Path.Combine(output, "members", "b.json")).Members.Select(m => m.Name));
     }
@@ -290,50 +289,13 @@ public sealed class ExportTests : IDisposable
     // Python protobuf and PyYAML (Debian's python3-protobuf, python3-yaml) parse the export; see read_export.py.
     private async Task<JsonDocument> ReadBackAsync(string export)
     {
-        string? python = await PythonAsync();
+        string? python = await ExternalTools.PythonWithModulesAsync("google.protobuf.text_format, grpc_tools.protoc, yaml");
         Requires.Installed(python is not null, "no python3 imports google.protobuf, grpc_tools and yaml; scripts/bootstrap.sh installs python3-protobuf, python3-grpc-tools and python3-yaml");
         string generated = Directory.CreateDirectory(Path.Combine(_folder, "pb")).FullName;
         string scripts = Path.Combine(AppContext.BaseDirectory, "Export");
-        (int exit, string stdout, string stderr) = await RunAsync(python!,
+        (int exit, string stdout, string stderr) = await ExternalTools.RunAsync(python!,
             [Path.Combine(scripts, "read_export.py"), Path.Combine(scripts, "model_config.proto"), generated, export]);
         Assert.True(exit == 0, $"the export does not parse: {stderr}");
         return JsonDocument.Parse(stdout);
-    }
-
-    // PATH's python3 may be another installation than Debian's, which holds the packages.
-    private static async Task<string?> PythonAsync()
-    {
-        foreach (string candidate in new[] { "python3", "/usr/bin/python3" })
-        {
-            try
-            {
-                if ((await RunAsync(candidate, ["-c", "import google.protobuf.text_format, grpc_tools.protoc, yaml"])).Exit == 0)
-                {
-                    return candidate;
-                }
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                // Not installed under that name.
-            }
-        }
-
-        return null;
-    }
-
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string program, IEnumerable<string> arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
     }
 }

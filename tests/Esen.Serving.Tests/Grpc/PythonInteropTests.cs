@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Esen.Kernels.Graph;
 using Esen.TestUtilities;
@@ -19,14 +18,14 @@ public sealed class PythonInteropTests(GrpcServedEnsemble served) : IClassFixtur
     [SkippableFact]
     public async Task PythonGrpcio_LiveMetadataAndInfer_AgreeWithTheSession()
     {
-        string? python = await PythonWithGrpcAsync();
+        string? python = await ExternalTools.PythonWithModulesAsync("grpc, grpc_tools.protoc");
         Requires.Installed(python is not null, "no python3 imports grpc and grpc_tools; scripts/bootstrap.sh installs python3-grpcio and python3-grpc-tools");
         Tensor images = GrpcServedEnsemble.Images(2, seed: 41);
         string input = Path.Combine(_folder, "input.bin");
         await File.WriteAllBytesAsync(input, InferenceProtocol.LittleEndianBytes(images.Floats));
         string proto = Path.Combine(TestEnv.RepositoryRoot, "src", "Esen.Serving", "Protos", "grpc_service.proto");
 
-        (int exit, string stdout, string stderr) = await RunAsync(python!,
+        (int exit, string stdout, string stderr) = await ExternalTools.RunAsync(python!,
             [Path.Combine(AppContext.BaseDirectory, "Grpc", "interop_client.py"), proto, _folder, $"{served.Server.GrpcPort}",
              GrpcServedEnsemble.ModelName, GrpcServedEnsemble.InputName, input, .. images.Shape.Dimensions.ToArray().Select(d => $"{d}")]);
 
@@ -43,42 +42,5 @@ public sealed class PythonInteropTests(GrpcServedEnsemble served) : IClassFixtur
         byte[] raw = await File.ReadAllBytesAsync(Path.Combine(_folder, "output.bin"));
         float[] actual = InferenceProtocol.LittleEndianFloats(raw, "output", expected.Floats.Length, "bytes");
         RelativeL2.AssertAtMost(expected.Floats, actual, 1e-5, "Python client's answer vs the session's");
-    }
-
-    // PATH's python3 may be another installation than Debian's, which holds the packages.
-    private static async Task<string?> PythonWithGrpcAsync()
-    {
-        foreach (string candidate in new[] { "python3", "/usr/bin/python3" })
-        {
-            try
-            {
-                if ((await RunAsync(candidate, ["-c", "import grpc, grpc_tools.protoc"])).Exit == 0)
-                {
-                    return candidate;
-                }
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                // Not installed under that name.
-            }
-        }
-
-        return null;
-    }
-
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string program, IEnumerable<string> arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
     }
 }
