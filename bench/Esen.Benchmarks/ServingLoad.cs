@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Esen.Kernels.Graph;
 using Esen.Runtime;
@@ -19,7 +20,8 @@ namespace Esen.Benchmarks;
 /// id answered twice; errors: not 200; wrong: an answer unlike the in-process one for its input).
 /// The spec is two MobileNetV2 (seeds 1 and 2) averaged on 3×32×32 images on the CPU, batches of up
 /// to 8 after at most 2 ms; requests cycle through 16 seeded one-image inputs. Each mode runs
-/// <c>--warmup</c> untimed requests first.
+/// <c>--warmup</c> untimed requests first. Clients and server share the process, so the process CPU time per
+/// request (client included) is reported too: unlike throughput it hardly moves when other work loads the machine.
 /// Run: <c>dotnet run -c Release --project bench/Esen.Benchmarks -- serving [--requests 10000] [--clients 64] [--warmup 500]</c>.
 /// </summary>
 internal static class ServingLoad
@@ -46,19 +48,21 @@ internal static class ServingLoad
 
         async Task<Outcome> Direct(int i) => Close(expected[i % Inputs], await session.InferAsync(inputs[i % Inputs])) ? Outcome.Answered : Outcome.Wrong;
         _ = await LoopAsync(clients, warmup, Direct, out _);
+        TimeSpan cpu = ProcessCpu();
         ClosedLoopResult inProcess = await LoopAsync(clients, requests, Direct, out Counts direct);
-        Report(output, "in process (EnsembleSession.InferAsync)", inProcess, direct);
+        double inProcessCpuMs = (ProcessCpu() - cpu).TotalMilliseconds / requests;
+        Report(output, "in process (EnsembleSession.InferAsync)", inProcess, direct, inProcessCpuMs, inProcessCpuMs);
 
         await using InferenceServer server = await InferenceServer.StartAsync(new Dictionary<string, EnsembleSession> { ["pair"] = session }, new ServerOptions { HttpPort = 0 });
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients };
         using var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri($"http://127.0.0.1:{server.HttpPort}") };
         foreach (bool binary in new[] { true, false })
         {
-            (byte[] Body, int JsonLength)[] bodies = [.. inputs.Select(x => Body(x, binary))];
+            (byte[] Body, int JsonLength, int IdAt)[] bodies = [.. inputs.Select(x => Body(x, binary))];
             var answered = new int[requests];
             async Task<Outcome> Send(int i)
             {
-                using var content = new ByteArrayContent(Stamp(bodies[i % Inputs].Body, i));
+                using var content = new ByteArrayContent(Stamp(bodies[i % Inputs], i));
                 content.Headers.ContentType = new MediaTypeHeaderValue(binary ? "application/octet-stream" : "application/json");
                 if (binary)
                 {
@@ -83,9 +87,11 @@ internal static class ServingLoad
 
             _ = await LoopAsync(clients, Math.Min(warmup, requests), Send, out _);
             Array.Clear(answered);
+            cpu = ProcessCpu();
             ClosedLoopResult served = await LoopAsync(clients, requests, Send, out Counts counts);
+            double cpuMs = (ProcessCpu() - cpu).TotalMilliseconds / requests;
             counts.Lost = answered.Count(a => a == 0);
-            Report(output, binary ? "server, binary data extension" : "server, JSON tensors", served, counts);
+            Report(output, binary ? "server, binary data extension" : "server, JSON tensors", served, counts, cpuMs, inProcessCpuMs);
         }
 
         return 0;
@@ -149,9 +155,17 @@ internal static class ServingLoad
         }
     }
 
-    private static void Report(TextWriter output, string what, ClosedLoopResult result, Counts counts) =>
+    private static TimeSpan ProcessCpu()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
+
+    // The CPU cost is relative to the in-process run: (cpu − in-process cpu) / cpu, the share of the work
+    // that serving adds, which is the throughput a CPU-bound server loses to it.
+    private static void Report(TextWriter output, string what, ClosedLoopResult result, Counts counts, double cpuMs, double inProcessCpuMs) =>
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {what,-42} {result.ThroughputPerSecond,8:F0} requests/s  p50 {result.P50Ms,7:F2} ms  p99 {result.P99Ms,7:F2} ms  lost {counts.Lost}  duplicated {counts.Duplicated}  errors {counts.Errors}  wrong {counts.Wrong}"));
+            $"  {what,-42} {result.ThroughputPerSecond,8:F0} requests/s  p50 {result.P50Ms,7:F2} ms  p99 {result.P99Ms,7:F2} ms  CPU {cpuMs,5:F2} ms/request (serving {(cpuMs - inProcessCpuMs) / cpuMs,4:P0})  lost {counts.Lost}  duplicated {counts.Duplicated}  errors {counts.Errors}  wrong {counts.Wrong}"));
 
     /// <summary>Equal to float rounding (batched and single-row GEMMs block their sums differently).</summary>
     internal static bool Close(Tensor expected, Tensor actual) =>
@@ -160,7 +174,7 @@ internal static class ServingLoad
     // The body with a placeholder id of fixed width, replaced per request so the bodies are built once.
     private const string IdPlaceholder = "__________";
 
-    private static (byte[] Body, int JsonLength) Body(Tensor input, bool binary)
+    private static (byte[] Body, int JsonLength, int IdAt) Body(Tensor input, bool binary)
     {
         var tensor = new JsonObject
         {
@@ -184,9 +198,10 @@ internal static class ServingLoad
         }
 
         byte[] json = Encoding.UTF8.GetBytes(request.ToJsonString());
+        int idAt = json.AsSpan().IndexOf(Encoding.UTF8.GetBytes(IdPlaceholder));
         if (!binary)
         {
-            return (json, json.Length);
+            return (json, json.Length, idAt);
         }
 
         byte[] body = new byte[json.Length + (input.Floats.Length * sizeof(float))];
@@ -196,14 +211,13 @@ internal static class ServingLoad
             BinaryPrimitives.WriteSingleLittleEndian(body.AsSpan(json.Length + (i * sizeof(float))), input.Floats[i]);
         }
 
-        return (body, json.Length);
+        return (body, json.Length, idAt);
     }
 
-    private static byte[] Stamp(byte[] body, int id)
+    private static byte[] Stamp((byte[] Body, int JsonLength, int IdAt) body, int id)
     {
-        byte[] stamped = (byte[])body.Clone();
-        int at = stamped.AsSpan().IndexOf(Encoding.UTF8.GetBytes(IdPlaceholder));
-        Encoding.UTF8.GetBytes(id.ToString("D10", CultureInfo.InvariantCulture)).CopyTo(stamped, at);
+        byte[] stamped = (byte[])body.Body.Clone();
+        _ = id.TryFormat(stamped.AsSpan(body.IdAt, IdPlaceholder.Length), out _, "D10", CultureInfo.InvariantCulture);
         return stamped;
     }
 
@@ -213,11 +227,11 @@ internal static class ServingLoad
         int jsonLength = response.Headers.TryGetValues("Inference-Header-Content-Length", out IEnumerable<string>? values)
             ? int.Parse(values.Single(), CultureInfo.InvariantCulture)
             : body.Length;
-        JsonNode answer = JsonNode.Parse(body.AsSpan(0, jsonLength))!;
-        JsonNode tensor = answer["outputs"]![0]!;
+        using JsonDocument answer = JsonDocument.Parse(body.AsMemory(0, jsonLength));
+        JsonElement tensor = answer.RootElement.GetProperty("outputs")[0];
         float[] data = jsonLength < body.Length
             ? [.. Enumerable.Range(0, (body.Length - jsonLength) / sizeof(float)).Select(i => BinaryPrimitives.ReadSingleLittleEndian(body.AsSpan(jsonLength + (i * sizeof(float)))))]
-            : [.. tensor["data"]!.AsArray().Select(v => (float)v!)];
-        return ((string?)answer["id"], data);
+            : [.. tensor.GetProperty("data").EnumerateArray().Select(v => v.GetSingle())];
+        return (answer.RootElement.GetProperty("id").GetString(), data);
     }
 }

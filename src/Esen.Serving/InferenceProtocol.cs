@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -109,33 +110,59 @@ internal static class InferenceProtocol
         }
     }
 
-    /// <summary>The inference answer: its JSON and, with binary output, the raw bytes that follow it.</summary>
-    public static (byte[] Json, byte[]? Binary) Encode(string modelName, DecodedRequest request, Tensor output)
+    /// <summary>The inference answer: its JSON and, with binary output, the raw bytes that follow it in the same body.</summary>
+    /// <returns>The body and the JSON part's length (the whole body unless the output is binary).</returns>
+    public static (byte[] Body, int JsonLength) Encode(string modelName, DecodedRequest request, Tensor output)
     {
-        var tensor = new JsonObject
+        // Written straight to bytes: a node per output number would cost more than the encoding itself.
+        int binaryLength = request.BinaryOutput ? output.Floats.Length * sizeof(float) : 0;
+        var buffer = new ArrayBufferWriter<byte>(256 + (request.BinaryOutput ? binaryLength : output.Floats.Length * 16));
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            ["name"] = request.OutputName,
-            ["datatype"] = Fp32,
-            ["shape"] = new JsonArray([.. output.Shape.Dimensions.ToArray().Select(d => JsonValue.Create(d))]),
-        };
-        byte[]? binary = null;
-        if (request.BinaryOutput)
-        {
-            binary = LittleEndianBytes(output.Floats);
-            tensor["parameters"] = new JsonObject { ["binary_data_size"] = binary.Length };
-        }
-        else
-        {
-            tensor["data"] = new JsonArray([.. output.Floats.Select(f => JsonValue.Create(f))]);
+            writer.WriteStartObject();
+            writer.WriteString("model_name", modelName);
+            if (request.Id is not null)
+            {
+                writer.WriteString("id", request.Id);
+            }
+
+            writer.WriteStartArray("outputs");
+            writer.WriteStartObject();
+            writer.WriteString("name", request.OutputName);
+            writer.WriteString("datatype", Fp32);
+            writer.WriteStartArray("shape");
+            foreach (int dimension in output.Shape.Dimensions)
+            {
+                writer.WriteNumberValue(dimension);
+            }
+
+            writer.WriteEndArray();
+            if (request.BinaryOutput)
+            {
+                writer.WriteStartObject("parameters");
+                writer.WriteNumber("binary_data_size", binaryLength);
+                writer.WriteEndObject();
+            }
+            else
+            {
+                writer.WriteStartArray("data");
+                foreach (float value in output.Floats)
+                {
+                    writer.WriteNumberValue(value);
+                }
+
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndArray();
+            writer.WriteEndObject();
         }
 
-        var answer = new JsonObject { ["model_name"] = modelName, ["outputs"] = new JsonArray(tensor) };
-        if (request.Id is not null)
-        {
-            answer["id"] = request.Id;
-        }
-
-        return (JsonSerializer.SerializeToUtf8Bytes(answer), binary);
+        int jsonLength = buffer.WrittenCount;
+        WriteLittleEndian(output.Floats.AsSpan(0, binaryLength / sizeof(float)), buffer.GetSpan(binaryLength));
+        buffer.Advance(binaryLength);
+        return (buffer.WrittenSpan.ToArray(), jsonLength);
     }
 
     /// <summary>Fails unless a request carries exactly one input (the models served take one).</summary>
@@ -230,12 +257,22 @@ internal static class InferenceProtocol
     public static byte[] LittleEndianBytes(ReadOnlySpan<float> values)
     {
         byte[] bytes = new byte[values.Length * sizeof(float)];
-        for (int i = 0; i < values.Length; i++)
+        WriteLittleEndian(values, bytes);
+        return bytes;
+    }
+
+    private static void WriteLittleEndian(ReadOnlySpan<float> values, Span<byte> bytes)
+    {
+        if (BitConverter.IsLittleEndian)
         {
-            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+            MemoryMarshal.AsBytes(values).CopyTo(bytes);
+            return;
         }
 
-        return bytes;
+        for (int i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(bytes[(i * sizeof(float))..], values[i]);
+        }
     }
 
     /// <summary>The model metadata document: name, platform, and the input and output tensors (−1 for the batch).</summary>

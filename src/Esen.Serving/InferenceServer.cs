@@ -300,12 +300,12 @@ public sealed partial class InferenceServer : IAsyncDisposable
         DecodedRequest request;
         try
         {
-            byte[] body = await ReadBodyAsync(context.Request, deadline.Token);
+            byte[] received = await ReadBodyAsync(context.Request, deadline.Token);
             long? headerLength = context.Request.Headers.TryGetValue(InferenceProtocol.HeaderLengthHeader, out var header)
                 ? long.TryParse(header.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out long parsed) ? parsed
                     : throw new ProtocolException($"{InferenceProtocol.HeaderLengthHeader} '{header}' is not a length")
                 : null;
-            request = InferenceProtocol.Decode(body, headerLength, model.Session.Input.Name, model.SampleShape, _options.MaxElements);
+            request = InferenceProtocol.Decode(received, headerLength, model.Session.Input.Name, model.SampleShape, _options.MaxElements);
         }
         catch (ProtocolException ex)
         {
@@ -338,14 +338,14 @@ public sealed partial class InferenceServer : IAsyncDisposable
             return Error(StatusCodes.Status503ServiceUnavailable, Stopping);
         }
 
-        (byte[] json, byte[]? binary) = InferenceProtocol.Encode(model.Name, request, output);
-        if (binary is null)
+        (byte[] body, int jsonLength) = InferenceProtocol.Encode(model.Name, request, output);
+        if (!request.BinaryOutput)
         {
-            return Results.Bytes(json, "application/json");
+            return Results.Bytes(body, "application/json");
         }
 
-        context.Response.Headers[InferenceProtocol.HeaderLengthHeader] = InferenceProtocol.Length(json.Length);
-        return Results.Bytes([.. json, .. binary], "application/octet-stream");
+        context.Response.Headers[InferenceProtocol.HeaderLengthHeader] = InferenceProtocol.Length(jsonLength);
+        return Results.Bytes(body, "application/octet-stream");
     }
 
     private async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -353,6 +353,15 @@ public sealed partial class InferenceServer : IAsyncDisposable
         if (request.ContentLength > _options.MaxBodyBytes)
         {
             throw new ProtocolException($"the body is {request.ContentLength} bytes, more than the server's limit of {_options.MaxBodyBytes}");
+        }
+
+        if (request.ContentLength is { } length)
+        {
+            // Kestrel ends the body at Content-Length, so the body is read straight into its final array.
+            byte[] whole = new byte[length];
+            int filled = await request.Body.ReadAtLeastAsync(whole, whole.Length, throwOnEndOfStream: false, cancellationToken);
+            return filled == whole.Length ? whole
+                : throw new ProtocolException($"the body ended after {filled} of its {length} bytes");
         }
 
         using var buffer = new MemoryStream();
