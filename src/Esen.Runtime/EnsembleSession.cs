@@ -222,7 +222,7 @@ public sealed class EnsembleSession : IAsyncDisposable
     /// <param name="member">The member; its name must be new.</param>
     /// <param name="exitThreshold">Cascades: the exit threshold of the stage that was last until now (required there; unused for an ensemble).</param>
     /// <param name="cancellationToken">Cancels the re-plan before the switch.</param>
-    /// <exception cref="EsenException">A taken name, a missing threshold, a model that does not load or fit (<see cref="EsenErrorKind.BadInput"/>), or no plan.</exception>
+    /// <exception cref="EsenException">A taken name, a missing threshold, a model that does not load or fit, a member without a share added to a spec that fixes them (<see cref="EsenErrorKind.BadInput"/>), or no plan.</exception>
     public Task<Replan> AddMemberAsync(MemberSpec member, double? exitThreshold = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(member);

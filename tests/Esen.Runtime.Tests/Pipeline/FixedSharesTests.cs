@@ -40,6 +40,18 @@ public sealed class FixedSharesTests
     }
 
     [Fact]
+    public async Task AddMember_WithoutAShare_ToASpecFixingThem_IsBadInput_AndTheSessionKeepsItsPlan()
+    {
+        await using EnsembleSession session = await EnsembleSession.LoadAsync(Spec(DeviceSpec.Cpu, s_a, s_b));
+
+        EsenException error = await Assert.ThrowsAsync<EsenException>(() => session.AddMemberAsync(new MemberSpec("c", null, "mobilenetv2", 3)));
+
+        Assert.Equal(EsenErrorKind.BadInput, error.Kind);
+        Assert.Equal("fixed.json: $.members[2].share: member 'c' has no share while 'a' fixes its own; fix every member's share or none", error.Message);
+        Assert.Equal([30, 45], session.Plan.Shares);
+    }
+
+    [Fact]
     public async Task Load_SharesOverfillingADevice_IsBadInputNamingTheField()
     {
         EsenException error = await Assert.ThrowsAsync<EsenException>(() =>
