@@ -37,7 +37,7 @@ public sealed record SessionOptions
 
     /// <summary>
     /// Cascades: re-plan, while running, when the observed exit ratios drift from the planned ones
-    /// (<see cref="ExitRatioDriftOptions"/>); null never re-plans on its own.
+    /// (<see cref="ExitRatioDriftOptions"/>); null never re-plans on its own, and neither does a spec that fixes the shares.
     /// </summary>
     public ExitRatioDriftOptions? ExitRatioDrift { get; init; }
 }
@@ -80,7 +80,7 @@ public sealed class EnsembleSession : IAsyncDisposable
     /// <summary>The members' graphs and what is derived from them (cost-model work, predictions).</summary>
     public EnsembleModels Models => Volatile.Read(ref _state).Models;
 
-    /// <summary>The shares the members run at.</summary>
+    /// <summary>The shares the members run at: solved, or fixed by the spec (<see cref="RuntimePlan.IsFixed"/>).</summary>
     public RuntimePlan Plan => Volatile.Read(ref _state).Plan;
 
     /// <summary>The solver's result per device when planned on the cost model; empty when <see cref="Measured"/>.</summary>
@@ -194,6 +194,8 @@ public sealed class EnsembleSession : IAsyncDisposable
     /// every request is answered exactly once, by the old partitions or the new; dispatch pauses only while the
     /// batches on the old partitions finish. The plan comes from the cost model (or measured curves on
     /// <c>cuda:N</c>) for the new spec, exit ratios or request rate; when the spec and the shares stay, nothing moves.
+    /// A spec that fixes the shares (<see cref="MemberSpec.Share"/>) keeps them whatever the exit ratios or rate: only
+    /// a new spec changes them, to its own fixed shares or, when it fixes none, to solved ones.
     /// </summary>
     /// <exception cref="EsenException">A bad spec or ratio (<see cref="EsenErrorKind.BadInput"/>), no feasible plan or an unavailable device; the session keeps running as before.</exception>
     /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
@@ -220,7 +222,7 @@ public sealed class EnsembleSession : IAsyncDisposable
     /// <param name="member">The member; its name must be new.</param>
     /// <param name="exitThreshold">Cascades: the exit threshold of the stage that was last until now (required there; unused for an ensemble).</param>
     /// <param name="cancellationToken">Cancels the re-plan before the switch.</param>
-    /// <exception cref="EsenException">A taken name, a missing threshold, a model that does not load or fit (<see cref="EsenErrorKind.BadInput"/>), or no plan.</exception>
+    /// <exception cref="EsenException">A taken name, a missing threshold, a model that does not load or fit, a member without a share added to a spec that fixes them (<see cref="EsenErrorKind.BadInput"/>), or no plan.</exception>
     public Task<Replan> AddMemberAsync(MemberSpec member, double? exitThreshold = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(member);
@@ -363,7 +365,15 @@ public sealed class EnsembleSession : IAsyncDisposable
         RuntimePlan plan;
         IReadOnlyList<DevicePlan> devicePlans = [];
         MeasuredPlan? measured = null;
-        if (UsesCudaDevice(spec))
+        if (RuntimePlan.Fixed(spec) is { } fixedPlan)
+        {
+            // The spec fixes the shares (an exported plan, say): nothing is measured or solved, and exit ratios
+            // and request rates do not move them; only a spec with other shares does.
+            plan = options.Solver is { } solver
+                ? throw new EsenException(EsenErrorKind.BadInput, $"{spec.SourceName}: the members' shares fix the plan (members[].share), so solver '{solver}' has nothing to plan; remove the shares or the solver")
+                : fixedPlan;
+        }
+        else if (UsesCudaDevice(spec))
         {
             // Measured curves are at the spec's batch; exit ratios and rates only change cost-model plans.
             measured = MeasuredPlanner.Plan(
@@ -443,7 +453,7 @@ public sealed class EnsembleSession : IAsyncDisposable
     /// <summary>Cascades with <see cref="SessionOptions.ExitRatioDrift"/>: starts a re-plan in the background when the observed exit ratios drift from the planned ones.</summary>
     private void WatchExitRatios()
     {
-        if (_options.ExitRatioDrift is not { } drift || Spec.Kind != EnsembleKind.Cascade || !_driftReplan.IsCompleted || _closing.IsCancellationRequested)
+        if (_options.ExitRatioDrift is not { } drift || Spec.Kind != EnsembleKind.Cascade || Plan.IsFixed || !_driftReplan.IsCompleted || _closing.IsCancellationRequested)
         {
             return;
         }

@@ -39,7 +39,7 @@ public sealed record Replan(string Reason, RuntimePlan Before, RuntimePlan After
 {
     /// <summary>One line for a log: the reason, the shares before and after, and the pause.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"re-planned ({Reason}): shares {string.Join("/", Before.Shares)} → {string.Join("/", After.Shares)} % at batch {PlanBatch}; ") +
+        $"re-planned ({Reason}): shares {string.Join("/", Before.Shares)} → {string.Join("/", After.Shares)} %{(After.IsFixed ? " (fixed by the spec)" : "")} at batch {PlanBatch}; ") +
         (Reallocation is { } moved
             ? string.Create(CultureInfo.InvariantCulture, $"built in {moved.Build.TotalMilliseconds:F0} ms, dispatch paused {moved.Pause.TotalMilliseconds:F1} ms while {moved.BatchesDrained} batches finished")
             : "nothing moved");

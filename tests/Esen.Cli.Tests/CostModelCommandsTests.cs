@@ -160,6 +160,62 @@ public sealed class CostModelCommandsTests : IDisposable
     }
 
     [Fact]
+    public void Simulate_PlanAcrossNodes_SimulatesEveryReplica_AndAddsTransfersOffTheEntryNode()
+    {
+        // a: 40 MB in + 10 MB out over 10 GB/s = 5 ms off its node; b: 20 MB in = 2 ms. b has two copies on n1.
+        string problemPath = Path.Combine(_directory, "cluster.json");
+        File.WriteAllText(problemPath, """
+            {"format":"esen-problem/1","kind":"ensemble","objective":"makespan","link_gbps":10,
+             "devices":[{"name":"n0-gpu0","memory_mb":80000,"node":"n0"},{"name":"n1-gpu0","memory_mb":80000,"node":"n1"}],
+             "members":[{"name":"a","memory_mb":100,"latency_ms":{"50":20,"100":10},"input_bytes":40000000,"output_bytes":10000000},
+                        {"name":"b","memory_mb":100,"latency_ms":{"50":20,"100":10},"input_bytes":20000000,"replicas":2}]}
+            """);
+        string planPath = Path.Combine(_directory, "cluster-plan.json");
+        File.WriteAllText(planPath, """
+            {"solver":"search","status":"optimal","assignments":[
+              {"member":"a","device":"n0-gpu0","share":100,"node":"n0"},
+              {"member":"b","device":"n1-gpu0","share":50,"node":"n1"},{"member":"b","replica":1,"device":"n1-gpu0","share":50,"node":"n1"}]}
+            """);
+
+        (int exit, string output, string error) = CliRunner.Run("simulate", problemPath, "--device", "H100-SXM", "--plan", planPath);
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        // The oracle: the printed finish times, the transfers computed here, the entry node that minimises the slowest copy.
+        Dictionary<string, (string Node, double FinishMs, double TransferMs)> rows = System.Text.RegularExpressions.Regex
+            .Matches(output, @"^(?<copy>a|b|b#1)\s+\S+ \(\S+\)\s+(?<node>n\d)\s+\d+\s+\d+\s+[\d.]+\s+(?<finish>[\d.]+)\s+(?<transfer>[\d.]+)", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .ToDictionary(m => m.Groups["copy"].Value, m => (m.Groups["node"].Value, double.Parse(m.Groups["finish"].Value, System.Globalization.CultureInfo.InvariantCulture),
+                double.Parse(m.Groups["transfer"].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(["a", "b", "b#1"], rows.Keys.Order(StringComparer.Ordinal));
+        Dictionary<string, double> transfer = new() { ["a"] = 50e6 / 10e9 * 1000, ["b"] = 20e6 / 10e9 * 1000, ["b#1"] = 20e6 / 10e9 * 1000 };
+        (string home, double jct) = new[] { "n0", "n1" }
+            .Select(node => (node, rows.Max(r => r.Value.FinishMs + (r.Value.Node == node ? 0 : transfer[r.Key]))))
+            .MinBy(h => h.Item2);
+        Assert.All(rows, r => Assert.Equal(r.Value.Node == home ? 0 : transfer[r.Key], r.Value.TransferMs, 3));
+        double printed = double.Parse(System.Text.RegularExpressions.Regex.Match(output, @"JCT ([\d.]+) ms \(requests enter at node " + home).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(jct, printed, 2);
+    }
+
+    [Fact]
+    public void Plan_AcrossNodes_TheTableShowsEachCopysNodeAndTransfer()
+    {
+        string problemPath = Path.Combine(_directory, "cluster.json");
+        File.WriteAllText(problemPath, """
+            {"format":"esen-problem/1","kind":"ensemble","objective":"makespan","link_gbps":10,
+             "devices":[{"name":"n0-gpu0","memory_mb":80000,"node":"n0"},{"name":"n1-gpu0","memory_mb":80000,"node":"n1"}],
+             "members":[{"name":"a","memory_mb":100,"latency_ms":{"50":20,"100":10},"input_bytes":30000000},
+                        {"name":"b","memory_mb":100,"latency_ms":{"50":20,"100":10},"input_bytes":30000000}]}
+            """);
+
+        (int exit, string output, string error) = CliRunner.Run("plan", problemPath, "--solver", "search");
+
+        // Each member alone on a node: 10 ms there, 10 + 30 MB / 10 GB/s = 13 ms from the other node.
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Matches(@"objective 13 ms; requests enter at node n[01]\)", output);
+        Assert.Matches(@"(?m)^\S+\s+0\s+n\d-gpu0\s+n\d\s+100\s+10\s+3\s*$", output);
+        Assert.Matches(@"(?m)^\S+\s+0\s+n\d-gpu0\s+n\d\s+100\s+10\s+0\s*$", output);
+    }
+
+    [Fact]
     public void Simulate_BadPlan_NamesFileAndField()
     {
         string problemPath = Path.Combine(_directory, "problem.json");

@@ -120,6 +120,38 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void Run_SpecFixingShares_RunsThemAndSaysTheyWereFixed()
+    {
+        string spec = Write("fixed.json", """
+            {"format": "esen-ensemble/1", "kind": "ensemble", "combine": "mean", "device": "sim:h100",
+             "input": {"name": "input", "shape": ["N", 3, 32, 32]},
+             "members": [{"name": "a", "architecture": "mobilenetv2", "seed": 1, "share": 35},
+                         {"name": "b", "architecture": "mobilenetv2", "seed": 2, "share": 55}]}
+            """);
+        string inputPath = Path.Combine(_folder, "in.pb");
+        File.WriteAllBytes(inputPath, OnnxModel.SerializeTensor("input", SeededImages(2, 32)));
+
+        (int exit, string stdout, string stderr) = CliRunner.Run("run", spec, "--input", inputPath);
+
+        Assert.True(exit == ExitCodes.Ok, stderr);
+        Assert.Contains("Plan fixed by the spec, not solved: a 35 %, b 55 %", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_SharesOverfillingTheDevice_ExitsTwoWithOneLine()
+    {
+        string spec = Write("over.json", """
+            {"format": "esen-ensemble/1", "kind": "ensemble", "combine": "mean", "input": {"name": "input", "shape": ["N", 3, 32, 32]},
+             "members": [{"name": "a", "architecture": "mobilenetv2", "share": 60}, {"name": "b", "architecture": "mobilenetv2", "share": 60}]}
+            """);
+
+        (int exit, _, string stderr) = CliRunner.Run("run", spec, "--input", "in.pb");
+
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Equal($"{spec}: $.members[1].share: the members on cpu (a, b) are given 120 % (at most 100)", stderr.Trim());
+    }
+
+    [Fact]
     public void Run_InvalidSpec_ExitsTwoNamingFileAndPath()
     {
         string spec = Write("bad.json", """{"format": "esen-ensemble/1", "kind": "ensemble", "combine": "median", "members": [{"name": "a", "architecture": "alexnet"}]}""");

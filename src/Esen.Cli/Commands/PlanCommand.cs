@@ -224,15 +224,34 @@ public static class PlanCommand
         }
 
         output.WriteLine();
-        output.WriteLine($"assignment ({chosen.Solver}, objective {Ms(chosen.ObjectiveMs!.Value)} ms):");
-        var assignments = new TextTable("member", "device", ">share_%", ">latency_ms");
-        foreach (Assignment a in chosen.Plan!.ToAssignments(problem))
+        Plan plan = chosen.Plan!;
+        if (!problem.IsClustered)
         {
-            ProblemMember member = problem.Members.First(m => m.Name == a.Member);
-            assignments.AddRow(a.Member, a.Device, a.Share.ToString(CultureInfo.InvariantCulture), Ms(member.LatencyMs.LatencyAt(a.Share)));
+            output.WriteLine($"assignment ({chosen.Solver}, objective {Ms(chosen.ObjectiveMs!.Value)} ms):");
+            var assignments = new TextTable("member", "device", ">share_%", ">latency_ms");
+            foreach (Assignment a in plan.ToAssignments(problem))
+            {
+                ProblemMember member = problem.Members.First(m => m.Name == a.Member);
+                assignments.AddRow(a.Member, a.Device, a.Share.ToString(CultureInfo.InvariantCulture), Ms(member.LatencyMs.LatencyAt(a.Share)));
+            }
+
+            assignments.WriteTo(output);
+            return;
         }
 
-        assignments.WriteTo(output);
+        // Across nodes a copy's time is its latency plus, off the node the request enters at, its transfer.
+        string? home = PlanChecker.AcrossNodes(problem, plan.DeviceOf, plan.MemberAt, i => problem.Members[plan.MemberAt(i)].LatencyMs.LatencyAt(plan.ShareOf[i])).Home;
+        output.WriteLine($"assignment ({chosen.Solver}, objective {Ms(chosen.ObjectiveMs!.Value)} ms; requests enter at node {home ?? "-"}):");
+        var copies = new TextTable("member", ">replica", "device", "node", ">share_%", ">latency_ms", ">transfer_ms");
+        IReadOnlyList<Assignment> named = plan.ToAssignments(problem);
+        for (int i = 0; i < named.Count; i++)
+        {
+            int member = plan.MemberAt(i);
+            copies.AddRow(named[i].Member, I(named[i].Replica), named[i].Device, problem.Devices[plan.DeviceOf[i]].Node ?? "-", I(named[i].Share),
+                Ms(problem.Members[member].LatencyMs.LatencyAt(named[i].Share)), Ms(PlanChecker.TransferMsAt(problem, plan.DeviceOf[i], member, home)));
+        }
+
+        copies.WriteTo(output);
     }
 
     private static string Ms(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);

@@ -215,6 +215,11 @@ public static class RunCommand
             WriteMeasuredPlan(spec, measured, stdout);
         }
 
+        if (session.Plan.IsFixed)
+        {
+            await stdout.WriteLineAsync($"Plan {session.Plan.Describe(spec)}");
+        }
+
         foreach (DevicePlan device in session.DevicePlans)
         {
             await stdout.WriteLineAsync($"Plan ({session.Plan.Solver}, {PlanResultJson.StatusName(device.Result.Status)}) on {device.Device}: " +

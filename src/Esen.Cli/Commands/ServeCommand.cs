@@ -193,6 +193,7 @@ public static class ServeCommand
                     ExitRatioDrift = drift,
                     Progress = line => stderr.WriteLine($"{name}: {line}"),
                 });
+                await stderr.WriteLineAsync($"{name}: plan {sessions[name].Plan.Describe(sessions[name].Spec)}");
             }
 
             var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -63,7 +63,7 @@ public static class SimulateCommand
                 var results = modes.Select(m => (Mode: m, Runs: Simulate(problem, placements, kernels, target, m))).ToList();
                 foreach ((SharingMode m, List<SimulationResult> runs) in results)
                 {
-                    WriteResult(m, runs, placements, output);
+                    WriteResult(m, runs, problem, placements, output);
                 }
 
                 if (results.Count > 1)
@@ -71,7 +71,7 @@ public static class SimulateCommand
                     var comparison = new TextTable("mode", ">JCT ms", ">mean SM use %", ">mean bandwidth use %");
                     foreach ((SharingMode m, List<SimulationResult> runs) in results)
                     {
-                        comparison.AddRow(m.ToString().ToLowerInvariant(), F(runs.Max(r => r.JctSeconds) * 1000, "F3"),
+                        comparison.AddRow(m.ToString().ToLowerInvariant(), F(Jct(runs, problem, placements).Ms, "F3"),
                             F(runs.Average(r => r.MeanSmUtilization) * 100, "F1"), F(runs.Average(r => r.MeanBandwidthUtilization) * 100, "F1"));
                     }
 
@@ -104,11 +104,11 @@ public static class SimulateCommand
     private static List<SimulationResult> Simulate(Problem problem, IReadOnlyList<Placement> placements, IReadOnlyList<KernelCost>[] kernels, Device device, SharingMode mode)
     {
         var runs = new List<SimulationResult>();
-        foreach (IGrouping<string, int> group in Enumerable.Range(0, problem.Members.Count).GroupBy(i => placements[i].Device))
+        foreach (IGrouping<string, Placement> group in placements.GroupBy(p => p.Device))
         {
             SimulationMember[] members =
             [
-                .. group.Select(i => new SimulationMember(problem.Members[i].Name, kernels[i], device.UnitsForShare(placements[i].Share))),
+                .. group.Select(p => new SimulationMember(p.Label, kernels[p.Member], device.UnitsForShare(p.Share))),
             ];
             SimulationResult result = new Simulator(device, new SimulationOptions { Mode = mode }).Run(members);
             runs.Add(result with { Device = $"{group.Key} ({device.Name})" });
@@ -117,24 +117,51 @@ public static class SimulateCommand
         return runs;
     }
 
-    private static void WriteResult(SharingMode mode, List<SimulationResult> runs, IReadOnlyList<Placement> placements, TextWriter output)
+    private static void WriteResult(SharingMode mode, List<SimulationResult> runs, Problem problem, IReadOnlyList<Placement> placements, TextWriter output)
     {
         output.WriteLine($"mode {mode.ToString().ToLowerInvariant()}:");
-        var table = new TextTable("member", "device", ">share %", ">units", ">alone ms", ">finish ms", ">slowdown");
+        (string? home, double jctMs) = Jct(runs, problem, placements);
+        var table = problem.IsClustered
+            ? new TextTable("member", "device", "node", ">share %", ">units", ">alone ms", ">finish ms", ">transfer ms", ">slowdown")
+            : new TextTable("member", "device", ">share %", ">units", ">alone ms", ">finish ms", ">slowdown");
         foreach (SimulationResult run in runs)
         {
             foreach (MemberOutcome member in run.Members)
             {
-                Placement placement = placements.First(p => p.Member == member.Name);
-                table.AddRow(member.Name, run.Device, mode == SharingMode.Partitioned ? placement.Share.ToString(CultureInfo.InvariantCulture) : "-",
-                    member.Units.ToString(CultureInfo.InvariantCulture), F(member.AloneSeconds * 1000, "F3"), F(member.FinishSeconds * 1000, "F3"), F(member.Slowdown, "F3"));
+                Placement placement = placements.First(p => p.Label == member.Name);
+                string share = mode == SharingMode.Partitioned ? placement.Share.ToString(CultureInfo.InvariantCulture) : "-";
+                string units = member.Units.ToString(CultureInfo.InvariantCulture);
+                if (problem.IsClustered)
+                {
+                    table.AddRow(member.Name, run.Device, problem.Devices[placement.DeviceIndex].Node ?? "-", share, units, F(member.AloneSeconds * 1000, "F3"),
+                        F(member.FinishSeconds * 1000, "F3"), F(PlanChecker.TransferMsAt(problem, placement.DeviceIndex, placement.Member, home), "F3"), F(member.Slowdown, "F3"));
+                }
+                else
+                {
+                    table.AddRow(member.Name, run.Device, share, units, F(member.AloneSeconds * 1000, "F3"), F(member.FinishSeconds * 1000, "F3"), F(member.Slowdown, "F3"));
+                }
             }
         }
 
         table.WriteTo(output);
-        output.WriteLine($"JCT {F(runs.Max(r => r.JctSeconds) * 1000, "F3")} ms; mean SM use {F(runs.Average(r => r.MeanSmUtilization) * 100, "F1")} %, " +
-            $"mean bandwidth use {F(runs.Average(r => r.MeanBandwidthUtilization) * 100, "F1")} %");
+        output.WriteLine($"JCT {F(jctMs, "F3")} ms{(problem.IsClustered ? $" (requests enter at node {home ?? "-"}; transfers included)" : "")}; " +
+            $"mean SM use {F(runs.Average(r => r.MeanSmUtilization) * 100, "F1")} %, mean bandwidth use {F(runs.Average(r => r.MeanBandwidthUtilization) * 100, "F1")} %");
         output.WriteLine();
+    }
+
+    /// <summary>
+    /// The job completion time: the slowest copy's finish; across nodes, as the planner's objective has it
+    /// (<see cref="PlanChecker.AcrossNodes"/>), with each copy off the entry node adding its transfer time.
+    /// </summary>
+    private static (string? Home, double Ms) Jct(List<SimulationResult> runs, Problem problem, IReadOnlyList<Placement> placements)
+    {
+        Dictionary<string, double> finishMs = runs.SelectMany(r => r.Members).ToDictionary(m => m.Name, m => m.FinishSeconds * 1000);
+        if (!problem.IsClustered)
+        {
+            return (null, finishMs.Values.Max());
+        }
+
+        return PlanChecker.AcrossNodes(problem, [.. placements.Select(p => p.DeviceIndex)], i => placements[i].Member, i => finishMs[placements[i].Label]);
     }
 
     private static void WriteFiles(string? path, List<SimulationResult> runs, Func<SimulationResult, string> render, TextWriter output)
@@ -157,18 +184,34 @@ public static class SimulateCommand
     private static List<Placement> EqualShares(Problem problem)
     {
         int share = Math.Max(1, Problem.DeviceShareCapacity / problem.Members.Count);
-        return [.. problem.Members.Select(m => new Placement(m.Name, problem.Devices[0].Name, share))];
+        return [.. problem.Members.Select((m, i) => new Placement(m.Name, i, problem.Devices[0].Name, 0, share))];
     }
 
-    /// <summary>The first copy of every member in the plan file (<see cref="PlanFile"/>), in problem order.</summary>
+    /// <summary>Every copy in the plan file (<see cref="PlanFile"/>), replicas included, in file order.</summary>
+    /// <exception cref="FormatException">The plan does not match the problem, or (across nodes) names a device the problem lacks.</exception>
     private static List<Placement> ReadPlan(string path, Problem problem)
     {
         IReadOnlyList<PlannedCopy> copies = PlanFile.Read(path);
-        PlanFile.CheckAgainst(copies, [.. problem.Members.Select(m => m.Name)], path);
-        return [.. problem.Members.Select(m => copies.First(c => c.Member == m.Name)).Select(c => new Placement(c.Member, c.Device, c.Share))];
+        List<string> members = [.. problem.Members.Select(m => m.Name)];
+        PlanFile.CheckAgainst(copies, members, path);
+        List<string> devices = [.. problem.Devices.Select(d => d.Name)];
+        return [.. copies.Select((c, i) =>
+        {
+            int device = devices.IndexOf(c.Device);
+            string label = c.Replica == 0 ? c.Member : $"{c.Member}#{c.Replica}";
+            return device >= 0 || !problem.IsClustered
+                ? new Placement(label, members.IndexOf(c.Member), c.Device, device, c.Share)
+                : throw new FormatException($"{path}: assignments[{i}].device: '{c.Device}' is not a device of the problem (known: {string.Join(", ", devices)})");
+        })];
     }
 
     private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 
-    private sealed record Placement(string Member, string Device, int Share);
+    /// <summary>One simulated copy.</summary>
+    /// <param name="Label">The member's name; a further replica's is "NAME#R".</param>
+    /// <param name="Member">The member's index in the problem.</param>
+    /// <param name="Device">The device's name in the plan.</param>
+    /// <param name="DeviceIndex">The device's index in the problem; -1 where it names none (single-node problems only).</param>
+    /// <param name="Share">The share in percent.</param>
+    private sealed record Placement(string Label, int Member, string Device, int DeviceIndex, int Share);
 }

@@ -100,7 +100,8 @@ public sealed class EnsembleModels
         ArgumentNullException.ThrowIfNull(spec);
         return new(spec, [.. spec.Members.Select((member, i) =>
         {
-            int kept = spec.Input == Spec.Input ? Spec.Members.ToList().IndexOf(member) : -1;
+            // A member's share does not change its graph.
+            int kept = spec.Input == Spec.Input ? Spec.Members.Select(m => m with { Share = null }).ToList().IndexOf(member with { Share = null }) : -1;
             return kept >= 0 ? Graphs[kept] : MemberGraphs.Load(spec, i);
         })]);
     }

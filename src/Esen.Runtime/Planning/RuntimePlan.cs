@@ -46,11 +46,38 @@ public sealed class RuntimePlan
         Solver = solver;
     }
 
+    /// <summary>The <see cref="Solver"/> of a plan the spec fixes (<see cref="MemberSpec.Share"/>) instead of a solver.</summary>
+    public const string FixedBySpec = "fixed";
+
     /// <summary>Share (percent) per member, in spec order.</summary>
     public int[] Shares { get; }
 
-    /// <summary>The solver (or rule) the plan came from.</summary>
+    /// <summary>The solver (or rule) the plan came from; <see cref="FixedBySpec"/> when the spec fixes the shares.</summary>
     public string Solver { get; }
+
+    /// <summary>Whether the spec fixed the shares, so nothing was solved.</summary>
+    public bool IsFixed => Solver == FixedBySpec;
+
+    /// <summary>The shares <paramref name="spec"/> fixes (<see cref="MemberSpec.Share"/>); null when it fixes none, so a solver plans them.</summary>
+    /// <exception cref="EnsembleSpecException">The shares are not valid (<see cref="EnsembleSpec.FixedSharesProblem"/>); the message names the member's field.</exception>
+    public static RuntimePlan? Fixed(EnsembleSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.FixedSharesProblem() is (string path, string detail))
+        {
+            throw new EnsembleSpecException(spec.SourceName, path, detail);
+        }
+
+        return spec.FixesShares ? new RuntimePlan(spec, spec.Members.Select(m => new MemberPlacement(m.Name, m.Share!.Value)), FixedBySpec) : null;
+    }
+
+    /// <summary>One line: how the plan came about and each member's share, e.g. "fixed by the spec, not solved: a 40 %, b 60 %".</summary>
+    public string Describe(EnsembleSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        string how = IsFixed ? "fixed by the spec, not solved" : $"solved by {Solver}";
+        return $"{how}: {string.Join(", ", spec.Members.Select((m, i) => $"{m.Name} {Shares[i]} %"))}";
+    }
 
     /// <summary>
     /// The naive split: the members sharing a device get equal shares of it (rounded down to whole

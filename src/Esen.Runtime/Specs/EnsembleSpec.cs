@@ -92,7 +92,11 @@ public enum DeviceKind
 /// <param name="Seed">Seed of a built-in architecture's weights.</param>
 /// <param name="Weight">Weight in <see cref="CombineRule.Weighted"/> and <see cref="CombineRule.Vote"/>; 1 by default.</param>
 /// <param name="Device">The member's device when it differs from the spec's.</param>
-public sealed record MemberSpec(string Name, string? ModelPath, string? Architecture, int Seed = 0, double Weight = 1.0, DeviceSpec? Device = null);
+/// <param name="Share">
+/// The member's fixed share of its device in percent (1..100, the unit of a plan's <c>share</c>); null lets the
+/// solver plan it. Every member fixes its share or none does (<see cref="EnsembleSpec.FixesShares"/>).
+/// </param>
+public sealed record MemberSpec(string Name, string? ModelPath, string? Architecture, int Seed = 0, double Weight = 1.0, DeviceSpec? Device = null, int? Share = null);
 
 /// <summary>The input every member shares.</summary>
 /// <param name="Name">The input's name in the members' graphs.</param>
@@ -174,6 +178,46 @@ public sealed record EnsembleSpec(
     /// </summary>
     public CudaExecutorOptions Cuda { get; init; } = new();
 
+    /// <summary>Whether the members' shares are fixed by the spec (<see cref="MemberSpec.Share"/>), so the plan is taken, not solved.</summary>
+    public bool FixesShares => Members.Any(m => m.Share is not null);
+
     /// <summary>The device member <paramref name="index"/> runs on.</summary>
     public DeviceSpec DeviceOf(int index) => Members[index].Device ?? Device;
+
+    /// <summary>
+    /// What is wrong with the members' fixed shares, as a JSON path and a detail, or null when nothing is (or no
+    /// share is fixed): a share outside 1..100, a member without a share while another fixes its own, or the
+    /// members of one device given more than 100 %.
+    /// </summary>
+    public (string Path, string Detail)? FixedSharesProblem()
+    {
+        if (!FixesShares)
+        {
+            return null;
+        }
+
+        int fixer = Members.ToList().FindIndex(m => m.Share is not null);
+        for (int i = 0; i < Members.Count; i++)
+        {
+            switch (Members[i].Share)
+            {
+                case null:
+                    return ($"$.members[{i}].share", $"member '{Members[i].Name}' has no share while '{Members[fixer].Name}' fixes its own; fix every member's share or none");
+                case < 1 or > 100:
+                    return ($"$.members[{i}].share", $"share {Members[i].Share} is outside 1..100 (percent of the member's device)");
+            }
+        }
+
+        foreach (IGrouping<DeviceSpec, int> device in Enumerable.Range(0, Members.Count).GroupBy(DeviceOf))
+        {
+            int total = device.Sum(i => Members[i].Share!.Value);
+            if (total > 100)
+            {
+                return ($"$.members[{device.Last()}].share",
+                    $"the members on {device.Key} ({string.Join(", ", device.Select(i => Members[i].Name))}) are given {total} % (at most 100)");
+            }
+        }
+
+        return null;
+    }
 }

@@ -14,7 +14,7 @@ public static class EnsembleSpecReader
     private static readonly string[] s_rootFields =
         ["format", "kind", "combine", "exit", "device", "members", "input", "batching", "solver", "description", "precision", "cuda"];
 
-    private static readonly string[] s_memberFields = ["name", "model", "architecture", "seed", "weight", "device"];
+    private static readonly string[] s_memberFields = ["name", "model", "architecture", "seed", "weight", "device", "share"];
     private static readonly string[] s_exitFields = ["rule", "threshold"];
     private static readonly string[] s_inputFields = ["name", "shape"];
     private static readonly string[] s_batchingFields = ["max_batch", "max_delay_ms"];
@@ -151,10 +151,21 @@ public static class EnsembleSpecReader
 
             string? description = fields.TryGetValue("description", out JsonElement text) ? String(text, "$.description") : null;
             GpuPrecision precision = fields.TryGetValue("precision", out JsonElement p) ? ReadPrecision(p, "$.precision") : GpuPrecision.Fp32;
-            return new EnsembleSpec(source, kind, combine, exit, device, members, input, batching, solver, description, precision)
+            var spec = new EnsembleSpec(source, kind, combine, exit, device, members, input, batching, solver, description, precision)
             {
                 Cuda = fields.TryGetValue("cuda", out JsonElement cuda) ? ReadCuda(cuda, "$.cuda") : new CudaExecutorOptions(),
             };
+            if (spec.FixedSharesProblem() is (string at, string problem))
+            {
+                throw Error(at, problem);
+            }
+
+            if (spec.FixesShares && fields.ContainsKey("solver"))
+            {
+                throw Error("$.solver", "the members' shares fix the plan, so no solver plans it; remove 'solver' or the shares");
+            }
+
+            return spec;
         }
 
         private MemberSpec ReadMember(JsonElement element, string path)
@@ -198,7 +209,8 @@ public static class EnsembleSpecReader
             }
 
             DeviceSpec? device = fields.TryGetValue("device", out JsonElement d) ? ReadDevice(d, $"{path}.device") : null;
-            return new MemberSpec(name, modelPath, architectureName, seed, weight, device);
+            int? share = fields.TryGetValue("share", out JsonElement p) ? Integer(p, $"{path}.share", 1) : null;
+            return new MemberSpec(name, modelPath, architectureName, seed, weight, device, share);
         }
 
         private ExitSpec ReadExit(JsonElement element, string path, int stages)

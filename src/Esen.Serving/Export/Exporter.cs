@@ -84,14 +84,18 @@ public static class Exporter
     /// <summary>
     /// The spec of <paramref name="members"/> as a node group serves it: the source spec's fields, its
     /// members reduced to those given, each ONNX model copied to <c>models/MEMBER.onnx</c> beside the
-    /// spec, each <c>cuda:N</c> member moved to its device's index on the node. A cascade of one stage
-    /// and a single member become a one-member ensemble (its answer is the member's output).
+    /// spec, each <c>cuda:N</c> member moved to its device's index on the node, each member's share fixed
+    /// (<c>members[].share</c>, so <c>esen serve</c> runs it instead of solving; the spec's <c>solver</c> goes).
+    /// A cascade of one stage and a single member become a one-member ensemble (its answer is the member's output).
+    /// Members that keep a <c>cpu</c> or <c>sim:NAME</c> device share it even where the plan put them on several
+    /// devices; when their shares add up to more than 100 % there, the spec fixes none and a limit says so.
     /// </summary>
     /// <param name="deployment">The deployment.</param>
-    /// <param name="members">The copies to keep (spec indices and local GPU).</param>
+    /// <param name="members">The copies to keep (spec indices and local GPU); a member's first copy gives its share.</param>
+    /// <param name="shareOf">The share a kept copy's member is fixed at.</param>
     /// <param name="folder">Where the spec goes.</param>
     /// <param name="relativePath">The spec's path in <paramref name="folder"/>; its file name is the served model's name.</param>
-    internal static void WriteSpec(PlannedDeployment deployment, IReadOnlyList<DeployedCopy> members, ExportFolder folder, string relativePath)
+    internal static void WriteSpec(PlannedDeployment deployment, IReadOnlyList<DeployedCopy> members, Func<DeployedCopy, int> shareOf, ExportFolder folder, string relativePath)
     {
         string source = deployment.Spec.SourceName;
         JsonObject root = JsonNode.Parse(File.ReadAllText(source), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!.AsObject();
@@ -119,6 +123,7 @@ public static class Exporter
         }
 
         root["members"] = written;
+        FixShares(deployment, kept, shareOf, root, folder, relativePath);
         if (deployment.Spec.Kind == EnsembleKind.Cascade && kept.Length < deployment.Spec.Members.Count)
         {
             if (kept.Length == 1)
@@ -145,6 +150,31 @@ public static class Exporter
         }
 
         folder.WriteText(relativePath, Encoding.UTF8.GetString(stream.ToArray()) + "\n");
+    }
+
+    private static void FixShares(PlannedDeployment deployment, DeployedCopy[] kept, Func<DeployedCopy, int> shareOf, JsonObject root, ExportFolder folder, string relativePath)
+    {
+        JsonArray written = root["members"]!.AsArray();
+        string DeviceOf(DeployedCopy copy) => deployment.UsesCuda(copy.Member) ? $"cuda:{copy.LocalGpu}" : deployment.Spec.DeviceOf(copy.Member).ToString();
+        IGrouping<string, DeployedCopy>? overfull = kept.GroupBy(DeviceOf).FirstOrDefault(device => device.Sum(shareOf) > 100);
+        if (overfull is not null)
+        {
+            foreach (JsonNode? member in written)
+            {
+                member!.AsObject().Remove("share");
+            }
+
+            folder.AddLimit($"{relativePath}: members {string.Join(", ", overfull.Select(c => deployment.Spec.Members[c.Member].Name))} all run on {overfull.Key} there (not a cuda:N device), where their planned shares add up to {overfull.Sum(shareOf)} %; esen serve solves their shares instead");
+            return;
+        }
+
+        for (int i = 0; i < kept.Length; i++)
+        {
+            written[i]!["share"] = shareOf(kept[i]);
+        }
+
+        // A spec that fixes its shares names no solver (docs/ensemble-format.md).
+        root.Remove("solver");
     }
 
     private static string LimitsText(PlannedDeployment deployment, ExportTarget target, IReadOnlyList<string> limits)

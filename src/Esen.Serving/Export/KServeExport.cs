@@ -8,7 +8,7 @@ namespace Esen.Serving.Export;
 /// container running <c>esen serve</c> on that group's spec, pinned to the node, with the node's GPUs as
 /// <c>nvidia.com/gpu</c>; and, when the members sit on several nodes, an InferenceGraph
 /// (serving.kserve.io/v1alpha1) joining the groups. Inside a group Esen itself puts the members on SM
-/// partitions and runs the combination rule or the cascade exit.
+/// partitions of the plan's shares (fixed in the group's spec) and runs the combination rule or the cascade exit.
 /// </summary>
 internal static class KServeExport
 {
@@ -26,15 +26,14 @@ internal static class KServeExport
             string service = KubernetesNames.Of(deployment.Name, deployment.Groups.Count > 1 ? group.Node : null);
             services.Add(service);
             string specFile = $"{group.Node}/{deployment.Name}.json";
-            Exporter.WriteSpec(deployment, group.Copies, folder, specFile);
+            Exporter.WriteSpec(deployment, group.Copies, c => c.Copy.Share, folder, specFile);
             folder.WriteText($"{group.Node}/inferenceservice.yaml", Yaml.Write(InferenceService(deployment, group, service, options)));
             if (group.Copies.GroupBy(c => c.Member).Any(m => m.Count() > 1))
             {
-                folder.AddLimit($"node {group.Node}: esen serve runs one copy of each member; the plan's replicas there are not deployed (scale the InferenceService with minReplicas instead)");
+                folder.AddLimit($"node {group.Node}: esen serve runs one copy of each member, at its first copy's share; the plan's other replicas there are not deployed (scale the InferenceService with minReplicas instead)");
             }
         }
 
-        folder.AddLimit("the members' SM shares inside a node group are planned again by esen serve on the node's GPUs (measured on real partitions); the plan decides which node and which GPU");
         if (deployment.Groups.Count > 1)
         {
             folder.WriteText("inferencegraph.yaml", Yaml.Write(InferenceGraph(deployment, services)));

@@ -29,7 +29,8 @@ internal static class RayExport
                 string name = spec.Members[member].Name;
                 string deploymentName = $"{name}-{group.Node}-{share}";
                 string specFile = $"members/{name}.json";
-                Exporter.WriteSpec(deployment, [copies.First() with { LocalGpu = 0 }], folder, specFile);
+                // The process already holds the planned share (num_gpus, the MPS percentage): the member takes all of it.
+                Exporter.WriteSpec(deployment, [copies.First() with { LocalGpu = 0 }], _ => 100, folder, specFile);
                 bool cuda = deployment.UsesCuda(member);
                 members.Add(Yaml.Map(("deployment", deploymentName), ("member", name), ("spec", specFile)));
 

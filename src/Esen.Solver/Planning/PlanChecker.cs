@@ -71,6 +71,33 @@ public static class PlanChecker
     }
 
     /// <summary>
+    /// The objective of copies across nodes: the request enters at the node (<paramref name="problem"/>'s device
+    /// nodes) that gives the smallest objective, which is the slowest copy's time plus, for a copy on another
+    /// node, its member's transfer time (<see cref="TransferMsAt"/>).
+    /// </summary>
+    /// <param name="problem">The problem.</param>
+    /// <param name="deviceOf">Each copy's device index.</param>
+    /// <param name="memberOf">Each copy's member index.</param>
+    /// <param name="copyMs">Each copy's time in ms without transfers (a table latency, or a simulated finish).</param>
+    public static (string? Home, double ObjectiveMs) AcrossNodes(Problem problem, IReadOnlyList<int> deviceOf, Func<int, int> memberOf, Func<int, double> copyMs)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(deviceOf);
+        ArgumentNullException.ThrowIfNull(memberOf);
+        ArgumentNullException.ThrowIfNull(copyMs);
+        return problem.Devices.Select(d => d.Node).Distinct()
+            .Select(home => (Home: home, ObjectiveMs: Enumerable.Range(0, deviceOf.Count).Max(i => copyMs(i) + TransferMsAt(problem, deviceOf[i], memberOf(i), home))))
+            .MinBy(h => h.ObjectiveMs);
+    }
+
+    /// <summary>The transfer time (ms) of <paramref name="member"/>'s copy on <paramref name="device"/> for a request entering at node <paramref name="home"/>: 0 on that node, else <see cref="Problem.TransferMs"/>.</summary>
+    public static double TransferMsAt(Problem problem, int device, int member, string? home)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return problem.Devices[device].Node == home ? 0 : problem.TransferMs(member);
+    }
+
+    /// <summary>
     /// The objective of a feasible plan, computed from the definitions. Across nodes the request enters
     /// at the node that gives the smallest objective, and a copy on another node adds its member's
     /// transfer time (<see cref="Problem.TransferMs"/>).
@@ -79,9 +106,7 @@ public static class PlanChecker
     {
         if (problem.IsClustered)
         {
-            return problem.Devices.Select(d => d.Node).Distinct().Min(home => Enumerable.Range(0, plan.DeviceOf.Length).Max(i =>
-                problem.Members[plan.MemberAt(i)].LatencyMs.LatencyAt(plan.ShareOf[i])
-                + (problem.Devices[plan.DeviceOf[i]].Node == home ? 0 : problem.TransferMs(plan.MemberAt(i)))));
+            return AcrossNodes(problem, plan.DeviceOf, plan.MemberAt, i => problem.Members[plan.MemberAt(i)].LatencyMs.LatencyAt(plan.ShareOf[i])).ObjectiveMs;
         }
 
         double max = 0;

@@ -126,6 +126,34 @@ public sealed class EnsembleSpecReaderTests : IDisposable
         Assert.Equal("milp", spec.Solver);
     }
 
+    [Fact]
+    public void Read_MemberShares_FixThePlan()
+    {
+        EnsembleSpec spec = Read("""
+            {"format": "esen-ensemble/1", "kind": "ensemble", "combine": "mean",
+             "members": [{"name": "a", "model": "a.onnx", "share": 40}, {"name": "b", "model": "b.onnx", "share": 60}]}
+            """);
+
+        Assert.Equal([40, 60], spec.Members.Select(m => m.Share));
+        Assert.True(spec.FixesShares);
+    }
+
+    [Theory]
+    [InlineData("""[{"name": "a", "model": "a.onnx", "share": 0}, {"name": "b", "model": "b.onnx", "share": 50}]""", "", "$.members[0].share: 0 is below the minimum 1")]
+    [InlineData("""[{"name": "a", "model": "a.onnx", "share": 101}, {"name": "b", "model": "b.onnx", "share": 50}]""", "", "$.members[0].share: share 101 is outside 1..100 (percent of the member's device)")]
+    [InlineData("""[{"name": "a", "model": "a.onnx", "share": 0.5}, {"name": "b", "model": "b.onnx", "share": 50}]""", "", "$.members[0].share: expected an integer, got the number 0.5")]
+    [InlineData("""[{"name": "a", "model": "a.onnx", "share": 50}, {"name": "b", "model": "b.onnx"}]""", "", "$.members[1].share: member 'b' has no share while 'a' fixes its own; fix every member's share or none")]
+    [InlineData("""[{"name": "a", "model": "a.onnx", "share": 50}, {"name": "b", "model": "b.onnx", "share": 60}]""", "", "$.members[1].share: the members on cpu (a, b) are given 110 % (at most 100)")]
+    [InlineData("""[{"name": "a", "model": "a.onnx", "share": 50}, {"name": "b", "model": "b.onnx", "share": 50}]""", "\"solver\": \"milp\",", "$.solver: the members' shares fix the plan, so no solver plans it; remove 'solver' or the shares")]
+    public void Read_BadShares_OneLineNamingTheField(string members, string extra, string message)
+    {
+        var ex = Assert.Throws<EnsembleSpecException>(() => Read($$"""
+            {"format": "esen-ensemble/1", "kind": "ensemble", "combine": "mean", {{extra}} "members": {{members}}}
+            """));
+
+        Assert.Equal($"spec.json: {message}", ex.Message);
+    }
+
     [Theory]
     [InlineData("""{"format": "esen-ensemble/2", "kind": "ensemble", "combine": "mean", "members": [{"name": "a", "model": "a.onnx"}]}""", "$.format")]
     [InlineData("""{"format": "esen-ensemble/1", "kind": "bag", "members": []}""", "$.kind")]

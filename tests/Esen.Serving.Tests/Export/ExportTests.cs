@@ -122,7 +122,11 @@ public sealed class ExportTests : IDisposable
         string? python = await ExternalTools.PythonWithModulesAsync("google.protobuf.text_format, grpc_tools.protoc, yaml");
         (int compiled, _, string compileError) = await ExternalTools.RunAsync(python!, ["-m", "py_compile", Path.Combine(output, "esen_ray.py")]);
         Assert.True(compiled == 0, $"esen_ray.py is not valid Python: {compileError}");
-        Assert.Equal(["b"], EnsembleSpecReader.ReadFile(Path.Combine(output, "members", "b.json")).Members.Select(m => m.Name));
+        EnsembleSpec alone = EnsembleSpecReader.ReadFile(Path.Combine(output, "members", "b.json"));
+        Assert.Equal(["b"], alone.Members.Select(m => m.Name));
+
+        // The replica's process holds the planned share (num_gpus, the MPS percentage); the member takes all of it.
+        Assert.Equal([100], alone.Members.Select(m => m.Share));
     }
 
     [SkippableFact]
@@ -150,6 +154,47 @@ public sealed class ExportTests : IDisposable
 
         Assert.Contains(result.Limits, l => l.Contains("member a (replica 0) is planned at 50 % of n0-g0 but each of the 4 MPS replicas per GPU gets 25 %", StringComparison.Ordinal));
         Assert.Contains("kubectl label node n1 nvidia.com/device-plugin.config=n1", await File.ReadAllTextAsync(Path.Combine(output, "label-nodes.sh")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KServe_EachNodeGroupsSession_RunsExactlyThePlansShares()
+    {
+        // b has two copies: replica 0 beside a on n0, replica 1 alone on n1.
+        string spec = WriteSpec("sim:h100");
+        string plan = WritePlan(("a", "n0-g0", 30, 0, "n0"), ("b", "n0-g0", 45, 0, "n0"), ("b", "n1-g0", 60, 1, "n1"));
+        string output = Path.Combine(_folder, "kserve");
+
+        ExportResult result = Exporter.Export(spec, plan, "kserve", output);
+
+        // The oracle: the plan file read here, each node's members at their first copy's share.
+        using JsonDocument planned = JsonDocument.Parse(await File.ReadAllTextAsync(plan));
+        Dictionary<string, Dictionary<string, int>> expected = planned.RootElement.GetProperty("assignments").EnumerateArray()
+            .OrderBy(a => a.GetProperty("replica").GetInt32())
+            .GroupBy(a => a.GetProperty("node").GetString()!)
+            .ToDictionary(node => node.Key, node => node.DistinctBy(a => a.GetProperty("member").GetString()).ToDictionary(a => a.GetProperty("member").GetString()!, a => a.GetProperty("share").GetInt32()));
+        Assert.Equal(2, expected.Count);
+        foreach ((string node, Dictionary<string, int> shares) in expected)
+        {
+            await using EnsembleSession session = await EnsembleSession.LoadAsync(Path.Combine(output, node, "pair.json"));
+            Assert.True(session.Plan.IsFixed);
+            Assert.Equal(shares, session.Spec.Members.Select((m, i) => (m.Name, Share: session.Plan.Shares[i])).ToDictionary(m => m.Name, m => m.Share));
+        }
+
+        Assert.DoesNotContain(result.Limits, l => l.Contains("planned again", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task KServe_PlannedDevicesSharingOneSimulatedDevice_OverOneHundredPercent_FixNoShareAndSaySo()
+    {
+        string spec = WriteSpec("sim:h100");
+        string plan = WritePlan(("a", "g0", 60, 0, null), ("b", "g1", 60, 0, null));
+        string output = Path.Combine(_folder, "kserve");
+
+        ExportResult result = Exporter.Export(spec, plan, "kserve", output);
+
+        await using EnsembleSession session = await EnsembleSession.LoadAsync(Path.Combine(output, PlanFileNode, "pair.json"));
+        Assert.False(session.Plan.IsFixed);
+        Assert.Contains(result.Limits, l => l.Contains("members a, b all run on sim:h100 there (not a cuda:N device), where their planned shares add up to 120 %", StringComparison.Ordinal));
     }
 
     [SkippableFact]
