@@ -16,6 +16,7 @@
 #include "../ensemble.cu"
 #include "../im2col.cu"
 #include "../layout.cu"
+#include "../matmul.cu"
 #include "../normalization.cu"
 #include "../pooling.cu"
 #include "../softmax.cu"
@@ -107,6 +108,7 @@ static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_ENTRY(esen_strided_copy_int8),
     ESEN_HOST_ENTRY(esen_concat_slab),
     ESEN_HOST_ENTRY(esen_gather),
+    ESEN_HOST_ENTRY(esen_matmul_double),
     ESEN_HOST_ENTRY(esen_max_pool),
     ESEN_HOST_ENTRY(esen_max_pool_int8),
     ESEN_HOST_ENTRY(esen_max_pool_uint8),

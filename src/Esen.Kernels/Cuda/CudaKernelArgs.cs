@@ -154,6 +154,31 @@ internal static class CudaKernelArgs
         public int FaultCode;
     }
 
+    /// <summary>
+    /// <c>esen_matmul_double</c>: Y[b, i, j] = Alpha · Σₚ A_b[i, p] · B_b[p, j] (+ Beta · Y when Beta ≠ 0), A_b[i, p] at
+    /// A + (batch offset + i·ARow + p·ACol) doubles, B_b[p, j] at B + (batch offset + p·BRow + j·BCol).
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct MatMulDouble
+    {
+        public ulong A;
+        public ulong B;
+        public ulong Y;
+        public int Count;
+        public int M;
+        public int N;
+        public int K;
+        public Dims6 BatchDims;
+        public Dims6 ABatch;
+        public Dims6 BBatch;
+        public int ARow;
+        public int ACol;
+        public int BRow;
+        public int BCol;
+        public double Alpha;
+        public double Beta;
+    }
+
     /// <summary><c>esen_max_pool</c>, <c>esen_max_pool_int8</c>, <c>esen_max_pool_uint8</c>; Indices (int64, may be 0) receives each maximum's flat index, column-major when ColumnMajor ≠ 0.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct MaxPool

@@ -268,18 +268,31 @@ internal static class CudaLowering
         {
             Node node = _node;
             string a = node.Inputs[0], b = node.Inputs[1], y = node.Outputs[0];
-            RequireFloat(a, b, y);
+            bool inDouble = Shapes[y].DataType == DataType.Float64 && Activations.FusedInto(node).Kind == ActivationKind.None;
+            string c = node.HasInput(2) ? node.Inputs[2] : string.Empty;
+            RequireType(inDouble ? DataType.Float64 : DataType.Float32, a, b, y, c);
             GemmAttributes attributes = GemmAttributes.Of(node);
             (bool ta, bool tb, float alpha, float beta) = attributes;
             TensorShape aShape = ShapeOf(a), bShape = ShapeOf(b), yShape = ShapeOf(y);
             int m = (int)yShape[0], n = (int)yShape[1], k = (int)attributes.RowsAndDepthOfA(aShape).K;
-            bool addC = node.HasInput(2) && beta != 0f;
+            bool addC = c.Length > 0 && beta != 0f;
             if (addC)
             {
                 // C broadcasts into Y first; the GEMM then accumulates onto it with beta.
-                string c = node.Inputs[2];
-                RequireFloat(c);
                 StridedCopy(Address(c), y, Dims([m, n]), Broadcast(ShapeOf(c).ToIntArray(), [m, n]));
+            }
+
+            if (inDouble)
+            {
+                // float64 as the CPU computes it: in double, p ascending (esen_matmul_double); A is stored [M, K] or, transposed, [K, M].
+                int lda = (int)aShape[1], ldb = (int)bShape[1];
+                Launch(PtxKernels.MatMulDouble, LaunchConfig.GridStride((long)m * n), new CudaKernelArgs.MatMulDouble
+                {
+                    A = Address(a), B = Address(b), Y = Address(y), Count = checked(m * n), M = m, N = n, K = k,
+                    BatchDims = Dims([]), ABatch = default, BBatch = default,
+                    ARow = ta ? 1 : lda, ACol = ta ? lda : 1, BRow = tb ? 1 : ldb, BCol = tb ? ldb : 1, Alpha = alpha, Beta = addC ? beta : 0,
+                });
+                return;
             }
 
             Steps.Add(new GemmStep(node.Describe(), GemmCall.RowMajor(
@@ -293,7 +306,8 @@ internal static class CudaLowering
 
         private void MatMul(string a, string b, string y)
         {
-            RequireFloat(a, b, y);
+            bool inDouble = Shapes[y].DataType == DataType.Float64;
+            RequireType(inDouble ? DataType.Float64 : DataType.Float32, a, b, y);
             TensorShape aShape = ShapeOf(a), bShape = ShapeOf(b);
             long[] a2 = aShape.Rank == 1 ? [1, aShape[0]] : aShape.ToArray();
             long[] b2 = bShape.Rank == 1 ? [bShape[0], 1] : bShape.ToArray();
@@ -302,6 +316,25 @@ internal static class CudaLowering
             int[] batch = ShapeInference.Broadcast(new TensorShape([.. a2[..^2]]), new TensorShape([.. b2[..^2]]))!.ToIntArray();
             int count = batch.Aggregate(1, (p, d) => p * d);
             int aCount = aBatch.Aggregate(1, (p, d) => p * d), bCount = bBatch.Aggregate(1, (p, d) => p * d);
+            if (inDouble)
+            {
+                // float64 as the CPU computes it: in double, p ascending; the batch offsets of A and B are their broadcast
+                // strides in whole matrices.
+                Dims6 aMatrices = Broadcast(aBatch, batch), bMatrices = Broadcast(bBatch, batch);
+                for (int d = 0; d < Dims6.Rank; d++)
+                {
+                    aMatrices[d] *= m * k;
+                    bMatrices[d] *= k * n;
+                }
+
+                Launch(PtxKernels.MatMulDouble, LaunchConfig.GridStride((long)count * m * n), new CudaKernelArgs.MatMulDouble
+                {
+                    A = Address(a), B = Address(b), Y = Address(y), Count = checked(count * m * n), M = m, N = n, K = k,
+                    BatchDims = Dims(batch), ABatch = aMatrices, BBatch = bMatrices, ARow = k, ACol = 1, BRow = n, BCol = 1, Alpha = 1, Beta = 0,
+                });
+                return;
+            }
+
             GemmCall single(ulong aAt, ulong bAt, ulong yAt, int rows) =>
                 GemmCall.RowMajor(layout.GpuMath, false, false, rows, n, k, 1f, aAt, k, bAt, n, 0f, yAt, n);
             if (bCount == 1 && aCount == count)
@@ -696,13 +729,15 @@ internal static class CudaLowering
                 : throw Unsupported($"'{value}' is {DataTypes.Name(Shapes[value].DataType)}; the CUDA {_node.OpType} kernel moves elements of 4 or 8 bytes");
         }
 
-        private void RequireFloat(params string[] values)
+        private void RequireFloat(params string[] values) => RequireType(DataType.Float32, values);
+
+        private void RequireType(DataType type, params string[] values)
         {
             foreach (string value in values.Where(v => v.Length > 0))
             {
-                if (Shapes[value].DataType != DataType.Float32)
+                if (Shapes[value].DataType != type)
                 {
-                    throw Unsupported($"'{value}' is {DataTypes.Name(Shapes[value].DataType)}; the CUDA kernels take float32");
+                    throw Unsupported($"'{value}' is {DataTypes.Name(Shapes[value].DataType)}; the CUDA kernels take {DataTypes.Name(type)}");
                 }
             }
         }

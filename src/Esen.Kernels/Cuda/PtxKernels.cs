@@ -70,6 +70,8 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.Gather> Gather { get; } = new("layout", "esen_gather");
 
+    public static PtxKernel<CudaKernelArgs.MatMulDouble> MatMulDouble { get; } = new("matmul", "esen_matmul_double");
+
     public static PtxKernel<CudaKernelArgs.MaxPool> MaxPool { get; } = new("pooling", "esen_max_pool");
 
     public static PtxKernel<CudaKernelArgs.MaxPool> MaxPoolInt8 { get; } = new("pooling", "esen_max_pool_int8");
@@ -109,7 +111,7 @@ internal static class PtxKernels
     [
         BiasActivation, Clip, ClipInt8, ClipUInt8, Add, Sub, Mul, Div, CastFloatToInt64, CastInt64ToFloat, CastFloatToDouble, CastDoubleToFloat, Copy, CopyBytes, FillBytes,
         StridedCopy, StridedCopyInt64, StridedCopyInt16, StridedCopyInt8, ConcatSlab, Gather,
-        MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean,
+        MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean,
         EnsembleWeightedMean, EnsembleVote, CascadeGate, GatherRows, ScatterRows,
         .. BinaryTypes.SelectMany(t => new[] { "Add", "Sub", "Mul" }.Select(op => Binary(op, t))),
         .. BinaryTypes.Where(DataTypes.IsFloatingPoint).Select(t => Binary("Div", t)),

@@ -93,6 +93,41 @@ public sealed class HostLoweredElementTypeTests
     }
 
     [Theory]
+    [InlineData(new long[] { 2, 2, 3 }, new long[] { 3, 4 })]
+    [InlineData(new long[] { 2, 1, 2, 3 }, new long[] { 3, 3, 4 })]
+    [InlineData(new long[] { 5 }, new long[] { 2, 5, 3 })]
+    [InlineData(new long[] { 3, 5 }, new long[] { 5 })]
+    public void Float64MatMul_WithBroadcastBatches_MatchesTheCpuExecutorBitForBit(long[] aDims, long[] bDims)
+    {
+        KernelToolchain.RequireClangPlusPlus();
+        var random = new Random(20261213 + aDims.Length + bDims.Length);
+        Tensor a = RandomTensor(random, DataType.Float64, new TensorShape(aDims)), b = RandomTensor(random, DataType.Float64, new TensorShape(bDims));
+
+        AssertSameAsCpu(Graph("MatMul", [("a", a), ("b", b)]), new() { ["a"] = a, ["b"] = b });
+    }
+
+    [Theory]
+    [InlineData(false, false, new long[] { 4 })]
+    [InlineData(true, false, new long[] { 3, 1 })]
+    [InlineData(false, true, new long[] { 3, 4 })]
+    [InlineData(true, true, new long[0])]
+    public void Float64Gemm_MatchesTheCpuExecutorBitForBit(bool transA, bool transB, long[] cDims)
+    {
+        KernelToolchain.RequireClangPlusPlus();
+        var random = new Random(20261214 + (transA ? 2 : 0) + (transB ? 1 : 0));
+        Tensor a = RandomTensor(random, DataType.Float64, transA ? new TensorShape(5, 3) : new TensorShape(3, 5));
+        Tensor b = RandomTensor(random, DataType.Float64, transB ? new TensorShape(4, 5) : new TensorShape(5, 4));
+        Tensor c = RandomTensor(random, DataType.Float64, new TensorShape(cDims));
+        var attributes = new Dictionary<string, AttributeValue>
+        {
+            ["transA"] = AttributeValue.Int(transA ? 1 : 0), ["transB"] = AttributeValue.Int(transB ? 1 : 0),
+            ["alpha"] = AttributeValue.Float(0.75f), ["beta"] = AttributeValue.Float(-1.5f),
+        };
+
+        AssertSameAsCpu(Graph("Gemm", [("a", a), ("b", b), ("c", c)], attributes), new() { ["a"] = a, ["b"] = b, ["c"] = c });
+    }
+
+    [Theory]
     [InlineData(DataType.Int8, true, true)]
     [InlineData(DataType.Int8, false, true)]
     [InlineData(DataType.UInt8, true, false)]
