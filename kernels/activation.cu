@@ -111,13 +111,32 @@ ESEN_KERNEL void esen_bias_activation(const float* x, const float* bias, float* 
 
 // Clip whose bounds are computed at run time: each is a one-element tensor in device memory, read
 // here, or absent (a null pointer), when lo or hi stands in (ONNX Clip's default, ±infinity).
+// Computed in float32, as the CPU executor clips int8 and uint8, which float32 holds exactly.
+template <class T>
+ESEN_DEVICE void esen_clip_of(const T* x, T* y, int count, const T* min, const T* max, float lo, float hi)
+{
+    const float lower = min != nullptr ? static_cast<float>(*min) : lo;
+    const float upper = max != nullptr ? static_cast<float>(*max) : hi;
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        y[i] = static_cast<T>(esen_clamp(static_cast<float>(x[i]), lower, upper));
+    }
+}
+
 ESEN_KERNEL void esen_clip(const float* x, float* y, int count, const float* min, const float* max,
                            float lo, float hi)
 {
-    const float lower = min != nullptr ? *min : lo;
-    const float upper = max != nullptr ? *max : hi;
-    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
-    {
-        y[i] = esen_clamp(x[i], lower, upper);
-    }
+    esen_clip_of(x, y, count, min, max, lo, hi);
+}
+
+ESEN_KERNEL void esen_clip_int8(const signed char* x, signed char* y, int count, const signed char* min,
+                                const signed char* max, float lo, float hi)
+{
+    esen_clip_of(x, y, count, min, max, lo, hi);
+}
+
+ESEN_KERNEL void esen_clip_uint8(const unsigned char* x, unsigned char* y, int count,
+                                 const unsigned char* min, const unsigned char* max, float lo, float hi)
+{
+    esen_clip_of(x, y, count, min, max, lo, hi);
 }

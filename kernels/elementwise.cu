@@ -1,5 +1,5 @@
-// Elementwise binary operators with NumPy/ONNX broadcasting, on float32 and on int64, and the
-// float ↔ int64 casts.
+// Elementwise binary operators with NumPy/ONNX broadcasting, on float32, float64 and every
+// integer type, and the float32 ↔ int64 and float32 ↔ float64 casts.
 //
 // Broadcasting is described by strides: the output shape is right-aligned into ESEN_MAX_RANK (6)
 // dimensions (missing leading dimensions are 1), and each input gets one stride per output
@@ -16,45 +16,52 @@ enum EsenBinaryOp
     ESEN_BINARY_DIV,
 };
 
-template <int Op>
-ESEN_DEVICE float esen_binary_apply(float a, float b, int*, int)
+// IEEE arithmetic in the element's own type (float32 or float64); division is div.rn, not an
+// approximation. Integers as the CPU executor computes them (C# unchecked arithmetic): sums,
+// differences and products wrap in two's complement, computed on 64-bit unsigned values because
+// signed overflow is undefined in C++, and the low bits kept (a conversion to a narrower integer is
+// modular); the quotient truncates toward zero (C, and ONNX Div). A zero divisor and a signed
+// type's minimum / −1 have no quotient in the type (and are undefined in C++ and in PTX div.s64):
+// the element is written 0 and the fault is reported (esen_report_fault).
+template <int Op, class T>
+ESEN_DEVICE T esen_binary_apply(T a, T b, int* fault, int fault_code)
 {
-    switch (Op)
+    if constexpr (static_cast<T>(0.5) != static_cast<T>(0))
     {
-        case ESEN_BINARY_ADD: return a + b;
-        case ESEN_BINARY_SUB: return a - b;
-        case ESEN_BINARY_MUL: return a * b;
-        default: return a / b; // IEEE division (div.rn.f32), not an approximation
+        switch (Op)
+        {
+            case ESEN_BINARY_ADD: return a + b;
+            case ESEN_BINARY_SUB: return a - b;
+            case ESEN_BINARY_MUL: return a * b;
+            default: return a / b;
+        }
     }
-}
-
-// int64 as the CPU executor computes it (C# unchecked arithmetic): sums, differences and products
-// wrap in two's complement, computed on unsigned values because signed overflow is undefined in
-// C++; the quotient truncates toward zero (C, and ONNX Div). A zero divisor and −2^63 / −1 have no
-// int64 quotient (and are undefined in C++ and in PTX div.s64): the element is written 0 and the
-// fault is reported (esen_report_fault).
-template <int Op>
-ESEN_DEVICE long long esen_binary_apply(long long a, long long b, int* fault, int fault_code)
-{
-    const unsigned long long ua = static_cast<unsigned long long>(a);
-    const unsigned long long ub = static_cast<unsigned long long>(b);
-    switch (Op)
+    else
     {
-        case ESEN_BINARY_ADD: return static_cast<long long>(ua + ub);
-        case ESEN_BINARY_SUB: return static_cast<long long>(ua - ub);
-        case ESEN_BINARY_MUL: return static_cast<long long>(ua * ub);
-        default:
-            if (b == 0 || (b == -1 && a == -0x7FFFFFFFFFFFFFFFLL - 1))
+        const unsigned long long ua = static_cast<unsigned long long>(a);
+        const unsigned long long ub = static_cast<unsigned long long>(b);
+        switch (Op)
+        {
+            case ESEN_BINARY_ADD: return static_cast<T>(ua + ub);
+            case ESEN_BINARY_SUB: return static_cast<T>(ua - ub);
+            case ESEN_BINARY_MUL: return static_cast<T>(ua * ub);
+            default:
             {
-                esen_report_fault(fault, fault_code);
-                return 0;
+                constexpr bool is_signed = static_cast<T>(-1) < static_cast<T>(0);
+                constexpr T minimum = is_signed ? static_cast<T>(1ULL << (sizeof(T) * 8 - 1)) : static_cast<T>(0);
+                if (b == 0 || (is_signed && b == static_cast<T>(-1) && a == minimum))
+                {
+                    esen_report_fault(fault, fault_code);
+                    return 0;
+                }
+                return static_cast<T>(a / b);
             }
-            return a / b;
+        }
     }
 }
 
-// y[i] = a[..] ∘ b[..] over the broadcast strides, for T float or long long. fault and fault_code
-// reach esen_binary_apply, which only int64 division uses.
+// y[i] = a[..] ∘ b[..] over the broadcast strides. fault and fault_code reach esen_binary_apply,
+// which only integer division uses.
 template <int Op, class T>
 ESEN_DEVICE void esen_binary(const T* a, const T* b, T* y, int count, const EsenDims6& out_dims,
                              const EsenDims6& a_strides, const EsenDims6& b_strides,
@@ -76,54 +83,41 @@ ESEN_DEVICE void esen_binary(const T* a, const T* b, T* y, int count, const Esen
     }
 }
 
-ESEN_KERNEL void esen_add(const float* a, const float* b, float* y, int count, EsenDims6 out_dims,
-                          EsenDims6 a_strides, EsenDims6 b_strides)
-{
-    esen_binary<ESEN_BINARY_ADD>(a, b, y, count, out_dims, a_strides, b_strides);
-}
+// One entry point per operator and element type: esen_<op> on float32, esen_<op>_<type> on the
+// others (the type named as ONNX names it). Integer division takes the fault word as well.
+#define ESEN_BINARY_ENTRY(name, op, T)                                                                \
+    ESEN_KERNEL void name(const T* a, const T* b, T* y, int count, EsenDims6 out_dims,               \
+                          EsenDims6 a_strides, EsenDims6 b_strides)                                  \
+    {                                                                                                \
+        esen_binary<op>(a, b, y, count, out_dims, a_strides, b_strides);                             \
+    }
 
-ESEN_KERNEL void esen_sub(const float* a, const float* b, float* y, int count, EsenDims6 out_dims,
-                          EsenDims6 a_strides, EsenDims6 b_strides)
-{
-    esen_binary<ESEN_BINARY_SUB>(a, b, y, count, out_dims, a_strides, b_strides);
-}
+#define ESEN_BINARY_ENTRIES(suffix, T)                                                               \
+    ESEN_BINARY_ENTRY(esen_add##suffix, ESEN_BINARY_ADD, T)                                          \
+    ESEN_BINARY_ENTRY(esen_sub##suffix, ESEN_BINARY_SUB, T)                                          \
+    ESEN_BINARY_ENTRY(esen_mul##suffix, ESEN_BINARY_MUL, T)
 
-ESEN_KERNEL void esen_mul(const float* a, const float* b, float* y, int count, EsenDims6 out_dims,
-                          EsenDims6 a_strides, EsenDims6 b_strides)
-{
-    esen_binary<ESEN_BINARY_MUL>(a, b, y, count, out_dims, a_strides, b_strides);
-}
+#define ESEN_INTEGER_BINARY_ENTRIES(suffix, T)                                                       \
+    ESEN_BINARY_ENTRIES(suffix, T)                                                                   \
+    ESEN_KERNEL void esen_div##suffix(const T* a, const T* b, T* y, int count, EsenDims6 out_dims,   \
+                                      EsenDims6 a_strides, EsenDims6 b_strides, int* fault,          \
+                                      int fault_code)                                                \
+    {                                                                                                \
+        esen_binary<ESEN_BINARY_DIV>(a, b, y, count, out_dims, a_strides, b_strides, fault, fault_code); \
+    }
 
-ESEN_KERNEL void esen_div(const float* a, const float* b, float* y, int count, EsenDims6 out_dims,
-                          EsenDims6 a_strides, EsenDims6 b_strides)
-{
-    esen_binary<ESEN_BINARY_DIV>(a, b, y, count, out_dims, a_strides, b_strides);
-}
-
-ESEN_KERNEL void esen_add_int64(const long long* a, const long long* b, long long* y, int count,
-                                EsenDims6 out_dims, EsenDims6 a_strides, EsenDims6 b_strides)
-{
-    esen_binary<ESEN_BINARY_ADD>(a, b, y, count, out_dims, a_strides, b_strides);
-}
-
-ESEN_KERNEL void esen_sub_int64(const long long* a, const long long* b, long long* y, int count,
-                                EsenDims6 out_dims, EsenDims6 a_strides, EsenDims6 b_strides)
-{
-    esen_binary<ESEN_BINARY_SUB>(a, b, y, count, out_dims, a_strides, b_strides);
-}
-
-ESEN_KERNEL void esen_mul_int64(const long long* a, const long long* b, long long* y, int count,
-                                EsenDims6 out_dims, EsenDims6 a_strides, EsenDims6 b_strides)
-{
-    esen_binary<ESEN_BINARY_MUL>(a, b, y, count, out_dims, a_strides, b_strides);
-}
-
-ESEN_KERNEL void esen_div_int64(const long long* a, const long long* b, long long* y, int count,
-                                EsenDims6 out_dims, EsenDims6 a_strides, EsenDims6 b_strides,
-                                int* fault, int fault_code)
-{
-    esen_binary<ESEN_BINARY_DIV>(a, b, y, count, out_dims, a_strides, b_strides, fault, fault_code);
-}
+ESEN_BINARY_ENTRIES(, float)
+ESEN_BINARY_ENTRY(esen_div, ESEN_BINARY_DIV, float)
+ESEN_BINARY_ENTRIES(_double, double)
+ESEN_BINARY_ENTRY(esen_div_double, ESEN_BINARY_DIV, double)
+ESEN_INTEGER_BINARY_ENTRIES(_int8, signed char)
+ESEN_INTEGER_BINARY_ENTRIES(_uint8, unsigned char)
+ESEN_INTEGER_BINARY_ENTRIES(_int16, short)
+ESEN_INTEGER_BINARY_ENTRIES(_uint16, unsigned short)
+ESEN_INTEGER_BINARY_ENTRIES(_int32, int)
+ESEN_INTEGER_BINARY_ENTRIES(_uint32, unsigned int)
+ESEN_INTEGER_BINARY_ENTRIES(_int64, long long)
+ESEN_INTEGER_BINARY_ENTRIES(_uint64, unsigned long long)
 
 // float → int64 as the CPU executor's cast: toward zero, NaN to 0, and values beyond the int64 range
 // saturated, which is also what cvt.rzi.s64.f32 gives; written out because the C++ conversion is
@@ -141,11 +135,29 @@ ESEN_KERNEL void esen_cast_float_to_int64(const float* x, long long* y, int coun
     }
 }
 
-// int64 → float, rounded to nearest (even on a tie), as C# and cvt.rn.f32.s64.
-ESEN_KERNEL void esen_cast_int64_to_float(const long long* x, float* y, int count)
+// A conversion C++ defines for every value: int64 → float rounds to nearest (even on a tie), as C#
+// and cvt.rn.f32.s64; float → double is exact; double → float rounds to nearest (cvt.rn.f32.f64),
+// as C#, infinities and NaN kept, beyond float's range to ±infinity.
+template <class From, class To>
+ESEN_DEVICE void esen_cast_of(const From* x, To* y, int count)
 {
     for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
     {
-        y[i] = static_cast<float>(x[i]);
+        y[i] = static_cast<To>(x[i]);
     }
+}
+
+ESEN_KERNEL void esen_cast_int64_to_float(const long long* x, float* y, int count)
+{
+    esen_cast_of(x, y, count);
+}
+
+ESEN_KERNEL void esen_cast_float_to_double(const float* x, double* y, int count)
+{
+    esen_cast_of(x, y, count);
+}
+
+ESEN_KERNEL void esen_cast_double_to_float(const double* x, float* y, int count)
+{
+    esen_cast_of(x, y, count);
 }

@@ -1,13 +1,34 @@
-// Data movement: contiguous copy, strided copy (transpose, expand, slice up to rank 6; float32
-// and int64), the per-input step of concat, and gather.
+// Data movement: contiguous copy, fill, strided copy (transpose, expand, slice up to rank 6; of
+// 1-, 2-, 4- and 8-byte elements), the per-input step of concat, and gather.
 #include "esen_cuda.h"
 
-// y[i] = x[i] for i < count.
-ESEN_KERNEL void esen_copy(const float* x, float* y, int count)
+// y[i] = x[i] for i < count: 4-byte words (esen_copy), or single bytes (esen_copy_bytes) for a
+// value whose size or address is not a multiple of 4.
+template <class T>
+ESEN_DEVICE void esen_copy_of(const T* x, T* y, int count)
 {
     for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
     {
         y[i] = x[i];
+    }
+}
+
+ESEN_KERNEL void esen_copy(const float* x, float* y, int count)
+{
+    esen_copy_of(x, y, count);
+}
+
+ESEN_KERNEL void esen_copy_bytes(const unsigned char* x, unsigned char* y, int count)
+{
+    esen_copy_of(x, y, count);
+}
+
+// y[i] = value for i < count bytes (a bool mask of ones).
+ESEN_KERNEL void esen_fill_bytes(unsigned char* y, int count, int value)
+{
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        y[i] = static_cast<unsigned char>(value);
     }
 }
 
@@ -37,9 +58,22 @@ ESEN_KERNEL void esen_strided_copy(const float* x, float* y, int count, EsenDims
     esen_strided_copy_of(x, y, count, out_dims, in_strides);
 }
 
-// The same over int64 elements (Transpose and Slice of int64 tensors).
+// The same over 8-byte elements (int64, uint64, float64), and over 1- and 2-byte ones: the bits are
+// moved, whatever the type.
 ESEN_KERNEL void esen_strided_copy_int64(const long long* x, long long* y, int count, EsenDims6 out_dims,
                                          EsenDims6 in_strides)
+{
+    esen_strided_copy_of(x, y, count, out_dims, in_strides);
+}
+
+ESEN_KERNEL void esen_strided_copy_int16(const short* x, short* y, int count, EsenDims6 out_dims,
+                                         EsenDims6 in_strides)
+{
+    esen_strided_copy_of(x, y, count, out_dims, in_strides);
+}
+
+ESEN_KERNEL void esen_strided_copy_int8(const signed char* x, signed char* y, int count, EsenDims6 out_dims,
+                                        EsenDims6 in_strides)
 {
     esen_strided_copy_of(x, y, count, out_dims, in_strides);
 }

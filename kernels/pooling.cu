@@ -25,8 +25,8 @@ ESEN_DEVICE int esen_pool_tap(const EsenWindow3D& p, int d, int o, int k)
 // Calls visit(value, id, ih, iw) for each tap of the window at output position o that reads the
 // input (at (id, ih, iw)), in row-major tap order: the CPU executor's order, so sums agree to the bit
 // and the first maximum is the same one.
-template <class Visit>
-ESEN_DEVICE void esen_pool_window(const float* plane, const EsenWindow3D& p, const int o[3], Visit visit)
+template <class T, class Visit>
+ESEN_DEVICE void esen_pool_window(const T* plane, const EsenWindow3D& p, const int o[3], Visit visit)
 {
     for (int kd = 0; kd < p.kernel[0]; ++kd)
     {
@@ -42,13 +42,13 @@ ESEN_DEVICE void esen_pool_window(const float* plane, const EsenWindow3D& p, con
             {
                 continue;
             }
-            const float* row = plane + (static_cast<long long>(id) * p.input[1] + ih) * p.input[2];
+            const T* row = plane + (static_cast<long long>(id) * p.input[1] + ih) * p.input[2];
             for (int kw = 0; kw < p.kernel[2]; ++kw)
             {
                 const int iw = esen_pool_tap(p, 2, o[2], kw);
                 if (iw >= 0 && iw < p.input[2])
                 {
-                    visit(row[iw], id, ih, iw);
+                    visit(static_cast<float>(row[iw]), id, ih, iw);
                 }
             }
         }
@@ -59,8 +59,10 @@ ESEN_DEVICE void esen_pool_window(const float* plane, const EsenWindow3D& p, con
 // indices, when not null, receives where each maximum is (ONNX MaxPool's Indices output): the flat
 // index into x of its first occurrence in the window, the spatial part row-major, or column-major
 // with column_major != 0 (storage_order = 1); 0 within the plane for a window with no input position.
-ESEN_KERNEL void esen_max_pool(const float* x, float* y, int planes, EsenWindow3D pool,
-                               long long* indices, int column_major)
+// Computed in float32, as the CPU executor pools int8 and uint8, which float32 holds exactly.
+template <class T>
+ESEN_DEVICE void esen_max_pool_of(const T* x, T* y, int planes, const EsenWindow3D& pool,
+                                  long long* indices, int column_major)
 {
     const long long in_plane = static_cast<long long>(pool.input[0]) * pool.input[1] * pool.input[2];
     const long long count = planes * (static_cast<long long>(pool.output[0]) * pool.output[1] * pool.output[2]);
@@ -79,12 +81,30 @@ ESEN_KERNEL void esen_max_pool(const float* x, float* y, int planes, EsenWindow3
                     : (static_cast<long long>(id) * pool.input[1] + ih) * pool.input[2] + iw;
             }
         });
-        y[i] = best;
+        y[i] = static_cast<T>(best);
         if (indices != nullptr)
         {
             indices[i] = plane_index * in_plane + (at < 0 ? 0 : at);
         }
     }
+}
+
+ESEN_KERNEL void esen_max_pool(const float* x, float* y, int planes, EsenWindow3D pool,
+                               long long* indices, int column_major)
+{
+    esen_max_pool_of(x, y, planes, pool, indices, column_major);
+}
+
+ESEN_KERNEL void esen_max_pool_int8(const signed char* x, signed char* y, int planes, EsenWindow3D pool,
+                                    long long* indices, int column_major)
+{
+    esen_max_pool_of(x, y, planes, pool, indices, column_major);
+}
+
+ESEN_KERNEL void esen_max_pool_uint8(const unsigned char* x, unsigned char* y, int planes,
+                                     EsenWindow3D pool, long long* indices, int column_major)
+{
+    esen_max_pool_of(x, y, planes, pool, indices, column_major);
 }
 
 // Mean over the window. The divisor counts the window positions inside the input, or with

@@ -16,6 +16,7 @@
 #include "../ensemble.cu"
 #include "../im2col.cu"
 #include "../layout.cu"
+#include "../matmul.cu"
 #include "../normalization.cu"
 #include "../pooling.cu"
 #include "../softmax.cu"
@@ -74,25 +75,43 @@ struct EsenHostEntry
         }                                                                                \
     }
 
+// The four binary operators of one element type (elementwise.cu).
+#define ESEN_HOST_BINARY_ENTRIES(suffix)                                                 \
+    ESEN_HOST_ENTRY(esen_add##suffix), ESEN_HOST_ENTRY(esen_sub##suffix),                 \
+        ESEN_HOST_ENTRY(esen_mul##suffix), ESEN_HOST_ENTRY(esen_div##suffix)
+
 static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_ENTRY(esen_bias_activation),
     ESEN_HOST_ENTRY(esen_clip),
-    ESEN_HOST_ENTRY(esen_add),
-    ESEN_HOST_ENTRY(esen_sub),
-    ESEN_HOST_ENTRY(esen_mul),
-    ESEN_HOST_ENTRY(esen_div),
-    ESEN_HOST_ENTRY(esen_add_int64),
-    ESEN_HOST_ENTRY(esen_sub_int64),
-    ESEN_HOST_ENTRY(esen_mul_int64),
-    ESEN_HOST_ENTRY(esen_div_int64),
+    ESEN_HOST_ENTRY(esen_clip_int8),
+    ESEN_HOST_ENTRY(esen_clip_uint8),
+    ESEN_HOST_BINARY_ENTRIES(),
+    ESEN_HOST_BINARY_ENTRIES(_double),
+    ESEN_HOST_BINARY_ENTRIES(_int8),
+    ESEN_HOST_BINARY_ENTRIES(_uint8),
+    ESEN_HOST_BINARY_ENTRIES(_int16),
+    ESEN_HOST_BINARY_ENTRIES(_uint16),
+    ESEN_HOST_BINARY_ENTRIES(_int32),
+    ESEN_HOST_BINARY_ENTRIES(_uint32),
+    ESEN_HOST_BINARY_ENTRIES(_int64),
+    ESEN_HOST_BINARY_ENTRIES(_uint64),
     ESEN_HOST_ENTRY(esen_cast_float_to_int64),
     ESEN_HOST_ENTRY(esen_cast_int64_to_float),
+    ESEN_HOST_ENTRY(esen_cast_float_to_double),
+    ESEN_HOST_ENTRY(esen_cast_double_to_float),
     ESEN_HOST_ENTRY(esen_copy),
+    ESEN_HOST_ENTRY(esen_copy_bytes),
+    ESEN_HOST_ENTRY(esen_fill_bytes),
     ESEN_HOST_ENTRY(esen_strided_copy),
     ESEN_HOST_ENTRY(esen_strided_copy_int64),
+    ESEN_HOST_ENTRY(esen_strided_copy_int16),
+    ESEN_HOST_ENTRY(esen_strided_copy_int8),
     ESEN_HOST_ENTRY(esen_concat_slab),
     ESEN_HOST_ENTRY(esen_gather),
+    ESEN_HOST_ENTRY(esen_matmul_double),
     ESEN_HOST_ENTRY(esen_max_pool),
+    ESEN_HOST_ENTRY(esen_max_pool_int8),
+    ESEN_HOST_ENTRY(esen_max_pool_uint8),
     ESEN_HOST_ENTRY(esen_avg_pool),
     ESEN_HOST_ENTRY(esen_global_avg_pool),
     ESEN_HOST_ENTRY(esen_batch_norm),

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using Esen.Kernels.Execution;
 using Esen.Kernels.Graph;
 using Esen.Native;
@@ -158,15 +159,7 @@ public sealed class CudaExecutor : IExecutor
             // source never moves, so a captured graph can hold them.
             foreach (StagedValue input in plan.Inputs)
             {
-                Tensor tensor = inputs[input.Name];
-                if (tensor.DataType == DataType.Float32)
-                {
-                    plan.Staging.Write<float>(input.Offset, tensor.Floats);
-                }
-                else
-                {
-                    plan.Staging.Write<long>(input.Offset, tensor.Int64s);
-                }
+                plan.Staging.Write<byte>(input.Offset, inputs[input.Name].AsBytes());
             }
 
             RunOnDevice(plan);
@@ -191,14 +184,7 @@ public sealed class CudaExecutor : IExecutor
             {
                 TensorInfo info = plan.Info.Shapes[output.Name];
                 Tensor tensor = Tensor.Zeros(info.DataType, info.Shape);
-                if (tensor.DataType == DataType.Float32)
-                {
-                    plan.Staging.Read<float>(output.Offset, tensor.Floats);
-                }
-                else
-                {
-                    plan.Staging.Read<long>(output.Offset, tensor.Int64s);
-                }
+                plan.Staging.Read(output.Offset, tensor.AsBytes());
 
                 outputs[output.Name] = tensor;
             }
@@ -328,7 +314,9 @@ public sealed class CudaExecutor : IExecutor
                     if (layout.Regions[i].Kind == DeviceRegionKind.Constant)
                     {
                         Tensor constant = schedule.Constants[layout.Regions[i].Value];
-                        MemoryHandle pin = constant.DataType == DataType.Float32 ? constant.Floats.AsMemory().Pin() : constant.Int64s.AsMemory().Pin();
+                        // Any element type's array is pinned as it is (all are arrays of unmanaged values).
+                        var handle = GCHandle.Alloc(constant.Data, GCHandleType.Pinned);
+                        var pin = new MemoryHandle((void*)handle.AddrOfPinnedObject(), handle);
                         pins.Add(pin);
                         buffers[i].CopyFromHostAsync((byte*)pin.Pointer, constant.ByteCount, Stream);
                     }

@@ -29,7 +29,10 @@ internal static class CudaKernelArgs
         public float Beta;
     }
 
-    /// <summary><c>esen_clip</c>: y = min(max(x, *Min), *Max), bounds read on the device; Lo or Hi where Min or Max is 0.</summary>
+    /// <summary>
+    /// <c>esen_clip</c>, <c>esen_clip_int8</c>, <c>esen_clip_uint8</c>: y = min(max(x, *Min), *Max), bounds read on the device
+    /// (of x's type); Lo or Hi where Min or Max is 0.
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct Clip
     {
@@ -43,8 +46,9 @@ internal static class CudaKernelArgs
     }
 
     /// <summary>
-    /// <c>esen_add</c>, <c>esen_sub</c>, <c>esen_mul</c>, <c>esen_div</c> (float32) and <c>esen_add_int64</c>,
-    /// <c>esen_sub_int64</c>, <c>esen_mul_int64</c>: y = a ∘ b with broadcasting strides.
+    /// <c>esen_add</c>, <c>esen_sub</c>, <c>esen_mul</c>, <c>esen_div</c> (float32), the same with <c>_double</c>, and
+    /// <c>esen_add_&lt;type&gt;</c>, <c>esen_sub_&lt;type&gt;</c>, <c>esen_mul_&lt;type&gt;</c> of every integer type: y = a ∘ b
+    /// with broadcasting strides.
     /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct Binary
@@ -59,11 +63,11 @@ internal static class CudaKernelArgs
     }
 
     /// <summary>
-    /// <c>esen_div_int64</c>: y = a / b truncated toward zero, with broadcasting strides; a zero divisor or −2⁶³ / −1
-    /// stores FaultCode at Fault.
+    /// <c>esen_div_&lt;type&gt;</c> of every integer type: y = a / b truncated toward zero, with broadcasting strides; a zero
+    /// divisor or a signed type's minimum / −1 stores FaultCode at Fault.
     /// </summary>
     [StructLayout(LayoutKind.Sequential)]
-    internal struct DivInt64
+    internal struct IntegerDiv
     {
         public ulong A;
         public ulong B;
@@ -76,7 +80,10 @@ internal static class CudaKernelArgs
         public int FaultCode;
     }
 
-    /// <summary><c>esen_cast_float_to_int64</c> and <c>esen_cast_int64_to_float</c>: Y[i] = X[i] converted.</summary>
+    /// <summary>
+    /// <c>esen_cast_float_to_int64</c>, <c>esen_cast_int64_to_float</c>, <c>esen_cast_float_to_double</c> and
+    /// <c>esen_cast_double_to_float</c>: Y[i] = X[i] converted.
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct Cast
     {
@@ -85,7 +92,7 @@ internal static class CudaKernelArgs
         public int Count;
     }
 
-    /// <summary><c>esen_copy</c>.</summary>
+    /// <summary><c>esen_copy</c> (Count 4-byte words) and <c>esen_copy_bytes</c> (Count bytes).</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct Copy
     {
@@ -94,7 +101,19 @@ internal static class CudaKernelArgs
         public int Count;
     }
 
-    /// <summary><c>esen_strided_copy</c> and <c>esen_strided_copy_int64</c>: transpose, expand, slice.</summary>
+    /// <summary><c>esen_fill_bytes</c>: Count bytes at Y set to Value.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct FillBytes
+    {
+        public ulong Y;
+        public int Count;
+        public int Value;
+    }
+
+    /// <summary>
+    /// <c>esen_strided_copy</c>, <c>esen_strided_copy_int64</c>, <c>esen_strided_copy_int16</c> and <c>esen_strided_copy_int8</c>
+    /// (elements of 4, 8, 2 and 1 bytes): transpose, expand, slice.
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct StridedCopy
     {
@@ -135,7 +154,32 @@ internal static class CudaKernelArgs
         public int FaultCode;
     }
 
-    /// <summary><c>esen_max_pool</c>; Indices (int64, may be 0) receives each maximum's flat index, column-major when ColumnMajor ≠ 0.</summary>
+    /// <summary>
+    /// <c>esen_matmul_double</c>: Y[b, i, j] = Alpha · Σₚ A_b[i, p] · B_b[p, j] (+ Beta · Y when Beta ≠ 0), A_b[i, p] at
+    /// A + (batch offset + i·ARow + p·ACol) doubles, B_b[p, j] at B + (batch offset + p·BRow + j·BCol).
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct MatMulDouble
+    {
+        public ulong A;
+        public ulong B;
+        public ulong Y;
+        public int Count;
+        public int M;
+        public int N;
+        public int K;
+        public Dims6 BatchDims;
+        public Dims6 ABatch;
+        public Dims6 BBatch;
+        public int ARow;
+        public int ACol;
+        public int BRow;
+        public int BCol;
+        public double Alpha;
+        public double Beta;
+    }
+
+    /// <summary><c>esen_max_pool</c>, <c>esen_max_pool_int8</c>, <c>esen_max_pool_uint8</c>; Indices (int64, may be 0) receives each maximum's flat index, column-major when ColumnMajor ≠ 0.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct MaxPool
     {

@@ -36,7 +36,7 @@ internal enum DeviceRegionKind
 internal sealed record DeviceRegion(DeviceRegionKind Kind, string Value, long Bytes);
 
 /// <summary>
-/// The device memory of one plan, before any address is known: the two arenas (offsets from the
+/// The device memory of one plan, before any address is known: one arena per element type (offsets from the
 /// shared <see cref="ExecutionSchedule"/>), one region per graph input, graph output and constant a
 /// running node reads, the workspace and the fault word. It also fixes how each convolution runs (cuDNN with a chosen
 /// algorithm, or im2col + cuBLAS) because that decides the workspace size, and the math every
@@ -82,17 +82,12 @@ internal sealed class CudaLayout
     {
         var layout = new CudaLayout(schedule, math);
         InferredShapes shapes = schedule.Shapes;
-        IEnumerable<string> touched = schedule.Running.SelectMany(n => n.Inputs.Concat(n.Outputs))
-            .Concat(shapes.Graph.Inputs.Select(i => i.Name)).Concat(shapes.Graph.Outputs.Select(o => o.Name));
-        if (touched.FirstOrDefault(v => v.Length > 0 && shapes[v].DataType is not (DataType.Float32 or DataType.Int64)) is { } unsupported)
+        // One arena per element type: float32 and int64 always (their order is fixed), then each other type the schedule
+        // places intermediates of.
+        IEnumerable<DataType> others = schedule.ArenaElements.Where(a => a.Value > 0 && a.Key is not (DataType.Float32 or DataType.Int64)).Select(a => a.Key).Order();
+        foreach (DataType type in new[] { DataType.Float32, DataType.Int64 }.Concat(others))
         {
-            throw new UnsupportedModelException(
-                $"'{unsupported}' is {DataTypes.Name(shapes[unsupported].DataType)}: the CUDA executor runs float32 and int64 values only (the CPU executor runs every type)");
-        }
-
-        foreach (DataType type in new[] { DataType.Float32, DataType.Int64 })
-        {
-            layout._arenaRegion[type] = layout.Add(DeviceRegionKind.Arena, DataTypes.Name(type), schedule.ArenaElements[type] * DataTypes.SizeOf(type));
+            layout._arenaRegion[type] = layout.Add(DeviceRegionKind.Arena, DataTypes.Name(type), schedule.ArenaElements.GetValueOrDefault(type) * DataTypes.SizeOf(type));
         }
 
         foreach (ValueInfo input in shapes.Graph.Inputs.Where(i => !schedule.Constants.ContainsKey(i.Name)))

@@ -268,18 +268,31 @@ internal static class CudaLowering
         {
             Node node = _node;
             string a = node.Inputs[0], b = node.Inputs[1], y = node.Outputs[0];
-            RequireFloat(a, b, y);
+            bool inDouble = Shapes[y].DataType == DataType.Float64 && Activations.FusedInto(node).Kind == ActivationKind.None;
+            string c = node.HasInput(2) ? node.Inputs[2] : string.Empty;
+            RequireType(inDouble ? DataType.Float64 : DataType.Float32, a, b, y, c);
             GemmAttributes attributes = GemmAttributes.Of(node);
             (bool ta, bool tb, float alpha, float beta) = attributes;
             TensorShape aShape = ShapeOf(a), bShape = ShapeOf(b), yShape = ShapeOf(y);
             int m = (int)yShape[0], n = (int)yShape[1], k = (int)attributes.RowsAndDepthOfA(aShape).K;
-            bool addC = node.HasInput(2) && beta != 0f;
+            bool addC = c.Length > 0 && beta != 0f;
             if (addC)
             {
                 // C broadcasts into Y first; the GEMM then accumulates onto it with beta.
-                string c = node.Inputs[2];
-                RequireFloat(c);
                 StridedCopy(Address(c), y, Dims([m, n]), Broadcast(ShapeOf(c).ToIntArray(), [m, n]));
+            }
+
+            if (inDouble)
+            {
+                // float64 as the CPU computes it: in double, p ascending (esen_matmul_double); A is stored [M, K] or, transposed, [K, M].
+                int lda = (int)aShape[1], ldb = (int)bShape[1];
+                Launch(PtxKernels.MatMulDouble, LaunchConfig.GridStride((long)m * n), new CudaKernelArgs.MatMulDouble
+                {
+                    A = Address(a), B = Address(b), Y = Address(y), Count = checked(m * n), M = m, N = n, K = k,
+                    BatchDims = Dims([]), ABatch = default, BBatch = default,
+                    ARow = ta ? 1 : lda, ACol = ta ? lda : 1, BRow = tb ? 1 : ldb, BCol = tb ? ldb : 1, Alpha = alpha, Beta = addC ? beta : 0,
+                });
+                return;
             }
 
             Steps.Add(new GemmStep(node.Describe(), GemmCall.RowMajor(
@@ -293,7 +306,8 @@ internal static class CudaLowering
 
         private void MatMul(string a, string b, string y)
         {
-            RequireFloat(a, b, y);
+            bool inDouble = Shapes[y].DataType == DataType.Float64;
+            RequireType(inDouble ? DataType.Float64 : DataType.Float32, a, b, y);
             TensorShape aShape = ShapeOf(a), bShape = ShapeOf(b);
             long[] a2 = aShape.Rank == 1 ? [1, aShape[0]] : aShape.ToArray();
             long[] b2 = bShape.Rank == 1 ? [bShape[0], 1] : bShape.ToArray();
@@ -302,6 +316,25 @@ internal static class CudaLowering
             int[] batch = ShapeInference.Broadcast(new TensorShape([.. a2[..^2]]), new TensorShape([.. b2[..^2]]))!.ToIntArray();
             int count = batch.Aggregate(1, (p, d) => p * d);
             int aCount = aBatch.Aggregate(1, (p, d) => p * d), bCount = bBatch.Aggregate(1, (p, d) => p * d);
+            if (inDouble)
+            {
+                // float64 as the CPU computes it: in double, p ascending; the batch offsets of A and B are their broadcast
+                // strides in whole matrices.
+                Dims6 aMatrices = Broadcast(aBatch, batch), bMatrices = Broadcast(bBatch, batch);
+                for (int d = 0; d < Dims6.Rank; d++)
+                {
+                    aMatrices[d] *= m * k;
+                    bMatrices[d] *= k * n;
+                }
+
+                Launch(PtxKernels.MatMulDouble, LaunchConfig.GridStride((long)count * m * n), new CudaKernelArgs.MatMulDouble
+                {
+                    A = Address(a), B = Address(b), Y = Address(y), Count = checked(count * m * n), M = m, N = n, K = k,
+                    BatchDims = Dims(batch), ABatch = aMatrices, BBatch = bMatrices, ARow = k, ACol = 1, BRow = n, BCol = 1, Alpha = 1, Beta = 0,
+                });
+                return;
+            }
+
             GemmCall single(ulong aAt, ulong bAt, ulong yAt, int rows) =>
                 GemmCall.RowMajor(layout.GpuMath, false, false, rows, n, k, 1f, aAt, k, bAt, n, 0f, yAt, n);
             if (bCount == 1 && aCount == count)
@@ -346,8 +379,13 @@ internal static class CudaLowering
 
         private void Binary(string a, string b, string y)
         {
-            // Shape inference gives a, b and y one element type: float32, or int64 (shape arithmetic).
-            bool int64 = Shapes[y].DataType == DataType.Int64;
+            // Shape inference gives a, b and y one element type; each type has its own kernels.
+            DataType type = Shapes[y].DataType;
+            if (type != DataType.Float32 && !PtxKernels.BinaryTypes.Contains(type))
+            {
+                throw Unsupported($"'{y}' is {DataTypes.Name(type)}; the CUDA {_node.OpType} kernels take float32, float64 and the integer types");
+            }
+
             int[] outShape = ShapeOf(y).ToIntArray();
             long count = ShapeOf(y).ElementCount;
             LaunchConfig config = LaunchConfig.GridStride(count);
@@ -356,9 +394,9 @@ internal static class CudaLowering
                 A = Address(a), B = Address(b), Y = Address(y), Count = (int)count, OutDims = Dims(outShape),
                 AStrides = Broadcast(ShapeOf(a).ToIntArray(), outShape), BStrides = Broadcast(ShapeOf(b).ToIntArray(), outShape),
             };
-            if (int64 && _node.OpType == "Div")
+            if (type != DataType.Float32 && _node.OpType == "Div" && !DataTypes.IsFloatingPoint(type))
             {
-                Launch(PtxKernels.DivInt64, config, new CudaKernelArgs.DivInt64
+                Launch(PtxKernels.IntegerDiv(type), config, new CudaKernelArgs.IntegerDiv
                 {
                     A = args.A, B = args.B, Y = args.Y, Count = args.Count, OutDims = args.OutDims, AStrides = args.AStrides, BStrides = args.BStrides,
                     Fault = bases[layout.FaultRegion], FaultCode = Steps.Count + 1,
@@ -366,15 +404,12 @@ internal static class CudaLowering
                 return;
             }
 
-            PtxKernel<CudaKernelArgs.Binary> kernel = (_node.OpType, int64) switch
+            PtxKernel<CudaKernelArgs.Binary> kernel = type != DataType.Float32 ? PtxKernels.Binary(_node.OpType, type) : _node.OpType switch
             {
-                ("Add", false) => PtxKernels.Add,
-                ("Sub", false) => PtxKernels.Sub,
-                ("Mul", false) => PtxKernels.Mul,
-                ("Div", false) => PtxKernels.Div,
-                ("Add", true) => PtxKernels.AddInt64,
-                ("Sub", true) => PtxKernels.SubInt64,
-                _ => PtxKernels.MulInt64,
+                "Add" => PtxKernels.Add,
+                "Sub" => PtxKernels.Sub,
+                "Mul" => PtxKernels.Mul,
+                _ => PtxKernels.Div,
             };
             Launch(kernel, config, args);
         }
@@ -388,8 +423,16 @@ internal static class CudaLowering
                 return;
             }
 
+            PtxKernel<CudaKernelArgs.Cast> kernel = (from, to) switch
+            {
+                (DataType.Float32, DataType.Int64) => PtxKernels.CastFloatToInt64,
+                (DataType.Int64, DataType.Float32) => PtxKernels.CastInt64ToFloat,
+                (DataType.Float32, DataType.Float64) => PtxKernels.CastFloatToDouble,
+                (DataType.Float64, DataType.Float32) => PtxKernels.CastDoubleToFloat,
+                _ => throw Unsupported($"a cast from {DataTypes.Name(from)} to {DataTypes.Name(to)} has no CUDA kernel (float32 ↔ int64 and float32 ↔ float64 only)"),
+            };
             long count = ShapeOf(y).ElementCount;
-            Launch(from == DataType.Float32 ? PtxKernels.CastFloatToInt64 : PtxKernels.CastInt64ToFloat, LaunchConfig.GridStride(count), new CudaKernelArgs.Cast
+            Launch(kernel, LaunchConfig.GridStride(count), new CudaKernelArgs.Cast
             {
                 X = Address(x), Y = Address(y), Count = (int)count,
             });
@@ -408,6 +451,14 @@ internal static class CudaLowering
                 // Inference Dropout keeps everything: its mask is all ones. clip(x, 1, 1) is 1 for every x,
                 // NaN included (max.f32 and min.f32 return the non-NaN operand), so the epilogue writes it.
                 string mask = _node.Outputs[1];
+                if (Shapes[mask].DataType == DataType.Bool)
+                {
+                    // Since opset 12 the mask is bool: every byte 1.
+                    long bytes = ShapeOf(mask).ElementCount;
+                    Launch(PtxKernels.FillBytes, LaunchConfig.GridStride(bytes), new CudaKernelArgs.FillBytes { Y = Address(mask), Count = (int)bytes, Value = 1 });
+                    return;
+                }
+
                 RequireFloat(x, mask);
                 Epilogue(x, mask, bias: 0, channels: 1, inner: 1, new FusedActivation(ActivationKind.Clip, 1f, 1f));
             }
@@ -415,8 +466,20 @@ internal static class CudaLowering
 
         private void Pool(string x, string y)
         {
-            RequireFloat(x, y);
             Node node = _node;
+
+            // MaxPool also takes int8 and uint8, compared in float32 as on the CPU.
+            PtxKernel<CudaKernelArgs.MaxPool> maxPool = (node.OpType, Shapes[x].DataType) switch
+            {
+                ("MaxPool", DataType.Int8) => PtxKernels.MaxPoolInt8,
+                ("MaxPool", DataType.UInt8) => PtxKernels.MaxPoolUInt8,
+                _ => PtxKernels.MaxPool,
+            };
+            if (maxPool == PtxKernels.MaxPool)
+            {
+                RequireFloat(x, y);
+            }
+
             TensorShape xs = ShapeOf(x), ys = ShapeOf(y);
             PoolWindow pool = SlidingWindows.Pool(node, xs);
             int planes = (int)(xs[0] * xs[1]);
@@ -425,7 +488,7 @@ internal static class CudaLowering
             if (node.OpType == "MaxPool")
             {
                 string indices = node.Outputs.Count > 1 ? node.Outputs[1] : string.Empty;
-                Launch(PtxKernels.MaxPool, config, new CudaKernelArgs.MaxPool
+                Launch(maxPool, config, new CudaKernelArgs.MaxPool
                 {
                     X = Address(x), Y = Address(y), Planes = planes, Window = window, Indices = indices.Length > 0 ? Address(indices) : 0,
                     ColumnMajor = pool.ColumnMajorIndices ? 1 : 0,
@@ -579,6 +642,13 @@ internal static class CudaLowering
 
         private void Activation(string x, string y)
         {
+            if (_node.OpType == "Clip" && Shapes[x].DataType is DataType.Int8 or DataType.UInt8)
+            {
+                // int8 and uint8 clip in float32, as on the CPU; their bounds are of x's type (ONNX Clip's T).
+                Clip(Shapes[x].DataType == DataType.Int8 ? PtxKernels.ClipInt8 : PtxKernels.ClipUInt8, x, y);
+                return;
+            }
+
             RequireFloat(x, y);
             if (Activations.Of(_node, name => _schedule.Constants.GetValueOrDefault(name)) is { } activation)
             {
@@ -587,11 +657,20 @@ internal static class CudaLowering
             }
 
             // Clip with a bound computed at run time: esen_clip reads both bounds from device memory (constants are there too).
+            Clip(PtxKernels.Clip, x, y);
+        }
+
+        private void Clip(PtxKernel<CudaKernelArgs.Clip> kernel, string x, string y)
+        {
             string min = _node.HasInput(1) ? _node.Inputs[1] : string.Empty, max = _node.HasInput(2) ? _node.Inputs[2] : string.Empty;
-            RequireFloat(min, max);
+            foreach (string bound in new[] { min, max }.Where(b => b.Length > 0 && Shapes[b].DataType != Shapes[x].DataType))
+            {
+                throw Unsupported($"bound '{bound}' is {DataTypes.Name(Shapes[bound].DataType)} but '{x}' is {DataTypes.Name(Shapes[x].DataType)}");
+            }
+
             (float lo, float hi) = Activations.ClipAttributes(_node);
             long count = ShapeOf(y).ElementCount;
-            Launch(PtxKernels.Clip, LaunchConfig.GridStride(count), new CudaKernelArgs.Clip
+            Launch(kernel, LaunchConfig.GridStride(count), new CudaKernelArgs.Clip
             {
                 X = Address(x), Y = Address(y), Count = (int)count, Min = min.Length > 0 ? Address(min) : 0, Max = max.Length > 0 ? Address(max) : 0,
                 Lo = lo, Hi = hi,
@@ -600,16 +679,30 @@ internal static class CudaLowering
 
         private void Copy(ulong from, ulong to, TensorInfo info)
         {
-            // esen_copy moves 4-byte words; an int64 value is twice as many words.
-            long words = info.ByteCount / sizeof(float);
-            Launch(PtxKernels.Copy, LaunchConfig.GridStride(words), new CudaKernelArgs.Copy { X = from, Y = to, Count = checked((int)words) });
+            // esen_copy moves 4-byte words (an int64 value is twice as many); a value whose size or place is not a
+            // multiple of 4 bytes (an int8[3], an int16 at an odd element) moves byte by byte.
+            long bytes = info.ByteCount;
+            if (bytes % sizeof(float) == 0 && from % sizeof(float) == 0 && to % sizeof(float) == 0)
+            {
+                long words = bytes / sizeof(float);
+                Launch(PtxKernels.Copy, LaunchConfig.GridStride(words), new CudaKernelArgs.Copy { X = from, Y = to, Count = checked((int)words) });
+                return;
+            }
+
+            Launch(PtxKernels.CopyBytes, LaunchConfig.GridStride(bytes), new CudaKernelArgs.Copy { X = from, Y = to, Count = checked((int)bytes) });
         }
 
         private void StridedCopy(ulong from, string y, Dims6 outDims, Dims6 inStrides)
         {
-            // Strides count elements of y's type: 4-byte floats or 8-byte int64 values.
+            // Strides count elements of y's type; the kernel moves elements of its size, whatever the type.
             long count = ShapeOf(y).ElementCount;
-            PtxKernel<CudaKernelArgs.StridedCopy> kernel = Shapes[y].DataType == DataType.Int64 ? PtxKernels.StridedCopyInt64 : PtxKernels.StridedCopy;
+            PtxKernel<CudaKernelArgs.StridedCopy> kernel = DataTypes.SizeOf(Shapes[y].DataType) switch
+            {
+                1 => PtxKernels.StridedCopyInt8,
+                2 => PtxKernels.StridedCopyInt16,
+                8 => PtxKernels.StridedCopyInt64,
+                _ => PtxKernels.StridedCopy,
+            };
             Launch(kernel, LaunchConfig.GridStride(count), new CudaKernelArgs.StridedCopy
             {
                 X = from, Y = Address(y), Count = (int)count, OutDims = outDims, InStrides = inStrides,
@@ -628,15 +721,23 @@ internal static class CudaLowering
         private TensorShape ShapeOf(string value) => Shapes[value].Shape;
 
         // 4-byte words per element of a value, for the kernels that move words (gather, concat): 2 for int64.
-        private int Words(string value) => DataTypes.SizeOf(Shapes[value].DataType) / sizeof(float);
+        private int Words(string value)
+        {
+            int size = DataTypes.SizeOf(Shapes[value].DataType);
+            return size >= sizeof(float)
+                ? size / sizeof(float)
+                : throw Unsupported($"'{value}' is {DataTypes.Name(Shapes[value].DataType)}; the CUDA {_node.OpType} kernel moves elements of 4 or 8 bytes");
+        }
 
-        private void RequireFloat(params string[] values)
+        private void RequireFloat(params string[] values) => RequireType(DataType.Float32, values);
+
+        private void RequireType(DataType type, params string[] values)
         {
             foreach (string value in values.Where(v => v.Length > 0))
             {
-                if (Shapes[value].DataType != DataType.Float32)
+                if (Shapes[value].DataType != type)
                 {
-                    throw Unsupported($"'{value}' is {DataTypes.Name(Shapes[value].DataType)}; the CUDA kernels take float32");
+                    throw Unsupported($"'{value}' is {DataTypes.Name(Shapes[value].DataType)}; the CUDA kernels take {DataTypes.Name(type)}");
                 }
             }
         }

@@ -1,3 +1,5 @@
+using Esen.Kernels.Graph;
+
 namespace Esen.Kernels.Cuda;
 
 /// <summary>A kernel entry point in one of the <see cref="PtxModules"/>.</summary>
@@ -24,6 +26,10 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.Clip> Clip { get; } = new("activation", "esen_clip");
 
+    public static PtxKernel<CudaKernelArgs.Clip> ClipInt8 { get; } = new("activation", "esen_clip_int8");
+
+    public static PtxKernel<CudaKernelArgs.Clip> ClipUInt8 { get; } = new("activation", "esen_clip_uint8");
+
     public static PtxKernel<CudaKernelArgs.Binary> Add { get; } = new("elementwise", "esen_add");
 
     public static PtxKernel<CudaKernelArgs.Binary> Sub { get; } = new("elementwise", "esen_sub");
@@ -32,29 +38,45 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.Binary> Div { get; } = new("elementwise", "esen_div");
 
-    public static PtxKernel<CudaKernelArgs.Binary> AddInt64 { get; } = new("elementwise", "esen_add_int64");
-
-    public static PtxKernel<CudaKernelArgs.Binary> SubInt64 { get; } = new("elementwise", "esen_sub_int64");
-
-    public static PtxKernel<CudaKernelArgs.Binary> MulInt64 { get; } = new("elementwise", "esen_mul_int64");
-
-    public static PtxKernel<CudaKernelArgs.DivInt64> DivInt64 { get; } = new("elementwise", "esen_div_int64");
+    /// <summary>The element types with <c>esen_&lt;op&gt;_&lt;type&gt;</c> binary kernels: float64 and every integer type.</summary>
+    public static IReadOnlyList<DataType> BinaryTypes { get; } =
+    [
+        DataType.Float64, DataType.Int8, DataType.UInt8, DataType.Int16, DataType.UInt16, DataType.Int32, DataType.UInt32, DataType.Int64, DataType.UInt64,
+    ];
 
     public static PtxKernel<CudaKernelArgs.Cast> CastFloatToInt64 { get; } = new("elementwise", "esen_cast_float_to_int64");
 
     public static PtxKernel<CudaKernelArgs.Cast> CastInt64ToFloat { get; } = new("elementwise", "esen_cast_int64_to_float");
 
+    public static PtxKernel<CudaKernelArgs.Cast> CastFloatToDouble { get; } = new("elementwise", "esen_cast_float_to_double");
+
+    public static PtxKernel<CudaKernelArgs.Cast> CastDoubleToFloat { get; } = new("elementwise", "esen_cast_double_to_float");
+
     public static PtxKernel<CudaKernelArgs.Copy> Copy { get; } = new("layout", "esen_copy");
+
+    public static PtxKernel<CudaKernelArgs.Copy> CopyBytes { get; } = new("layout", "esen_copy_bytes");
+
+    public static PtxKernel<CudaKernelArgs.FillBytes> FillBytes { get; } = new("layout", "esen_fill_bytes");
 
     public static PtxKernel<CudaKernelArgs.StridedCopy> StridedCopy { get; } = new("layout", "esen_strided_copy");
 
     public static PtxKernel<CudaKernelArgs.StridedCopy> StridedCopyInt64 { get; } = new("layout", "esen_strided_copy_int64");
 
+    public static PtxKernel<CudaKernelArgs.StridedCopy> StridedCopyInt16 { get; } = new("layout", "esen_strided_copy_int16");
+
+    public static PtxKernel<CudaKernelArgs.StridedCopy> StridedCopyInt8 { get; } = new("layout", "esen_strided_copy_int8");
+
     public static PtxKernel<CudaKernelArgs.ConcatSlab> ConcatSlab { get; } = new("layout", "esen_concat_slab");
 
     public static PtxKernel<CudaKernelArgs.Gather> Gather { get; } = new("layout", "esen_gather");
 
+    public static PtxKernel<CudaKernelArgs.MatMulDouble> MatMulDouble { get; } = new("matmul", "esen_matmul_double");
+
     public static PtxKernel<CudaKernelArgs.MaxPool> MaxPool { get; } = new("pooling", "esen_max_pool");
+
+    public static PtxKernel<CudaKernelArgs.MaxPool> MaxPoolInt8 { get; } = new("pooling", "esen_max_pool_int8");
+
+    public static PtxKernel<CudaKernelArgs.MaxPool> MaxPoolUInt8 { get; } = new("pooling", "esen_max_pool_uint8");
 
     public static PtxKernel<CudaKernelArgs.AvgPool> AvgPool { get; } = new("pooling", "esen_avg_pool");
 
@@ -84,12 +106,32 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.RowMove> ScatterRows { get; } = new("cascade", "esen_scatter_rows");
 
-    /// <summary>All of the above.</summary>
+    /// <summary>All of the above, and every <see cref="Binary"/> and <see cref="IntegerDiv"/> kernel.</summary>
     public static IReadOnlyList<PtxKernel> All { get; } =
     [
-        BiasActivation, Clip, Add, Sub, Mul, Div, AddInt64, SubInt64, MulInt64, DivInt64, CastFloatToInt64, CastInt64ToFloat, Copy,
-        StridedCopy, StridedCopyInt64, ConcatSlab, Gather,
-        MaxPool, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean, EnsembleWeightedMean,
-        EnsembleVote, CascadeGate, GatherRows, ScatterRows,
+        BiasActivation, Clip, ClipInt8, ClipUInt8, Add, Sub, Mul, Div, CastFloatToInt64, CastInt64ToFloat, CastFloatToDouble, CastDoubleToFloat, Copy, CopyBytes, FillBytes,
+        StridedCopy, StridedCopyInt64, StridedCopyInt16, StridedCopyInt8, ConcatSlab, Gather,
+        MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean,
+        EnsembleWeightedMean, EnsembleVote, CascadeGate, GatherRows, ScatterRows,
+        .. BinaryTypes.SelectMany(t => new[] { "Add", "Sub", "Mul" }.Select(op => Binary(op, t))),
+        .. BinaryTypes.Where(DataTypes.IsFloatingPoint).Select(t => Binary("Div", t)),
+        .. BinaryTypes.Where(t => !DataTypes.IsFloatingPoint(t)).Select(IntegerDiv),
     ];
+
+    /// <summary>
+    /// <c>esen_&lt;op&gt;_&lt;type&gt;</c> (<c>esen_add_int8</c>, …) for an ONNX <paramref name="op"/> (Add, Sub, Mul; Div of float64)
+    /// on one of the <see cref="BinaryTypes"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">Integer Div (<see cref="IntegerDiv"/>), or another type.</exception>
+    public static PtxKernel<CudaKernelArgs.Binary> Binary(string op, DataType type) =>
+        BinaryTypes.Contains(type) && (op is "Add" or "Sub" or "Mul" || (op == "Div" && type == DataType.Float64))
+            ? new("elementwise", $"esen_{op.ToLowerInvariant()}_{DataTypes.Name(type)}")
+            : throw new ArgumentException($"no esen_{op.ToLowerInvariant()} kernel of {DataTypes.Name(type)}", nameof(op));
+
+    /// <summary><c>esen_div_&lt;type&gt;</c> of an integer <paramref name="type"/>, which reports a zero divisor.</summary>
+    /// <exception cref="ArgumentException">Not an integer type.</exception>
+    public static PtxKernel<CudaKernelArgs.IntegerDiv> IntegerDiv(DataType type) =>
+        BinaryTypes.Contains(type) && !DataTypes.IsFloatingPoint(type)
+            ? new("elementwise", $"esen_div_{DataTypes.Name(type)}")
+            : throw new ArgumentException($"no integer division kernel of {DataTypes.Name(type)}", nameof(type));
 }

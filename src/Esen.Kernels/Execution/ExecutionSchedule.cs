@@ -47,7 +47,7 @@ internal sealed class ExecutionSchedule
     /// <summary>The nodes that run per call, in execution order (step i is Running[i]).</summary>
     public IReadOnlyList<Node> Running { get; }
 
-    /// <summary>Elements of the arena of each element type (float32 and int64).</summary>
+    /// <summary>Elements of the arena of each element type.</summary>
     public IReadOnlyDictionary<DataType, long> ArenaElements { get; }
 
     /// <summary>Bytes of all arenas.</summary>

@@ -13,7 +13,7 @@ public sealed class CudaExecutorFixture : IExecutorFixture
 
     public void RequireDevice() => Requires.CudaDevice();
 
-    public IReadOnlyCollection<DataType> ElementTypes => [DataType.Float32, DataType.Int64];
+    public IReadOnlyCollection<DataType> ElementTypes => HostLoweredPlanFixture.CudaElementTypes;
 }
 
 /// <summary>The executor conformance suite, run against the CUDA executor.</summary>

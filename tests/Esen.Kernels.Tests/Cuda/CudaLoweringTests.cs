@@ -260,7 +260,7 @@ public class CudaLoweringTests
             ["esen_mul_int64", "esen_add_int64", "esen_div_int64", "esen_sub_int64", "esen_div_int64", "esen_strided_copy_int64", "esen_strided_copy_int64", "esen_concat_slab esen_concat_slab"],
             new[] { "big", "wrapped", "quotient", "negative", "small_quotient", "transposed", "every_third", "joined" }.Select(Of));
         CudaStep quotient = Assert.Single(steps, s => NodeName(s) == "quotient");
-        CudaKernelArgs.DivInt64 args = Assert.IsType<KernelStep<CudaKernelArgs.DivInt64>>(quotient).Args;
+        CudaKernelArgs.IntegerDiv args = Assert.IsType<KernelStep<CudaKernelArgs.IntegerDiv>>(quotient).Args;
         Assert.Equal((bases[layout.FaultRegion], steps.ToList().IndexOf(quotient) + 1), (args.Fault, args.FaultCode));
         Assert.Equal(["Div node 'quotient'", "Div node 'small_quotient'"], steps.Where(s => s.Fault is not null).Select(s => s.Node));
 

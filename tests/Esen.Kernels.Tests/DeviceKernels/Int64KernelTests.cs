@@ -1,5 +1,6 @@
 using Esen.Kernels.Cuda;
 using Esen.Kernels.Cuda.Host;
+using Esen.Kernels.Graph;
 
 namespace Esen.Kernels.Tests.DeviceKernels;
 
@@ -161,7 +162,7 @@ public sealed class Int64KernelTests
         };
         if (op == "div")
         {
-            HostKernels.Launch(PtxKernels.DivInt64, grid: 2, block: 40, new CudaKernelArgs.DivInt64
+            HostKernels.Launch(PtxKernels.IntegerDiv(DataType.Int64), grid: 2, block: 40, new CudaKernelArgs.IntegerDiv
             {
                 A = args.A, B = args.B, Y = args.Y, Count = args.Count, OutDims = args.OutDims, AStrides = args.AStrides, BStrides = args.BStrides,
                 Fault = fault.Address, FaultCode = FaultCode,
@@ -169,7 +170,7 @@ public sealed class Int64KernelTests
         }
         else
         {
-            HostKernels.Launch(op switch { "add" => PtxKernels.AddInt64, "sub" => PtxKernels.SubInt64, _ => PtxKernels.MulInt64 }, grid: 2, block: 40, args);
+            HostKernels.Launch(PtxKernels.Binary(op switch { "add" => "Add", "sub" => "Sub", _ => "Mul" }, DataType.Int64), grid: 2, block: 40, args);
         }
 
         return (y.ToInt64s(), fault.ToInts()[0]);

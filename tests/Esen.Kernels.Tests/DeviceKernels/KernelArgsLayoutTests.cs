@@ -83,6 +83,7 @@ public sealed class KernelArgsLayoutTests
         "u64" or "b64" => field == typeof(ulong),
         "u32" or "s32" or "b32" => field == typeof(int) || (field.IsEnum && Enum.GetUnderlyingType(field) == typeof(int)),
         "f32" => field == typeof(float),
+        "f64" => field == typeof(double),
         "b8" => field == typeof(Dims6) || field == typeof(Window2D) || field == typeof(Window3D),
         _ => false,
     };

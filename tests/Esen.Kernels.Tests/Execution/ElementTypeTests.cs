@@ -1,5 +1,4 @@
 using Esen.Kernels.Cpu;
-using Esen.Kernels.Cuda.Host;
 using Esen.Kernels.Graph;
 
 namespace Esen.Kernels.Tests.Execution;
@@ -240,34 +239,6 @@ public class ElementTypeTests
 
         Half[] expected = [.. x.Select(v => (Half)MathF.Tanh((float)(Half)(1f / (1f + MathF.Exp(-(float)v)))))];
         Assert.Equal(expected, z.Elements<Half>());
-    }
-
-    [Fact]
-    public void CudaPlan_RefusesOtherTypes_NamingTheValueAndType()
-    {
-        var a = Tensor.FromArray(new TensorShape(3), new[] { 1, 2, 3 });
-        var graph = new LayerGraph(
-            "int32", [new ValueInfo("a", DataType.Int32, a.Shape)], [new ValueInfo("y", DataType.Int32, a.Shape)],
-            [new Node("node", "Add", ["a", "a"], ["y"], new Dictionary<string, AttributeValue>())], new Dictionary<string, Tensor>(), LayerGraph.DefaultOpset);
-        using var host = new CudaHostExecutor(graph);
-
-        var error = Assert.Throws<UnsupportedModelException>(() => host.Run(new Dictionary<string, Tensor> { ["a"] = a }));
-
-        Assert.Equal("'a' is int32: the CUDA executor runs float32 and int64 values only (the CPU executor runs every type)", error.Message);
-    }
-
-    [Fact]
-    public void CudaPlan_RefusesFloat64_NamingTheValueAndType()
-    {
-        var a = Tensor.FromArray(new TensorShape(2), new[] { 0.5, 1.5 });
-        var graph = new LayerGraph(
-            "float64", [new ValueInfo("a", DataType.Float64, a.Shape)], [new ValueInfo("y", DataType.Float64, a.Shape)],
-            [new Node("node", "Add", ["a", "a"], ["y"], new Dictionary<string, AttributeValue>())], new Dictionary<string, Tensor>(), LayerGraph.DefaultOpset);
-        using var host = new CudaHostExecutor(graph);
-
-        var error = Assert.Throws<UnsupportedModelException>(() => host.Run(new Dictionary<string, Tensor> { ["a"] = a }));
-
-        Assert.Equal("'a' is double: the CUDA executor runs float32 and int64 values only (the CPU executor runs every type)", error.Message);
     }
 
     private static IReadOnlyDictionary<string, Tensor> Run(

@@ -72,7 +72,7 @@ public sealed class CudaHostExecutor : IExecutor
                 };
                 if (source is not null)
                 {
-                    BytesOf(source).CopyTo(regions[i].Bytes);
+                    source.AsBytes().CopyTo(regions[i].Bytes);
                 }
             }
 
@@ -97,7 +97,7 @@ public sealed class CudaHostExecutor : IExecutor
             {
                 TensorInfo info = layout.Schedule.Shapes[output.Name];
                 Tensor tensor = Tensor.Zeros(info.DataType, info.Shape);
-                regions[layout.OutputRegion(output.Name)].Bytes[..(int)info.ByteCount].CopyTo(BytesOf(tensor));
+                regions[layout.OutputRegion(output.Name)].Bytes[..(int)info.ByteCount].CopyTo(tensor.AsBytes());
                 outputs[output.Name] = tensor;
             }
 
@@ -116,10 +116,6 @@ public sealed class CudaHostExecutor : IExecutor
     public void Dispose()
     {
     }
-
-    private static Span<byte> BytesOf(Tensor tensor) => tensor.DataType == DataType.Float32
-        ? MemoryMarshal.AsBytes(tensor.Floats.AsSpan())
-        : MemoryMarshal.AsBytes(tensor.Int64s.AsSpan());
 
     private CudaLayout Layout(IReadOnlyDictionary<string, TensorShape> shapes, IReadOnlyDictionary<string, Tensor>? known)
     {
