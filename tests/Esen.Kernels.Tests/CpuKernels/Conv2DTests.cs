@@ -35,8 +35,8 @@ public class Conv2DTests
         { "depthwise 1x1", new Conv2DShape(1, 16, 7, 7, 16, 1, 1, Groups: 16) },
     };
 
-    public static TheoryData<FusedActivation> Activations() => new()
-    {
+    private static readonly FusedActivation[] s_activations =
+    [
         FusedActivation.None,
         new FusedActivation(ActivationKind.Relu),
         new FusedActivation(ActivationKind.LeakyRelu, 0.1f),
@@ -44,7 +44,9 @@ public class Conv2DTests
         new FusedActivation(ActivationKind.Sigmoid),
         new FusedActivation(ActivationKind.Tanh),
         new FusedActivation(ActivationKind.HardSigmoid, 0.2f, 0.5f),
-    };
+    ];
+
+    public static TheoryData<FusedActivation> Activations() => new(s_activations);
 
     [Theory]
     [MemberData(nameof(Shapes))]
@@ -113,12 +115,12 @@ public class Conv2DTests
     [Fact]
     public void Packed_weights_for_another_convolution_are_rejected()
     {
-        var shape = new Conv2DShape(1, 8, 6, 6, 16, 3, 3);
+        var shape = new Conv2DShape(1, 8, 6, 6, 48, 3, 3);
         PackedConvWeights packed = PackedConvWeights.Create(GemmMicroKernels.Best, shape, new float[shape.WeightLength])!;
         float[] input = new float[shape.InputLength], output = new float[shape.OutputLength];
 
         Assert.Null(PackedConvWeights.Create(GemmMicroKernels.Best, shape with { OutChannels = 8, Groups = 8 }, new float[72]));
-        Assert.Equal("weights", Assert.Throws<ArgumentException>(() => CpuKernels.Conv2D(shape with { OutChannels = 8 }, input, packed, [], output, default, 1)).ParamName);
+        Assert.Equal("weights", Assert.Throws<ArgumentException>(() => CpuKernels.Conv2D(shape with { OutChannels = 40 }, input, packed, [], output, default, 1)).ParamName);
         Assert.Equal("weights", Assert.Throws<ArgumentException>(() => PackedConvWeights.Create(GemmMicroKernels.Best, shape, new float[10])).ParamName);
     }
 
@@ -133,6 +135,40 @@ public class Conv2DTests
             CheckAgainstReference(random, new Conv2DShape(1, 3, 2, width, 9, 1, 1), true, FusedActivation.None, 1, $"1x1 w={width}");
             CheckAgainstReference(random, new Conv2DShape(1, 4, 3, width, 4, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Groups: 4), true, FusedActivation.None, 1, $"depthwise w={width}");
         }
+    }
+
+    /// <summary>
+    /// Layers with few output channels per group run the direct AVX-512 kernel (no packed weights): MNIST's and
+    /// CIFAR-10's shapes, channel counts off the 4-channel tile, vertical stride and dilation, groups, a batch,
+    /// each activation, and one and two threads (two split the output rows).
+    /// </summary>
+    [SkippableFact]
+    public void Narrow_layers_run_the_direct_kernel_and_match_reference()
+    {
+        Skip.IfNot(GemmMicroKernels.IsSupported(GemmIsa.Avx512), "AVX-512F is not supported here");
+        var random = new Random(41);
+        var shapes = new[]
+        {
+            new Conv2DShape(1, 3, 32, 32, 12, 5, 5, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+            new Conv2DShape(1, 12, 14, 14, 24, 5, 5, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+            new Conv2DShape(1, 8, 14, 14, 16, 5, 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2),
+            new Conv2DShape(3, 5, 9, 21, 7, 3, 3, PadTop: 1, PadLeft: 0, PadBottom: 2, PadRight: 1),
+            new Conv2DShape(1, 6, 13, 11, 10, 3, 2, StrideH: 2, PadTop: 1, PadLeft: 1, DilationH: 2, DilationW: 3, Groups: 2),
+            new Conv2DShape(2, 4, 5, 40, 32, 1, 3, PadLeft: 1, PadRight: 1),
+        };
+        foreach (Conv2DShape shape in shapes)
+        {
+            Assert.True(DirectConvolutionJob.Applies(GemmIsa.Avx512, shape));
+            Assert.Null(PackedConvWeights.Create(GemmIsa.Avx512, shape, new float[shape.WeightLength]));
+            foreach (FusedActivation activation in s_activations)
+            {
+                CheckAgainstReference(random, shape, withBias: activation.Kind != ActivationKind.Tanh, activation, threads: 1 + ((int)activation.Kind % 2), "direct");
+            }
+        }
+
+        Assert.False(DirectConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 9, 33, 3, 3)));
+        Assert.False(DirectConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 9, 16, 3, 3, StrideW: 2)));
+        Assert.False(DirectConvolutionJob.Applies(GemmIsa.Avx2, new Conv2DShape(1, 8, 9, 9, 16, 3, 3)));
     }
 
     [Fact]
@@ -167,9 +203,9 @@ public class Conv2DTests
         float[] output = new float[shape.OutputLength];
         (double[] expected, double[] absSum) = ReferenceKernels.Conv2D(shape, input, weights, bias, activation);
 
-        if (packWeights)
+        if (packWeights && PackedConvWeights.Create(isa, shape, weights) is { } packed)
         {
-            CpuKernels.Conv2D(isa, shape, input, default, bias, output, activation, threads: 2, PackedConvWeights.Create(isa, shape, weights)!);
+            CpuKernels.Conv2D(isa, shape, input, default, bias, output, activation, threads: 2, packed);
         }
         else
         {

@@ -26,7 +26,7 @@ public static partial class CpuKernels
 
     /// <summary>
     /// The same convolution with weights packed ahead of time (<see cref="PackedConvWeights.Create"/>), as the CPU
-    /// executor runs constant weights. Depthwise convolutions have no packed form and take the OIHW weights.
+    /// executor runs constant weights. Convolutions without a GEMM (depthwise, <see cref="DirectConvolutionJob"/>) have no packed form and take the OIHW weights.
     /// </summary>
     /// <exception cref="ArgumentException">The geometry is invalid, a span is too short, or the packed weights are for another convolution or instruction set.</exception>
     internal static void Conv2D(
@@ -47,7 +47,7 @@ public static partial class CpuKernels
 
     /// <summary>
     /// The checked convolution on a chosen instruction set. Depthwise convolutions (<see cref="Conv2DShape.IsDepthwise"/>: one input channel per
-    /// group) run a direct kernel; the rest are one GEMM per image and group, weights[og × cg·kh·kw] times the
+    /// group) run a direct kernel, and so do narrow groups on AVX-512 (<see cref="DirectConvolutionJob.Applies"/>); the rest are one GEMM per image and group, weights[og × cg·kh·kw] times the
     /// im2col matrix [cg·kh·kw × oh·ow], which for a 1×1 kernel with stride 1 and no padding is the input itself.
     /// With <paramref name="packed"/> the GEMM reads those panels and <paramref name="weights"/> may be empty.
     /// </summary>
@@ -66,6 +66,16 @@ public static partial class CpuKernels
                 int planes = shape.Batch * shape.OutChannels;
                 long flopsPerPlane = 2L * shape.OutHeight * shape.OutWidth * shape.KernelHeight * shape.KernelWidth;
                 CpuParallel.For(job, planes, flopsPerPlane * planes < 1 << 18 ? 1 : threads);
+            }
+            else if (packed is null && DirectConvolutionJob.Applies(isa, shape))
+            {
+                int images = shape.Batch * shape.Groups;
+                long flopsPerImage = 2L * shape.OutChannelsPerGroup * shape.OutHeight * shape.OutWidth
+                    * shape.InChannelsPerGroup * shape.KernelHeight * shape.KernelWidth;
+                int parts = images >= threads ? 1 : Math.Min(shape.OutHeight, (threads + images - 1) / images);
+                DirectConvolutionJob job = DirectConvolutionJob.ForCurrentThread;
+                job.Set(conv, parts);
+                CpuParallel.For(job, images * parts, flopsPerImage * images < 1 << 18 ? 1 : threads);
             }
             else
             {

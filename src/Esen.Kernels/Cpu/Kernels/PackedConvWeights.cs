@@ -25,7 +25,7 @@ internal sealed unsafe class PackedConvWeights
     /// <summary>The convolution they were packed for (only channels, groups and kernel size matter).</summary>
     public Conv2DShape Shape { get; }
 
-    /// <summary>Packs OIHW <paramref name="weights"/> for <paramref name="shape"/>; null for depthwise convolutions, which run without a GEMM.</summary>
+    /// <summary>Packs OIHW <paramref name="weights"/> for <paramref name="shape"/>; null for depthwise convolutions and those that <see cref="DirectConvolutionJob"/> takes, which run without a GEMM.</summary>
     /// <exception cref="ArgumentException">The geometry is invalid or the span is too short.</exception>
     public static PackedConvWeights? Create(GemmIsa isa, in Conv2DShape shape, ReadOnlySpan<float> weights)
     {
@@ -35,7 +35,7 @@ internal sealed unsafe class PackedConvWeights
             throw new ArgumentException($"weights: {weights.Length} elements, the shape needs {shape.WeightLength}", nameof(weights));
         }
 
-        if (shape.IsDepthwise)
+        if (shape.IsDepthwise || DirectConvolutionJob.Applies(isa, shape))
         {
             return null;
         }

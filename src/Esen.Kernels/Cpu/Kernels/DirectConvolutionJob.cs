@@ -1,0 +1,256 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Esen.Kernels.Ops;
+
+namespace Esen.Kernels.Cpu.Kernels;
+
+/// <summary>
+/// Direct convolution on AVX-512 for layers with few output channels per group (MNIST's and CIFAR-10's 8–24).
+/// In the GEMM form each im2col element packed serves only that many rows of the tile, so packing costs about
+/// as much as multiplying. Here each task copies its part of one image's group into a zero-padded buffer;
+/// 16 neighbouring outputs of a row then read each tap with one unmasked load at a fixed offset, and a tile
+/// of 4 output channels × 4 such chunks sums every tap in registers before one masked store with the bias
+/// and ReLU applied. Chunks run past the end of a row into padding or the next row; those lanes are never
+/// stored. Horizontal stride 1 only, so a chunk's taps are contiguous.
+/// </summary>
+internal sealed unsafe class DirectConvolutionJob : ParallelWork
+{
+    /// <summary>The most output channels per group this path takes: with more, the GEMM tile amortises im2col over enough rows.</summary>
+    public const int MaxOutChannelsPerGroup = 32;
+
+    private const int Lanes = MaskedRow.Lanes;
+
+    [ThreadStatic]
+    private static DirectConvolutionJob? t_cached;
+
+    [ThreadStatic]
+    private static float[]? t_padded;
+
+    [ThreadStatic]
+    private static int[]? t_taps;
+
+    private ConvolutionJob.Arguments _args;
+    private int _parts;
+
+    public static DirectConvolutionJob ForCurrentThread => t_cached ??= new DirectConvolutionJob();
+
+    /// <summary>Whether <paramref name="s"/> runs here on <paramref name="isa"/> rather than as a GEMM.</summary>
+    public static bool Applies(GemmIsa isa, in Conv2DShape s) =>
+        isa == GemmIsa.Avx512 && Avx512F.IsSupported && !s.IsDepthwise && s.StrideW == 1
+        && s.OutChannelsPerGroup <= MaxOutChannelsPerGroup && s.KernelHeight * s.KernelWidth > 1;
+
+    /// <summary>Sets the call; each (image, group) is split into <paramref name="parts"/> ranges of output rows.</summary>
+    public void Set(in ConvolutionJob.Arguments args, int parts)
+    {
+        _args = args;
+        _parts = parts;
+    }
+
+    public override void Execute(int index)
+    {
+        Conv2DShape s = _args.Shape;
+        int imageGroup = index / _parts, part = index % _parts;
+        int n = imageGroup / s.Groups, g = imageGroup % s.Groups;
+        int oy0 = (int)((long)s.OutHeight * part / _parts), oy1 = (int)((long)s.OutHeight * (part + 1) / _parts);
+        if (oy0 == oy1)
+        {
+            return;
+        }
+
+        int cg = s.InChannelsPerGroup, og = s.OutChannelsPerGroup;
+        int paddedWidth = s.InWidth + s.PadLeft + s.PadRight;
+        int rows = ((oy1 - 1 - oy0) * s.StrideH) + ((s.KernelHeight - 1) * s.DilationH) + 1;
+        int plane = rows * paddedWidth, depth = cg * s.KernelHeight * s.KernelWidth;
+
+        // Lanes past the last output of the last row read up to Lanes − 1 floats beyond the last plane.
+        int length = checked((cg * plane) + Lanes);
+        if (t_padded is null || t_padded.Length < length)
+        {
+            t_padded = GC.AllocateUninitializedArray<float>(length, pinned: true);
+        }
+
+        if (t_taps is null || t_taps.Length < depth)
+        {
+            t_taps = new int[depth];
+        }
+
+        int[] taps = t_taps;
+        for (int c = 0, k = 0; c < cg; c++)
+        {
+            for (int ky = 0; ky < s.KernelHeight; ky++)
+            {
+                for (int kx = 0; kx < s.KernelWidth; kx++, k++)
+                {
+                    taps[k] = (c * plane) + (ky * s.DilationH * paddedWidth) + (kx * s.DilationW);
+                }
+            }
+        }
+
+        float* image = _args.Input + ((((long)n * s.InChannels) + (g * cg)) * s.InHeight * s.InWidth);
+        fixed (float* padded = t_padded)
+        fixed (int* tapOffsets = taps)
+        {
+            Pad(s, image, cg, oy0 * s.StrideH, rows, paddedWidth, padded, length);
+            int spatial = s.OutHeight * s.OutWidth;
+            float* output = _args.Output + ((((long)n * s.OutChannels) + (g * og)) * spatial);
+            float* weights = _args.Weights + ((long)g * og * depth);
+            float* bias = _args.Bias == null ? null : _args.Bias + (g * og);
+            for (int o = 0; o < og; o += 4)
+            {
+                Tiles(s, padded, paddedWidth, tapOffsets, depth, weights, bias, o, Math.Min(4, og - o), output, oy0, oy1);
+            }
+
+            if (_args.Activation.Kind is not (ActivationKind.None or ActivationKind.Relu))
+            {
+                for (int o = 0; o < og; o++)
+                {
+                    _args.Activation.Apply(new Span<float>(output + ((long)o * spatial) + (oy0 * s.OutWidth), (oy1 - oy0) * s.OutWidth), 0f);
+                }
+            }
+        }
+    }
+
+    /// <summary>Copies input rows [firstRow − PadTop, …) of each channel into <paramref name="padded"/>, zeros around them.</summary>
+    private static void Pad(in Conv2DShape s, float* image, int channels, int firstRow, int rows, int paddedWidth, float* padded, int length)
+    {
+        new Span<float>(padded, length).Clear();
+        int width = s.InWidth;
+        for (int c = 0; c < channels; c++)
+        {
+            float* source = image + ((long)c * s.InHeight * width);
+            float* destination = padded + ((long)c * rows * paddedWidth) + s.PadLeft;
+            for (int r = 0; r < rows; r++)
+            {
+                int iy = firstRow + r - s.PadTop;
+                if (unchecked((uint)iy < (uint)s.InHeight))
+                {
+                    new ReadOnlySpan<float>(source + ((long)iy * width), width).CopyTo(new Span<float>(destination + ((long)r * paddedWidth), width));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Output channels [o, o + count) (count ≤ 4) over output rows [oy0, oy1), four 16-wide chunks at a time.
+    /// Missing channels repeat the last one and are not stored; missing chunks repeat the last one with an empty mask.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Tiles(
+        in Conv2DShape s, float* padded, int paddedWidth, int* taps, int depth, float* weights, float* bias,
+        int o, int count, float* output, int oy0, int oy1)
+    {
+        int ow = s.OutWidth, spatial = s.OutHeight * ow, strideH = s.StrideH;
+        float* w0 = weights + ((long)o * depth);
+        float* w1 = weights + ((long)(o + Math.Min(1, count - 1)) * depth);
+        float* w2 = weights + ((long)(o + Math.Min(2, count - 1)) * depth);
+        float* w3 = weights + ((long)(o + Math.Min(3, count - 1)) * depth);
+        Vector512<float> b0 = Bias(bias, o), b1 = Bias(bias, o + Math.Min(1, count - 1));
+        Vector512<float> b2 = Bias(bias, o + Math.Min(2, count - 1)), b3 = Bias(bias, o + Math.Min(3, count - 1));
+        bool relu = _args.Activation.Kind == ActivationKind.Relu;
+        float* y = output + ((long)o * spatial);
+
+        int oy = oy0, ox = 0;
+        while (oy < oy1)
+        {
+            // The next four chunks in row order: their first input position, first output and lane count.
+            Chunk c0 = Next(ref oy, ref ox, oy0, oy1, ow, strideH, paddedWidth, default);
+            Chunk c1 = Next(ref oy, ref ox, oy0, oy1, ow, strideH, paddedWidth, c0);
+            Chunk c2 = Next(ref oy, ref ox, oy0, oy1, ow, strideH, paddedWidth, c1);
+            Chunk c3 = Next(ref oy, ref ox, oy0, oy1, ow, strideH, paddedWidth, c2);
+            float* p0 = padded + c0.Input, p1 = padded + c1.Input, p2 = padded + c2.Input, p3 = padded + c3.Input;
+
+            Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+            Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+            Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+            Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+            for (int k = 0; k < depth; k++)
+            {
+                int t = taps[k];
+                Vector512<float> x0 = Vector512.Load(p0 + t), x1 = Vector512.Load(p1 + t), x2 = Vector512.Load(p2 + t), x3 = Vector512.Load(p3 + t);
+                Vector512<float> w = Vector512.Create(w0[k]);
+                a00 = Avx512F.FusedMultiplyAdd(w, x0, a00);
+                a01 = Avx512F.FusedMultiplyAdd(w, x1, a01);
+                a02 = Avx512F.FusedMultiplyAdd(w, x2, a02);
+                a03 = Avx512F.FusedMultiplyAdd(w, x3, a03);
+                w = Vector512.Create(w1[k]);
+                a10 = Avx512F.FusedMultiplyAdd(w, x0, a10);
+                a11 = Avx512F.FusedMultiplyAdd(w, x1, a11);
+                a12 = Avx512F.FusedMultiplyAdd(w, x2, a12);
+                a13 = Avx512F.FusedMultiplyAdd(w, x3, a13);
+                w = Vector512.Create(w2[k]);
+                a20 = Avx512F.FusedMultiplyAdd(w, x0, a20);
+                a21 = Avx512F.FusedMultiplyAdd(w, x1, a21);
+                a22 = Avx512F.FusedMultiplyAdd(w, x2, a22);
+                a23 = Avx512F.FusedMultiplyAdd(w, x3, a23);
+                w = Vector512.Create(w3[k]);
+                a30 = Avx512F.FusedMultiplyAdd(w, x0, a30);
+                a31 = Avx512F.FusedMultiplyAdd(w, x1, a31);
+                a32 = Avx512F.FusedMultiplyAdd(w, x2, a32);
+                a33 = Avx512F.FusedMultiplyAdd(w, x3, a33);
+            }
+
+            Vector512<float> m0 = MaskedRow.FirstLanes(c0.Lanes), m1 = MaskedRow.FirstLanes(c1.Lanes);
+            Vector512<float> m2 = MaskedRow.FirstLanes(c2.Lanes), m3 = MaskedRow.FirstLanes(c3.Lanes);
+            Store(y, c0, c1, c2, c3, m0, m1, m2, m3, a00, a01, a02, a03, b0, relu);
+            if (count > 1)
+            {
+                Store(y + spatial, c0, c1, c2, c3, m0, m1, m2, m3, a10, a11, a12, a13, b1, relu);
+            }
+
+            if (count > 2)
+            {
+                Store(y + (2L * spatial), c0, c1, c2, c3, m0, m1, m2, m3, a20, a21, a22, a23, b2, relu);
+            }
+
+            if (count > 3)
+            {
+                Store(y + (3L * spatial), c0, c1, c2, c3, m0, m1, m2, m3, a30, a31, a32, a33, b3, relu);
+            }
+        }
+    }
+
+    private static Vector512<float> Bias(float* bias, int channel) => bias == null ? Vector512<float>.Zero : Vector512.Create(bias[channel]);
+
+    /// <summary>The chunk at (oy, ox), advancing past it; once the rows run out, <paramref name="last"/> again with no lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Chunk Next(ref int oy, ref int ox, int oy0, int oy1, int ow, int strideH, int paddedWidth, Chunk last)
+    {
+        if (oy >= oy1)
+        {
+            return last with { Lanes = 0 };
+        }
+
+        var chunk = new Chunk(((oy - oy0) * strideH * paddedWidth) + ox, (oy * ow) + ox, Math.Min(Lanes, ow - ox));
+        ox += Lanes;
+        if (ox >= ow)
+        {
+            ox = 0;
+            oy++;
+        }
+
+        return chunk;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(
+        float* plane, Chunk c0, Chunk c1, Chunk c2, Chunk c3,
+        Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3,
+        Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, Vector512<float> bias, bool relu)
+    {
+        Avx512F.MaskStore(plane + c0.Output, m0, Finish(a0, bias, relu));
+        Avx512F.MaskStore(plane + c1.Output, m1, Finish(a1, bias, relu));
+        Avx512F.MaskStore(plane + c2.Output, m2, Finish(a2, bias, relu));
+        Avx512F.MaskStore(plane + c3.Output, m3, Finish(a3, bias, relu));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Finish(Vector512<float> sum, Vector512<float> bias, bool relu)
+    {
+        Vector512<float> value = sum + bias;
+        return relu ? Avx512F.Max(value, Vector512<float>.Zero) : value;
+    }
+
+    /// <summary>Sixteen neighbouring outputs of one row: offset of the first tap in the padded buffer, offset of the first output in the plane, outputs stored.</summary>
+    private readonly record struct Chunk(int Input, int Output, int Lanes);
+}
