@@ -24,6 +24,11 @@ if (args is ["reallocation", ..])
     return Esen.Benchmarks.ReallocationLoad.Run(args, Console.Out);
 }
 
+if (args is ["serving-server", ..])
+{
+    return Esen.Benchmarks.ServingLoad.Serve(Console.In, Console.Out);
+}
+
 if (args is ["serving", ..])
 {
     return Esen.Benchmarks.ServingLoad.Run(args, Console.Out);

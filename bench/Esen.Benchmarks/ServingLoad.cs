@@ -1,8 +1,9 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -20,8 +21,11 @@ namespace Esen.Benchmarks;
 /// id answered twice; errors: not 200; wrong: an answer unlike the in-process one for its input).
 /// The spec is two MobileNetV2 (seeds 1 and 2) averaged on 3×32×32 images on the CPU, batches of up
 /// to 8 after at most 2 ms; requests cycle through 16 seeded one-image inputs. Each mode runs
-/// <c>--warmup</c> untimed requests first. Clients and server share the process, so the process CPU time per
-/// request (client included) is reported too: unlike throughput it hardly moves when other work loads the machine.
+/// <c>--warmup</c> untimed requests first. The server runs in a child process (<c>serving-server</c>), so
+/// its CPU time per request is measured apart from the load generator's and set against the in-process
+/// session's: unlike throughput it hardly moves when other work loads the machine. The clients speak
+/// HTTP/1.1 over one kept-alive socket each, with the request bytes built once, so the load they put on the
+/// shared cores stays small (as wrk's does).
 /// Run: <c>dotnet run -c Release --project bench/Esen.Benchmarks -- serving [--requests 10000] [--clients 64] [--warmup 500]</c>.
 /// </summary>
 internal static class ServingLoad
@@ -29,72 +33,159 @@ internal static class ServingLoad
     private const int Inputs = 16;
     private const int ImageSize = 32;
 
+    // The binary data extension's header: the length of the JSON part of a body.
+    private const string HeaderLengthHeader = "Inference-Header-Content-Length";
+
     public static int Run(string[] args, TextWriter output) => RunAsync(args, output).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// The server half of the benchmark: serves the benchmark's spec as model <c>pair</c> on a free port of
+    /// 127.0.0.1, prints the port, and stops when its standard input closes.
+    /// </summary>
+    public static int Serve(TextReader input, TextWriter output) => ServeAsync(input, output).GetAwaiter().GetResult();
+
+    private static EnsembleSpec Spec() => new(
+        "serving-load", EnsembleKind.Ensemble, CombineRule.Mean, null, DeviceSpec.Cpu,
+        [new MemberSpec("a", null, "mobilenetv2", 1), new MemberSpec("b", null, "mobilenetv2", 2)],
+        new InputSpec("input", new TensorShape(TensorShape.Dynamic, 3, ImageSize, ImageSize)),
+        new BatchingSpec(MaxBatch: 8, MaxDelayMs: 2), "equal");
+
+    private static async Task<int> ServeAsync(TextReader input, TextWriter output)
+    {
+        await using EnsembleSession session = await EnsembleSession.LoadAsync(Spec());
+        await using InferenceServer server = await InferenceServer.StartAsync(new Dictionary<string, EnsembleSession> { ["pair"] = session }, new ServerOptions { HttpPort = 0 });
+        await output.WriteLineAsync(server.HttpPort.ToString(CultureInfo.InvariantCulture));
+        await output.FlushAsync();
+        _ = await input.ReadToEndAsync();
+        return 0;
+    }
 
     private static async Task<int> RunAsync(string[] args, TextWriter output)
     {
         int requests = int.Parse(BenchHost.Argument(args, "--requests") ?? "10000", CultureInfo.InvariantCulture);
         int clients = int.Parse(BenchHost.Argument(args, "--clients") ?? "64", CultureInfo.InvariantCulture);
         int warmup = int.Parse(BenchHost.Argument(args, "--warmup") ?? "500", CultureInfo.InvariantCulture);
-        var spec = new EnsembleSpec(
-            "serving-load", EnsembleKind.Ensemble, CombineRule.Mean, null, DeviceSpec.Cpu,
-            [new MemberSpec("a", null, "mobilenetv2", 1), new MemberSpec("b", null, "mobilenetv2", 2)],
-            new InputSpec("input", new TensorShape(TensorShape.Dynamic, 3, ImageSize, ImageSize)),
-            new BatchingSpec(MaxBatch: 8, MaxDelayMs: 2), "equal");
-        await using EnsembleSession session = await EnsembleSession.LoadAsync(spec);
+        EnsembleSpec spec = Spec();
         Tensor[] inputs = [.. Enumerable.Range(0, Inputs).Select(i => Tensor.SeededRandom(new TensorShape(1, 3, ImageSize, ImageSize), i + 1, 1f))];
-        Tensor[] expected = [.. await Task.WhenAll(inputs.Select(x => session.InferAsync(x)))];
         await output.WriteLineAsync($"{spec.SourceName}: mobilenetv2 ×2 (mean), input [1, 3, {ImageSize}, {ImageSize}], batch ≤ {spec.Batching.MaxBatch}, {requests} requests from {clients} closed-loop clients, {Environment.ProcessorCount} cores, load average {BenchHost.LoadAverage()}");
 
-        async Task<Outcome> Direct(int i) => Close(expected[i % Inputs], await session.InferAsync(inputs[i % Inputs])) ? Outcome.Answered : Outcome.Wrong;
-        _ = await LoopAsync(clients, warmup, Direct, out _);
-        TimeSpan cpu = ProcessCpu();
-        ClosedLoopResult inProcess = await LoopAsync(clients, requests, Direct, out Counts direct);
-        double inProcessCpuMs = (ProcessCpu() - cpu).TotalMilliseconds / requests;
-        Report(output, "in process (EnsembleSession.InferAsync)", inProcess, direct, inProcessCpuMs, inProcessCpuMs);
-
-        await using InferenceServer server = await InferenceServer.StartAsync(new Dictionary<string, EnsembleSession> { ["pair"] = session }, new ServerOptions { HttpPort = 0 });
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients };
-        using var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri($"http://127.0.0.1:{server.HttpPort}") };
-        foreach (bool binary in new[] { true, false })
+        double inProcessCpuMs;
+        Tensor[] expected;
+        await using (EnsembleSession session = await EnsembleSession.LoadAsync(spec))
         {
-            (byte[] Body, int JsonLength, int IdAt)[] bodies = [.. inputs.Select(x => Body(x, binary))];
-            var answered = new int[requests];
-            async Task<Outcome> Send(int i)
+            expected = [.. await Task.WhenAll(inputs.Select(x => session.InferAsync(x)))];
+            async Task<Outcome> Direct(int i) => Close(expected[i % Inputs], await session.InferAsync(inputs[i % Inputs])) ? Outcome.Answered : Outcome.Wrong;
+            _ = await LoopAsync(clients, warmup, Direct, out _);
+            using var self = Process.GetCurrentProcess();
+            TimeSpan cpu = self.TotalProcessorTime;
+            ClosedLoopResult inProcess = await LoopAsync(clients, requests, Direct, out Counts direct);
+            self.Refresh();
+            inProcessCpuMs = (self.TotalProcessorTime - cpu).TotalMilliseconds / requests;
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"  {"in process (EnsembleSession.InferAsync)",-42} {inProcess.ThroughputPerSecond,8:F0} requests/s  p50 {inProcess.P50Ms,7:F2} ms  p99 {inProcess.P99Ms,7:F2} ms  CPU {inProcessCpuMs,5:F2} ms/request  lost 0  duplicated 0  errors {direct.Errors}  wrong {direct.Wrong}"));
+        }
+
+        using Process server = StartServer(out int port);
+        try
+        {
+            foreach (bool binary in new[] { true, false })
             {
-                using var content = new ByteArrayContent(Stamp(bodies[i % Inputs], i));
-                content.Headers.ContentType = new MediaTypeHeaderValue(binary ? "application/octet-stream" : "application/json");
-                if (binary)
+                byte[][] messages = [.. inputs.Select(x => Message(x, binary, out _))];
+                _ = Message(inputs[0], binary, out int idAt);
+                var answered = new int[requests];
+                var connections = new ConcurrentBag<HttpConnection>();
+                async Task<Outcome> Send(int i)
                 {
-                    content.Headers.Add("Inference-Header-Content-Length", bodies[i % Inputs].JsonLength.ToString(CultureInfo.InvariantCulture));
+                    HttpConnection connection = connections.TryTake(out HttpConnection? idle) ? idle : await HttpConnection.OpenAsync(port);
+                    byte[] message = (byte[])messages[i % Inputs].Clone();
+                    _ = i.TryFormat(message.AsSpan(idAt, IdPlaceholder.Length), out _, "D10", CultureInfo.InvariantCulture);
+                    HttpAnswer answer;
+                    try
+                    {
+                        answer = await connection.ExchangeAsync(message);
+                    }
+                    catch (Exception ex) when (ex is IOException or SocketException)
+                    {
+                        connection.Dispose();
+                        return Outcome.Error;
+                    }
+
+                    connections.Add(connection);
+                    if (answer.Status != (int)HttpStatusCode.OK)
+                    {
+                        return Outcome.Error;
+                    }
+
+                    (string? id, float[] data) = Read(answer);
+                    if (!int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out int echoed) || echoed < 0 || echoed >= requests)
+                    {
+                        return Outcome.Wrong;
+                    }
+
+                    return Interlocked.Increment(ref answered[echoed]) > 1 ? Outcome.Duplicated
+                        : echoed == i && Close(expected[i % Inputs], Tensor.FromFloats(expected[0].Shape, data)) ? Outcome.Answered : Outcome.Wrong;
                 }
 
-                using HttpResponseMessage response = await http.PostAsync(new Uri("/v2/models/pair/infer", UriKind.Relative), content);
-                if (response.StatusCode != HttpStatusCode.OK)
+                _ = await LoopAsync(clients, Math.Min(warmup, requests), Send, out _);
+                Array.Clear(answered);
+                server.Refresh();
+                TimeSpan serverCpu = server.TotalProcessorTime;
+                using var self = Process.GetCurrentProcess();
+                TimeSpan clientCpu = self.TotalProcessorTime;
+                ClosedLoopResult served = await LoopAsync(clients, requests, Send, out Counts counts);
+                server.Refresh();
+                self.Refresh();
+                double serverCpuMs = (server.TotalProcessorTime - serverCpu).TotalMilliseconds / requests;
+                double clientCpuMs = (self.TotalProcessorTime - clientCpu).TotalMilliseconds / requests;
+                counts.Lost = answered.Count(a => a == 0);
+                foreach (HttpConnection connection in connections)
                 {
-                    return Outcome.Error;
+                    connection.Dispose();
                 }
 
-                (string? id, float[] data) = await ReadAsync(response);
-                if (!int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out int echoed) || echoed < 0 || echoed >= requests)
-                {
-                    return Outcome.Wrong;
-                }
-
-                return Interlocked.Increment(ref answered[echoed]) > 1 ? Outcome.Duplicated
-                    : echoed == i && Close(expected[i % Inputs], Tensor.FromFloats(expected[0].Shape, data)) ? Outcome.Answered : Outcome.Wrong;
+                // (server CPU − in-process CPU) / server CPU: the share of the server's work that serving adds,
+                // which is the throughput a CPU-bound server loses to it.
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"  {(binary ? "server, binary data extension" : "server, JSON tensors"),-42} {served.ThroughputPerSecond,8:F0} requests/s  p50 {served.P50Ms,7:F2} ms  p99 {served.P99Ms,7:F2} ms  CPU {serverCpuMs,5:F2} ms/request (serving {(serverCpuMs - inProcessCpuMs) / serverCpuMs,4:P0}; clients {clientCpuMs:F2} ms)  lost {counts.Lost}  duplicated {counts.Duplicated}  errors {counts.Errors}  wrong {counts.Wrong}"));
             }
-
-            _ = await LoopAsync(clients, Math.Min(warmup, requests), Send, out _);
-            Array.Clear(answered);
-            cpu = ProcessCpu();
-            ClosedLoopResult served = await LoopAsync(clients, requests, Send, out Counts counts);
-            double cpuMs = (ProcessCpu() - cpu).TotalMilliseconds / requests;
-            counts.Lost = answered.Count(a => a == 0);
-            Report(output, binary ? "server, binary data extension" : "server, JSON tensors", served, counts, cpuMs, inProcessCpuMs);
+        }
+        finally
+        {
+            server.StandardInput.Close();
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await server.WaitForExitAsync(patience.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                server.Kill();
+            }
         }
 
         return 0;
+    }
+
+    // This program again with serving-server; under `dotnet X.dll` the host needs the assembly named.
+    private static Process StartServer(out int port)
+    {
+        string host = Environment.ProcessPath ?? throw new InvalidOperationException("the benchmark cannot find its own executable");
+        var start = new ProcessStartInfo(host) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(ServingLoad).Assembly.Location);
+        }
+
+        start.ArgumentList.Add("serving-server");
+        Process server = Process.Start(start)!;
+        string? line = server.StandardOutput.ReadLine();
+        if (!int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out port))
+        {
+            server.Kill();
+            throw new InvalidOperationException($"the serving-server child printed '{line}' instead of its port");
+        }
+
+        return server;
     }
 
     private enum Outcome
@@ -134,7 +225,7 @@ internal static class ServingLoad
                     {
                         outcome = await send(i);
                     }
-                    catch (HttpRequestException)
+                    catch (Exception ex) when (ex is IOException or SocketException)
                     {
                         outcome = Outcome.Error;
                     }
@@ -155,18 +246,6 @@ internal static class ServingLoad
         }
     }
 
-    private static TimeSpan ProcessCpu()
-    {
-        using var process = Process.GetCurrentProcess();
-        return process.TotalProcessorTime;
-    }
-
-    // The CPU cost is relative to the in-process run: (cpu − in-process cpu) / cpu, the share of the work
-    // that serving adds, which is the throughput a CPU-bound server loses to it.
-    private static void Report(TextWriter output, string what, ClosedLoopResult result, Counts counts, double cpuMs, double inProcessCpuMs) =>
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {what,-42} {result.ThroughputPerSecond,8:F0} requests/s  p50 {result.P50Ms,7:F2} ms  p99 {result.P99Ms,7:F2} ms  CPU {cpuMs,5:F2} ms/request (serving {(cpuMs - inProcessCpuMs) / cpuMs,4:P0})  lost {counts.Lost}  duplicated {counts.Duplicated}  errors {counts.Errors}  wrong {counts.Wrong}"));
-
     /// <summary>Equal to float rounding (batched and single-row GEMMs block their sums differently).</summary>
     internal static bool Close(Tensor expected, Tensor actual) =>
         expected.Shape == actual.Shape && expected.Floats.Zip(actual.Floats).All(p => Math.Abs(p.First - p.Second) <= 1e-4f);
@@ -174,7 +253,9 @@ internal static class ServingLoad
     // The body with a placeholder id of fixed width, replaced per request so the bodies are built once.
     private const string IdPlaceholder = "__________";
 
-    private static (byte[] Body, int JsonLength, int IdAt) Body(Tensor input, bool binary)
+    // One HTTP/1.1 request, head and body, with a placeholder id of fixed width at idAt, replaced per
+    // request so the messages are built once.
+    private static byte[] Message(Tensor input, bool binary, out int idAt)
     {
         var tensor = new JsonObject
         {
@@ -198,40 +279,97 @@ internal static class ServingLoad
         }
 
         byte[] json = Encoding.UTF8.GetBytes(request.ToJsonString());
-        int idAt = json.AsSpan().IndexOf(Encoding.UTF8.GetBytes(IdPlaceholder));
-        if (!binary)
+        int dataBytes = binary ? input.Floats.Length * sizeof(float) : 0;
+        string head = "POST /v2/models/pair/infer HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + (binary ? $"Content-Type: application/octet-stream\r\n{HeaderLengthHeader}: {json.Length}\r\n" : "Content-Type: application/json\r\n")
+            + $"Content-Length: {json.Length + dataBytes}\r\n\r\n";
+        byte[] message = [.. Encoding.ASCII.GetBytes(head), .. json, .. new byte[dataBytes]];
+        idAt = message.AsSpan().IndexOf(Encoding.UTF8.GetBytes(IdPlaceholder));
+        Span<byte> data = message.AsSpan(message.Length - dataBytes);
+        for (int i = 0; i < dataBytes / sizeof(float); i++)
         {
-            return (json, json.Length, idAt);
+            BinaryPrimitives.WriteSingleLittleEndian(data[(i * sizeof(float))..], input.Floats[i]);
         }
 
-        byte[] body = new byte[json.Length + (input.Floats.Length * sizeof(float))];
-        json.CopyTo(body, 0);
-        for (int i = 0; i < input.Floats.Length; i++)
-        {
-            BinaryPrimitives.WriteSingleLittleEndian(body.AsSpan(json.Length + (i * sizeof(float))), input.Floats[i]);
-        }
-
-        return (body, json.Length, idAt);
+        return message;
     }
 
-    private static byte[] Stamp((byte[] Body, int JsonLength, int IdAt) body, int id)
+    private static (string? Id, float[] Data) Read(HttpAnswer answer)
     {
-        byte[] stamped = (byte[])body.Body.Clone();
-        _ = id.TryFormat(stamped.AsSpan(body.IdAt, IdPlaceholder.Length), out _, "D10", CultureInfo.InvariantCulture);
-        return stamped;
-    }
-
-    private static async Task<(string? Id, float[] Data)> ReadAsync(HttpResponseMessage response)
-    {
-        byte[] body = await response.Content.ReadAsByteArrayAsync();
-        int jsonLength = response.Headers.TryGetValues("Inference-Header-Content-Length", out IEnumerable<string>? values)
-            ? int.Parse(values.Single(), CultureInfo.InvariantCulture)
-            : body.Length;
-        using JsonDocument answer = JsonDocument.Parse(body.AsMemory(0, jsonLength));
-        JsonElement tensor = answer.RootElement.GetProperty("outputs")[0];
+        byte[] body = answer.Body;
+        int jsonLength = answer.JsonLength ?? body.Length;
+        using JsonDocument document = JsonDocument.Parse(body.AsMemory(0, jsonLength));
+        JsonElement tensor = document.RootElement.GetProperty("outputs")[0];
         float[] data = jsonLength < body.Length
             ? [.. Enumerable.Range(0, (body.Length - jsonLength) / sizeof(float)).Select(i => BinaryPrimitives.ReadSingleLittleEndian(body.AsSpan(jsonLength + (i * sizeof(float)))))]
             : [.. tensor.GetProperty("data").EnumerateArray().Select(v => v.GetSingle())];
-        return (answer.RootElement.GetProperty("id").GetString(), data);
+        return (document.RootElement.GetProperty("id").GetString(), data);
+    }
+
+    /// <summary>An answer: the status, the body, and the Inference-Header-Content-Length when given.</summary>
+    private readonly record struct HttpAnswer(int Status, byte[] Body, int? JsonLength);
+
+    /// <summary>
+    /// One kept-alive HTTP/1.1 connection that sends a prepared request and reads the answer, which the
+    /// server sends with a Content-Length (RFC 9112 §6.3); a closed connection is an <see cref="IOException"/>.
+    /// </summary>
+    private sealed class HttpConnection : IDisposable
+    {
+        private readonly Socket _socket;
+        private byte[] _buffer = new byte[16 * 1024];
+        private int _filled;
+
+        private HttpConnection(Socket socket) => _socket = socket;
+
+        public static async Task<HttpConnection> OpenAsync(int port)
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(IPAddress.Loopback, port);
+            return new HttpConnection(socket);
+        }
+
+        public async Task<HttpAnswer> ExchangeAsync(byte[] message)
+        {
+            for (int sent = 0; sent < message.Length;)
+            {
+                sent += await _socket.SendAsync(message.AsMemory(sent), SocketFlags.None);
+            }
+
+            int headEnd;
+            while ((headEnd = _buffer.AsSpan(0, _filled).IndexOf("\r\n\r\n"u8)) < 0)
+            {
+                await FillAsync();
+            }
+
+            string[] lines = Encoding.ASCII.GetString(_buffer, 0, headEnd).Split("\r\n");
+            int status = int.Parse(lines[0].AsSpan(9, 3), NumberStyles.None, CultureInfo.InvariantCulture);
+            int? Header(string name) => lines.Skip(1).Where(l => l.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase))
+                .Select(l => (int?)int.Parse(l.AsSpan(name.Length + 1), NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture))
+                .FirstOrDefault();
+            int length = Header("Content-Length") ?? throw new IOException("an answer without Content-Length");
+            int end = headEnd + 4 + length;
+            while (_filled < end)
+            {
+                await FillAsync();
+            }
+
+            byte[] body = _buffer[(headEnd + 4)..end];
+            Buffer.BlockCopy(_buffer, end, _buffer, 0, _filled - end);
+            _filled -= end;
+            return new HttpAnswer(status, body, Header(HeaderLengthHeader));
+        }
+
+        public void Dispose() => _socket.Dispose();
+
+        private async Task FillAsync()
+        {
+            if (_filled == _buffer.Length)
+            {
+                Array.Resize(ref _buffer, _buffer.Length * 2);
+            }
+
+            int read = await _socket.ReceiveAsync(_buffer.AsMemory(_filled), SocketFlags.None);
+            _filled += read > 0 ? read : throw new IOException("the server closed the connection");
+        }
     }
 }
