@@ -78,11 +78,14 @@ internal static class ServingLoad
             _ = await LoopAsync(clients, warmup, Direct, out _);
             using var self = Process.GetCurrentProcess();
             TimeSpan cpu = self.TotalProcessorTime;
+            RuntimeStatistics before = session.Statistics;
             ClosedLoopResult inProcess = await LoopAsync(clients, requests, Direct, out Counts direct);
             self.Refresh();
             inProcessCpuMs = (self.TotalProcessorTime - cpu).TotalMilliseconds / requests;
+            RuntimeStatistics after = session.Statistics;
+            double rows = (double)(after.Rows - before.Rows) / (after.Batches - before.Batches);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"  {"in process (EnsembleSession.InferAsync)",-42} {inProcess.ThroughputPerSecond,8:F0} requests/s  p50 {inProcess.P50Ms,7:F2} ms  p99 {inProcess.P99Ms,7:F2} ms  CPU {inProcessCpuMs,5:F2} ms/request  lost 0  duplicated 0  errors {direct.Errors}  wrong {direct.Wrong}"));
+                $"  {"in process (EnsembleSession.InferAsync)",-42} {inProcess.ThroughputPerSecond,8:F0} requests/s  p50 {inProcess.P50Ms,7:F2} ms  p99 {inProcess.P99Ms,7:F2} ms  CPU {inProcessCpuMs,5:F2} ms/request  {rows:F1} rows/batch  lost 0  duplicated 0  errors {direct.Errors}  wrong {direct.Wrong}"));
         }
 
         using Process server = StartServer(out int port);
@@ -128,6 +131,7 @@ internal static class ServingLoad
 
                 _ = await LoopAsync(clients, Math.Min(warmup, requests), Send, out _);
                 Array.Clear(answered);
+                (long Batches, long Rows) batchesBefore = await BatchesAsync(port);
                 server.Refresh();
                 TimeSpan serverCpu = server.TotalProcessorTime;
                 using var self = Process.GetCurrentProcess();
@@ -138,6 +142,8 @@ internal static class ServingLoad
                 double serverCpuMs = (server.TotalProcessorTime - serverCpu).TotalMilliseconds / requests;
                 double clientCpuMs = (self.TotalProcessorTime - clientCpu).TotalMilliseconds / requests;
                 counts.Lost = answered.Count(a => a == 0);
+                (long Batches, long Rows) batchesAfter = await BatchesAsync(port);
+                double rows = (double)(batchesAfter.Rows - batchesBefore.Rows) / (batchesAfter.Batches - batchesBefore.Batches);
                 foreach (HttpConnection connection in connections)
                 {
                     connection.Dispose();
@@ -146,7 +152,7 @@ internal static class ServingLoad
                 // (server CPU − in-process CPU) / server CPU: the share of the server's work that serving adds,
                 // which is the throughput a CPU-bound server loses to it.
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"  {(binary ? "server, binary data extension" : "server, JSON tensors"),-42} {served.ThroughputPerSecond,8:F0} requests/s  p50 {served.P50Ms,7:F2} ms  p99 {served.P99Ms,7:F2} ms  CPU {serverCpuMs,5:F2} ms/request (serving {(serverCpuMs - inProcessCpuMs) / serverCpuMs,4:P0}; clients {clientCpuMs:F2} ms)  lost {counts.Lost}  duplicated {counts.Duplicated}  errors {counts.Errors}  wrong {counts.Wrong}"));
+                    $"  {(binary ? "server, binary data extension" : "server, JSON tensors"),-42} {served.ThroughputPerSecond,8:F0} requests/s  p50 {served.P50Ms,7:F2} ms  p99 {served.P99Ms,7:F2} ms  CPU {serverCpuMs,5:F2} ms/request (serving {(serverCpuMs - inProcessCpuMs) / serverCpuMs,4:P0}; clients {clientCpuMs:F2} ms)  {rows:F1} rows/batch  lost {counts.Lost}  duplicated {counts.Duplicated}  errors {counts.Errors}  wrong {counts.Wrong}"));
             }
         }
         finally
@@ -164,6 +170,16 @@ internal static class ServingLoad
         }
 
         return 0;
+    }
+
+    // The served model's batches and rows so far, from its Prometheus counters.
+    private static async Task<(long Batches, long Rows)> BatchesAsync(int port)
+    {
+        using var http = new HttpClient();
+        string metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+        long Counter(string name) => metrics.Split('\n').Where(l => l.StartsWith(name + "{model=\"pair\"}", StringComparison.Ordinal))
+            .Select(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)).Single();
+        return (Counter("esen_batches_total"), Counter("esen_batch_rows_total"));
     }
 
     // This program again with serving-server; under `dotnet X.dll` the host needs the assembly named.
