@@ -148,7 +148,7 @@ public sealed class RunCommandTests : IDisposable
         (int exit, _, string stderr) = CliRunner.Run("run", spec, "--input", "in.pb");
 
         Assert.Equal(ExitCodes.BadInput, exit);
-        Assert.Equal($"{spec}: $.members[1].share: the members on cpu (a, b) are given 120 % (at most 100)", stderr.Trim());
+        Assert.Equal($"esen run: {spec}: $.members[1].share: the members on cpu (a, b) are given 120 % (at most 100)", stderr.Trim());
     }
 
     [Fact]

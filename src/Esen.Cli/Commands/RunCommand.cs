@@ -74,7 +74,7 @@ public static class RunCommand
                 {
                     if (!PartitionMechanismNames.TryParse(mechanismName, out PartitionMechanism parsed) || parsed == PartitionMechanism.MpsThreadPercentage)
                     {
-                        await stderr.WriteLineAsync($"--mechanism '{mechanismName}' is not green, mps-affinity or none");
+                        await stderr.WriteLineAsync($"esen run: --mechanism '{mechanismName}' is not green, mps-affinity or none");
                         return ExitCodes.BadInput;
                     }
 
@@ -94,7 +94,7 @@ public static class RunCommand
             }
             catch (Exception ex) when (ExitCodes.IsReported(ex))
             {
-                return ExitCodes.Report(ex, stderr);
+                return ExitCodes.Report(ex, stderr, "run");
             }
         });
         return command;
@@ -122,7 +122,7 @@ public static class RunCommand
     {
         if (inputCount < 1)
         {
-            await stderr.WriteLineAsync("--inputs must be at least 1");
+            await stderr.WriteLineAsync("esen run: --inputs must be at least 1");
             return ExitCodes.BadInput;
         }
 
@@ -235,7 +235,7 @@ public static class RunCommand
         }
         catch (EsenException ex) when (ex.Kind == EsenErrorKind.BadInput)
         {
-            await stderr.WriteLineAsync($"{inputPath}: tensor '{inputName}': {ex.Message}");
+            await stderr.WriteLineAsync($"esen run: {inputPath}: tensor '{inputName}': {ex.Message}");
             return ExitCodes.BadInput;
         }
 
