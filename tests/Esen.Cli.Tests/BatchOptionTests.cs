@@ -34,7 +34,7 @@ public class BatchOptionTests
         (int exit, string output, string error) = CliRunner.Run("inspect", SharedModel("mnist-cntk"), "--batch", "8");
         Assert.Equal(ExitCodes.BadInput, exit);
         Assert.Empty(output);
-        Assert.StartsWith("inspect: Reshape node '", error, StringComparison.Ordinal);
+        Assert.StartsWith("esen inspect: Reshape node '", error, StringComparison.Ordinal);
         Assert.Contains("= [1,256]", error, StringComparison.Ordinal);
         Assert.Contains("batch 8", error, StringComparison.Ordinal);
         Assert.Single(error.TrimEnd().Split('\n'));
@@ -48,7 +48,7 @@ public class BatchOptionTests
         (int exit, string output, string error) = CliRunner.Run("inspect", SharedModel("squeezenet1.1-fp32"), "--batch", batch);
         Assert.Equal(ExitCodes.BadInput, exit);
         Assert.Empty(output);
-        Assert.Equal("inspect: --batch must be at least 1", error.TrimEnd());
+        Assert.Equal("esen inspect: --batch must be at least 1", error.TrimEnd());
     }
 
     [SkippableFact]

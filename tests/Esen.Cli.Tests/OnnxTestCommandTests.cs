@@ -43,7 +43,7 @@ public class OnnxTestCommandTests
 
         Assert.Equal(ExitCodes.Failure, exit);
         Assert.Equal(string.Empty, output);
-        Assert.Equal($"onnx-test: unavailable: no CUDA device cuda:0: {probe.MissingDevice(0)}", error.TrimEnd());
+        Assert.Equal($"esen onnx-test: unavailable: no CUDA device cuda:0: {probe.MissingDevice(0)}", error.TrimEnd());
     }
 
     [SkippableFact]
@@ -58,8 +58,8 @@ public class OnnxTestCommandTests
     }
 
     [Theory]
-    [InlineData("--executor", "gpu", "onnx-test: --executor 'gpu' is not one of cpu, cuda, cuda-host")]
-    [InlineData("--device", "cpu", "onnx-test: --device 'cpu' is not a CUDA device (cuda:N)")]
+    [InlineData("--executor", "gpu", "esen onnx-test: --executor 'gpu' is not one of cpu, cuda, cuda-host")]
+    [InlineData("--device", "cpu", "esen onnx-test: --device 'cpu' is not a CUDA device (cuda:N)")]
     public void BadExecutorOrDevice_OneLine_Exit2(string option, string value, string message)
     {
         (int exit, string output, string error) = CliRunner.Run("onnx-test", "/nonexistent/cases", option, value);

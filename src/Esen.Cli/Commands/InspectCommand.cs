@@ -33,7 +33,7 @@ public static class InspectCommand
     {
         if (batch < 1)
         {
-            error.WriteLine("inspect: --batch must be at least 1");
+            error.WriteLine("esen inspect: --batch must be at least 1");
             return ExitCodes.BadInput;
         }
 
@@ -44,7 +44,7 @@ public static class InspectCommand
         }
         catch (GraphException e)
         {
-            error.WriteLine($"inspect: {OneLine(e.Message)}");
+            error.WriteLine($"esen inspect: {OneLine(e.Message)}");
             return ExitCodes.BadInput;
         }
 

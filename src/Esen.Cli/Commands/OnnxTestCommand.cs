@@ -60,19 +60,19 @@ public static class OnnxTestCommand
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.Threads < 1 || tolerance.Rtol < 0 || tolerance.Atol < 0)
         {
-            error.WriteLine("onnx-test: --threads must be at least 1 and tolerances non-negative");
+            error.WriteLine("esen onnx-test: --threads must be at least 1 and tolerances non-negative");
             return ExitCodes.BadInput;
         }
 
         if (!ExecutorNames.Contains(settings.Executor))
         {
-            error.WriteLine($"onnx-test: --executor '{settings.Executor}' is not one of {string.Join(", ", ExecutorNames)}");
+            error.WriteLine($"esen onnx-test: --executor '{settings.Executor}' is not one of {string.Join(", ", ExecutorNames)}");
             return ExitCodes.BadInput;
         }
 
         if (DeviceSpec.TryParse(settings.Device) is not { Kind: DeviceKind.Cuda } gpu)
         {
-            error.WriteLine($"onnx-test: --device '{settings.Device}' is not a CUDA device (cuda:N)");
+            error.WriteLine($"esen onnx-test: --device '{settings.Device}' is not a CUDA device (cuda:N)");
             return ExitCodes.BadInput;
         }
 
@@ -81,14 +81,14 @@ public static class OnnxTestCommand
         {
             if (!Directory.Exists(root))
             {
-                error.WriteLine($"onnx-test: {root}: no such directory");
+                error.WriteLine($"esen onnx-test: {root}: no such directory");
                 return ExitCodes.BadInput;
             }
 
             IReadOnlyList<string> found = OnnxTestRunner.FindCases(root);
             if (found.Count == 0)
             {
-                error.WriteLine($"onnx-test: {root}: no model.onnx found");
+                error.WriteLine($"esen onnx-test: {root}: no model.onnx found");
                 return ExitCodes.BadInput;
             }
 
@@ -97,7 +97,7 @@ public static class OnnxTestCommand
 
         if (Unavailable(settings.Executor, gpu) is { } reason)
         {
-            error.WriteLine($"onnx-test: unavailable: {reason}");
+            error.WriteLine($"esen onnx-test: unavailable: {reason}");
             return ExitCodes.Failure;
         }
 
