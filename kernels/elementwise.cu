@@ -358,6 +358,36 @@ ESEN_DEVICE void esen_cast_from(const From* x, void* y, int count, int to)
     }
 }
 
+// y[i] = 1 of element type `type` for i < count (an inference Dropout's mask of ones, of any type).
+template <class To>
+ESEN_DEVICE void esen_fill_one_of(To* y, int count)
+{
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        y[i] = esen_convert<To>(EsenBool{1});
+    }
+}
+
+ESEN_KERNEL void esen_fill_one(void* y, int count, int type)
+{
+    switch (type)
+    {
+        case ESEN_FLOAT32: esen_fill_one_of(static_cast<float*>(y), count); break;
+        case ESEN_UINT8: esen_fill_one_of(static_cast<unsigned char*>(y), count); break;
+        case ESEN_INT8: esen_fill_one_of(static_cast<signed char*>(y), count); break;
+        case ESEN_UINT16: esen_fill_one_of(static_cast<unsigned short*>(y), count); break;
+        case ESEN_INT16: esen_fill_one_of(static_cast<short*>(y), count); break;
+        case ESEN_INT32: esen_fill_one_of(static_cast<int*>(y), count); break;
+        case ESEN_INT64: esen_fill_one_of(static_cast<long long*>(y), count); break;
+        case ESEN_BOOL: esen_fill_one_of(static_cast<EsenBool*>(y), count); break;
+        case ESEN_FLOAT16: esen_fill_one_of(static_cast<EsenHalf*>(y), count); break;
+        case ESEN_FLOAT64: esen_fill_one_of(static_cast<double*>(y), count); break;
+        case ESEN_UINT32: esen_fill_one_of(static_cast<unsigned int*>(y), count); break;
+        case ESEN_UINT64: esen_fill_one_of(static_cast<unsigned long long*>(y), count); break;
+        default: break;
+    }
+}
+
 // y[i] = x[i] converted from element type `from` to `to` (ONNX codes; the executor plans only the
 // codes above). Also what runs a float32-only op on other types: inputs cast to float32, outputs back.
 ESEN_KERNEL void esen_cast(const void* x, void* y, int count, int from, int to)

@@ -1,4 +1,4 @@
-// Data movement: contiguous copy, fill, strided copy (transpose, expand, slice up to rank 6; of
+// Data movement: contiguous copy, strided copy (transpose, expand, slice up to rank 6; of
 // 1-, 2-, 4- and 8-byte elements), the per-input step of concat, and gather (both of 1-, 2- and
 // 4-byte units; 8-byte elements move as two 4-byte words).
 #include "esen_cuda.h"
@@ -22,15 +22,6 @@ ESEN_KERNEL void esen_copy(const float* x, float* y, int count)
 ESEN_KERNEL void esen_copy_bytes(const unsigned char* x, unsigned char* y, int count)
 {
     esen_copy_of(x, y, count);
-}
-
-// y[i] = value for i < count bytes (a bool mask of ones).
-ESEN_KERNEL void esen_fill_bytes(unsigned char* y, int count, int value)
-{
-    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
-    {
-        y[i] = static_cast<unsigned char>(value);
-    }
 }
 
 // y is contiguous with shape out_dims (right-aligned into 6 dimensions, leading ones = 1);

@@ -101,13 +101,13 @@ internal static class CudaKernelArgs
         public int Count;
     }
 
-    /// <summary><c>esen_fill_bytes</c>: Count bytes at Y set to Value.</summary>
+    /// <summary><c>esen_fill_one</c>: Count elements of type Type at Y set to 1.</summary>
     [StructLayout(LayoutKind.Sequential)]
-    internal struct FillBytes
+    internal struct FillOne
     {
         public ulong Y;
         public int Count;
-        public int Value;
+        public DataType Type;
     }
 
     /// <summary>

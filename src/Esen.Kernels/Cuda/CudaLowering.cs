@@ -497,19 +497,10 @@ internal static class CudaLowering
 
             if (_node.Outputs.Count > 1 && _node.Outputs[1].Length > 0)
             {
-                // Inference Dropout keeps everything: its mask is all ones. clip(x, 1, 1) is 1 for every x,
-                // NaN included (max.f32 and min.f32 return the non-NaN operand), so the epilogue writes it.
+                // Inference Dropout keeps everything: its mask is all ones, of x's type before opset 12 and bool since.
                 string mask = _node.Outputs[1];
-                if (TypeOf(mask) == DataType.Bool)
-                {
-                    // Since opset 12 the mask is bool: every byte 1.
-                    long bytes = ShapeOf(mask).ElementCount;
-                    Launch(PtxKernels.FillBytes, LaunchConfig.GridStride(bytes), new CudaKernelArgs.FillBytes { Y = Address(mask), Count = (int)bytes, Value = 1 });
-                    return;
-                }
-
-                RequireFloat(x, mask);
-                Epilogue(x, mask, bias: 0, channels: 1, inner: 1, new FusedActivation(ActivationKind.Clip, 1f, 1f));
+                long count = ShapeOf(mask).ElementCount;
+                Launch(PtxKernels.FillOne, LaunchConfig.GridStride(count), new CudaKernelArgs.FillOne { Y = Address(mask), Count = (int)count, Type = TypeOf(mask) });
             }
         }
 

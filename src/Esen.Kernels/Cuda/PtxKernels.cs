@@ -46,11 +46,12 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.Cast> Cast { get; } = new("elementwise", "esen_cast");
 
+    public static PtxKernel<CudaKernelArgs.FillOne> FillOne { get; } = new("elementwise", "esen_fill_one");
+
     public static PtxKernel<CudaKernelArgs.Copy> Copy { get; } = new("layout", "esen_copy");
 
     public static PtxKernel<CudaKernelArgs.Copy> CopyBytes { get; } = new("layout", "esen_copy_bytes");
 
-    public static PtxKernel<CudaKernelArgs.FillBytes> FillBytes { get; } = new("layout", "esen_fill_bytes");
 
     public static PtxKernel<CudaKernelArgs.StridedCopy> StridedCopy { get; } = new("layout", "esen_strided_copy");
 
@@ -117,7 +118,7 @@ internal static class PtxKernels
     /// <summary>All of the above, and every <see cref="Binary"/> and <see cref="IntegerDiv"/> kernel.</summary>
     public static IReadOnlyList<PtxKernel> All { get; } =
     [
-        BiasActivation, Clip, ClipInt8, ClipUInt8, Add, Sub, Mul, Div, Cast, Copy, CopyBytes, FillBytes,
+        BiasActivation, Clip, ClipInt8, ClipUInt8, Add, Sub, Mul, Div, Cast, FillOne, Copy, CopyBytes,
         StridedCopy, StridedCopyInt64, StridedCopyInt16, StridedCopyInt8, ConcatSlab, ConcatSlabInt16, ConcatSlabInt8,
         Gather, GatherInt16, GatherInt8, GatherByInt32, GatherInt16ByInt32, GatherInt8ByInt32,
         MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean,

@@ -163,21 +163,26 @@ public sealed class HostLoweredElementTypeTests
         AssertSameAsCpu(Graph("MaxPool", [("x", x)], attributes), new() { ["x"] = x });
     }
 
-    [Fact]
-    public void Dropout_WritesABoolMaskOfOnes()
+    [Theory]
+    [InlineData(DataType.Float32, 13)]
+    [InlineData(DataType.Float16, 13)]
+    [InlineData(DataType.Float32, 10)]
+    [InlineData(DataType.Float16, 10)]
+    [InlineData(DataType.Float64, 10)]
+    public void Dropout_WritesAMaskOfOnes_BoolSinceOpset12AndOfTheInputsTypeBefore(DataType type, int opset)
     {
         KernelToolchain.RequireClangPlusPlus();
-        Tensor x = RandomTensor(new Random(20261211), DataType.Float32, new TensorShape(3, 5));
+        Tensor x = WithEdgeValues(RandomTensor(new Random(20261211 + opset), type, new TensorShape(3, 17)));
+        DataType maskType = opset >= 12 ? DataType.Bool : type;
         var node = new Node("node", "Dropout", ["x"], ["y", "mask"], new Dictionary<string, AttributeValue>());
         var graph = new LayerGraph(
-            "Dropout", [new ValueInfo("x", DataType.Float32, x.Shape)],
-            [new ValueInfo("y", DataType.Float32, x.Shape), new ValueInfo("mask", DataType.Bool, x.Shape)], [node], new Dictionary<string, Tensor>(), LayerGraph.DefaultOpset);
-        using var host = new CudaHostExecutor(graph);
+            "Dropout", [new ValueInfo("x", type, x.Shape)], [new ValueInfo("y", type, x.Shape), new ValueInfo("mask", maskType, x.Shape)], [node],
+            new Dictionary<string, Tensor>(), opset);
 
-        Tensor mask = host.Run(new Dictionary<string, Tensor> { ["x"] = x })["mask"];
-
-        Assert.Equal(DataType.Bool, mask.DataType);
-        Assert.All(mask.Elements<bool>(), Assert.True);
+        AssertSameAsCpu(graph, new() { ["x"] = x });
+        Tensor mask = RunOnHost(graph, new() { ["x"] = x })["mask"];
+        Assert.Equal(maskType, mask.DataType);
+        Assert.All(CpuOps.Cast(mask, DataType.Float32).Floats, one => Assert.Equal(1f, one));
     }
 
     [Theory]
