@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Esen.Kernels.Cpu;
 using Esen.Kernels.Cpu.Ops;
 using Esen.Kernels.Cuda;
@@ -246,6 +247,44 @@ public sealed class HostLoweredElementTypeTests
         // random ones; the CPU executor's conversion is .NET's CreateTruncating.
         KernelToolchain.RequireClangPlusPlus();
         Tensor x = WithEdgeValues(RandomTensor(new Random(20261206 + ((int)from * 16) + (int)to), from, new TensorShape(64)));
+        var node = new Node("node", "Cast", ["x"], ["y"], new Dictionary<string, AttributeValue> { ["to"] = AttributeValue.Int((long)to) });
+        var graph = new LayerGraph(
+            "cast", [new ValueInfo("x", from, x.Shape)], [new ValueInfo("y", to, x.Shape)], [node], new Dictionary<string, Tensor>(), LayerGraph.DefaultOpset);
+
+        AssertSameAsCpu(graph, new() { ["x"] = x });
+    }
+
+    [Theory]
+    [InlineData(DataType.Float16, DataType.Float32)]
+    [InlineData(DataType.Float16, DataType.Float64)]
+    [InlineData(DataType.Float32, DataType.Float16)]
+    [InlineData(DataType.Float64, DataType.Float16)]
+    public void Float16Conversions_OverEveryFloat16AndRandomBits_MatchTheCpuExecutorBitForBit(DataType from, DataType to)
+    {
+        // Every one of the 65536 float16 bit patterns (NaN payloads and subnormals included); to float16, 65536 seeded
+        // random bit patterns (NaNs with payloads among them) and every float16 value and midpoint in the source type.
+        KernelToolchain.RequireClangPlusPlus();
+        var random = new Random(20261215 + (int)from);
+        Tensor x = Tensor.Zeros(from, new TensorShape(from == DataType.Float16 ? 65536 : 3 * 65536));
+        switch (from)
+        {
+            case DataType.Float16:
+                Span<ushort> bits = MemoryMarshal.Cast<byte, ushort>(x.AsBytes());
+                for (int i = 0; i < bits.Length; i++)
+                {
+                    bits[i] = (ushort)i;
+                }
+
+                break;
+            default:
+                random.NextBytes(x.AsBytes()[..(DataTypes.SizeOf(from) * 65536)]);
+                double[] halves = [.. Enumerable.Range(0, 65536).Select(i => (double)BitConverter.UInt16BitsToHalf((ushort)i))];
+                double[] midpoints = [.. halves.Select((h, i) => (h + (double)BitConverter.UInt16BitsToHalf((ushort)(i + 1))) / 2)];
+                Tensor values = CpuOps.Cast(Tensor.FromArray(new TensorShape(2 * 65536), [.. halves, .. midpoints]), from);
+                values.AsBytes().CopyTo(x.AsBytes()[(DataTypes.SizeOf(from) * 65536)..]);
+                break;
+        }
+
         var node = new Node("node", "Cast", ["x"], ["y"], new Dictionary<string, AttributeValue> { ["to"] = AttributeValue.Int((long)to) });
         var graph = new LayerGraph(
             "cast", [new ValueInfo("x", from, x.Shape)], [new ValueInfo("y", to, x.Shape)], [node], new Dictionary<string, Tensor>(), LayerGraph.DefaultOpset);
