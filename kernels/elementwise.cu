@@ -1,5 +1,5 @@
-// Elementwise binary operators with NumPy/ONNX broadcasting, on float32, float64 and every
-// integer type, and the float32 ↔ int64 and float32 ↔ float64 casts.
+// Elementwise binary operators with NumPy/ONNX broadcasting, on float32, float64, float16 and every
+// integer type, and the casts between any two element types.
 //
 // Broadcasting is described by strides: the output shape is right-aligned into ESEN_MAX_RANK (6)
 // dimensions (missing leading dimensions are 1), and each input gets one stride per output
@@ -7,6 +7,125 @@
 // Output element (c0..c5) reads a[Σ c_d·a_strides[d]] and b[Σ c_d·b_strides[d]].
 // Counts are below 2^31 elements.
 #include "esen_cuda.h"
+
+// float16 and bool are stored as their bits (2 bytes, 1 byte). Conversions to and from float16 are
+// done here in integer arithmetic, so the host build and the GPU give the same bits.
+struct EsenHalf
+{
+    unsigned short bits;
+};
+
+struct EsenBool
+{
+    unsigned char value;
+};
+
+template <class A, class B>
+struct EsenSameType
+{
+    static constexpr bool value = false;
+};
+
+template <class A>
+struct EsenSameType<A, A>
+{
+    static constexpr bool value = true;
+};
+
+template <class To, class From>
+ESEN_DEVICE To esen_bits_as(From from)
+{
+    static_assert(sizeof(To) == sizeof(From), "a bit cast keeps the size");
+    To to;
+    __builtin_memcpy(&to, &from, sizeof(To));
+    return to;
+}
+
+// float16 → float32 is exact. A NaN keeps its sign and payload and is made quiet, as on the CPU.
+ESEN_DEVICE float esen_half_to_float(unsigned short h)
+{
+    const unsigned sign = static_cast<unsigned>(h & 0x8000u) << 16;
+    const unsigned exponent = (h >> 10) & 0x1Fu;
+    unsigned mantissa = h & 0x3FFu;
+    if (exponent == 0x1Fu)
+    {
+        return esen_bits_as<float>(sign | 0x7F800000u | (mantissa != 0 ? 0x400000u | (mantissa << 13) : 0u));
+    }
+    if (exponent != 0)
+    {
+        return esen_bits_as<float>(sign | ((exponent + 112u) << 23) | (mantissa << 13));
+    }
+    if (mantissa == 0)
+    {
+        return esen_bits_as<float>(sign);
+    }
+    // A subnormal m·2^-24: shift m up to its leading bit, lowering the exponent with each step.
+    unsigned biased = 113;
+    while ((mantissa & 0x400u) == 0)
+    {
+        mantissa <<= 1;
+        --biased;
+    }
+    return esen_bits_as<float>(sign | (biased << 23) | ((mantissa & 0x3FFu) << 13));
+}
+
+// A float16 magnitude from a float32 or float64 one, rounded to nearest even: Bits is the unsigned
+// integer of the source, Mantissa its mantissa width and Bias its exponent bias. At least 65520 is
+// infinity; a NaN keeps its sign and the top of its payload and is made quiet (as .NET's Half).
+template <class Bits, int Mantissa, int Bias>
+ESEN_DEVICE unsigned short esen_to_half_bits(Bits x)
+{
+    constexpr int total = static_cast<int>(sizeof(Bits) * 8);
+    constexpr Bits one = 1;
+    constexpr Bits magnitude_mask = ~(one << (total - 1));
+    constexpr Bits infinity = magnitude_mask >> Mantissa << Mantissa;
+    constexpr int drop = Mantissa - 10;
+    const unsigned short sign = static_cast<unsigned short>((x >> (total - 16)) & 0x8000u);
+    const Bits magnitude = x & magnitude_mask;
+    if (magnitude > infinity)
+    {
+        return static_cast<unsigned short>(sign | 0x7E00u | ((magnitude >> drop) & 0x3FFu));
+    }
+    // 65520 = 1.1111111111_1 · 2^15, the halfway point above the largest float16.
+    constexpr Bits overflow = (static_cast<Bits>(Bias + 15) << Mantissa) | (static_cast<Bits>(0x7FFu) << (Mantissa - 11));
+    if (magnitude >= overflow)
+    {
+        return static_cast<unsigned short>(sign | 0x7C00u);
+    }
+    if (magnitude >= static_cast<Bits>(Bias - 14) << Mantissa)
+    {
+        // A normal float16: round the dropped bits to nearest even, then rebias the exponent.
+        const Bits rounded = magnitude + ((one << (drop - 1)) - 1) + ((magnitude >> drop) & 1);
+        return static_cast<unsigned short>(sign | ((rounded - (static_cast<Bits>(Bias - 15) << Mantissa)) >> drop));
+    }
+    if (magnitude < static_cast<Bits>(Bias - 25) << Mantissa)
+    {
+        return sign; // below 2^-25: rounds to zero
+    }
+    // A float16 subnormal q·2^-24: q = the full mantissa shifted right, rounded to nearest even.
+    const int exponent = static_cast<int>(magnitude >> Mantissa);
+    const Bits full = (magnitude & ((one << Mantissa) - 1)) | (one << Mantissa);
+    const int shift = Bias + Mantissa - 24 - exponent;
+    Bits q = full >> shift;
+    const Bits rest = full & ((one << shift) - 1);
+    const Bits half = one << (shift - 1);
+    if (rest > half || (rest == half && (q & 1) != 0))
+    {
+        ++q;
+    }
+    return static_cast<unsigned short>(sign | q);
+}
+
+ESEN_DEVICE unsigned short esen_float_to_half(float f)
+{
+    return esen_to_half_bits<unsigned, 23, 127>(esen_bits_as<unsigned>(f));
+}
+
+// float64 → float16 rounds once, from the double (not through float32, which could round twice).
+ESEN_DEVICE unsigned short esen_double_to_half(double d)
+{
+    return esen_to_half_bits<unsigned long long, 52, 1023>(esen_bits_as<unsigned long long>(d));
+}
 
 enum EsenBinaryOp
 {
@@ -23,10 +142,18 @@ enum EsenBinaryOp
 // modular); the quotient truncates toward zero (C, and ONNX Div). A zero divisor and a signed
 // type's minimum / −1 have no quotient in the type (and are undefined in C++ and in PTX div.s64):
 // the element is written 0 and the fault is reported (esen_report_fault).
+//
+// float16 as .NET's Half computes it: both operands widened to float32, the float32 result rounded
+// to float16.
 template <int Op, class T>
 ESEN_DEVICE T esen_binary_apply(T a, T b, int* fault, int fault_code)
 {
-    if constexpr (static_cast<T>(0.5) != static_cast<T>(0))
+    if constexpr (EsenSameType<T, EsenHalf>::value)
+    {
+        const float r = esen_binary_apply<Op>(esen_half_to_float(a.bits), esen_half_to_float(b.bits), fault, fault_code);
+        return EsenHalf{esen_float_to_half(r)};
+    }
+    else if constexpr (static_cast<T>(0.5) != static_cast<T>(0))
     {
         switch (Op)
         {
@@ -110,6 +237,8 @@ ESEN_BINARY_ENTRIES(, float)
 ESEN_BINARY_ENTRY(esen_div, ESEN_BINARY_DIV, float)
 ESEN_BINARY_ENTRIES(_double, double)
 ESEN_BINARY_ENTRY(esen_div_double, ESEN_BINARY_DIV, double)
+ESEN_BINARY_ENTRIES(_float16, EsenHalf)
+ESEN_BINARY_ENTRY(esen_div_float16, ESEN_BINARY_DIV, EsenHalf)
 ESEN_INTEGER_BINARY_ENTRIES(_int8, signed char)
 ESEN_INTEGER_BINARY_ENTRIES(_uint8, unsigned char)
 ESEN_INTEGER_BINARY_ENTRIES(_int16, short)
@@ -119,45 +248,164 @@ ESEN_INTEGER_BINARY_ENTRIES(_uint32, unsigned int)
 ESEN_INTEGER_BINARY_ENTRIES(_int64, long long)
 ESEN_INTEGER_BINARY_ENTRIES(_uint64, unsigned long long)
 
-// float → int64 as the CPU executor's cast: toward zero, NaN to 0, and values beyond the int64 range
-// saturated, which is also what cvt.rzi.s64.f32 gives; written out because the C++ conversion is
-// undefined for those values on the host. 2^63 is exactly a float.
-ESEN_KERNEL void esen_cast_float_to_int64(const float* x, long long* y, int count)
+// ---- Cast ---------------------------------------------------------------------------------------
+//
+// One conversion rule, the CPU executor's (.NET CreateTruncating, src/Esen.Kernels/Cpu/Ops/CpuOps.Cast.cs):
+// floating point → integer truncates toward zero, saturates beyond the type's range and takes NaN to
+// 0 (written out: the C++ conversion is undefined there); integer → integer keeps the low bits (two's
+// complement wrap); integer → floating point and floating point → floating point round to nearest
+// even (float16 through esen_float_to_half / esen_double_to_half; an integer to float16 through
+// float32, exact below float16's range); to bool: nonzero (NaN included, ±0 not); from bool: 1 or 0.
+
+template <class T>
+ESEN_DEVICE constexpr bool esen_is_floating()
 {
-    constexpr float two63 = 9223372036854775808.0f;
-    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    return EsenSameType<T, float>::value || EsenSameType<T, double>::value;
+}
+
+template <class To, class From>
+ESEN_DEVICE To esen_float_to_integer(From v)
+{
+    constexpr bool is_signed = static_cast<To>(-1) < static_cast<To>(0);
+    constexpr To highest = is_signed ? static_cast<To>((1ULL << (sizeof(To) * 8 - 1)) - 1) : static_cast<To>(~0ULL);
+    constexpr To lowest = is_signed ? static_cast<To>(-highest - 1) : static_cast<To>(0);
+    return v != v ? static_cast<To>(0)
+         : v <= static_cast<From>(lowest) ? lowest
+         : v >= static_cast<From>(highest) ? highest
+         : static_cast<To>(v);
+}
+
+template <class To, class From>
+ESEN_DEVICE To esen_convert(From v)
+{
+    if constexpr (EsenSameType<From, EsenHalf>::value)
     {
-        const float v = x[i];
-        y[i] = v != v ? 0
-             : v >= two63 ? 0x7FFFFFFFFFFFFFFFLL
-             : v < -two63 ? -0x7FFFFFFFFFFFFFFFLL - 1
-             : static_cast<long long>(v);
+        return esen_convert<To>(esen_half_to_float(v.bits));
+    }
+    else if constexpr (EsenSameType<From, EsenBool>::value)
+    {
+        return esen_convert<To>(static_cast<unsigned char>(v.value != 0 ? 1 : 0));
+    }
+    else if constexpr (EsenSameType<To, EsenBool>::value)
+    {
+        return EsenBool{static_cast<unsigned char>(v != static_cast<From>(0) ? 1 : 0)};
+    }
+    else if constexpr (EsenSameType<To, EsenHalf>::value)
+    {
+        if constexpr (EsenSameType<From, double>::value)
+        {
+            return EsenHalf{esen_double_to_half(v)};
+        }
+        else
+        {
+            return EsenHalf{esen_float_to_half(static_cast<float>(v))};
+        }
+    }
+    else if constexpr (esen_is_floating<From>() && !esen_is_floating<To>())
+    {
+        return esen_float_to_integer<To>(v);
+    }
+    else
+    {
+        return static_cast<To>(v);
     }
 }
 
-// A conversion C++ defines for every value: int64 → float rounds to nearest (even on a tie), as C#
-// and cvt.rn.f32.s64; float → double is exact; double → float rounds to nearest (cvt.rn.f32.f64),
-// as C#, infinities and NaN kept, beyond float's range to ±infinity.
 template <class From, class To>
 ESEN_DEVICE void esen_cast_of(const From* x, To* y, int count)
 {
     for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
     {
-        y[i] = static_cast<To>(x[i]);
+        y[i] = esen_convert<To>(x[i]);
     }
 }
 
-ESEN_KERNEL void esen_cast_int64_to_float(const long long* x, float* y, int count)
+// Element types by their ONNX TensorProto codes (Esen.Kernels' DataType).
+enum EsenElementType
 {
-    esen_cast_of(x, y, count);
+    ESEN_FLOAT32 = 1,
+    ESEN_UINT8 = 2,
+    ESEN_INT8 = 3,
+    ESEN_UINT16 = 4,
+    ESEN_INT16 = 5,
+    ESEN_INT32 = 6,
+    ESEN_INT64 = 7,
+    ESEN_BOOL = 9,
+    ESEN_FLOAT16 = 10,
+    ESEN_FLOAT64 = 11,
+    ESEN_UINT32 = 12,
+    ESEN_UINT64 = 13,
+};
+
+template <class From>
+ESEN_DEVICE void esen_cast_from(const From* x, void* y, int count, int to)
+{
+    switch (to)
+    {
+        case ESEN_FLOAT32: esen_cast_of(x, static_cast<float*>(y), count); break;
+        case ESEN_UINT8: esen_cast_of(x, static_cast<unsigned char*>(y), count); break;
+        case ESEN_INT8: esen_cast_of(x, static_cast<signed char*>(y), count); break;
+        case ESEN_UINT16: esen_cast_of(x, static_cast<unsigned short*>(y), count); break;
+        case ESEN_INT16: esen_cast_of(x, static_cast<short*>(y), count); break;
+        case ESEN_INT32: esen_cast_of(x, static_cast<int*>(y), count); break;
+        case ESEN_INT64: esen_cast_of(x, static_cast<long long*>(y), count); break;
+        case ESEN_BOOL: esen_cast_of(x, static_cast<EsenBool*>(y), count); break;
+        case ESEN_FLOAT16: esen_cast_of(x, static_cast<EsenHalf*>(y), count); break;
+        case ESEN_FLOAT64: esen_cast_of(x, static_cast<double*>(y), count); break;
+        case ESEN_UINT32: esen_cast_of(x, static_cast<unsigned int*>(y), count); break;
+        case ESEN_UINT64: esen_cast_of(x, static_cast<unsigned long long*>(y), count); break;
+        default: break;
+    }
 }
 
-ESEN_KERNEL void esen_cast_float_to_double(const float* x, double* y, int count)
+// y[i] = 1 of element type `type` for i < count (an inference Dropout's mask of ones, of any type).
+template <class To>
+ESEN_DEVICE void esen_fill_one_of(To* y, int count)
 {
-    esen_cast_of(x, y, count);
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        y[i] = esen_convert<To>(EsenBool{1});
+    }
 }
 
-ESEN_KERNEL void esen_cast_double_to_float(const double* x, float* y, int count)
+ESEN_KERNEL void esen_fill_one(void* y, int count, int type)
 {
-    esen_cast_of(x, y, count);
+    switch (type)
+    {
+        case ESEN_FLOAT32: esen_fill_one_of(static_cast<float*>(y), count); break;
+        case ESEN_UINT8: esen_fill_one_of(static_cast<unsigned char*>(y), count); break;
+        case ESEN_INT8: esen_fill_one_of(static_cast<signed char*>(y), count); break;
+        case ESEN_UINT16: esen_fill_one_of(static_cast<unsigned short*>(y), count); break;
+        case ESEN_INT16: esen_fill_one_of(static_cast<short*>(y), count); break;
+        case ESEN_INT32: esen_fill_one_of(static_cast<int*>(y), count); break;
+        case ESEN_INT64: esen_fill_one_of(static_cast<long long*>(y), count); break;
+        case ESEN_BOOL: esen_fill_one_of(static_cast<EsenBool*>(y), count); break;
+        case ESEN_FLOAT16: esen_fill_one_of(static_cast<EsenHalf*>(y), count); break;
+        case ESEN_FLOAT64: esen_fill_one_of(static_cast<double*>(y), count); break;
+        case ESEN_UINT32: esen_fill_one_of(static_cast<unsigned int*>(y), count); break;
+        case ESEN_UINT64: esen_fill_one_of(static_cast<unsigned long long*>(y), count); break;
+        default: break;
+    }
+}
+
+// y[i] = x[i] converted from element type `from` to `to` (ONNX codes; the executor plans only the
+// codes above). Also what runs a float32-only op on other types: inputs cast to float32, outputs back.
+ESEN_KERNEL void esen_cast(const void* x, void* y, int count, int from, int to)
+{
+    switch (from)
+    {
+        case ESEN_FLOAT32: esen_cast_from(static_cast<const float*>(x), y, count, to); break;
+        case ESEN_UINT8: esen_cast_from(static_cast<const unsigned char*>(x), y, count, to); break;
+        case ESEN_INT8: esen_cast_from(static_cast<const signed char*>(x), y, count, to); break;
+        case ESEN_UINT16: esen_cast_from(static_cast<const unsigned short*>(x), y, count, to); break;
+        case ESEN_INT16: esen_cast_from(static_cast<const short*>(x), y, count, to); break;
+        case ESEN_INT32: esen_cast_from(static_cast<const int*>(x), y, count, to); break;
+        case ESEN_INT64: esen_cast_from(static_cast<const long long*>(x), y, count, to); break;
+        case ESEN_BOOL: esen_cast_from(static_cast<const EsenBool*>(x), y, count, to); break;
+        case ESEN_FLOAT16: esen_cast_from(static_cast<const EsenHalf*>(x), y, count, to); break;
+        case ESEN_FLOAT64: esen_cast_from(static_cast<const double*>(x), y, count, to); break;
+        case ESEN_UINT32: esen_cast_from(static_cast<const unsigned int*>(x), y, count, to); break;
+        case ESEN_UINT64: esen_cast_from(static_cast<const unsigned long long*>(x), y, count, to); break;
+        default: break;
+    }
 }

@@ -1,5 +1,6 @@
-// Data movement: contiguous copy, fill, strided copy (transpose, expand, slice up to rank 6; of
-// 1-, 2-, 4- and 8-byte elements), the per-input step of concat, and gather.
+// Data movement: contiguous copy, strided copy (transpose, expand, slice up to rank 6; of
+// 1-, 2-, 4- and 8-byte elements), the per-input step of concat, and gather (both of 1-, 2- and
+// 4-byte units; 8-byte elements move as two 4-byte words).
 #include "esen_cuda.h"
 
 // y[i] = x[i] for i < count: 4-byte words (esen_copy), or single bytes (esen_copy_bytes) for a
@@ -21,15 +22,6 @@ ESEN_KERNEL void esen_copy(const float* x, float* y, int count)
 ESEN_KERNEL void esen_copy_bytes(const unsigned char* x, unsigned char* y, int count)
 {
     esen_copy_of(x, y, count);
-}
-
-// y[i] = value for i < count bytes (a bool mask of ones).
-ESEN_KERNEL void esen_fill_bytes(unsigned char* y, int count, int value)
-{
-    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
-    {
-        y[i] = static_cast<unsigned char>(value);
-    }
 }
 
 // y is contiguous with shape out_dims (right-aligned into 6 dimensions, leading ones = 1);
@@ -81,9 +73,10 @@ ESEN_KERNEL void esen_strided_copy_int8(const signed char* x, signed char* y, in
 // One input of a concat: viewing x as [outer, slab] and y as [outer, y_row] (slab = the input's
 // axis length × the product of the dimensions after the axis), copies x into columns
 // [y_offset, y_offset + slab) of every y row. A concat of k inputs is k launches with growing
-// y_offset. Moves 4-byte words: an int64 concat passes slab, y_row and y_offset in words.
-ESEN_KERNEL void esen_concat_slab(const float* x, float* y, int outer, int slab, int y_row,
-                                  int y_offset)
+// y_offset. esen_concat_slab moves 4-byte words (an int64 concat passes slab, y_row and y_offset in
+// words); _int16 and _int8 move 2- and 1-byte elements, whatever their type.
+template <class T>
+ESEN_DEVICE void esen_concat_slab_of(const T* x, T* y, int outer, int slab, int y_row, int y_offset)
 {
     const long long count = static_cast<long long>(outer) * slab;
     for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
@@ -93,13 +86,31 @@ ESEN_KERNEL void esen_concat_slab(const float* x, float* y, int outer, int slab,
     }
 }
 
+ESEN_KERNEL void esen_concat_slab(const float* x, float* y, int outer, int slab, int y_row, int y_offset)
+{
+    esen_concat_slab_of(x, y, outer, slab, y_row, y_offset);
+}
+
+ESEN_KERNEL void esen_concat_slab_int16(const short* x, short* y, int outer, int slab, int y_row, int y_offset)
+{
+    esen_concat_slab_of(x, y, outer, slab, y_row, y_offset);
+}
+
+ESEN_KERNEL void esen_concat_slab_int8(const signed char* x, signed char* y, int outer, int slab, int y_row,
+                                       int y_offset)
+{
+    esen_concat_slab_of(x, y, outer, slab, y_row, y_offset);
+}
+
 // Gather along an axis: viewing x as [outer, axis, inner] and y as [outer, count, inner] (count =
 // the number of indices), y[o, j, :] = x[o, indices[j], :], a negative index counting from the end.
-// Moves 4-byte words, so int64 data is gathered with inner doubled. ONNX makes an index outside
-// [−axis, axis) an error: its elements of y are written 0 and the fault is reported
+// esen_gather moves 4-byte words, so int64 data is gathered with inner doubled; _int16 and _int8
+// move 2- and 1-byte elements. Indices are int64, or int32 for the _by_int32 forms. ONNX makes an
+// index outside [−axis, axis) an error: its elements of y are written 0 and the fault is reported
 // (esen_report_fault).
-ESEN_KERNEL void esen_gather(const float* x, const long long* indices, float* y, int outer, int axis,
-                             int inner, int count, int* fault, int fault_code)
+template <class T, class Index>
+ESEN_DEVICE void esen_gather_of(const T* x, const Index* indices, T* y, int outer, int axis, int inner, int count,
+                                int* fault, int fault_code)
 {
     const long long total = static_cast<long long>(outer) * count * inner;
     for (long long i = esen_global_index(); i < total; i += esen_grid_stride())
@@ -109,10 +120,24 @@ ESEN_KERNEL void esen_gather(const float* x, const long long* indices, float* y,
         index = index < 0 ? index + axis : index;
         if (index < 0 || index >= axis)
         {
-            y[i] = 0.0f;
+            y[i] = static_cast<T>(0);
             esen_report_fault(fault, fault_code);
             continue;
         }
         y[i] = x[((row / count) * axis + index) * inner + i % inner];
     }
 }
+
+#define ESEN_GATHER_ENTRY(name, T, Index)                                                            \
+    ESEN_KERNEL void name(const T* x, const Index* indices, T* y, int outer, int axis, int inner,     \
+                          int count, int* fault, int fault_code)                                     \
+    {                                                                                                \
+        esen_gather_of(x, indices, y, outer, axis, inner, count, fault, fault_code);                 \
+    }
+
+ESEN_GATHER_ENTRY(esen_gather, float, long long)
+ESEN_GATHER_ENTRY(esen_gather_int16, short, long long)
+ESEN_GATHER_ENTRY(esen_gather_int8, signed char, long long)
+ESEN_GATHER_ENTRY(esen_gather_by_int32, float, int)
+ESEN_GATHER_ENTRY(esen_gather_int16_by_int32, short, int)
+ESEN_GATHER_ENTRY(esen_gather_int8_by_int32, signed char, int)

@@ -62,7 +62,7 @@ internal static class CpuNodeCompiler
     public static CpuKernel Compile(InferenceContext c, ValueSlot[] slots, int[] inputs, int[] outputs, int threads)
     {
         Node node = c.Node;
-        if (ComputesInFloat32(node, slots, outputs) && Widened(slots, inputs, outputs).Length > 0)
+        if (Widened(slots, inputs, outputs).Length > 0 && outputs[0] >= 0 && Float32Computation.Applies(node, slots[outputs[0]].Info.DataType))
         {
             return InFloat32(c, slots, inputs, outputs, threads);
         }
@@ -232,22 +232,9 @@ internal static class CpuNodeCompiler
             : ElementTypes.VisitInteger<CpuKernel, BinaryKernel>(type, binary);
     }
 
-    /// <summary>
-    /// True for the ops whose CPU kernels compute in float32 only: every op but arithmetic (which runs in the stored
-    /// type), data movement, views, Cast, plan-time values, and float64 MatMul and Gemm with no fused activation
-    /// (which have double kernels).
-    /// </summary>
-    private static bool ComputesInFloat32(Node node, ValueSlot[] slots, int[] outputs) =>
-        OpCatalog.FamilyOf(node) is not (OpFamily.Arithmetic or OpFamily.View or OpFamily.DataMovement or OpFamily.Cast or OpFamily.PlanTimeValue)
-        && !(node.OpType is "MatMul" or "Gemm" && slots[outputs[0]].Info.DataType == DataType.Float64
-            && (node.OpType == "MatMul" || Activations.FusedInto(node).Kind == ActivationKind.None));
-
-    /// <summary>
-    /// The slots a float32 kernel cannot read or write as they are: those of other types than float32, save int64
-    /// (MaxPool's indices, which the kernel writes as int64).
-    /// </summary>
+    /// <summary>The slots <see cref="Float32Computation.IsConverted"/> says a float32 kernel cannot use as they are.</summary>
     private static int[] Widened(ValueSlot[] slots, int[] inputs, int[] outputs) =>
-        inputs.Concat(outputs).Where(i => i >= 0 && slots[i].Info.DataType is not (DataType.Float32 or DataType.Int64)).Distinct().ToArray();
+        inputs.Concat(outputs).Where(i => i >= 0 && Float32Computation.IsConverted(slots[i].Info.DataType)).Distinct().ToArray();
 
     /// <summary>
     /// Compiles a float32-only op for other element types: each such input is converted to a float32 buffer of the

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Esen.Kernels.Graph;
 
 namespace Esen.Kernels.Cuda;
 
@@ -80,16 +81,15 @@ internal static class CudaKernelArgs
         public int FaultCode;
     }
 
-    /// <summary>
-    /// <c>esen_cast_float_to_int64</c>, <c>esen_cast_int64_to_float</c>, <c>esen_cast_float_to_double</c> and
-    /// <c>esen_cast_double_to_float</c>: Y[i] = X[i] converted.
-    /// </summary>
+    /// <summary><c>esen_cast</c>: Y[i] = X[i] converted from element type From to To (the CPU executor's conversion).</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct Cast
     {
         public ulong X;
         public ulong Y;
         public int Count;
+        public DataType From;
+        public DataType To;
     }
 
     /// <summary><c>esen_copy</c> (Count 4-byte words) and <c>esen_copy_bytes</c> (Count bytes).</summary>
@@ -101,13 +101,13 @@ internal static class CudaKernelArgs
         public int Count;
     }
 
-    /// <summary><c>esen_fill_bytes</c>: Count bytes at Y set to Value.</summary>
+    /// <summary><c>esen_fill_one</c>: Count elements of type Type at Y set to 1.</summary>
     [StructLayout(LayoutKind.Sequential)]
-    internal struct FillBytes
+    internal struct FillOne
     {
         public ulong Y;
         public int Count;
-        public int Value;
+        public DataType Type;
     }
 
     /// <summary>
@@ -124,7 +124,7 @@ internal static class CudaKernelArgs
         public Dims6 InStrides;
     }
 
-    /// <summary><c>esen_concat_slab</c>: one input of a concat.</summary>
+    /// <summary><c>esen_concat_slab</c> (4-byte words), <c>_int16</c> and <c>_int8</c>: one input of a concat.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct ConcatSlab
     {
@@ -137,8 +137,9 @@ internal static class CudaKernelArgs
     }
 
     /// <summary>
-    /// <c>esen_gather</c>: Y[o, j, :] = X[o, Indices[j], :] over 4-byte words (int64 data with Inner doubled); an index
-    /// out of range stores FaultCode at Fault.
+    /// <c>esen_gather</c>: Y[o, j, :] = X[o, Indices[j], :] over 4-byte words (int64 data with Inner doubled), and its
+    /// <c>_int16</c>, <c>_int8</c> and <c>_by_int32</c> forms (2- and 1-byte elements, int32 indices); an index out of
+    /// range stores FaultCode at Fault.
     /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct Gather

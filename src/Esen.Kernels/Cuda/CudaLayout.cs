@@ -19,7 +19,7 @@ internal enum DeviceRegionKind
     /// <summary>A graph output, copied there by the last steps and downloaded on every run.</summary>
     Output,
 
-    /// <summary>Scratch of the convolutions (im2col matrix or cuDNN workspace); one at a time, so shared.</summary>
+    /// <summary>Scratch of one node at a time, so shared: a convolution's im2col matrix or cuDNN workspace, LayerNormalization's expanded rows, the float32 copies of a node that computes in float32.</summary>
     Workspace,
 
     /// <summary>
@@ -48,6 +48,7 @@ internal sealed class CudaLayout
     private readonly List<DeviceRegion> _regions = [];
     private readonly Dictionary<DataType, int> _arenaRegion = [];
     private readonly Dictionary<string, ConvolutionAlgorithm> _cudnn = [];
+    private readonly Dictionary<string, long> _scratchBytes = [];
 
     private CudaLayout(ExecutionSchedule schedule, GpuMath math)
     {
@@ -108,7 +109,8 @@ internal sealed class CudaLayout
             }
         }
 
-        long workspace = 0;
+        // Each node's own scratch (a convolution's im2col matrix or cuDNN workspace, LayerNormalization's expanded rows),
+        // then the float32 copies of a node that runs in float32 (CudaLowering.Float32Copies); the largest need is the workspace.
         foreach (Node node in schedule.Running.Where(n => n.OpType == "Conv"))
         {
             TensorShape xs = shapes[node.Inputs[0]].Shape;
@@ -116,7 +118,7 @@ internal sealed class CudaLayout
             {
                 // A 3-D convolution runs as im2col_3d + cuBLAS; the workspace holds one image's columns.
                 var volume = Conv3DShape.Of(node, xs, shapes[node.Inputs[1]].Shape);
-                workspace = Math.Max(workspace, (long)volume.PatchRows * volume.Positions * sizeof(float));
+                layout._scratchBytes[node.Outputs[0]] = (long)volume.PatchRows * volume.Positions * sizeof(float);
                 continue;
             }
 
@@ -124,18 +126,22 @@ internal sealed class CudaLayout
             if (chooseConvolution(shape) is { } chosen)
             {
                 layout._cudnn[node.Outputs[0]] = chosen;
-                workspace = Math.Max(workspace, (long)chosen.WorkspaceBytes);
+                layout._scratchBytes[node.Outputs[0]] = (long)chosen.WorkspaceBytes;
             }
             else
             {
-                workspace = Math.Max(workspace, (long)shape.PatchRows * shape.Positions * sizeof(float));
+                layout._scratchBytes[node.Outputs[0]] = (long)shape.PatchRows * shape.Positions * sizeof(float);
             }
         }
 
         foreach (Node node in schedule.Running.Where(n => n.OpType == "LayerNormalization"))
         {
-            workspace = Math.Max(workspace, CudaLowering.LayerNormRowsBytes(node, shapes));
+            layout._scratchBytes[node.Outputs[0]] = CudaLowering.LayerNormRowsBytes(node, shapes);
         }
+
+        long workspace = schedule.Running.Select(n => CudaLowering.Float32CopiesBytes(n, shapes) is var copies && copies > 0
+            ? layout.Float32CopiesOffset(n) + copies
+            : layout._scratchBytes.GetValueOrDefault(n.Outputs[0])).DefaultIfEmpty(0).Max();
 
         layout.WorkspaceRegion = layout.Add(DeviceRegionKind.Workspace, "workspace", workspace);
         layout.FaultRegion = layout.Add(DeviceRegionKind.Fault, "fault", sizeof(int));
@@ -164,6 +170,12 @@ internal sealed class CudaLayout
 
         throw new InvalidOperationException($"value '{value}' has no device buffer");
     }
+
+    /// <summary>
+    /// Where in the workspace the float32 copies of a node that runs in float32 start (<see cref="CudaLowering.Float32Copies"/>):
+    /// after the node's own scratch, 256-byte aligned.
+    /// </summary>
+    public long Float32CopiesOffset(Node node) => CudaLowering.AlignWorkspace(_scratchBytes.GetValueOrDefault(node.Outputs[0]));
 
     /// <summary>The index of the output region of graph output <paramref name="name"/>.</summary>
     public int OutputRegion(string name) => _regions.FindIndex(r => r.Kind == DeviceRegionKind.Output && r.Value == name);

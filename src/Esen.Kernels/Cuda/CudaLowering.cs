@@ -60,6 +60,30 @@ internal static class CudaLowering
         return broadcasts ? 2 * cols * sizeof(float) : 0;
     }
 
+    /// <summary>
+    /// The values of a node that run through float32 copies in the workspace (<see cref="Float32Computation"/>, the CPU
+    /// executor's rule): the inputs and outputs of another type than float32 and int64 of an op that computes in float32
+    /// only, in input-then-output order; none for MaxPool and Clip of int8 and uint8, which have kernels of their own.
+    /// </summary>
+    public static IReadOnlyList<string> Float32Copies(Node node, InferredShapes shapes)
+    {
+        DataType xType = shapes[node.Inputs[0]].DataType;
+        if (!Float32Computation.Applies(node, shapes[node.Outputs[0]].DataType)
+            || (node.OpType is "MaxPool" or "Clip" && DataTypes.IsByteInteger(xType)))
+        {
+            return [];
+        }
+
+        return [.. node.Inputs.Concat(node.Outputs).Where(v => v.Length > 0 && Float32Computation.IsConverted(shapes[v].DataType)).Distinct()];
+    }
+
+    /// <summary>The workspace bytes of <see cref="Float32Copies"/>: one float32 copy each, every one 256-byte aligned.</summary>
+    public static long Float32CopiesBytes(Node node, InferredShapes shapes) =>
+        Float32Copies(node, shapes).Sum(v => AlignWorkspace(shapes[v].Shape.ElementCount * sizeof(float)));
+
+    /// <summary><paramref name="bytes"/> rounded up to the 256-byte alignment of each part of the workspace.</summary>
+    public static long AlignWorkspace(long bytes) => (bytes + 255) / 256 * 256;
+
     /// <summary>The 2-D convolution a Conv node computes (1-D as height 1); 3-D ones lower through <see cref="Conv3DShape"/>.</summary>
     /// <exception cref="ArgumentException">A 3-D convolution.</exception>
     public static ConvolutionShape ConvolutionShapeOf(Node node, InferredShapes shapes)
@@ -125,11 +149,46 @@ internal static class CudaLowering
 
         public List<CudaStep> Steps { get; } = [];
 
+        // The float32 copies in the workspace that stand for a node's values while it runs in float32 (Float32Copies).
+        private readonly Dictionary<string, ulong> _float32Copies = [];
+
         private InferredShapes Shapes => _schedule.Shapes;
 
         public void Lower(Node node)
         {
             _node = node;
+            IReadOnlyList<string> copies = Float32Copies(node, Shapes);
+            if (copies.Count == 0)
+            {
+                LowerNode();
+                return;
+            }
+
+            // As the CPU executor runs it: the inputs converted to float32, the float32 lowering, the outputs converted back.
+            ulong next = bases[layout.WorkspaceRegion] + (ulong)layout.Float32CopiesOffset(node);
+            foreach (string value in copies)
+            {
+                _float32Copies[value] = next;
+                next += (ulong)AlignWorkspace(ShapeOf(value).ElementCount * sizeof(float));
+            }
+
+            foreach (string input in copies.Where(node.Inputs.Contains))
+            {
+                Convert(Address(input, original: true), Shapes[input].DataType, _float32Copies[input], DataType.Float32, ShapeOf(input).ElementCount);
+            }
+
+            LowerNode();
+            foreach (string output in copies.Where(node.Outputs.Contains))
+            {
+                Convert(_float32Copies[output], DataType.Float32, Address(output, original: true), Shapes[output].DataType, ShapeOf(output).ElementCount);
+            }
+
+            _float32Copies.Clear();
+        }
+
+        private void LowerNode()
+        {
+            Node node = _node;
             string x = node.Inputs[0], y = node.Outputs[0];
             switch (node.OpType)
             {
@@ -268,7 +327,7 @@ internal static class CudaLowering
         {
             Node node = _node;
             string a = node.Inputs[0], b = node.Inputs[1], y = node.Outputs[0];
-            bool inDouble = Shapes[y].DataType == DataType.Float64 && Activations.FusedInto(node).Kind == ActivationKind.None;
+            bool inDouble = TypeOf(y) == DataType.Float64 && Activations.FusedInto(node).Kind == ActivationKind.None;
             string c = node.HasInput(2) ? node.Inputs[2] : string.Empty;
             RequireType(inDouble ? DataType.Float64 : DataType.Float32, a, b, y, c);
             GemmAttributes attributes = GemmAttributes.Of(node);
@@ -306,7 +365,7 @@ internal static class CudaLowering
 
         private void MatMul(string a, string b, string y)
         {
-            bool inDouble = Shapes[y].DataType == DataType.Float64;
+            bool inDouble = TypeOf(y) == DataType.Float64;
             RequireType(inDouble ? DataType.Float64 : DataType.Float32, a, b, y);
             TensorShape aShape = ShapeOf(a), bShape = ShapeOf(b);
             long[] a2 = aShape.Rank == 1 ? [1, aShape[0]] : aShape.ToArray();
@@ -379,12 +438,8 @@ internal static class CudaLowering
 
         private void Binary(string a, string b, string y)
         {
-            // Shape inference gives a, b and y one element type; each type has its own kernels.
-            DataType type = Shapes[y].DataType;
-            if (type != DataType.Float32 && !PtxKernels.BinaryTypes.Contains(type))
-            {
-                throw Unsupported($"'{y}' is {DataTypes.Name(type)}; the CUDA {_node.OpType} kernels take float32, float64 and the integer types");
-            }
+            // Shape inference gives a, b and y one element type (never bool); each type has its own kernels.
+            DataType type = TypeOf(y);
 
             int[] outShape = ShapeOf(y).ToIntArray();
             long count = ShapeOf(y).ElementCount;
@@ -416,27 +471,21 @@ internal static class CudaLowering
 
         private void Cast(string x, string y)
         {
-            DataType from = Shapes[x].DataType, to = Shapes[y].DataType;
+            DataType from = TypeOf(x), to = TypeOf(y);
             if (from == to)
             {
                 View(x, y);
                 return;
             }
 
-            PtxKernel<CudaKernelArgs.Cast> kernel = (from, to) switch
-            {
-                (DataType.Float32, DataType.Int64) => PtxKernels.CastFloatToInt64,
-                (DataType.Int64, DataType.Float32) => PtxKernels.CastInt64ToFloat,
-                (DataType.Float32, DataType.Float64) => PtxKernels.CastFloatToDouble,
-                (DataType.Float64, DataType.Float32) => PtxKernels.CastDoubleToFloat,
-                _ => throw Unsupported($"a cast from {DataTypes.Name(from)} to {DataTypes.Name(to)} has no CUDA kernel (float32 ↔ int64 and float32 ↔ float64 only)"),
-            };
-            long count = ShapeOf(y).ElementCount;
-            Launch(kernel, LaunchConfig.GridStride(count), new CudaKernelArgs.Cast
-            {
-                X = Address(x), Y = Address(y), Count = (int)count,
-            });
+            Convert(Address(x), from, Address(y), to, ShapeOf(y).ElementCount);
         }
+
+        private void Convert(ulong x, DataType from, ulong y, DataType to, long count) =>
+            Launch(PtxKernels.Cast, LaunchConfig.GridStride(count), new CudaKernelArgs.Cast
+            {
+                X = x, Y = y, Count = (int)count, From = from, To = to,
+            });
 
         private void View(string x, string y)
         {
@@ -448,19 +497,10 @@ internal static class CudaLowering
 
             if (_node.Outputs.Count > 1 && _node.Outputs[1].Length > 0)
             {
-                // Inference Dropout keeps everything: its mask is all ones. clip(x, 1, 1) is 1 for every x,
-                // NaN included (max.f32 and min.f32 return the non-NaN operand), so the epilogue writes it.
+                // Inference Dropout keeps everything: its mask is all ones, of x's type before opset 12 and bool since.
                 string mask = _node.Outputs[1];
-                if (Shapes[mask].DataType == DataType.Bool)
-                {
-                    // Since opset 12 the mask is bool: every byte 1.
-                    long bytes = ShapeOf(mask).ElementCount;
-                    Launch(PtxKernels.FillBytes, LaunchConfig.GridStride(bytes), new CudaKernelArgs.FillBytes { Y = Address(mask), Count = (int)bytes, Value = 1 });
-                    return;
-                }
-
-                RequireFloat(x, mask);
-                Epilogue(x, mask, bias: 0, channels: 1, inner: 1, new FusedActivation(ActivationKind.Clip, 1f, 1f));
+                long count = ShapeOf(mask).ElementCount;
+                Launch(PtxKernels.FillOne, LaunchConfig.GridStride(count), new CudaKernelArgs.FillOne { Y = Address(mask), Count = (int)count, Type = TypeOf(mask) });
             }
         }
 
@@ -469,7 +509,7 @@ internal static class CudaLowering
             Node node = _node;
 
             // MaxPool also takes int8 and uint8, compared in float32 as on the CPU.
-            PtxKernel<CudaKernelArgs.MaxPool> maxPool = (node.OpType, Shapes[x].DataType) switch
+            PtxKernel<CudaKernelArgs.MaxPool> maxPool = (node.OpType, TypeOf(x)) switch
             {
                 ("MaxPool", DataType.Int8) => PtxKernels.MaxPoolInt8,
                 ("MaxPool", DataType.UInt8) => PtxKernels.MaxPoolUInt8,
@@ -587,7 +627,7 @@ internal static class CudaLowering
             int[] inStrides = strides.Select((s, i) => (int)(s * slice.Steps[i])).ToArray();
 
             // Leading padded dimensions have size 1, so their stride is never multiplied by a non-zero index.
-            StridedCopy(Address(x) + (ulong)(start * DataTypes.SizeOf(Shapes[x].DataType)), y, Dims(slice.OutputShape.ToIntArray()), Dims(inStrides));
+            StridedCopy(Address(x) + (ulong)(start * DataTypes.SizeOf(TypeOf(x))), y, Dims(slice.OutputShape.ToIntArray()), Dims(inStrides));
         }
 
         private void Gather(string x, string indices, string y)
@@ -595,8 +635,18 @@ internal static class CudaLowering
             TensorShape xs = ShapeOf(x);
             (_, long outer, long length, long inner) = AxisOps.Gather(_node, xs);
             long count = ShapeOf(indices).ElementCount;
-            inner *= Words(x);
-            Launch(PtxKernels.Gather, LaunchConfig.GridStride(outer * count * inner), new CudaKernelArgs.Gather
+            (int unit, int perElement) = MovedUnits(x);
+            inner *= perElement;
+            PtxKernel<CudaKernelArgs.Gather> kernel = (unit, TypeOf(indices) == DataType.Int32) switch
+            {
+                (1, false) => PtxKernels.GatherInt8,
+                (1, true) => PtxKernels.GatherInt8ByInt32,
+                (2, false) => PtxKernels.GatherInt16,
+                (2, true) => PtxKernels.GatherInt16ByInt32,
+                (_, false) => PtxKernels.Gather,
+                (_, true) => PtxKernels.GatherByInt32,
+            };
+            Launch(kernel, LaunchConfig.GridStride(outer * count * inner), new CudaKernelArgs.Gather
             {
                 X = Address(x), Indices = Address(indices), Y = Address(y), Outer = (int)outer, Axis = (int)length, Inner = (int)inner,
                 Count = (int)count, Fault = bases[layout.FaultRegion], FaultCode = Steps.Count + 1,
@@ -605,19 +655,26 @@ internal static class CudaLowering
 
         private void Concat(string y)
         {
-            // Shape inference gives every input y's element type; esen_concat_slab moves 4-byte words.
+            // Shape inference gives every input y's element type.
             TensorShape ys = ShapeOf(y);
             int axis = AxisOps.ConcatAxis(_node, ys.Rank);
-            long outer = ys.Product(0, axis), inner = ys.Product(axis + 1, ys.Rank) * Words(y);
+            (int unit, int perElement) = MovedUnits(y);
+            PtxKernel<CudaKernelArgs.ConcatSlab> kernel = unit switch
+            {
+                1 => PtxKernels.ConcatSlabInt8,
+                2 => PtxKernels.ConcatSlabInt16,
+                _ => PtxKernels.ConcatSlab,
+            };
+            long outer = ys.Product(0, axis), inner = ys.Product(axis + 1, ys.Rank) * perElement;
             long offset = 0;
             foreach (string input in _node.Inputs)
             {
                 long slab = ShapeOf(input)[axis] * inner;
 
                 // An input its producer wrote straight into its slice (ExecutionSchedule places eligible inputs there) needs no copy.
-                if (outer != 1 || Address(input) != Address(y) + (ulong)(offset * sizeof(float)))
+                if (outer != 1 || Address(input) != Address(y) + (ulong)(offset * unit))
                 {
-                    Launch(PtxKernels.ConcatSlab, LaunchConfig.GridStride(outer * slab), new CudaKernelArgs.ConcatSlab
+                    Launch(kernel, LaunchConfig.GridStride(outer * slab), new CudaKernelArgs.ConcatSlab
                     {
                         X = Address(input), Y = Address(y), Outer = (int)outer, Slab = (int)slab, YRow = (int)(ys[axis] * inner), YOffset = (int)offset,
                     });
@@ -642,10 +699,10 @@ internal static class CudaLowering
 
         private void Activation(string x, string y)
         {
-            if (_node.OpType == "Clip" && Shapes[x].DataType is DataType.Int8 or DataType.UInt8)
+            if (_node.OpType == "Clip" && TypeOf(x) is DataType.Int8 or DataType.UInt8)
             {
                 // int8 and uint8 clip in float32, as on the CPU; their bounds are of x's type (ONNX Clip's T).
-                Clip(Shapes[x].DataType == DataType.Int8 ? PtxKernels.ClipInt8 : PtxKernels.ClipUInt8, x, y);
+                Clip(TypeOf(x) == DataType.Int8 ? PtxKernels.ClipInt8 : PtxKernels.ClipUInt8, x, y);
                 return;
             }
 
@@ -663,9 +720,9 @@ internal static class CudaLowering
         private void Clip(PtxKernel<CudaKernelArgs.Clip> kernel, string x, string y)
         {
             string min = _node.HasInput(1) ? _node.Inputs[1] : string.Empty, max = _node.HasInput(2) ? _node.Inputs[2] : string.Empty;
-            foreach (string bound in new[] { min, max }.Where(b => b.Length > 0 && Shapes[b].DataType != Shapes[x].DataType))
+            foreach (string bound in new[] { min, max }.Where(b => b.Length > 0 && TypeOf(b) != TypeOf(x)))
             {
-                throw Unsupported($"bound '{bound}' is {DataTypes.Name(Shapes[bound].DataType)} but '{x}' is {DataTypes.Name(Shapes[x].DataType)}");
+                throw Unsupported($"bound '{bound}' is {DataTypes.Name(TypeOf(bound))} but '{x}' is {DataTypes.Name(TypeOf(x))}");
             }
 
             (float lo, float hi) = Activations.ClipAttributes(_node);
@@ -696,7 +753,7 @@ internal static class CudaLowering
         {
             // Strides count elements of y's type; the kernel moves elements of its size, whatever the type.
             long count = ShapeOf(y).ElementCount;
-            PtxKernel<CudaKernelArgs.StridedCopy> kernel = DataTypes.SizeOf(Shapes[y].DataType) switch
+            PtxKernel<CudaKernelArgs.StridedCopy> kernel = DataTypes.SizeOf(TypeOf(y)) switch
             {
                 1 => PtxKernels.StridedCopyInt8,
                 2 => PtxKernels.StridedCopyInt16,
@@ -712,21 +769,28 @@ internal static class CudaLowering
         private void Launch<TArgs>(PtxKernel<TArgs> kernel, LaunchConfig config, TArgs args, string? fault = null)
             where TArgs : unmanaged => Steps.Add(new KernelStep<TArgs>(_node.Describe(), kernel, config, args) { Fault = fault });
 
-        private ulong Address(string value)
+        // Where a value lives: its float32 copy while the node runs in float32, unless the original is asked for.
+        private ulong Address(string value, bool original = false)
         {
+            if (!original && _float32Copies.TryGetValue(value, out ulong copy))
+            {
+                return copy;
+            }
+
             (int region, long offset) = layout.Place(value);
             return bases[region] + (ulong)offset;
         }
 
+        private DataType TypeOf(string value) => _float32Copies.ContainsKey(value) ? DataType.Float32 : Shapes[value].DataType;
+
         private TensorShape ShapeOf(string value) => Shapes[value].Shape;
 
-        // 4-byte words per element of a value, for the kernels that move words (gather, concat): 2 for int64.
-        private int Words(string value)
+        // The unit the data-movement kernels (gather, concat) move for a value's elements, in bytes, and how many make an
+        // element: 1- and 2-byte elements as they are, wider ones as 4-byte words (two for an 8-byte element).
+        private (int Unit, int PerElement) MovedUnits(string value)
         {
-            int size = DataTypes.SizeOf(Shapes[value].DataType);
-            return size >= sizeof(float)
-                ? size / sizeof(float)
-                : throw Unsupported($"'{value}' is {DataTypes.Name(Shapes[value].DataType)}; the CUDA {_node.OpType} kernel moves elements of 4 or 8 bytes");
+            int size = DataTypes.SizeOf(TypeOf(value));
+            return size >= sizeof(float) ? (sizeof(float), size / sizeof(float)) : (size, 1);
         }
 
         private void RequireFloat(params string[] values) => RequireType(DataType.Float32, values);
@@ -735,9 +799,9 @@ internal static class CudaLowering
         {
             foreach (string value in values.Where(v => v.Length > 0))
             {
-                if (Shapes[value].DataType != type)
+                if (TypeOf(value) != type)
                 {
-                    throw Unsupported($"'{value}' is {DataTypes.Name(Shapes[value].DataType)}; the CUDA kernels take {DataTypes.Name(type)}");
+                    throw Unsupported($"'{value}' is {DataTypes.Name(TypeOf(value))}; the CUDA kernels take {DataTypes.Name(type)}");
                 }
             }
         }

@@ -38,25 +38,20 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.Binary> Div { get; } = new("elementwise", "esen_div");
 
-    /// <summary>The element types with <c>esen_&lt;op&gt;_&lt;type&gt;</c> binary kernels: float64 and every integer type.</summary>
+    /// <summary>The element types with <c>esen_&lt;op&gt;_&lt;type&gt;</c> binary kernels: float64, float16 and every integer type.</summary>
     public static IReadOnlyList<DataType> BinaryTypes { get; } =
     [
-        DataType.Float64, DataType.Int8, DataType.UInt8, DataType.Int16, DataType.UInt16, DataType.Int32, DataType.UInt32, DataType.Int64, DataType.UInt64,
+        DataType.Float64, DataType.Float16, DataType.Int8, DataType.UInt8, DataType.Int16, DataType.UInt16, DataType.Int32, DataType.UInt32, DataType.Int64, DataType.UInt64,
     ];
 
-    public static PtxKernel<CudaKernelArgs.Cast> CastFloatToInt64 { get; } = new("elementwise", "esen_cast_float_to_int64");
+    public static PtxKernel<CudaKernelArgs.Cast> Cast { get; } = new("elementwise", "esen_cast");
 
-    public static PtxKernel<CudaKernelArgs.Cast> CastInt64ToFloat { get; } = new("elementwise", "esen_cast_int64_to_float");
-
-    public static PtxKernel<CudaKernelArgs.Cast> CastFloatToDouble { get; } = new("elementwise", "esen_cast_float_to_double");
-
-    public static PtxKernel<CudaKernelArgs.Cast> CastDoubleToFloat { get; } = new("elementwise", "esen_cast_double_to_float");
+    public static PtxKernel<CudaKernelArgs.FillOne> FillOne { get; } = new("elementwise", "esen_fill_one");
 
     public static PtxKernel<CudaKernelArgs.Copy> Copy { get; } = new("layout", "esen_copy");
 
     public static PtxKernel<CudaKernelArgs.Copy> CopyBytes { get; } = new("layout", "esen_copy_bytes");
 
-    public static PtxKernel<CudaKernelArgs.FillBytes> FillBytes { get; } = new("layout", "esen_fill_bytes");
 
     public static PtxKernel<CudaKernelArgs.StridedCopy> StridedCopy { get; } = new("layout", "esen_strided_copy");
 
@@ -68,7 +63,21 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.ConcatSlab> ConcatSlab { get; } = new("layout", "esen_concat_slab");
 
+    public static PtxKernel<CudaKernelArgs.ConcatSlab> ConcatSlabInt16 { get; } = new("layout", "esen_concat_slab_int16");
+
+    public static PtxKernel<CudaKernelArgs.ConcatSlab> ConcatSlabInt8 { get; } = new("layout", "esen_concat_slab_int8");
+
     public static PtxKernel<CudaKernelArgs.Gather> Gather { get; } = new("layout", "esen_gather");
+
+    public static PtxKernel<CudaKernelArgs.Gather> GatherInt16 { get; } = new("layout", "esen_gather_int16");
+
+    public static PtxKernel<CudaKernelArgs.Gather> GatherInt8 { get; } = new("layout", "esen_gather_int8");
+
+    public static PtxKernel<CudaKernelArgs.Gather> GatherByInt32 { get; } = new("layout", "esen_gather_by_int32");
+
+    public static PtxKernel<CudaKernelArgs.Gather> GatherInt16ByInt32 { get; } = new("layout", "esen_gather_int16_by_int32");
+
+    public static PtxKernel<CudaKernelArgs.Gather> GatherInt8ByInt32 { get; } = new("layout", "esen_gather_int8_by_int32");
 
     public static PtxKernel<CudaKernelArgs.MatMulDouble> MatMulDouble { get; } = new("matmul", "esen_matmul_double");
 
@@ -109,8 +118,9 @@ internal static class PtxKernels
     /// <summary>All of the above, and every <see cref="Binary"/> and <see cref="IntegerDiv"/> kernel.</summary>
     public static IReadOnlyList<PtxKernel> All { get; } =
     [
-        BiasActivation, Clip, ClipInt8, ClipUInt8, Add, Sub, Mul, Div, CastFloatToInt64, CastInt64ToFloat, CastFloatToDouble, CastDoubleToFloat, Copy, CopyBytes, FillBytes,
-        StridedCopy, StridedCopyInt64, StridedCopyInt16, StridedCopyInt8, ConcatSlab, Gather,
+        BiasActivation, Clip, ClipInt8, ClipUInt8, Add, Sub, Mul, Div, Cast, FillOne, Copy, CopyBytes,
+        StridedCopy, StridedCopyInt64, StridedCopyInt16, StridedCopyInt8, ConcatSlab, ConcatSlabInt16, ConcatSlabInt8,
+        Gather, GatherInt16, GatherInt8, GatherByInt32, GatherInt16ByInt32, GatherInt8ByInt32,
         MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean,
         EnsembleWeightedMean, EnsembleVote, CascadeGate, GatherRows, ScatterRows,
         .. BinaryTypes.SelectMany(t => new[] { "Add", "Sub", "Mul" }.Select(op => Binary(op, t))),
@@ -119,12 +129,12 @@ internal static class PtxKernels
     ];
 
     /// <summary>
-    /// <c>esen_&lt;op&gt;_&lt;type&gt;</c> (<c>esen_add_int8</c>, …) for an ONNX <paramref name="op"/> (Add, Sub, Mul; Div of float64)
+    /// <c>esen_&lt;op&gt;_&lt;type&gt;</c> (<c>esen_add_int8</c>, …) for an ONNX <paramref name="op"/> (Add, Sub, Mul; Div of float64 and float16)
     /// on one of the <see cref="BinaryTypes"/>.
     /// </summary>
     /// <exception cref="ArgumentException">Integer Div (<see cref="IntegerDiv"/>), or another type.</exception>
     public static PtxKernel<CudaKernelArgs.Binary> Binary(string op, DataType type) =>
-        BinaryTypes.Contains(type) && (op is "Add" or "Sub" or "Mul" || (op == "Div" && type == DataType.Float64))
+        BinaryTypes.Contains(type) && (op is "Add" or "Sub" or "Mul" || (op == "Div" && DataTypes.IsFloatingPoint(type)))
             ? new("elementwise", $"esen_{op.ToLowerInvariant()}_{DataTypes.Name(type)}")
             : throw new ArgumentException($"no esen_{op.ToLowerInvariant()} kernel of {DataTypes.Name(type)}", nameof(op));
 

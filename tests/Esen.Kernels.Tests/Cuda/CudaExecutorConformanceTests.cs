@@ -12,8 +12,6 @@ public sealed class CudaExecutorFixture : IExecutorFixture
     public IExecutor Create(LayerGraph graph) => new CudaExecutor(graph);
 
     public void RequireDevice() => Requires.CudaDevice();
-
-    public IReadOnlyCollection<DataType> ElementTypes => HostLoweredPlanFixture.CudaElementTypes;
 }
 
 /// <summary>The executor conformance suite, run against the CUDA executor.</summary>

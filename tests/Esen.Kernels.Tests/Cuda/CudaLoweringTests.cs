@@ -229,6 +229,31 @@ public class CudaLoweringTests
     }
 
     [Fact]
+    public void Float16Conv_RunsOnFloat32CopiesAfterItsIm2ColMatrix_InTheWorkspace()
+    {
+        // x [1,2,5,5], w [3,2,3,3], bias [3], all float16: each is cast into a float32 copy, the float32 convolution runs on
+        // the copies, and y's copy is cast back. The copies follow the im2col matrix (2·3·3 rows × 3·3 positions =
+        // 648 bytes, aligned to 768), each 256-byte aligned: x 200, w 216, bias 12 and y 108 bytes take 256 each.
+        var conv = new Node("conv", "Conv", ["x", "w", "b"], ["y"], new Dictionary<string, AttributeValue>());
+        var graph = new LayerGraph(
+            "half", [new ValueInfo("x", DataType.Float16, new TensorShape(1, 2, 5, 5)), new ValueInfo("w", DataType.Float16, new TensorShape(3, 2, 3, 3)),
+                new ValueInfo("b", DataType.Float16, new TensorShape(3))],
+            [new ValueInfo("y", DataType.Float16, new TensorShape(1, 3, 3, 3))], [conv], new Dictionary<string, Tensor>(), LayerGraph.DefaultOpset);
+
+        (CudaLayout layout, IReadOnlyList<CudaStep> steps, ulong[] bases) = LoweredPlanHarness.Lower(graph, CudaTestGraphs.Shapes(graph));
+
+        ulong workspace = bases[layout.WorkspaceRegion];
+        Assert.Equal(768 + (4 * 256), layout.Regions[layout.WorkspaceRegion].Bytes);
+        CudaKernelArgs.Cast[] casts = [.. steps.Where(s => NodeName(s) == "conv").OfType<KernelStep<CudaKernelArgs.Cast>>().Select(s => s.Args)];
+        Assert.Equal(
+            [(DataType.Float16, DataType.Float32, workspace + 768), (DataType.Float16, DataType.Float32, workspace + 1024), (DataType.Float16, DataType.Float32, workspace + 1280)],
+            casts[..3].Select(c => (c.From, c.To, c.Y)));
+        Assert.Equal((DataType.Float32, DataType.Float16, workspace + 1536, 27), (casts[3].From, casts[3].To, casts[3].X, casts[3].Count));
+        CudaKernelArgs.Im2Col im2col = Assert.Single(steps.OfType<KernelStep<CudaKernelArgs.Im2Col>>()).Args;
+        Assert.Equal((workspace + 768, workspace), (im2col.X, im2col.Col));
+    }
+
+    [Fact]
     public void Conv3D_LowersToIm2Col3DAndOneGemmPerImage_AndMatchesTheCpuExecutor()
     {
         LayerGraph graph = Conv3D();

@@ -13,14 +13,9 @@ namespace Esen.Kernels.Tests.Cuda;
 /// </summary>
 public sealed class HostLoweredPlanFixture : IExecutorFixture
 {
-    /// <summary>The element types the CUDA executor's ONNX cases are selected by: every type but float16.</summary>
-    public static IReadOnlyCollection<DataType> CudaElementTypes { get; } = [.. DataTypes.All.Where(t => t != DataType.Float16)];
-
     public IExecutor Create(LayerGraph graph) => new CudaHostExecutor(graph);
 
     public void RequireDevice() => KernelToolchain.RequireClangPlusPlus();
-
-    public IReadOnlyCollection<DataType> ElementTypes => CudaElementTypes;
 }
 
 /// <summary>As <see cref="HostLoweredPlanFixture"/>, with every convolution on the im2col + GEMM path.</summary>
@@ -29,8 +24,6 @@ public sealed class HostLoweredIm2colPlanFixture : IExecutorFixture
     public IExecutor Create(LayerGraph graph) => new CudaHostExecutor(graph, new CudaExecutorOptions { UseCudnn = false });
 
     public void RequireDevice() => KernelToolchain.RequireClangPlusPlus();
-
-    public IReadOnlyCollection<DataType> ElementTypes => HostLoweredPlanFixture.CudaElementTypes;
 }
 
 /// <summary>

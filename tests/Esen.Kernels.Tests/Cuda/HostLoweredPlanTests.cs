@@ -1,4 +1,5 @@
 using Esen.Kernels.Cpu;
+using Esen.Kernels.Cpu.Ops;
 using Esen.Kernels.Cuda;
 using Esen.Kernels.Cuda.Host;
 using Esen.Kernels.Graph;
@@ -122,6 +123,30 @@ public class HostLoweredPlanTests
     [SkippableFact]
     [Trait("Category", "Slow")]
     public void LoweredPlan_OfSqueezeNet_MatchesTheCpuExecutor() => AssertModelMatchesCpu("squeezenet1.1-fp32", new CudaExecutorOptions { Optimize = false, UseCudnn = false });
+
+    // SqueezeNet 1.1 exported in float16 (every weight, input and output): each float32-only op runs on float32 copies
+    // on both executors, so they differ by their float32 kernels' rounding carried through float16 results (as ONNX
+    // Runtime and the CPU executor do, docs/graph.md: a few float16 units in the last place).
+    [SkippableFact]
+    [Trait("Category", "Slow")]
+    public void LoweredPlan_OfFloat16SqueezeNet_MatchesTheCpuExecutor()
+    {
+        KernelToolchain.RequireClangPlusPlus();
+        string directory = Requires.SharedDirectory("models/squeezenet1.1-fp32");
+        LayerGraph graph = OnnxModel.Load(Path.Combine(directory, "original-SqueezeNet_fp16.onnx"));
+        Tensor image = OnnxTestCase.ReadTensors(new OnnxTestCase(directory).DataSets.First(), "input")[0];
+        var inputs = new Dictionary<string, Tensor> { [graph.Inputs[0].Name] = CpuOps.Cast(image, DataType.Float16) };
+        using var host = new CudaHostExecutor(graph);
+        IReadOnlyDictionary<string, Tensor> actual = host.Run(inputs);
+        using var cpu = new CpuExecutor(graph, new CpuExecutorOptions { Threads = 1 });
+        IReadOnlyDictionary<string, Tensor> expected = cpu.Run(inputs);
+        foreach (ValueInfo output in graph.Outputs)
+        {
+            Assert.Equal(DataType.Float16, actual[output.Name].DataType);
+            TensorAssert.Close(
+                CpuOps.Cast(expected[output.Name], DataType.Float32), CpuOps.Cast(actual[output.Name], DataType.Float32), rtol: 1e-2, atol: 1e-3, $"float16 SqueezeNet output '{output.Name}'");
+        }
+    }
 
     private static void AssertModelMatchesCpu(string folder, CudaExecutorOptions options)
     {

@@ -1,6 +1,7 @@
 using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Cuda;
 using Esen.Kernels.Cuda.Host;
+using Esen.Kernels.Graph;
 using Esen.Kernels.Ops;
 
 namespace Esen.Kernels.Tests.DeviceKernels;
@@ -210,7 +211,7 @@ public sealed class ElementwiseKernelTests
         float[] x = [.. KernelOracle.RandomValues(60, 200, -1e6f, 1e6f), 2.9f, -2.9f, 0.5f, -0.5f, -0f, 16777217f, 1e19f, -1e19f,
             9.223372e18f, -9.223372e18f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, float.MaxValue, float.MinValue];
         using HostBuffer xs = HostBuffer.Of(x), y = HostBuffer.Uninitialized(2 * x.Length);
-        HostKernels.Launch(PtxKernels.CastFloatToInt64, grid: 2, block: 64, new CudaKernelArgs.Cast { X = xs.Address, Y = y.Address, Count = x.Length });
+        HostKernels.Launch(PtxKernels.Cast, grid: 2, block: 64, new CudaKernelArgs.Cast { X = xs.Address, Y = y.Address, Count = x.Length, From = DataType.Float32, To = DataType.Int64 });
 
         Assert.Equal([.. x.Select(v => (long)v)], y.ToInt64s());
     }
@@ -220,7 +221,7 @@ public sealed class ElementwiseKernelTests
     {
         long[] x = [0, -3, 1 << 24, (1 << 24) + 1, (1 << 24) + 3, (1L << 53) + 1, long.MaxValue, long.MinValue, -(1L << 40) - 1, 123456789];
         using HostBuffer xs = HostBuffer.Of(x), y = HostBuffer.Uninitialized(x.Length);
-        HostKernels.Launch(PtxKernels.CastInt64ToFloat, grid: 1, block: 32, new CudaKernelArgs.Cast { X = xs.Address, Y = y.Address, Count = x.Length });
+        HostKernels.Launch(PtxKernels.Cast, grid: 1, block: 32, new CudaKernelArgs.Cast { X = xs.Address, Y = y.Address, Count = x.Length, From = DataType.Int64, To = DataType.Float32 });
 
         Assert.Equal([.. x.Select(v => (float)v)], y.ToFloats());
     }

@@ -9,8 +9,6 @@ public sealed class CpuExecutorFixture : IExecutorFixture
 {
     public IExecutor Create(LayerGraph graph) => new CpuExecutor(graph, new CpuExecutorOptions { Threads = 2 });
 
-    public IReadOnlyCollection<DataType> ElementTypes => [.. DataTypes.All];
-
     public void RequireDevice()
     {
     }

@@ -11,9 +11,6 @@ public interface IExecutorFixture
 
     /// <summary>Skips the calling test when the device is absent (the CPU is always present).</summary>
     void RequireDevice();
-
-    /// <summary>The element types the executor runs (the others it refuses when it plans).</summary>
-    IReadOnlyCollection<DataType> ElementTypes { get; }
 }
 
 /// <summary>
