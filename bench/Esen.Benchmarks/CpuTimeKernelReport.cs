@@ -94,7 +94,8 @@ internal static partial class CpuTimeKernelReport
 
     private static double Best(Func<float> action, out double wallMs) => Best(() => { _ = action(); }, out wallMs);
 
-    private static double ThreadCpuMilliseconds()
+    /// <summary>The calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID) in milliseconds.</summary>
+    internal static double ThreadCpuMilliseconds()
     {
         if (ClockGetTime(ThreadCpuClock, out TimeSpec time) != 0)
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using Esen.Kernels.Cpu;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
@@ -15,7 +16,12 @@ namespace Esen.Benchmarks.Models;
 /// Each cell is the median (and fastest) of repeated runs after warm-up, on seeded random input. The files fix
 /// the batch at 1: ORT's copy gets a symbolic batch (<see cref="BatchDimensionRewriter"/>), Esen's graph
 /// <see cref="LayerGraph.ForBatch"/>; a graph that hard-codes the batch (MNIST's Reshape to [1,256]) prints n/a
-/// with the reason.
+/// with the reason. <c>--clock thread</c> times the calling thread's CPU time instead of the wall clock: on a
+/// machine shared with other jobs it leaves out the time the thread waited for a CPU. It is exact on one
+/// thread; on two it counts the caller's share only (its spin while a worker finishes included).
+/// <c>--profile</c> adds, under each row, the fastest wall time of each node over the runs, for Esen
+/// (<see cref="CpuExecutor.RunProfiled"/>) and for ORT (its own profiler; its node names are those of its
+/// rewritten graph), slowest first.
 /// </summary>
 internal static class ModelLatencyComparison
 {
@@ -38,13 +44,22 @@ internal static class ModelLatencyComparison
         int[] threadCounts = IntList(BenchHost.Argument(args, "--threads") ?? "1,2");
         int[] batches = IntList(BenchHost.Argument(args, "--batches") ?? "1,8");
         string[]? names = BenchHost.Argument(args, "--models")?.Split(',');
+        string clock = BenchHost.Argument(args, "--clock") ?? "wall";
+        if (clock is not ("wall" or "thread"))
+        {
+            output.WriteLine($"error: --clock: '{clock}' is neither wall nor thread");
+            return 2;
+        }
+
+        bool threadClock = clock == "thread";
+        bool profile = args.Contains("--profile");
         if (names?.FirstOrDefault(n => !s_models.Any(m => m.Name == n)) is { } unknown)
         {
             output.WriteLine($"error: --models: unknown model '{unknown}' ({string.Join(", ", s_models.Select(m => m.Name))})");
             return 2;
         }
 
-        output.WriteLine($"ONNX Runtime {OrtEnv.Instance().GetVersionString()} (C# API); {Environment.ProcessorCount} logical CPUs; load average {BenchHost.LoadAverage()}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        output.WriteLine($"ONNX Runtime {OrtEnv.Instance().GetVersionString()} (C# API); {Environment.ProcessorCount} logical CPUs; load average {BenchHost.LoadAverage()}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {(threadClock ? "calling thread's CPU time" : "wall time")}");
         output.WriteLine($"{"model",-20} {"batch",5} {"threads",7} {"Esen median ms",15} {"Esen min ms",12} {"ORT median ms",14} {"ORT min ms",11} {"Esen/ORT",9}");
         foreach (ModelCase model in s_models.Where(m => names is null || names.Contains(m.Name)))
         {
@@ -61,12 +76,17 @@ internal static class ModelLatencyComparison
             {
                 foreach (int threads in threadCounts)
                 {
-                    (double Median, double Min)? esen = Try(() => MeasureEsen(graph, model, batch, threads), out string? esenError);
-                    (double Median, double Min)? onnxRuntime = Try(() => MeasureOrt(bytes, model, batch, threads), out string? ortError);
+                    (double Median, double Min)? esen = Try(() => MeasureEsen(graph, model, batch, threads, threadClock), out string? esenError);
+                    (double Median, double Min)? onnxRuntime = Try(() => MeasureOrt(bytes, model, batch, threads, threadClock), out string? ortError);
                     string ratio = esen is { } e && onnxRuntime is { } o ? $"{e.Median / o.Median,9:F2}" : $"{"-",9}";
                     output.WriteLine(
                         $"{model.Name,-20} {batch,5} {threads,7} {Cell(esen, 15, 12)} {Cell(onnxRuntime, 14, 11)} {ratio}"
                         + (esenError is null ? "" : $"  Esen n/a: {esenError}") + (ortError is null ? "" : $"  ORT n/a: {ortError}"));
+                    if (profile && esen is not null && onnxRuntime is not null)
+                    {
+                        PrintProfile(output, "Esen", ProfileEsen(graph, model, batch, threads));
+                        PrintProfile(output, "ORT", ProfileOrt(bytes, model, batch, threads));
+                    }
                 }
             }
         }
@@ -75,12 +95,81 @@ internal static class ModelLatencyComparison
         return 0;
     }
 
-    private static (double Median, double Min) MeasureEsen(LayerGraph graph, ModelCase c, int batch, int threads)
+    private static (double Median, double Min) MeasureEsen(LayerGraph graph, ModelCase c, int batch, int threads, bool threadClock)
     {
         using var executor = new CpuExecutor(graph.ForBatch(batch), new CpuExecutorOptions { Threads = threads });
         long[] shape = [batch, .. c.SampleDims];
         var inputs = new Dictionary<string, Tensor> { [c.InputName] = Tensor.FromFloats(new TensorShape(shape), RandomInput(shape)) };
-        return Measure(() => executor.Run(inputs));
+        return Measure(() => executor.Run(inputs), threadClock);
+    }
+
+    /// <summary>Each node's fastest time over the runs, by name: its op type and milliseconds.</summary>
+    private static Dictionary<string, (string OpType, double Ms)> ProfileEsen(LayerGraph graph, ModelCase c, int batch, int threads)
+    {
+        using var executor = new CpuExecutor(graph.ForBatch(batch), new CpuExecutorOptions { Threads = threads });
+        long[] shape = [batch, .. c.SampleDims];
+        var inputs = new Dictionary<string, Tensor> { [c.InputName] = Tensor.FromFloats(new TensorShape(shape), RandomInput(shape)) };
+        var fastest = new Dictionary<string, (string OpType, double Ms)>();
+        Measure(() =>
+        {
+            foreach (NodeTime time in executor.RunProfiled(inputs).Times)
+            {
+                if (!fastest.TryGetValue(time.Node, out var known) || time.Milliseconds < known.Ms)
+                {
+                    fastest[time.Node] = (time.OpType, time.Milliseconds);
+                }
+            }
+        }, threadClock: false);
+        return fastest;
+    }
+
+    /// <summary>The same from ORT's profiler: the "Node" events named NAME_kernel_time, durations in µs.</summary>
+    private static Dictionary<string, (string OpType, double Ms)> ProfileOrt(byte[] model, ModelCase c, int batch, int threads)
+    {
+        using SessionOptions options = OrtOptions(threads);
+        options.EnableProfiling = true;
+        options.ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), "esen-ort-profile");
+        using var session = new InferenceSession(model, options);
+        long[] shape = [batch, .. c.SampleDims];
+        using OrtValue input = OrtValue.CreateTensorValueFromMemory(RandomInput(shape), shape);
+        using var runOptions = new RunOptions();
+        Measure(() =>
+        {
+            using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(runOptions, [c.InputName], [input], [c.OutputName]);
+        }, threadClock: false);
+        string file = session.EndProfiling();
+        var fastest = new Dictionary<string, (string OpType, double Ms)>();
+        using (JsonDocument events = JsonDocument.Parse(File.ReadAllText(file)))
+        {
+            foreach (JsonElement e in events.RootElement.EnumerateArray())
+            {
+                string name = e.GetProperty("name").GetString() ?? "";
+                if (e.GetProperty("cat").GetString() != "Node" || !name.EndsWith("_kernel_time", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                name = name[..^"_kernel_time".Length];
+                double ms = e.GetProperty("dur").GetDouble() / 1e3;
+                if (!fastest.TryGetValue(name, out var known) || ms < known.Ms)
+                {
+                    fastest[name] = (e.GetProperty("args").GetProperty("op_name").GetString() ?? "?", ms);
+                }
+            }
+        }
+
+        File.Delete(file);
+        return fastest;
+    }
+
+    private static void PrintProfile(TextWriter output, string engine, Dictionary<string, (string OpType, double Ms)> nodes)
+    {
+        double total = nodes.Values.Sum(n => n.Ms);
+        output.WriteLine($"  {engine}: fastest time per node, {nodes.Count} nodes, sum {total:F3} ms");
+        foreach ((string name, (string opType, double ms)) in nodes.OrderByDescending(n => n.Value.Ms))
+        {
+            output.WriteLine($"    {name,-40} {opType,-18} {ms,8:F3} ms {100 * ms / total,5:F1}%");
+        }
     }
 
     private static (double Median, double Min)? Try(Func<(double, double)> measure, out string? error)
@@ -102,17 +191,9 @@ internal static class ModelLatencyComparison
         : $"{"-".PadLeft(medianWidth)} {"-".PadLeft(minWidth)}";
 
     /// <summary>ORT with full graph optimisation and <paramref name="threads"/> intra-op threads (inter-op parallelism off, as in Esen's executor).</summary>
-    private static (double Median, double Min) MeasureOrt(byte[] model, ModelCase c, int batch, int threads)
+    private static (double Median, double Min) MeasureOrt(byte[] model, ModelCase c, int batch, int threads, bool threadClock)
     {
-        using var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = threads,
-            InterOpNumThreads = 1,
-            // ORT warns on every run that the output's batch differs from the file's fixed 1.
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-        };
+        using SessionOptions options = OrtOptions(threads);
         using var session = new InferenceSession(model, options);
         long[] shape = [batch, .. c.SampleDims];
         using OrtValue input = OrtValue.CreateTensorValueFromMemory(RandomInput(shape), shape);
@@ -122,11 +203,21 @@ internal static class ModelLatencyComparison
         return Measure(() =>
         {
             using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(runOptions, inputNames, inputs, outputNames);
-        });
+        }, threadClock);
     }
 
-    /// <summary>Median and fastest wall time in milliseconds, after warm-up, within the time budget.</summary>
-    internal static (double Median, double Min) Measure(Action run)
+    private static SessionOptions OrtOptions(int threads) => new()
+    {
+        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        IntraOpNumThreads = threads,
+        InterOpNumThreads = 1,
+        // ORT warns on every run that the output's batch differs from the file's fixed 1.
+        LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+    };
+
+    /// <summary>Median and fastest time in milliseconds (wall, or the thread's CPU time with <c>--clock thread</c>), after warm-up, within the time budget.</summary>
+    private static (double Median, double Min) Measure(Action run, bool threadClock)
     {
         Warmup.Run(run, WarmupRuns);
 
@@ -135,8 +226,9 @@ internal static class ModelLatencyComparison
         while (times.Count < MinRuns || (times.Count < MaxRuns && total.Elapsed < s_budget))
         {
             long start = Stopwatch.GetTimestamp();
+            double cpuStart = threadClock ? CpuTimeKernelReport.ThreadCpuMilliseconds() : 0;
             run();
-            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            times.Add(threadClock ? CpuTimeKernelReport.ThreadCpuMilliseconds() - cpuStart : Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
 
         times.Sort();

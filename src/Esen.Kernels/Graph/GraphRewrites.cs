@@ -4,13 +4,14 @@ namespace Esen.Kernels.Graph;
 
 /// <summary>
 /// Graph rewrites that keep outputs equal (up to float rounding): constant folding, BatchNormalization
-/// folded into the preceding Conv, and activations fused into Conv/Gemm epilogues. Each returns a new
+/// folded into the preceding Conv, activations fused into Conv/Gemm epilogues, and Dropout masks that
+/// nothing reads dropped. Each returns a new
 /// graph; the input graph is not changed.
 /// </summary>
 public static class GraphRewrites
 {
-    /// <summary>All rewrites in order: fold constants, fold BatchNorm, fuse activations.</summary>
-    public static LayerGraph Optimize(LayerGraph graph) => FuseActivations(FoldBatchNormIntoConv(FoldConstants(graph)));
+    /// <summary>All rewrites in order: fold constants, fold BatchNorm, fuse activations, drop unread Dropout masks.</summary>
+    public static LayerGraph Optimize(LayerGraph graph) => DropUnreadDropoutMasks(FuseActivations(FoldBatchNormIntoConv(FoldConstants(graph))));
 
     /// <summary>
     /// Evaluates every node whose inputs are all initializers (or folded results) and replaces it by
@@ -107,6 +108,27 @@ public static class GraphRewrites
 
             replaced[producer] = producer.WithAttributes(Activations.FusionAttributes(activation.OpType, fused)) with { Outputs = [activation.Outputs[0]] };
             replaced[activation] = null;
+        }
+
+        return Rebuild(graph, replaced, graph.Initializers);
+    }
+
+    /// <summary>
+    /// Omits the mask output of each Dropout whose mask no node reads and the graph does not output. At
+    /// inference the mask is all ones, but writing it costs a pass over a tensor of the input's size
+    /// (SqueezeNet 1.1 names one before opset 12, as a float tensor).
+    /// </summary>
+    public static LayerGraph DropUnreadDropoutMasks(LayerGraph graph)
+    {
+        Dictionary<string, List<Node>> consumers = graph.Consumers();
+        var replaced = new Dictionary<Node, Node?>();
+        foreach (Node dropout in graph.Nodes.Where(n => n.OpType == "Dropout" && n.Outputs.Count > 1 && n.Outputs[1].Length > 0))
+        {
+            string mask = dropout.Outputs[1];
+            if (!consumers.ContainsKey(mask) && !IsGraphOutput(graph, mask))
+            {
+                replaced[dropout] = dropout with { Outputs = [dropout.Outputs[0]] };
+            }
         }
 
         return Rebuild(graph, replaced, graph.Initializers);

@@ -171,6 +171,26 @@ public class Conv2DTests
         Assert.False(DirectConvolutionJob.Applies(GemmIsa.Avx2, new Conv2DShape(1, 8, 9, 9, 16, 3, 3)));
     }
 
+    /// <summary>
+    /// Output sizes whose last 32-column panel keeps 1..32 columns, so both AVX-512 edge tiles (8×16 up to 16
+    /// columns, masked 8×32 above) store with bias and ReLU in registers; 21 and 43 channels leave 5 and 3 rows
+    /// in the last tile, and two threads split by columns or by rows.
+    /// </summary>
+    [SkippableFact]
+    public void Edges_of_at_most_16_columns_match_reference_with_packed_weights()
+    {
+        Skip.IfNot(GemmMicroKernels.IsSupported(GemmIsa.Avx512), "AVX-512F is not supported here");
+        var random = new Random(1616);
+        var relu = new FusedActivation(ActivationKind.Relu);
+        for (int width = 1; width <= 48; width++)
+        {
+            CheckOnInstructionSet(random, GemmIsa.Avx512, new Conv2DShape(1, 5, 3, width, 43, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1), relu, packWeights: true);
+            CheckOnInstructionSet(random, GemmIsa.Avx512, new Conv2DShape(1, 40, 2, width, 21, 1, 1), relu, packWeights: true);
+        }
+
+        CheckOnInstructionSet(random, GemmIsa.Avx512, new Conv2DShape(1, 64, 13, 13, 256, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1), relu, packWeights: true);
+    }
+
     [Fact]
     public void Squeezenet_sized_layers_match_reference_on_two_threads()
     {

@@ -60,6 +60,22 @@ public class CpuExecutorTests
     }
 
     [Fact]
+    public void RunProfiled_TimesEveryStepInPlanOrder_WithTheSameOutputs()
+    {
+        LayerGraph graph = Chain(3);
+        var inputs = new Dictionary<string, Tensor> { ["x"] = Tensor.FromFloats(new TensorShape(2, 64), Reference.Random(new Random(11), 2 * 64)) };
+        using var executor = new CpuExecutor(graph, new CpuExecutorOptions { Threads = 1, Optimize = false });
+
+        (IReadOnlyDictionary<string, Tensor> outputs, IReadOnlyList<NodeTime> times) = executor.RunProfiled(inputs);
+
+        // Without the rewrites every node is a step (Gemm, Relu three times, then the Flatten view).
+        Assert.Equal(graph.Nodes.Select(n => (n.Name, n.OpType)), times.Select(t => (t.Node, t.OpType)));
+        Assert.All(times, t => Assert.True(t.Milliseconds >= 0, $"{t.Node}: {t.Milliseconds} ms"));
+        string output = graph.Outputs[0].Name;
+        Assert.Equal(executor.Run(inputs)[output].Floats, outputs[output].Floats);
+    }
+
+    [Fact]
     public void Optimize_FusesIntoFewerSteps_WithTheSameOutputs()
     {
         var b = new GraphBuilder("conv-bn-relu");

@@ -17,7 +17,7 @@ public abstract partial class ExecutorConformanceTests<TFixture>
     }
 
     // Rectangular planes at ragged widths: rows wider than the stack scratch, windows larger than the
-    // input, and the padded and clipped edges around the vectorised interior of max pooling. 60x45 is
+    // input, kernels wider than a vector, and the padded and clipped edges around the vectorised interior of max pooling. 60x45 is
     // large enough to be split by planes over threads (3 planes in 2 uneven parts).
     [SkippableTheory]
     [InlineData(60, 45, 3, 1, 1, false)]
@@ -26,6 +26,9 @@ public abstract partial class ExecutorConformanceTests<TFixture>
     [InlineData(2, 3, 3, 1, 1, true)]
     [InlineData(11, 37, 3, 2, 0, true)]
     [InlineData(6, 19, 2, 3, 1, false)]
+    [InlineData(20, 53, 17, 2, 3, true)]
+    [InlineData(19, 50, 18, 1, 8, false)]
+    [InlineData(27, 27, 3, 2, 0, false)]
     public void Pools_RectangularPlanesAtRaggedWidths(int height, int width, int kernel, int stride, int pad, bool ceil)
     {
         PoolsMatchTheReference(RandomTensor(61, 1, 3, height, width), kernel, stride, pad, ceil, $"{height}x{width}");

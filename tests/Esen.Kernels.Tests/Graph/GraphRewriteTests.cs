@@ -59,6 +59,29 @@ public class GraphRewriteTests
     }
 
     [Fact]
+    public void DropUnreadDropoutMasks_OmitsOnlyMasksNothingReads()
+    {
+        var b = new GraphBuilder("dropouts");
+        string x = b.Input("x", TensorShape.Dynamic, 6);
+        string[] unread = b.Node("Dropout", [b.Relu(x)], outputs: 2, name: "unread");
+        string[] output = b.Node("Dropout", [b.Sigmoid(unread[0])], outputs: 2, name: "output");
+        b.Output(output[0]);
+        b.Output(output[1]);
+        LayerGraph graph = b.Build();
+
+        LayerGraph dropped = GraphRewrites.DropUnreadDropoutMasks(graph);
+
+        Assert.Equal([unread[0]], dropped.Nodes.Single(n => n.Name == "unread").Outputs);
+        Assert.Equal(output, dropped.Nodes.Single(n => n.Name == "output").Outputs);
+        Dictionary<string, Tensor> inputs = RandomInputs(graph, 5);
+        using var plain = new CpuExecutor(graph, new CpuExecutorOptions { Threads = 1, Optimize = false });
+        using var rewritten = new CpuExecutor(dropped, new CpuExecutorOptions { Threads = 1, Optimize = false });
+        IReadOnlyDictionary<string, Tensor> expected = plain.Run(inputs), actual = rewritten.Run(inputs);
+        Assert.Equal(expected[output[0]].Floats, actual[output[0]].Floats);
+        Assert.All(actual[output[1]].Elements<bool>(), Assert.True);
+    }
+
+    [Fact]
     public void FoldConstants_EvaluatesConstantSubgraphsButNotShapesOfInputs()
     {
         var b = new GraphBuilder("consts");

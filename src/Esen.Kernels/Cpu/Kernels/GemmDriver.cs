@@ -166,6 +166,9 @@ internal static unsafe class GemmDriver
                 float* cTile = c + ((long)ir * ldc) + jr;
                 switch (t.Isa)
                 {
+                    case GemmIsa.Avx512 when cols <= 16:
+                        GemmMicroKernels.Avx512Tile8x16(kc, aPanel, bPanel, bStride, cTile, ldc, rows, cols, beta, overwrite, epilogue.Down(ir));
+                        break;
                     case GemmIsa.Avx512:
                         GemmMicroKernels.Avx512Tile8x32(kc, aPanel, bPanel, bStride, cTile, ldc, rows, cols, beta, overwrite, epilogue.Down(ir));
                         break;

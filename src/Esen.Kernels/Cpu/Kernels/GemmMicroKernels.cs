@@ -21,7 +21,7 @@ internal enum GemmIsa
 /// Register-tiled micro-kernels: C[rows×cols] (+)= A-panel · B-panel over kc steps, where the A panel holds Mr
 /// floats per step (packed, zero-padded) and the B panel Nr floats per step, <c>bStride</c> floats apart (Nr when
 /// packed, the row stride when read in place). Full tiles store straight
-/// into C; edge tiles go through a small stack tile. When <c>overwrite</c> is set C is written without being
+/// into C; AVX-512 edge tiles store with lane masks, the others go through a small stack tile. When <c>overwrite</c> is set C is written without being
 /// read (beta = 0), otherwise C = acc + beta·C.
 /// </summary>
 [SkipLocalsInit]
@@ -62,25 +62,125 @@ internal static unsafe class GemmMicroKernels
             Step512(a, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51, ref c60, ref c61, ref c70, ref c71);
         }
 
-        const int Nr = 32;
-        bool full = rows == 8 && cols == Nr;
-        float* tile = stackalloc float[full ? 0 : 8 * Nr];
-        float* dst = full ? c : tile;
-        int ld = full ? ldc : Nr;
-        bool direct = overwrite || !full;
-        // Edge tiles take the epilogue in StoreEdge, once C's old values are added in.
-        TileEpilogue inRegisters = full ? epilogue : default;
-        Store512(dst, c00, c01, beta, direct, inRegisters, 0);
-        Store512(dst + ld, c10, c11, beta, direct, inRegisters, 1);
-        Store512(dst + (2 * ld), c20, c21, beta, direct, inRegisters, 2);
-        Store512(dst + (3 * ld), c30, c31, beta, direct, inRegisters, 3);
-        Store512(dst + (4 * ld), c40, c41, beta, direct, inRegisters, 4);
-        Store512(dst + (5 * ld), c50, c51, beta, direct, inRegisters, 5);
-        Store512(dst + (6 * ld), c60, c61, beta, direct, inRegisters, 6);
-        Store512(dst + (7 * ld), c70, c71, beta, direct, inRegisters, 7);
-        if (!full)
+        if (rows == 8 && cols == 32)
         {
-            StoreEdge(tile, Nr, c, ldc, rows, cols, beta, overwrite, epilogue);
+            Store512(c, c00, c01, beta, overwrite, epilogue, 0);
+            Store512(c + ldc, c10, c11, beta, overwrite, epilogue, 1);
+            Store512(c + (2 * ldc), c20, c21, beta, overwrite, epilogue, 2);
+            Store512(c + (3 * ldc), c30, c31, beta, overwrite, epilogue, 3);
+            Store512(c + (4 * ldc), c40, c41, beta, overwrite, epilogue, 4);
+            Store512(c + (5 * ldc), c50, c51, beta, overwrite, epilogue, 5);
+            Store512(c + (6 * ldc), c60, c61, beta, overwrite, epilogue, 6);
+            Store512(c + (7 * ldc), c70, c71, beta, overwrite, epilogue, 7);
+            return;
+        }
+
+        // Edge tiles store with lane masks, row by row up to the tile's height.
+        Vector512<float> lo = MaskedRow.FirstLanes(cols), hi = MaskedRow.FirstLanes(cols - 16);
+        StoreMasked512(c, c00, lo, beta, overwrite, epilogue, 0);
+        StoreMasked512(c + 16, c01, hi, beta, overwrite, epilogue, 0);
+        if (rows > 1)
+        {
+            StoreMasked512(c + ldc, c10, lo, beta, overwrite, epilogue, 1);
+            StoreMasked512(c + ldc + 16, c11, hi, beta, overwrite, epilogue, 1);
+        }
+
+        if (rows > 2)
+        {
+            StoreMasked512(c + (2 * ldc), c20, lo, beta, overwrite, epilogue, 2);
+            StoreMasked512(c + (2 * ldc) + 16, c21, hi, beta, overwrite, epilogue, 2);
+        }
+
+        if (rows > 3)
+        {
+            StoreMasked512(c + (3 * ldc), c30, lo, beta, overwrite, epilogue, 3);
+            StoreMasked512(c + (3 * ldc) + 16, c31, hi, beta, overwrite, epilogue, 3);
+        }
+
+        if (rows > 4)
+        {
+            StoreMasked512(c + (4 * ldc), c40, lo, beta, overwrite, epilogue, 4);
+            StoreMasked512(c + (4 * ldc) + 16, c41, hi, beta, overwrite, epilogue, 4);
+        }
+
+        if (rows > 5)
+        {
+            StoreMasked512(c + (5 * ldc), c50, lo, beta, overwrite, epilogue, 5);
+            StoreMasked512(c + (5 * ldc) + 16, c51, hi, beta, overwrite, epilogue, 5);
+        }
+
+        if (rows > 6)
+        {
+            StoreMasked512(c + (6 * ldc), c60, lo, beta, overwrite, epilogue, 6);
+            StoreMasked512(c + (6 * ldc) + 16, c61, hi, beta, overwrite, epilogue, 6);
+        }
+
+        if (rows > 7)
+        {
+            StoreMasked512(c + (7 * ldc), c70, lo, beta, overwrite, epilogue, 7);
+            StoreMasked512(c + (7 * ldc) + 16, c71, hi, beta, overwrite, epilogue, 7);
+        }
+    }
+
+    /// <summary>
+    /// The 8×16 AVX-512 tile for edge blocks of at most 16 columns (such as the 9 left over from 13×13 = 169
+    /// outputs): the 8×32 tile would spend half or more of its FMAs on zero padding there. Reads the first 16
+    /// floats of each B row and stores with lane masks.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx512Tile8x16(int kc, float* a, float* b, int bStride, float* c, int ldc, int rows, int cols, float beta, bool overwrite, TileEpilogue epilogue = default)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
+        int p = 0;
+        for (; p + 1 < kc; p += 2)
+        {
+            Step512x16(a, b, ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+            Step512x16(a + 8, b + bStride, ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+            a += 16;
+            b += 2 * bStride;
+        }
+
+        if (p < kc)
+        {
+            Step512x16(a, b, ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+        }
+
+        Vector512<float> mask = MaskedRow.FirstLanes(cols);
+        StoreMasked512(c, c0, mask, beta, overwrite, epilogue, 0);
+        if (rows > 1)
+        {
+            StoreMasked512(c + ldc, c1, mask, beta, overwrite, epilogue, 1);
+        }
+
+        if (rows > 2)
+        {
+            StoreMasked512(c + (2 * ldc), c2, mask, beta, overwrite, epilogue, 2);
+        }
+
+        if (rows > 3)
+        {
+            StoreMasked512(c + (3 * ldc), c3, mask, beta, overwrite, epilogue, 3);
+        }
+
+        if (rows > 4)
+        {
+            StoreMasked512(c + (4 * ldc), c4, mask, beta, overwrite, epilogue, 4);
+        }
+
+        if (rows > 5)
+        {
+            StoreMasked512(c + (5 * ldc), c5, mask, beta, overwrite, epilogue, 5);
+        }
+
+        if (rows > 6)
+        {
+            StoreMasked512(c + (6 * ldc), c6, mask, beta, overwrite, epilogue, 6);
+        }
+
+        if (rows > 7)
+        {
+            StoreMasked512(c + (7 * ldc), c7, mask, beta, overwrite, epilogue, 7);
         }
     }
 
@@ -221,6 +321,45 @@ internal static unsafe class GemmMicroKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step512x16(
+        float* a, float* b,
+        ref Vector512<float> c0, ref Vector512<float> c1, ref Vector512<float> c2, ref Vector512<float> c3,
+        ref Vector512<float> c4, ref Vector512<float> c5, ref Vector512<float> c6, ref Vector512<float> c7)
+    {
+        Vector512<float> b0 = Vector512.Load(b);
+        c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
+        c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+        c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
+        c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+        c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
+        c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+        c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
+        c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+    }
+
+    /// <summary>Stores the lanes of <paramref name="mask"/> (none when it is empty, so C past the edge is never touched).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreMasked512(float* dst, Vector512<float> acc, Vector512<float> mask, float beta, bool overwrite, TileEpilogue epilogue, int row)
+    {
+        if (!overwrite)
+        {
+            acc = Avx512F.FusedMultiplyAdd(Avx512F.MaskLoad(dst, mask, Vector512<float>.Zero), Vector512.Create(beta), acc);
+        }
+
+        if (epilogue.RowBias != null)
+        {
+            acc += Vector512.Create(epilogue.RowBias[row]);
+        }
+
+        if (epilogue.Relu)
+        {
+            acc = Vector512.Max(acc, Vector512<float>.Zero);
+        }
+
+        Avx512F.MaskStore(dst, mask, acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store256(float* dst, Vector256<float> lo, Vector256<float> hi, float beta, bool overwrite)
     {
         if (!overwrite)
@@ -234,17 +373,15 @@ internal static unsafe class GemmMicroKernels
         hi.Store(dst + 8);
     }
 
-    private static void StoreEdge(float* tile, int tileStride, float* c, int ldc, int rows, int cols, float beta, bool overwrite, TileEpilogue epilogue = default)
+    private static void StoreEdge(float* tile, int tileStride, float* c, int ldc, int rows, int cols, float beta, bool overwrite)
     {
         for (int i = 0; i < rows; i++)
         {
             float* src = tile + (i * tileStride);
             float* dst = c + ((long)i * ldc);
-            float bias = epilogue.RowBias == null ? 0f : epilogue.RowBias[i];
             for (int j = 0; j < cols; j++)
             {
-                float value = (overwrite ? src[j] : src[j] + (beta * dst[j])) + bias;
-                dst[j] = epilogue.Relu ? MathF.Max(value, 0f) : value;
+                dst[j] = overwrite ? src[j] : src[j] + (beta * dst[j]);
             }
         }
     }
