@@ -19,6 +19,7 @@
 #include "../matmul.cu"
 #include "../normalization.cu"
 #include "../pooling.cu"
+#include "../reduce.cu"
 #include "../softmax.cu"
 
 #include <algorithm>
@@ -116,6 +117,8 @@ static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_ENTRY(esen_global_avg_pool),
     ESEN_HOST_ENTRY(esen_batch_norm),
     ESEN_HOST_ENTRY(esen_layer_norm),
+    ESEN_HOST_ENTRY(esen_reduce_mean),
+    ESEN_HOST_ENTRY(esen_reduce_max),
     ESEN_HOST_ENTRY(esen_softmax),
     ESEN_HOST_ENTRY(esen_softmax_axis),
     ESEN_HOST_ENTRY(esen_im2col),

@@ -150,6 +150,14 @@ internal static class CpuNodeCompiler
 
             case "LayerNormalization":
                 return LayerNorm(c, slots, inputs, outputs);
+            case "ReduceMean":
+            case "ReduceMax":
+            {
+                ReductionGeometry reduction = ReductionGeometry.Resolve(c);
+                bool mean = node.OpType == "ReduceMean";
+                return s => CpuOps.Reduce(s[x].Floats, s[y].Floats, reduction, mean);
+            }
+
             case "Transpose":
             {
                 TensorShape xs = Shape(x);

@@ -182,6 +182,9 @@ internal static class CudaLowering
                 case "LayerNormalization":
                     LayerNorm(x, y);
                     break;
+                case "ReduceMean" or "ReduceMax":
+                    Reduce(x, y);
+                    break;
                 case "Transpose":
                 {
                     TensorShape xs = ShapeOf(x);
@@ -540,6 +543,19 @@ internal static class CudaLowering
             Launch(PtxKernels.SoftmaxAxis, LaunchConfig.GridStride(outer * inner), new CudaKernelArgs.SoftmaxAxis
             {
                 X = Address(x), Y = Address(y), Outer = (int)outer, Axis = (int)length, Inner = (int)inner,
+            });
+        }
+
+        private void Reduce(string x, string y)
+        {
+            RequireFloat(x, y);
+            ReductionGeometry g = ReductionGeometry.Resolve(Shapes.ContextOf(_node));
+            long count = ShapeOf(y).ElementCount;
+            Launch(_node.OpType == "ReduceMean" ? PtxKernels.ReduceMean : PtxKernels.ReduceMax, LaunchConfig.GridStride(count), new CudaKernelArgs.Reduce
+            {
+                X = Address(x), Y = Address(y), Count = (int)count,
+                KeptDims = Dims(g.KeptDims), KeptStrides = Guard(() => Dims6.Strides(g.KeptStrides)),
+                ReducedDims = Dims(g.ReducedDims), ReducedStrides = Guard(() => Dims6.Strides(g.ReducedStrides)), ReducedCount = checked((int)g.ReducedCount),
             });
         }
 

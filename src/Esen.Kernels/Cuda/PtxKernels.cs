@@ -86,6 +86,10 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.LayerNorm> LayerNorm { get; } = new("normalization", "esen_layer_norm");
 
+    public static PtxKernel<CudaKernelArgs.Reduce> ReduceMean { get; } = new("reduce", "esen_reduce_mean");
+
+    public static PtxKernel<CudaKernelArgs.Reduce> ReduceMax { get; } = new("reduce", "esen_reduce_max");
+
     public static PtxKernel<CudaKernelArgs.Softmax> Softmax { get; } = new("softmax", "esen_softmax");
 
     public static PtxKernel<CudaKernelArgs.SoftmaxAxis> SoftmaxAxis { get; } = new("softmax", "esen_softmax_axis");
@@ -111,7 +115,7 @@ internal static class PtxKernels
     [
         BiasActivation, Clip, ClipInt8, ClipUInt8, Add, Sub, Mul, Div, CastFloatToInt64, CastInt64ToFloat, CastFloatToDouble, CastDoubleToFloat, Copy, CopyBytes, FillBytes,
         StridedCopy, StridedCopyInt64, StridedCopyInt16, StridedCopyInt8, ConcatSlab, Gather,
-        MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean,
+        MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, ReduceMean, ReduceMax, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean,
         EnsembleWeightedMean, EnsembleVote, CascadeGate, GatherRows, ScatterRows,
         .. BinaryTypes.SelectMany(t => new[] { "Add", "Sub", "Mul" }.Select(op => Binary(op, t))),
         .. BinaryTypes.Where(DataTypes.IsFloatingPoint).Select(t => Binary("Div", t)),

@@ -23,6 +23,7 @@ public static partial class ShapeInference
             "GlobalAveragePool" => [Like(c, GlobalPool(c))],
             "BatchNormalization" => [Like(c, BatchNorm(c))],
             "LayerNormalization" => LayerNorm(c),
+            "ReduceMean" or "ReduceMax" => [Like(c, ReductionGeometry.Resolve(c).OutputShape)],
             "Flatten" => [c.Input(0) with { Shape = Flatten(c) }],
             "Reshape" => [c.Input(0) with { Shape = Reshape(c) }],
             "Transpose" => [c.Input(0) with { Shape = Transpose(c) }],

@@ -39,6 +39,9 @@ public enum OpFamily
     /// <summary>Softmax along one axis.</summary>
     Softmax,
 
+    /// <summary>ReduceMean and ReduceMax: the input reduced over some of its axes.</summary>
+    Reduction,
+
     /// <summary>Transpose, Slice, Concat, Gather: elements moved, not computed.</summary>
     DataMovement,
 
@@ -84,6 +87,8 @@ public static class OpCatalog
         ["BatchNormalization"] = OpFamily.BatchNormalization,
         ["LayerNormalization"] = OpFamily.LayerNormalization,
         ["Softmax"] = OpFamily.Softmax,
+        ["ReduceMean"] = OpFamily.Reduction,
+        ["ReduceMax"] = OpFamily.Reduction,
         ["Transpose"] = OpFamily.DataMovement,
         ["Slice"] = OpFamily.DataMovement,
         ["Concat"] = OpFamily.DataMovement,
