@@ -16,6 +16,7 @@
 #include "../ensemble.cu"
 #include "../im2col.cu"
 #include "../layout.cu"
+#include "../math.cu"
 #include "../matmul.cu"
 #include "../normalization.cu"
 #include "../pooling.cu"
@@ -80,6 +81,11 @@ struct EsenHostEntry
 #define ESEN_HOST_BINARY_ENTRIES(suffix)                                                 \
     ESEN_HOST_ENTRY(esen_add##suffix), ESEN_HOST_ENTRY(esen_sub##suffix),                 \
         ESEN_HOST_ENTRY(esen_mul##suffix), ESEN_HOST_ENTRY(esen_div##suffix)
+// Pow of one base type to each exponent type (math.cu).
+#define ESEN_POW_HOST_ENTRIES(base)                                                                \
+    ESEN_HOST_ENTRY(esen_pow_##base##_float), ESEN_HOST_ENTRY(esen_pow_##base##_int32),            \
+        ESEN_HOST_ENTRY(esen_pow_##base##_int64), ESEN_HOST_ENTRY(esen_pow_##base##_uint32),       \
+        ESEN_HOST_ENTRY(esen_pow_##base##_uint64)
 
 static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_ENTRY(esen_bias_activation),
@@ -117,6 +123,9 @@ static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_ENTRY(esen_global_avg_pool),
     ESEN_HOST_ENTRY(esen_batch_norm),
     ESEN_HOST_ENTRY(esen_layer_norm),
+    ESEN_POW_HOST_ENTRIES(float),
+    ESEN_POW_HOST_ENTRIES(int32),
+    ESEN_POW_HOST_ENTRIES(int64),
     ESEN_HOST_ENTRY(esen_reduce_mean),
     ESEN_HOST_ENTRY(esen_reduce_max),
     ESEN_HOST_ENTRY(esen_softmax),

@@ -85,6 +85,12 @@ internal static class CpuNodeCompiler
             case "Mul":
             case "Div":
                 return Binary(node, BroadcastPlan.Create(Shape(x), Shape(inputs[1]), Shape(y)), x, inputs[1], y, TypeOf(y));
+            case "Pow":
+            {
+                var pow = new PowKernel(BroadcastPlan.Create(Shape(x), Shape(inputs[1]), Shape(y)), x, inputs[1], y, TypeOf(inputs[1]));
+                return ElementTypes.VisitNumber<CpuKernel, PowKernel>(TypeOf(x), pow);
+            }
+
             case "Relu":
             case "LeakyRelu":
             case "Sigmoid":
@@ -583,6 +589,25 @@ internal static class CpuNodeCompiler
         {
             (int data, int index, int output, int o, int l, int n, string name) = (x, indices, y, outer, length, inner, what);
             return s => CpuOps.Gather(s[data].Span<T>(), s[index].Span<TIndex>(), s[output].Span<T>(), o, l, n, name);
+        }
+    }
+
+    /// <summary>Pow of a base of any numeric type (the visited T) to an exponent of any numeric type.</summary>
+    private readonly struct PowKernel(BroadcastPlan plan, int x, int exponent, int y, DataType exponentType) : INumberVisitor<CpuKernel>
+    {
+        public CpuKernel Visit<T>()
+            where T : unmanaged, INumber<T>, IMinMaxValue<T> =>
+            ElementTypes.VisitNumber<CpuKernel, PowExponentKernel<T>>(exponentType, new PowExponentKernel<T>(plan, x, exponent, y));
+    }
+
+    private readonly struct PowExponentKernel<T>(BroadcastPlan plan, int x, int exponent, int y) : INumberVisitor<CpuKernel>
+        where T : unmanaged, INumber<T>
+    {
+        public CpuKernel Visit<TExponent>()
+            where TExponent : unmanaged, INumber<TExponent>, IMinMaxValue<TExponent>
+        {
+            (BroadcastPlan p, int a, int b, int output) = (plan, x, exponent, y);
+            return s => CpuOps.Pow(p, s[a].Span<T>(), s[b].Span<TExponent>(), s[output].Span<T>());
         }
     }
 

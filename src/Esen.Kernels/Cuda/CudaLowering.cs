@@ -145,6 +145,9 @@ internal static class CudaLowering
                 case "Add" or "Sub" or "Mul" or "Div":
                     Binary(x, node.Inputs[1], y);
                     break;
+                case "Pow":
+                    Pow(x, node.Inputs[1], y);
+                    break;
                 case "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Clip":
                     Activation(x, y);
                     break;
@@ -415,6 +418,23 @@ internal static class CudaLowering
                 _ => PtxKernels.Div,
             };
             Launch(kernel, config, args);
+        }
+
+        private void Pow(string x, string exponent, string y)
+        {
+            DataType baseType = Shapes[x].DataType, exponentType = Shapes[exponent].DataType;
+            if (!PtxKernels.PowBaseTypes.Contains(baseType) || !PtxKernels.PowExponentTypes.Contains(exponentType))
+            {
+                throw Unsupported($"Pow of {DataTypes.Name(baseType)} to {DataTypes.Name(exponentType)}; the CUDA Pow kernels take a float32, int32 or int64 base to a float32, int32, int64, uint32 or uint64 exponent");
+            }
+
+            int[] outShape = ShapeOf(y).ToIntArray();
+            long count = ShapeOf(y).ElementCount;
+            Launch(PtxKernels.Pow(baseType, exponentType), LaunchConfig.GridStride(count), new CudaKernelArgs.Binary
+            {
+                A = Address(x), B = Address(exponent), Y = Address(y), Count = (int)count, OutDims = Dims(outShape),
+                AStrides = Broadcast(ShapeOf(x).ToIntArray(), outShape), BStrides = Broadcast(ShapeOf(exponent).ToIntArray(), outShape),
+            });
         }
 
         private void Cast(string x, string y)

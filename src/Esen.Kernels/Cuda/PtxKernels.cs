@@ -44,6 +44,12 @@ internal static class PtxKernels
         DataType.Float64, DataType.Int8, DataType.UInt8, DataType.Int16, DataType.UInt16, DataType.Int32, DataType.UInt32, DataType.Int64, DataType.UInt64,
     ];
 
+    /// <summary>The base types with <c>esen_pow_&lt;base&gt;_&lt;exponent&gt;</c> kernels.</summary>
+    public static IReadOnlyList<DataType> PowBaseTypes { get; } = [DataType.Float32, DataType.Int32, DataType.Int64];
+
+    /// <summary>The exponent types with <c>esen_pow_&lt;base&gt;_&lt;exponent&gt;</c> kernels.</summary>
+    public static IReadOnlyList<DataType> PowExponentTypes { get; } = [DataType.Float32, DataType.Int32, DataType.Int64, DataType.UInt32, DataType.UInt64];
+
     public static PtxKernel<CudaKernelArgs.Cast> CastFloatToInt64 { get; } = new("elementwise", "esen_cast_float_to_int64");
 
     public static PtxKernel<CudaKernelArgs.Cast> CastInt64ToFloat { get; } = new("elementwise", "esen_cast_int64_to_float");
@@ -110,7 +116,7 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.RowMove> ScatterRows { get; } = new("cascade", "esen_scatter_rows");
 
-    /// <summary>All of the above, and every <see cref="Binary"/> and <see cref="IntegerDiv"/> kernel.</summary>
+    /// <summary>All of the above, and every <see cref="Binary"/>, <see cref="IntegerDiv"/> and <see cref="Pow"/> kernel.</summary>
     public static IReadOnlyList<PtxKernel> All { get; } =
     [
         BiasActivation, Clip, ClipInt8, ClipUInt8, Add, Sub, Mul, Div, CastFloatToInt64, CastInt64ToFloat, CastFloatToDouble, CastDoubleToFloat, Copy, CopyBytes, FillBytes,
@@ -120,7 +126,18 @@ internal static class PtxKernels
         .. BinaryTypes.SelectMany(t => new[] { "Add", "Sub", "Mul" }.Select(op => Binary(op, t))),
         .. BinaryTypes.Where(DataTypes.IsFloatingPoint).Select(t => Binary("Div", t)),
         .. BinaryTypes.Where(t => !DataTypes.IsFloatingPoint(t)).Select(IntegerDiv),
+        .. PowBaseTypes.SelectMany(b => PowExponentTypes.Select(e => Pow(b, e))),
     ];
+
+    /// <summary>
+    /// <c>esen_pow_&lt;base&gt;_&lt;exponent&gt;</c>: Pow of one of the <see cref="PowBaseTypes"/> to one of the
+    /// <see cref="PowExponentTypes"/>; its arguments are <see cref="CudaKernelArgs.Binary"/>'s, A the base and B the exponent.
+    /// </summary>
+    /// <exception cref="ArgumentException">Another type.</exception>
+    public static PtxKernel<CudaKernelArgs.Binary> Pow(DataType baseType, DataType exponentType) =>
+        PowBaseTypes.Contains(baseType) && PowExponentTypes.Contains(exponentType)
+            ? new("math", $"esen_pow_{DataTypes.Name(baseType)}_{DataTypes.Name(exponentType)}")
+            : throw new ArgumentException($"no esen_pow kernel of {DataTypes.Name(baseType)} to {DataTypes.Name(exponentType)}", nameof(baseType));
 
     /// <summary>
     /// <c>esen_&lt;op&gt;_&lt;type&gt;</c> (<c>esen_add_int8</c>, …) for an ONNX <paramref name="op"/> (Add, Sub, Mul; Div of float64)

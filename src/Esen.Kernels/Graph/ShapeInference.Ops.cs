@@ -14,6 +14,7 @@ public static partial class ShapeInference
             "Gemm" => [Like(c, Gemm(c))],
             "MatMul" => [Like(c, MatMul(c))],
             "Add" or "Sub" or "Mul" or "Div" => [Binary(c)],
+            "Pow" => [Pow(c)],
             "Relu" or "Clip" => [Like(c, c.FloatShape(0, orByteInteger: true))],
             "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Erf" or "Softmax" => [Like(c, c.FloatShape(0))],
             "Identity" => [c.Input(0)],
@@ -137,6 +138,18 @@ public static partial class ShapeInference
         }
 
         return a with { Shape = BroadcastOrFail(c, a.Shape, b.Shape) };
+    }
+
+    // The base and the exponent may differ in type (ONNX's T and T1); the result has the base's.
+    private static TensorInfo Pow(InferenceContext c)
+    {
+        TensorInfo x = c.Input(0), exponent = c.Input(1);
+        if (x.DataType == DataType.Bool || exponent.DataType == DataType.Bool)
+        {
+            throw c.Fail($"Pow does not take bool inputs: {x} and {exponent}");
+        }
+
+        return x with { Shape = BroadcastOrFail(c, x.Shape, exponent.Shape) };
     }
 
     private static TensorShape BroadcastOrFail(InferenceContext c, TensorShape a, TensorShape b) =>

@@ -15,7 +15,7 @@ public enum OpFamily
     /// <summary>MatMul: numpy-style batched matrix product.</summary>
     MatMul,
 
-    /// <summary>Add, Sub, Mul, Div with multidirectional broadcasting.</summary>
+    /// <summary>Add, Sub, Mul, Div and Pow with multidirectional broadcasting.</summary>
     Arithmetic,
 
     /// <summary>One value in, one value out, element by element (Relu, Clip, Erf…).</summary>
@@ -68,6 +68,7 @@ public static class OpCatalog
         ["Sub"] = OpFamily.Arithmetic,
         ["Mul"] = OpFamily.Arithmetic,
         ["Div"] = OpFamily.Arithmetic,
+        ["Pow"] = OpFamily.Arithmetic,
         ["Relu"] = OpFamily.Activation,
         ["LeakyRelu"] = OpFamily.Activation,
         ["Sigmoid"] = OpFamily.Activation,
