@@ -1,5 +1,8 @@
-// Element-wise math beyond the four arithmetic operators: Pow with NumPy broadcasting (the
-// strides of elementwise.cu), its base and exponent of their own types.
+// Element-wise math beyond the four arithmetic operators: Sqrt and Log on float32, and Pow with
+// NumPy broadcasting (the strides of elementwise.cu), its base and exponent of their own types.
+//
+// Sqrt is sqrt.rn, correctly rounded as the CPU's. Log is lg2.approx·ln 2 (no libdevice): within a
+// few 1e-7 of the CPU's absolutely, and relatively away from x = 1; log 0 = −∞, log of a negative is NaN.
 //
 // Without libdevice there is no powf: x^e is computed as the CPU executor's Math.Pow gives it where
 // that can be done exactly, and approximately elsewhere:
@@ -145,3 +148,19 @@ ESEN_DEVICE void esen_pow(const T* x, const E* e, T* y, int count, const EsenDim
 ESEN_POW_ENTRIES(float, float)
 ESEN_POW_ENTRIES(int32, int)
 ESEN_POW_ENTRIES(int64, long long)
+
+ESEN_KERNEL void esen_sqrt(const float* x, float* y, int count)
+{
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        y[i] = ESEN_SQRT(x[i]);
+    }
+}
+
+ESEN_KERNEL void esen_log(const float* x, float* y, int count)
+{
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        y[i] = ESEN_LOG2(x[i]) * 0.6931471805599453f;
+    }
+}

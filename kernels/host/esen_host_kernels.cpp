@@ -123,6 +123,8 @@ static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_ENTRY(esen_global_avg_pool),
     ESEN_HOST_ENTRY(esen_batch_norm),
     ESEN_HOST_ENTRY(esen_layer_norm),
+    ESEN_HOST_ENTRY(esen_sqrt),
+    ESEN_HOST_ENTRY(esen_log),
     ESEN_POW_HOST_ENTRIES(float),
     ESEN_POW_HOST_ENTRIES(int32),
     ESEN_POW_HOST_ENTRIES(int64),

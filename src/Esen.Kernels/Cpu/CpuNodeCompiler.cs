@@ -112,6 +112,10 @@ internal static class CpuNodeCompiler
 
             case "Erf":
                 return s => CpuOps.Erf(s[x].Floats, s[y].Floats);
+            case "Sqrt":
+                return s => CpuOps.Sqrt(s[x].Floats, s[y].Floats);
+            case "Log":
+                return s => CpuOps.Log(s[x].Floats, s[y].Floats);
             case "Identity":
             case "Dropout":
             case "Flatten":

@@ -253,6 +253,15 @@ internal static class CudaKernelArgs
         public int Cols;
     }
 
+    /// <summary><c>esen_sqrt</c> and <c>esen_log</c>: y = f(x), element by element.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Unary
+    {
+        public ulong X;
+        public ulong Y;
+        public int Count;
+    }
+
     /// <summary>
     /// <c>esen_reduce_mean</c> and <c>esen_reduce_max</c>: one thread per output element, each reducing the input
     /// elements of its <see cref="Graph.ReductionGeometry"/>.

@@ -151,6 +151,17 @@ internal static class CudaLowering
                 case "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Clip":
                     Activation(x, y);
                     break;
+                case "Sqrt" or "Log":
+                {
+                    RequireFloat(x, y);
+                    long count = ShapeOf(y).ElementCount;
+                    Launch(node.OpType == "Sqrt" ? PtxKernels.Sqrt : PtxKernels.Log, LaunchConfig.GridStride(count), new CudaKernelArgs.Unary
+                    {
+                        X = Address(x), Y = Address(y), Count = (int)count,
+                    });
+                    break;
+                }
+
                 case "Erf":
                     RequireFloat(x, y);
                     Epilogue(x, y, bias: 0, channels: 1, inner: 1, EpilogueActivation.Erf);

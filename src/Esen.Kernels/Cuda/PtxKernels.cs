@@ -44,6 +44,10 @@ internal static class PtxKernels
         DataType.Float64, DataType.Int8, DataType.UInt8, DataType.Int16, DataType.UInt16, DataType.Int32, DataType.UInt32, DataType.Int64, DataType.UInt64,
     ];
 
+    public static PtxKernel<CudaKernelArgs.Unary> Sqrt { get; } = new("math", "esen_sqrt");
+
+    public static PtxKernel<CudaKernelArgs.Unary> Log { get; } = new("math", "esen_log");
+
     /// <summary>The base types with <c>esen_pow_&lt;base&gt;_&lt;exponent&gt;</c> kernels.</summary>
     public static IReadOnlyList<DataType> PowBaseTypes { get; } = [DataType.Float32, DataType.Int32, DataType.Int64];
 
@@ -121,7 +125,7 @@ internal static class PtxKernels
     [
         BiasActivation, Clip, ClipInt8, ClipUInt8, Add, Sub, Mul, Div, CastFloatToInt64, CastInt64ToFloat, CastFloatToDouble, CastDoubleToFloat, Copy, CopyBytes, FillBytes,
         StridedCopy, StridedCopyInt64, StridedCopyInt16, StridedCopyInt8, ConcatSlab, Gather,
-        MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, ReduceMean, ReduceMax, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean,
+        MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Sqrt, Log, ReduceMean, ReduceMax, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean,
         EnsembleWeightedMean, EnsembleVote, CascadeGate, GatherRows, ScatterRows,
         .. BinaryTypes.SelectMany(t => new[] { "Add", "Sub", "Mul" }.Select(op => Binary(op, t))),
         .. BinaryTypes.Where(DataTypes.IsFloatingPoint).Select(t => Binary("Div", t)),

@@ -16,7 +16,7 @@ public static partial class ShapeInference
             "Add" or "Sub" or "Mul" or "Div" => [Binary(c)],
             "Pow" => [Pow(c)],
             "Relu" or "Clip" => [Like(c, c.FloatShape(0, orByteInteger: true))],
-            "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Erf" or "Softmax" => [Like(c, c.FloatShape(0))],
+            "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Erf" or "Sqrt" or "Log" or "Softmax" => [Like(c, c.FloatShape(0))],
             "Identity" => [c.Input(0)],
             "Dropout" => Dropout(c),
             "MaxPool" => [Like(c, Pool(c, orByteInteger: true)), new TensorInfo(DataType.Int64, Pool(c, orByteInteger: true))],

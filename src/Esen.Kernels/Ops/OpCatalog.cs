@@ -76,6 +76,8 @@ public static class OpCatalog
         ["HardSigmoid"] = OpFamily.Activation,
         ["Clip"] = OpFamily.Activation,
         ["Erf"] = OpFamily.Activation,
+        ["Sqrt"] = OpFamily.Activation,
+        ["Log"] = OpFamily.Activation,
         ["Identity"] = OpFamily.View,
         ["Dropout"] = OpFamily.View,
         ["Flatten"] = OpFamily.View,

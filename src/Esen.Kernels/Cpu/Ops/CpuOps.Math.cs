@@ -1,9 +1,16 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace Esen.Kernels.Cpu.Ops;
 
 internal static partial class CpuOps
 {
+    /// <summary>y = √x (IEEE, correctly rounded; NaN below 0).</summary>
+    public static void Sqrt(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Sqrt(x, y);
+
+    /// <summary>y = ln x (−∞ at 0, NaN below 0).</summary>
+    public static void Log(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Log(x, y);
+
     /// <summary>
     /// y = x^e with multidirectional broadcasting, computed in double (<see cref="Math.Pow"/>) and converted to the base's
     /// type: rounded to nearest for floating point, truncated toward zero and saturated for integers (ONNX Pow's result
