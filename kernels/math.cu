@@ -1,5 +1,7 @@
-// Element-wise math beyond the four arithmetic operators: Sqrt and Log on float32, and Pow with
-// NumPy broadcasting (the strides of elementwise.cu), its base and exponent of their own types.
+// Element-wise math beyond the four arithmetic operators: Sqrt and Log on float32; Max of two
+// inputs on float32, float64 and every integer type (NaN when either is NaN, as the CPU's
+// TensorPrimitives.Max; a Max of more inputs is a chain of them); and Pow, its base and exponent of
+// their own types. Max and Pow broadcast as elementwise.cu does, by per-dimension strides.
 //
 // Sqrt is sqrt.rn, correctly rounded as the CPU's. Log is lg2.approx·ln 2 (no libdevice): within a
 // few 1e-7 of the CPU's absolutely, and relatively away from x = 1; log 0 = −∞, log of a negative is NaN.
@@ -164,3 +166,44 @@ ESEN_KERNEL void esen_log(const float* x, float* y, int count)
         y[i] = ESEN_LOG2(x[i]) * 0.6931471805599453f;
     }
 }
+
+template <class T>
+ESEN_DEVICE void esen_broadcast_max(const T* a, const T* b, T* y, int count, const EsenDims6& out_dims,
+                          const EsenDims6& a_strides, const EsenDims6& b_strides)
+{
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        int rest = static_cast<int>(i);
+        int a_offset = 0;
+        int b_offset = 0;
+        for (int d = ESEN_MAX_RANK - 1; d >= 0; --d)
+        {
+            const int coordinate = rest % out_dims.values[d];
+            rest /= out_dims.values[d];
+            a_offset += coordinate * a_strides.values[d];
+            b_offset += coordinate * b_strides.values[d];
+        }
+        const T u = a[a_offset];
+        const T v = b[b_offset];
+        y[i] = (u != u || u > v) ? u : v;
+    }
+}
+
+// esen_max on float32, esen_max_<type> on the others (the type named as ONNX names it).
+#define ESEN_MAX_ENTRY(name, T)                                                                      \
+    ESEN_KERNEL void name(const T* a, const T* b, T* y, int count, EsenDims6 out_dims,              \
+                          EsenDims6 a_strides, EsenDims6 b_strides)                                 \
+    {                                                                                               \
+        esen_broadcast_max(a, b, y, count, out_dims, a_strides, b_strides);                         \
+    }
+
+ESEN_MAX_ENTRY(esen_max, float)
+ESEN_MAX_ENTRY(esen_max_double, double)
+ESEN_MAX_ENTRY(esen_max_int8, signed char)
+ESEN_MAX_ENTRY(esen_max_uint8, unsigned char)
+ESEN_MAX_ENTRY(esen_max_int16, short)
+ESEN_MAX_ENTRY(esen_max_uint16, unsigned short)
+ESEN_MAX_ENTRY(esen_max_int32, int)
+ESEN_MAX_ENTRY(esen_max_uint32, unsigned int)
+ESEN_MAX_ENTRY(esen_max_int64, long long)
+ESEN_MAX_ENTRY(esen_max_uint64, unsigned long long)

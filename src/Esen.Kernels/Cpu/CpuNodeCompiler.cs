@@ -91,6 +91,13 @@ internal static class CpuNodeCompiler
                 return ElementTypes.VisitNumber<CpuKernel, PowKernel>(TypeOf(x), pow);
             }
 
+            case "Max":
+            {
+                // y = max(x0, x1), then y = max(y, xi) for each further input.
+                BroadcastPlan[] plans = inputs.Skip(1).Select((input, i) => BroadcastPlan.Create(Shape(i == 0 ? x : y), Shape(input), Shape(y))).ToArray();
+                return inputs.Length == 1 ? View(x, y, -1, slots) : ElementTypes.VisitNumber<CpuKernel, MaxKernel>(TypeOf(y), new MaxKernel(plans, inputs, y));
+            }
+
             case "Relu":
             case "LeakyRelu":
             case "Sigmoid":
@@ -593,6 +600,23 @@ internal static class CpuNodeCompiler
         {
             (int data, int index, int output, int o, int l, int n, string name) = (x, indices, y, outer, length, inner, what);
             return s => CpuOps.Gather(s[data].Span<T>(), s[index].Span<TIndex>(), s[output].Span<T>(), o, l, n, name);
+        }
+    }
+
+    private readonly struct MaxKernel(BroadcastPlan[] plans, int[] inputs, int y) : INumberVisitor<CpuKernel>
+    {
+        public CpuKernel Visit<T>()
+            where T : unmanaged, INumber<T>, IMinMaxValue<T>
+        {
+            (BroadcastPlan[] p, int[] values, int output) = (plans, inputs, y);
+            return s =>
+            {
+                CpuOps.Binary<T, MaxOp<T>>(p[0], s[values[0]].Span<T>(), s[values[1]].Span<T>(), s[output].Span<T>());
+                for (int i = 2; i < values.Length; i++)
+                {
+                    CpuOps.Binary<T, MaxOp<T>>(p[i - 1], s[output].Span<T>(), s[values[i]].Span<T>(), s[output].Span<T>());
+                }
+            };
         }
     }
 

@@ -148,6 +148,9 @@ internal static class CudaLowering
                 case "Pow":
                     Pow(x, node.Inputs[1], y);
                     break;
+                case "Max":
+                    Max(y);
+                    break;
                 case "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Clip":
                     Activation(x, y);
                     break;
@@ -429,6 +432,36 @@ internal static class CudaLowering
                 _ => PtxKernels.Div,
             };
             Launch(kernel, config, args);
+        }
+
+        private void Max(string y)
+        {
+            // y = max(x0, x1), then y = max(y, xi) for each further input; one input is a copy.
+            IReadOnlyList<string> inputs = _node.Inputs;
+            DataType type = Shapes[y].DataType;
+            if (type != DataType.Float32 && !PtxKernels.BinaryTypes.Contains(type))
+            {
+                throw Unsupported($"'{y}' is {DataTypes.Name(type)}; the CUDA Max kernels take float32, float64 and the integer types");
+            }
+
+            if (inputs.Count == 1)
+            {
+                Copy(Address(inputs[0]), Address(y), Shapes[y]);
+                return;
+            }
+
+            PtxKernel<CudaKernelArgs.Binary> kernel = type == DataType.Float32 ? PtxKernels.Max : PtxKernels.MaxOf(type);
+            int[] outShape = ShapeOf(y).ToIntArray();
+            long count = ShapeOf(y).ElementCount;
+            for (int i = 1; i < inputs.Count; i++)
+            {
+                string a = i == 1 ? inputs[0] : y;
+                Launch(kernel, LaunchConfig.GridStride(count), new CudaKernelArgs.Binary
+                {
+                    A = Address(a), B = Address(inputs[i]), Y = Address(y), Count = (int)count, OutDims = Dims(outShape),
+                    AStrides = Broadcast(ShapeOf(a).ToIntArray(), outShape), BStrides = Broadcast(ShapeOf(inputs[i]).ToIntArray(), outShape),
+                });
+            }
         }
 
         private void Pow(string x, string exponent, string y)

@@ -44,6 +44,8 @@ internal static class PtxKernels
         DataType.Float64, DataType.Int8, DataType.UInt8, DataType.Int16, DataType.UInt16, DataType.Int32, DataType.UInt32, DataType.Int64, DataType.UInt64,
     ];
 
+    public static PtxKernel<CudaKernelArgs.Binary> Max { get; } = new("math", "esen_max");
+
     public static PtxKernel<CudaKernelArgs.Unary> Sqrt { get; } = new("math", "esen_sqrt");
 
     public static PtxKernel<CudaKernelArgs.Unary> Log { get; } = new("math", "esen_log");
@@ -120,18 +122,26 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.RowMove> ScatterRows { get; } = new("cascade", "esen_scatter_rows");
 
-    /// <summary>All of the above, and every <see cref="Binary"/>, <see cref="IntegerDiv"/> and <see cref="Pow"/> kernel.</summary>
+    /// <summary>All of the above, and every <see cref="Binary"/>, <see cref="IntegerDiv"/>, <see cref="MaxOf"/> and <see cref="Pow"/> kernel.</summary>
     public static IReadOnlyList<PtxKernel> All { get; } =
     [
         BiasActivation, Clip, ClipInt8, ClipUInt8, Add, Sub, Mul, Div, CastFloatToInt64, CastInt64ToFloat, CastFloatToDouble, CastDoubleToFloat, Copy, CopyBytes, FillBytes,
         StridedCopy, StridedCopyInt64, StridedCopyInt16, StridedCopyInt8, ConcatSlab, Gather,
-        MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Sqrt, Log, ReduceMean, ReduceMax, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean,
+        MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Max, Sqrt, Log, ReduceMean, ReduceMax, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean,
         EnsembleWeightedMean, EnsembleVote, CascadeGate, GatherRows, ScatterRows,
         .. BinaryTypes.SelectMany(t => new[] { "Add", "Sub", "Mul" }.Select(op => Binary(op, t))),
         .. BinaryTypes.Where(DataTypes.IsFloatingPoint).Select(t => Binary("Div", t)),
         .. BinaryTypes.Where(t => !DataTypes.IsFloatingPoint(t)).Select(IntegerDiv),
+        .. BinaryTypes.Select(MaxOf),
         .. PowBaseTypes.SelectMany(b => PowExponentTypes.Select(e => Pow(b, e))),
     ];
+
+    /// <summary><c>esen_max_&lt;type&gt;</c>: Max of two inputs of one of the <see cref="BinaryTypes"/>.</summary>
+    /// <exception cref="ArgumentException">Another type.</exception>
+    public static PtxKernel<CudaKernelArgs.Binary> MaxOf(DataType type) =>
+        BinaryTypes.Contains(type)
+            ? new("math", $"esen_max_{DataTypes.Name(type)}")
+            : throw new ArgumentException($"no esen_max kernel of {DataTypes.Name(type)}", nameof(type));
 
     /// <summary>
     /// <c>esen_pow_&lt;base&gt;_&lt;exponent&gt;</c>: Pow of one of the <see cref="PowBaseTypes"/> to one of the

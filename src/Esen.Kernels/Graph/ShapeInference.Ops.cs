@@ -15,6 +15,7 @@ public static partial class ShapeInference
             "MatMul" => [Like(c, MatMul(c))],
             "Add" or "Sub" or "Mul" or "Div" => [Binary(c)],
             "Pow" => [Pow(c)],
+            "Max" => [Max(c)],
             "Relu" or "Clip" => [Like(c, c.FloatShape(0, orByteInteger: true))],
             "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Erf" or "Sqrt" or "Log" or "Softmax" => [Like(c, c.FloatShape(0))],
             "Identity" => [c.Input(0)],
@@ -150,6 +151,30 @@ public static partial class ShapeInference
         }
 
         return x with { Shape = BroadcastOrFail(c, x.Shape, exponent.Shape) };
+    }
+
+    // Variadic: every input of one type, all broadcast together.
+    private static TensorInfo Max(InferenceContext c)
+    {
+        TensorInfo first = c.Input(0);
+        if (first.DataType == DataType.Bool)
+        {
+            throw c.Fail("Max does not take bool inputs");
+        }
+
+        TensorShape shape = first.Shape;
+        for (int i = 1; i < c.InputCount; i++)
+        {
+            TensorInfo next = c.Input(i);
+            if (next.DataType != first.DataType)
+            {
+                throw c.Fail($"input types differ: {first} and {next}");
+            }
+
+            shape = BroadcastOrFail(c, shape, next.Shape);
+        }
+
+        return first with { Shape = shape };
     }
 
     private static TensorShape BroadcastOrFail(InferenceContext c, TensorShape a, TensorShape b) =>

@@ -15,7 +15,7 @@ public enum OpFamily
     /// <summary>MatMul: numpy-style batched matrix product.</summary>
     MatMul,
 
-    /// <summary>Add, Sub, Mul, Div and Pow with multidirectional broadcasting.</summary>
+    /// <summary>Add, Sub, Mul, Div, Pow and (of any number of inputs) Max with multidirectional broadcasting.</summary>
     Arithmetic,
 
     /// <summary>One value in, one value out, element by element (Relu, Clip, Erf…).</summary>
@@ -69,6 +69,7 @@ public static class OpCatalog
         ["Mul"] = OpFamily.Arithmetic,
         ["Div"] = OpFamily.Arithmetic,
         ["Pow"] = OpFamily.Arithmetic,
+        ["Max"] = OpFamily.Arithmetic,
         ["Relu"] = OpFamily.Activation,
         ["LeakyRelu"] = OpFamily.Activation,
         ["Sigmoid"] = OpFamily.Activation,
