@@ -33,6 +33,11 @@ public class OnnxRuntimeOracleTests
         new("openwakeword-alexa", () => Requires.PackagedModel("openwakeword-0.1.1/alexa_v0.1.onnx"), [new("onnx::Flatten_0", [1, 16, 96], -1, 1)], new(1e-3, 1e-5)),
         new("openwakeword-timer", () => Requires.PackagedModel("openwakeword-0.1.1/timer_v0.1.onnx"), [new("onnx::Flatten_0", [1, 34, 96], -1, 1)], new(1e-3, 1e-5)),
         new("openwakeword-weather", () => Requires.PackagedModel("openwakeword-0.1.1/weather_v0.1.onnx"), [new("onnx::Flatten_0", [1, 22, 96], -1, 1)], new(1e-3, 1e-5)),
+        new("openwakeword-hey-mycroft", () => Requires.PackagedModel("openwakeword-0.1.1/hey_mycroft_v0.1.onnx"), [new("onnx::Flatten_0", [1, 16, 96], -1, 1)], new(1e-3, 1e-5)),
+        new("openwakeword-hey-rhasspy", () => Requires.PackagedModel("openwakeword-0.1.1/hey_rhasspy_v0.1.onnx"), [new("onnx::Flatten_0", [1, 16, 96], -1, 1)], new(1e-3, 1e-5)),
+        new("openwakeword-melspectrogram", () => Requires.PackagedModel("openwakeword-0.1.1/melspectrogram.onnx"), [new("input", [1, 1760], -32768, 32768)], new(1e-3, 1e-4)),
+        new("openwakeword-embedding", () => Requires.PackagedModel("openwakeword-0.1.1/embedding_model.onnx"), [new("input_1", [1, 76, 32, 1], -1, 1)], new(1e-3, 1e-4)),
+        new("ppocr-v4-rec", () => Requires.PackagedModel("ocr-models-1.4.2/ch_PP-OCRv4_rec_infer.onnx"), [new("x", [1, 3, 48, 320], -1, 1)], new(1e-3, 1e-4)),
     }.ToDictionary(m => m.Name);
 
     public static TheoryData<string> Models => [.. s_models.Keys];
