@@ -16,9 +16,11 @@
 #include "../ensemble.cu"
 #include "../im2col.cu"
 #include "../layout.cu"
+#include "../math.cu"
 #include "../matmul.cu"
 #include "../normalization.cu"
 #include "../pooling.cu"
+#include "../reduce.cu"
 #include "../softmax.cu"
 
 #include <algorithm>
@@ -79,6 +81,11 @@ struct EsenHostEntry
 #define ESEN_HOST_BINARY_ENTRIES(suffix)                                                 \
     ESEN_HOST_ENTRY(esen_add##suffix), ESEN_HOST_ENTRY(esen_sub##suffix),                 \
         ESEN_HOST_ENTRY(esen_mul##suffix), ESEN_HOST_ENTRY(esen_div##suffix)
+// Pow of one base type to each exponent type (math.cu).
+#define ESEN_POW_HOST_ENTRIES(base)                                                                \
+    ESEN_HOST_ENTRY(esen_pow_##base##_float), ESEN_HOST_ENTRY(esen_pow_##base##_int32),            \
+        ESEN_HOST_ENTRY(esen_pow_##base##_int64), ESEN_HOST_ENTRY(esen_pow_##base##_uint32),       \
+        ESEN_HOST_ENTRY(esen_pow_##base##_uint64)
 
 static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_ENTRY(esen_bias_activation),
@@ -121,6 +128,23 @@ static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_ENTRY(esen_global_avg_pool),
     ESEN_HOST_ENTRY(esen_batch_norm),
     ESEN_HOST_ENTRY(esen_layer_norm),
+    ESEN_HOST_ENTRY(esen_max),
+    ESEN_HOST_ENTRY(esen_max_double),
+    ESEN_HOST_ENTRY(esen_max_int8),
+    ESEN_HOST_ENTRY(esen_max_uint8),
+    ESEN_HOST_ENTRY(esen_max_int16),
+    ESEN_HOST_ENTRY(esen_max_uint16),
+    ESEN_HOST_ENTRY(esen_max_int32),
+    ESEN_HOST_ENTRY(esen_max_uint32),
+    ESEN_HOST_ENTRY(esen_max_int64),
+    ESEN_HOST_ENTRY(esen_max_uint64),
+    ESEN_HOST_ENTRY(esen_sqrt),
+    ESEN_HOST_ENTRY(esen_log),
+    ESEN_POW_HOST_ENTRIES(float),
+    ESEN_POW_HOST_ENTRIES(int32),
+    ESEN_POW_HOST_ENTRIES(int64),
+    ESEN_HOST_ENTRY(esen_reduce_mean),
+    ESEN_HOST_ENTRY(esen_reduce_max),
     ESEN_HOST_ENTRY(esen_softmax),
     ESEN_HOST_ENTRY(esen_softmax_axis),
     ESEN_HOST_ENTRY(esen_im2col),

@@ -85,6 +85,19 @@ internal static class CpuNodeCompiler
             case "Mul":
             case "Div":
                 return Binary(node, BroadcastPlan.Create(Shape(x), Shape(inputs[1]), Shape(y)), x, inputs[1], y, TypeOf(y));
+            case "Pow":
+            {
+                var pow = new PowKernel(BroadcastPlan.Create(Shape(x), Shape(inputs[1]), Shape(y)), x, inputs[1], y, TypeOf(inputs[1]));
+                return ElementTypes.VisitNumber<CpuKernel, PowKernel>(TypeOf(x), pow);
+            }
+
+            case "Max":
+            {
+                // y = max(x0, x1), then y = max(y, xi) for each further input.
+                BroadcastPlan[] plans = inputs.Skip(1).Select((input, i) => BroadcastPlan.Create(Shape(i == 0 ? x : y), Shape(input), Shape(y))).ToArray();
+                return inputs.Length == 1 ? View(x, y, -1, slots) : ElementTypes.VisitNumber<CpuKernel, MaxKernel>(TypeOf(y), new MaxKernel(plans, inputs, y));
+            }
+
             case "Relu":
             case "LeakyRelu":
             case "Sigmoid":
@@ -106,6 +119,10 @@ internal static class CpuNodeCompiler
 
             case "Erf":
                 return s => CpuOps.Erf(s[x].Floats, s[y].Floats);
+            case "Sqrt":
+                return s => CpuOps.Sqrt(s[x].Floats, s[y].Floats);
+            case "Log":
+                return s => CpuOps.Log(s[x].Floats, s[y].Floats);
             case "Identity":
             case "Dropout":
             case "Flatten":
@@ -150,6 +167,14 @@ internal static class CpuNodeCompiler
 
             case "LayerNormalization":
                 return LayerNorm(c, slots, inputs, outputs);
+            case "ReduceMean":
+            case "ReduceMax":
+            {
+                ReductionGeometry reduction = ReductionGeometry.Resolve(c);
+                bool mean = node.OpType == "ReduceMean";
+                return s => CpuOps.Reduce(s[x].Floats, s[y].Floats, reduction, mean);
+            }
+
             case "Transpose":
             {
                 TensorShape xs = Shape(x);
@@ -562,6 +587,42 @@ internal static class CpuNodeCompiler
         {
             (int data, int index, int output, int o, int l, int n, string name) = (x, indices, y, outer, length, inner, what);
             return s => CpuOps.Gather(s[data].Span<T>(), s[index].Span<TIndex>(), s[output].Span<T>(), o, l, n, name);
+        }
+    }
+
+    private readonly struct MaxKernel(BroadcastPlan[] plans, int[] inputs, int y) : INumberVisitor<CpuKernel>
+    {
+        public CpuKernel Visit<T>()
+            where T : unmanaged, INumber<T>, IMinMaxValue<T>
+        {
+            (BroadcastPlan[] p, int[] values, int output) = (plans, inputs, y);
+            return s =>
+            {
+                CpuOps.Binary<T, MaxOp<T>>(p[0], s[values[0]].Span<T>(), s[values[1]].Span<T>(), s[output].Span<T>());
+                for (int i = 2; i < values.Length; i++)
+                {
+                    CpuOps.Binary<T, MaxOp<T>>(p[i - 1], s[output].Span<T>(), s[values[i]].Span<T>(), s[output].Span<T>());
+                }
+            };
+        }
+    }
+
+    /// <summary>Pow of a base of any numeric type (the visited T) to an exponent of any numeric type.</summary>
+    private readonly struct PowKernel(BroadcastPlan plan, int x, int exponent, int y, DataType exponentType) : INumberVisitor<CpuKernel>
+    {
+        public CpuKernel Visit<T>()
+            where T : unmanaged, INumber<T>, IMinMaxValue<T> =>
+            ElementTypes.VisitNumber<CpuKernel, PowExponentKernel<T>>(exponentType, new PowExponentKernel<T>(plan, x, exponent, y));
+    }
+
+    private readonly struct PowExponentKernel<T>(BroadcastPlan plan, int x, int exponent, int y) : INumberVisitor<CpuKernel>
+        where T : unmanaged, INumber<T>
+    {
+        public CpuKernel Visit<TExponent>()
+            where TExponent : unmanaged, INumber<TExponent>, IMinMaxValue<TExponent>
+        {
+            (BroadcastPlan p, int a, int b, int output) = (plan, x, exponent, y);
+            return s => CpuOps.Pow(p, s[a].Span<T>(), s[b].Span<TExponent>(), s[output].Span<T>());
         }
     }
 

@@ -254,6 +254,32 @@ internal static class CudaKernelArgs
         public int Cols;
     }
 
+    /// <summary><c>esen_sqrt</c> and <c>esen_log</c>: y = f(x), element by element.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Unary
+    {
+        public ulong X;
+        public ulong Y;
+        public int Count;
+    }
+
+    /// <summary>
+    /// <c>esen_reduce_mean</c> and <c>esen_reduce_max</c>: one thread per output element, each reducing the input
+    /// elements of its <see cref="Graph.ReductionGeometry"/>.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Reduce
+    {
+        public ulong X;
+        public ulong Y;
+        public int Count;
+        public Dims6 KeptDims;
+        public Dims6 KeptStrides;
+        public Dims6 ReducedDims;
+        public Dims6 ReducedStrides;
+        public int ReducedCount;
+    }
+
     /// <summary><c>esen_softmax_axis</c> along the middle axis of [Outer, Axis, Inner]. One thread per column.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct SoftmaxAxis

@@ -204,9 +204,26 @@ internal static class CudaLowering
                 case "Add" or "Sub" or "Mul" or "Div":
                     Binary(x, node.Inputs[1], y);
                     break;
+                case "Pow":
+                    Pow(x, node.Inputs[1], y);
+                    break;
+                case "Max":
+                    Max(y);
+                    break;
                 case "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Clip":
                     Activation(x, y);
                     break;
+                case "Sqrt" or "Log":
+                {
+                    RequireFloat(x, y);
+                    long count = ShapeOf(y).ElementCount;
+                    Launch(node.OpType == "Sqrt" ? PtxKernels.Sqrt : PtxKernels.Log, LaunchConfig.GridStride(count), new CudaKernelArgs.Unary
+                    {
+                        X = Address(x), Y = Address(y), Count = (int)count,
+                    });
+                    break;
+                }
+
                 case "Erf":
                     RequireFloat(x, y);
                     Epilogue(x, y, bias: 0, channels: 1, inner: 1, EpilogueActivation.Erf);
@@ -240,6 +257,9 @@ internal static class CudaLowering
                     break;
                 case "LayerNormalization":
                     LayerNorm(x, y);
+                    break;
+                case "ReduceMean" or "ReduceMax":
+                    Reduce(x, y);
                     break;
                 case "Transpose":
                 {
@@ -469,6 +489,53 @@ internal static class CudaLowering
             Launch(kernel, config, args);
         }
 
+        private void Max(string y)
+        {
+            // y = max(x0, x1), then y = max(y, xi) for each further input; one input is a copy.
+            IReadOnlyList<string> inputs = _node.Inputs;
+            DataType type = TypeOf(y);
+            if (type != DataType.Float32 && !PtxKernels.MaxTypes.Contains(type))
+            {
+                throw Unsupported($"'{y}' is {DataTypes.Name(type)}; the CUDA Max kernels take float32, float64 and the integer types");
+            }
+
+            if (inputs.Count == 1)
+            {
+                Copy(Address(inputs[0]), Address(y), Shapes[y] with { DataType = type });
+                return;
+            }
+
+            PtxKernel<CudaKernelArgs.Binary> kernel = type == DataType.Float32 ? PtxKernels.Max : PtxKernels.MaxOf(type);
+            int[] outShape = ShapeOf(y).ToIntArray();
+            long count = ShapeOf(y).ElementCount;
+            for (int i = 1; i < inputs.Count; i++)
+            {
+                string a = i == 1 ? inputs[0] : y;
+                Launch(kernel, LaunchConfig.GridStride(count), new CudaKernelArgs.Binary
+                {
+                    A = Address(a), B = Address(inputs[i]), Y = Address(y), Count = (int)count, OutDims = Dims(outShape),
+                    AStrides = Broadcast(ShapeOf(a).ToIntArray(), outShape), BStrides = Broadcast(ShapeOf(inputs[i]).ToIntArray(), outShape),
+                });
+            }
+        }
+
+        private void Pow(string x, string exponent, string y)
+        {
+            DataType baseType = Shapes[x].DataType, exponentType = Shapes[exponent].DataType;
+            if (!PtxKernels.PowBaseTypes.Contains(baseType) || !PtxKernels.PowExponentTypes.Contains(exponentType))
+            {
+                throw Unsupported($"Pow of {DataTypes.Name(baseType)} to {DataTypes.Name(exponentType)}; the CUDA Pow kernels take a float32, int32 or int64 base to a float32, int32, int64, uint32 or uint64 exponent");
+            }
+
+            int[] outShape = ShapeOf(y).ToIntArray();
+            long count = ShapeOf(y).ElementCount;
+            Launch(PtxKernels.Pow(baseType, exponentType), LaunchConfig.GridStride(count), new CudaKernelArgs.Binary
+            {
+                A = Address(x), B = Address(exponent), Y = Address(y), Count = (int)count, OutDims = Dims(outShape),
+                AStrides = Broadcast(ShapeOf(x).ToIntArray(), outShape), BStrides = Broadcast(ShapeOf(exponent).ToIntArray(), outShape),
+            });
+        }
+
         private void Cast(string x, string y)
         {
             DataType from = TypeOf(x), to = TypeOf(y);
@@ -580,6 +647,19 @@ internal static class CudaLowering
             Launch(PtxKernels.SoftmaxAxis, LaunchConfig.GridStride(outer * inner), new CudaKernelArgs.SoftmaxAxis
             {
                 X = Address(x), Y = Address(y), Outer = (int)outer, Axis = (int)length, Inner = (int)inner,
+            });
+        }
+
+        private void Reduce(string x, string y)
+        {
+            RequireFloat(x, y);
+            ReductionGeometry g = ReductionGeometry.Resolve(Shapes.ContextOf(_node));
+            long count = ShapeOf(y).ElementCount;
+            Launch(_node.OpType == "ReduceMean" ? PtxKernels.ReduceMean : PtxKernels.ReduceMax, LaunchConfig.GridStride(count), new CudaKernelArgs.Reduce
+            {
+                X = Address(x), Y = Address(y), Count = (int)count,
+                KeptDims = Dims(g.KeptDims), KeptStrides = Guard(() => Dims6.Strides(g.KeptStrides)),
+                ReducedDims = Dims(g.ReducedDims), ReducedStrides = Guard(() => Dims6.Strides(g.ReducedStrides)), ReducedCount = checked((int)g.ReducedCount),
             });
         }
 

@@ -29,6 +29,10 @@ internal struct Dims6
     /// <exception cref="ArgumentException">More than six dimensions.</exception>
     public static Dims6 Shape(ReadOnlySpan<int> dims) => RightAligned(dims, fill: 1);
 
+    /// <summary>Strides right-aligned into six dimensions; missing leading dimensions get stride 0.</summary>
+    /// <exception cref="ArgumentException">More than six dimensions.</exception>
+    public static Dims6 Strides(ReadOnlySpan<int> strides) => RightAligned(strides, fill: 0);
+
     /// <summary>
     /// The element strides with which an input of shape <paramref name="input"/> broadcasts to
     /// <paramref name="output"/> (NumPy rules, shapes right-aligned): its contiguous stride where

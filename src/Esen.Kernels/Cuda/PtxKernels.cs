@@ -46,6 +46,18 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.Cast> Cast { get; } = new("elementwise", "esen_cast");
 
+    public static PtxKernel<CudaKernelArgs.Binary> Max { get; } = new("math", "esen_max");
+
+    public static PtxKernel<CudaKernelArgs.Unary> Sqrt { get; } = new("math", "esen_sqrt");
+
+    public static PtxKernel<CudaKernelArgs.Unary> Log { get; } = new("math", "esen_log");
+
+    /// <summary>The base types with <c>esen_pow_&lt;base&gt;_&lt;exponent&gt;</c> kernels.</summary>
+    public static IReadOnlyList<DataType> PowBaseTypes { get; } = [DataType.Float32, DataType.Int32, DataType.Int64];
+
+    /// <summary>The exponent types with <c>esen_pow_&lt;base&gt;_&lt;exponent&gt;</c> kernels.</summary>
+    public static IReadOnlyList<DataType> PowExponentTypes { get; } = [DataType.Float32, DataType.Int32, DataType.Int64, DataType.UInt32, DataType.UInt64];
+
     public static PtxKernel<CudaKernelArgs.FillOne> FillOne { get; } = new("elementwise", "esen_fill_one");
 
     public static PtxKernel<CudaKernelArgs.Copy> Copy { get; } = new("layout", "esen_copy");
@@ -95,6 +107,10 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.LayerNorm> LayerNorm { get; } = new("normalization", "esen_layer_norm");
 
+    public static PtxKernel<CudaKernelArgs.Reduce> ReduceMean { get; } = new("reduce", "esen_reduce_mean");
+
+    public static PtxKernel<CudaKernelArgs.Reduce> ReduceMax { get; } = new("reduce", "esen_reduce_max");
+
     public static PtxKernel<CudaKernelArgs.Softmax> Softmax { get; } = new("softmax", "esen_softmax");
 
     public static PtxKernel<CudaKernelArgs.SoftmaxAxis> SoftmaxAxis { get; } = new("softmax", "esen_softmax_axis");
@@ -115,18 +131,40 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.RowMove> ScatterRows { get; } = new("cascade", "esen_scatter_rows");
 
-    /// <summary>All of the above, and every <see cref="Binary"/> and <see cref="IntegerDiv"/> kernel.</summary>
+    /// <summary>All of the above, and every <see cref="Binary"/>, <see cref="IntegerDiv"/>, <see cref="MaxOf"/> and <see cref="Pow"/> kernel.</summary>
     public static IReadOnlyList<PtxKernel> All { get; } =
     [
         BiasActivation, Clip, ClipInt8, ClipUInt8, Add, Sub, Mul, Div, Cast, FillOne, Copy, CopyBytes,
         StridedCopy, StridedCopyInt64, StridedCopyInt16, StridedCopyInt8, ConcatSlab, ConcatSlabInt16, ConcatSlabInt8,
         Gather, GatherInt16, GatherInt8, GatherByInt32, GatherInt16ByInt32, GatherInt8ByInt32,
-        MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean,
+        MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Max, Sqrt, Log, ReduceMean, ReduceMax, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean,
         EnsembleWeightedMean, EnsembleVote, CascadeGate, GatherRows, ScatterRows,
         .. BinaryTypes.SelectMany(t => new[] { "Add", "Sub", "Mul" }.Select(op => Binary(op, t))),
         .. BinaryTypes.Where(DataTypes.IsFloatingPoint).Select(t => Binary("Div", t)),
         .. BinaryTypes.Where(t => !DataTypes.IsFloatingPoint(t)).Select(IntegerDiv),
+        .. MaxTypes.Select(MaxOf),
+        .. PowBaseTypes.SelectMany(b => PowExponentTypes.Select(e => Pow(b, e))),
     ];
+
+    /// <summary>The element types with <c>esen_max_&lt;type&gt;</c> kernels: float64 and every integer type.</summary>
+    public static IReadOnlyList<DataType> MaxTypes { get; } = [.. BinaryTypes.Where(t => t != DataType.Float16)];
+
+    /// <summary><c>esen_max_&lt;type&gt;</c>: Max of two inputs of one of the <see cref="MaxTypes"/>.</summary>
+    /// <exception cref="ArgumentException">Another type.</exception>
+    public static PtxKernel<CudaKernelArgs.Binary> MaxOf(DataType type) =>
+        MaxTypes.Contains(type)
+            ? new("math", $"esen_max_{DataTypes.Name(type)}")
+            : throw new ArgumentException($"no esen_max kernel of {DataTypes.Name(type)}", nameof(type));
+
+    /// <summary>
+    /// <c>esen_pow_&lt;base&gt;_&lt;exponent&gt;</c>: Pow of one of the <see cref="PowBaseTypes"/> to one of the
+    /// <see cref="PowExponentTypes"/>; its arguments are <see cref="CudaKernelArgs.Binary"/>'s, A the base and B the exponent.
+    /// </summary>
+    /// <exception cref="ArgumentException">Another type.</exception>
+    public static PtxKernel<CudaKernelArgs.Binary> Pow(DataType baseType, DataType exponentType) =>
+        PowBaseTypes.Contains(baseType) && PowExponentTypes.Contains(exponentType)
+            ? new("math", $"esen_pow_{DataTypes.Name(baseType)}_{DataTypes.Name(exponentType)}")
+            : throw new ArgumentException($"no esen_pow kernel of {DataTypes.Name(baseType)} to {DataTypes.Name(exponentType)}", nameof(baseType));
 
     /// <summary>
     /// <c>esen_&lt;op&gt;_&lt;type&gt;</c> (<c>esen_add_int8</c>, …) for an ONNX <paramref name="op"/> (Add, Sub, Mul; Div of float64 and float16)

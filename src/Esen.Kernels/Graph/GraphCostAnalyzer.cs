@@ -66,7 +66,7 @@ public sealed record GraphCost(InferredShapes Shapes, IReadOnlyList<NodeCost> No
 /// element; BatchNormalization 2 per element (folded scale and shift); MaxPool/AveragePool one per
 /// window element per output; GlobalAveragePool one per input element; Softmax 3 per element (exp,
 /// sum, divide); LayerNormalization 8 per element (mean, subtract, square-accumulate, normalise,
-/// scale, shift); data movement and shape ops 0.
+/// scale, shift); ReduceMean and ReduceMax one per input element; data movement and shape ops 0.
 /// </summary>
 public static class GraphCostAnalyzer
 {
@@ -114,6 +114,7 @@ public static class GraphCostAnalyzer
             OpFamily.GlobalPooling => shapes[node.Inputs[0]].Shape.ElementCount,
             OpFamily.Softmax => 3 * outputs,
             OpFamily.LayerNormalization => 8 * outputs,
+            OpFamily.Reduction => shapes[node.Inputs[0]].Shape.ElementCount,
             _ => 0,
         };
         return new NodeCost(node, macs, flops, read, written, parameters, activations + written, gemm);

@@ -14,8 +14,10 @@ public static partial class ShapeInference
             "Gemm" => [Like(c, Gemm(c))],
             "MatMul" => [Like(c, MatMul(c))],
             "Add" or "Sub" or "Mul" or "Div" => [Binary(c)],
+            "Pow" => [Pow(c)],
+            "Max" => [Max(c)],
             "Relu" or "Clip" => [Like(c, c.FloatShape(0, orByteInteger: true))],
-            "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Erf" or "Softmax" => [Like(c, c.FloatShape(0))],
+            "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Erf" or "Sqrt" or "Log" or "Softmax" => [Like(c, c.FloatShape(0))],
             "Identity" => [c.Input(0)],
             "Dropout" => Dropout(c),
             "MaxPool" => [Like(c, Pool(c, orByteInteger: true)), new TensorInfo(DataType.Int64, Pool(c, orByteInteger: true))],
@@ -23,6 +25,7 @@ public static partial class ShapeInference
             "GlobalAveragePool" => [Like(c, GlobalPool(c))],
             "BatchNormalization" => [Like(c, BatchNorm(c))],
             "LayerNormalization" => LayerNorm(c),
+            "ReduceMean" or "ReduceMax" => [Like(c, ReductionGeometry.Resolve(c).OutputShape)],
             "Flatten" => [c.Input(0) with { Shape = Flatten(c) }],
             "Reshape" => [c.Input(0) with { Shape = Reshape(c) }],
             "Transpose" => [c.Input(0) with { Shape = Transpose(c) }],
@@ -136,6 +139,42 @@ public static partial class ShapeInference
         }
 
         return a with { Shape = BroadcastOrFail(c, a.Shape, b.Shape) };
+    }
+
+    // The base and the exponent may differ in type (ONNX's T and T1); the result has the base's.
+    private static TensorInfo Pow(InferenceContext c)
+    {
+        TensorInfo x = c.Input(0), exponent = c.Input(1);
+        if (x.DataType == DataType.Bool || exponent.DataType == DataType.Bool)
+        {
+            throw c.Fail($"Pow does not take bool inputs: {x} and {exponent}");
+        }
+
+        return x with { Shape = BroadcastOrFail(c, x.Shape, exponent.Shape) };
+    }
+
+    // Variadic: every input of one type, all broadcast together.
+    private static TensorInfo Max(InferenceContext c)
+    {
+        TensorInfo first = c.Input(0);
+        if (first.DataType == DataType.Bool)
+        {
+            throw c.Fail("Max does not take bool inputs");
+        }
+
+        TensorShape shape = first.Shape;
+        for (int i = 1; i < c.InputCount; i++)
+        {
+            TensorInfo next = c.Input(i);
+            if (next.DataType != first.DataType)
+            {
+                throw c.Fail($"input types differ: {first} and {next}");
+            }
+
+            shape = BroadcastOrFail(c, shape, next.Shape);
+        }
+
+        return first with { Shape = shape };
     }
 
     private static TensorShape BroadcastOrFail(InferenceContext c, TensorShape a, TensorShape b) =>

@@ -15,7 +15,7 @@ public enum OpFamily
     /// <summary>MatMul: numpy-style batched matrix product.</summary>
     MatMul,
 
-    /// <summary>Add, Sub, Mul, Div with multidirectional broadcasting.</summary>
+    /// <summary>Add, Sub, Mul, Div, Pow and (of any number of inputs) Max with multidirectional broadcasting.</summary>
     Arithmetic,
 
     /// <summary>One value in, one value out, element by element (Relu, Clip, Erf…).</summary>
@@ -38,6 +38,9 @@ public enum OpFamily
 
     /// <summary>Softmax along one axis.</summary>
     Softmax,
+
+    /// <summary>ReduceMean and ReduceMax: the input reduced over some of its axes.</summary>
+    Reduction,
 
     /// <summary>Transpose, Slice, Concat, Gather: elements moved, not computed.</summary>
     DataMovement,
@@ -65,6 +68,8 @@ public static class OpCatalog
         ["Sub"] = OpFamily.Arithmetic,
         ["Mul"] = OpFamily.Arithmetic,
         ["Div"] = OpFamily.Arithmetic,
+        ["Pow"] = OpFamily.Arithmetic,
+        ["Max"] = OpFamily.Arithmetic,
         ["Relu"] = OpFamily.Activation,
         ["LeakyRelu"] = OpFamily.Activation,
         ["Sigmoid"] = OpFamily.Activation,
@@ -72,6 +77,8 @@ public static class OpCatalog
         ["HardSigmoid"] = OpFamily.Activation,
         ["Clip"] = OpFamily.Activation,
         ["Erf"] = OpFamily.Activation,
+        ["Sqrt"] = OpFamily.Activation,
+        ["Log"] = OpFamily.Activation,
         ["Identity"] = OpFamily.View,
         ["Dropout"] = OpFamily.View,
         ["Flatten"] = OpFamily.View,
@@ -84,6 +91,8 @@ public static class OpCatalog
         ["BatchNormalization"] = OpFamily.BatchNormalization,
         ["LayerNormalization"] = OpFamily.LayerNormalization,
         ["Softmax"] = OpFamily.Softmax,
+        ["ReduceMean"] = OpFamily.Reduction,
+        ["ReduceMax"] = OpFamily.Reduction,
         ["Transpose"] = OpFamily.DataMovement,
         ["Slice"] = OpFamily.DataMovement,
         ["Concat"] = OpFamily.DataMovement,

@@ -207,7 +207,7 @@ public static class GraphWorkload
     {
         OpFamily.Convolution => LayerOp.Conv,
         OpFamily.Gemm or OpFamily.MatMul => LayerOp.Gemm,
-        OpFamily.Pooling or OpFamily.GlobalPooling => LayerOp.Pool,
+        OpFamily.Pooling or OpFamily.GlobalPooling or OpFamily.Reduction => LayerOp.Pool,
         OpFamily.LayerNormalization => LayerOp.Normalization,
         OpFamily.Softmax => LayerOp.Softmax,
         OpFamily.DataMovement or OpFamily.PlanTimeValue => LayerOp.DataMovement,

