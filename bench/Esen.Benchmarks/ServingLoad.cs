@@ -21,12 +21,13 @@ namespace Esen.Benchmarks;
 /// id answered twice; errors: not 200; wrong: an answer unlike the in-process one for its input).
 /// The spec is two MobileNetV2 (seeds 1 and 2) averaged on 3×32×32 images on the CPU, batches of up
 /// to 8 after at most 2 ms; requests cycle through 16 seeded one-image inputs. Each mode runs
-/// <c>--warmup</c> untimed requests first. The server runs in a child process (<c>serving-server</c>), so
+/// <c>--warmup</c> untimed requests first; the three modes alternate for <c>--rounds</c> rounds and the medians are
+/// reported. The server runs in a child process (<c>serving-server</c>), so
 /// its CPU time per request is measured apart from the load generator's and set against the in-process
 /// session's: unlike throughput it hardly moves when other work loads the machine. The clients speak
 /// HTTP/1.1 over one kept-alive socket each, with the request bytes built once, so the load they put on the
 /// shared cores stays small (as wrk's does).
-/// Run: <c>dotnet run -c Release --project bench/Esen.Benchmarks -- serving [--requests 10000] [--clients 64] [--warmup 500]</c>.
+/// Run: <c>dotnet run -c Release --project bench/Esen.Benchmarks -- serving [--requests 10000] [--clients 64] [--warmup 500] [--rounds 3]</c>.
 /// </summary>
 internal static class ServingLoad
 {
@@ -65,94 +66,33 @@ internal static class ServingLoad
         int requests = int.Parse(BenchHost.Argument(args, "--requests") ?? "10000", CultureInfo.InvariantCulture);
         int clients = int.Parse(BenchHost.Argument(args, "--clients") ?? "64", CultureInfo.InvariantCulture);
         int warmup = int.Parse(BenchHost.Argument(args, "--warmup") ?? "500", CultureInfo.InvariantCulture);
+        int rounds = int.Parse(BenchHost.Argument(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
         EnsembleSpec spec = Spec();
         Tensor[] inputs = [.. Enumerable.Range(0, Inputs).Select(i => Tensor.SeededRandom(new TensorShape(1, 3, ImageSize, ImageSize), i + 1, 1f))];
-        await output.WriteLineAsync($"{spec.SourceName}: mobilenetv2 ×2 (mean), input [1, 3, {ImageSize}, {ImageSize}], batch ≤ {spec.Batching.MaxBatch}, {requests} requests from {clients} closed-loop clients, {Environment.ProcessorCount} cores, load average {BenchHost.LoadAverage()}");
+        await output.WriteLineAsync($"{spec.SourceName}: mobilenetv2 ×2 (mean), input [1, 3, {ImageSize}, {ImageSize}], batch ≤ {spec.Batching.MaxBatch}, {requests} requests from {clients} closed-loop clients per mode, {rounds} rounds, {Environment.ProcessorCount} cores, load average {BenchHost.LoadAverage()}");
 
-        double inProcessCpuMs;
-        Tensor[] expected;
-        await using (EnsembleSession session = await EnsembleSession.LoadAsync(spec))
-        {
-            expected = [.. await Task.WhenAll(inputs.Select(x => session.InferAsync(x)))];
-            async Task<Outcome> Direct(int i) => Close(expected[i % Inputs], await session.InferAsync(inputs[i % Inputs])) ? Outcome.Answered : Outcome.Wrong;
-            _ = await LoopAsync(clients, warmup, Direct, out _);
-            using var self = Process.GetCurrentProcess();
-            TimeSpan cpu = self.TotalProcessorTime;
-            RuntimeStatistics before = session.Statistics;
-            ClosedLoopResult inProcess = await LoopAsync(clients, requests, Direct, out Counts direct);
-            self.Refresh();
-            inProcessCpuMs = (self.TotalProcessorTime - cpu).TotalMilliseconds / requests;
-            RuntimeStatistics after = session.Statistics;
-            double rows = (double)(after.Rows - before.Rows) / (after.Batches - before.Batches);
-            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"  {"in process (EnsembleSession.InferAsync)",-42} {inProcess.ThroughputPerSecond,8:F0} requests/s  p50 {inProcess.P50Ms,7:F2} ms  p99 {inProcess.P99Ms,7:F2} ms  CPU {inProcessCpuMs,5:F2} ms/request  {rows:F1} rows/batch  lost 0  duplicated 0  errors {direct.Errors}  wrong {direct.Wrong}"));
-        }
-
+        await using EnsembleSession session = await EnsembleSession.LoadAsync(spec);
+        Tensor[] expected = [.. await Task.WhenAll(inputs.Select(x => session.InferAsync(x)))];
         using Process server = StartServer(out int port);
+        string[] modes = ["in process (EnsembleSession.InferAsync)", "server, binary data extension", "server, JSON tensors"];
+        var cpuMs = modes.ToDictionary(m => m, _ => new List<double>());
+        var throughput = modes.ToDictionary(m => m, _ => new List<double>());
         try
         {
-            foreach (bool binary in new[] { true, false })
+            // The modes alternate round by round, so a change in the machine's load falls on all of them alike.
+            for (int round = 1; round <= rounds; round++)
             {
-                byte[][] messages = [.. inputs.Select(x => Message(x, binary, out _))];
-                _ = Message(inputs[0], binary, out int idAt);
-                var answered = new int[requests];
-                var connections = new ConcurrentBag<HttpConnection>();
-                async Task<Outcome> Send(int i)
+                await output.WriteLineAsync($"round {round} (load average {BenchHost.LoadAverage()}):");
+                (double cpu, double perSecond) = await InProcessAsync(session, inputs, expected, clients, requests, warmup, output);
+                cpuMs[modes[0]].Add(cpu);
+                throughput[modes[0]].Add(perSecond);
+                foreach (bool binary in new[] { true, false })
                 {
-                    HttpConnection connection = connections.TryTake(out HttpConnection? idle) ? idle : await HttpConnection.OpenAsync(port);
-                    byte[] message = (byte[])messages[i % Inputs].Clone();
-                    _ = i.TryFormat(message.AsSpan(idAt, IdPlaceholder.Length), out _, "D10", CultureInfo.InvariantCulture);
-                    HttpAnswer answer;
-                    try
-                    {
-                        answer = await connection.ExchangeAsync(message);
-                    }
-                    catch (Exception ex) when (ex is IOException or SocketException)
-                    {
-                        connection.Dispose();
-                        return Outcome.Error;
-                    }
-
-                    connections.Add(connection);
-                    if (answer.Status != (int)HttpStatusCode.OK)
-                    {
-                        return Outcome.Error;
-                    }
-
-                    (string? id, float[] data) = Read(answer);
-                    if (!int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out int echoed) || echoed < 0 || echoed >= requests)
-                    {
-                        return Outcome.Wrong;
-                    }
-
-                    return Interlocked.Increment(ref answered[echoed]) > 1 ? Outcome.Duplicated
-                        : echoed == i && Close(expected[i % Inputs], Tensor.FromFloats(expected[0].Shape, data)) ? Outcome.Answered : Outcome.Wrong;
+                    (cpu, perSecond) = await ServedAsync(server, port, binary, inputs, expected, clients, requests, warmup, cpuMs[modes[0]][^1], output);
+                    string mode = modes[binary ? 1 : 2];
+                    cpuMs[mode].Add(cpu);
+                    throughput[mode].Add(perSecond);
                 }
-
-                _ = await LoopAsync(clients, Math.Min(warmup, requests), Send, out _);
-                Array.Clear(answered);
-                (long Batches, long Rows) batchesBefore = await BatchesAsync(port);
-                server.Refresh();
-                TimeSpan serverCpu = server.TotalProcessorTime;
-                using var self = Process.GetCurrentProcess();
-                TimeSpan clientCpu = self.TotalProcessorTime;
-                ClosedLoopResult served = await LoopAsync(clients, requests, Send, out Counts counts);
-                server.Refresh();
-                self.Refresh();
-                double serverCpuMs = (server.TotalProcessorTime - serverCpu).TotalMilliseconds / requests;
-                double clientCpuMs = (self.TotalProcessorTime - clientCpu).TotalMilliseconds / requests;
-                counts.Lost = answered.Count(a => a == 0);
-                (long Batches, long Rows) batchesAfter = await BatchesAsync(port);
-                double rows = (double)(batchesAfter.Rows - batchesBefore.Rows) / (batchesAfter.Batches - batchesBefore.Batches);
-                foreach (HttpConnection connection in connections)
-                {
-                    connection.Dispose();
-                }
-
-                // (server CPU − in-process CPU) / server CPU: the share of the server's work that serving adds,
-                // which is the throughput a CPU-bound server loses to it.
-                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"  {(binary ? "server, binary data extension" : "server, JSON tensors"),-42} {served.ThroughputPerSecond,8:F0} requests/s  p50 {served.P50Ms,7:F2} ms  p99 {served.P99Ms,7:F2} ms  CPU {serverCpuMs,5:F2} ms/request (serving {(serverCpuMs - inProcessCpuMs) / serverCpuMs,4:P0}; clients {clientCpuMs:F2} ms)  {rows:F1} rows/batch  lost {counts.Lost}  duplicated {counts.Duplicated}  errors {counts.Errors}  wrong {counts.Wrong}"));
             }
         }
         finally
@@ -169,7 +109,107 @@ internal static class ServingLoad
             }
         }
 
+        double inProcessCpu = Median(cpuMs[modes[0]]), inProcessThroughput = Median(throughput[modes[0]]);
+        await output.WriteLineAsync($"medians of {rounds} rounds:");
+        foreach (string mode in modes)
+        {
+            double cpu = Median(cpuMs[mode]), perSecond = Median(throughput[mode]);
+            string cost = mode == modes[0] ? "" : string.Create(CultureInfo.InvariantCulture,
+                $"  serving costs {(cpu - inProcessCpu) / cpu,4:P0} of the CPU, {(inProcessThroughput - perSecond) / inProcessThroughput,4:P0} of the throughput");
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {mode,-42} {perSecond,8:F0} requests/s  CPU {cpu,5:F2} ms/request{cost}"));
+        }
+
         return 0;
+    }
+
+    private static double Median(List<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static async Task<(double CpuMs, double Throughput)> InProcessAsync(
+        EnsembleSession session, Tensor[] inputs, Tensor[] expected, int clients, int requests, int warmup, TextWriter output)
+    {
+        async Task<Outcome> Direct(int i) => Close(expected[i % Inputs], await session.InferAsync(inputs[i % Inputs])) ? Outcome.Answered : Outcome.Wrong;
+        _ = await LoopAsync(clients, warmup, Direct, out _);
+        using var self = Process.GetCurrentProcess();
+        TimeSpan cpu = self.TotalProcessorTime;
+        RuntimeStatistics before = session.Statistics;
+        ClosedLoopResult inProcess = await LoopAsync(clients, requests, Direct, out Counts direct);
+        self.Refresh();
+        double cpuMs = (self.TotalProcessorTime - cpu).TotalMilliseconds / requests;
+        RuntimeStatistics after = session.Statistics;
+        double rows = (double)(after.Rows - before.Rows) / (after.Batches - before.Batches);
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"  {"in process (EnsembleSession.InferAsync)",-42} {inProcess.ThroughputPerSecond,8:F0} requests/s  p50 {inProcess.P50Ms,7:F2} ms  p99 {inProcess.P99Ms,7:F2} ms  CPU {cpuMs,5:F2} ms/request  {rows:F1} rows/batch  lost 0  duplicated 0  errors {direct.Errors}  wrong {direct.Wrong}"));
+        return (cpuMs, inProcess.ThroughputPerSecond);
+    }
+
+    private static async Task<(double CpuMs, double Throughput)> ServedAsync(
+        Process server, int port, bool binary, Tensor[] inputs, Tensor[] expected, int clients, int requests, int warmup, double inProcessCpuMs, TextWriter output)
+    {
+        byte[][] messages = [.. inputs.Select(x => Message(x, binary, out _))];
+        _ = Message(inputs[0], binary, out int idAt);
+        var answered = new int[requests];
+        var connections = new ConcurrentBag<HttpConnection>();
+        async Task<Outcome> Send(int i)
+        {
+            HttpConnection connection = connections.TryTake(out HttpConnection? idle) ? idle : await HttpConnection.OpenAsync(port);
+            byte[] message = (byte[])messages[i % Inputs].Clone();
+            _ = i.TryFormat(message.AsSpan(idAt, IdPlaceholder.Length), out _, "D10", CultureInfo.InvariantCulture);
+            HttpAnswer answer;
+            try
+            {
+                answer = await connection.ExchangeAsync(message);
+            }
+            catch (Exception ex) when (ex is IOException or SocketException)
+            {
+                connection.Dispose();
+                return Outcome.Error;
+            }
+
+            connections.Add(connection);
+            if (answer.Status != (int)HttpStatusCode.OK)
+            {
+                return Outcome.Error;
+            }
+
+            (string? id, float[] data) = Read(answer);
+            if (!int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out int echoed) || echoed < 0 || echoed >= requests)
+            {
+                return Outcome.Wrong;
+            }
+
+            return Interlocked.Increment(ref answered[echoed]) > 1 ? Outcome.Duplicated
+                : echoed == i && Close(expected[i % Inputs], Tensor.FromFloats(expected[0].Shape, data)) ? Outcome.Answered : Outcome.Wrong;
+        }
+
+        _ = await LoopAsync(clients, Math.Min(warmup, requests), Send, out _);
+        Array.Clear(answered);
+        (long Batches, long Rows) batchesBefore = await BatchesAsync(port);
+        server.Refresh();
+        TimeSpan serverCpu = server.TotalProcessorTime;
+        using var self = Process.GetCurrentProcess();
+        TimeSpan clientCpu = self.TotalProcessorTime;
+        ClosedLoopResult served = await LoopAsync(clients, requests, Send, out Counts counts);
+        server.Refresh();
+        self.Refresh();
+        double serverCpuMs = (server.TotalProcessorTime - serverCpu).TotalMilliseconds / requests;
+        double clientCpuMs = (self.TotalProcessorTime - clientCpu).TotalMilliseconds / requests;
+        counts.Lost = answered.Count(a => a == 0);
+        (long Batches, long Rows) batchesAfter = await BatchesAsync(port);
+        double rows = (double)(batchesAfter.Rows - batchesBefore.Rows) / (batchesAfter.Batches - batchesBefore.Batches);
+        foreach (HttpConnection connection in connections)
+        {
+            connection.Dispose();
+        }
+
+        // (server CPU − in-process CPU) / server CPU: the share of the server's work that serving adds,
+        // which is the throughput a CPU-bound server loses to it.
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"  {(binary ? "server, binary data extension" : "server, JSON tensors"),-42} {served.ThroughputPerSecond,8:F0} requests/s  p50 {served.P50Ms,7:F2} ms  p99 {served.P99Ms,7:F2} ms  CPU {serverCpuMs,5:F2} ms/request (serving {(serverCpuMs - inProcessCpuMs) / serverCpuMs,4:P0}; clients {clientCpuMs:F2} ms)  {rows:F1} rows/batch  lost {counts.Lost}  duplicated {counts.Duplicated}  errors {counts.Errors}  wrong {counts.Wrong}"));
+        return (serverCpuMs, served.ThroughputPerSecond);
     }
 
     // The served model's batches and rows so far, from its Prometheus counters.

@@ -44,6 +44,9 @@ internal static class PtxKernels
         DataType.Float64, DataType.Float16, DataType.Int8, DataType.UInt8, DataType.Int16, DataType.UInt16, DataType.Int32, DataType.UInt32, DataType.Int64, DataType.UInt64,
     ];
 
+    /// <summary>The element types with <c>esen_max_&lt;type&gt;</c> kernels: float64 and every integer type.</summary>
+    public static IReadOnlyList<DataType> MaxTypes { get; } = [.. BinaryTypes.Where(t => t != DataType.Float16)];
+
     public static PtxKernel<CudaKernelArgs.Cast> Cast { get; } = new("elementwise", "esen_cast");
 
     public static PtxKernel<CudaKernelArgs.Binary> Max { get; } = new("math", "esen_max");
@@ -145,9 +148,6 @@ internal static class PtxKernels
         .. MaxTypes.Select(MaxOf),
         .. PowBaseTypes.SelectMany(b => PowExponentTypes.Select(e => Pow(b, e))),
     ];
-
-    /// <summary>The element types with <c>esen_max_&lt;type&gt;</c> kernels: float64 and every integer type.</summary>
-    public static IReadOnlyList<DataType> MaxTypes { get; } = [.. BinaryTypes.Where(t => t != DataType.Float16)];
 
     /// <summary><c>esen_max_&lt;type&gt;</c>: Max of two inputs of one of the <see cref="MaxTypes"/>.</summary>
     /// <exception cref="ArgumentException">Another type.</exception>
