@@ -196,16 +196,9 @@ ESEN_DEVICE void esen_binary(const T* a, const T* b, T* y, int count, const Esen
 {
     for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
     {
-        int rest = static_cast<int>(i);
-        int a_offset = 0;
-        int b_offset = 0;
-        for (int d = ESEN_MAX_RANK - 1; d >= 0; --d)
-        {
-            const int coordinate = rest % out_dims.values[d];
-            rest /= out_dims.values[d];
-            a_offset += coordinate * a_strides.values[d];
-            b_offset += coordinate * b_strides.values[d];
-        }
+        int a_offset;
+        int b_offset;
+        esen_broadcast_offsets(i, out_dims, a_strides, b_strides, a_offset, b_offset);
         y[i] = esen_binary_apply<Op>(a[a_offset], b[b_offset], fault, fault_code);
     }
 }

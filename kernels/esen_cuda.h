@@ -168,3 +168,20 @@ ESEN_DEVICE long long esen_grid_stride()
 {
     return static_cast<long long>(esen_grid_dim()) * esen_block_dim();
 }
+
+// Where output element i of a broadcast binary op reads its two operands: i unravelled over out_dims
+// (row-major, rank 6), each coordinate times the operand's stride (0 along a broadcast dimension).
+ESEN_DEVICE void esen_broadcast_offsets(long long i, const EsenDims6& out_dims, const EsenDims6& a_strides,
+                                        const EsenDims6& b_strides, int& a_offset, int& b_offset)
+{
+    int rest = static_cast<int>(i);
+    a_offset = 0;
+    b_offset = 0;
+    for (int d = ESEN_MAX_RANK - 1; d >= 0; --d)
+    {
+        const int coordinate = rest % out_dims.values[d];
+        rest /= out_dims.values[d];
+        a_offset += coordinate * a_strides.values[d];
+        b_offset += coordinate * b_strides.values[d];
+    }
+}

@@ -118,16 +118,9 @@ ESEN_DEVICE void esen_pow(const T* x, const E* e, T* y, int count, const EsenDim
 {
     for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
     {
-        int rest = static_cast<int>(i);
-        int x_offset = 0;
-        int e_offset = 0;
-        for (int d = ESEN_MAX_RANK - 1; d >= 0; --d)
-        {
-            const int coordinate = rest % out_dims.values[d];
-            rest /= out_dims.values[d];
-            x_offset += coordinate * x_strides.values[d];
-            e_offset += coordinate * e_strides.values[d];
-        }
+        int x_offset;
+        int e_offset;
+        esen_broadcast_offsets(i, out_dims, x_strides, e_strides, x_offset, e_offset);
         y[i] = esen_pow_of(x[x_offset], e[e_offset]);
     }
 }
@@ -173,16 +166,9 @@ ESEN_DEVICE void esen_broadcast_max(const T* a, const T* b, T* y, int count, con
 {
     for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
     {
-        int rest = static_cast<int>(i);
-        int a_offset = 0;
-        int b_offset = 0;
-        for (int d = ESEN_MAX_RANK - 1; d >= 0; --d)
-        {
-            const int coordinate = rest % out_dims.values[d];
-            rest /= out_dims.values[d];
-            a_offset += coordinate * a_strides.values[d];
-            b_offset += coordinate * b_strides.values[d];
-        }
+        int a_offset;
+        int b_offset;
+        esen_broadcast_offsets(i, out_dims, a_strides, b_strides, a_offset, b_offset);
         const T u = a[a_offset];
         const T v = b[b_offset];
         y[i] = (u != u || u > v) ? u : v;
