@@ -354,7 +354,14 @@ internal static class InferenceProtocol
                 throw new ProtocolException($"input '{name}': more data elements than the {values.Length} its shape holds");
             }
 
-            values[count++] = (float)item.GetDouble();
+            // Parsed straight to float: through double first, a number just past the midpoint of two floats would be
+            // rounded twice and could land on the wrong one. A number beyond float's range is refused, not made ±∞.
+            if (!item.TryGetSingle(out float value) || !float.IsFinite(value))
+            {
+                throw new ProtocolException($"input '{name}': data element {count} is {item.GetRawText()}; outside FP32's range");
+            }
+
+            values[count++] = value;
         }
     }
 

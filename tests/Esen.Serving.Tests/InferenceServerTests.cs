@@ -153,6 +153,7 @@ public sealed class InferenceServerTests(ServedEnsemble ensemble) : IClassFixtur
         { "one element short", ["input 'input'", "3071 data elements; the shape holds 3072"] },
         { "one element more", ["input 'input'", "more data elements than the 3072"] },
         { "a string element", ["input 'input'", "data element 5 is \"x\"", "expected a number"] },
+        { "an element beyond FP32", ["input 'input'", "data element 7 is 1E+39", "outside FP32's range"] },
         { "more elements than the limit", ["input 'input'", "more than the server's limit of"] },
         { "binary_data_size too small", ["input 'input'", "binary_data_size 12284", "3072 FP32 elements (12288 bytes)"] },
         { "header length past the body", ["Inference-Header-Content-Length is", "the body has"] },
@@ -322,6 +323,9 @@ public sealed class InferenceServerTests(ServedEnsemble ensemble) : IClassFixtur
                 break;
             case "a string element":
                 data[5] = "x";
+                break;
+            case "an element beyond FP32":
+                data[7] = 1e39;
                 break;
             case "more elements than the limit":
                 // 2^20 rows of 3072 elements: refused from the shape before any data is read.
