@@ -165,10 +165,27 @@ public sealed class RunCommandTests : IDisposable
     [Fact]
     public void Run_SpecWithoutInput_ExitsTwo()
     {
-        (int exit, _, string stderr) = CliRunner.Run("run", "spec.json");
+        string spec = Write("no-input.json", """
+            {"format": "esen-ensemble/1", "kind": "ensemble", "combine": "mean", "input": {"name": "input", "shape": ["N", 3, 32, 32]},
+             "members": [{"name": "a", "architecture": "mobilenetv2"}, {"name": "b", "architecture": "mobilenetv2"}]}
+            """);
+
+        (int exit, _, string stderr) = CliRunner.Run("run", spec);
 
         Assert.Equal(ExitCodes.BadInput, exit);
-        Assert.Contains("--input", stderr, StringComparison.Ordinal);
+        Assert.Equal("esen run: SPEC needs --input IN.pb (a TensorProto whose first dimension is the batch)", stderr.Trim());
+    }
+
+    [Fact]
+    public void Run_InvalidSpecWithoutInput_ReportsTheSpecFirst()
+    {
+        string spec = Write("bad-no-input.json", """{"format": "esen-ensemble/1", "kind": "ensemble", "combine": "median", "members": [{"name": "a", "architecture": "alexnet"}]}""");
+
+        (int exit, _, string stderr) = CliRunner.Run("run", spec);
+
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Contains($"{spec}: $.combine: unknown rule 'median'", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("--input", stderr, StringComparison.Ordinal);
     }
 
     [SkippableFact]

@@ -61,13 +61,6 @@ public static class RunCommand
                     return await RunDefaultAsync(parse.GetValue(inputs), math, stdout, stderr, cancellationToken);
                 }
 
-                string? inputPath = parse.GetValue(input);
-                if (inputPath is null)
-                {
-                    await stderr.WriteLineAsync("esen run SPEC needs --input IN.pb (a TensorProto whose first dimension is the batch)");
-                    return ExitCodes.BadInput;
-                }
-
                 string? mechanismName = parse.GetValue(mechanism);
                 PartitionMechanism? forced = null;
                 if (mechanismName is not null)
@@ -90,7 +83,7 @@ public static class RunCommand
                     ExitRatioDrift = drift.Read(parse),
                     Progress = line => stderr.WriteLine($"      {line}"),
                 };
-                return await RunSpecAsync(specPath, inputPath, parse.GetValue(output), options, stdout, stderr, cancellationToken);
+                return await RunSpecAsync(specPath, parse.GetValue(input), parse.GetValue(output), options, stdout, stderr, cancellationToken);
             }
             catch (Exception ex) when (ExitCodes.IsReported(ex))
             {
@@ -200,11 +193,17 @@ public static class RunCommand
     private static string Format(double? milliseconds, string format) => milliseconds is double ms ? ms.ToString(format, CultureInfo.InvariantCulture) : "-";
 
     private static async Task<int> RunSpecAsync(
-        string specPath, string inputPath, string? outputPath, SessionOptions options, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+        string specPath, string? inputPath, string? outputPath, SessionOptions options, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         // The spec, then its devices, then the input: the first complaint is the one line on stderr.
         EnsembleSpec read = EnsembleSpecReader.ReadFile(specPath);
         EnsembleSession.EnsureDevices(read);
+        if (inputPath is null)
+        {
+            await stderr.WriteLineAsync("esen run: SPEC needs --input IN.pb (a TensorProto whose first dimension is the batch)");
+            return ExitCodes.BadInput;
+        }
+
         (string inputName, Tensor input) = OnnxModel.LoadTensor(inputPath);
         var progress = new Progress(stderr, 3);
         progress.Step($"loading the models of {specPath} and planning");
