@@ -181,6 +181,62 @@ internal sealed class BroadcastPlan
 
         return new BroadcastPlan(outer, aStrides, bStrides, (int)innerSize, innerA, innerB, total);
     }
+
+    /// <summary>
+    /// The output's runs of <see cref="Inner"/> elements in order, each with where it starts in y, a and b;
+    /// <paramref name="index"/> (one int per <see cref="Outer"/> dimension, zeroed) is the walk's odometer.
+    /// </summary>
+    public RunWalk Runs(Span<int> index) => new(this, index);
+
+    /// <summary>The walk of <see cref="Runs"/>, for <c>foreach</c>.</summary>
+    public ref struct RunWalk
+    {
+        private readonly BroadcastPlan _plan;
+        private readonly Span<int> _index;
+        private int _y;
+        private int _a;
+        private int _b;
+        private bool _started;
+
+        internal RunWalk(BroadcastPlan plan, Span<int> index)
+        {
+            _plan = plan;
+            _index = index;
+        }
+
+        /// <summary>Where the current run starts in y, a and b.</summary>
+        public readonly (int Y, int A, int B) Current => (_y, _a, _b);
+
+        /// <summary>This walk.</summary>
+        public readonly RunWalk GetEnumerator() => this;
+
+        /// <summary>Steps to the next run: the odometer's last dimension moves, carrying into those before it.</summary>
+        public bool MoveNext()
+        {
+            if (!_started)
+            {
+                _started = true;
+                return _plan.Total > 0;
+            }
+
+            for (int d = _index.Length - 1; d >= 0; d--)
+            {
+                _a += _plan.AStrides[d];
+                _b += _plan.BStrides[d];
+                if (++_index[d] < _plan.Outer[d])
+                {
+                    break;
+                }
+
+                _a -= _plan.AStrides[d] * _plan.Outer[d];
+                _b -= _plan.BStrides[d] * _plan.Outer[d];
+                _index[d] = 0;
+            }
+
+            _y += _plan.Inner;
+            return _y < _plan.Total;
+        }
+    }
 }
 
 internal static partial class CpuOps
@@ -213,15 +269,8 @@ internal static partial class CpuOps
     public static void Binary<T, TOp>(BroadcastPlan plan, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
         where TOp : IBinaryOp<T>
     {
-        if (plan.Total == 0)
-        {
-            return;
-        }
-
-        int inner = plan.Inner, rank = plan.Outer.Length;
-        Span<int> index = stackalloc int[rank];
-        int ai = 0, bi = 0;
-        for (int yi = 0; yi < plan.Total; yi += inner)
+        int inner = plan.Inner;
+        foreach ((int yi, int ai, int bi) in plan.Runs(stackalloc int[plan.Outer.Length]))
         {
             Span<T> destination = y.Slice(yi, inner);
             if (plan.AVaries && plan.BVaries)
@@ -240,20 +289,6 @@ internal static partial class CpuOps
             {
                 TOp.Apply(a.Slice(ai, 1), b[bi], destination[..1]);
                 destination.Fill(destination[0]);
-            }
-
-            for (int d = rank - 1; d >= 0; d--)
-            {
-                ai += plan.AStrides[d];
-                bi += plan.BStrides[d];
-                if (++index[d] < plan.Outer[d])
-                {
-                    break;
-                }
-
-                ai -= plan.AStrides[d] * plan.Outer[d];
-                bi -= plan.BStrides[d] * plan.Outer[d];
-                index[d] = 0;
             }
         }
     }

@@ -20,35 +20,14 @@ internal static partial class CpuOps
         where T : INumber<T>
         where TExponent : INumber<TExponent>
     {
-        if (plan.Total == 0)
-        {
-            return;
-        }
-
-        int inner = plan.Inner, rank = plan.Outer.Length;
+        int inner = plan.Inner;
         int xStep = plan.AVaries ? 1 : 0, eStep = plan.BVaries ? 1 : 0;
-        Span<int> index = stackalloc int[rank];
-        int xi = 0, ei = 0;
-        for (int yi = 0; yi < plan.Total; yi += inner)
+        foreach ((int yi, int xi, int ei) in plan.Runs(stackalloc int[plan.Outer.Length]))
         {
             for (int j = 0; j < inner; j++)
             {
                 double power = Math.Pow(double.CreateTruncating(x[xi + (j * xStep)]), double.CreateTruncating(e[ei + (j * eStep)]));
                 y[yi + j] = T.CreateSaturating(power);
-            }
-
-            for (int d = rank - 1; d >= 0; d--)
-            {
-                xi += plan.AStrides[d];
-                ei += plan.BStrides[d];
-                if (++index[d] < plan.Outer[d])
-                {
-                    break;
-                }
-
-                xi -= plan.AStrides[d] * plan.Outer[d];
-                ei -= plan.BStrides[d] * plan.Outer[d];
-                index[d] = 0;
             }
         }
     }
