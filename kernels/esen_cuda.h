@@ -169,6 +169,19 @@ ESEN_DEVICE long long esen_grid_stride()
     return static_cast<long long>(esen_grid_dim()) * esen_block_dim();
 }
 
+// Where element `index` of a rank-6 shape `dims` (row-major) sits in a tensor laid out with `strides`
+// (elements; 0 repeats a dimension): the index unravelled into coordinates, each times its stride.
+ESEN_DEVICE int esen_strided_offset(int index, const EsenDims6& dims, const EsenDims6& strides)
+{
+    int offset = 0;
+    for (int d = ESEN_MAX_RANK - 1; d >= 0; --d)
+    {
+        offset += (index % dims.values[d]) * strides.values[d];
+        index /= dims.values[d];
+    }
+    return offset;
+}
+
 // Where output element i of a broadcast binary op reads its two operands: i unravelled over out_dims
 // (row-major, rank 6), each coordinate times the operand's stride (0 along a broadcast dimension).
 ESEN_DEVICE void esen_broadcast_offsets(long long i, const EsenDims6& out_dims, const EsenDims6& a_strides,

@@ -33,14 +33,7 @@ ESEN_DEVICE void esen_strided_copy_of(const T* x, T* y, int count, const EsenDim
 {
     for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
     {
-        int rest = static_cast<int>(i);
-        int offset = 0;
-        for (int d = ESEN_MAX_RANK - 1; d >= 0; --d)
-        {
-            offset += (rest % out_dims.values[d]) * in_strides.values[d];
-            rest /= out_dims.values[d];
-        }
-        y[i] = x[offset];
+        y[i] = x[esen_strided_offset(static_cast<int>(i), out_dims, in_strides)];
     }
 }
 

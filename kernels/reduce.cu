@@ -20,25 +20,12 @@ ESEN_DEVICE void esen_reduce(const float* x, float* y, int count, EsenDims6 kept
 {
     for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
     {
-        int rest = static_cast<int>(i);
-        int start = 0;
-        for (int d = ESEN_MAX_RANK - 1; d >= 0; --d)
-        {
-            start += (rest % kept_dims.values[d]) * kept_strides.values[d];
-            rest /= kept_dims.values[d];
-        }
+        const int start = esen_strided_offset(static_cast<int>(i), kept_dims, kept_strides);
         double sum = 0.0;
         float max = -ESEN_INFINITY;
         for (int r = 0; r < reduced_count; ++r)
         {
-            int offset = start;
-            int left = r;
-            for (int d = ESEN_MAX_RANK - 1; d >= 0; --d)
-            {
-                offset += (left % reduced_dims.values[d]) * reduced_strides.values[d];
-                left /= reduced_dims.values[d];
-            }
-            const float v = x[offset];
+            const float v = x[start + esen_strided_offset(r, reduced_dims, reduced_strides)];
             sum += static_cast<double>(v);
             max = (v > max || v != v) ? v : max;
         }
