@@ -149,8 +149,9 @@ internal static class ServingLoad
     private static async Task<(double CpuMs, double Throughput)> ServedAsync(
         Process server, int port, bool binary, Tensor[] inputs, Tensor[] expected, int clients, int requests, int warmup, double inProcessCpuMs, TextWriter output)
     {
-        byte[][] messages = [.. inputs.Select(x => Message(x, binary, out _))];
-        _ = Message(inputs[0], binary, out int idAt);
+        // The id sits before the data, so it is at the same place in every message.
+        int idAt = 0;
+        byte[][] messages = [.. inputs.Select(x => Message(x, binary, out idAt))];
         var answered = new int[requests];
         var connections = new ConcurrentBag<HttpConnection>();
         async Task<Outcome> Send(int i)
