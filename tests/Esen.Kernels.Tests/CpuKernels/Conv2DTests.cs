@@ -115,12 +115,12 @@ public class Conv2DTests
     [Fact]
     public void Packed_weights_for_another_convolution_are_rejected()
     {
-        var shape = new Conv2DShape(1, 8, 6, 6, 48, 3, 3);
+        var shape = new Conv2DShape(1, 8, 6, 6, 96, 3, 3);
         PackedConvWeights packed = PackedConvWeights.Create(GemmMicroKernels.Best, shape, new float[shape.WeightLength])!;
         float[] input = new float[shape.InputLength], output = new float[shape.OutputLength];
 
         Assert.Null(PackedConvWeights.Create(GemmMicroKernels.Best, shape with { OutChannels = 8, Groups = 8 }, new float[72]));
-        Assert.Equal("weights", Assert.Throws<ArgumentException>(() => CpuKernels.Conv2D(shape with { OutChannels = 40 }, input, packed, [], output, default, 1)).ParamName);
+        Assert.Equal("weights", Assert.Throws<ArgumentException>(() => CpuKernels.Conv2D(shape with { OutChannels = 88 }, input, packed, [], output, default, 1)).ParamName);
         Assert.Equal("weights", Assert.Throws<ArgumentException>(() => PackedConvWeights.Create(GemmMicroKernels.Best, shape, new float[10])).ParamName);
     }
 
@@ -155,6 +155,9 @@ public class Conv2DTests
             new Conv2DShape(3, 5, 9, 21, 7, 3, 3, PadTop: 1, PadLeft: 0, PadBottom: 2, PadRight: 1),
             new Conv2DShape(1, 6, 13, 11, 10, 3, 2, StrideH: 2, PadTop: 1, PadLeft: 1, DilationH: 2, DilationW: 3, Groups: 2),
             new Conv2DShape(2, 4, 5, 40, 32, 1, 3, PadLeft: 1, PadRight: 1),
+
+            // Wider, with 6-row bands whose input stays in L1 (SqueezeNet's fire2 expand, fewer rows): 21 rows, four bands.
+            new Conv2DShape(1, 16, 21, 55, 64, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         };
         foreach (Conv2DShape shape in shapes)
         {
@@ -166,7 +169,10 @@ public class Conv2DTests
             }
         }
 
-        Assert.False(DirectConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 9, 33, 3, 3)));
+        Assert.False(DirectConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 9, 65, 3, 3)));
+
+        // ResNet's 64 channels at 56 × 56: no band of four rows fits L1, so it stays on the GEMM.
+        Assert.False(DirectConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 64, 56, 56, 64, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1)));
         Assert.False(DirectConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 9, 16, 3, 3, StrideW: 2)));
         Assert.False(DirectConvolutionJob.Applies(GemmIsa.Avx2, new Conv2DShape(1, 8, 9, 9, 16, 3, 3)));
     }
