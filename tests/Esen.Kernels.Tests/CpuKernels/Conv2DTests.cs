@@ -139,7 +139,7 @@ public class Conv2DTests
 
     /// <summary>
     /// Layers with few output channels per group run the direct AVX-512 kernel (no packed weights): MNIST's and
-    /// CIFAR-10's shapes, channel counts off the 4-channel tile, vertical stride and dilation, groups, a batch,
+    /// CIFAR-10's shapes, channel counts off the 4-channel tile, strides and dilation, groups, a batch,
     /// each activation, and one and two threads (two split the output rows).
     /// </summary>
     [SkippableFact]
@@ -158,6 +158,11 @@ public class Conv2DTests
 
             // Wider, with 6-row bands whose input stays in L1 (SqueezeNet's fire2 expand, fewer rows): 21 rows, four bands.
             new Conv2DShape(1, 16, 21, 55, 64, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+
+            // Horizontal stride 2 (SqueezeNet's conv1, fewer rows), odd and even left padding, dilation.
+            new Conv2DShape(1, 3, 29, 61, 64, 3, 3, StrideH: 2, StrideW: 2),
+            new Conv2DShape(2, 5, 17, 34, 12, 3, 3, StrideW: 2, PadTop: 1, PadLeft: 1, PadRight: 2),
+            new Conv2DShape(1, 4, 9, 40, 7, 2, 3, StrideW: 2, PadLeft: 2, DilationW: 3),
         };
         foreach (Conv2DShape shape in shapes)
         {
@@ -173,7 +178,7 @@ public class Conv2DTests
 
         // ResNet's 64 channels at 56 × 56: no band of four rows fits L1, so it stays on the GEMM.
         Assert.False(DirectConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 64, 56, 56, 64, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1)));
-        Assert.False(DirectConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 9, 16, 3, 3, StrideW: 2)));
+        Assert.False(DirectConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 9, 16, 3, 3, StrideW: 3)));
         Assert.False(DirectConvolutionJob.Applies(GemmIsa.Avx2, new Conv2DShape(1, 8, 9, 9, 16, 3, 3)));
     }
 

@@ -14,7 +14,8 @@ namespace Esen.Kernels.Cpu.Kernels;
 /// of 4 output channels × 4 such chunks sums every tap in registers before one masked store with the bias
 /// and ReLU applied. Chunks run past the end of a row into padding or the next row; those lanes are never
 /// stored. The output rows go in bands whose input fits L1, each swept by every 4-channel tile in turn.
-/// Horizontal stride 1 only, so a chunk's taps are contiguous.
+/// Horizontal stride 1 or 2: with 2 the buffer keeps each row's even and odd columns apart, so a chunk's
+/// taps are contiguous either way.
 /// </summary>
 internal sealed unsafe class DirectConvolutionJob : ParallelWork
 {
@@ -51,7 +52,7 @@ internal sealed unsafe class DirectConvolutionJob : ParallelWork
 
     /// <summary>Whether <paramref name="s"/> runs here on <paramref name="isa"/> rather than as a GEMM.</summary>
     public static bool Applies(GemmIsa isa, in Conv2DShape s) =>
-        isa == GemmIsa.Avx512 && Avx512F.IsSupported && !s.IsDepthwise && s.StrideW == 1
+        isa == GemmIsa.Avx512 && Avx512F.IsSupported && !s.IsDepthwise && s.StrideW is 1 or 2
         && s.KernelHeight * s.KernelWidth > 1
         && (s.OutChannelsPerGroup <= MaxOutChannelsPerGroup || (s.OutChannelsPerGroup <= MaxBandedOutChannelsPerGroup && BandRows(s) >= MinBandRows));
 
@@ -74,9 +75,9 @@ internal sealed unsafe class DirectConvolutionJob : ParallelWork
         }
 
         int cg = s.InChannelsPerGroup, og = s.OutChannelsPerGroup;
-        int paddedWidth = s.InWidth + s.PadLeft + s.PadRight;
+        int phaseWidth = PhaseWidth(s);
         int rows = ((oy1 - 1 - oy0) * s.StrideH) + ((s.KernelHeight - 1) * s.DilationH) + 1;
-        int plane = rows * paddedWidth, depth = cg * s.KernelHeight * s.KernelWidth;
+        int phasePlane = rows * phaseWidth, plane = s.StrideW * phasePlane, depth = cg * s.KernelHeight * s.KernelWidth;
 
         // Lanes past the last output of the last row read up to Lanes − 1 floats beyond the last plane.
         int length = checked((cg * plane) + Lanes);
@@ -97,7 +98,8 @@ internal sealed unsafe class DirectConvolutionJob : ParallelWork
             {
                 for (int kx = 0; kx < s.KernelWidth; kx++, k++)
                 {
-                    taps[k] = (c * plane) + (ky * s.DilationH * paddedWidth) + (kx * s.DilationW);
+                    int column = kx * s.DilationW;
+                    taps[k] = (c * plane) + (column % s.StrideW * phasePlane) + (ky * s.DilationH * phaseWidth) + (column / s.StrideW);
                 }
             }
         }
@@ -106,7 +108,7 @@ internal sealed unsafe class DirectConvolutionJob : ParallelWork
         fixed (float* padded = t_padded)
         fixed (int* tapOffsets = taps)
         {
-            Pad(s, image, cg, oy0 * s.StrideH, rows, paddedWidth, padded, length);
+            Pad(s, image, cg, oy0 * s.StrideH, rows, phaseWidth, padded, length);
             int spatial = s.OutHeight * s.OutWidth;
             float* output = _args.Output + ((((long)n * s.OutChannels) + (g * og)) * spatial);
             float* weights = _args.Weights + ((long)g * og * depth);
@@ -116,7 +118,7 @@ internal sealed unsafe class DirectConvolutionJob : ParallelWork
             {
                 for (int o = 0; o < og; o += 4)
                 {
-                    Tiles(s, padded, paddedWidth, tapOffsets, depth, weights, bias, o, Math.Min(4, og - o), output, oy0, top, Math.Min(oy1, top + band));
+                    Tiles(s, padded, phaseWidth, tapOffsets, depth, weights, bias, o, Math.Min(4, og - o), output, oy0, top, Math.Min(oy1, top + band));
                 }
             }
 
@@ -137,27 +139,62 @@ internal sealed unsafe class DirectConvolutionJob : ParallelWork
     /// </summary>
     private static int BandRows(in Conv2DShape s)
     {
-        int inputRows = BandBytes / sizeof(float) / (s.InChannelsPerGroup * (s.InWidth + s.PadLeft + s.PadRight));
+        int inputRows = BandBytes / sizeof(float) / (s.InChannelsPerGroup * s.StrideW * PhaseWidth(s));
         return Math.Max(1, (inputRows - ((s.KernelHeight - 1) * s.DilationH)) / s.StrideH);
     }
 
-    /// <summary>Copies input rows [firstRow − PadTop, …) of each channel into <paramref name="padded"/>, zeros around them.</summary>
-    private static void Pad(in Conv2DShape s, float* image, int channels, int firstRow, int rows, int paddedWidth, float* padded, int length)
+    /// <summary>
+    /// Floats per row of one column phase: with horizontal stride 2 the padded rows are stored as their even
+    /// and their odd columns, so the 16 outputs of a chunk read every tap contiguously from one phase.
+    /// </summary>
+    private static int PhaseWidth(in Conv2DShape s) => (s.InWidth + s.PadLeft + s.PadRight + s.StrideW - 1) / s.StrideW;
+
+    /// <summary>
+    /// Copies input rows [firstRow − PadTop, …) of each channel into <paramref name="padded"/>, zeros around them:
+    /// per channel, one plane of rows per column phase (padded column x goes to phase x mod stride, position x / stride).
+    /// </summary>
+    private static void Pad(in Conv2DShape s, float* image, int channels, int firstRow, int rows, int phaseWidth, float* padded, int length)
     {
         new Span<float>(padded, length).Clear();
-        int width = s.InWidth;
+        int width = s.InWidth, phasePlane = rows * phaseWidth;
         for (int c = 0; c < channels; c++)
         {
             float* source = image + ((long)c * s.InHeight * width);
-            float* destination = padded + ((long)c * rows * paddedWidth) + s.PadLeft;
+            float* destination = padded + ((long)c * s.StrideW * phasePlane);
             for (int r = 0; r < rows; r++)
             {
                 int iy = firstRow + r - s.PadTop;
-                if (unchecked((uint)iy < (uint)s.InHeight))
+                if (unchecked((uint)iy >= (uint)s.InHeight))
                 {
-                    new ReadOnlySpan<float>(source + ((long)iy * width), width).CopyTo(new Span<float>(destination + ((long)r * paddedWidth), width));
+                    continue;
                 }
+
+                float* row = source + ((long)iy * width), target = destination + ((long)r * phaseWidth);
+                if (s.StrideW == 1)
+                {
+                    new ReadOnlySpan<float>(row, width).CopyTo(new Span<float>(target + s.PadLeft, width));
+                    continue;
+                }
+
+                // Input column i is padded column PadLeft + i: the even ones go to one phase, the odd ones to the other.
+                int evenPhase = s.PadLeft % 2;
+                Deinterleave(row, width, target + (evenPhase * phasePlane) + (s.PadLeft / 2), target + ((1 - evenPhase) * phasePlane) + ((s.PadLeft + 1) / 2));
             }
+        }
+    }
+
+    /// <summary>row[0], row[2], … to <paramref name="even"/> and row[1], row[3], … to <paramref name="odd"/>, 32 columns per step.</summary>
+    private static void Deinterleave(float* row, int width, float* even, float* odd)
+    {
+        Vector512<float> zero = Vector512<float>.Zero;
+        Vector512<int> evenLanes = Vector512<int>.Indices * 2, oddLanes = evenLanes + Vector512<int>.One;
+        for (int i = 0; i < width; i += 2 * Lanes)
+        {
+            int left = width - i;
+            Vector512<float> low = Avx512F.MaskLoad(row + i, MaskedRow.FirstLanes(left), zero);
+            Vector512<float> high = Avx512F.MaskLoad(row + i + Lanes, MaskedRow.FirstLanes(left - Lanes), zero);
+            Avx512F.MaskStore(even + (i / 2), MaskedRow.FirstLanes((left + 1) / 2), Avx512F.PermuteVar16x32x2(low, evenLanes, high));
+            Avx512F.MaskStore(odd + (i / 2), MaskedRow.FirstLanes(left / 2), Avx512F.PermuteVar16x32x2(low, oddLanes, high));
         }
     }
 
@@ -168,7 +205,7 @@ internal sealed unsafe class DirectConvolutionJob : ParallelWork
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Tiles(
-        in Conv2DShape s, float* padded, int paddedWidth, int* taps, int depth, float* weights, float* bias,
+        in Conv2DShape s, float* padded, int phaseWidth, int* taps, int depth, float* weights, float* bias,
         int o, int count, float* output, int firstRow, int oy0, int oy1)
     {
         int ow = s.OutWidth, spatial = s.OutHeight * ow, strideH = s.StrideH;
@@ -185,10 +222,10 @@ internal sealed unsafe class DirectConvolutionJob : ParallelWork
         while (oy < oy1)
         {
             // The next four chunks in row order: their first input position, first output and lane count.
-            Chunk c0 = Next(ref oy, ref ox, firstRow, oy1, ow, strideH, paddedWidth, default);
-            Chunk c1 = Next(ref oy, ref ox, firstRow, oy1, ow, strideH, paddedWidth, c0);
-            Chunk c2 = Next(ref oy, ref ox, firstRow, oy1, ow, strideH, paddedWidth, c1);
-            Chunk c3 = Next(ref oy, ref ox, firstRow, oy1, ow, strideH, paddedWidth, c2);
+            Chunk c0 = Next(ref oy, ref ox, firstRow, oy1, ow, strideH, phaseWidth, default);
+            Chunk c1 = Next(ref oy, ref ox, firstRow, oy1, ow, strideH, phaseWidth, c0);
+            Chunk c2 = Next(ref oy, ref ox, firstRow, oy1, ow, strideH, phaseWidth, c1);
+            Chunk c3 = Next(ref oy, ref ox, firstRow, oy1, ow, strideH, phaseWidth, c2);
             float* p0 = padded + c0.Input, p1 = padded + c1.Input, p2 = padded + c2.Input, p3 = padded + c3.Input;
 
             Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
@@ -245,14 +282,14 @@ internal sealed unsafe class DirectConvolutionJob : ParallelWork
 
     /// <summary>The chunk at (oy, ox), advancing past it; once the rows run out, <paramref name="last"/> again with no lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Chunk Next(ref int oy, ref int ox, int firstRow, int oy1, int ow, int strideH, int paddedWidth, Chunk last)
+    private static Chunk Next(ref int oy, ref int ox, int firstRow, int oy1, int ow, int strideH, int phaseWidth, Chunk last)
     {
         if (oy >= oy1)
         {
             return last with { Lanes = 0 };
         }
 
-        var chunk = new Chunk(((oy - firstRow) * strideH * paddedWidth) + ox, (oy * ow) + ox, Math.Min(Lanes, ow - ox));
+        var chunk = new Chunk(((oy - firstRow) * strideH * phaseWidth) + ox, (oy * ow) + ox, Math.Min(Lanes, ow - ox));
         ox += Lanes;
         if (ox >= ow)
         {
