@@ -155,28 +155,47 @@ internal sealed unsafe class DirectConvolutionJob : ParallelWork
     /// </summary>
     private static void Pad(in Conv2DShape s, float* image, int channels, int firstRow, int rows, int phaseWidth, float* padded, int length)
     {
-        new Span<float>(padded, length).Clear();
         int width = s.InWidth, phasePlane = rows * phaseWidth;
+
+        // Only the padding is cleared (the whole buffer is an image's size: clearing it cost conv1 as much as the copy),
+        // and the slack after the last plane, which lanes that are never stored read.
+        new Span<float>(padded + (length - Lanes), Lanes).Clear();
         for (int c = 0; c < channels; c++)
         {
             float* source = image + ((long)c * s.InHeight * width);
             float* destination = padded + ((long)c * s.StrideW * phasePlane);
             for (int r = 0; r < rows; r++)
             {
+                float* target = destination + ((long)r * phaseWidth);
                 int iy = firstRow + r - s.PadTop;
                 if (unchecked((uint)iy >= (uint)s.InHeight))
                 {
+                    for (int phase = 0; phase < s.StrideW; phase++)
+                    {
+                        new Span<float>(target + ((long)phase * phasePlane), phaseWidth).Clear();
+                    }
+
                     continue;
                 }
 
-                float* row = source + ((long)iy * width), target = destination + ((long)r * phaseWidth);
+                // Padded column x = PadLeft + i (input column i) goes to phase x mod stride at x / stride: each phase
+                // row holds the input in one run [first, end), zeros around it.
+                for (int phase = 0; phase < s.StrideW; phase++)
+                {
+                    int first = Math.Max(0, s.PadLeft - phase + s.StrideW - 1) / s.StrideW;
+                    int end = Math.Min(phaseWidth, (s.PadLeft + width - phase + s.StrideW - 1) / s.StrideW);
+                    float* phaseRow = target + ((long)phase * phasePlane);
+                    new Span<float>(phaseRow, first).Clear();
+                    new Span<float>(phaseRow + end, phaseWidth - end).Clear();
+                }
+
+                float* row = source + ((long)iy * width);
                 if (s.StrideW == 1)
                 {
                     new ReadOnlySpan<float>(row, width).CopyTo(new Span<float>(target + s.PadLeft, width));
                     continue;
                 }
 
-                // Input column i is padded column PadLeft + i: the even ones go to one phase, the odd ones to the other.
                 int evenPhase = s.PadLeft % 2;
                 Deinterleave(row, width, target + (evenPhase * phasePlane) + (s.PadLeft / 2), target + ((1 - evenPhase) * phasePlane) + ((s.PadLeft + 1) / 2));
             }
