@@ -34,7 +34,7 @@ struct EsenFloats6
 };
 
 // The input coordinate of output coordinate o, before rounding or clamping: every operation rounded alone, as the CPU
-// computes it (only half_pixel_symmetric has a product followed by a sum, which the GPU could fuse).
+// computes it (the products followed by a sum are kept from fusing into an fma on the GPU).
 ESEN_DEVICE float esen_resize_source(int o, float scale, int in, int out, int coordinates)
 {
     const float x = static_cast<float>(o), input = static_cast<float>(in), output = static_cast<float>(out);
@@ -45,7 +45,7 @@ ESEN_DEVICE float esen_resize_source(int o, float scale, int in, int out, int co
     case ESEN_RESIZE_PYTORCH_HALF_PIXEL:
         return output > 1 ? (x + 0.5f) / scale - 0.5f : 0.0f;
     case ESEN_RESIZE_ALIGN_CORNERS:
-        return output > 1 ? x * (input - 1) / (output - 1) : 0.0f;
+        return output > 1 ? x * (input - 1) / (ESEN_FMUL_RN(scale, input) - 1) : 0.0f; // the unrounded output length
     case ESEN_RESIZE_ASYMMETRIC:
         return x / scale;
     case ESEN_RESIZE_TF_HALF_PIXEL_FOR_NN:

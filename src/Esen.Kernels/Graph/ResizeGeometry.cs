@@ -10,7 +10,11 @@ public enum ResizeCoordinates
     /// <summary>As half_pixel, but 0 where the output has one element.</summary>
     PytorchHalfPixel,
 
-    /// <summary>o · (in − 1) / (out − 1), 0 where the output has one element.</summary>
+    /// <summary>
+    /// o · (in − 1) / (in·scale − 1), 0 where the output has one element: the unrounded output length, as ONNX's
+    /// reference computes it (ONNX Runtime takes the rounded one; the two differ only for scales whose in·scale is not
+    /// whole).
+    /// </summary>
     AlignCorners,
 
     /// <summary>o / scale.</summary>
@@ -74,7 +78,7 @@ public sealed record ResizeGeometry(int[] InputDims, int[] OutputDims, float[] S
         {
             ResizeCoordinates.HalfPixel => ((o + 0.5f) / scale) - 0.5f,
             ResizeCoordinates.PytorchHalfPixel => output > 1 ? ((o + 0.5f) / scale) - 0.5f : 0f,
-            ResizeCoordinates.AlignCorners => output > 1 ? o * (input - 1) / (output - 1) : 0f,
+            ResizeCoordinates.AlignCorners => output > 1 ? o * (input - 1) / ((scale * input) - 1) : 0f,
             ResizeCoordinates.Asymmetric => o / scale,
             ResizeCoordinates.TfHalfPixelForNn => (o + 0.5f) / scale,
             _ => (input / 2 * (1 - (output / (scale * input)))) + ((o + 0.5f) / scale) - 0.5f,
