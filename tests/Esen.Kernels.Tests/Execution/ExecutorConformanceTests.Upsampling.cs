@@ -170,6 +170,27 @@ public abstract partial class ExecutorConformanceTests<TFixture>
     }
 
     /// <summary>
+    /// Resize-10 (scales as the second input, asymmetric coordinates, down where the axis grows and up where it shrinks,
+    /// as ONNX Runtime) and Resize-18's axes attribute (scales for the listed axes only) pick the expected elements.
+    /// </summary>
+    [SkippableFact]
+    public void Resize_Opset10AndAxes_PickTheExpectedElements()
+    {
+        Tensor x = RandomTensor(22, 1, 2, 3, 6);
+        Tensor y = RunNode("Resize", [("x", x), ("scales", F([4], [1, 1, 2, 0.5f]))], opset: 10, initializers: ["scales"])["y"];
+        Assert.Equal(new TensorShape(1, 2, 6, 3), y.Shape);
+        float[] expected = [.. Enumerable.Range(0, 36).Select(i => x.Floats[(i / 18 * 18) + (i / 3 % 6 / 2 * 6) + Math.Min(i % 3 * 2, 5)])];
+        Close(expected, y, "Resize-10 nearest");
+
+        var axes = new Dictionary<string, AttributeValue> { ["axes"] = AttributeValue.Ints(3, 2), ["coordinate_transformation_mode"] = AttributeValue.String("asymmetric") };
+        y = RunNode("Resize", [("x", x), (string.Empty, x), ("scales", F([2], [0.5f, 2]))], axes, opset: 18, initializers: ["scales"])["y"];
+        Assert.Equal(new TensorShape(1, 2, 6, 3), y.Shape);
+
+        // Asymmetric with round_prefer_floor: o/2 rounds its halves down, o/0.5 = 2o.
+        Close(expected, y, "Resize-18 axes");
+    }
+
+    /// <summary>
     /// What Esen does not implement is refused with one line naming the node: cubic mode, and scales computed by a node
     /// at run time (scales fed as a graph input are known when the plan is made, and specialise it).
     /// </summary>
