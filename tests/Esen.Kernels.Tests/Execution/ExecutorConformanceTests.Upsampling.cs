@@ -190,6 +190,23 @@ public abstract partial class ExecutorConformanceTests<TFixture>
         Close(expected, y, "Resize-18 axes");
     }
 
+    /// <summary>uint8 and float16 resize through float32 (Float32Computation): nearest copies their values exactly.</summary>
+    [SkippableFact]
+    public void Resize_Uint8AndFloat16_NearestCopiesExactly()
+    {
+        byte[] pixels = [0, 7, 128, 200, 255, 3];
+        Tensor scales = F([4], [1, 1, 2, 2]);
+        int[] source = [.. Enumerable.Range(0, 24).Select(i => (i / 12 * 3) + (i % 6 / 2))];
+        Tensor bytes = RunNode("Resize", [("x", Tensor.FromArray(new TensorShape(1, 1, 2, 3), pixels)), (string.Empty, scales), ("scales", scales)], opset: 13, initializers: ["scales"])["y"];
+        Assert.Equal(DataType.UInt8, bytes.DataType);
+        Assert.Equal(source.Select(i => pixels[i]), bytes.Elements<byte>());
+
+        Half[] halves = [.. pixels.Select(p => (Half)(p / 7f))];
+        Tensor half = RunNode("Resize", [("x", Tensor.FromArray(new TensorShape(1, 1, 2, 3), halves)), (string.Empty, scales), ("scales", scales)], opset: 13, initializers: ["scales"])["y"];
+        Assert.Equal(DataType.Float16, half.DataType);
+        Assert.Equal(source.Select(i => halves[i]), half.Elements<Half>());
+    }
+
     /// <summary>
     /// What Esen does not implement is refused with one line naming the node: cubic mode, and scales computed by a node
     /// at run time (scales fed as a graph input are known when the plan is made, and specialise it).
