@@ -36,7 +36,7 @@ public sealed record ConvTransposeGeometry(int Batch, int InChannels, int OutCha
     /// <paramref name="w"/> [C, M/group, kernel...]. The full output is <c>stride·(in − 1) + output_padding +
     /// dilation·(kernel − 1) + 1</c> per dimension; explicit pads cut it; output_shape (which overrides pads) and
     /// SAME_UPPER/SAME_LOWER (output = in·stride) cut the difference, the odd element at the end for NOTSET and
-    /// SAME_UPPER and at the start for SAME_LOWER, as ONNX Runtime does; an output_shape beyond the full output extends
+    /// SAME_UPPER and at the start for SAME_LOWER, as ONNX's node tests have it; an output_shape beyond the full output extends
     /// it at the end with bias-only elements.
     /// </summary>
     /// <exception cref="GraphException">The weights, bias or an attribute do not fit the input, or the output is empty.</exception>
