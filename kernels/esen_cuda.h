@@ -4,7 +4,7 @@
 //  * Device mode (clang -x cuda --cuda-device-only, __CUDA_ARCH__ defined): the macros below map
 //    onto clang's CUDA attributes and NVVM builtins. There is no CUDA SDK and no libdevice, so
 //    nothing here may call expf/erff/...: ESEN_EXP2 lowers to ex2.approx.f32, ESEN_SQRT to sqrt.rn,
-//    ESEN_FMA to fma.rn, ESEN_FMAX to max.f32, ESEN_DMUL_RN to mul.rn.f64.
+//    ESEN_FMA to fma.rn, ESEN_FMAX to max.f32, ESEN_DMUL_RN to mul.rn.f64, ESEN_FMUL_RN to mul.rn.f32.
 //
 //  * Host mode (plain C++20): every CUDA thread is a std::thread, ESEN_SYNC is a std::barrier
 //    shared by the threads of one block, ESEN_SHARED is a static (one copy per kernel; blocks run
@@ -33,6 +33,8 @@ ESEN_DEVICE unsigned esen_grid_dim() { return __nvvm_read_ptx_sreg_nctaid_x(); }
 // A double product rounded on its own (mul.rn.f64), never contracted into an fma with a following
 // add, so sums of products round as the CPU executor's do.
 #define ESEN_DMUL_RN(a, b) __nvvm_mul_rn_d((a), (b))
+// The same for float (mul.rn.f32).
+#define ESEN_FMUL_RN(a, b) __nvvm_mul_rn_f((a), (b))
 
 #else // host mode
 
@@ -69,6 +71,7 @@ ESEN_DEVICE unsigned esen_grid_dim() { return esen_host_thread.grid_dim; }
 #define ESEN_FMAX(a, b) std::fmax(static_cast<float>(a), static_cast<float>(b))
 #define ESEN_FMIN(a, b) std::fmin(static_cast<float>(a), static_cast<float>(b))
 #define ESEN_DMUL_RN(a, b) (static_cast<double>(a) * static_cast<double>(b))
+#define ESEN_FMUL_RN(a, b) (static_cast<float>(a) * static_cast<float>(b))
 
 // Runs body() as a launch of grid_dim blocks of block_dim threads: blocks one after another, each
 // with one std::thread per CUDA thread and one barrier. A global lock serialises launches because

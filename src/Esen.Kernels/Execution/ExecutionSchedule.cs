@@ -78,21 +78,27 @@ internal sealed class ExecutionSchedule
     public int InPlaceConcatInputs => _concatContainer.Count;
 
     /// <summary>
-    /// The int64 inputs whose values a plan is specialised on: those of at most <see cref="MaxSpecializedElements"/>
-    /// elements. Small int64 inputs usually carry shapes, axes or indices that decide other shapes, so inference needs
-    /// their values; the plan holds them as constants and is keyed on them (<see cref="PlanKey"/>). None without
-    /// <paramref name="inputs"/> (a plan made from shapes alone).
+    /// The inputs whose values a plan is specialised on: those of at most <see cref="MaxSpecializedElements"/> elements
+    /// that are int64, or float32 and a Resize's scales. Small int64 inputs usually carry shapes, axes or indices that
+    /// decide other shapes, and scales decide a Resize's, so inference needs their values; the plan holds them as
+    /// constants and is keyed on them (<see cref="PlanKey"/>). None without <paramref name="inputs"/> (a plan made from
+    /// shapes alone).
     /// </summary>
-    public static Dictionary<string, Tensor> SpecializedInputs(LayerGraph graph, IReadOnlyDictionary<string, Tensor>? inputs) =>
-        graph.Inputs
-            .Where(i => i.DataType == DataType.Int64 && inputs is not null && inputs.TryGetValue(i.Name, out Tensor? t) && t.ElementCount <= MaxSpecializedElements)
+    public static Dictionary<string, Tensor> SpecializedInputs(LayerGraph graph, IReadOnlyDictionary<string, Tensor>? inputs)
+    {
+        int scalesInput = graph.Opset < 11 ? 1 : 2;
+        HashSet<string> scales = [.. graph.Nodes.Where(n => n.OpType == "Resize" && n.HasInput(scalesInput)).Select(n => n.Inputs[scalesInput])];
+        return graph.Inputs
+            .Where(i => (i.DataType == DataType.Int64 || (i.DataType == DataType.Float32 && scales.Contains(i.Name)))
+                && inputs is not null && inputs.TryGetValue(i.Name, out Tensor? t) && t.ElementCount <= MaxSpecializedElements)
             .ToDictionary(i => i.Name, i => inputs![i.Name]);
+    }
 
     /// <summary>The key of the plan for input shapes <paramref name="shapes"/> and specialised input values <paramref name="known"/>.</summary>
     public static string PlanKey(LayerGraph graph, IReadOnlyDictionary<string, TensorShape> shapes, IReadOnlyDictionary<string, Tensor> known) =>
         string.Join(';', graph.Inputs.Select(i =>
             (shapes.TryGetValue(i.Name, out TensorShape? s) ? s.ToString() : "?")
-            + (known.TryGetValue(i.Name, out Tensor? value) ? "=" + string.Join(',', value.Int64s) : string.Empty)));
+            + (known.TryGetValue(i.Name, out Tensor? value) ? "=" + string.Join(',', value.Data.Cast<object>()) : string.Empty)));
 
     /// <summary>The shapes of the given inputs, checking that each graph input is there with its element type.</summary>
     /// <exception cref="GraphException">An input is missing or has the wrong element type.</exception>

@@ -66,7 +66,9 @@ public sealed record GraphCost(InferredShapes Shapes, IReadOnlyList<NodeCost> No
 /// element; BatchNormalization 2 per element (folded scale and shift); MaxPool/AveragePool one per
 /// window element per output; GlobalAveragePool one per input element; Softmax 3 per element (exp,
 /// sum, divide); LayerNormalization 8 per element (mean, subtract, square-accumulate, normalise,
-/// scale, shift); ReduceMean and ReduceMax one per input element; data movement and shape ops 0.
+/// scale, shift); ReduceMean and ReduceMax one per input element; ConvTranspose = 2·MACs (+1 per output for the bias),
+/// its MACs those of the GEMM before col2im (each input element times M/G·taps weights); Resize 3 per interpolation
+/// (a lerp: subtract, multiply, add), so bilinear 9 per output element and nearest 0; data movement and shape ops 0.
 /// </summary>
 public static class GraphCostAnalyzer
 {
@@ -115,9 +117,16 @@ public static class GraphCostAnalyzer
             OpFamily.Softmax => 3 * outputs,
             OpFamily.LayerNormalization => 8 * outputs,
             OpFamily.Reduction => shapes[node.Inputs[0]].Shape.ElementCount,
+            OpFamily.Resize => ResizeFlops(shapes, node, outputs),
             _ => 0,
         };
         return new NodeCost(node, macs, flops, read, written, parameters, activations + written, gemm);
+    }
+
+    private static long ResizeFlops(InferredShapes shapes, Node node, long outputs)
+    {
+        ResizeGeometry g = ResizeGeometry.Resolve(shapes.ContextOf(node));
+        return g.Linear ? 3 * ((1L << g.ResizedAxes.Length) - 1) * outputs : 0;
     }
 
     private static GemmView? Gemm(InferredShapes shapes, Node node)
@@ -129,6 +138,12 @@ public static class GraphCostAnalyzer
                 TensorShape w = shapes[node.Inputs[1]].Shape, y = shapes[node.Outputs[0]].Shape;
                 long groups = SlidingWindows.Groups(node);
                 return new GemmView(y[0] * y.Product(2, y.Rank), w[0] / groups, w.Product(1, w.Rank), groups);
+            }
+
+            case "ConvTranspose":
+            {
+                var g = ConvTransposeGeometry.Resolve(node, shapes[node.Inputs[0]].Shape, shapes[node.Inputs[1]].Shape);
+                return new GemmView((long)g.Batch * g.Positions, g.ColumnRowsPerGroup, g.InChannels / g.Groups, g.Groups);
             }
 
             case "Gemm":

@@ -11,6 +11,7 @@ public static partial class ShapeInference
         return node.OpType switch
         {
             "Conv" => [Like(c, Conv(c))],
+            "ConvTranspose" => [Like(c, ConvTranspose(c))],
             "Gemm" => [Like(c, Gemm(c))],
             "MatMul" => [Like(c, MatMul(c))],
             "Add" or "Sub" or "Mul" or "Div" => [Binary(c)],
@@ -26,6 +27,7 @@ public static partial class ShapeInference
             "BatchNormalization" => [Like(c, BatchNorm(c))],
             "LayerNormalization" => LayerNorm(c),
             "ReduceMean" or "ReduceMax" => [Like(c, ReductionGeometry.Resolve(c).OutputShape)],
+            "Resize" => [Like(c, ResizeGeometry.Resolve(c).OutputShape)],
             "Flatten" => [c.Input(0) with { Shape = Flatten(c) }],
             "Reshape" => [c.Input(0) with { Shape = Reshape(c) }],
             "Transpose" => [c.Input(0) with { Shape = Transpose(c) }],
@@ -67,6 +69,17 @@ public static partial class ShapeInference
 
         WindowGeometry window = SlidingWindows.Conv(c.Node, x, w);
         return new TensorShape([x[0], w[0], .. window.Output.Select(o => (long)o)]);
+    }
+
+    private static TensorShape ConvTranspose(InferenceContext c)
+    {
+        ConvTransposeGeometry g = ConvTransposeGeometry.Resolve(c.Node, c.FloatShape(0), c.FloatShape(1));
+        if (c.Has(2) && (c.FloatShape(2).Rank != 1 || c.Shape(2)[0] != g.OutChannels))
+        {
+            throw c.Fail($"bias {c.Shape(2)} does not match {g.OutChannels} output channels");
+        }
+
+        return g.OutputShape;
     }
 
     private static TensorShape Gemm(InferenceContext c)

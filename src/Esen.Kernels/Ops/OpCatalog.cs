@@ -6,7 +6,7 @@ namespace Esen.Kernels.Ops;
 /// <summary>What an operator does, as every layer that treats ops alike needs to know it.</summary>
 public enum OpFamily
 {
-    /// <summary>Conv: a sliding window over the input times the weights.</summary>
+    /// <summary>Conv and ConvTranspose: a sliding window over the input times the weights, or its adjoint.</summary>
     Convolution,
 
     /// <summary>Gemm: Y = α·op(A)·op(B) + β·C.</summary>
@@ -42,6 +42,9 @@ public enum OpFamily
     /// <summary>ReduceMean and ReduceMax: the input reduced over some of its axes.</summary>
     Reduction,
 
+    /// <summary>Resize: each output element taken from, or interpolated between, the input elements its coordinates map to.</summary>
+    Resize,
+
     /// <summary>Transpose, Slice, Concat, Gather: elements moved, not computed.</summary>
     DataMovement,
 
@@ -62,6 +65,7 @@ public static class OpCatalog
     private static readonly FrozenDictionary<string, OpFamily> s_families = new Dictionary<string, OpFamily>(StringComparer.Ordinal)
     {
         ["Conv"] = OpFamily.Convolution,
+        ["ConvTranspose"] = OpFamily.Convolution,
         ["Gemm"] = OpFamily.Gemm,
         ["MatMul"] = OpFamily.MatMul,
         ["Add"] = OpFamily.Arithmetic,
@@ -93,6 +97,7 @@ public static class OpCatalog
         ["Softmax"] = OpFamily.Softmax,
         ["ReduceMean"] = OpFamily.Reduction,
         ["ReduceMax"] = OpFamily.Reduction,
+        ["Resize"] = OpFamily.Resize,
         ["Transpose"] = OpFamily.DataMovement,
         ["Slice"] = OpFamily.DataMovement,
         ["Concat"] = OpFamily.DataMovement,

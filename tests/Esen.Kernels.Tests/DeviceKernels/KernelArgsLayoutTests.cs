@@ -54,12 +54,13 @@ public sealed class KernelArgsLayoutTests
     public void ArgsStructs_AreBlittable_WithManagedSizeEqualToNativeSize()
     {
         MethodInfo sizeOf = typeof(Unsafe).GetMethod(nameof(Unsafe.SizeOf))!;
-        foreach (Type type in PtxKernels.All.Select(k => k.ArgsType).Append(typeof(Dims6)).Append(typeof(Window2D)).Append(typeof(Window3D)).Distinct())
+        foreach (Type type in PtxKernels.All.Select(k => k.ArgsType).Append(typeof(Dims6)).Append(typeof(Floats6)).Append(typeof(Window2D)).Append(typeof(Window3D)).Distinct())
         {
             Assert.Equal(Marshal.SizeOf(type), (int)sizeOf.MakeGenericMethod(type).Invoke(null, null)!);
         }
 
         Assert.Equal(24, Marshal.SizeOf<Dims6>());
+        Assert.Equal(24, Marshal.SizeOf<Floats6>());
         Assert.Equal(32, Marshal.SizeOf<Window2D>());
         Assert.Equal(84, Marshal.SizeOf<Window3D>());
     }
@@ -77,14 +78,14 @@ public sealed class KernelArgsLayoutTests
     private static int SizeOf(Type type) => Marshal.SizeOf(type.IsEnum ? Enum.GetUnderlyingType(type) : type);
 
     // Pointers are 64-bit addresses, C int a 32-bit integer, float a 32-bit float; by-value structs
-    // (.b8 arrays) are the shape descriptors.
+    // (.b8 arrays) are the shape, scale and window descriptors.
     private static bool KindMatches(string ptxType, Type field) => ptxType switch
     {
         "u64" or "b64" => field == typeof(ulong),
         "u32" or "s32" or "b32" => field == typeof(int) || (field.IsEnum && Enum.GetUnderlyingType(field) == typeof(int)),
         "f32" => field == typeof(float),
         "f64" => field == typeof(double),
-        "b8" => field == typeof(Dims6) || field == typeof(Window2D) || field == typeof(Window3D),
+        "b8" => field == typeof(Dims6) || field == typeof(Floats6) || field == typeof(Window2D) || field == typeof(Window3D),
         _ => false,
     };
 }

@@ -114,6 +114,31 @@ public class GraphIrTests
     }
 
     [Fact]
+    public void DetectionNeck_ResizeAndConvTranspose_CostTheirInterpolationsAndGemm()
+    {
+        // The upsampling of a DB text detector: nearest ×2, bilinear ×2, and a stride-2 ConvTranspose with bias.
+        var b = new GraphBuilder("neck");
+        string x = b.Input("x", 1, 4, 5, 6);
+        string scales = b.Initializer("scales", Tensor.FromFloats(new TensorShape(4), [1, 1, 2, 2]));
+        string nearest = b.Op("Resize", [x, string.Empty, scales], name: "nearest");
+        string linear = b.Op("Resize", [nearest, string.Empty, scales], new Dictionary<string, AttributeValue> { ["mode"] = AttributeValue.String("linear") }, name: "linear");
+        string w = b.Initializer("w", Tensor.Zeros(DataType.Float32, new TensorShape(4, 3, 2, 2)));
+        string bias = b.Initializer("b", Tensor.Zeros(DataType.Float32, new TensorShape(3)));
+        b.Output(b.Op("ConvTranspose", [linear, w, bias], new Dictionary<string, AttributeValue> { ["strides"] = AttributeValue.Ints(2, 2) }, name: "up"));
+
+        GraphCost cost = GraphCostAnalyzer.Analyze(b.Build());
+        NodeCost Node(string name) => cost.Nodes.Single(n => n.Node.Name == name);
+        Assert.Equal(0, Node("nearest").Flops);
+        Assert.Equal(9L * 4 * 20 * 24, Node("linear").Flops);
+
+        // 480 input positions × (3 output channels · 4 taps) × 4 input channels; the bias adds one per output element.
+        Assert.Equal(new TensorShape(1, 3, 40, 48), cost.Shapes[Node("up").Node.Outputs[0]].Shape);
+        Assert.Equal(new GemmView(480, 12, 4), Node("up").Gemm);
+        Assert.Equal(480L * 12 * 4, Node("up").Macs);
+        Assert.Equal((2L * 480 * 12 * 4) + (3 * 40 * 48), Node("up").Flops);
+    }
+
+    [Fact]
     public void Builder_DepthwiseConv_GemmViewHasGroups()
     {
         var b = new GraphBuilder("dw");
