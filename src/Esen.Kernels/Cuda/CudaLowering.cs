@@ -210,6 +210,19 @@ internal static class CudaLowering
                 case "Max":
                     Max(y);
                     break;
+                case "Equal" or "Greater" or "GreaterOrEqual" or "Less" or "LessOrEqual" or "And" or "Or":
+                    Predicate(x, node.Inputs[1], y);
+                    break;
+                case "Not":
+                {
+                    long count = ShapeOf(y).ElementCount;
+                    Launch(PtxKernels.Not, LaunchConfig.GridStride(count), new CudaKernelArgs.Unary { X = Address(x), Y = Address(y), Count = (int)count });
+                    break;
+                }
+
+                case "Where":
+                    Where(x, node.Inputs[1], node.Inputs[2], y);
+                    break;
                 case "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Clip":
                     Activation(x, y);
                     break;
@@ -517,6 +530,30 @@ internal static class CudaLowering
                     AStrides = Broadcast(ShapeOf(a).ToIntArray(), outShape), BStrides = Broadcast(ShapeOf(inputs[i]).ToIntArray(), outShape),
                 });
             }
+        }
+
+        // Shape inference gives a and b one type: a comparison kernel's, or bool for And, Or and Equal.
+        private void Predicate(string a, string b, string y)
+        {
+            int[] outShape = ShapeOf(y).ToIntArray();
+            long count = ShapeOf(y).ElementCount;
+            Launch(PtxKernels.Predicate(_node.OpType, Shapes[a].DataType), LaunchConfig.GridStride(count), new CudaKernelArgs.Binary
+            {
+                A = Address(a), B = Address(b), Y = Address(y), Count = (int)count, OutDims = Dims(outShape),
+                AStrides = Broadcast(ShapeOf(a).ToIntArray(), outShape), BStrides = Broadcast(ShapeOf(b).ToIntArray(), outShape),
+            });
+        }
+
+        private void Where(string condition, string x, string other, string y)
+        {
+            int[] outShape = ShapeOf(y).ToIntArray();
+            long count = ShapeOf(y).ElementCount;
+            Launch(PtxKernels.Where(DataTypes.SizeOf(TypeOf(y))), LaunchConfig.GridStride(count), new CudaKernelArgs.Where
+            {
+                Condition = Address(condition), X = Address(x), Y = Address(other), Output = Address(y), Count = (int)count, OutDims = Dims(outShape),
+                ConditionStrides = Broadcast(ShapeOf(condition).ToIntArray(), outShape), XStrides = Broadcast(ShapeOf(x).ToIntArray(), outShape),
+                YStrides = Broadcast(ShapeOf(other).ToIntArray(), outShape),
+            });
         }
 
         private void Pow(string x, string exponent, string y)

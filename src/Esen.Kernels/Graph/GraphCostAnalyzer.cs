@@ -108,7 +108,7 @@ public static class GraphCostAnalyzer
         {
             OpFamily.Convolution or OpFamily.Gemm => (2 * macs) + (node.HasInput(2) ? outputs : 0) + (Activations.FusedInto(node).Kind != ActivationKind.None ? outputs : 0),
             OpFamily.MatMul => 2 * macs,
-            OpFamily.Arithmetic or OpFamily.Activation => outputs,
+            OpFamily.Arithmetic or OpFamily.Activation or OpFamily.Logic => outputs,
             OpFamily.BatchNormalization => 2 * outputs,
             OpFamily.Pooling => outputs * SlidingWindows.Pool(node, shapes[node.Inputs[0]].Shape).Geometry.KernelSize,
             OpFamily.GlobalPooling => shapes[node.Inputs[0]].Shape.ElementCount,

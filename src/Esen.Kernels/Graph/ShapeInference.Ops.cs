@@ -16,6 +16,10 @@ public static partial class ShapeInference
             "Add" or "Sub" or "Mul" or "Div" => [Binary(c)],
             "Pow" => [Pow(c)],
             "Max" => [Max(c)],
+            "Equal" or "Greater" or "GreaterOrEqual" or "Less" or "LessOrEqual" => [Comparison(c)],
+            "And" or "Or" => [Comparison(c, boolInputs: true)],
+            "Not" => [BoolInput(c, 0)],
+            "Where" => [Where(c)],
             "Relu" or "Clip" => [Like(c, c.FloatShape(0, orByteInteger: true))],
             "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Erf" or "Sqrt" or "Log" or "Softmax" => [Like(c, c.FloatShape(0))],
             "Identity" => [c.Input(0)],
@@ -175,6 +179,41 @@ public static partial class ShapeInference
         }
 
         return first with { Shape = shape };
+    }
+
+    // Two inputs of one type (numeric, or bool for Equal; bool only for And and Or) broadcast to a bool output.
+    private static TensorInfo Comparison(InferenceContext c, bool boolInputs = false)
+    {
+        TensorInfo a = boolInputs ? BoolInput(c, 0) : c.Input(0), b = boolInputs ? BoolInput(c, 1) : c.Input(1);
+        if (a.DataType != b.DataType)
+        {
+            throw c.Fail($"input types differ: {a} and {b}");
+        }
+
+        if (a.DataType == DataType.Bool && c.Node.OpType is not ("Equal" or "And" or "Or"))
+        {
+            throw c.Fail($"{c.Node.OpType} does not take bool inputs");
+        }
+
+        return new TensorInfo(DataType.Bool, BroadcastOrFail(c, a.Shape, b.Shape));
+    }
+
+    private static TensorInfo BoolInput(InferenceContext c, int index)
+    {
+        TensorInfo input = c.Input(index);
+        return input.DataType == DataType.Bool ? input : throw c.Fail($"input '{c.Node.Inputs[index]}' is {input}, expected bool");
+    }
+
+    // A bool condition choosing between two values of one type; all three broadcast together.
+    private static TensorInfo Where(InferenceContext c)
+    {
+        TensorInfo condition = BoolInput(c, 0), x = c.Input(1), y = c.Input(2);
+        if (x.DataType != y.DataType)
+        {
+            throw c.Fail($"input types differ: {x} and {y}");
+        }
+
+        return x with { Shape = BroadcastOrFail(c, BroadcastOrFail(c, condition.Shape, x.Shape), y.Shape) };
     }
 
     private static TensorShape BroadcastOrFail(InferenceContext c, TensorShape a, TensorShape b) =>

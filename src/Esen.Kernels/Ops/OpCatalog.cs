@@ -48,6 +48,12 @@ public enum OpFamily
     /// <summary>Cast between element types.</summary>
     Cast,
 
+    /// <summary>
+    /// Equal, Greater, GreaterOrEqual, Less, LessOrEqual (to bool), Not, And, Or (on bool) and Where (a bool choosing
+    /// between two values), element by element with multidirectional broadcasting.
+    /// </summary>
+    Logic,
+
     /// <summary>Constant and Shape: values known before any input arrives, always folded at plan time.</summary>
     PlanTimeValue,
 }
@@ -98,6 +104,15 @@ public static class OpCatalog
         ["Concat"] = OpFamily.DataMovement,
         ["Gather"] = OpFamily.DataMovement,
         ["Cast"] = OpFamily.Cast,
+        ["Equal"] = OpFamily.Logic,
+        ["Greater"] = OpFamily.Logic,
+        ["GreaterOrEqual"] = OpFamily.Logic,
+        ["Less"] = OpFamily.Logic,
+        ["LessOrEqual"] = OpFamily.Logic,
+        ["Not"] = OpFamily.Logic,
+        ["And"] = OpFamily.Logic,
+        ["Or"] = OpFamily.Logic,
+        ["Where"] = OpFamily.Logic,
         ["Constant"] = OpFamily.PlanTimeValue,
         ["Shape"] = OpFamily.PlanTimeValue,
     }.ToFrozenDictionary(StringComparer.Ordinal);

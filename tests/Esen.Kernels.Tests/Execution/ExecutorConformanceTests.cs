@@ -64,6 +64,26 @@ public static class ConformanceData
 {
     public static TheoryData<int> SimdLengths => [1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 65];
 
+    /// <summary>Each comparison op with each numeric element type.</summary>
+    public static TheoryData<string, DataType> ComparisonCases()
+    {
+        var data = new TheoryData<string, DataType>();
+        DataType[] types =
+        [
+            DataType.Float16, DataType.Float32, DataType.Float64, DataType.Int8, DataType.UInt8, DataType.Int16, DataType.UInt16,
+            DataType.Int32, DataType.UInt32, DataType.Int64, DataType.UInt64,
+        ];
+        foreach (string op in new[] { "Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual" })
+        {
+            foreach (DataType type in types)
+            {
+                data.Add(op, type);
+            }
+        }
+
+        return data;
+    }
+
     public static TheoryData<string, long[], long[]> BroadcastCases()
     {
         var data = new TheoryData<string, long[], long[]>();
