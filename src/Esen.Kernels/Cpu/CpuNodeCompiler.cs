@@ -224,6 +224,25 @@ internal static class CpuNodeCompiler
 
             case "Concat":
                 return Concat(c, slots, inputs, y);
+            case "Split":
+            {
+                // Each output is a slice of x along the axis, copied with the input's strides.
+                SplitGeometry split = SplitGeometry.Resolve(c);
+                int[] strides = CpuOps.Strides(Shape(x));
+                CpuKernel[] pieces =
+                [
+                    .. outputs.Select((slot, i) => (slot, i)).Where(o => o.slot >= 0).Select(o => Strided(
+                        split.OutputShape(Shape(x), o.i).ToIntArray(), strides, (int)(split.Start(o.i) * strides[split.Axis]), x, o.slot, TypeOf(x))),
+                ];
+                return s =>
+                {
+                    foreach (CpuKernel piece in pieces)
+                    {
+                        piece(s);
+                    }
+                };
+            }
+
             case "Gather":
             {
                 (_, long outer64, long length64, long inner64) = AxisOps.Gather(node, Shape(x));

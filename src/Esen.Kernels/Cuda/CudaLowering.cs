@@ -291,6 +291,9 @@ internal static class CudaLowering
                 case "Concat":
                     Concat(y);
                     break;
+                case "Split":
+                    Split(x);
+                    break;
                 default:
                     throw Unsupported($"operator '{node.OpType}' has no CUDA lowering");
             }
@@ -745,6 +748,22 @@ internal static class CudaLowering
 
             // Leading padded dimensions have size 1, so their stride is never multiplied by a non-zero index.
             StridedCopy(Address(x) + (ulong)(start * DataTypes.SizeOf(TypeOf(x))), y, Dims(slice.OutputShape.ToIntArray()), Dims(inStrides));
+        }
+
+        // One strided copy per output: the piece of x along the axis, read with x's strides.
+        private void Split(string x)
+        {
+            SplitGeometry split = SplitGeometry.Resolve(Shapes.ContextOf(_node));
+            int[] strides = CpuOps.Strides(ShapeOf(x));
+            for (int i = 0; i < _node.Outputs.Count; i++)
+            {
+                string y = _node.Outputs[i];
+                if (y.Length > 0 && ShapeOf(y).ElementCount > 0)
+                {
+                    long start = split.Start(i) * strides[split.Axis];
+                    StridedCopy(Address(x) + (ulong)(start * DataTypes.SizeOf(TypeOf(x))), y, Dims(ShapeOf(y).ToIntArray()), Dims(strides));
+                }
+            }
         }
 
         private void Gather(string x, string indices, string y)

@@ -34,6 +34,7 @@ public static partial class ShapeInference
             "Reshape" => [c.Input(0) with { Shape = Reshape(c) }],
             "Transpose" => [c.Input(0) with { Shape = Transpose(c) }],
             "Concat" => [Concat(c)],
+            "Split" => Split(c),
             "Constant" => [Constant(c)],
             "Shape" => [new TensorInfo(DataType.Int64, new TensorShape(ShapeRange(c).Length))],
             "Cast" => [c.Input(0) with { DataType = CastTarget(c) }],
@@ -214,6 +215,12 @@ public static partial class ShapeInference
         }
 
         return x with { Shape = BroadcastOrFail(c, BroadcastOrFail(c, condition.Shape, x.Shape), y.Shape) };
+    }
+
+    private static TensorInfo[] Split(InferenceContext c)
+    {
+        SplitGeometry split = SplitGeometry.Resolve(c);
+        return [.. split.Sizes.Select((_, i) => c.Input(0) with { Shape = split.OutputShape(c.Shape(0), i) })];
     }
 
     private static TensorShape BroadcastOrFail(InferenceContext c, TensorShape a, TensorShape b) =>

