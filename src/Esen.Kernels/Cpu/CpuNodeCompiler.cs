@@ -257,6 +257,8 @@ internal static class CpuNodeCompiler
                 return s => convert(s[x], s[y]);
             }
 
+            case "If":
+                return If(c, slots, inputs, outputs, threads);
             case "Constant":
             {
                 Tensor value = ShapeInference.ConstantValue(node);
@@ -374,6 +376,34 @@ internal static class CpuNodeCompiler
             foreach ((int slot, SlotConversion convert) in after)
             {
                 convert(floatSlots[slot], s[slot]);
+            }
+        };
+    }
+
+    /// <summary>
+    /// If: each branch runs on an executor of its own (<see cref="IfBranches.Standalone"/>), fed the outer values it
+    /// reads from their slots; only the branch the condition picks runs, and its outputs are copied into the node's.
+    /// </summary>
+    private static CpuKernel If(InferenceContext c, ValueSlot[] slots, int[] inputs, int[] outputs, int threads)
+    {
+        Node node = c.Node;
+        var branches = IfBranches.Attributes.Select(attribute =>
+        {
+            LayerGraph graph = IfBranches.Standalone(c, attribute);
+            (string Name, int Slot)[] reads = [.. graph.Inputs.Select(i => (i.Name, inputs[node.Inputs.ToList().IndexOf(i.Name)]))];
+            return (Executor: new CpuExecutor(graph, new CpuExecutorOptions { Threads = threads }), Reads: reads, Outputs: graph.Outputs.Select(o => o.Name).ToArray());
+        }).ToArray();
+        int condition = inputs[0];
+        return s =>
+        {
+            var branch = branches[s[condition].Span<bool>()[0] ? 0 : 1];
+            IReadOnlyDictionary<string, Tensor> results = branch.Executor.Run(branch.Reads.ToDictionary(r => r.Name, r => s[r.Slot].ToTensor()));
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                if (outputs[i] >= 0)
+                {
+                    CopyTensor(results[branch.Outputs[i]], s[outputs[i]]);
+                }
             }
         };
     }

@@ -294,6 +294,8 @@ internal static class CudaLowering
                 case "Split":
                     Split(x);
                     break;
+                case "If":
+                    throw Unsupported($"the condition '{x}' is known only at run time and the CUDA plan has no branches; the CPU executor runs If (a constant condition is inlined when the graph is optimised)");
                 default:
                     throw Unsupported($"operator '{node.OpType}' has no CUDA lowering");
             }

@@ -66,7 +66,8 @@ public sealed record GraphCost(InferredShapes Shapes, IReadOnlyList<NodeCost> No
 /// element; BatchNormalization 2 per element (folded scale and shift); MaxPool/AveragePool one per
 /// window element per output; GlobalAveragePool one per input element; Softmax 3 per element (exp,
 /// sum, divide); LayerNormalization 8 per element (mean, subtract, square-accumulate, normalise,
-/// scale, shift); ReduceMean and ReduceMax one per input element; data movement and shape ops 0.
+/// scale, shift); ReduceMean and ReduceMax one per input element; data movement and shape ops 0; If the
+/// costlier of its two branches (by FLOPs), as a whole.
 /// </summary>
 public static class GraphCostAnalyzer
 {
@@ -81,6 +82,11 @@ public static class GraphCostAnalyzer
     /// <summary>The cost of one node.</summary>
     public static NodeCost NodeCostOf(InferredShapes shapes, Node node)
     {
+        if (node.OpType == "If")
+        {
+            return IfCost(shapes, node);
+        }
+
         long read = 0, parameters = 0, activations = 0, written = 0;
         foreach (string input in node.Inputs.Where(i => i.Length > 0))
         {
@@ -118,6 +124,14 @@ public static class GraphCostAnalyzer
             _ => 0,
         };
         return new NodeCost(node, macs, flops, read, written, parameters, activations + written, gemm);
+    }
+
+    // Which branch runs is known only at run time: the costlier one (by FLOPs, then bytes moved) is charged, whole.
+    private static NodeCost IfCost(InferredShapes shapes, Node node)
+    {
+        GraphCost costliest = IfBranches.Attributes.Select(b => Analyze(IfBranches.Infer(shapes.ContextOf(node), b)))
+            .MaxBy(c => (c.Flops, c.BytesRead + c.BytesWritten))!;
+        return new NodeCost(node, costliest.Macs, costliest.Flops, costliest.BytesRead, costliest.BytesWritten, costliest.ParameterBytes, costliest.ActivationBytes, null);
     }
 
     private static GemmView? Gemm(InferredShapes shapes, Node node)

@@ -35,6 +35,7 @@ public static partial class ShapeInference
             "Transpose" => [c.Input(0) with { Shape = Transpose(c) }],
             "Concat" => [Concat(c)],
             "Split" => Split(c),
+            "If" => If(c),
             "Constant" => [Constant(c)],
             "Shape" => [new TensorInfo(DataType.Int64, new TensorShape(ShapeRange(c).Length))],
             "Cast" => [c.Input(0) with { DataType = CastTarget(c) }],
@@ -215,6 +216,45 @@ public static partial class ShapeInference
         }
 
         return x with { Shape = BroadcastOrFail(c, BroadcastOrFail(c, condition.Shape, x.Shape), y.Shape) };
+    }
+
+    // Either branch may run, so both must give every output the same type and shape.
+    private static TensorInfo[] If(InferenceContext c)
+    {
+        TensorInfo condition = c.Input(0);
+        if (condition.DataType != DataType.Bool || condition.Shape.ElementCount != 1)
+        {
+            throw c.Fail($"condition '{c.Node.Inputs[0]}' is {condition}, expected one bool");
+        }
+
+        TensorInfo[][] branches = [.. IfBranches.Attributes.Select(b => BranchOutputs(c, b))];
+        for (int i = 0; i < branches[0].Length; i++)
+        {
+            if (branches[0][i] != branches[1][i])
+            {
+                throw c.Fail($"output {i} ('{c.Node.Outputs[i]}') is {branches[0][i]} from then_branch but {branches[1][i]} from else_branch; both branches must give the same type and shape");
+            }
+        }
+
+        return branches[0];
+    }
+
+    private static TensorInfo[] BranchOutputs(InferenceContext c, string attribute)
+    {
+        InferredShapes shapes;
+        try
+        {
+            shapes = IfBranches.Infer(c, attribute);
+        }
+        catch (GraphException e) when (e is not UnsupportedModelException)
+        {
+            throw c.Fail($"{attribute}: {e.Message}");
+        }
+
+        TensorInfo[] outputs = [.. shapes.Graph.Outputs.Select(o => shapes[o.Name])];
+        return outputs.Length == c.Node.Outputs.Count
+            ? outputs
+            : throw c.Fail($"{attribute} has {outputs.Length} outputs, the node {c.Node.Outputs.Count}");
     }
 
     private static TensorInfo[] Split(InferenceContext c)

@@ -54,6 +54,9 @@ public enum OpFamily
     /// </summary>
     Logic,
 
+    /// <summary>If: one of two subgraphs runs, chosen by a bool condition (at run time, unless it is a constant).</summary>
+    ControlFlow,
+
     /// <summary>Constant and Shape: values known before any input arrives, always folded at plan time.</summary>
     PlanTimeValue,
 }
@@ -114,6 +117,7 @@ public static class OpCatalog
         ["And"] = OpFamily.Logic,
         ["Or"] = OpFamily.Logic,
         ["Where"] = OpFamily.Logic,
+        ["If"] = OpFamily.ControlFlow,
         ["Constant"] = OpFamily.PlanTimeValue,
         ["Shape"] = OpFamily.PlanTimeValue,
     }.ToFrozenDictionary(StringComparer.Ordinal);

@@ -40,6 +40,7 @@ public class OnnxRuntimeOracleTests
         new("openwakeword-timer", () => Requires.PackagedModel("openwakeword-0.1.1/timer_v0.1.onnx"), [new("onnx::Flatten_0", [1, 34, 96], -1, 1)], new(1e-3, 1e-5)),
         new("openwakeword-weather", () => Requires.PackagedModel("openwakeword-0.1.1/weather_v0.1.onnx"), [new("onnx::Flatten_0", [1, 22, 96], -1, 1)], new(1e-3, 1e-5)),
         new("openwakeword-hey-mycroft", () => Requires.PackagedModel("openwakeword-0.1.1/hey_mycroft_v0.1.onnx"), [new("onnx::Flatten_0", [1, 16, 96], -1, 1)], new(1e-3, 1e-5)),
+        new("openwakeword-hey-jarvis", () => Requires.PackagedModel("openwakeword-0.1.1/hey_jarvis_v0.1.onnx"), [new("x.1", [1, 16, 96], -1, 1)], new(1e-3, 1e-5)),
         new("openwakeword-hey-rhasspy", () => Requires.PackagedModel("openwakeword-0.1.1/hey_rhasspy_v0.1.onnx"), [new("onnx::Flatten_0", [1, 16, 96], -1, 1)], new(1e-3, 1e-5)),
         new("openwakeword-melspectrogram", () => Requires.PackagedModel("openwakeword-0.1.1/melspectrogram.onnx"), [new("input", [1, 1760], -32768, 32768)], new(1e-3, 1e-4)),
         new("openwakeword-embedding", () => Requires.PackagedModel("openwakeword-0.1.1/embedding_model.onnx"), [new("input_1", [1, 76, 32, 1], -1, 1)], new(1e-3, 1e-4)),
@@ -99,6 +100,41 @@ public class OnnxRuntimeOracleTests
             string? mismatch = OnnxTestRunner.Compare(reference, actual[output], model.Tolerance);
             Assert.True(mismatch is null, $"{name} output '{output}' on the host-run CUDA plan: {mismatch}");
         }
+    }
+
+    /// <summary>
+    /// openWakeWord hey_jarvis ends in an If on GreaterOrEqual(score, threshold): its then_branch runs a verifier MLP on a
+    /// value of the enclosing graph, its else_branch does not. Seeded noise at scales that make each branch run; which one
+    /// ran is read from the condition (the If's input, made the output of a copy of the graph), and the output is
+    /// compared with ONNX Runtime's.
+    /// </summary>
+    [SkippableFact]
+    public void HeyJarvis_EachBranch_MatchesOnnxRuntime()
+    {
+        string path = Requires.PackagedModel("openwakeword-0.1.1/hey_jarvis_v0.1.onnx");
+        LayerGraph graph = OnnxModel.Load(path);
+        Node ifNode = graph.Nodes.Single(n => n.OpType == "If");
+        var conditionGraph = new LayerGraph(
+            graph.Name, graph.Inputs, [new ValueInfo(ifNode.Inputs[0], DataType.Bool, TensorShape.Scalar)], graph.Nodes, graph.Initializers, graph.Opset);
+        using var executor = new CpuExecutor(graph);
+        using var condition = new CpuExecutor(conditionGraph);
+        using var oracle = new OnnxRuntimeOracle(path);
+        var taken = new HashSet<bool>();
+        foreach ((int seed, float scale) in new[] { (Seed, 1f), (Seed + 1, 4f), (Seed + 2, 8f), (Seed + 4, 0.25f) })
+        {
+            var inputs = new Dictionary<string, Tensor> { ["x.1"] = new ModelInput("x.1", [1, 16, 96], -scale, scale).Random(seed) };
+            bool then = condition.Run(inputs)[ifNode.Inputs[0]].Elements<bool>()[0];
+            IReadOnlyDictionary<string, Tensor> expected = oracle.Run(inputs), actual = executor.Run(inputs);
+            foreach ((string output, Tensor reference) in expected)
+            {
+                string? mismatch = OnnxTestRunner.Compare(reference, actual[output], new OnnxTolerance(1e-3, 1e-5));
+                Assert.True(mismatch is null, $"hey_jarvis seed {seed} scale {scale} ({(then ? "then" : "else")}_branch) output '{output}': {mismatch}");
+            }
+
+            taken.Add(then);
+        }
+
+        Assert.Equal([false, true], taken.Order());
     }
 
     /// <summary>ONNX Runtime is the tests' and the bench's oracle; Esen itself never loads it (DESIGN.md, Dependencies).</summary>
