@@ -91,12 +91,10 @@ public static class OnnxModel
     {
         GraphProto graph = model.Graph ?? throw new GraphException("the model has no graph");
         OperatorSetIdProto? opset = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
-        if (opset is null && graph.Node.Count > 0)
-        {
-            throw new GraphException("the model imports no default-domain opset (opset_import)");
-        }
-
-        return ToGraph(graph, checked((int)(opset?.Version ?? LayerGraph.DefaultOpset)), subgraphOf: null);
+        LayerGraph converted = ToGraph(graph, checked((int)(opset?.Version ?? LayerGraph.DefaultOpset)), subgraphOf: null);
+        return opset is null && converted.Nodes.Count > 0
+            ? throw new GraphException("the model imports no default-domain opset (opset_import)")
+            : converted;
     }
 
     // A model's graph, or (subgraphOf names the node) a subgraph: it has no inputs of its own and reads the values of

@@ -11,6 +11,9 @@ public interface IExecutorFixture
 
     /// <summary>Skips the calling test when the device is absent (the CPU is always present).</summary>
     void RequireDevice();
+
+    /// <summary>Whether the executor runs If on a condition computed at run time (the CUDA plan refuses it, naming the node).</summary>
+    bool RunsIf => true;
 }
 
 /// <summary>
