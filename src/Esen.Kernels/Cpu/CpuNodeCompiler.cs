@@ -258,7 +258,7 @@ internal static class CpuNodeCompiler
             }
 
             case "If":
-                return If(c, slots, inputs, outputs, threads);
+                return If(c, inputs, outputs, threads);
             case "Constant":
             {
                 Tensor value = ShapeInference.ConstantValue(node);
@@ -384,7 +384,7 @@ internal static class CpuNodeCompiler
     /// If: each branch runs on an executor of its own (<see cref="IfBranches.Standalone"/>), fed the outer values it
     /// reads from their slots; only the branch the condition picks runs, and its outputs are copied into the node's.
     /// </summary>
-    private static CpuKernel If(InferenceContext c, ValueSlot[] slots, int[] inputs, int[] outputs, int threads)
+    private static CpuKernel If(InferenceContext c, int[] inputs, int[] outputs, int threads)
     {
         Node node = c.Node;
         var branches = IfBranches.Attributes.Select(attribute =>
