@@ -1,5 +1,7 @@
 using Esen.Kernels.Cpu;
+using Esen.Kernels.Cuda.Host;
 using Esen.Kernels.Graph;
+using Esen.Kernels.Tests.DeviceKernels;
 using Esen.Kernels.Tests.Execution;
 
 namespace Esen.Kernels.Tests.Graph;
@@ -77,5 +79,21 @@ public class IfTests
         NodeCost cost = GraphCostAnalyzer.Analyze(IfGraph()).Nodes.Single();
         Assert.Equal(2 * 3 * 3, cost.Macs);
         Assert.Equal(2 * 2 * 3 * 3, cost.Flops);
+    }
+
+    /// <summary>The CUDA plan (run on the host) refuses a run-time condition naming the node, and runs a constant one inlined.</summary>
+    [SkippableFact]
+    public void CudaPlan_RefusesARunTimeCondition_AndRunsAConstantOne()
+    {
+        KernelToolchain.RequireClangPlusPlus();
+        using (var plan = new CudaHostExecutor(IfGraph()))
+        {
+            UnsupportedModelException e = Assert.Throws<UnsupportedModelException>(() => plan.Run(new Dictionary<string, Tensor> { ["x"] = s_x, ["c"] = Condition(true) }));
+            Assert.StartsWith("If node 'if': ", e.Message);
+            Assert.DoesNotContain('\n', e.Message);
+        }
+
+        using var inlined = new CudaHostExecutor(IfGraph(Condition(true)));
+        TensorAssert.Close(Product(), inlined.Run(new Dictionary<string, Tensor> { ["x"] = s_x })["y"].Floats, 1e-5, 1e-6, "then_branch inlined on the CUDA plan");
     }
 }
