@@ -1,5 +1,5 @@
-// Elementwise binary operators with NumPy/ONNX broadcasting, on float32, float64, float16 and every
-// integer type, and the casts between any two element types.
+// Elementwise binary operators and comparisons with NumPy/ONNX broadcasting, on float32, float64,
+// float16 and every integer type, And, Or, Not and Where, and the casts between any two element types.
 //
 // Broadcasting is described by strides: the output shape is right-aligned into ESEN_MAX_RANK (6)
 // dimensions (missing leading dimensions are 1), and each input gets one stride per output
@@ -240,6 +240,123 @@ ESEN_INTEGER_BINARY_ENTRIES(_int32, int)
 ESEN_INTEGER_BINARY_ENTRIES(_uint32, unsigned int)
 ESEN_INTEGER_BINARY_ENTRIES(_int64, long long)
 ESEN_INTEGER_BINARY_ENTRIES(_uint64, unsigned long long)
+
+// ---- Comparisons, logic and Where --------------------------------------------------------------
+//
+// Comparisons write bool (one byte, 0 or 1) with the IEEE predicates, so NaN compares false;
+// float16 is compared as float32, which holds it exactly. And, Or and Not take bool. Where moves
+// bits, so one kernel per element size serves every type. Broadcasting as the binary operators'.
+enum EsenPredicate
+{
+    ESEN_EQUAL,
+    ESEN_GREATER,
+    ESEN_GREATER_OR_EQUAL,
+    ESEN_LESS,
+    ESEN_LESS_OR_EQUAL,
+    ESEN_AND,
+    ESEN_OR,
+};
+
+template <int Op, class T>
+ESEN_DEVICE bool esen_predicate_apply(T a, T b)
+{
+    if constexpr (EsenSameType<T, EsenHalf>::value)
+    {
+        return esen_predicate_apply<Op>(esen_half_to_float(a.bits), esen_half_to_float(b.bits));
+    }
+    else
+    {
+        switch (Op)
+        {
+            case ESEN_EQUAL: return a == b;
+            case ESEN_GREATER: return a > b;
+            case ESEN_GREATER_OR_EQUAL: return a >= b;
+            case ESEN_LESS: return a < b;
+            case ESEN_LESS_OR_EQUAL: return a <= b;
+            case ESEN_AND: return a != 0 && b != 0;
+            default: return a != 0 || b != 0;
+        }
+    }
+}
+
+template <int Op, class T>
+ESEN_DEVICE void esen_predicate(const T* a, const T* b, unsigned char* y, int count, const EsenDims6& out_dims,
+                                const EsenDims6& a_strides, const EsenDims6& b_strides)
+{
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        int a_offset;
+        int b_offset;
+        esen_broadcast_offsets(i, out_dims, a_strides, b_strides, a_offset, b_offset);
+        y[i] = esen_predicate_apply<Op>(a[a_offset], b[b_offset]) ? 1 : 0;
+    }
+}
+
+// esen_<op>_<type>: the five comparisons of one element type (named as ONNX names it).
+#define ESEN_PREDICATE_ENTRY(name, op, T)                                                             \
+    ESEN_KERNEL void name(const T* a, const T* b, unsigned char* y, int count, EsenDims6 out_dims,   \
+                          EsenDims6 a_strides, EsenDims6 b_strides)                                  \
+    {                                                                                                \
+        esen_predicate<op>(a, b, y, count, out_dims, a_strides, b_strides);                          \
+    }
+
+#define ESEN_COMPARISON_ENTRIES(type, T)                                                             \
+    ESEN_PREDICATE_ENTRY(esen_equal_##type, ESEN_EQUAL, T)                                           \
+    ESEN_PREDICATE_ENTRY(esen_greater_##type, ESEN_GREATER, T)                                       \
+    ESEN_PREDICATE_ENTRY(esen_greater_or_equal_##type, ESEN_GREATER_OR_EQUAL, T)                     \
+    ESEN_PREDICATE_ENTRY(esen_less_##type, ESEN_LESS, T)                                             \
+    ESEN_PREDICATE_ENTRY(esen_less_or_equal_##type, ESEN_LESS_OR_EQUAL, T)
+
+ESEN_COMPARISON_ENTRIES(float, float)
+ESEN_COMPARISON_ENTRIES(double, double)
+ESEN_COMPARISON_ENTRIES(float16, EsenHalf)
+ESEN_COMPARISON_ENTRIES(int8, signed char)
+ESEN_COMPARISON_ENTRIES(uint8, unsigned char)
+ESEN_COMPARISON_ENTRIES(int16, short)
+ESEN_COMPARISON_ENTRIES(uint16, unsigned short)
+ESEN_COMPARISON_ENTRIES(int32, int)
+ESEN_COMPARISON_ENTRIES(uint32, unsigned int)
+ESEN_COMPARISON_ENTRIES(int64, long long)
+ESEN_COMPARISON_ENTRIES(uint64, unsigned long long)
+ESEN_PREDICATE_ENTRY(esen_equal_bool, ESEN_EQUAL, unsigned char)
+ESEN_PREDICATE_ENTRY(esen_and, ESEN_AND, unsigned char)
+ESEN_PREDICATE_ENTRY(esen_or, ESEN_OR, unsigned char)
+
+ESEN_KERNEL void esen_not(const unsigned char* x, unsigned char* y, int count)
+{
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        y[i] = x[i] == 0 ? 1 : 0;
+    }
+}
+
+template <class T>
+ESEN_DEVICE void esen_where(const unsigned char* condition, const T* x, const T* y, T* output, int count,
+                            const EsenDims6& out_dims, const EsenDims6& condition_strides,
+                            const EsenDims6& x_strides, const EsenDims6& y_strides)
+{
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        const int index = static_cast<int>(i);
+        output[i] = condition[esen_strided_offset(index, out_dims, condition_strides)] != 0
+                        ? x[esen_strided_offset(index, out_dims, x_strides)]
+                        : y[esen_strided_offset(index, out_dims, y_strides)];
+    }
+}
+
+// esen_where_<bits>: Where on elements of 8, 16, 32 or 64 bits.
+#define ESEN_WHERE_ENTRY(name, T)                                                                     \
+    ESEN_KERNEL void name(const unsigned char* condition, const T* x, const T* y, T* output, int count, \
+                          EsenDims6 out_dims, EsenDims6 condition_strides, EsenDims6 x_strides,      \
+                          EsenDims6 y_strides)                                                       \
+    {                                                                                                \
+        esen_where(condition, x, y, output, count, out_dims, condition_strides, x_strides, y_strides); \
+    }
+
+ESEN_WHERE_ENTRY(esen_where_int8, unsigned char)
+ESEN_WHERE_ENTRY(esen_where_int16, unsigned short)
+ESEN_WHERE_ENTRY(esen_where_int32, unsigned int)
+ESEN_WHERE_ENTRY(esen_where_int64, unsigned long long)
 
 // ---- Cast ---------------------------------------------------------------------------------------
 //

@@ -82,6 +82,11 @@ struct EsenHostEntry
 #define ESEN_HOST_BINARY_ENTRIES(suffix)                                                 \
     ESEN_HOST_ENTRY(esen_add##suffix), ESEN_HOST_ENTRY(esen_sub##suffix),                 \
         ESEN_HOST_ENTRY(esen_mul##suffix), ESEN_HOST_ENTRY(esen_div##suffix)
+// The five comparisons of one element type (elementwise.cu).
+#define ESEN_COMPARISON_HOST_ENTRIES(type)                                                          \
+    ESEN_HOST_ENTRY(esen_equal_##type), ESEN_HOST_ENTRY(esen_greater_##type),                       \
+        ESEN_HOST_ENTRY(esen_greater_or_equal_##type), ESEN_HOST_ENTRY(esen_less_##type),           \
+        ESEN_HOST_ENTRY(esen_less_or_equal_##type)
 // Pow of one base type to each exponent type (math.cu).
 #define ESEN_POW_HOST_ENTRIES(base)                                                                \
     ESEN_HOST_ENTRY(esen_pow_##base##_float), ESEN_HOST_ENTRY(esen_pow_##base##_int32),            \
@@ -104,6 +109,25 @@ static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_BINARY_ENTRIES(_int64),
     ESEN_HOST_BINARY_ENTRIES(_uint64),
     ESEN_HOST_BINARY_ENTRIES(_float16),
+    ESEN_COMPARISON_HOST_ENTRIES(float),
+    ESEN_COMPARISON_HOST_ENTRIES(double),
+    ESEN_COMPARISON_HOST_ENTRIES(float16),
+    ESEN_COMPARISON_HOST_ENTRIES(int8),
+    ESEN_COMPARISON_HOST_ENTRIES(uint8),
+    ESEN_COMPARISON_HOST_ENTRIES(int16),
+    ESEN_COMPARISON_HOST_ENTRIES(uint16),
+    ESEN_COMPARISON_HOST_ENTRIES(int32),
+    ESEN_COMPARISON_HOST_ENTRIES(uint32),
+    ESEN_COMPARISON_HOST_ENTRIES(int64),
+    ESEN_COMPARISON_HOST_ENTRIES(uint64),
+    ESEN_HOST_ENTRY(esen_equal_bool),
+    ESEN_HOST_ENTRY(esen_and),
+    ESEN_HOST_ENTRY(esen_or),
+    ESEN_HOST_ENTRY(esen_not),
+    ESEN_HOST_ENTRY(esen_where_int8),
+    ESEN_HOST_ENTRY(esen_where_int16),
+    ESEN_HOST_ENTRY(esen_where_int32),
+    ESEN_HOST_ENTRY(esen_where_int64),
     ESEN_HOST_ENTRY(esen_cast),
     ESEN_HOST_ENTRY(esen_fill_one),
     ESEN_HOST_ENTRY(esen_copy),

@@ -107,6 +107,34 @@ internal static class CpuNodeCompiler
                 return inputs.Length == 1 ? View(x, y, -1, slots) : ElementTypes.VisitNumber<CpuKernel, MaxKernel>(TypeOf(y), new MaxKernel(plans, inputs, y));
             }
 
+            case "Equal":
+            case "Greater":
+            case "GreaterOrEqual":
+            case "Less":
+            case "LessOrEqual":
+            case "And":
+            case "Or":
+            {
+                var plan = BroadcastPlan.Create(Shape(x), Shape(inputs[1]), Shape(y));
+                return node.OpType switch
+                {
+                    "And" => Compare<bool, AndOp>(plan, x, inputs[1], y),
+                    "Or" => Compare<bool, OrOp>(plan, x, inputs[1], y),
+                    _ when TypeOf(x) == DataType.Bool => Compare<bool, BoolEqualOp>(plan, x, inputs[1], y),
+                    _ => ElementTypes.VisitNumber<CpuKernel, ComparisonKernel>(TypeOf(x), new ComparisonKernel(node.OpType, plan, x, inputs[1], y)),
+                };
+            }
+
+            case "Not":
+                return s => CpuOps.Not(s[x].Span<bool>(), s[y].Span<bool>());
+            case "Where":
+            {
+                TensorShape ys = Shape(y);
+                var where = new WhereKernel(
+                    [x, inputs[1], inputs[2], y], ys.ToIntArray(), [.. inputs.Select(i => CpuOps.BroadcastStrides(Shape(i), ys))]);
+                return ElementTypes.Visit<CpuKernel, WhereKernel>(TypeOf(y), where);
+            }
+
             case "Relu":
             case "LeakyRelu":
             case "Sigmoid":
@@ -205,6 +233,25 @@ internal static class CpuNodeCompiler
 
             case "Concat":
                 return Concat(c, slots, inputs, y);
+            case "Split":
+            {
+                // Each output is a slice of x along the axis, copied with the input's strides.
+                SplitGeometry split = SplitGeometry.Resolve(c);
+                int[] strides = CpuOps.Strides(Shape(x));
+                CpuKernel[] pieces =
+                [
+                    .. outputs.Select((slot, i) => (slot, i)).Where(o => o.slot >= 0).Select(o => Strided(
+                        split.OutputShape(Shape(x), o.i).ToIntArray(), strides, (int)(split.Start(o.i) * strides[split.Axis]), x, o.slot, TypeOf(x))),
+                ];
+                return s =>
+                {
+                    foreach (CpuKernel piece in pieces)
+                    {
+                        piece(s);
+                    }
+                };
+            }
+
             case "Gather":
             {
                 (_, long outer64, long length64, long inner64) = AxisOps.Gather(node, Shape(x));
@@ -219,6 +266,8 @@ internal static class CpuNodeCompiler
                 return s => convert(s[x], s[y]);
             }
 
+            case "If":
+                return If(c, inputs, outputs, threads);
             case "Constant":
             {
                 Tensor value = ShapeInference.ConstantValue(node);
@@ -265,6 +314,11 @@ internal static class CpuNodeCompiler
             ? ElementTypes.VisitNumber<CpuKernel, BinaryKernel>(type, binary)
             : ElementTypes.VisitInteger<CpuKernel, BinaryKernel>(type, binary);
     }
+
+    private static CpuKernel Compare<T, TOp>(BroadcastPlan plan, int a, int b, int y)
+        where T : unmanaged
+        where TOp : IPredicate<T> =>
+        s => CpuOps.Compare<T, TOp>(plan, s[a].Span<T>(), s[b].Span<T>(), s[y].Span<bool>());
 
     /// <summary>The slots <see cref="Float32Computation.IsConverted"/> says a float32 kernel cannot use as they are.</summary>
     private static int[] Widened(ValueSlot[] slots, int[] inputs, int[] outputs) =>
@@ -331,6 +385,34 @@ internal static class CpuNodeCompiler
             foreach ((int slot, SlotConversion convert) in after)
             {
                 convert(floatSlots[slot], s[slot]);
+            }
+        };
+    }
+
+    /// <summary>
+    /// If: each branch runs on an executor of its own (<see cref="IfBranches.Standalone"/>), fed the outer values it
+    /// reads from their slots; only the branch the condition picks runs, and its outputs are copied into the node's.
+    /// </summary>
+    private static CpuKernel If(InferenceContext c, int[] inputs, int[] outputs, int threads)
+    {
+        Node node = c.Node;
+        var branches = IfBranches.Attributes.Select(attribute =>
+        {
+            LayerGraph graph = IfBranches.Standalone(c, attribute);
+            (string Name, int Slot)[] reads = [.. graph.Inputs.Select(i => (i.Name, inputs[node.Inputs.ToList().IndexOf(i.Name)]))];
+            return (Executor: new CpuExecutor(graph, new CpuExecutorOptions { Threads = threads }), Reads: reads, Outputs: graph.Outputs.Select(o => o.Name).ToArray());
+        }).ToArray();
+        int condition = inputs[0];
+        return s =>
+        {
+            var branch = branches[s[condition].Span<bool>()[0] ? 0 : 1];
+            IReadOnlyDictionary<string, Tensor> results = branch.Executor.Run(branch.Reads.ToDictionary(r => r.Name, r => s[r.Slot].ToTensor()));
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                if (outputs[i] >= 0)
+                {
+                    CopyTensor(results[branch.Outputs[i]], s[outputs[i]]);
+                }
             }
         };
     }
@@ -658,6 +740,31 @@ internal static class CpuNodeCompiler
         {
             (BroadcastPlan p, int a, int b, int output) = (plan, x, exponent, y);
             return s => CpuOps.Pow(p, s[a].Span<T>(), s[b].Span<TExponent>(), s[output].Span<T>());
+        }
+    }
+
+    /// <summary>A comparison of two numbers of the visited type, to bool.</summary>
+    private readonly struct ComparisonKernel(string op, BroadcastPlan plan, int a, int b, int y) : INumberVisitor<CpuKernel>
+    {
+        public CpuKernel Visit<T>()
+            where T : unmanaged, INumber<T>, IMinMaxValue<T> => op switch
+            {
+                "Equal" => Compare<T, EqualOp<T>>(plan, a, b, y),
+                "Greater" => Compare<T, GreaterOp<T>>(plan, a, b, y),
+                "GreaterOrEqual" => Compare<T, GreaterOrEqualOp<T>>(plan, a, b, y),
+                "Less" => Compare<T, LessOp<T>>(plan, a, b, y),
+                _ => Compare<T, LessOrEqualOp<T>>(plan, a, b, y),
+            };
+    }
+
+    /// <summary>Where on values of the visited type; <paramref name="slots"/> are the condition, x, y and the output.</summary>
+    private readonly struct WhereKernel(int[] slots, int[] dims, int[][] strides) : IElementVisitor<CpuKernel>
+    {
+        public CpuKernel Visit<T>()
+            where T : unmanaged
+        {
+            (int[] v, int[] d, int[][] st) = (slots, dims, strides);
+            return s => CpuOps.Where(s[v[0]].Span<bool>(), s[v[1]].Span<T>(), s[v[2]].Span<T>(), s[v[3]].Span<T>(), d, st[0], st[1], st[2]);
         }
     }
 

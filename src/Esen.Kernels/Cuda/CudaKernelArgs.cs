@@ -254,7 +254,24 @@ internal static class CudaKernelArgs
         public int Cols;
     }
 
-    /// <summary><c>esen_sqrt</c> and <c>esen_log</c>: y = f(x), element by element.</summary>
+    /// <summary>
+    /// <c>esen_where_&lt;bits&gt;</c>: Output = Condition ? X : Y, element by element, each input with its broadcasting strides.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Where
+    {
+        public ulong Condition;
+        public ulong X;
+        public ulong Y;
+        public ulong Output;
+        public int Count;
+        public Dims6 OutDims;
+        public Dims6 ConditionStrides;
+        public Dims6 XStrides;
+        public Dims6 YStrides;
+    }
+
+    /// <summary><c>esen_sqrt</c>, <c>esen_log</c> and <c>esen_not</c>: y = f(x), element by element.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct Unary
     {

@@ -220,6 +220,19 @@ internal static class CudaLowering
                 case "Max":
                     Max(y);
                     break;
+                case "Equal" or "Greater" or "GreaterOrEqual" or "Less" or "LessOrEqual" or "And" or "Or":
+                    Predicate(x, node.Inputs[1], y);
+                    break;
+                case "Not":
+                {
+                    long count = ShapeOf(y).ElementCount;
+                    Launch(PtxKernels.Not, LaunchConfig.GridStride(count), new CudaKernelArgs.Unary { X = Address(x), Y = Address(y), Count = (int)count });
+                    break;
+                }
+
+                case "Where":
+                    Where(x, node.Inputs[1], node.Inputs[2], y);
+                    break;
                 case "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Clip":
                     Activation(x, y);
                     break;
@@ -288,6 +301,11 @@ internal static class CudaLowering
                 case "Concat":
                     Concat(y);
                     break;
+                case "Split":
+                    Split(x);
+                    break;
+                case "If":
+                    throw Unsupported($"the condition '{x}' is known only at run time and the CUDA plan has no branches; the CPU executor runs If (a constant condition is inlined when the graph is optimised)");
                 default:
                     throw Unsupported($"operator '{node.OpType}' has no CUDA lowering");
             }
@@ -566,6 +584,30 @@ internal static class CudaLowering
             }
         }
 
+        // Shape inference gives a and b one type: a comparison kernel's, or bool for And, Or and Equal.
+        private void Predicate(string a, string b, string y)
+        {
+            int[] outShape = ShapeOf(y).ToIntArray();
+            long count = ShapeOf(y).ElementCount;
+            Launch(PtxKernels.Predicate(_node.OpType, Shapes[a].DataType), LaunchConfig.GridStride(count), new CudaKernelArgs.Binary
+            {
+                A = Address(a), B = Address(b), Y = Address(y), Count = (int)count, OutDims = Dims(outShape),
+                AStrides = Broadcast(ShapeOf(a).ToIntArray(), outShape), BStrides = Broadcast(ShapeOf(b).ToIntArray(), outShape),
+            });
+        }
+
+        private void Where(string condition, string x, string other, string y)
+        {
+            int[] outShape = ShapeOf(y).ToIntArray();
+            long count = ShapeOf(y).ElementCount;
+            Launch(PtxKernels.Where(DataTypes.SizeOf(TypeOf(y))), LaunchConfig.GridStride(count), new CudaKernelArgs.Where
+            {
+                Condition = Address(condition), X = Address(x), Y = Address(other), Output = Address(y), Count = (int)count, OutDims = Dims(outShape),
+                ConditionStrides = Broadcast(ShapeOf(condition).ToIntArray(), outShape), XStrides = Broadcast(ShapeOf(x).ToIntArray(), outShape),
+                YStrides = Broadcast(ShapeOf(other).ToIntArray(), outShape),
+            });
+        }
+
         private void Pow(string x, string exponent, string y)
         {
             DataType baseType = Shapes[x].DataType, exponentType = Shapes[exponent].DataType;
@@ -755,6 +797,22 @@ internal static class CudaLowering
 
             // Leading padded dimensions have size 1, so their stride is never multiplied by a non-zero index.
             StridedCopy(Address(x) + (ulong)(start * DataTypes.SizeOf(TypeOf(x))), y, Dims(slice.OutputShape.ToIntArray()), Dims(inStrides));
+        }
+
+        // One strided copy per output: the piece of x along the axis, read with x's strides.
+        private void Split(string x)
+        {
+            SplitGeometry split = SplitGeometry.Resolve(Shapes.ContextOf(_node));
+            int[] strides = CpuOps.Strides(ShapeOf(x));
+            for (int i = 0; i < _node.Outputs.Count; i++)
+            {
+                string y = _node.Outputs[i];
+                if (y.Length > 0 && ShapeOf(y).ElementCount > 0)
+                {
+                    long start = split.Start(i) * strides[split.Axis];
+                    StridedCopy(Address(x) + (ulong)(start * DataTypes.SizeOf(TypeOf(x))), y, Dims(ShapeOf(y).ToIntArray()), Dims(strides));
+                }
+            }
         }
 
         private void Gather(string x, string indices, string y)

@@ -61,6 +61,17 @@ internal static class PtxKernels
     /// <summary>The exponent types with <c>esen_pow_&lt;base&gt;_&lt;exponent&gt;</c> kernels.</summary>
     public static IReadOnlyList<DataType> PowExponentTypes { get; } = [DataType.Float32, DataType.Int32, DataType.Int64, DataType.UInt32, DataType.UInt64];
 
+    /// <summary>The element types with <c>esen_&lt;comparison&gt;_&lt;type&gt;</c> kernels: float32 and the <see cref="BinaryTypes"/>.</summary>
+    public static IReadOnlyList<DataType> ComparisonTypes { get; } = [DataType.Float32, .. BinaryTypes];
+
+    // The comparisons' kernel names (esen_<name>_<type>); declared before All, which reads it.
+    private static readonly Dictionary<string, string> s_comparisons = new(StringComparer.Ordinal)
+    {
+        ["Equal"] = "equal", ["Greater"] = "greater", ["GreaterOrEqual"] = "greater_or_equal", ["Less"] = "less", ["LessOrEqual"] = "less_or_equal",
+    };
+
+    public static PtxKernel<CudaKernelArgs.Unary> Not { get; } = new("elementwise", "esen_not");
+
     public static PtxKernel<CudaKernelArgs.FillOne> FillOne { get; } = new("elementwise", "esen_fill_one");
 
     public static PtxKernel<CudaKernelArgs.Copy> Copy { get; } = new("layout", "esen_copy");
@@ -138,7 +149,7 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.RowMove> ScatterRows { get; } = new("cascade", "esen_scatter_rows");
 
-    /// <summary>All of the above, and every <see cref="Binary"/>, <see cref="IntegerDiv"/>, <see cref="MaxOf"/> and <see cref="Pow"/> kernel.</summary>
+    /// <summary>All of the above, and every <see cref="Binary"/>, <see cref="IntegerDiv"/>, <see cref="MaxOf"/>, <see cref="Pow"/>, <see cref="Predicate"/> and <see cref="Where"/> kernel.</summary>
     public static IReadOnlyList<PtxKernel> All { get; } =
     [
         BiasActivation, Clip, ClipInt8, ClipUInt8, Add, Sub, Mul, Div, Cast, FillOne, Copy, CopyBytes,
@@ -152,7 +163,28 @@ internal static class PtxKernels
         .. BinaryTypes.Where(t => !DataTypes.IsFloatingPoint(t)).Select(IntegerDiv),
         .. MaxTypes.Select(MaxOf),
         .. PowBaseTypes.SelectMany(b => PowExponentTypes.Select(e => Pow(b, e))),
+        Not, Predicate("And", DataType.Bool), Predicate("Or", DataType.Bool), Predicate("Equal", DataType.Bool),
+        .. ComparisonTypes.SelectMany(t => s_comparisons.Keys.Select(op => Predicate(op, t))),
+        .. new[] { 1, 2, 4, 8 }.Select(Where),
     ];
+
+    /// <summary>
+    /// <c>esen_&lt;op&gt;_&lt;type&gt;</c> (<c>esen_greater_or_equal_int64</c>, …) for a comparison of one of the
+    /// <see cref="ComparisonTypes"/>, <c>esen_equal_bool</c>, and <c>esen_and</c> and <c>esen_or</c> of bool; the output is bool.
+    /// </summary>
+    /// <exception cref="ArgumentException">Another op or type.</exception>
+    public static PtxKernel<CudaKernelArgs.Binary> Predicate(string op, DataType type) => (op, type) switch
+    {
+        ("And" or "Or", DataType.Bool) => new("elementwise", $"esen_{op.ToLowerInvariant()}"),
+        ("Equal", DataType.Bool) => new("elementwise", "esen_equal_bool"),
+        _ when s_comparisons.TryGetValue(op, out string? name) && ComparisonTypes.Contains(type) => new("elementwise", $"esen_{name}_{DataTypes.Name(type)}"),
+        _ => throw new ArgumentException($"no {op} kernel of {DataTypes.Name(type)}", nameof(op)),
+    };
+
+    /// <summary><c>esen_where_int8</c> … <c>esen_where_int64</c>: Where on elements of <paramref name="bytes"/> bytes (1, 2, 4 or 8).</summary>
+    /// <exception cref="ArgumentException">Another size.</exception>
+    public static PtxKernel<CudaKernelArgs.Where> Where(int bytes) =>
+        bytes is 1 or 2 or 4 or 8 ? new("elementwise", $"esen_where_int{bytes * 8}") : throw new ArgumentException($"no Where kernel of {bytes}-byte elements", nameof(bytes));
 
     /// <summary><c>esen_max_&lt;type&gt;</c>: Max of two inputs of one of the <see cref="MaxTypes"/>.</summary>
     /// <exception cref="ArgumentException">Another type.</exception>

@@ -1,6 +1,6 @@
 namespace Esen.Kernels.Graph;
 
-/// <summary>The kinds of node attribute (ONNX AttributeProto.AttributeType, minus graphs).</summary>
+/// <summary>The kinds of node attribute (ONNX AttributeProto.AttributeType, minus lists of tensors and graphs).</summary>
 public enum AttributeKind
 {
     /// <summary>One float.</summary>
@@ -23,6 +23,9 @@ public enum AttributeKind
 
     /// <summary>A list of strings.</summary>
     Strings,
+
+    /// <summary>A subgraph (If's branches), a <see cref="LayerGraph"/> that may read values of the enclosing graph.</summary>
+    Graph,
 }
 
 /// <summary>One attribute value. Construct through the static factories.</summary>
@@ -37,7 +40,7 @@ public sealed record AttributeValue
     /// <summary>What the value holds.</summary>
     public AttributeKind Kind { get; }
 
-    /// <summary>The boxed value: float, long, string, Tensor, float[], long[] or string[].</summary>
+    /// <summary>The boxed value: float, long, string, Tensor, float[], long[], string[] or LayerGraph.</summary>
     public object Value { get; }
 
     /// <summary>A float attribute.</summary>
@@ -61,12 +64,8 @@ public sealed record AttributeValue
     /// <summary>A string list attribute.</summary>
     public static AttributeValue Strings(params string[] value) => new(AttributeKind.Strings, value);
 
-
-
-
-
-
-
+    /// <summary>A subgraph attribute.</summary>
+    public static AttributeValue Subgraph(LayerGraph value) => new(AttributeKind.Graph, value);
 
     /// <inheritdoc/>
     public override string ToString() => Value switch

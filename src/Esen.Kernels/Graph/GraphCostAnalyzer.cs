@@ -68,7 +68,8 @@ public sealed record GraphCost(InferredShapes Shapes, IReadOnlyList<NodeCost> No
 /// sum, divide); LayerNormalization 8 per element (mean, subtract, square-accumulate, normalise,
 /// scale, shift); ReduceMean and ReduceMax one per input element; ConvTranspose = 2·MACs (+1 per output for the bias),
 /// its MACs those of the GEMM before col2im (each input element times M/G·taps weights); Resize 3 per interpolation
-/// (a lerp: subtract, multiply, add), so bilinear 9 per output element and nearest 0; data movement and shape ops 0.
+/// (a lerp: subtract, multiply, add), so bilinear 9 per output element and nearest 0; data movement and shape ops 0;
+/// If the costlier of its two branches (by FLOPs), as a whole.
 /// </summary>
 public static class GraphCostAnalyzer
 {
@@ -83,6 +84,11 @@ public static class GraphCostAnalyzer
     /// <summary>The cost of one node.</summary>
     public static NodeCost NodeCostOf(InferredShapes shapes, Node node)
     {
+        if (node.OpType == "If")
+        {
+            return IfCost(shapes, node);
+        }
+
         long read = 0, parameters = 0, activations = 0, written = 0;
         foreach (string input in node.Inputs.Where(i => i.Length > 0))
         {
@@ -110,7 +116,7 @@ public static class GraphCostAnalyzer
         {
             OpFamily.Convolution or OpFamily.Gemm => (2 * macs) + (node.HasInput(2) ? outputs : 0) + (Activations.FusedInto(node).Kind != ActivationKind.None ? outputs : 0),
             OpFamily.MatMul => 2 * macs,
-            OpFamily.Arithmetic or OpFamily.Activation => outputs,
+            OpFamily.Arithmetic or OpFamily.Activation or OpFamily.Logic => outputs,
             OpFamily.BatchNormalization => 2 * outputs,
             OpFamily.Pooling => outputs * SlidingWindows.Pool(node, shapes[node.Inputs[0]].Shape).Geometry.KernelSize,
             OpFamily.GlobalPooling => shapes[node.Inputs[0]].Shape.ElementCount,
@@ -127,6 +133,14 @@ public static class GraphCostAnalyzer
     {
         ResizeGeometry g = ResizeGeometry.Resolve(shapes.ContextOf(node));
         return g.Linear ? 3 * ((1L << g.ResizedAxes.Length) - 1) * outputs : 0;
+    }
+
+    // Which branch runs is known only at run time: the costlier one (by FLOPs, then bytes moved) is charged, whole.
+    private static NodeCost IfCost(InferredShapes shapes, Node node)
+    {
+        GraphCost costliest = IfBranches.Attributes.Select(b => Analyze(IfBranches.Infer(shapes.ContextOf(node), b)))
+            .MaxBy(c => (c.Flops, c.BytesRead + c.BytesWritten))!;
+        return new NodeCost(node, costliest.Macs, costliest.Flops, costliest.BytesRead, costliest.BytesWritten, costliest.ParameterBytes, costliest.ActivationBytes, null);
     }
 
     private static GemmView? Gemm(InferredShapes shapes, Node node)

@@ -15,7 +15,7 @@ public static class GraphRewrites
 
     /// <summary>
     /// Evaluates every node whose inputs are all initializers (or folded results) and replaces it by
-    /// initializers. Nodes that read graph inputs, even only their shape, are kept: their values
+    /// initializers; an If whose condition is such a value is replaced by the nodes of the branch it picks. Nodes that read graph inputs, even only their shape, are kept: their values
     /// depend on the batch.
     /// </summary>
     public static LayerGraph FoldConstants(LayerGraph graph)
@@ -23,8 +23,16 @@ public static class GraphRewrites
         var values = graph.Initializers.ToDictionary(i => i.Key, i => new TensorInfo(i.Value.DataType, i.Value.Shape));
         var constants = new Dictionary<string, Tensor>(graph.Initializers);
         var kept = new List<Node>();
-        foreach (Node node in graph.Nodes)
+        var pending = new Queue<Node>(graph.Nodes);
+        while (pending.TryDequeue(out Node? node))
         {
+            if (node.OpType == "If" && constants.TryGetValue(node.Inputs[0], out Tensor? condition) && condition.DataType == DataType.Bool && condition.ElementCount == 1)
+            {
+                // The branch a constant condition picks takes the node's place, its nodes next in line to be folded.
+                pending = new Queue<Node>([.. InlineBranch(node, condition, constants, values), .. pending]);
+                continue;
+            }
+
             if (!ConstantEvaluator.InputsKnown(node, constants))
             {
                 kept.Add(node);
@@ -153,6 +161,29 @@ public static class GraphRewrites
     }
 
     // Initializers still read by a node or exposed as graph outputs.
+    // The branch's nodes (named after the If, so that they stay unique) and initializers, and an Identity per output
+    // that gives the branch's result the If output's name.
+    private static IEnumerable<Node> InlineBranch(Node node, Tensor condition, Dictionary<string, Tensor> constants, Dictionary<string, TensorInfo> values)
+    {
+        LayerGraph branch = node.GetGraph(condition.Elements<bool>()[0] ? "then_branch" : "else_branch");
+        if (branch.Outputs.Count != node.Outputs.Count)
+        {
+            throw new GraphException($"{node.Describe()}: its branch has {branch.Outputs.Count} outputs, the node {node.Outputs.Count}");
+        }
+
+        foreach ((string name, Tensor tensor) in branch.Initializers)
+        {
+            constants[name] = tensor;
+            values[name] = new TensorInfo(tensor.DataType, tensor.Shape);
+        }
+
+        return
+        [
+            .. branch.Nodes.Select(n => n with { Name = $"{node.Name}/{n.Name}" }),
+            .. node.Outputs.Select((output, i) => new Node($"{node.Name}/{output}", "Identity", [branch.Outputs[i].Name], [output])).Where(n => n.Outputs[0].Length > 0),
+        ];
+    }
+
     private static Dictionary<string, Tensor> Referenced(LayerGraph graph, List<Node> nodes, IReadOnlyDictionary<string, Tensor> initializers)
     {
         var used = new HashSet<string>(nodes.SelectMany(n => n.Inputs));

@@ -15,6 +15,7 @@ public sealed class LayerGraph
     /// <param name="opset">The default-domain opset version; decides opset-dependent semantics (Softmax axis...).</param>
     /// <param name="exportedBatch">See <see cref="ExportedBatch"/>; null for a graph whose batch was never fixed.</param>
     /// <exception cref="GraphException">A value is undefined or defined twice, or the nodes form a cycle.</exception>
+    /// <param name="outerValues">See <see cref="OuterValues"/>; empty for a model's main graph.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="exportedBatch"/> is below 1.</exception>
     public LayerGraph(
         string name,
@@ -23,7 +24,8 @@ public sealed class LayerGraph
         IReadOnlyList<Node> nodes,
         IReadOnlyDictionary<string, Tensor> initializers,
         int opset = DefaultOpset,
-        long? exportedBatch = null)
+        long? exportedBatch = null,
+        IReadOnlyList<string>? outerValues = null)
     {
         if (exportedBatch < 1)
         {
@@ -36,10 +38,11 @@ public sealed class LayerGraph
         Initializers = initializers;
         Inputs = inputs.Where(i => !initializers.ContainsKey(i.Name)).ToArray();
         Outputs = outputs;
-        Nodes = SortTopologically(name, Inputs, nodes, initializers);
+        OuterValues = outerValues ?? [];
+        Nodes = SortTopologically(name, [.. Inputs.Select(i => i.Name), .. OuterValues], nodes, initializers);
         foreach (ValueInfo output in outputs)
         {
-            if (!Inputs.Any(i => i.Name == output.Name) && !initializers.ContainsKey(output.Name)
+            if (!Inputs.Any(i => i.Name == output.Name) && !initializers.ContainsKey(output.Name) && !OuterValues.Contains(output.Name)
                 && !Nodes.Any(n => n.Outputs.Contains(output.Name)))
             {
                 throw new GraphException($"graph '{name}': output '{output.Name}' is not produced by any node");
@@ -62,6 +65,13 @@ public sealed class LayerGraph
     /// <summary>Nodes in a topological order.</summary>
     public IReadOnlyList<Node> Nodes { get; }
 
+    /// <summary>
+    /// The values of the enclosing graph that a subgraph (an If branch) reads by name, as its nodes' inputs or its
+    /// outputs; empty for a model's main graph. The node holding the subgraph lists them as inputs of its own, so that
+    /// ordering, liveness and slicing of the enclosing graph see them.
+    /// </summary>
+    public IReadOnlyList<string> OuterValues { get; }
+
     /// <summary>Weights and constants by name.</summary>
     public IReadOnlyDictionary<string, Tensor> Initializers { get; }
 
@@ -78,7 +88,7 @@ public sealed class LayerGraph
 
     /// <summary>A copy with other nodes and initializers (for rewrites); inputs, outputs, opset and exported batch are kept.</summary>
     public LayerGraph With(IReadOnlyList<Node> nodes, IReadOnlyDictionary<string, Tensor> initializers) =>
-        new(Name, Inputs, Outputs, nodes, initializers, Opset, ExportedBatch);
+        new(Name, Inputs, Outputs, nodes, initializers, Opset, ExportedBatch, OuterValues);
 
     /// <summary>
     /// This graph if its inputs already take <paramref name="batch"/> (the leading dimension of each
@@ -141,7 +151,8 @@ public sealed class LayerGraph
             Nodes,
             Initializers,
             Opset,
-            batch);
+            batch,
+            OuterValues);
 
         static ValueInfo WithDynamicLeading(ValueInfo value) =>
             value with { Shape = new TensorShape([TensorShape.Dynamic, .. value.Shape.Dimensions[1..]]) };
@@ -175,7 +186,7 @@ public sealed class LayerGraph
 
     // Kahn's algorithm; stable (keeps the given order among ready nodes) and O(nodes + edges).
     private static Node[] SortTopologically(
-        string graphName, IReadOnlyList<ValueInfo> inputs, IReadOnlyList<Node> nodes, IReadOnlyDictionary<string, Tensor> initializers)
+        string graphName, IReadOnlyList<string> inputs, IReadOnlyList<Node> nodes, IReadOnlyDictionary<string, Tensor> initializers)
     {
         var producer = new Dictionary<string, int>();
         var names = new HashSet<string>();
@@ -189,7 +200,7 @@ public sealed class LayerGraph
 
             foreach (string output in node.Outputs.Where(o => o.Length > 0))
             {
-                if (producer.ContainsKey(output) || initializers.ContainsKey(output) || inputs.Any(v => v.Name == output))
+                if (producer.ContainsKey(output) || initializers.ContainsKey(output) || inputs.Contains(output))
                 {
                     throw new GraphException($"{node.Describe()}: output '{output}' is defined more than once");
                 }
@@ -198,7 +209,7 @@ public sealed class LayerGraph
             }
         }
 
-        var available = new HashSet<string>(inputs.Select(v => v.Name));
+        var available = new HashSet<string>(inputs);
         available.UnionWith(initializers.Keys);
         var pending = new int[nodes.Count];
         var dependents = new List<int>[nodes.Count];

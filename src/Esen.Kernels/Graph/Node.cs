@@ -58,6 +58,13 @@ public sealed record Node(
     public Tensor? GetTensor(string attribute) =>
         Attributes.TryGetValue(attribute, out AttributeValue? value) ? (Tensor)Check(attribute, value, AttributeKind.Tensor) : null;
 
+    /// <summary>A subgraph attribute (If's then_branch and else_branch).</summary>
+    /// <exception cref="GraphException">The attribute is absent or has another kind.</exception>
+    public LayerGraph GetGraph(string attribute) =>
+        Attributes.TryGetValue(attribute, out AttributeValue? value)
+            ? (LayerGraph)Check(attribute, value, AttributeKind.Graph)
+            : throw new GraphException($"{Describe()}: attribute '{attribute}' is required");
+
     /// <summary>A copy with other attributes (for rewrites).</summary>
     public Node WithAttributes(IEnumerable<KeyValuePair<string, AttributeValue>> changes)
     {

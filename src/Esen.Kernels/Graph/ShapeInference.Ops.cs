@@ -17,6 +17,10 @@ public static partial class ShapeInference
             "Add" or "Sub" or "Mul" or "Div" => [Binary(c)],
             "Pow" => [Pow(c)],
             "Max" => [Max(c)],
+            "Equal" or "Greater" or "GreaterOrEqual" or "Less" or "LessOrEqual" => [Comparison(c)],
+            "And" or "Or" => [Comparison(c, boolInputs: true)],
+            "Not" => [BoolInput(c, 0)],
+            "Where" => [Where(c)],
             "Relu" or "Clip" => [Like(c, c.FloatShape(0, orByteInteger: true))],
             "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Erf" or "Sqrt" or "Log" or "Softmax" => [Like(c, c.FloatShape(0))],
             "Identity" => [c.Input(0)],
@@ -32,6 +36,8 @@ public static partial class ShapeInference
             "Reshape" => [c.Input(0) with { Shape = Reshape(c) }],
             "Transpose" => [c.Input(0) with { Shape = Transpose(c) }],
             "Concat" => [Concat(c)],
+            "Split" => Split(c),
+            "If" => If(c),
             "Constant" => [Constant(c)],
             "Shape" => [new TensorInfo(DataType.Int64, new TensorShape(ShapeRange(c).Length))],
             "Cast" => [c.Input(0) with { DataType = CastTarget(c) }],
@@ -188,6 +194,86 @@ public static partial class ShapeInference
         }
 
         return first with { Shape = shape };
+    }
+
+    // Two inputs of one type (numeric, or bool for Equal; bool only for And and Or) broadcast to a bool output.
+    private static TensorInfo Comparison(InferenceContext c, bool boolInputs = false)
+    {
+        TensorInfo a = boolInputs ? BoolInput(c, 0) : c.Input(0), b = boolInputs ? BoolInput(c, 1) : c.Input(1);
+        if (a.DataType != b.DataType)
+        {
+            throw c.Fail($"input types differ: {a} and {b}");
+        }
+
+        if (a.DataType == DataType.Bool && c.Node.OpType is not ("Equal" or "And" or "Or"))
+        {
+            throw c.Fail($"{c.Node.OpType} does not take bool inputs");
+        }
+
+        return new TensorInfo(DataType.Bool, BroadcastOrFail(c, a.Shape, b.Shape));
+    }
+
+    private static TensorInfo BoolInput(InferenceContext c, int index)
+    {
+        TensorInfo input = c.Input(index);
+        return input.DataType == DataType.Bool ? input : throw c.Fail($"input '{c.Node.Inputs[index]}' is {input}, expected bool");
+    }
+
+    // A bool condition choosing between two values of one type; all three broadcast together.
+    private static TensorInfo Where(InferenceContext c)
+    {
+        TensorInfo condition = BoolInput(c, 0), x = c.Input(1), y = c.Input(2);
+        if (x.DataType != y.DataType)
+        {
+            throw c.Fail($"input types differ: {x} and {y}");
+        }
+
+        return x with { Shape = BroadcastOrFail(c, BroadcastOrFail(c, condition.Shape, x.Shape), y.Shape) };
+    }
+
+    // Either branch may run, so both must give every output the same type and shape.
+    private static TensorInfo[] If(InferenceContext c)
+    {
+        TensorInfo condition = c.Input(0);
+        if (condition.DataType != DataType.Bool || condition.Shape.ElementCount != 1)
+        {
+            throw c.Fail($"condition '{c.Node.Inputs[0]}' is {condition}, expected one bool");
+        }
+
+        TensorInfo[][] branches = [.. IfBranches.Attributes.Select(b => BranchOutputs(c, b))];
+        for (int i = 0; i < branches[0].Length; i++)
+        {
+            if (branches[0][i] != branches[1][i])
+            {
+                throw c.Fail($"output {i} ('{c.Node.Outputs[i]}') is {branches[0][i]} from then_branch but {branches[1][i]} from else_branch; both branches must give the same type and shape");
+            }
+        }
+
+        return branches[0];
+    }
+
+    private static TensorInfo[] BranchOutputs(InferenceContext c, string attribute)
+    {
+        InferredShapes shapes;
+        try
+        {
+            shapes = IfBranches.Infer(c, attribute);
+        }
+        catch (GraphException e) when (e is not UnsupportedModelException)
+        {
+            throw c.Fail($"{attribute}: {e.Message}");
+        }
+
+        TensorInfo[] outputs = [.. shapes.Graph.Outputs.Select(o => shapes[o.Name])];
+        return outputs.Length == c.Node.Outputs.Count
+            ? outputs
+            : throw c.Fail($"{attribute} has {outputs.Length} outputs, the node {c.Node.Outputs.Count}");
+    }
+
+    private static TensorInfo[] Split(InferenceContext c)
+    {
+        SplitGeometry split = SplitGeometry.Resolve(c);
+        return [.. split.Sizes.Select((_, i) => c.Input(0) with { Shape = split.OutputShape(c.Shape(0), i) })];
     }
 
     private static TensorShape BroadcastOrFail(InferenceContext c, TensorShape a, TensorShape b) =>

@@ -90,6 +90,17 @@ public static class OnnxModel
     private static LayerGraph Convert(ModelProto model)
     {
         GraphProto graph = model.Graph ?? throw new GraphException("the model has no graph");
+        OperatorSetIdProto? opset = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
+        LayerGraph converted = ToGraph(graph, checked((int)(opset?.Version ?? LayerGraph.DefaultOpset)), subgraphOf: null);
+        return opset is null && converted.Nodes.Count > 0
+            ? throw new GraphException("the model imports no default-domain opset (opset_import)")
+            : converted;
+    }
+
+    // A model's graph, or (subgraphOf names the node) a subgraph: it has no inputs of its own and reads the values of
+    // the enclosing graph that it names without defining (its LayerGraph.OuterValues).
+    private static LayerGraph ToGraph(GraphProto graph, int opset, string? subgraphOf)
+    {
         var initializers = new Dictionary<string, Tensor>();
         foreach (TensorProto initializer in graph.Initializer)
         {
@@ -100,6 +111,11 @@ public static class OnnxModel
         }
 
         ValueInfo[] inputs = graph.Input.Where(i => !initializers.ContainsKey(i.Name)).Select(i => ToValueInfo(i, "input")).ToArray();
+        if (subgraphOf is not null && inputs.Length > 0)
+        {
+            throw new UnsupportedModelException($"{subgraphOf}: a subgraph with inputs ('{inputs[0].Name}') is not supported");
+        }
+
         ValueInfo[] outputs = graph.Output.Select(o => ToValueInfo(o, "output")).ToArray();
         var names = new HashSet<string>();
         var nodes = new List<Node>(graph.Node.Count);
@@ -112,19 +128,20 @@ public static class OnnxModel
                 name = $"{name}_{i}";
             }
 
-            nodes.Add(ToNode(node, name));
+            nodes.Add(ToNode(node, name, opset));
         }
 
-        OperatorSetIdProto? opset = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
-        if (opset is null && nodes.Count > 0)
+        if (subgraphOf is null)
         {
-            throw new GraphException("the model imports no default-domain opset (opset_import)");
+            return new LayerGraph(graph.Name, inputs, outputs, nodes, initializers, opset);
         }
 
-        return new LayerGraph(graph.Name, inputs, outputs, nodes, initializers, checked((int)(opset?.Version ?? LayerGraph.DefaultOpset)));
+        var defined = new HashSet<string>(initializers.Keys.Concat(nodes.SelectMany(n => n.Outputs)));
+        string[] outer = [.. nodes.SelectMany(n => n.Inputs).Concat(outputs.Select(o => o.Name)).Where(v => v.Length > 0 && !defined.Contains(v)).Distinct()];
+        return new LayerGraph(graph.Name, [], outputs, nodes, initializers, opset, outerValues: outer);
     }
 
-    private static Node ToNode(NodeProto proto, string name)
+    private static Node ToNode(NodeProto proto, string name, int opset)
     {
         string describe = $"{proto.OpType} node '{name}'";
         if (proto.Domain is not ("" or "ai.onnx"))
@@ -135,10 +152,19 @@ public static class OnnxModel
         var attributes = new Dictionary<string, AttributeValue>();
         foreach (AttributeProto attribute in proto.Attribute)
         {
-            attributes[attribute.Name] = ToAttribute(attribute, describe);
+            attributes[attribute.Name] = attribute.Type == AttributeProto.Types.AttributeType.Graph && proto.OpType == "If"
+                ? AttributeValue.Subgraph(ToGraph(attribute.G ?? throw new GraphException($"{describe}, attribute '{attribute.Name}': no graph"), opset, describe))
+                : ToAttribute(attribute, describe);
         }
 
-        return new Node(name, proto.OpType, proto.Input.ToArray(), proto.Output.ToArray(), attributes);
+        // If reads its branches' outer values as inputs after the condition: ordering and liveness then see them.
+        string[] inputs = [.. proto.Input];
+        if (proto.OpType == "If")
+        {
+            inputs = [.. inputs, .. attributes.Values.Where(a => a.Kind == AttributeKind.Graph).SelectMany(a => ((LayerGraph)a.Value).OuterValues).Distinct().Where(v => !inputs.Contains(v))];
+        }
+
+        return new Node(name, proto.OpType, inputs, proto.Output.ToArray(), attributes);
     }
 
     private static AttributeValue ToAttribute(AttributeProto a, string describe)

@@ -10,13 +10,13 @@ namespace Esen.Kernels.Ops;
 internal static class Float32Computation
 {
     /// <summary>
-    /// True for the ops that compute in float32 only: every op but arithmetic (which runs in the stored type), data
+    /// True for the ops that compute in float32 only: every op but arithmetic and logic (which run in the stored type), If (its branches decide), data
     /// movement, views, Cast, plan-time values, and float64 MatMul and Gemm with no fused activation (which have double
     /// kernels), plus Max of float16, which has no float16 kernel (the maximum of float16 values is exact in float32).
     /// <paramref name="outputType"/> is the element type of the node's first output.
     /// </summary>
     public static bool Applies(Node node, DataType outputType) =>
-        (OpCatalog.FamilyOf(node) is not (OpFamily.Arithmetic or OpFamily.View or OpFamily.DataMovement or OpFamily.Cast or OpFamily.PlanTimeValue)
+        (OpCatalog.FamilyOf(node) is not (OpFamily.Arithmetic or OpFamily.View or OpFamily.DataMovement or OpFamily.Cast or OpFamily.PlanTimeValue or OpFamily.Logic or OpFamily.ControlFlow)
             && !(node.OpType is "MatMul" or "Gemm" && outputType == DataType.Float64
                 && (node.OpType == "MatMul" || Activations.FusedInto(node).Kind == ActivationKind.None)))
         || (node.OpType == "Max" && outputType == DataType.Float16);

@@ -45,11 +45,20 @@ public enum OpFamily
     /// <summary>Resize: each output element taken from, or interpolated between, the input elements its coordinates map to.</summary>
     Resize,
 
-    /// <summary>Transpose, Slice, Concat, Gather: elements moved, not computed.</summary>
+    /// <summary>Transpose, Slice, Concat, Split, Gather: elements moved, not computed.</summary>
     DataMovement,
 
     /// <summary>Cast between element types.</summary>
     Cast,
+
+    /// <summary>
+    /// Equal, Greater, GreaterOrEqual, Less, LessOrEqual (to bool), Not, And, Or (on bool) and Where (a bool choosing
+    /// between two values), element by element with multidirectional broadcasting.
+    /// </summary>
+    Logic,
+
+    /// <summary>If: one of two subgraphs runs, chosen by a bool condition (at run time, unless it is a constant).</summary>
+    ControlFlow,
 
     /// <summary>Constant and Shape: values known before any input arrives, always folded at plan time.</summary>
     PlanTimeValue,
@@ -101,8 +110,19 @@ public static class OpCatalog
         ["Transpose"] = OpFamily.DataMovement,
         ["Slice"] = OpFamily.DataMovement,
         ["Concat"] = OpFamily.DataMovement,
+        ["Split"] = OpFamily.DataMovement,
         ["Gather"] = OpFamily.DataMovement,
         ["Cast"] = OpFamily.Cast,
+        ["Equal"] = OpFamily.Logic,
+        ["Greater"] = OpFamily.Logic,
+        ["GreaterOrEqual"] = OpFamily.Logic,
+        ["Less"] = OpFamily.Logic,
+        ["LessOrEqual"] = OpFamily.Logic,
+        ["Not"] = OpFamily.Logic,
+        ["And"] = OpFamily.Logic,
+        ["Or"] = OpFamily.Logic,
+        ["Where"] = OpFamily.Logic,
+        ["If"] = OpFamily.ControlFlow,
         ["Constant"] = OpFamily.PlanTimeValue,
         ["Shape"] = OpFamily.PlanTimeValue,
     }.ToFrozenDictionary(StringComparer.Ordinal);

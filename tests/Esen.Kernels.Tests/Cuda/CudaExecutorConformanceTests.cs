@@ -12,6 +12,8 @@ public sealed class CudaExecutorFixture : IExecutorFixture
     public IExecutor Create(LayerGraph graph) => new CudaExecutor(graph);
 
     public void RequireDevice() => Requires.CudaDevice();
+
+    public bool RunsIf => false;
 }
 
 /// <summary>The executor conformance suite, run against the CUDA executor.</summary>

@@ -16,6 +16,8 @@ public sealed class HostLoweredPlanFixture : IExecutorFixture
     public IExecutor Create(LayerGraph graph) => new CudaHostExecutor(graph);
 
     public void RequireDevice() => KernelToolchain.RequireClangPlusPlus();
+
+    public bool RunsIf => false;
 }
 
 /// <summary>As <see cref="HostLoweredPlanFixture"/>, with every convolution on the im2col + GEMM path.</summary>
@@ -24,6 +26,8 @@ public sealed class HostLoweredIm2colPlanFixture : IExecutorFixture
     public IExecutor Create(LayerGraph graph) => new CudaHostExecutor(graph, new CudaExecutorOptions { UseCudnn = false });
 
     public void RequireDevice() => KernelToolchain.RequireClangPlusPlus();
+
+    public bool RunsIf => false;
 }
 
 /// <summary>

@@ -217,4 +217,57 @@ public abstract partial class ExecutorConformanceTests<TFixture>
         Assert.Equal([4f, -5f], RunNode("Cast", [("x", Tensor.Vector(4, -5))], new() { ["to"] = AttributeValue.Int(1) })["y"].Floats);
         Assert.Equal([2f, 3f], RunNode("Constant", [], new() { ["value"] = AttributeValue.FromTensor(F([2], [2f, 3f])) })["y"].Floats);
     }
+
+    /// <summary>
+    /// Split as each opset gives the lengths: the attribute (opset 11), the input with a zero-length piece (13), equal parts
+    /// (13), and num_outputs with a shorter last piece (18); each output against a brute-force slice of the input.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(11, 1, new long[] { 2, 3, 1 }, 0)]
+    [InlineData(13, -1, new long[] { 1, 0, 2 }, 0)]
+    [InlineData(13, 1, new long[0], 0)]
+    [InlineData(18, 1, new long[0], 3)]
+    public void Split_MatchesSlices(int opset, long axis, long[] split, long numOutputs)
+    {
+        long[] dims = opset == 18 ? [2, 7, 3] : [2, 6, 3];
+        Tensor x = RandomTensor(41, dims);
+        int rank = dims.Length, a = (int)((axis + rank) % rank);
+        long[] sizes = split.Length > 0 ? split
+            : numOutputs > 0 ? [3, 3, 1]
+            : [2, 2, 2];
+        var attributes = new Dictionary<string, AttributeValue> { ["axis"] = AttributeValue.Int(axis) };
+        (string, Tensor)[] inputs = [("x", x)];
+        if (opset < 13 && split.Length > 0)
+        {
+            attributes["split"] = AttributeValue.Ints(split);
+        }
+        else if (split.Length > 0)
+        {
+            inputs = [("x", x), ("split", Tensor.Vector(split))];
+        }
+
+        if (numOutputs > 0)
+        {
+            attributes["num_outputs"] = AttributeValue.Int(numOutputs);
+        }
+
+        string[] outputs = [.. sizes.Select((_, i) => $"y{i}")];
+        IReadOnlyDictionary<string, Tensor> result = RunNode("Split", inputs, attributes, outputs, opset, initializers: ["split"]);
+        long start = 0;
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            long[] pieceDims = [.. dims.Select((d, k) => k == a ? sizes[i] : d)];
+            var expected = new List<float>();
+            for (long p = 0; p < pieceDims[0] * pieceDims[1] * pieceDims[2]; p++)
+            {
+                long[] c = [p / (pieceDims[1] * pieceDims[2]), p / pieceDims[2] % pieceDims[1], p % pieceDims[2]];
+                c[a] += start;
+                expected.Add(x.Floats[(((c[0] * dims[1]) + c[1]) * dims[2]) + c[2]]);
+            }
+
+            Assert.Equal(new TensorShape(pieceDims), result[outputs[i]].Shape);
+            Assert.Equal(expected, result[outputs[i]].Floats);
+            start += sizes[i];
+        }
+    }
 }

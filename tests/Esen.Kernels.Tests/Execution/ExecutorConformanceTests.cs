@@ -11,6 +11,9 @@ public interface IExecutorFixture
 
     /// <summary>Skips the calling test when the device is absent (the CPU is always present).</summary>
     void RequireDevice();
+
+    /// <summary>Whether the executor runs If on a condition computed at run time (the CUDA plan refuses it, naming the node).</summary>
+    bool RunsIf => true;
 }
 
 /// <summary>
@@ -63,6 +66,26 @@ public abstract partial class ExecutorConformanceTests<TFixture> : IClassFixture
 public static class ConformanceData
 {
     public static TheoryData<int> SimdLengths => [1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 65];
+
+    /// <summary>Each comparison op with each numeric element type.</summary>
+    public static TheoryData<string, DataType> ComparisonCases()
+    {
+        var data = new TheoryData<string, DataType>();
+        DataType[] types =
+        [
+            DataType.Float16, DataType.Float32, DataType.Float64, DataType.Int8, DataType.UInt8, DataType.Int16, DataType.UInt16,
+            DataType.Int32, DataType.UInt32, DataType.Int64, DataType.UInt64,
+        ];
+        foreach (string op in new[] { "Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual" })
+        {
+            foreach (DataType type in types)
+            {
+                data.Add(op, type);
+            }
+        }
+
+        return data;
+    }
 
     public static TheoryData<string, long[], long[]> BroadcastCases()
     {
