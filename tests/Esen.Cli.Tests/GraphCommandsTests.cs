@@ -45,6 +45,37 @@ public class GraphCommandsTests
         Assert.Contains("/nonexistent/model.onnx", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Inspect_BuiltInArchitecture_WritesItAsOnnx()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"esen-inspect-{Environment.ProcessId}.onnx");
+        try
+        {
+            (int exit, string output, _) = CliRunner.Run("inspect", "mobilenetv2", "--onnx", path);
+            Assert.Equal(ExitCodes.Ok, exit);
+            Assert.Contains($"wrote {path}", output, StringComparison.Ordinal);
+
+            // The file is the built-in graph, dynamic batch included.
+            Kernels.Graph.LayerGraph written = Kernels.Onnx.OnnxModel.Load(path), built = Kernels.Zoo.ModelZoo.Build("mobilenetv2");
+            Assert.Equal(built.Nodes.Select(n => n.OpType), written.Nodes.Select(n => n.OpType));
+            Assert.Equal(built.Inputs, written.Inputs);
+            Assert.Equal(built.ParameterCount, written.ParameterCount);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Inspect_UnknownModel_NamesTheBuiltInsExit2()
+    {
+        (int exit, _, string error) = CliRunner.Run("inspect", "resnet51");
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Contains("'resnet51' is neither a built-in architecture (", error, StringComparison.Ordinal);
+        Assert.Contains("resnet50", error, StringComparison.Ordinal);
+    }
+
     [SkippableFact]
     public void OnnxTest_SharedCases_PrintsLinePerTestAndSummary()
     {

@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
 using Esen.Kernels.Cpu;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
+using Esen.Kernels.Zoo;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Esen.Benchmarks.Models;
@@ -11,7 +13,8 @@ namespace Esen.Benchmarks.Models;
 /// <summary>
 /// Whole-model latency on Esen's CPU executor and on ONNX Runtime (its C# API, NuGet Microsoft.ML.OnnxRuntime),
 /// side by side in one process run, with the ratio Esen/ORT (of the medians): the real models in ../shared/models
-/// and ML.NET's ResNet-18 (restored with the bench, see Directory.Packages.props). Run: <c>dotnet run -c Release
+/// and ML.NET's ResNet-18 (restored with the bench, see Directory.Packages.props), and the built-in ResNet-50 and
+/// MobileNetV2 (random weights), which ORT reads as the ONNX that <see cref="OnnxModel.Serialize"/> writes. Run: <c>dotnet run -c Release
 /// --project bench/Esen.Benchmarks -- models [--threads 1,2] [--batches 1,8] [--models squeezenet1.1-fp32,...]</c>.
 /// Each cell is the median (and fastest) of repeated runs after warm-up, on seeded random input. The files fix
 /// the batch at 1: ORT's copy gets a symbolic batch (<see cref="BatchDimensionRewriter"/>), Esen's graph
@@ -26,6 +29,9 @@ namespace Esen.Benchmarks.Models;
 internal static class ModelLatencyComparison
 {
     private const int WarmupRuns = 3, MinRuns = 5, MaxRuns = 50;
+
+    /// <summary>The File of a built-in architecture's case: this prefix and the architecture's name.</summary>
+    private const string ZooPrefix = "zoo:";
     private static readonly TimeSpan s_budget = TimeSpan.FromSeconds(1.5);
 
     /// <summary>The models: name, file below ../shared (or a packaged model's path), input and output names, one sample's input dimensions.</summary>
@@ -36,6 +42,8 @@ internal static class ModelLatencyComparison
         new("cifar10-cnn", "models/cifar10-cnn/model.onnx", "modelInput", "modelOutput", [3, 32, 32]),
         new("iris-mlp", "models/iris-mlp/model.onnx", "input", "output", [4]),
         new("resnet18-mlnet", PackagedModels.ResNet18, "Input247", "Pooling395_Output_0", [3, 224, 224]),
+        Zoo("resnet50"),
+        Zoo("mobilenetv2"),
     ];
 
     public static int Run(string[] args, TextWriter output)
@@ -61,17 +69,14 @@ internal static class ModelLatencyComparison
 
         output.WriteLine($"ONNX Runtime {OrtEnv.Instance().GetVersionString()} (C# API); {Environment.ProcessorCount} logical CPUs; load average {BenchHost.LoadAverage()}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {(threadClock ? "calling thread's CPU time" : "wall time")}");
         output.WriteLine($"{"model",-20} {"batch",5} {"threads",7} {"Esen median ms",15} {"Esen min ms",12} {"ORT median ms",14} {"ORT min ms",11} {"Esen/ORT",9}");
-        foreach (ModelCase model in s_models.Where(m => names is null || names.Contains(m.Name)))
+        foreach (ModelCase selected in s_models.Where(m => names is null || names.Contains(m.Name)))
         {
-            string path = Path.Combine(sharedDir, model.File);
-            if (!File.Exists(path))
+            ModelCase model = selected;
+            if (!TryLoad(ref model, sharedDir, out LayerGraph? graph, out byte[]? bytes, out string? missing))
             {
-                output.WriteLine($"{model.Name,-20} n/a: {path} not found");
+                output.WriteLine($"{model.Name,-20} n/a: {missing}");
                 continue;
             }
-
-            byte[] bytes = BatchDimensionRewriter.MakeBatchSymbolic(File.ReadAllBytes(path));
-            LayerGraph graph = OnnxModel.Load(path);
             foreach (int batch in batches)
             {
                 foreach (int threads in threadCounts)
@@ -94,6 +99,37 @@ internal static class ModelLatencyComparison
         output.WriteLine($"load average at the end {BenchHost.LoadAverage()}");
         return 0;
     }
+
+    /// <summary>
+    /// The graph Esen runs and the ONNX bytes ORT runs: a file's, with the batch made symbolic; or a built-in
+    /// architecture's (random weights, seeded), written by <see cref="OnnxModel.Serialize"/> with its symbolic batch,
+    /// whose output name <paramref name="model"/> then takes.
+    /// </summary>
+    private static bool TryLoad(ref ModelCase model, string sharedDir, [NotNullWhen(true)] out LayerGraph? graph, [NotNullWhen(true)] out byte[]? bytes, out string? missing)
+    {
+        missing = null;
+        if (model.File.StartsWith(ZooPrefix, StringComparison.Ordinal))
+        {
+            graph = ModelZoo.Build(model.File[ZooPrefix.Length..]);
+            bytes = OnnxModel.Serialize(graph);
+            model = model with { OutputName = graph.Outputs[0].Name };
+            return true;
+        }
+
+        string path = Path.Combine(sharedDir, model.File);
+        if (!File.Exists(path))
+        {
+            (graph, bytes, missing) = (null, null, $"{path} not found");
+            return false;
+        }
+
+        bytes = BatchDimensionRewriter.MakeBatchSymbolic(File.ReadAllBytes(path));
+        graph = OnnxModel.Load(path);
+        return true;
+    }
+
+    /// <summary>A built-in architecture (<see cref="ModelZoo"/>): input "input" [N,3,224,224]; the output's name comes with the graph.</summary>
+    private static ModelCase Zoo(string architecture) => new($"{architecture}-zoo", ZooPrefix + architecture, "input", "", [3, 224, 224]);
 
     private static (double Median, double Min) MeasureEsen(LayerGraph graph, ModelCase c, int batch, int threads, bool threadClock)
     {

@@ -3,14 +3,16 @@ using System.Globalization;
 using Esen.Cli.Output;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
+using Esen.Kernels.Zoo;
 
 namespace Esen.Cli.Commands;
 
 /// <summary>
-/// <c>esen inspect MODEL</c>: the layer graph of an ONNX model as a table, one row per node with its
+/// <c>esen inspect MODEL</c>: the layer graph of an ONNX model or a built-in architecture as a table, one row per node with its
 /// output shape, MACs, FLOPs (a multiply-add = 2), bytes read and written, parameter bytes and GEMM
 /// view, then the totals, at <c>--batch N</c> (a model whose file fixes another batch is made
-/// batch-dynamic with <see cref="LayerGraph.ForBatch"/>). A malformed model, or one that cannot run at
+/// batch-dynamic with <see cref="LayerGraph.ForBatch"/>); <c>--onnx FILE</c> also writes the model as ONNX
+/// (<see cref="OnnxModel.Save"/>). A malformed or unknown model, an unwritable file, or one that cannot run at
 /// that batch, gives a one-line message and exit code 2.
 /// </summary>
 public static class InspectCommand
@@ -18,18 +20,20 @@ public static class InspectCommand
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
-        var model = new Argument<string>("MODEL") { Description = "An ONNX model file." };
+        var model = new Argument<string>("MODEL") { Description = $"An ONNX model file, or a built-in architecture ({string.Join(", ", ModelZoo.Names)})." };
         var batch = new Option<long>("--batch") { Description = "The batch to analyse at; a model whose file fixes another batch is made batch-dynamic.", DefaultValueFactory = _ => 1 };
+        var onnx = new Option<string?>("--onnx") { Description = "Also write the model, as loaded (the built-in architectures with a dynamic batch), to this ONNX file." };
         var command = new Command("inspect", "Print a model's layer graph with per-node shapes, FLOPs and bytes, and the totals.");
         command.Arguments.Add(model);
         command.Options.Add(batch);
+        command.Options.Add(onnx);
         command.SetAction(parse => Run(
-            parse.GetValue(model)!, parse.GetValue(batch), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+            parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(onnx), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
         return command;
     }
 
     /// <summary>Loads, analyses and prints; returns the exit code.</summary>
-    public static int Run(string path, long batch, TextWriter output, TextWriter error)
+    public static int Run(string path, long batch, string? onnx, TextWriter output, TextWriter error)
     {
         if (batch < 1)
         {
@@ -40,15 +44,25 @@ public static class InspectCommand
         GraphCost cost;
         try
         {
-            cost = GraphCostAnalyzer.Analyze(OnnxModel.Load(path).ForBatch(batch), batch);
+            LayerGraph graph = ModelZoo.BuildOrLoad(path);
+            cost = GraphCostAnalyzer.Analyze(graph.ForBatch(batch), batch);
+            if (onnx is not null)
+            {
+                OnnxModel.Save(graph, onnx);
+            }
         }
-        catch (GraphException e)
+        catch (Exception e) when (e is GraphException or KeyNotFoundException)
         {
             error.WriteLine($"esen inspect: {OneLine(e.Message)}");
             return ExitCodes.BadInput;
         }
 
         Write(cost, output);
+        if (onnx is not null)
+        {
+            output.WriteLine($"wrote {onnx}");
+        }
+
         return ExitCodes.Ok;
     }
 

@@ -7,11 +7,11 @@ namespace Esen.Kernels.Onnx;
 
 /// <summary>
 /// Reads ONNX models (ModelProto) into a <see cref="LayerGraph"/> and ONNX tensors (TensorProto, the
-/// .pb files of backend tests) into <see cref="Tensor"/>s. Malformed input raises a
+/// .pb files of backend tests) into <see cref="Tensor"/>s, and writes both back (OnnxModel.Writing.cs). Malformed input raises a
 /// <see cref="GraphException"/> naming the file and the node or tensor; features Esen lacks raise an
 /// <see cref="UnsupportedModelException"/>.
 /// </summary>
-public static class OnnxModel
+public static partial class OnnxModel
 {
     /// <summary>Loads a model file.</summary>
     /// <exception cref="GraphException">The file is unreadable, not a valid model, or inconsistent.</exception>
@@ -79,13 +79,7 @@ public static class OnnxModel
     }
 
     /// <summary>Serialises a tensor as a TensorProto with raw_data (for writing test data).</summary>
-    public static byte[] SerializeTensor(string name, Tensor tensor)
-    {
-        var proto = new TensorProto { Name = name, DataType = (int)tensor.DataType };
-        proto.Dims.AddRange(tensor.Shape);
-        proto.RawData = ByteString.CopyFrom(tensor.AsBytes());
-        return proto.ToByteArray();
-    }
+    public static byte[] SerializeTensor(string name, Tensor tensor) => ToTensorProto(name, tensor).ToByteArray();
 
     private static LayerGraph Convert(ModelProto model)
     {

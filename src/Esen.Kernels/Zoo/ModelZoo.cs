@@ -1,4 +1,5 @@
 using Esen.Kernels.Graph;
+using Esen.Kernels.Onnx;
 
 namespace Esen.Kernels.Zoo;
 
@@ -42,6 +43,14 @@ public static partial class ModelZoo
         s_builders.TryGetValue(name, out Func<ZooOptions, LayerGraph>? build)
             ? build(options ?? new ZooOptions())
             : throw new KeyNotFoundException($"unknown architecture '{name}'; built-in: {string.Join(", ", Names)}");
+
+    /// <summary>A built-in architecture by name, otherwise the ONNX file at that path.</summary>
+    /// <exception cref="KeyNotFoundException">Neither a built-in architecture nor an existing file.</exception>
+    /// <exception cref="GraphException">The file is not a valid model.</exception>
+    public static LayerGraph BuildOrLoad(string model) =>
+        Contains(model) ? Build(model)
+            : File.Exists(model) ? OnnxModel.Load(model)
+            : throw new KeyNotFoundException($"'{model}' is neither a built-in architecture ({string.Join(", ", Names)}) nor an existing ONNX file");
 
     private static GraphBuilder ImageClassifier(string name, int seed, out string input)
     {

