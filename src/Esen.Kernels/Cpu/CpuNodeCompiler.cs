@@ -252,6 +252,17 @@ internal static class CpuNodeCompiler
                 };
             }
 
+            case "Pad":
+            {
+                // The constant value is read on every run (it may be computed); before opset 11 it is an attribute.
+                PadGeometry pad = PadGeometry.Resolve(c);
+                int[] inDims = Shape(x).ToIntArray();
+                int[][] sources = [.. inDims.Select((length, d) => Enumerable.Range(0, (int)pad.OutputShape[d])
+                    .Select(o => (int)PadGeometry.Source(pad.Mode, o - pad.Begins[d], length)).ToArray())];
+                Tensor fallback = CpuOps.Cast(Tensor.Filled(new TensorShape([]), c.Opset < 11 ? node.GetFloat("value", 0f) : 0f), TypeOf(x));
+                return ElementTypes.Visit<CpuKernel, PadKernel>(TypeOf(x), new PadKernel(x, Optional(2), y, inDims, sources, fallback));
+            }
+
             case "Gather":
             {
                 (_, long outer64, long length64, long inner64) = AxisOps.Gather(node, Shape(x));
@@ -686,6 +697,16 @@ internal static class CpuNodeCompiler
         {
             (int[] dims, int[] strides, int first, int from, int to) = (outDims, inStrides, start, x, y);
             return s => CpuOps.StridedCopy<T>(s[from].Span<T>(), s[to].Span<T>(), dims, strides, first);
+        }
+    }
+
+    private readonly struct PadKernel(int x, int value, int y, int[] inDims, int[][] sources, Tensor fallback) : IElementVisitor<CpuKernel>
+    {
+        public CpuKernel Visit<T>()
+            where T : unmanaged
+        {
+            (int from, int given, int to, int[] dims, int[][] map, T constant) = (x, value, y, inDims, sources, fallback.Elements<T>()[0]);
+            return s => CpuOps.Pad(s[from].Span<T>(), s[to].Span<T>(), dims, map, given >= 0 ? s[given].Span<T>()[0] : constant);
         }
     }
 

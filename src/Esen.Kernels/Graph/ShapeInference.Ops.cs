@@ -37,6 +37,7 @@ public static partial class ShapeInference
             "Transpose" => [c.Input(0) with { Shape = Transpose(c) }],
             "Concat" => [Concat(c)],
             "Split" => Split(c),
+            "Pad" => [c.Input(0) with { Shape = PadGeometry.Resolve(c).OutputShape }],
             "If" => If(c),
             "Constant" => [Constant(c)],
             "Shape" => [new TensorInfo(DataType.Int64, new TensorShape(ShapeRange(c).Length))],

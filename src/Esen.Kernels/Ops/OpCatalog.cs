@@ -45,7 +45,7 @@ public enum OpFamily
     /// <summary>Resize: each output element taken from, or interpolated between, the input elements its coordinates map to.</summary>
     Resize,
 
-    /// <summary>Transpose, Slice, Concat, Split, Gather: elements moved, not computed.</summary>
+    /// <summary>Transpose, Slice, Concat, Split, Pad, Gather: elements moved, not computed.</summary>
     DataMovement,
 
     /// <summary>Cast between element types.</summary>
@@ -111,6 +111,7 @@ public static class OpCatalog
         ["Slice"] = OpFamily.DataMovement,
         ["Concat"] = OpFamily.DataMovement,
         ["Split"] = OpFamily.DataMovement,
+        ["Pad"] = OpFamily.DataMovement,
         ["Gather"] = OpFamily.DataMovement,
         ["Cast"] = OpFamily.Cast,
         ["Equal"] = OpFamily.Logic,
