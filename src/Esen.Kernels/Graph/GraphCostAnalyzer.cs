@@ -135,11 +135,14 @@ public static class GraphCostAnalyzer
         return g.Linear ? 3 * ((1L << g.ResizedAxes.Length) - 1) * outputs : 0;
     }
 
-    // Which branch runs is known only at run time: the costlier one (by FLOPs, then bytes moved) is charged, whole.
+    // The branch a constant condition picks is charged; otherwise which one runs is known only at run time, and the
+    // costlier one (by FLOPs, then bytes moved) is charged, whole.
     private static NodeCost IfCost(InferredShapes shapes, Node node)
     {
-        GraphCost costliest = IfBranches.Attributes.Select(b => Analyze(IfBranches.Infer(shapes.ContextOf(node), b)))
-            .MaxBy(c => (c.Flops, c.BytesRead + c.BytesWritten))!;
+        InferenceContext c = shapes.ContextOf(node);
+        string[] branches = c.Constant(0) is { } condition ? [IfBranches.Taken(condition)] : IfBranches.Attributes;
+        GraphCost costliest = branches.Select(b => Analyze(IfBranches.Infer(c, b)))
+            .MaxBy(g => (g.Flops, g.BytesRead + g.BytesWritten))!;
         return new NodeCost(node, costliest.Macs, costliest.Flops, costliest.BytesRead, costliest.BytesWritten, costliest.ParameterBytes, costliest.ActivationBytes, null);
     }
 

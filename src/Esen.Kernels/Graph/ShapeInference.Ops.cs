@@ -241,6 +241,12 @@ public static partial class ShapeInference
             throw c.Fail($"condition '{c.Node.Inputs[0]}' is {condition}, expected one bool");
         }
 
+        // A condition known before run time (from shapes and initializers) picks the branch: only its outputs count.
+        if (c.Constant(0) is { } known)
+        {
+            return BranchOutputs(c, IfBranches.Taken(known));
+        }
+
         TensorInfo[][] branches = [.. IfBranches.Attributes.Select(b => BranchOutputs(c, b))];
         for (int i = 0; i < branches[0].Length; i++)
         {
