@@ -168,6 +168,7 @@ static const EsenHostEntry esen_host_entries[] = {
     ESEN_HOST_ENTRY(esen_max_int64),
     ESEN_HOST_ENTRY(esen_max_uint64),
     ESEN_HOST_ENTRY(esen_sqrt),
+    ESEN_HOST_ENTRY(esen_neg),
     ESEN_HOST_ENTRY(esen_log),
     ESEN_POW_HOST_ENTRIES(float),
     ESEN_POW_HOST_ENTRIES(int32),

@@ -160,6 +160,8 @@ internal static class CpuNodeCompiler
                 return s => CpuOps.Sqrt(s[x].Floats, s[y].Floats);
             case "Log":
                 return s => CpuOps.Log(s[x].Floats, s[y].Floats);
+            case "Neg":
+                return s => CpuOps.Neg(s[x].Floats, s[y].Floats);
             case "Identity":
             case "Dropout":
             case "Flatten":
@@ -252,6 +254,16 @@ internal static class CpuNodeCompiler
                 };
             }
 
+            case "LSTM":
+            {
+                LstmGeometry lstm = LstmGeometry.Resolve(c);
+                int w = inputs[1], r = inputs[2], b = Optional(3), h0 = Optional(5), c0 = Optional(6), p = Optional(7);
+                int yH = outputs.Length > 1 ? outputs[1] : -1, yC = outputs.Length > 2 ? outputs[2] : -1;
+                return s => CpuOps.Lstm(
+                    lstm, s[x].Floats, s[w].Floats, s[r].Floats, b >= 0 ? s[b].Floats : default, h0 >= 0 ? s[h0].Floats : default, c0 >= 0 ? s[c0].Floats : default,
+                    p >= 0 ? s[p].Floats : default, y >= 0 ? s[y].Floats : default, yH >= 0 ? s[yH].Floats : default, yC >= 0 ? s[yC].Floats : default);
+            }
+
             case "Pad":
             {
                 // The constant value is read on every run (it may be computed); before opset 11 it is an attribute.
@@ -282,6 +294,20 @@ internal static class CpuNodeCompiler
             case "Constant":
             {
                 Tensor value = ShapeInference.ConstantValue(node);
+                return s => CopyTensor(value, s[y]);
+            }
+
+            case "ConstantOfShape":
+            {
+                // The element's bytes, repeated.
+                byte[] element = ShapeInference.ConstantOfShapeElement(node).AsBytes().ToArray();
+                Tensor value = Tensor.Zeros(TypeOf(y), Shape(y));
+                Span<byte> bytes = value.AsBytes();
+                for (int i = 0; i < bytes.Length; i += element.Length)
+                {
+                    element.CopyTo(bytes[i..]);
+                }
+
                 return s => CopyTensor(value, s[y]);
             }
 

@@ -236,11 +236,11 @@ internal static class CudaLowering
                 case "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Clip":
                     Activation(x, y);
                     break;
-                case "Sqrt" or "Log":
+                case "Sqrt" or "Log" or "Neg":
                 {
                     RequireFloat(x, y);
                     long count = ShapeOf(y).ElementCount;
-                    Launch(node.OpType == "Sqrt" ? PtxKernels.Sqrt : PtxKernels.Log, LaunchConfig.GridStride(count), new CudaKernelArgs.Unary
+                    Launch(node.OpType switch { "Sqrt" => PtxKernels.Sqrt, "Log" => PtxKernels.Log, _ => PtxKernels.Neg }, LaunchConfig.GridStride(count), new CudaKernelArgs.Unary
                     {
                         X = Address(x), Y = Address(y), Count = (int)count,
                     });

@@ -55,6 +55,8 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.Unary> Log { get; } = new("math", "esen_log");
 
+    public static PtxKernel<CudaKernelArgs.Unary> Neg { get; } = new("math", "esen_neg");
+
     /// <summary>The base types with <c>esen_pow_&lt;base&gt;_&lt;exponent&gt;</c> kernels.</summary>
     public static IReadOnlyList<DataType> PowBaseTypes { get; } = [DataType.Float32, DataType.Int32, DataType.Int64];
 
@@ -163,7 +165,7 @@ internal static class PtxKernels
         BiasActivation, Clip, ClipInt8, ClipUInt8, Add, Sub, Mul, Div, Cast, FillOne, Copy, CopyBytes,
         StridedCopy, StridedCopyInt64, StridedCopyInt16, StridedCopyInt8, Pad, PadInt64, PadInt16, PadInt8, ConcatSlab, ConcatSlabInt16, ConcatSlabInt8,
         Gather, GatherInt16, GatherInt8, GatherByInt32, GatherInt16ByInt32, GatherInt8ByInt32,
-        MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Max, Sqrt, Log, ReduceMean, ReduceMax, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, Col2Im3D, Resize,
+        MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Max, Sqrt, Log, Neg, ReduceMean, ReduceMax, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, Col2Im3D, Resize,
         EnsembleMean,
         EnsembleWeightedMean, EnsembleVote, CascadeGate, GatherRows, ScatterRows,
         .. BinaryTypes.SelectMany(t => new[] { "Add", "Sub", "Mul" }.Select(op => Binary(op, t))),

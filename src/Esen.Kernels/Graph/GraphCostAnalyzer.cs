@@ -124,6 +124,7 @@ public static class GraphCostAnalyzer
             OpFamily.LayerNormalization => 8 * outputs,
             OpFamily.Reduction => shapes[node.Inputs[0]].Shape.ElementCount,
             OpFamily.Resize => ResizeFlops(shapes, node, outputs),
+            OpFamily.Recurrent => (2 * macs) + (LstmGeometry.Resolve(shapes.ContextOf(node)) is var g ? 10L * g.Sequence * g.Directions * g.Batch * g.Hidden : 0),
             _ => 0,
         };
         return new NodeCost(node, macs, flops, read, written, parameters, activations + written, gemm);
@@ -161,6 +162,13 @@ public static class GraphCostAnalyzer
             {
                 var g = ConvTransposeGeometry.Resolve(node, shapes[node.Inputs[0]].Shape, shapes[node.Inputs[1]].Shape);
                 return new GemmView((long)g.Batch * g.Positions, g.ColumnRowsPerGroup, g.InChannels / g.Groups, g.Groups);
+            }
+
+            case "LSTM":
+            {
+                // Each step and direction: [batch, input + hidden] × [input + hidden, 4·hidden].
+                LstmGeometry g = LstmGeometry.Resolve(shapes.ContextOf(node));
+                return new GemmView(g.Batch, 4L * g.Hidden, g.Input + g.Hidden, (long)g.Sequence * g.Directions);
             }
 
             case "Gemm":

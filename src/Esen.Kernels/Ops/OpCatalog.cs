@@ -57,10 +57,13 @@ public enum OpFamily
     /// </summary>
     Logic,
 
+    /// <summary>LSTM: a GEMM-sized step per time step and direction, each reading the state the one before wrote.</summary>
+    Recurrent,
+
     /// <summary>If: one of two subgraphs runs, chosen by a bool condition (at run time, unless it is a constant).</summary>
     ControlFlow,
 
-    /// <summary>Constant and Shape: values known before any input arrives, always folded at plan time.</summary>
+    /// <summary>Constant, Shape and ConstantOfShape: values known before any input arrives, always folded at plan time.</summary>
     PlanTimeValue,
 }
 
@@ -92,6 +95,7 @@ public static class OpCatalog
         ["Erf"] = OpFamily.Activation,
         ["Sqrt"] = OpFamily.Activation,
         ["Log"] = OpFamily.Activation,
+        ["Neg"] = OpFamily.Activation,
         ["Identity"] = OpFamily.View,
         ["Dropout"] = OpFamily.View,
         ["Flatten"] = OpFamily.View,
@@ -124,8 +128,10 @@ public static class OpCatalog
         ["Or"] = OpFamily.Logic,
         ["Where"] = OpFamily.Logic,
         ["If"] = OpFamily.ControlFlow,
+        ["LSTM"] = OpFamily.Recurrent,
         ["Constant"] = OpFamily.PlanTimeValue,
         ["Shape"] = OpFamily.PlanTimeValue,
+        ["ConstantOfShape"] = OpFamily.PlanTimeValue,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Every supported operator name.</summary>
