@@ -257,11 +257,19 @@ internal static class CpuNodeCompiler
             case "LSTM":
             {
                 LstmGeometry lstm = LstmGeometry.Resolve(c);
-                int w = inputs[1], r = inputs[2], b = Optional(3), h0 = Optional(5), c0 = Optional(6), p = Optional(7);
+                int w = inputs[1], r = inputs[2], b = Optional(3), lengths = Optional(4), h0 = Optional(5), c0 = Optional(6), p = Optional(7);
                 int yH = outputs.Length > 1 ? outputs[1] : -1, yC = outputs.Length > 2 ? outputs[2] : -1;
-                return s => CpuOps.Lstm(
-                    lstm, s[x].Floats, s[w].Floats, s[r].Floats, b >= 0 ? s[b].Floats : default, h0 >= 0 ? s[h0].Floats : default, c0 >= 0 ? s[c0].Floats : default,
-                    p >= 0 ? s[p].Floats : default, y >= 0 ? s[y].Floats : default, yH >= 0 ? s[yH].Floats : default, yC >= 0 ? s[yC].Floats : default);
+                return s =>
+                {
+                    if (lengths >= 0)
+                    {
+                        lstm.RequireFullLength(node, s[lengths].Span<int>());
+                    }
+
+                    CpuOps.Lstm(
+                        lstm, s[x].Floats, s[w].Floats, s[r].Floats, b >= 0 ? s[b].Floats : default, h0 >= 0 ? s[h0].Floats : default, c0 >= 0 ? s[c0].Floats : default,
+                        p >= 0 ? s[p].Floats : default, y >= 0 ? s[y].Floats : default, yH >= 0 ? s[yH].Floats : default, yC >= 0 ? s[yC].Floats : default);
+                };
             }
 
             case "Pad":

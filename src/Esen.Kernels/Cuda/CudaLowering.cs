@@ -68,7 +68,7 @@ internal static class CudaLowering
     public static IReadOnlyList<string> Float32Copies(Node node, InferredShapes shapes)
     {
         DataType xType = shapes[node.Inputs[0]].DataType;
-        if (!Float32Computation.Applies(node, shapes[node.Outputs[0]].DataType)
+        if (!Float32Computation.Applies(node, shapes[node.Outputs.First(o => o.Length > 0)].DataType)
             || (node.OpType is "MaxPool" or "Clip" && DataTypes.IsByteInteger(xType)))
         {
             return [];

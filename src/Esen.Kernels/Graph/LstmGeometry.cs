@@ -57,12 +57,31 @@ public sealed record LstmGeometry(int Sequence, int Batch, int Input, int Hidden
         Expect(c, 5, geometry.StateShape, "initial_h");
         Expect(c, 6, geometry.StateShape, "initial_c");
         Expect(c, 7, new TensorShape(directions, 3 * hidden), "P");
-        if (c.Has(4) && (c.Constant(4) is null || c.ConstantInts(4, "sequence_lens").Any(l => l != x[0])))
+        if (c.Has(4) && c.Input(4) != new TensorInfo(DataType.Int32, new TensorShape(x[1])))
         {
-            throw c.Unsupported($"sequence_lens '{node.Inputs[4]}' must be a constant of the full length {x[0]}");
+            throw c.Fail($"sequence_lens is {c.Input(4)}, expected int32[{x[1]}]");
+        }
+
+        // Lengths known at run time only are checked by the kernel (FullLength).
+        if (c.Constant(4) is not null && c.ConstantInts(4, "sequence_lens").Any(l => l != x[0]))
+        {
+            throw c.Unsupported($"sequence_lens '{node.Inputs[4]}' must give every sequence the full length {x[0]}");
         }
 
         return geometry;
+    }
+
+    /// <summary>Checks sequence_lens given at run time: every sequence at the full length.</summary>
+    /// <exception cref="UnsupportedModelException">A shorter sequence; the message names the node.</exception>
+    public void RequireFullLength(Node node, ReadOnlySpan<int> lengths)
+    {
+        foreach (int length in lengths)
+        {
+            if (length != Sequence)
+            {
+                throw new UnsupportedModelException($"{node.Describe()}: sequence_lens holds {length}; only the full length {Sequence} is supported");
+            }
+        }
     }
 
     /// <summary>The shape of Y: [sequence, directions, batch, hidden].</summary>
