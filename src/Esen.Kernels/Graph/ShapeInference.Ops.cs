@@ -22,7 +22,8 @@ public static partial class ShapeInference
             "Not" => [BoolInput(c, 0)],
             "Where" => [Where(c)],
             "Relu" or "Clip" => [Like(c, c.FloatShape(0, orByteInteger: true))],
-            "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Erf" or "Sqrt" or "Log" or "Neg" or "Softmax" => [Like(c, c.FloatShape(0))],
+            "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Erf" or "Sqrt" or "Log" or "Softmax" => [Like(c, c.FloatShape(0))],
+            "Neg" => [Neg(c)],
             "Identity" => [c.Input(0)],
             "Dropout" => Dropout(c),
             "MaxPool" => [Like(c, Pool(c, orByteInteger: true)), new TensorInfo(DataType.Int64, Pool(c, orByteInteger: true))],
@@ -278,6 +279,12 @@ public static partial class ShapeInference
             ? outputs
             : throw c.Fail($"{attribute} has {outputs.Length} outputs, the node {c.Node.Outputs.Count}");
     }
+
+    // Neg computes in float32 like the activations; integer Neg is an op Esen does not have yet, not a malformed model.
+    private static TensorInfo Neg(InferenceContext c) =>
+        DataTypes.IsFloatingPoint(c.Input(0).DataType)
+            ? c.Input(0)
+            : throw c.Unsupported($"Neg of {DataTypes.Name(c.Input(0).DataType)} is not supported (floating-point types only)");
 
     private static TensorInfo[] Lstm(InferenceContext c)
     {
