@@ -30,8 +30,8 @@ public sealed record PadGeometry(PadMode Mode, long[] Begins, TensorShape Output
     /// input since, given for every axis (all the begins, then all the ends) or, from opset 18, for the axes of the
     /// constant fourth input.
     /// </summary>
-    /// <exception cref="GraphException">The pads or axes are not constants or do not fit the input, an axis would shrink
-    /// below zero, or a non-constant mode pads an empty axis.</exception>
+    /// <exception cref="GraphException">The pads or axes are not constants or do not fit the input, the constant value is
+    /// not one element of the input's type, an axis would shrink below zero, or a non-constant mode pads an empty axis.</exception>
     public static PadGeometry Resolve(InferenceContext c)
     {
         Node node = c.Node;
@@ -45,6 +45,11 @@ public sealed record PadGeometry(PadMode Mode, long[] Begins, TensorShape Output
             "wrap" when c.Opset >= 19 => PadMode.Wrap,
             _ => throw c.Fail($"mode '{modeName}' is not one of constant, reflect, edge{(c.Opset >= 19 ? ", wrap" : "")}"),
         };
+
+        if (c.Opset >= 11 && c.Has(2) && (c.Input(2).DataType != c.Input(0).DataType || c.Shape(2).ElementCount != 1))
+        {
+            throw c.Fail($"constant_value is {c.Input(2)}, expected one {DataTypes.Name(c.Input(0).DataType)}");
+        }
 
         long[] pads = c.Opset < 11
             ? node.GetInts("pads") ?? throw c.Fail("the pads attribute is missing")

@@ -73,7 +73,10 @@ public abstract partial class ExecutorConformanceTests<TFixture>
         Assert.Equal([-9L, -9, -9, 1L << 40, -3, -9, 7, long.MinValue, -9], y.Int64s);
     }
 
-    /// <summary>Pads that do not fit the input, an axis shrunk below zero and wrap before opset 19 are refused naming the node.</summary>
+    /// <summary>
+    /// Pads that do not fit the input, an axis shrunk below zero, wrap before opset 19 and a constant value of another type
+    /// are refused naming the node.
+    /// </summary>
     [SkippableFact]
     public void Pad_Invalid_IsRefusedNamingTheNode()
     {
@@ -85,6 +88,9 @@ public abstract partial class ExecutorConformanceTests<TFixture>
         Assert.Contains("Pad node", Refusal([1, 1, 1], "constant", 13), StringComparison.Ordinal);
         Assert.Contains("below zero", Refusal([0, -2, 0, -2], "constant", 13), StringComparison.Ordinal);
         Assert.Contains("mode 'wrap'", Refusal([0, 1, 0, 1], "wrap", 18), StringComparison.Ordinal);
+        string wrongValue = Assert.ThrowsAny<GraphException>(() => RunNode(
+            "Pad", [("x", x), ("pads", Tensor.Vector(0, 1, 0, 1)), ("value", Tensor.Vector(2))], opset: 13, initializers: ["pads"])).Message;
+        Assert.Contains("constant_value is int64[1], expected one float", wrongValue, StringComparison.Ordinal);
     }
 
     // ONNX's definitions: reflect mirrors without repeating the edge, edge repeats it, wrap repeats the axis.
