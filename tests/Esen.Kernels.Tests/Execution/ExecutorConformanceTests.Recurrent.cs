@@ -99,6 +99,23 @@ public abstract partial class ExecutorConformanceTests<TFixture>
         Close(yC, result["y_c"], "Y_c");
     }
 
+    /// <summary>sequence_lens fed at run time: full lengths give the result without it, a shorter one is refused naming the node.</summary>
+    [SkippableFact]
+    public void Lstm_RunTimeSequenceLengths_FullOnly()
+    {
+        Fixture.RequireDevice();
+        Skip.If(Fixture.RefusedOps.Contains("LSTM"), "this executor refuses LSTM (Lstm_MatchesStepByStepReference checks the refusal)");
+        Tensor x = RandomTensor(62, 3, 2, 2), w = RandomTensor(63, 1, 8, 2), r = RandomTensor(64, 1, 8, 2);
+        var attributes = new Dictionary<string, AttributeValue> { ["hidden_size"] = AttributeValue.Int(2) };
+        Tensor Run(int[] lengths) => RunNode(
+            "LSTM", [("x", x), ("w", w), ("r", r), (string.Empty, x), ("lengths", Tensor.FromArray(new TensorShape(2), lengths))], attributes, ["y"], initializers: ["w", "r"])["y"];
+
+        Tensor without = RunNode("LSTM", [("x", x), ("w", w), ("r", r)], attributes, ["y"], initializers: ["w", "r"])["y"];
+        Assert.Equal(without.Floats, Run([3, 3]).Floats);
+        var refused = Assert.Throws<UnsupportedModelException>(() => Run([3, 2]));
+        Assert.StartsWith("LSTM node 'node': sequence_lens holds 2", refused.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>LSTM cases Esen does not run are refused at plan time in one line naming the node.</summary>
     [SkippableTheory]
     [InlineData("layout", "layout 1")]
