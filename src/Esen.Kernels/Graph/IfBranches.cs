@@ -10,6 +10,9 @@ internal static class IfBranches
     /// <summary>The two branch attributes, the one taken when the condition is true first.</summary>
     public static readonly string[] Attributes = ["then_branch", "else_branch"];
 
+    /// <summary>The branch attribute a condition known before run time picks.</summary>
+    public static string Taken(Tensor condition) => Attributes[condition.Elements<bool>()[0] ? 0 : 1];
+
     /// <summary>The branch <paramref name="attribute"/> of the If node in <paramref name="c"/> as a graph of its own.</summary>
     /// <exception cref="GraphException">The attribute is missing, or the node does not list an outer value the branch reads.</exception>
     public static LayerGraph Standalone(InferenceContext c, string attribute)

