@@ -48,12 +48,12 @@ public class OnnxWritingTests
         Assert.True(written > 100, $"{written} of {models.Length} models written");
     }
 
-    /// <summary>If's branches (subgraphs reading outer values): libonnx-testdata's test_if and openWakeWord's hey_jarvis.</summary>
+    /// <summary>If's branches (subgraphs reading outer values): libonnx-testdata's test_if, openWakeWord's hey_jarvis and Silero VAD (Ifs nested in Ifs).</summary>
     [SkippableFact]
     public void IfBranches_ReadBackAsTheSameGraph()
     {
         string testIf = Path.Combine(Requires.Directory(TestEnv.OnnxTestDataDirectory, "Debian libonnx-testdata (apt install libonnx-testdata)"), "test_if", "model.onnx");
-        foreach (string path in new[] { testIf, Requires.PackagedModel("openwakeword-0.1.1/hey_jarvis_v0.1.onnx") })
+        foreach (string path in new[] { testIf, Requires.PackagedModel("openwakeword-0.1.1/hey_jarvis_v0.1.onnx"), Requires.PackagedModel("openwakeword-0.1.1/silero_vad.onnx") })
         {
             LayerGraph graph = OnnxModel.Load(path);
             Assert.Contains(graph.Nodes, n => n.OpType == "If");
