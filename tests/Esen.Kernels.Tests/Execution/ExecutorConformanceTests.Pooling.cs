@@ -18,7 +18,8 @@ public abstract partial class ExecutorConformanceTests<TFixture>
 
     // Rectangular planes at ragged widths: rows wider than the stack scratch, windows larger than the
     // input, kernels wider than a vector, and the padded and clipped edges around the vectorised interior of max pooling. 60x45 is
-    // large enough to be split by planes over threads (3 planes in 2 uneven parts).
+    // large enough to be split over threads by output rows (ranges that cut its blocks of row maxima), 27x27 by
+    // planes (3 planes in 2 uneven parts).
     [SkippableTheory]
     [InlineData(60, 45, 3, 1, 1, false)]
     [InlineData(5, 1031, 3, 2, 1, true)]
