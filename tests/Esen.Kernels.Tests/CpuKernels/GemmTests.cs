@@ -63,6 +63,31 @@ public class GemmTests
         CheckAgainstReference(random, transA, transB, 700, 3, 40, 1f, 0f, stridePad: 2, threads);
     }
 
+    /// <summary>
+    /// Fully connected shapes at batch 1–5 with B transposed (on AVX-512 up to four rows run as dot products):
+    /// depths on and around the vector width, column counts around the tile of four and the 64-column task,
+    /// strided rows, and every alpha/beta pair.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Few_rows_against_a_transposed_b_match_the_reference(int threads)
+    {
+        var random = new Random(20261206 + threads);
+        (float Alpha, float Beta)[] scalings = [(1f, 0f), (0.5f, -1.5f), (-2f, 1f), (1f, 1f)];
+        (int N, int K)[] shapes = [(1, 16), (3, 17), (4, 31), (5, 32), (63, 100), (65, 1280), (130, 47), (1000, 64)];
+        int i = 0;
+        for (int m = 1; m <= 5; m++)
+        {
+            foreach ((int n, int k) in shapes)
+            {
+                (float alpha, float beta) = scalings[i % scalings.Length];
+                CheckAgainstReference(random, transA: false, transB: true, m, n, k, alpha, beta, stridePad: i % 3, threads);
+                i++;
+            }
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

@@ -23,7 +23,10 @@ public static partial class CpuKernels
         Gemm(GemmMicroKernels.Best, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
     }
 
-    /// <summary>The checked GEMM on a chosen instruction set (tests run every set this machine has).</summary>
+    /// <summary>
+    /// The checked GEMM on a chosen instruction set (tests run every set this machine has): a few rows of A
+    /// against a transposed B as dot products (<see cref="SmallRowsGemmJob"/>), the rest blocked.
+    /// </summary>
     internal static unsafe void Gemm(
         GemmIsa isa, bool transA, bool transB, int m, int n, int k,
         float alpha, ReadOnlySpan<float> a, int lda,
@@ -33,6 +36,12 @@ public static partial class CpuKernels
     {
         fixed (float* pa = a, pb = b, pc = c)
         {
+            if (SmallRowsGemmJob.Applies(isa, transA, transB, m, k) && n > 0)
+            {
+                SmallRowsGemmJob.Run(m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, threads);
+                return;
+            }
+
             GemmDriver.Gemm(
                 isa, m, n, k, alpha, new MatrixA(pa, lda, transA), new MatrixB(pb, ldb, transB), beta, pc, ldc,
                 default, threads);
