@@ -141,14 +141,16 @@ public sealed class CpuExecutor : IExecutor
         string key = ExecutionSchedule.PlanKey(_runGraph, shapes, known);
         if (!_plans.TryGetValue(key, out Plan? plan))
         {
-            plan = BuildPlan(ShapeInference.Infer(_runGraph, shapes, known));
+            InferredShapes inferred = ShapeInference.Infer(_runGraph, shapes, known);
+            LayerGraph planned = Options.Optimize ? GraphRewrites.FuseActivationsIntoAdd(_runGraph, name => inferred[name].DataType) : _runGraph;
+            plan = BuildPlan(planned, inferred);
             _plans[key] = plan;
         }
 
         return plan;
     }
 
-    private Plan BuildPlan(InferredShapes shapes)
+    private Plan BuildPlan(LayerGraph graph, InferredShapes shapes)
     {
         var slots = new List<ValueSlot>();
         var slotOf = new Dictionary<string, int>();
@@ -165,10 +167,10 @@ public sealed class CpuExecutor : IExecutor
         }
 
         // Constant folding, view aliasing and liveness-based arena offsets are shared with the CUDA executor.
-        var schedule = ExecutionSchedule.Build(_runGraph, shapes);
+        var schedule = ExecutionSchedule.Build(graph, shapes);
         IReadOnlyDictionary<string, Tensor> constants = schedule.Constants;
         IReadOnlyList<Node> running = schedule.Running;
-        foreach (ValueInfo input in _runGraph.Inputs)
+        foreach (ValueInfo input in graph.Inputs)
         {
             SlotFor(input.Name);
         }
@@ -180,10 +182,10 @@ public sealed class CpuExecutor : IExecutor
         {
             int[] inputs = node.Inputs.Select(i => i.Length == 0 ? -1 : SlotFor(i)).ToArray();
             int[] outputs = node.Outputs.Select(o => o.Length == 0 ? -1 : SlotFor(o)).ToArray();
-            kernels.Add(CpuNodeCompiler.Compile(ContextFor(shapes, constants, node), [.. slots], inputs, outputs, Options.Threads));
+            kernels.Add(CpuNodeCompiler.Compile(ContextFor(graph, shapes, constants, node), [.. slots], inputs, outputs, Options.Threads));
         }
 
-        foreach (ValueInfo output in _runGraph.Outputs)
+        foreach (ValueInfo output in graph.Outputs)
         {
             SlotFor(output.Name);
         }
@@ -201,14 +203,14 @@ public sealed class CpuExecutor : IExecutor
         }
 
         var info = new ExecutionPlanInfo(shapes, running.Count, schedule.ArenaBytes, schedule.UnplannedBytes, schedule.InPlaceConcatInputs);
-        return new Plan([.. slots], slotOf, _runGraph.Inputs.Select(i => slotOf[i.Name]).ToArray(), [.. kernels], [.. running], info);
+        return new Plan([.. slots], slotOf, graph.Inputs.Select(i => slotOf[i.Name]).ToArray(), [.. kernels], [.. running], info);
     }
 
-    private InferenceContext ContextFor(InferredShapes shapes, IReadOnlyDictionary<string, Tensor> constants, Node node)
+    private static InferenceContext ContextFor(LayerGraph graph, InferredShapes shapes, IReadOnlyDictionary<string, Tensor> constants, Node node)
     {
         var values = new Dictionary<string, TensorInfo>(node.Inputs.Where(i => i.Length > 0).Distinct().Select(i => KeyValuePair.Create(i, shapes[i])));
         var known = new Dictionary<string, Tensor>(node.Inputs.Where(constants.ContainsKey).Distinct().Select(i => KeyValuePair.Create(i, constants[i])));
-        return new InferenceContext(_runGraph.Opset, node, values, known);
+        return new InferenceContext(graph.Opset, node, values, known);
     }
 
     private bool Matches(Plan plan, IReadOnlyDictionary<string, Tensor> inputs)

@@ -89,6 +89,13 @@ internal static class CpuNodeCompiler
                 return Gemm(c, slots, inputs, y, threads);
             case "MatMul":
                 return MatMul(Shape(x), Shape(inputs[1]), x, inputs[1], y, TypeOf(y), threads);
+            case "Add" when Activations.FusedInto(node) is { Kind: not ActivationKind.None } activation:
+            {
+                var plan = BroadcastPlan.Create(Shape(x), Shape(inputs[1]), Shape(y));
+                int b = inputs[1];
+                return s => CpuOps.AddActivated(plan, s[x].Floats, s[b].Floats, s[y].Floats, activation);
+            }
+
             case "Add":
             case "Sub":
             case "Mul":

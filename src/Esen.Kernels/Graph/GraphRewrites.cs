@@ -98,7 +98,17 @@ public static class GraphRewrites
     /// Fuses Relu, LeakyRelu, Sigmoid, Tanh, HardSigmoid and Clip (constant bounds) into the epilogue of
     /// the Conv or Gemm that feeds them alone (<see cref="Activations"/> attributes).
     /// </summary>
-    public static LayerGraph FuseActivations(LayerGraph graph)
+    public static LayerGraph FuseActivations(LayerGraph graph) => FuseActivations(graph, producer => producer.OpType is "Conv" or "Gemm");
+
+    /// <summary>
+    /// Fuses the same activations into a float32 Add that feeds them alone (a residual sum and its ReLU), by the
+    /// same attributes. Only the CPU executor runs such an Add, so this is not part of <see cref="Optimize"/>:
+    /// it runs on a planned graph, whose element types <paramref name="typeOf"/> gives.
+    /// </summary>
+    public static LayerGraph FuseActivationsIntoAdd(LayerGraph graph, Func<string, DataType> typeOf) =>
+        FuseActivations(graph, producer => producer.OpType == "Add" && typeOf(producer.Outputs[0]) == DataType.Float32);
+
+    private static LayerGraph FuseActivations(LayerGraph graph, Func<Node, bool> fusible)
     {
         Dictionary<string, List<Node>> consumers = graph.Consumers();
         var replaced = new Dictionary<Node, Node?>();
@@ -106,7 +116,7 @@ public static class GraphRewrites
         {
             ActivationKind? kind = Activations.KindOf(activation.OpType);
             Node? producer = graph.Nodes.FirstOrDefault(n => n.Outputs.Contains(activation.Inputs[0]));
-            if (kind is null || producer is null || producer.OpType is not ("Conv" or "Gemm") || replaced.ContainsKey(producer)
+            if (kind is null || producer is null || !fusible(producer) || replaced.ContainsKey(producer)
                 || consumers[producer.Outputs[0]].Count != 1 || IsGraphOutput(graph, producer.Outputs[0])
                 || Activations.FusedInto(producer).Kind != ActivationKind.None
                 || Activations.Of(activation, name => graph.Initializers.GetValueOrDefault(name)) is not FusedActivation fused)

@@ -58,6 +58,46 @@ public class GraphRewriteTests
         AssertSameOutputs(graph, fused, RandomInputs(graph, 2));
     }
 
+    /// <summary>
+    /// A residual-style Add with a broadcast bias and its ReLU, an Add with LeakyRelu, and an Add also read by the
+    /// graph's output: the first two fuse when the Add is float32, none otherwise, and the CPU executor (which
+    /// plans with the rewrite) matches element-wise loops.
+    /// </summary>
+    [Fact]
+    public void FuseActivationsIntoAdd_FusesFloat32AddsReadOnlyByTheActivation()
+    {
+        var b = new GraphBuilder("adds");
+        string x = b.Input("x", TensorShape.Dynamic, 3, 5, 70);
+        string bias = b.Weight("bias", new TensorShape(3, 1, 1), 1f);
+        string summed = b.Add(x, bias);
+        b.Output(b.Relu(summed));
+        b.Output(b.Op("LeakyRelu", [b.Add(x, x)], new Dictionary<string, AttributeValue> { ["alpha"] = AttributeValue.Float(0.25f) }));
+        string shared = b.Add(x, x);
+        b.Output(shared);
+        b.Output(b.Relu(shared));
+        LayerGraph graph = b.Build();
+
+        LayerGraph fused = GraphRewrites.FuseActivationsIntoAdd(graph, _ => DataType.Float32);
+        Assert.Equal(["Relu", "LeakyRelu"], fused.Nodes.Where(n => n.OpType == "Add" && n.Has(Activations.KindAttribute)).Select(n => n.GetString(Activations.KindAttribute, string.Empty)));
+        Assert.Single(fused.Nodes, n => n.OpType == "Relu");
+        Assert.Equal(graph.Nodes.Count, GraphRewrites.FuseActivationsIntoAdd(graph, _ => DataType.Float64).Nodes.Count);
+
+        Tensor input = RandomInputs(graph, 6, batch: 2)["x"];
+        float[] data = input.Floats, biases = graph.Initializers[bias].Floats;
+        using var executor = new CpuExecutor(graph, new CpuExecutorOptions { Threads = 2 });
+        IReadOnlyDictionary<string, Tensor> outputs = executor.Run(new Dictionary<string, Tensor> { ["x"] = input });
+        float[] relu = outputs[graph.Outputs[0].Name].Floats, leaky = outputs[graph.Outputs[1].Name].Floats;
+        for (int i = 0; i < data.Length; i++)
+        {
+            int channel = i / 350 % 3;
+            Assert.Equal(MathF.Max(data[i] + biases[channel], 0f), relu[i]);
+            float doubled = data[i] + data[i];
+            Assert.Equal(doubled >= 0f ? doubled : 0.25f * doubled, leaky[i]);
+        }
+
+        Assert.Equal(outputs[graph.Outputs[2].Name].Floats.Select(v => MathF.Max(v, 0f)), outputs[graph.Outputs[3].Name].Floats);
+    }
+
     [Fact]
     public void DropUnreadDropoutMasks_OmitsOnlyMasksNothingReads()
     {
