@@ -12,7 +12,8 @@ public sealed record CpuExecutorOptions
 
     /// <summary>
     /// Whether to run <see cref="GraphRewrites.Optimize"/> (constant folding, BatchNorm folded into Conv,
-    /// activations fused into Conv/Gemm) before planning (default: true). Outputs stay equal up to float rounding.
+    /// activations fused into Conv/Gemm) before planning, and <see cref="GraphRewrites.FuseActivationsIntoAdd"/> on
+    /// each plan (default: true). Outputs stay equal up to float rounding.
     /// </summary>
     public bool Optimize { get; init; } = true;
 }
