@@ -64,7 +64,7 @@ public class GemmTests
     }
 
     /// <summary>
-    /// Fully connected shapes at batch 1–5 with B transposed (on AVX-512 up to four rows run as dot products):
+    /// Fully connected shapes at batch 1–9 with B transposed (on AVX-512 up to eight rows run as dot products):
     /// depths on and around the vector width, column counts around the tile of four and the 64-column task,
     /// strided rows, and every alpha/beta pair.
     /// </summary>
@@ -77,7 +77,7 @@ public class GemmTests
         (float Alpha, float Beta)[] scalings = [(1f, 0f), (0.5f, -1.5f), (-2f, 1f), (1f, 1f)];
         (int N, int K)[] shapes = [(1, 16), (3, 17), (4, 31), (5, 32), (63, 100), (65, 1280), (130, 47), (1000, 64)];
         int i = 0;
-        for (int m = 1; m <= 5; m++)
+        for (int m = 1; m <= 9; m++)
         {
             foreach ((int n, int k) in shapes)
             {
