@@ -93,7 +93,7 @@ internal static class CpuNodeCompiler
             {
                 var plan = BroadcastPlan.Create(Shape(x), Shape(inputs[1]), Shape(y));
                 int b = inputs[1];
-                return s => CpuOps.AddActivated(plan, s[x].Floats, s[b].Floats, s[y].Floats, activation);
+                return s => CpuOps.AddActivated(plan, s[x].Floats, s[b].Floats, s[y].Floats, activation, threads);
             }
 
             case "Add":

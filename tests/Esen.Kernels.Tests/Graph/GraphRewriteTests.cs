@@ -61,13 +61,14 @@ public class GraphRewriteTests
     /// <summary>
     /// A residual-style Add with a broadcast bias and its ReLU, an Add with LeakyRelu, and an Add also read by the
     /// graph's output: the first two fuse when the Add is float32, none otherwise, and the CPU executor (which
-    /// plans with the rewrite) matches element-wise loops.
+    /// plans with the rewrite) matches element-wise loops. The same-shape sum is long enough (144,000 floats,
+    /// a last piece shorter than the rest) to be split over two threads.
     /// </summary>
     [Fact]
     public void FuseActivationsIntoAdd_FusesFloat32AddsReadOnlyByTheActivation()
     {
         var b = new GraphBuilder("adds");
-        string x = b.Input("x", TensorShape.Dynamic, 3, 5, 70);
+        string x = b.Input("x", TensorShape.Dynamic, 3, 40, 600);
         string bias = b.Weight("bias", new TensorShape(3, 1, 1), 1f);
         string summed = b.Add(x, bias);
         b.Output(b.Relu(summed));
@@ -89,7 +90,7 @@ public class GraphRewriteTests
         float[] relu = outputs[graph.Outputs[0].Name].Floats, leaky = outputs[graph.Outputs[1].Name].Floats;
         for (int i = 0; i < data.Length; i++)
         {
-            int channel = i / 350 % 3;
+            int channel = i / 24000 % 3;
             Assert.Equal(MathF.Max(data[i] + biases[channel], 0f), relu[i]);
             float doubled = data[i] + data[i];
             Assert.Equal(doubled >= 0f ? doubled : 0.25f * doubled, leaky[i]);
