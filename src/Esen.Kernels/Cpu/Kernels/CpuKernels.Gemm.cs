@@ -36,7 +36,7 @@ public static partial class CpuKernels
     {
         fixed (float* pa = a, pb = b, pc = c)
         {
-            if (SmallRowsGemmJob.Applies(isa, transA, transB, m, k) && n > 0)
+            if (SmallRowsGemmJob.Applies(isa, transA, transB, m, k))
             {
                 SmallRowsGemmJob.Run(m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, threads);
                 return;

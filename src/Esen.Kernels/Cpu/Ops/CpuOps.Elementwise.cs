@@ -272,24 +272,31 @@ internal static partial class CpuOps
         int inner = plan.Inner;
         foreach ((int yi, int ai, int bi) in plan.Runs(stackalloc int[plan.Outer.Length]))
         {
-            Span<T> destination = y.Slice(yi, inner);
-            if (plan.AVaries && plan.BVaries)
-            {
-                TOp.Apply(a.Slice(ai, inner), b.Slice(bi, inner), destination);
-            }
-            else if (plan.AVaries)
-            {
-                TOp.Apply(a.Slice(ai, inner), b[bi], destination);
-            }
-            else if (plan.BVaries)
-            {
-                TOp.Apply(a[ai], b.Slice(bi, inner), destination);
-            }
-            else
-            {
-                TOp.Apply(a.Slice(ai, 1), b[bi], destination[..1]);
-                destination.Fill(destination[0]);
-            }
+            BinaryPart<T, TOp>(plan, a, b, y, (yi, ai, bi), 0, inner);
+        }
+    }
+
+    /// <summary>Elements [start, start + length) of the run that starts at <paramref name="run"/> (offsets in y, a and b).</summary>
+    internal static void BinaryPart<T, TOp>(BroadcastPlan plan, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y, (int Y, int A, int B) run, int start, int length)
+        where TOp : IBinaryOp<T>
+    {
+        Span<T> destination = y.Slice(run.Y + start, length);
+        if (plan.AVaries && plan.BVaries)
+        {
+            TOp.Apply(a.Slice(run.A + start, length), b.Slice(run.B + start, length), destination);
+        }
+        else if (plan.AVaries)
+        {
+            TOp.Apply(a.Slice(run.A + start, length), b[run.B], destination);
+        }
+        else if (plan.BVaries)
+        {
+            TOp.Apply(a[run.A], b.Slice(run.B + start, length), destination);
+        }
+        else
+        {
+            TOp.Apply(a.Slice(run.A, 1), b[run.B], destination[..1]);
+            destination.Fill(destination[0]);
         }
     }
 
@@ -325,29 +332,12 @@ internal static partial class CpuOps
         }
     }
 
-    /// <summary>Elements [start, start + length) of the run that starts at <paramref name="run"/> (offsets in y, a and b).</summary>
+    /// <summary>Elements [start, start + length) of a run of <see cref="AddActivated"/>: their sum, then the activation.</summary>
     internal static void AddActivatedPart(
         BroadcastPlan plan, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, (int Y, int A, int B) run, int start, int length, FusedActivation activation)
     {
-        Span<float> destination = y.Slice(run.Y + start, length);
-        if (plan.AVaries && plan.BVaries)
-        {
-            AddOp<float>.Apply(a.Slice(run.A + start, length), b.Slice(run.B + start, length), destination);
-        }
-        else if (plan.AVaries)
-        {
-            AddOp<float>.Apply(a.Slice(run.A + start, length), b[run.B], destination);
-        }
-        else if (plan.BVaries)
-        {
-            AddOp<float>.Apply(a[run.A], b.Slice(run.B + start, length), destination);
-        }
-        else
-        {
-            destination.Fill(a[run.A] + b[run.B]);
-        }
-
-        activation.Apply(destination, 0f);
+        BinaryPart<float, AddOp<float>>(plan, a, b, y, run, start, length);
+        activation.Apply(y.Slice(run.Y + start, length), 0f);
     }
 
     /// <summary>Applies a fused activation in place (the Conv/Gemm epilogue, and the standalone ops).</summary>

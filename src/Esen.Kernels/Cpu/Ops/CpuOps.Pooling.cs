@@ -192,7 +192,7 @@ internal static partial class CpuOps
         int inPlane = s.InputPlane, outPlane = s.OutputPlane;
 
         // Max pooling's scratch: the row maxima, then the maxima of each full window along that row; on AVX-512 a
-        // block of row maxima of about 16 KiB.
+        // block of row maxima (MaxPoolBlockFloats, or one row when a row is wider).
         bool avx512 = !average && strideW <= 2 && Avx512F.IsSupported;
         int blockRows = Math.Max(1, MaxPoolBlockFloats / width), scratchLength = avx512 ? blockRows * width : 2 * width;
         float[]? rented = null;
