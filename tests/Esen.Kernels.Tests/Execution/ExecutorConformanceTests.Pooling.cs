@@ -17,9 +17,9 @@ public abstract partial class ExecutorConformanceTests<TFixture>
     }
 
     // Rectangular planes at ragged widths: rows wider than the stack scratch, windows larger than the
-    // input, kernels wider than a vector, and the padded and clipped edges around the vectorised interior of max pooling. 60x45 is
-    // large enough to be split over threads by output rows (ranges that cut its blocks of row maxima), 27x27 by
-    // planes (3 planes in 2 uneven parts).
+    // input, kernels wider than a vector, and the padded and clipped edges around the vectorised interior of max pooling
+    // (rows of 90 to 200 with kernels of 1 to 6 reach its unmasked interior chunks). Three planes split over two
+    // threads in uneven parts.
     [SkippableTheory]
     [InlineData(60, 45, 3, 1, 1, false)]
     [InlineData(5, 1031, 3, 2, 1, true)]
@@ -30,9 +30,25 @@ public abstract partial class ExecutorConformanceTests<TFixture>
     [InlineData(20, 53, 17, 2, 3, true)]
     [InlineData(19, 50, 18, 1, 8, false)]
     [InlineData(27, 27, 3, 2, 0, false)]
+    [InlineData(4, 150, 1, 2, 0, false)]
+    [InlineData(5, 131, 2, 2, 0, true)]
+    [InlineData(3, 200, 4, 2, 1, false)]
+    [InlineData(4, 170, 5, 2, 2, false)]
+    [InlineData(6, 111, 3, 2, 0, false)]
+    [InlineData(3, 90, 6, 1, 2, false)]
     public void Pools_RectangularPlanesAtRaggedWidths(int height, int width, int kernel, int stride, int pad, bool ceil)
     {
         PoolsMatchTheReference(RandomTensor(61, 1, 3, height, width), kernel, stride, pad, ceil, $"{height}x{width}");
+    }
+
+    // A single large plane (at least 32 x 32 outputs, 2^16 taps) splits over the threads by output rows, ranges that cut its blocks
+    // of row maxima (more planes than threads go to the threads whole).
+    [SkippableTheory]
+    [InlineData(120, 90, 3, 1, 1)]
+    [InlineData(300, 151, 3, 2, 0)]
+    public void Pools_SinglePlaneSplitByRows(int height, int width, int kernel, int stride, int pad)
+    {
+        PoolsMatchTheReference(RandomTensor(63, 1, 1, height, width), kernel, stride, pad, ceil: false, $"{height}x{width}, one plane");
     }
 
     // A NaN anywhere in a window makes that window's maximum NaN (IEEE 754 maximum, like ONNX's reference),
@@ -40,6 +56,8 @@ public abstract partial class ExecutorConformanceTests<TFixture>
     [SkippableTheory]
     [InlineData(23, 41, 3, 2, 1)]
     [InlineData(9, 6, 2, 1, 0)]
+    [InlineData(7, 111, 3, 2, 0)]
+    [InlineData(5, 97, 4, 1, 1)]
     public void MaxPool_PropagatesNaN(int height, int width, int kernel, int stride, int pad)
     {
         Tensor x = RandomTensor(71, 1, 2, height, width);

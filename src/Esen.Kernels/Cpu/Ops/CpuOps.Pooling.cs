@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Esen.Kernels.Cpu.Kernels;
 using Esen.Kernels.Graph;
 
@@ -127,11 +128,12 @@ internal static partial class CpuOps
         }
     }
 
-    /// <summary>Pools every plane, split by planes over up to <paramref name="threads"/> threads when the work repays it.</summary>
+    /// <summary>Pools every plane, split over up to <paramref name="threads"/> threads when the work repays it (see <see cref="PoolJob"/>).</summary>
     private static unsafe void Pool(PoolShape s, ReadOnlySpan<float> x, Span<float> y, bool average, bool countIncludePad, int threads)
     {
         long taps = (long)s.Planes * s.OutputPlane * s.Kernel[0] * s.Kernel[1] * s.Kernel[2];
-        if (threads == 1 || s.Planes == 1 || taps < 1 << 16)
+        bool byRows = PoolJob.SplitsRows(s, threads);
+        if (threads == 1 || taps < 1 << 16 || (s.Planes == 1 && !byRows))
         {
             PoolPlanes(s, x[..(s.Planes * s.InputPlane)], y[..(s.Planes * s.OutputPlane)], average, countIncludePad);
             return;
@@ -140,7 +142,7 @@ internal static partial class CpuOps
         fixed (float* input = x, output = y)
         {
             PoolJob job = PoolJob.ForCurrentThread;
-            job.Set(s, input, output, average, countIncludePad, parts: Math.Min(PoolJob.SplitsRows(s) ? s.Output[1] : s.Planes, threads));
+            job.Set(s, input, output, average, countIncludePad, byRows, parts: Math.Min(byRows ? s.Output[1] : s.Planes, threads));
             CpuParallel.For(job, job.Parts, threads);
         }
     }
@@ -308,12 +310,19 @@ internal static partial class CpuOps
     /// <summary>
     /// Output rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) of one plane of max pooling with horizontal
     /// stride 1 or 2 on AVX-512, in blocks of rows: first each row's window rows are reduced into a scratch row, then
-    /// 16 outputs at a time take the maximum of one load per kernel column from it (for stride 2, 32 consecutive
-    /// values of which the even lanes are kept). Reducing a whole block before reading any of it back keeps those
-    /// masked loads from waiting on the masked stores just before them, which cannot forward to them (SqueezeNet's 27 × 27
-    /// pool on one thread, row by row: 0.081 ms, in blocks: 0.050 ms, 2026-12-06). Positions outside the row load as −∞, so padded and clipped windows need
-    /// no separate path, and a window with no input rows comes out −∞. Vector512.Max is IEEE 754 maximum: a NaN
-    /// wins, as in the portable path.
+    /// 16 outputs at a time are taken from it. Reducing a whole block before reading any of it back keeps those
+    /// loads from waiting on the stores just before them, which cannot forward to them (SqueezeNet's 27 × 27 pool on
+    /// one thread, row by row: 0.081 ms, in blocks: 0.050 ms, 2026-12-06).
+    /// <para>
+    /// The kernel is bound by instruction count, not memory, so chunks that lie wholly inside the row take plain
+    /// loads and no masks; only the chunks at a row's ends (and padded windows) use masked loads, where positions
+    /// outside the row load as −∞, so a window with no input rows comes out −∞. With stride 2 an interior chunk
+    /// loads 32 consecutive values at each even tap offset and keeps two running maxima: over the even taps (whose
+    /// windows read the even lanes) and over the offsets one before each odd tap (the odd lanes); one permute of
+    /// each then gives the 16 outputs. For a 3-wide window that is 4 loads, 3 maxima and 2 permutes per 16 outputs
+    /// instead of 6 masked loads with their masks, 3 permutes and 3 maxima (SqueezeNet's 111 × 111 pool on one thread:
+    /// 0.20–0.25 → 0.12 ms, 2026-12-06). Vector512.Max is IEEE 754 maximum: a NaN wins, as in the portable path.
+    /// </para>
     /// </summary>
     private static unsafe void MaxPool2DAvx512(PoolShape s, float* input, float* output, int firstRow, int endRow, float* scratch, int blockRows)
     {
@@ -321,7 +330,11 @@ internal static partial class CpuOps
         int height = s.Input[1], width = s.Input[2], outWidth = s.Output[2];
         int kernelHeight = s.Kernel[1], kernelWidth = s.Kernel[2], strideH = s.Strides[1], stride = s.Strides[2];
         int padTop = s.PadsBegin[1], padLeft = s.PadsBegin[2];
+
+        // How far past a chunk's first position its loads reach: 16 values at each tap, or with stride 2 32 values at each even tap.
+        int reach = stride == 1 ? kernelWidth - 1 + Lanes : ((kernelWidth - 1) & ~1) + (2 * Lanes);
         Vector512<float> lowest = Vector512.Create(float.NegativeInfinity);
+        Vector512<int> even = Vector512<int>.Indices * 2, odd = even + Vector512<int>.One;
         for (int block = firstRow; block < endRow; block += blockRows)
         {
             int blockEnd = Math.Min(endRow, block + blockRows);
@@ -330,7 +343,24 @@ internal static partial class CpuOps
                 int top = (oh * strideH) - padTop;
                 int rowBegin = Math.Max(0, top), rowEnd = Math.Min(height, top + kernelHeight);
                 float* reduced = scratch + ((long)(oh - block) * width);
-                for (int j = 0; j < width; j += Lanes)
+                int j = 0;
+                if (rowBegin < rowEnd)
+                {
+                    for (; j + Lanes <= width; j += Lanes)
+                    {
+                        float* column = input + ((long)rowBegin * width) + j;
+                        Vector512<float> max = Vector512.Load(column);
+                        for (int r = rowBegin + 1; r < rowEnd; r++)
+                        {
+                            column += width;
+                            max = Vector512.Max(max, Vector512.Load(column));
+                        }
+
+                        max.Store(reduced + j);
+                    }
+                }
+
+                for (; j < width; j += Lanes)
                 {
                     Vector512<float> inside = MaskedRow.FirstLanes(width - j), max = lowest;
                     for (int r = rowBegin; r < rowEnd; r++)
@@ -347,17 +377,58 @@ internal static partial class CpuOps
                 float* reduced = scratch + ((long)(oh - block) * width), outputRow = output + ((long)oh * outWidth);
                 for (int ow = 0; ow < outWidth; ow += Lanes)
                 {
-                    Vector512<float> max = lowest;
-                    for (int kw = 0; kw < kernelWidth; kw++)
-                    {
-                        max = Vector512.Max(max, MaskedRow.Load(reduced, (ow * stride) - padLeft + kw, stride, width, lowest));
-                    }
+                    int first = (ow * stride) - padLeft;
+                    bool inside = first >= 0 && first + reach <= width;
+                    Vector512<float> max = stride == 2
+                        ? WindowMaxStride2(reduced, first, width, kernelWidth, inside, even, odd)
+                        : WindowMax(reduced, first, width, kernelWidth, inside);
 
                     Avx512F.MaskStore(outputRow + ow, MaskedRow.FirstLanes(outWidth - ow), max);
                 }
             }
         }
     }
+
+    /// <summary>
+    /// max over kw of row[first + i + kw] for 16 consecutive i, −∞ outside [0, width); <paramref name="inside"/>
+    /// says every position read is inside, so the loads need no mask.
+    /// </summary>
+    private static unsafe Vector512<float> WindowMax(float* row, int first, int width, int kernelWidth, bool inside)
+    {
+        Vector512<float> max = Vector512.Create(float.NegativeInfinity);
+        for (int kw = 0; kw < kernelWidth; kw++)
+        {
+            max = Vector512.Max(max, LoadRow(row, first + kw, width, inside));
+        }
+
+        return max;
+    }
+
+    /// <summary>max over kw of row[first + 2i + kw] for 16 consecutive i, as <see cref="WindowMax"/> (the pairing is described at <see cref="MaxPool2DAvx512"/>).</summary>
+    private static unsafe Vector512<float> WindowMaxStride2(float* row, int first, int width, int kernelWidth, bool inside, Vector512<int> even, Vector512<int> odd)
+    {
+        Vector512<float> evenLow = LoadRow(row, first, width, inside), evenHigh = LoadRow(row, first + MaskedRow.Lanes, width, inside);
+        Vector512<float> oddLow = evenLow, oddHigh = evenHigh;
+        for (int tap = 2; tap < kernelWidth; tap += 2)
+        {
+            Vector512<float> low = LoadRow(row, first + tap, width, inside), high = LoadRow(row, first + tap + MaskedRow.Lanes, width, inside);
+            evenLow = Vector512.Max(evenLow, low);
+            evenHigh = Vector512.Max(evenHigh, high);
+            if (tap + 1 < kernelWidth)
+            {
+                oddLow = Vector512.Max(oddLow, low);
+                oddHigh = Vector512.Max(oddHigh, high);
+            }
+        }
+
+        Vector512<float> max = Avx512F.PermuteVar16x32x2(evenLow, even, evenHigh);
+        return kernelWidth == 1 ? max : Vector512.Max(max, Avx512F.PermuteVar16x32x2(oddLow, odd, oddHigh));
+    }
+
+    /// <summary>row[first .. first + 16), −∞ outside [0, width); a plain load when <paramref name="inside"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<float> LoadRow(float* row, int first, int width, bool inside) =>
+        inside ? Vector512.Load(row + first) : MaskedRow.Load(row, first, 1, width, Vector512.Create(float.NegativeInfinity));
 
     private static float Window(PoolShape s, ReadOnlySpan<float> input, int od, int oh, int ow, bool average, bool countIncludePad)
     {
@@ -404,11 +475,10 @@ internal static partial class CpuOps
 }
 
 /// <summary>
-/// Pooling split over threads; cached per calling thread so a call allocates nothing. Large planar windows split
-/// by output rows across all planes, as the convolutions before them split their output, so each thread reads
-/// what it wrote into its own core's caches (SqueezeNet's 111 × 111 pool on two threads: 0.124 → 0.106 ms,
-/// 2026-12-06); small planes split by planes, because their row ranges share cache lines at every boundary
-/// (its 27 × 27 pool: 0.053 → 0.069 ms split by rows).
+/// Pooling split over threads; cached per calling thread so a call allocates nothing. Planes go to threads whole:
+/// on the AMD EPYC machine that made SqueezeNet's 111 × 111 pool faster on two threads than splitting every plane by
+/// output rows (0.098–0.112 → 0.091–0.094 ms, 2026-12-06), and rows of small planes share cache lines at every
+/// boundary. Only when there are fewer planes than threads do large planar windows split by output rows.
 /// </summary>
 internal sealed unsafe class PoolJob : ParallelWork
 {
@@ -420,17 +490,18 @@ internal sealed unsafe class PoolJob : ParallelWork
     private float* _output;
     private bool _average;
     private bool _countIncludePad;
+    private bool _byRows;
 
     public static PoolJob ForCurrentThread => t_cached ??= new PoolJob();
 
-    /// <summary>Whether <paramref name="s"/> splits by output rows rather than by planes: planar, and output planes of at least 32 × 32.</summary>
-    public static bool SplitsRows(PoolShape s) => CpuOps.IsPlanar(s) && s.OutputPlane >= 1024;
+    /// <summary>Whether <paramref name="s"/> splits by output rows rather than by planes: planar, fewer planes than threads, and output planes of at least 32 × 32.</summary>
+    public static bool SplitsRows(PoolShape s, int threads) => CpuOps.IsPlanar(s) && s.Planes < threads && s.OutputPlane >= 1024;
 
     public int Parts { get; private set; }
 
-    public void Set(PoolShape shape, float* input, float* output, bool average, bool countIncludePad, int parts)
+    public void Set(PoolShape shape, float* input, float* output, bool average, bool countIncludePad, bool byRows, int parts)
     {
-        (_shape, _average, _countIncludePad, Parts) = (shape, average, countIncludePad, parts);
+        (_shape, _average, _countIncludePad, _byRows, Parts) = (shape, average, countIncludePad, byRows, parts);
         _input = input;
         _output = output;
     }
@@ -438,7 +509,7 @@ internal sealed unsafe class PoolJob : ParallelWork
     public override void Execute(int index)
     {
         PoolShape s = _shape!;
-        if (SplitsRows(s))
+        if (_byRows)
         {
             int outHeight = s.Output[1];
             CpuOps.Pool2D(
