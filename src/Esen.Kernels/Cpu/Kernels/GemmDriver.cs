@@ -13,15 +13,18 @@ internal readonly record struct GemmTiling(GemmIsa Isa, int Mr, int Nr, int Mc, 
         _ => new GemmTiling(isa, 4, 8, 64, 256, 1024),
     };
 
-    /// <summary>Splits an m×n output into part <paramref name="index"/> of <paramref name="parts"/>, along its longer side in whole tiles.</summary>
-    public (int I0, int I1, int J0, int J1) Part(int index, int parts, int m, int n)
+    /// <summary>
+    /// Splits an m×n output into part <paramref name="index"/> of <paramref name="parts"/> in whole tiles: along its
+    /// longer side, or with <paramref name="preferColumns"/> along the columns whenever each part gets a full tile.
+    /// </summary>
+    public (int I0, int I1, int J0, int J1) Part(int index, int parts, int m, int n, bool preferColumns = false)
     {
         if (parts == 1)
         {
             return (0, m, 0, n);
         }
 
-        if (n >= m)
+        if (n >= m || (preferColumns && n >= parts * Nr))
         {
             int chunk = RoundUp((n + parts - 1) / parts, Nr);
             int j0 = Math.Min(n, index * chunk);
