@@ -21,6 +21,13 @@ internal static unsafe class MaskedRow
             ? Load(row, first, width, fill)
             : Avx512F.PermuteVar16x32x2(Load(row, first, width, fill), Vector512<int>.Indices * 2, Load(row, first + Lanes, width, fill));
 
+    /// <summary>start[stride·i] for i in 0..16, stride 1 or 2, when all 16·stride floats from <paramref name="start"/> lie inside the row: plain loads, no mask.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadInside(float* start, int stride) =>
+        stride == 1
+            ? Vector512.Load(start)
+            : Avx512F.PermuteVar16x32x2(Vector512.Load(start), Vector512<int>.Indices * 2, Vector512.Load(start + Lanes));
+
     /// <summary>A mask of the first <paramref name="count"/> lanes (none when count ≤ 0, all when ≥ 16), for masked stores.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> FirstLanes(int count) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
