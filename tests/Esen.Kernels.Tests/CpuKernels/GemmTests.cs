@@ -101,6 +101,38 @@ public class GemmTests
         }
     }
 
+    /// <summary>
+    /// The parts cover the output once, in whole tiles; a split that prefers columns takes them only when the
+    /// largest part stays within 15% of an even share (SqueezeNet's 169 columns yes, ResNet's 196 no).
+    /// </summary>
+    [Theory]
+    [InlineData(256, 169, false, false)]
+    [InlineData(256, 169, true, true)]
+    [InlineData(256, 196, true, false)]
+    [InlineData(128, 729, false, true)]
+    [InlineData(1000, 169, true, true)]
+    [InlineData(70, 12, true, false)]
+    public void Parts_cover_the_output_once_and_split_columns_only_when_balanced(int m, int n, bool preferColumns, bool byColumns)
+    {
+        var tiling = GemmTiling.For(GemmIsa.Avx512);
+        var covered = new int[m * n];
+        for (int part = 0; part < 2; part++)
+        {
+            (int i0, int i1, int j0, int j1) = tiling.Part(part, 2, m, n, preferColumns);
+            Assert.Equal(byColumns, i0 == 0 && i1 == m);
+            Assert.Equal(0, (byColumns ? j0 : i0) % (byColumns ? tiling.Nr : tiling.Mr));
+            for (int i = i0; i < i1; i++)
+            {
+                for (int j = j0; j < j1; j++)
+                {
+                    covered[(i * n) + j]++;
+                }
+            }
+        }
+
+        Assert.All(covered, count => Assert.Equal(1, count));
+    }
+
     /// <summary>Callers racing for the shared workers: one gets them, the others run serially; all are right.</summary>
     [Fact]
     public void Concurrent_callers_each_get_the_reference_result()
