@@ -127,8 +127,7 @@ internal static unsafe class GemmDriver
         bool inPlace = i1 - i0 <= t.Mc && b.TryGetRows(out bOrigin, out ldb) && ldb % 256 != 0;
         GemmWorkspace workspace = GemmWorkspace.Current;
         float* scratchA = workspace.PackedA(t.Mc * t.Kc);
-        // The slack after the panels takes the whole-chunk stores of Im2ColSource's last run.
-        float* packedB = workspace.PackedB((t.Kc * ((t.Nc + t.Nr - 1) / t.Nr * t.Nr)) + MaskedRow.Lanes);
+        float* packedB = workspace.PackedB(t.Kc * ((t.Nc + t.Nr - 1) / t.Nr * t.Nr));
         for (int jc = j0; jc < j1; jc += t.Nc)
         {
             int nc = Math.Min(t.Nc, j1 - jc);
