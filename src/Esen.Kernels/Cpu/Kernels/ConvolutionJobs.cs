@@ -37,8 +37,9 @@ internal sealed unsafe class ConvolutionJob : ParallelWork
         // Each part packs the im2col panels of its own columns, so a split by rows makes every part pack all of them.
         // With the weights packed ahead of time nothing else is repeated, and a split by columns is faster even where
         // the rows outnumber them, as long as it balances (GemmTiling.Part): SqueezeNet's 13 × 13 expands, 192–256
-        // rows by 169 columns, two threads: 0.114 → 0.098 and 0.194 → 0.17 ms (2026-12-06). A 1×1 convolution's B is the input itself, cheap to copy; it keeps
-        // the split along the longer side, which balances better (conv10: 1000 rows by 169 columns).
+        // rows by 169 columns, two threads: 0.114 → 0.098 and 0.194 → 0.17 ms (2026-12-06). A 1×1 convolution's B
+        // is the input itself, cheap to copy; it keeps the split along the longer side, which balances better
+        // (conv10: 1000 rows by 169 columns).
         bool byColumns = _args.Packed is not null && !IsPointwise(s);
         (int i0, int i1, int j0, int j1) = _tiling.Part(part, _parts, og, spatial, preferColumns: byColumns);
 
