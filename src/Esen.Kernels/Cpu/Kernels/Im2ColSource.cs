@@ -157,9 +157,7 @@ internal readonly unsafe struct Im2ColSource : IGemmBSource
                         if (unchecked((uint)iy < (uint)height))
                         {
                             float* row = _input + ((((long)channel * height) + iy) * width);
-                            values = first >= 0 && first + reach <= width
-                                ? MaskedRow.LoadInside(row + first, strideW)
-                                : MaskedRow.Load(row, first, strideW, width, Vector512<float>.Zero);
+                            values = MaskedRow.Load(row, first, strideW, width, Vector512<float>.Zero, inside: first >= 0 && first + reach <= width);
                         }
 
                         if (whole)

@@ -21,12 +21,15 @@ internal static unsafe class MaskedRow
             ? Load(row, first, width, fill)
             : Avx512F.PermuteVar16x32x2(Load(row, first, width, fill), Vector512<int>.Indices * 2, Load(row, first + Lanes, width, fill));
 
-    /// <summary>start[stride·i] for i in 0..16, stride 1 or 2, when all 16·stride floats from <paramref name="start"/> lie inside the row: plain loads, no mask.</summary>
+    /// <summary>
+    /// <see cref="Load(float*, int, int, int, Vector512{float})"/> where the caller knows whether all 16·stride floats
+    /// from <paramref name="first"/> lie inside the row: then plain loads and no mask (most chunks of a wide row).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> LoadInside(float* start, int stride) =>
-        stride == 1
-            ? Vector512.Load(start)
-            : Avx512F.PermuteVar16x32x2(Vector512.Load(start), Vector512<int>.Indices * 2, Vector512.Load(start + Lanes));
+    public static Vector512<float> Load(float* row, int first, int stride, int width, Vector512<float> fill, bool inside) =>
+        !inside ? Load(row, first, stride, width, fill)
+        : stride == 1 ? Vector512.Load(row + first)
+        : Avx512F.PermuteVar16x32x2(Vector512.Load(row + first), Vector512<int>.Indices * 2, Vector512.Load(row + first + Lanes));
 
     /// <summary>A mask of the first <paramref name="count"/> lanes (none when count ≤ 0, all when ≥ 16), for masked stores.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

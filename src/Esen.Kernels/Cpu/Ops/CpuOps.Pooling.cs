@@ -425,10 +425,10 @@ internal static partial class CpuOps
         return kernelWidth == 1 ? max : Vector512.Max(max, Avx512F.PermuteVar16x32x2(oddLow, odd, oddHigh));
     }
 
-    /// <summary>row[first .. first + 16), −∞ outside [0, width); a plain load when <paramref name="inside"/>.</summary>
+    /// <summary>row[first .. first + 16), −∞ outside [0, width).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector512<float> LoadRow(float* row, int first, int width, bool inside) =>
-        inside ? Vector512.Load(row + first) : MaskedRow.Load(row, first, 1, width, Vector512.Create(float.NegativeInfinity));
+        MaskedRow.Load(row, first, 1, width, Vector512.Create(float.NegativeInfinity), inside);
 
     private static float Window(PoolShape s, ReadOnlySpan<float> input, int od, int oh, int ow, bool average, bool countIncludePad)
     {
