@@ -166,8 +166,9 @@ public class Conv2DTests
         };
         foreach (Conv2DShape shape in shapes)
         {
+            // Constant weights of a unit-stride layer wider than 32 channels are packed for ChannelVectorConvolutionJob instead.
             Assert.True(DirectConvolutionJob.Applies(GemmIsa.Avx512, shape));
-            Assert.Null(PackedConvWeights.Create(GemmIsa.Avx512, shape, new float[shape.WeightLength]));
+            Assert.Equal(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx512, shape), PackedConvWeights.Create(GemmIsa.Avx512, shape, new float[shape.WeightLength]) is not null);
             foreach (FusedActivation activation in s_activations)
             {
                 CheckAgainstReference(random, shape, withBias: activation.Kind != ActivationKind.Tanh, activation, threads: 1 + ((int)activation.Kind % 2), "direct");
@@ -200,6 +201,61 @@ public class Conv2DTests
         }
 
         CheckOnInstructionSet(random, GemmIsa.Avx512, new Conv2DShape(1, 64, 13, 13, 256, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1), relu, packWeights: true);
+    }
+
+    /// <summary>
+    /// Unit-stride layers with more than 32 output channels per group run vectorised across output channels with
+    /// packed weights: every place where a tile's 8 outputs cross a row end (widths 8–23), output counts off the
+    /// tile, channel counts off the 32-channel block, padding on one side only, dilation, groups, a batch, each
+    /// activation, and two threads splitting the channel blocks.
+    /// </summary>
+    [SkippableFact]
+    public void Wide_unit_stride_layers_run_vectorised_across_channels_and_match_reference()
+    {
+        Skip.IfNot(GemmMicroKernels.IsSupported(GemmIsa.Avx512), "AVX-512F is not supported here");
+        var random = new Random(3232);
+        var relu = new FusedActivation(ActivationKind.Relu);
+        for (int width = 8; width <= 23; width++)
+        {
+            CheckChannelVector(random, new Conv2DShape(1, 5, 3, width, 40, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1), relu);
+        }
+
+        foreach (Conv2DShape shape in new[]
+        {
+            // SqueezeNet's fire8 expand, and fire4's at fewer rows.
+            new Conv2DShape(1, 64, 13, 13, 256, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+            new Conv2DShape(1, 32, 5, 27, 128, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+            new Conv2DShape(2, 7, 9, 10, 33, 2, 3, PadLeft: 2, PadBottom: 1),
+            new Conv2DShape(1, 6, 12, 14, 70, 3, 2, PadTop: 2, PadRight: 1, DilationH: 2, DilationW: 3, Groups: 2),
+            new Conv2DShape(1, 3, 4, 9, 96, 1, 3, PadLeft: 1, PadRight: 1),
+        })
+        {
+            foreach (FusedActivation activation in s_activations)
+            {
+                CheckChannelVector(random, shape, activation);
+            }
+        }
+
+        Assert.False(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 7, 64, 3, 3)));
+        Assert.False(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 20, 64, 3, 3, StrideH: 2)));
+        Assert.False(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 20, 32, 3, 3)));
+        Assert.False(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx2, new Conv2DShape(1, 8, 9, 20, 64, 3, 3)));
+    }
+
+    private static void CheckChannelVector(Random random, Conv2DShape shape, FusedActivation activation)
+    {
+        Assert.True(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx512, shape), shape.ToString());
+        float[] input = ReferenceKernels.RandomArray(random, shape.InputLength);
+        float[] weights = ReferenceKernels.RandomArray(random, shape.WeightLength);
+        float[] bias = ReferenceKernels.RandomArray(random, shape.OutChannels);
+        float[] output = new float[shape.OutputLength];
+        Array.Fill(output, float.NaN);
+        (double[] expected, double[] absSum) = ReferenceKernels.Conv2D(shape, input, weights, bias, activation);
+
+        PackedConvWeights packed = PackedConvWeights.Create(GemmIsa.Avx512, shape, weights)!;
+        Assert.True(packed.ChannelBlocked);
+        CpuKernels.Conv2D(GemmIsa.Avx512, shape, input, default, bias, output, activation, threads: 2, packed);
+        ReferenceKernels.AssertClose(expected, absSum, output, shape.InChannelsPerGroup * shape.KernelHeight * shape.KernelWidth, $"{shape} {activation.Kind}");
     }
 
     [Fact]

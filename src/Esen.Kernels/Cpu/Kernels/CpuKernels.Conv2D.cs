@@ -67,6 +67,16 @@ public static partial class CpuKernels
                 long flopsPerPlane = 2L * shape.OutHeight * shape.OutWidth * shape.KernelHeight * shape.KernelWidth;
                 CpuParallel.For(job, planes, flopsPerPlane * planes < 1 << 18 ? 1 : threads);
             }
+            else if (packed is { ChannelBlocked: true })
+            {
+                int images = shape.Batch * shape.Groups;
+                long flopsPerImage = 2L * shape.OutChannelsPerGroup * shape.OutHeight * shape.OutWidth
+                    * shape.InChannelsPerGroup * shape.KernelHeight * shape.KernelWidth;
+                int parts = images >= threads ? 1 : Math.Min(ChannelVectorConvolutionJob.Blocks(shape), (threads + images - 1) / images);
+                ChannelVectorConvolutionJob job = ChannelVectorConvolutionJob.ForCurrentThread;
+                job.Set(conv, parts);
+                CpuParallel.For(job, images * parts, flopsPerImage * images < 1 << 18 ? 1 : threads);
+            }
             else if (packed is null && DirectConvolutionJob.Applies(isa, shape))
             {
                 int images = shape.Batch * shape.Groups;

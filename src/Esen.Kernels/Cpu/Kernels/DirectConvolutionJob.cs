@@ -153,7 +153,7 @@ internal sealed unsafe class DirectConvolutionJob : ParallelWork
     /// Copies input rows [firstRow − PadTop, …) of each channel into <paramref name="padded"/>, zeros around them:
     /// per channel, one plane of rows per column phase (padded column x goes to phase x mod stride, position x / stride).
     /// </summary>
-    private static void Pad(in Conv2DShape s, float* image, int channels, int firstRow, int rows, int phaseWidth, float* padded, int length)
+    internal static void Pad(in Conv2DShape s, float* image, int channels, int firstRow, int rows, int phaseWidth, float* padded, int length)
     {
         int width = s.InWidth, phasePlane = rows * phaseWidth;
 
