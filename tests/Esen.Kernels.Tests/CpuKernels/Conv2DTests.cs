@@ -206,8 +206,8 @@ public class Conv2DTests
     /// <summary>
     /// Unit-stride layers with more than 32 output channels per group run vectorised across output channels with
     /// packed weights: every place where a tile's 8 outputs cross a row end (widths 8–23), output counts off the
-    /// tile, channel counts off the 32-channel block, padding on one side only, dilation, groups, a batch, each
-    /// activation, and two threads splitting the channel blocks.
+    /// tile, channel counts off the 32-channel block, padding on one side only, dilation, groups, a batch,
+    /// weights too large to sweep at once, each activation, and two threads splitting the channel blocks.
     /// </summary>
     [SkippableFact]
     public void Wide_unit_stride_layers_run_vectorised_across_channels_and_match_reference()
@@ -228,6 +228,9 @@ public class Conv2DTests
             new Conv2DShape(2, 7, 9, 10, 33, 2, 3, PadLeft: 2, PadBottom: 1),
             new Conv2DShape(1, 6, 12, 14, 70, 3, 2, PadTop: 2, PadRight: 1, DilationH: 2, DilationW: 3, Groups: 2),
             new Conv2DShape(1, 3, 4, 9, 96, 1, 3, PadLeft: 1, PadRight: 1),
+
+            // 2.4 MB of weights: each block sweeps all the tiles in turn.
+            new Conv2DShape(1, 256, 9, 14, 256, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         })
         {
             foreach (FusedActivation activation in s_activations)
@@ -239,6 +242,7 @@ public class Conv2DTests
         Assert.False(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 7, 64, 3, 3)));
         Assert.False(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 20, 64, 3, 3, StrideH: 2)));
         Assert.False(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 20, 32, 3, 3)));
+        Assert.False(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 20, 64, 1, 1)));
         Assert.False(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx2, new Conv2DShape(1, 8, 9, 20, 64, 3, 3)));
     }
 

@@ -7,18 +7,19 @@ namespace Esen.Kernels.Cpu.Kernels;
 
 /// <summary>
 /// Convolution with unit stride on AVX-512, vectorised across output channels instead of output positions:
-/// a tile holds 32 output channels (two registers) × 8 consecutive outputs, each tap broadcasts one input value
+/// a tile holds 32 output channels (two registers) × 8 consecutive outputs; each tap broadcasts one input value
 /// per output from a zero-padded copy of the image and multiplies it with the 32 channels' weights, packed
 /// ahead of time as [tap][channel] per block of 32 channels (<see cref="PackedConvWeights"/>).
 /// The GEMM form vectorises along the outputs, so a row's last vector runs partly empty (13 × 13 outputs fill
-/// 176 lanes for 169, 55 × 55 fill 64 per row of 55) and its im2col panels are packed and their products written
-/// back once per depth block; here every lane is an output, nothing is packed per call but the padded copy,
-/// and each output is stored once. Eight outputs in a row of the output plane may cross one row end (rows of at
-/// least 8); the outputs after it read 2·padding floats further on in the padded copy, a distance the tile
-/// takes as a register with the crossing point fixed per specialisation. The accumulators are transposed in
-/// registers to rows of 8 outputs per channel before the store (the NCHW layout), with the bias and ReLU
-/// applied first. Threads take blocks of output channels; each pads the whole image, which costs one copy of the
-/// input against kernel-area × channels FMAs per input element.
+/// 176 lanes for 169), packs im2col panels on every call and writes its sums back once per depth block; here
+/// every lane is an output, the padded copy is the only packing, and each output is stored once. SqueezeNet's
+/// 3 × 3 expands on one thread: 0.33 → 0.29 ms at 55 × 55, 0.32 → 0.27 at 27 × 27, 0.29 → 0.26 at 13 × 13
+/// (2026-12-06). Eight consecutive outputs cross at most one row end (rows of at least 8); those after it read
+/// (kernel width − 1)·dilation floats further on in the padded copy, a distance the tile holds in a register,
+/// with the crossing point fixed per specialisation. The sums are transposed in registers to rows of 8 outputs
+/// per channel for the NCHW store, with the bias and ReLU applied first. Threads take blocks of output
+/// channels; each pads the whole image, one copy of the input against kernel area × output channels FMAs per
+/// input element.
 /// </summary>
 internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
 {
@@ -29,6 +30,9 @@ internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
     public const int Positions = 8;
 
     private const int Lanes = MaskedRow.Lanes;
+
+    /// <summary>Weight bytes one tile sweeps across blocks: half of a 1 MiB L2 (AMD Zen 4 and 5).</summary>
+    private const int WeightBytesPerSweep = 512 * 1024;
 
     [ThreadStatic]
     private static ChannelVectorConvolutionJob? t_cached;
@@ -45,14 +49,14 @@ internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
     public static ChannelVectorConvolutionJob ForCurrentThread => t_cached ??= new ChannelVectorConvolutionJob();
 
     /// <summary>
-    /// Whether <paramref name="s"/> runs here on <paramref name="isa"/>: unit stride, a kernel wider than 1×1,
-    /// rows of at least <see cref="Positions"/> outputs, and more output channels per group than the direct
-    /// kernel's tile of 4 serves well.
+    /// Whether <paramref name="s"/> runs here on <paramref name="isa"/>: unit stride, a kernel larger than 1×1, rows of
+    /// at least <see cref="Positions"/> outputs, and more output channels per group than a 32-channel block would
+    /// leave half empty. A 1×1 convolution has no im2col to save: it stays on the GEMM, whose tile was as fast or
+    /// faster there (SqueezeNet's conv10 0.98–1.05 ms either way, its 13 × 13 expands 0.042 against 0.058, 2026-12-06).
     /// </summary>
     public static bool Applies(GemmIsa isa, in Conv2DShape s) =>
         isa == GemmIsa.Avx512 && Avx512F.IsSupported && !s.IsDepthwise && s.StrideH == 1 && s.StrideW == 1
-        && s.KernelHeight * s.KernelWidth > 1 && s.OutWidth >= Positions
-        && s.OutChannelsPerGroup > DirectConvolutionJob.MaxOutChannelsPerGroup;
+        && s.KernelHeight * s.KernelWidth > 1 && s.OutWidth >= Positions && s.OutChannelsPerGroup > Channels;
 
     /// <summary>Blocks of <see cref="Channels"/> output channels per group.</summary>
     public static int Blocks(in Conv2DShape s) => (s.OutChannelsPerGroup + Channels - 1) / Channels;
@@ -80,7 +84,7 @@ internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
         int width = s.InWidth + s.PadLeft + s.PadRight, rows = s.OutHeight + ((s.KernelHeight - 1) * s.DilationH);
         int plane = rows * width, depth = cg * s.KernelHeight * s.KernelWidth, gap = width - ow;
 
-        // The last tile's outputs past the image read up to 2·gap + 7 floats beyond the last plane; cleared, never stored.
+        // The last tile's outputs past the image read up to 2·gap + 7 floats beyond the last plane: cleared, never stored.
         int length = checked((cg * plane) + (2 * gap) + Lanes);
         if (t_padded is null || t_padded.Length < length)
         {
@@ -106,37 +110,23 @@ internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
 
         float* image = _args.Input + ((((long)n * s.InChannels) + (g * cg)) * s.InHeight * s.InWidth);
         float* output = _args.Output + ((((long)n * s.OutChannels) + (g * og)) * spatial);
-        float* weights = _args.Packed!.ChannelBlocks(g);
-        float* bias = _args.Bias == null ? null : _args.Bias + (g * og);
-        bool relu = _args.Activation.Kind == ActivationKind.Relu;
         fixed (float* padded = t_padded)
         fixed (int* tapOffsets = taps)
         {
             new Span<float>(padded + (cg * plane), length - (cg * plane)).Clear();
             DirectConvolutionJob.Pad(s, image, cg, 0, rows, width, padded, length);
-            for (int start = 0; start < spatial; start += Positions)
+
+            // Each tile of outputs runs every block of the part while its inputs are in L1, the blocks' weights streaming
+            // from L2; weights larger than half of L2 would stream from L3 instead, so then each block runs every tile in
+            // turn (ResNet-50's 3 × 3 layers of 256 channels hold 2.4 MB).
+            int blocksAtOnce = (long)(b1 - b0) * depth * Channels * sizeof(float) > WeightBytesPerSweep ? 1 : b1 - b0;
+            for (int b = b0; b < b1; b += blocksAtOnce)
             {
-                int oy = start / ow, ox = start % ow;
-                float* input = padded + ((long)oy * width) + ox;
-                int count = Math.Min(Positions, spatial - start);
-                for (int b = b0; b < b1; b++)
+                int last = Math.Min(b1, b + blocksAtOnce);
+                for (int start = 0; start < spatial; start += Positions)
                 {
-                    int channels = Math.Min(Channels, og - (b * Channels));
-                    var tile = new Tile(
-                        depth, input, gap, tapOffsets, weights + ((long)b * depth * Channels),
-                        output + ((long)b * Channels * spatial) + start, spatial, count, channels,
-                        bias == null ? null : bias + (b * Channels), relu);
-                    switch (ow - ox)
-                    {
-                        case 1: tile.Run<Split1>(); break;
-                        case 2: tile.Run<Split2>(); break;
-                        case 3: tile.Run<Split3>(); break;
-                        case 4: tile.Run<Split4>(); break;
-                        case 5: tile.Run<Split5>(); break;
-                        case 6: tile.Run<Split6>(); break;
-                        case 7: tile.Run<Split7>(); break;
-                        default: tile.Run<NoSplit>(); break;
-                    }
+                    int oy = start / ow, ox = start % ow;
+                    Tiles(padded + ((long)oy * width) + ox, gap, tapOffsets, output, start, Math.Min(Positions, spatial - start), ow - ox, g, b, last);
                 }
             }
 
@@ -147,6 +137,37 @@ internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
                 {
                     _args.Activation.Apply(new Span<float>(output + ((long)o * spatial), spatial), 0f);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The tiles of outputs [start, start + count) of <paramref name="output"/> (group g's first plane) for channel
+    /// blocks [b0, b1); <paramref name="input"/> is the first output's window, and outputs from
+    /// <paramref name="rowEnd"/> on lie on the next row, <paramref name="gap"/> floats further on.
+    /// </summary>
+    private void Tiles(float* input, int gap, int* taps, float* output, int start, int count, int rowEnd, int g, int b0, int b1)
+    {
+        Conv2DShape s = _args.Shape;
+        int og = s.OutChannelsPerGroup, spatial = s.OutHeight * s.OutWidth, depth = s.InChannelsPerGroup * s.KernelHeight * s.KernelWidth;
+        float* weights = _args.Packed!.ChannelBlocks(g);
+        float* bias = _args.Bias == null ? null : _args.Bias + (g * og);
+        bool relu = _args.Activation.Kind == ActivationKind.Relu;
+        for (int b = b0; b < b1; b++)
+        {
+            var tile = new Tile(
+                depth, input, gap, taps, weights + ((long)b * depth * Channels), output + ((long)b * Channels * spatial) + start,
+                spatial, count, Math.Min(Channels, og - (b * Channels)), bias == null ? null : bias + (b * Channels), relu);
+            switch (rowEnd)
+            {
+                case 1: tile.Run<Split1>(); break;
+                case 2: tile.Run<Split2>(); break;
+                case 3: tile.Run<Split3>(); break;
+                case 4: tile.Run<Split4>(); break;
+                case 5: tile.Run<Split5>(); break;
+                case 6: tile.Run<Split6>(); break;
+                case 7: tile.Run<Split7>(); break;
+                default: tile.Run<NoSplit>(); break;
             }
         }
     }

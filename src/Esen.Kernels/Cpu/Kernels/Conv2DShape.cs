@@ -28,6 +28,11 @@ public readonly record struct Conv2DShape(
     /// </summary>
     public bool IsDepthwise => InChannelsPerGroup == 1 && Groups > 1;
 
+    /// <summary>A 1×1 kernel with unit stride and no padding: the input planes already are the im2col matrix.</summary>
+    public bool IsPointwise =>
+        KernelHeight == 1 && KernelWidth == 1 && StrideH == 1 && StrideW == 1
+        && PadTop == 0 && PadLeft == 0 && PadBottom == 0 && PadRight == 0;
+
     /// <summary>Output channels per group.</summary>
     public int OutChannelsPerGroup => OutChannels / Groups;
 

@@ -40,7 +40,7 @@ internal sealed unsafe class ConvolutionJob : ParallelWork
         // rows by 169 columns, two threads: 0.114 → 0.098 and 0.194 → 0.17 ms (2026-12-06). A 1×1 convolution's B
         // is the input itself, cheap to copy; it keeps the split along the longer side, which balances better
         // (conv10: 1000 rows by 169 columns).
-        bool byColumns = _args.Packed is not null && !IsPointwise(s);
+        bool byColumns = _args.Packed is not null && !s.IsPointwise;
         (int i0, int i1, int j0, int j1) = _tiling.Part(part, _parts, og, spatial, preferColumns: byColumns);
 
         float* image = _args.Input + ((((long)n * s.InChannels) + (g * cg)) * s.InHeight * s.InWidth);
@@ -60,7 +60,7 @@ internal sealed unsafe class ConvolutionJob : ParallelWork
         where TA : struct, IGemmASource
     {
         int depth = s.InChannelsPerGroup * s.KernelHeight * s.KernelWidth, spatial = s.OutHeight * s.OutWidth;
-        if (IsPointwise(s))
+        if (s.IsPointwise)
         {
             var b = new MatrixB(image, s.InHeight * s.InWidth, transposed: false);
             GemmDriver.RunBlock(_tiling, part.I0, part.I1, part.J0, part.J1, depth, 1f, weights, ref b, 0f, output, spatial, epilogue);
@@ -71,11 +71,6 @@ internal sealed unsafe class ConvolutionJob : ParallelWork
             GemmDriver.RunBlock(_tiling, part.I0, part.I1, part.J0, part.J1, depth, 1f, weights, ref b, 0f, output, spatial, epilogue);
         }
     }
-
-    /// <summary>A 1×1 kernel with unit stride and no padding: the input planes already are the im2col matrix.</summary>
-    private static bool IsPointwise(in Conv2DShape s) =>
-        s.KernelHeight == 1 && s.KernelWidth == 1 && s.StrideH == 1 && s.StrideW == 1
-        && s.PadTop == 0 && s.PadLeft == 0 && s.PadBottom == 0 && s.PadRight == 0;
 
     /// <summary>A validated convolution call with its spans pinned.</summary>
     internal readonly struct Arguments

@@ -20,7 +20,7 @@ namespace Esen.Kernels.Cpu.Kernels;
 internal sealed unsafe class DirectConvolutionJob : ParallelWork
 {
     /// <summary>The most output channels per group this path always takes: with more, the GEMM tile amortises im2col over enough rows.</summary>
-    public const int MaxOutChannelsPerGroup = 32;
+    private const int MaxOutChannelsPerGroup = 32;
 
     /// <summary>
     /// The most it takes when a band of <see cref="MinBandRows"/> output rows keeps its input in L1 (SqueezeNet's
