@@ -246,6 +246,53 @@ public class Conv2DTests
         Assert.False(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx2, new Conv2DShape(1, 8, 9, 20, 64, 3, 3)));
     }
 
+    /// <summary>
+    /// A NaN input stays NaN through the fused ReLU on every path (the direct kernel, the channel-vector kernel with
+    /// packed weights, the GEMM tile), in each output whose window holds it, and nowhere else.
+    /// </summary>
+    [Fact]
+    public void A_nan_input_survives_the_fused_relu_on_every_path()
+    {
+        var random = new Random(77);
+        var relu = new FusedActivation(ActivationKind.Relu);
+        foreach (Conv2DShape shape in new[]
+        {
+            new Conv2DShape(1, 4, 9, 12, 8, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+            new Conv2DShape(1, 4, 9, 12, 64, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+            new Conv2DShape(1, 4, 9, 12, 64, 3, 3, StrideH: 2, StrideW: 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        })
+        {
+            float[] input = ReferenceKernels.RandomArray(random, shape.InputLength);
+            float[] weights = ReferenceKernels.RandomArray(random, shape.WeightLength);
+            float[] output = new float[shape.OutputLength];
+            const int NanY = 4, NanX = 5;
+            input[(NanY * shape.InWidth) + NanX] = float.NaN;
+            PackedConvWeights? packed = PackedConvWeights.Create(GemmMicroKernels.Best, shape, weights);
+            if (packed is null)
+            {
+                CpuKernels.Conv2D(shape, input, weights, [], output, relu, 1);
+            }
+            else
+            {
+                CpuKernels.Conv2D(shape, input, packed, [], output, relu, 1);
+            }
+
+            for (int o = 0; o < shape.OutChannels; o++)
+            {
+                for (int y = 0; y < shape.OutHeight; y++)
+                {
+                    for (int x = 0; x < shape.OutWidth; x++)
+                    {
+                        int dy = NanY - ((y * shape.StrideH) - shape.PadTop), dx = NanX - ((x * shape.StrideW) - shape.PadLeft);
+                        bool covers = dy >= 0 && dy < shape.KernelHeight && dx >= 0 && dx < shape.KernelWidth;
+                        float value = output[(((o * shape.OutHeight) + y) * shape.OutWidth) + x];
+                        Assert.True(covers == float.IsNaN(value), $"{shape}: output ({o}, {y}, {x}) is {value}");
+                    }
+                }
+            }
+        }
+    }
+
     private static void CheckChannelVector(Random random, Conv2DShape shape, FusedActivation activation)
     {
         Assert.True(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx512, shape), shape.ToString());

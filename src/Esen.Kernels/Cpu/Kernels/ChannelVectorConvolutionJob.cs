@@ -336,9 +336,8 @@ internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
 
             if (relu)
             {
-                Vector512<float> zero = Vector512<float>.Zero;
-                (r0, r1, r2, r3) = (Vector512.Max(r0, zero), Vector512.Max(r1, zero), Vector512.Max(r2, zero), Vector512.Max(r3, zero));
-                (r4, r5, r6, r7) = (Vector512.Max(r4, zero), Vector512.Max(r5, zero), Vector512.Max(r6, zero), Vector512.Max(r7, zero));
+                (r0, r1, r2, r3) = (TileEpilogue.Rectify(r0), TileEpilogue.Rectify(r1), TileEpilogue.Rectify(r2), TileEpilogue.Rectify(r3));
+                (r4, r5, r6, r7) = (TileEpilogue.Rectify(r4), TileEpilogue.Rectify(r5), TileEpilogue.Rectify(r6), TileEpilogue.Rectify(r7));
             }
 
             // Per 128-bit lane L: t0 = outputs 0 and 1 of channels 4L and 4L + 1, t1 of 4L + 2 and 4L + 3, and so on.

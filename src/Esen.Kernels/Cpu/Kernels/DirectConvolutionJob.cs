@@ -335,7 +335,7 @@ internal sealed unsafe class DirectConvolutionJob : ParallelWork
     private static Vector512<float> Finish(Vector512<float> sum, Vector512<float> bias, bool relu)
     {
         Vector512<float> value = sum + bias;
-        return relu ? Avx512F.Max(value, Vector512<float>.Zero) : value;
+        return relu ? TileEpilogue.Rectify(value) : value;
     }
 
     /// <summary>Sixteen neighbouring outputs of one row: offset of the first tap in the padded buffer, offset of the first output in the plane, outputs stored.</summary>
