@@ -204,20 +204,22 @@ public class Conv2DTests
     }
 
     /// <summary>
-    /// Unit-stride layers with more than 32 output channels per group run vectorised across output channels with
-    /// packed weights: every place where a tile's 8 outputs cross a row end (widths 8–23), output counts off the
+    /// Layers with more than 32 output channels per group and a horizontal stride of 1 or 2 run vectorised across
+    /// output channels with packed weights: every place where a tile's 8 outputs cross a row end (output widths
+    /// 8–23, at both strides), output counts off the
     /// tile, channel counts off the 32-channel block, padding on one side only, dilation, groups, a batch,
     /// weights too large to sweep at once, each activation, and two threads splitting the channel blocks.
     /// </summary>
     [SkippableFact]
-    public void Wide_unit_stride_layers_run_vectorised_across_channels_and_match_reference()
+    public void Wide_layers_run_vectorised_across_channels_and_match_reference()
     {
         Skip.IfNot(GemmMicroKernels.IsSupported(GemmIsa.Avx512), "AVX-512F is not supported here");
         var random = new Random(3232);
         var relu = new FusedActivation(ActivationKind.Relu);
         for (int width = 8; width <= 23; width++)
         {
-            CheckChannelVector(random, new Conv2DShape(1, 5, 3, width, 40, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1), relu);
+            CheckChannelVector(random, new Conv2DShape(1, 8, 3, width, 40, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1), relu);
+            CheckChannelVector(random, new Conv2DShape(1, 8, 5, (2 * width) - 1, 40, 3, 3, StrideH: 2, StrideW: 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1), relu);
         }
 
         foreach (Conv2DShape shape in new[]
@@ -225,9 +227,14 @@ public class Conv2DTests
             // SqueezeNet's fire8 expand, and fire4's at fewer rows.
             new Conv2DShape(1, 64, 13, 13, 256, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
             new Conv2DShape(1, 32, 5, 27, 128, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
-            new Conv2DShape(2, 7, 9, 10, 33, 2, 3, PadLeft: 2, PadBottom: 1),
-            new Conv2DShape(1, 6, 12, 14, 70, 3, 2, PadTop: 2, PadRight: 1, DilationH: 2, DilationW: 3, Groups: 2),
-            new Conv2DShape(1, 3, 4, 9, 96, 1, 3, PadLeft: 1, PadRight: 1),
+            new Conv2DShape(2, 11, 9, 10, 33, 2, 3, PadLeft: 2, PadBottom: 1),
+            new Conv2DShape(1, 24, 12, 14, 70, 3, 2, PadTop: 2, PadRight: 1, DilationH: 2, DilationW: 3, Groups: 2),
+            new Conv2DShape(1, 22, 4, 9, 96, 1, 3, PadLeft: 1, PadRight: 1),
+
+            // Strides: 2 both ways, 2 across only, 3 down and 2 across with dilation.
+            new Conv2DShape(1, 8, 29, 61, 64, 3, 3, StrideH: 2, StrideW: 2),
+            new Conv2DShape(1, 8, 17, 34, 40, 3, 3, StrideW: 2, PadTop: 1, PadLeft: 1, PadRight: 2),
+            new Conv2DShape(2, 11, 21, 40, 48, 2, 3, StrideH: 3, StrideW: 2, PadLeft: 2, DilationW: 3),
 
             // 2.4 MB of weights: each block sweeps all the tiles in turn.
             new Conv2DShape(1, 256, 9, 14, 256, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
@@ -240,7 +247,8 @@ public class Conv2DTests
         }
 
         Assert.False(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 7, 64, 3, 3)));
-        Assert.False(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 20, 64, 3, 3, StrideH: 2)));
+        Assert.False(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 30, 64, 3, 3, StrideW: 3)));
+        Assert.False(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 3, 29, 61, 64, 3, 3, StrideH: 2, StrideW: 2)));
         Assert.False(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 20, 32, 3, 3)));
         Assert.False(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx512, new Conv2DShape(1, 8, 9, 20, 64, 1, 1)));
         Assert.False(ChannelVectorConvolutionJob.Applies(GemmIsa.Avx2, new Conv2DShape(1, 8, 9, 20, 64, 3, 3)));
