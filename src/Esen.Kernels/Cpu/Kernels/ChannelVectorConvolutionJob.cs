@@ -135,7 +135,16 @@ internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
                 for (int start = 0; start < spatial; start += Positions)
                 {
                     int oy = start / ow, ox = start % ow;
-                    Tiles(padded + ((long)oy * s.StrideH * width) + (ox * s.StrideW), gap, tapOffsets, output, start, Math.Min(Positions, spatial - start), ow - ox, g, b, last);
+                    float* window = padded + ((long)oy * s.StrideH * width) + (ox * s.StrideW);
+                    int count = Math.Min(Positions, spatial - start);
+                    if (s.StrideW == 2)
+                    {
+                        Tiles<StrideTwo>(window, gap, tapOffsets, output, start, count, ow - ox, g, b, last);
+                    }
+                    else
+                    {
+                        Tiles<UnitStride>(window, gap, tapOffsets, output, start, count, ow - ox, g, b, last);
+                    }
                 }
             }
 
@@ -155,7 +164,8 @@ internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
     /// blocks [b0, b1); <paramref name="input"/> is the first output's window, and outputs from
     /// <paramref name="rowEnd"/> on lie on the next row, <paramref name="gap"/> floats further on.
     /// </summary>
-    private void Tiles(float* input, int gap, int* taps, float* output, int start, int count, int rowEnd, int g, int b0, int b1)
+    private void Tiles<TStride>(float* input, int gap, int* taps, float* output, int start, int count, int rowEnd, int g, int b0, int b1)
+        where TStride : struct, IStride
     {
         Conv2DShape s = _args.Shape;
         int og = s.OutChannelsPerGroup, spatial = s.OutHeight * s.OutWidth, depth = s.InChannelsPerGroup * s.KernelHeight * s.KernelWidth;
@@ -167,30 +177,17 @@ internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
             var tile = new Tile(
                 depth, input, gap, taps, weights + ((long)b * depth * Channels), output + ((long)b * Channels * spatial) + start,
                 spatial, count, Math.Min(Channels, og - (b * Channels)), bias == null ? null : bias + (b * Channels), relu);
-            if (s.StrideW == 2)
+            switch (rowEnd)
             {
-                Run<StrideTwo>(tile, rowEnd);
+                case 1: tile.Run<Split1, TStride>(); break;
+                case 2: tile.Run<Split2, TStride>(); break;
+                case 3: tile.Run<Split3, TStride>(); break;
+                case 4: tile.Run<Split4, TStride>(); break;
+                case 5: tile.Run<Split5, TStride>(); break;
+                case 6: tile.Run<Split6, TStride>(); break;
+                case 7: tile.Run<Split7, TStride>(); break;
+                default: tile.Run<NoSplit, TStride>(); break;
             }
-            else
-            {
-                Run<UnitStride>(tile, rowEnd);
-            }
-        }
-    }
-
-    private static void Run<TStride>(Tile tile, int rowEnd)
-        where TStride : struct, IStride
-    {
-        switch (rowEnd)
-        {
-            case 1: tile.Run<Split1, TStride>(); break;
-            case 2: tile.Run<Split2, TStride>(); break;
-            case 3: tile.Run<Split3, TStride>(); break;
-            case 4: tile.Run<Split4, TStride>(); break;
-            case 5: tile.Run<Split5, TStride>(); break;
-            case 6: tile.Run<Split6, TStride>(); break;
-            case 7: tile.Run<Split7, TStride>(); break;
-            default: tile.Run<NoSplit, TStride>(); break;
         }
     }
 
