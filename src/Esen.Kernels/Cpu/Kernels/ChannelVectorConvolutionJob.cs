@@ -17,9 +17,8 @@ namespace Esen.Kernels.Cpu.Kernels;
 /// (2026-12-06). Eight consecutive outputs cross at most one row end (rows of at least 8); those after it read
 /// (kernel width − 1)·dilation floats further on in the padded copy, a distance the tile holds in a register,
 /// with the crossing point fixed per specialisation. The sums are transposed in registers to rows of 8 outputs
-/// per channel for the NCHW store, with the bias and ReLU applied first. Threads take blocks of output
-/// channels; each pads the whole image, one copy of the input against kernel area × output channels FMAs per
-/// input element.
+/// per channel for the NCHW store, with the bias and ReLU applied first. Threads take runs of tiles, each
+/// padding the input rows its outputs read.
 /// </summary>
 internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
 {
@@ -68,7 +67,10 @@ internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
     /// <summary>Blocks of <see cref="Channels"/> output channels per group.</summary>
     public static int Blocks(in Conv2DShape s) => (s.OutChannelsPerGroup + Channels - 1) / Channels;
 
-    /// <summary>Sets the call; each (image, group) is split into <paramref name="parts"/> ranges of channel blocks.</summary>
+    /// <summary>Tiles of <see cref="Positions"/> outputs per output plane.</summary>
+    public static int TileCount(in Conv2DShape s) => ((s.OutHeight * s.OutWidth) + Positions - 1) / Positions;
+
+    /// <summary>Sets the call; each (image, group) is split into <paramref name="parts"/> ranges of tiles.</summary>
     public void Set(in ConvolutionJob.Arguments args, int parts)
     {
         _args = args;
@@ -80,18 +82,19 @@ internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
         Conv2DShape s = _args.Shape;
         int imageGroup = index / _parts, part = index % _parts;
         int n = imageGroup / s.Groups, g = imageGroup % s.Groups;
-        int blocks = Blocks(s);
-        int b0 = blocks * part / _parts, b1 = blocks * (part + 1) / _parts;
-        if (b0 == b1)
+        int tiles = TileCount(s), cg = s.InChannelsPerGroup, og = s.OutChannelsPerGroup, ow = s.OutWidth, spatial = s.OutHeight * ow;
+        int first = tiles * part / _parts * Positions, end = Math.Min(spatial, tiles * (part + 1) / _parts * Positions);
+        if (first >= end)
         {
             return;
         }
 
-        int cg = s.InChannelsPerGroup, og = s.OutChannelsPerGroup, ow = s.OutWidth, spatial = s.OutHeight * ow;
-        int width = s.InWidth + s.PadLeft + s.PadRight, rows = ((s.OutHeight - 1) * s.StrideH) + ((s.KernelHeight - 1) * s.DilationH) + 1;
+        // The part's output rows, and the padded input rows they read.
+        int top = first / ow, bottom = (end - 1) / ow;
+        int width = s.InWidth + s.PadLeft + s.PadRight, rows = ((bottom - top) * s.StrideH) + ((s.KernelHeight - 1) * s.DilationH) + 1;
         int plane = rows * width, depth = cg * s.KernelHeight * s.KernelWidth, gap = (s.StrideH * width) - (ow * s.StrideW);
 
-        // The last tile's outputs past the image read up to (strideH − 1)·width + 6·strideW + (kw − 1)·dw floats
+        // The image's last tile's outputs past its end read up to (strideH − 1)·width + 6·strideW + (kw − 1)·dw floats
         // beyond the last plane: cleared, never stored.
         int slack = ((s.StrideH - 1) * width) + (Positions * s.StrideW) + ((s.KernelWidth - 1) * s.DilationW) + Lanes;
         int length = checked((cg * plane) + slack);
@@ -123,20 +126,21 @@ internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
         fixed (int* tapOffsets = taps)
         {
             new Span<float>(padded + (cg * plane), length - (cg * plane)).Clear();
-            DirectConvolutionJob.Pad(s with { StrideW = 1 }, image, cg, 0, rows, width, padded, length);
+            DirectConvolutionJob.Pad(s with { StrideW = 1 }, image, cg, top * s.StrideH, rows, width, padded, length);
 
-            // Each tile of outputs runs every block of the part while its inputs are in L1, the blocks' weights streaming
-            // from L2; weights larger than half of L2 would stream from L3 instead, so then each block runs every tile in
-            // turn (ResNet-50's 3 × 3 layers of 256 channels hold 2.4 MB).
-            int blocksAtOnce = (long)(b1 - b0) * depth * Channels * sizeof(float) > WeightBytesPerSweep ? 1 : b1 - b0;
-            for (int b = b0; b < b1; b += blocksAtOnce)
+            // Each tile of outputs runs every block while its inputs are in L1, the blocks' weights streaming from L2;
+            // weights larger than half of L2 would stream from L3 instead, so then each block runs every tile in turn
+            // (ResNet-50's 3 × 3 layers of 256 channels hold 2.4 MB).
+            int blocks = Blocks(s);
+            int blocksAtOnce = (long)blocks * depth * Channels * sizeof(float) > WeightBytesPerSweep ? 1 : blocks;
+            for (int b = 0; b < blocks; b += blocksAtOnce)
             {
-                int last = Math.Min(b1, b + blocksAtOnce);
-                for (int start = 0; start < spatial; start += Positions)
+                int last = Math.Min(blocks, b + blocksAtOnce);
+                for (int start = first; start < end; start += Positions)
                 {
                     int oy = start / ow, ox = start % ow;
-                    float* window = padded + ((long)oy * s.StrideH * width) + (ox * s.StrideW);
-                    int count = Math.Min(Positions, spatial - start);
+                    float* window = padded + ((long)(oy - top) * s.StrideH * width) + (ox * s.StrideW);
+                    int count = Math.Min(Positions, end - start);
                     if (s.StrideW == 2)
                     {
                         Tiles<StrideTwo>(window, gap, tapOffsets, output, start, count, ow - ox, g, b, last);
@@ -150,10 +154,9 @@ internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
 
             if (_args.Activation.Kind is not (ActivationKind.None or ActivationKind.Relu))
             {
-                int last = Math.Min(og, b1 * Channels);
-                for (int o = b0 * Channels; o < last; o++)
+                for (int o = 0; o < og; o++)
                 {
-                    _args.Activation.Apply(new Span<float>(output + ((long)o * spatial), spatial), 0f);
+                    _args.Activation.Apply(new Span<float>(output + ((long)o * spatial) + first, end - first), 0f);
                 }
             }
         }

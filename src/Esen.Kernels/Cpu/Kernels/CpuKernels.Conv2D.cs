@@ -72,7 +72,7 @@ public static partial class CpuKernels
                 int images = shape.Batch * shape.Groups;
                 long flopsPerImage = 2L * shape.OutChannelsPerGroup * shape.OutHeight * shape.OutWidth
                     * shape.InChannelsPerGroup * shape.KernelHeight * shape.KernelWidth;
-                int parts = images >= threads ? 1 : Math.Min(ChannelVectorConvolutionJob.Blocks(shape), (threads + images - 1) / images);
+                int parts = images >= threads ? 1 : Math.Min(ChannelVectorConvolutionJob.TileCount(shape), (threads + images - 1) / images);
                 ChannelVectorConvolutionJob job = ChannelVectorConvolutionJob.ForCurrentThread;
                 job.Set(conv, parts);
                 CpuParallel.For(job, images * parts, flopsPerImage * images < 1 << 18 ? 1 : threads);
