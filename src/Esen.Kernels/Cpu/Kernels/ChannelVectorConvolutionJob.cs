@@ -42,12 +42,6 @@ internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
     [ThreadStatic]
     private static ChannelVectorConvolutionJob? t_cached;
 
-    [ThreadStatic]
-    private static float[]? t_padded;
-
-    [ThreadStatic]
-    private static int[]? t_taps;
-
     private ConvolutionJob.Arguments _args;
     private int _parts;
 
@@ -98,35 +92,15 @@ internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
         // beyond the last plane: cleared, never stored.
         int slack = ((s.StrideH - 1) * width) + (Positions * s.StrideW) + ((s.KernelWidth - 1) * s.DilationW) + Lanes;
         int length = checked((cg * plane) + slack);
-        if (t_padded is null || t_padded.Length < length)
-        {
-            t_padded = GC.AllocateUninitializedArray<float>(length, pinned: true);
-        }
-
-        if (t_taps is null || t_taps.Length < depth)
-        {
-            t_taps = new int[depth];
-        }
-
-        int[] taps = t_taps;
-        for (int c = 0, k = 0; c < cg; c++)
-        {
-            for (int ky = 0; ky < s.KernelHeight; ky++)
-            {
-                for (int kx = 0; kx < s.KernelWidth; kx++, k++)
-                {
-                    taps[k] = (c * plane) + (ky * s.DilationH * width) + (kx * s.DilationW);
-                }
-            }
-        }
+        float[] buffer = PaddedImage.Buffer(length);
+        int[] taps = PaddedImage.Taps(s, 1, rows, width);
 
         float* image = _args.Input + ((((long)n * s.InChannels) + (g * cg)) * s.InHeight * s.InWidth);
         float* output = _args.Output + ((((long)n * s.OutChannels) + (g * og)) * spatial);
-        fixed (float* padded = t_padded)
+        fixed (float* padded = buffer)
         fixed (int* tapOffsets = taps)
         {
-            new Span<float>(padded + (cg * plane), length - (cg * plane)).Clear();
-            DirectConvolutionJob.Pad(s with { StrideW = 1 }, image, cg, top * s.StrideH, rows, width, padded, length);
+            PaddedImage.Copy(s, 1, image, cg, top * s.StrideH, rows, width, padded, length);
 
             // Each tile of outputs runs every block while its inputs are in L1, the blocks' weights streaming from L2;
             // weights larger than half of L2 would stream from L3 instead, so then each block runs every tile in turn
@@ -163,8 +137,8 @@ internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
     }
 
     /// <summary>
-    /// The tiles of outputs [start, start + count) of <paramref name="output"/> (group g's first plane) for channel
-    /// blocks [b0, b1); <paramref name="input"/> is the first output's window, and outputs from
+    /// The tile of outputs [start, start + count) of <paramref name="output"/> (group g's first plane), once per channel
+    /// block in [b0, b1); <paramref name="input"/> is the first output's window, and outputs from
     /// <paramref name="rowEnd"/> on lie on the next row, <paramref name="gap"/> floats further on.
     /// </summary>
     private void Tiles<TStride>(float* input, int gap, int* taps, float* output, int start, int count, int rowEnd, int g, int b0, int b1)

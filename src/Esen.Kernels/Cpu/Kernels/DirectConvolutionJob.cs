@@ -39,12 +39,6 @@ internal sealed unsafe class DirectConvolutionJob : ParallelWork
     [ThreadStatic]
     private static DirectConvolutionJob? t_cached;
 
-    [ThreadStatic]
-    private static float[]? t_padded;
-
-    [ThreadStatic]
-    private static int[]? t_taps;
-
     private ConvolutionJob.Arguments _args;
     private int _parts;
 
@@ -81,34 +75,14 @@ internal sealed unsafe class DirectConvolutionJob : ParallelWork
 
         // Lanes past the last output of the last row read up to Lanes − 1 floats beyond the last plane.
         int length = checked((cg * plane) + Lanes);
-        if (t_padded is null || t_padded.Length < length)
-        {
-            t_padded = GC.AllocateUninitializedArray<float>(length, pinned: true);
-        }
-
-        if (t_taps is null || t_taps.Length < depth)
-        {
-            t_taps = new int[depth];
-        }
-
-        int[] taps = t_taps;
-        for (int c = 0, k = 0; c < cg; c++)
-        {
-            for (int ky = 0; ky < s.KernelHeight; ky++)
-            {
-                for (int kx = 0; kx < s.KernelWidth; kx++, k++)
-                {
-                    int column = kx * s.DilationW;
-                    taps[k] = (c * plane) + (column % s.StrideW * phasePlane) + (ky * s.DilationH * phaseWidth) + (column / s.StrideW);
-                }
-            }
-        }
+        float[] buffer = PaddedImage.Buffer(length);
+        int[] taps = PaddedImage.Taps(s, s.StrideW, rows, phaseWidth);
 
         float* image = _args.Input + ((((long)n * s.InChannels) + (g * cg)) * s.InHeight * s.InWidth);
-        fixed (float* padded = t_padded)
+        fixed (float* padded = buffer)
         fixed (int* tapOffsets = taps)
         {
-            Pad(s, image, cg, oy0 * s.StrideH, rows, phaseWidth, padded, length);
+            PaddedImage.Copy(s, s.StrideW, image, cg, oy0 * s.StrideH, rows, phaseWidth, padded, length);
             int spatial = s.OutHeight * s.OutWidth;
             float* output = _args.Output + ((((long)n * s.OutChannels) + (g * og)) * spatial);
             float* weights = _args.Weights + ((long)g * og * depth);
@@ -148,74 +122,6 @@ internal sealed unsafe class DirectConvolutionJob : ParallelWork
     /// and their odd columns, so the 16 outputs of a chunk read every tap contiguously from one phase.
     /// </summary>
     private static int PhaseWidth(in Conv2DShape s) => (s.InWidth + s.PadLeft + s.PadRight + s.StrideW - 1) / s.StrideW;
-
-    /// <summary>
-    /// Copies input rows [firstRow − PadTop, …) of each channel into <paramref name="padded"/>, zeros around them:
-    /// per channel, one plane of rows per column phase (padded column x goes to phase x mod stride, position x / stride).
-    /// </summary>
-    internal static void Pad(in Conv2DShape s, float* image, int channels, int firstRow, int rows, int phaseWidth, float* padded, int length)
-    {
-        int width = s.InWidth, phasePlane = rows * phaseWidth;
-
-        // Only the padding is cleared (the whole buffer is an image's size: clearing it cost conv1 as much as the copy),
-        // and the slack after the last plane, which lanes that are never stored read.
-        new Span<float>(padded + (length - Lanes), Lanes).Clear();
-        for (int c = 0; c < channels; c++)
-        {
-            float* source = image + ((long)c * s.InHeight * width);
-            float* destination = padded + ((long)c * s.StrideW * phasePlane);
-            for (int r = 0; r < rows; r++)
-            {
-                float* target = destination + ((long)r * phaseWidth);
-                int iy = firstRow + r - s.PadTop;
-                if (unchecked((uint)iy >= (uint)s.InHeight))
-                {
-                    for (int phase = 0; phase < s.StrideW; phase++)
-                    {
-                        new Span<float>(target + ((long)phase * phasePlane), phaseWidth).Clear();
-                    }
-
-                    continue;
-                }
-
-                // Padded column x = PadLeft + i (input column i) goes to phase x mod stride at x / stride: each phase
-                // row holds the input in one run [first, end), zeros around it.
-                for (int phase = 0; phase < s.StrideW; phase++)
-                {
-                    int first = Math.Max(0, s.PadLeft - phase + s.StrideW - 1) / s.StrideW;
-                    int end = Math.Min(phaseWidth, (s.PadLeft + width - phase + s.StrideW - 1) / s.StrideW);
-                    float* phaseRow = target + ((long)phase * phasePlane);
-                    new Span<float>(phaseRow, first).Clear();
-                    new Span<float>(phaseRow + end, phaseWidth - end).Clear();
-                }
-
-                float* row = source + ((long)iy * width);
-                if (s.StrideW == 1)
-                {
-                    new ReadOnlySpan<float>(row, width).CopyTo(new Span<float>(target + s.PadLeft, width));
-                    continue;
-                }
-
-                int evenPhase = s.PadLeft % 2;
-                Deinterleave(row, width, target + (evenPhase * phasePlane) + (s.PadLeft / 2), target + ((1 - evenPhase) * phasePlane) + ((s.PadLeft + 1) / 2));
-            }
-        }
-    }
-
-    /// <summary>row[0], row[2], … to <paramref name="even"/> and row[1], row[3], … to <paramref name="odd"/>, 32 columns per step.</summary>
-    private static void Deinterleave(float* row, int width, float* even, float* odd)
-    {
-        Vector512<float> zero = Vector512<float>.Zero;
-        Vector512<int> evenLanes = Vector512<int>.Indices * 2, oddLanes = evenLanes + Vector512<int>.One;
-        for (int i = 0; i < width; i += 2 * Lanes)
-        {
-            int left = width - i;
-            Vector512<float> low = Avx512F.MaskLoad(row + i, MaskedRow.FirstLanes(left), zero);
-            Vector512<float> high = Avx512F.MaskLoad(row + i + Lanes, MaskedRow.FirstLanes(left - Lanes), zero);
-            Avx512F.MaskStore(even + (i / 2), MaskedRow.FirstLanes((left + 1) / 2), Avx512F.PermuteVar16x32x2(low, evenLanes, high));
-            Avx512F.MaskStore(odd + (i / 2), MaskedRow.FirstLanes(left / 2), Avx512F.PermuteVar16x32x2(low, oddLanes, high));
-        }
-    }
 
     /// <summary>
     /// Output channels [o, o + count) (count ≤ 4) over output rows [oy0, oy1), four 16-wide chunks at a time;
