@@ -208,7 +208,7 @@ public class Conv2DTests
     /// output channels with packed weights: every place where a tile's 8 outputs cross a row end (output widths
     /// 8–23, at both strides), output counts off the
     /// tile, channel counts off the 32-channel block, padding on one side only, dilation, groups, a batch,
-    /// weights too large to sweep at once, each activation, and two threads splitting the channel blocks.
+    /// weights too large to sweep at once, each activation, and two threads taking runs of tiles.
     /// </summary>
     [SkippableFact]
     public void Wide_layers_run_vectorised_across_channels_and_match_reference()
