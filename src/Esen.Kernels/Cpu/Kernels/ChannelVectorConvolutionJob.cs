@@ -6,7 +6,7 @@ using Esen.Kernels.Ops;
 namespace Esen.Kernels.Cpu.Kernels;
 
 /// <summary>
-/// Convolution with unit stride on AVX-512, vectorised across output channels instead of output positions:
+/// Convolution on AVX-512 vectorised across output channels instead of output positions (horizontal stride 1 or 2):
 /// a tile holds 32 output channels (two registers) × 8 consecutive outputs; each tap broadcasts one input value
 /// per output from a zero-padded copy of the image and multiplies it with the 32 channels' weights, packed
 /// ahead of time as [tap][channel] per block of 32 channels (<see cref="PackedConvWeights"/>).
@@ -14,11 +14,11 @@ namespace Esen.Kernels.Cpu.Kernels;
 /// 176 lanes for 169), packs im2col panels on every call and writes its sums back once per depth block; here
 /// every lane is an output, the padded copy is the only packing, and each output is stored once. SqueezeNet's
 /// 3 × 3 expands on one thread: 0.33 → 0.29 ms at 55 × 55, 0.32 → 0.27 at 27 × 27, 0.29 → 0.26 at 13 × 13
-/// (2026-12-06). Eight consecutive outputs cross at most one row end (rows of at least 8); those after it read
-/// (kernel width − 1)·dilation floats further on in the padded copy, a distance the tile holds in a register,
-/// with the crossing point fixed per specialisation. The sums are transposed in registers to rows of 8 outputs
-/// per channel for the NCHW store, with the bias and ReLU applied first. Threads take runs of tiles, each
-/// padding the input rows its outputs read.
+/// (2026-12-06). Eight consecutive outputs cross at most one row end (rows of at least 8); those after it read a
+/// fixed distance further on in the padded copy (the rest of the padded row, and the rows a vertical stride
+/// skips), which the tile holds in a register, with the crossing point and the stride fixed per specialisation.
+/// The sums are transposed in registers to rows of 8 outputs per channel for the NCHW store, with the bias and
+/// ReLU applied first. Threads take runs of tiles, each padding the input rows its outputs read.
 /// </summary>
 internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
 {

@@ -7,7 +7,8 @@ namespace Esen.Kernels.Cpu.Kernels;
 
 /// <summary>
 /// Direct convolution on AVX-512 for layers with few output channels per group (MNIST's and CIFAR-10's 8–24,
-/// and up to 64 when their input is narrow: SqueezeNet's 55 × 55 expands).
+/// and up to 64 when their input is narrow: SqueezeNet's conv1). Constant weights of more than 32 channels with
+/// 64 taps or more go to <see cref="ChannelVectorConvolutionJob"/> instead (SqueezeNet's 55 × 55 expands).
 /// In the GEMM form each im2col element packed serves only that many rows of the tile, so packing costs about
 /// as much as multiplying. Here each task copies its part of one image's group into a zero-padded buffer;
 /// 16 neighbouring outputs of a row then read each tap with one unmasked load at a fixed offset, and a tile
@@ -27,7 +28,7 @@ internal sealed unsafe class DirectConvolutionJob : ParallelWork
     /// 55 × 55 expands, 16 input channels: 10% faster than the GEMM, 2026-12-06); wider inputs (ResNet's 64
     /// channels at 56 × 56) stay on the GEMM, where re-reading them from L2 for every 4 output channels cost 10%.
     /// </summary>
-    public const int MaxBandedOutChannelsPerGroup = 64;
+    private const int MaxBandedOutChannelsPerGroup = 64;
 
     private const int MinBandRows = 4;
 
