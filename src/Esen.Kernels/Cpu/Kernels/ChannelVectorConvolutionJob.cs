@@ -48,10 +48,11 @@ internal sealed unsafe class ChannelVectorConvolutionJob : ParallelWork
     public static ChannelVectorConvolutionJob ForCurrentThread => t_cached ??= new ChannelVectorConvolutionJob();
 
     /// <summary>
-    /// Whether <paramref name="s"/> runs here on <paramref name="isa"/>: unit stride, a kernel larger than 1×1, rows of
-    /// at least <see cref="Positions"/> outputs, and more output channels per group than a 32-channel block would
-    /// leave half empty. A 1×1 convolution has no im2col to save: it stays on the GEMM, whose tile was as fast or
-    /// faster there (SqueezeNet's conv10 0.98–1.05 ms either way, its 13 × 13 expands 0.042 against 0.058, 2026-12-06).
+    /// Whether <paramref name="s"/> runs here on <paramref name="isa"/>: a horizontal stride of 1 or 2, a kernel larger
+    /// than 1×1, rows of at least <see cref="Positions"/> outputs, more output channels per group than a 32-channel
+    /// block would leave half empty, and at least <see cref="MinDepth"/> taps. A 1×1 convolution has no im2col to
+    /// save: it stays on the GEMM, whose tile was as fast or faster there (SqueezeNet's conv10 0.98–1.05 ms either
+    /// way, its 13 × 13 expands 0.042 against 0.058, 2026-12-06).
     /// </summary>
     public static bool Applies(GemmIsa isa, in Conv2DShape s) =>
         isa == GemmIsa.Avx512 && Avx512F.IsSupported && !s.IsDepthwise && s.StrideW is 1 or 2

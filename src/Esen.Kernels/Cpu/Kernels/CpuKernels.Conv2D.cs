@@ -59,44 +59,40 @@ public static partial class CpuKernels
         fixed (float* pInput = input, pWeights = weights, pBias = bias, pOutput = output)
         {
             var conv = new ConvolutionJob.Arguments(shape, pInput, pWeights, packed, bias.IsEmpty ? null : pBias, pOutput, activation);
+
+            // Every path splits the same work: (image, group) pairs of this many FLOPs, into parts when there are fewer
+            // pairs than threads, and runs on one thread when the whole is too small to repay waking workers.
+            int images = shape.Batch * shape.Groups;
+            long flopsPerImage = 2L * shape.OutChannelsPerGroup * shape.OutHeight * shape.OutWidth
+                * shape.InChannelsPerGroup * shape.KernelHeight * shape.KernelWidth;
+            int partsPerImage = images >= threads ? 1 : (threads + images - 1) / images;
+            int loopThreads = flopsPerImage * images < 1 << 18 ? 1 : threads;
             if (shape.IsDepthwise)
             {
                 DepthwiseJob job = DepthwiseJob.ForCurrentThread;
                 job.Set(conv);
-                int planes = shape.Batch * shape.OutChannels;
-                long flopsPerPlane = 2L * shape.OutHeight * shape.OutWidth * shape.KernelHeight * shape.KernelWidth;
-                CpuParallel.For(job, planes, flopsPerPlane * planes < 1 << 18 ? 1 : threads);
+                CpuParallel.For(job, shape.Batch * shape.OutChannels, loopThreads);
             }
             else if (packed is { ChannelBlocked: true })
             {
-                int images = shape.Batch * shape.Groups;
-                long flopsPerImage = 2L * shape.OutChannelsPerGroup * shape.OutHeight * shape.OutWidth
-                    * shape.InChannelsPerGroup * shape.KernelHeight * shape.KernelWidth;
-                int parts = images >= threads ? 1 : Math.Min(ChannelVectorConvolutionJob.TileCount(shape), (threads + images - 1) / images);
+                int parts = Math.Min(ChannelVectorConvolutionJob.TileCount(shape), partsPerImage);
                 ChannelVectorConvolutionJob job = ChannelVectorConvolutionJob.ForCurrentThread;
                 job.Set(conv, parts);
-                CpuParallel.For(job, images * parts, flopsPerImage * images < 1 << 18 ? 1 : threads);
+                CpuParallel.For(job, images * parts, loopThreads);
             }
             else if (packed is null && DirectConvolutionJob.Applies(isa, shape))
             {
-                int images = shape.Batch * shape.Groups;
-                long flopsPerImage = 2L * shape.OutChannelsPerGroup * shape.OutHeight * shape.OutWidth
-                    * shape.InChannelsPerGroup * shape.KernelHeight * shape.KernelWidth;
-                int parts = images >= threads ? 1 : Math.Min(shape.OutHeight, (threads + images - 1) / images);
+                int parts = Math.Min(shape.OutHeight, partsPerImage);
                 DirectConvolutionJob job = DirectConvolutionJob.ForCurrentThread;
                 job.Set(conv, parts);
-                CpuParallel.For(job, images * parts, flopsPerImage * images < 1 << 18 ? 1 : threads);
+                CpuParallel.For(job, images * parts, loopThreads);
             }
             else
             {
-                var tiling = GemmTiling.For(isa);
-                int gemms = shape.Batch * shape.Groups;
-                long flopsPerGemm = 2L * shape.OutChannelsPerGroup * shape.OutHeight * shape.OutWidth
-                    * shape.InChannelsPerGroup * shape.KernelHeight * shape.KernelWidth;
-                int parts = gemms >= threads ? 1 : GemmTiling.PartsFor(flopsPerGemm, (threads + gemms - 1) / gemms);
+                int parts = GemmTiling.PartsFor(flopsPerImage, partsPerImage);
                 ConvolutionJob job = ConvolutionJob.ForCurrentThread;
-                job.Set(conv, tiling, parts);
-                CpuParallel.For(job, gemms * parts, flopsPerGemm * gemms < 1 << 18 ? 1 : threads);
+                job.Set(conv, GemmTiling.For(isa), parts);
+                CpuParallel.For(job, images * parts, loopThreads);
             }
         }
     }
